@@ -1,0 +1,1 @@
+"""Settings modules: base plus one per environment (local, production, test)."""

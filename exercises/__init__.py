@@ -1,0 +1,1 @@
+"""Courses, problem templates and sets, per-student problem instances and submissions."""

@@ -1,0 +1,144 @@
+"""Writes for submissions: store first, then queue grading once the transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from exercises.generators import task_of
+from exercises.models import ProblemInstance, Submission
+from grading.engine import Message, ParseFailure, Reading, preview
+
+MAX_ANSWER_LENGTH = 2000
+
+CLOSED = Message(
+    code="closed",
+    en="This problem is closed: the due date has passed.",
+    ko="마감 기한이 지나 더 이상 제출할 수 없습니다.",
+)
+NO_ATTEMPTS = Message(
+    code="no_attempts",
+    en="You have used all your attempts for this problem.",
+    ko="이 문제의 제출 기회를 모두 사용했습니다.",
+)
+EMPTY = Message(code="empty", en="Type an answer first.", ko="먼저 답을 입력하세요.")
+TOO_LONG = Message(
+    code="too_long",
+    en=f"The answer is longer than {MAX_ANSWER_LENGTH} characters.",
+    ko=f"답이 {MAX_ANSWER_LENGTH}자보다 깁니다.",
+)
+AMBIGUOUS = Message(
+    code="ambiguous",
+    en="This answer can be read in more than one way: choose what you meant.",
+    ko="이 답은 여러 가지로 읽힐 수 있습니다. 의도한 식을 고르세요.",
+)
+SOLVED = Message(
+    code="solved",
+    en="You have already solved this problem.",
+    ko="이미 맞힌 문제입니다.",
+)
+
+
+@dataclass
+class SubmissionRejected(Exception):
+    """Nothing was stored and no attempt was used; `reason` says why, in both languages."""
+
+    reason: Message
+    error: ParseFailure | None = None
+    readings: tuple[Reading, ...] = ()
+
+
+def _enqueue(submission_id: int) -> None:
+    from grading.tasks import submission_grade_task  # the task layer sits above the domain
+
+    submission_grade_task.delay(submission_id)
+
+
+def submission_create(
+    *, instance: ProblemInstance, answer: str, now: datetime | None = None
+) -> Submission:
+    """Store a gradable answer as the next attempt and queue it for grading on commit.
+
+    Rejected (nothing stored, no attempt used): closed problem, no attempts left, already
+    solved, empty or too long answer, an answer the parser rejects or reads more than one way.
+    """
+    now = now or timezone.now()
+    answer = answer.strip()
+    if not answer:
+        raise SubmissionRejected(EMPTY)
+    if len(answer) > MAX_ANSWER_LENGTH:
+        raise SubmissionRejected(TOO_LONG)
+    params = instance.params
+    shown = preview(answer, tuple(params["variables"]), task=task_of(params))
+    if not shown.ok:
+        reason = AMBIGUOUS if (shown.error is None and shown.readings) else _parse_reason(shown.error)
+        raise SubmissionRejected(reason, error=shown.error, readings=shown.readings)
+    if shown.readings:
+        raise SubmissionRejected(AMBIGUOUS, readings=shown.readings)
+
+    with transaction.atomic():
+        locked = ProblemInstance.objects.select_for_update().select_related(
+            "item__problem_set"
+        ).get(pk=instance.pk)
+        item = locked.item
+        if now > item.closes_at:
+            raise SubmissionRejected(CLOSED)
+        previous = list(locked.submissions.values_list("equivalent", "status"))
+        if any(equivalent is True for equivalent, _ in previous):
+            raise SubmissionRejected(SOLVED)
+        # A submission whose grading failed for good does not cost the student an attempt.
+        counted = sum(1 for _, status in previous if status != Submission.Status.ERROR)
+        if counted >= item.max_attempts:
+            raise SubmissionRejected(NO_ATTEMPTS)
+        submission = Submission.objects.create(
+            instance=locked,
+            attempt=len(previous) + 1,
+            answer=answer,
+            status=Submission.Status.QUEUED,
+            late=now > item.effective_due_at,
+            queued_at=now,
+        )
+        transaction.on_commit(lambda: _enqueue(submission.pk))
+    return submission
+
+
+def _parse_reason(error: ParseFailure | None) -> Message:
+    if error is None:
+        return Message(code="unreadable", en="This answer could not be read.", ko="답을 읽을 수 없습니다.")
+    return error.message
+
+
+def submission_requeue_stuck(*, now: datetime | None = None) -> list[int]:
+    """Queue again the submissions left in queued/grading too long (a lost message or worker).
+
+    After GRADING_MAX_REQUEUES tries a submission is marked as an error instead of looping.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.GRADING_STUCK_AFTER_SECONDS)
+    pending = [Submission.Status.QUEUED, Submission.Status.GRADING]
+    requeued: list[int] = []
+    with transaction.atomic():
+        stuck = Submission.objects.select_for_update(skip_locked=True).filter(
+            status__in=pending, queued_at__lt=cutoff
+        )
+        for submission in stuck:
+            if submission.requeue_count >= settings.GRADING_MAX_REQUEUES:
+                submission.status = Submission.Status.ERROR
+                submission.error_detail = "gave up after repeated requeues"
+                submission.save(update_fields=["status", "error_detail"])
+                continue
+            Submission.objects.filter(pk=submission.pk).update(
+                status=Submission.Status.QUEUED,
+                queued_at=now,
+                started_at=None,
+                requeue_count=F("requeue_count") + 1,
+            )
+            requeued.append(submission.pk)
+        for submission_id in requeued:
+            transaction.on_commit(lambda sid=submission_id: _enqueue(sid))  # type: ignore[misc]
+    return requeued

@@ -1,0 +1,30 @@
+"""Template filters: pick the active language from bilingual content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+def _lang() -> str:
+    return "ko" if (get_language() or "en").startswith("ko") else "en"
+
+
+@register.filter
+def tr(message: Any) -> str:
+    """An engine Message (object or its dict) in the active language."""
+    if message is None:
+        return ""
+    if isinstance(message, dict):
+        return str(message.get(_lang()) or message.get("en") or "")
+    return str(getattr(message, _lang(), "") or getattr(message, "en", ""))
+
+
+@register.filter
+def localized(obj: Any, field: str) -> str:
+    """obj.<field>_ko or obj.<field>_en by the active language."""
+    return str(getattr(obj, f"{field}_{_lang()}", "") or getattr(obj, f"{field}_en", ""))

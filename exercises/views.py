@@ -1,0 +1,117 @@
+"""Thin views: a form, one service or selector, render; htmx requests get the partial."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+
+from exercises import selectors
+from exercises.forms import AnswerForm
+from exercises.generators import answer_hint_of, statement_of, task_of
+from exercises.generators.statements import derivative_latex
+from exercises.models import ProblemInstance
+from exercises.services import SubmissionRejected, instance_get_or_create, submission_create
+from exercises.services.submissions import TOO_LONG
+from grading.engine import preview
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _lang() -> str:
+    return "ko" if (get_language() or "en").startswith("ko") else "en"
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    rows = selectors.dashboard_rows(user=request.user)
+    return render(request, "exercises/dashboard.html", {"rows": rows, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def problem_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rows = selectors.dashboard_rows(user=request.user, problem_set_id=pk)
+    if not rows:
+        raise Http404
+    return render(request, "exercises/problem_set_detail.html", {"row": rows[0], "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def item_open(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(selectors.student_items(user=request.user), pk=pk)
+    instance = instance_get_or_create(item=item, student=request.user)
+    return redirect("exercises:problem-detail", pk=instance.pk)
+
+
+def _result_context(request: HttpRequest, instance: ProblemInstance) -> dict[str, object]:
+    state = selectors.problem_state(instance=instance, now=timezone.now())
+    return {"instance": instance, "state": state}
+
+
+@login_required
+@require_GET
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    if _is_htmx(request):
+        return render(request, "exercises/_result.html", _result_context(request, instance))
+    params = instance.params
+    context = {
+        **_result_context(request, instance),
+        "statement": statement_of(params, _lang()),
+        "asked_latex": derivative_latex(params) if not params.get("gradient") else "",
+        "hint": answer_hint_of(params)[_lang()],
+        "form": AnswerForm(),
+    }
+    return render(request, "exercises/problem_detail.html", context)
+
+
+@login_required
+@require_GET
+def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    form = AnswerForm(request.GET)
+    answer = form.cleaned_data["answer"] if form.is_valid() else ""
+    shown = None
+    if answer:
+        params = instance.params
+        shown = preview(answer, tuple(params["variables"]), task=task_of(params))
+    return render(request, "exercises/_preview.html", {"preview": shown, "answer": answer})
+
+
+@login_required
+@require_POST
+def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    form = AnswerForm(request.POST)
+    rejected: SubmissionRejected | None = None
+    if form.is_valid():
+        try:
+            submission_create(instance=instance, answer=form.cleaned_data["answer"])
+        except SubmissionRejected as exc:
+            rejected = exc
+    else:
+        rejected = SubmissionRejected(TOO_LONG)
+    if not _is_htmx(request):
+        return redirect("exercises:problem-detail", pk=instance.pk)
+    context = {**_result_context(request, instance), "rejected": rejected}
+    # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
+    return render(request, "exercises/_result.html", context)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(selectors.student_submissions(user=request.user), pk=pk)
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=submission.instance_id)
+    context = {**_result_context(request, instance), "submission": submission}
+    if _is_htmx(request):
+        return render(request, "exercises/_result.html", context)
+    return render(request, "exercises/submission_detail.html", context)

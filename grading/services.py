@@ -1,0 +1,82 @@
+"""submission_grade: load a submission, run the engine, record the verdict (idempotent)."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from exercises.generators import task_of
+from exercises.models import Submission
+from grading.engine import Verdict, grade
+
+logger = logging.getLogger(__name__)
+
+
+def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
+    """Full points when right, reduced by the item's late penalty when late; else zero."""
+    if verdict.equivalent is not True:
+        return Decimal("0.00")
+    item = submission.instance.item
+    factor = Decimal("1") - item.late_penalty if submission.late else Decimal("1")
+    return (item.points * factor).quantize(Decimal("0.01"))
+
+
+def submission_grade(*, submission_id: int) -> Submission:
+    """Grade once. A submission already graded is returned unchanged, so a redelivered or
+    requeued task records no second verdict."""
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .select_related("instance__item")
+            .get(pk=submission_id)
+        )
+        if submission.status == Submission.Status.GRADED:
+            return submission
+        submission.status = Submission.Status.GRADING
+        submission.started_at = timezone.now()
+        submission.save(update_fields=["status", "started_at"])
+
+    # The engine runs outside any transaction: it is pure and may take a while.
+    params = submission.instance.params
+    verdict = grade(task_of(params), submission.answer, seed=submission.instance.seed)
+
+    with transaction.atomic():
+        current = Submission.objects.select_for_update().get(pk=submission_id)
+        if current.status == Submission.Status.GRADED:
+            return current  # another worker finished first; keep its verdict
+        current.verdict = verdict.to_dict()
+        current.equivalent = verdict.equivalent
+        current.method = verdict.method
+        current.score = submission_score(submission=submission, verdict=verdict)
+        current.status = Submission.Status.GRADED
+        current.graded_at = timezone.now()
+        current.error_detail = ""
+        current.save(
+            update_fields=[
+                "verdict",
+                "equivalent",
+                "method",
+                "score",
+                "status",
+                "graded_at",
+                "error_detail",
+            ]
+        )
+    logger.info(
+        "graded submission %s: %s by %s in %.1f ms",
+        submission_id,
+        verdict.equivalent,
+        verdict.method,
+        verdict.elapsed_ms,
+    )
+    return current
+
+
+def submission_mark_error(*, submission_id: int, detail: str) -> None:
+    """Record that grading failed for good (time limit, repeated crashes); never overwrite a verdict."""
+    Submission.objects.filter(pk=submission_id).exclude(status=Submission.Status.GRADED).update(
+        status=Submission.Status.ERROR, error_detail=detail[:500]
+    )
