@@ -1,0 +1,65 @@
+"""Caps on what one input may cost: size, nodes, depth, numbers, and time budgets."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+MAX_INPUT_CHARS = 2000
+MAX_TOKENS = 600
+MAX_NODES = 800
+MAX_DEPTH = 60
+MAX_INTEGER_DIGITS = 40
+# A constant power a^b is refused when |b| * log10|a| exceeds this (10^10^10 and friends).
+MAX_POWER_DIGITS = 300
+# An exponent on anything that involves a variable must stay this small (no x^(10^100)).
+MAX_SYMBOLIC_EXPONENT = 200
+MAX_VECTOR_COMPONENTS = 12
+
+# Grading budgets, in seconds.
+SYMBOLIC_BUDGET_S = 0.03
+DIAGNOSIS_BUDGET_S = 0.15
+KEY_BUDGET_S = 2.0
+
+# Numeric sampling.
+SAMPLE_TARGET_POINTS = 12
+SAMPLE_MIN_POINTS = 6
+SAMPLE_MAX_DRAWS = 160
+# Values and arguments past these magnitudes make a point unusable rather than slow.
+MAX_LOG2_MAGNITUDE = 4000
+MAX_TRIG_ARGUMENT = 1e5
+MAX_EXP_ARGUMENT = 2000
+
+
+class BudgetExceeded(Exception):
+    """Raised inside a `time_budget` block when its time is up."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[bool]:
+    """Interrupt the block after `seconds` of wall time.
+
+    A hard interrupt needs SIGALRM, which only the main thread may set; elsewhere the block runs
+    unguarded and the context yields False, so callers run only bounded work there.
+    """
+    usable = (
+        threading.current_thread() is threading.main_thread()
+        and hasattr(signal, "setitimer")
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
+    )
+    if not usable:
+        yield False
+        return
+
+    def _raise(signum: int, frame: object) -> None:
+        raise BudgetExceeded
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-4))
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

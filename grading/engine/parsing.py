@@ -1,0 +1,1249 @@
+"""Allow-listed grammar for what students type: text -> AST -> SymPy, never eval.
+
+The grammar (precedence low to high):
+    answer  := [label '='] expr | vector
+    expr    := term (('+' | '-') term)*
+    term    := unary (('*' | '/') unary | juxtaposed-power)*       juxtaposition is '*'
+    unary   := ('-' | '+') unary | power
+    power   := atom [('^' | '**') unary]                              right-associative
+    atom    := number | variable | constant | function call | '(' expr ')' | '|' expr '|'
+               | '(' expr ',' ... ')' | '<' ... '>' | '[' ... ']'    (vectors)
+Letter runs split greedily into declared names, function names and the constants e and pi.
+Contested readings (1/2x, e^2x, e^x y, sin x^2) are refused with the readings to choose from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from grading.engine import limits
+from grading.engine.messages import message
+from grading.engine.types import Message, ParseFailure, Reading
+
+# --------------------------------------------------------------------------- names
+
+FUNCTION_ALIASES: dict[str, str] = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "sec": "sec", "csc": "csc", "cot": "cot",
+    "asin": "asin", "acos": "acos", "atan": "atan", "asec": "asec", "acsc": "acsc",
+    "acot": "acot", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsec": "asec",
+    "arccsc": "acsc", "arccot": "acot", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+    "sech": "sech", "csch": "csch", "coth": "coth", "asinh": "asinh", "acosh": "acosh",
+    "atanh": "atanh", "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh",
+    "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "exp": "exp", "ln": "log",
+    "log": "log", "sqrt": "sqrt", "abs": "abs",
+}  # fmt: skip
+CONSTANTS = ("e", "pi")
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ρ": "rho",
+    "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+}  # fmt: skip
+GREEK_NAMES = set(GREEK.values())
+
+_SUPERSCRIPTS = {
+    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
+    "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ˣ": "x", "ʸ": "y", "ⁿ": "n",
+}  # fmt: skip
+_REPLACEMENTS = {
+    "·": "*", "×": "*", "∙": "*", "⋅": "*", "−": "-", "–": "-", "—": "-", "÷": "/",
+    "√": "sqrt", "π": "pi", "⟨": "<", "⟩": ">", "〈": "<", "〉": ">", "∇": "∇", "∂": "∂",
+    "′": "'", "’": "'", "ŷ": "y", **GREEK,
+}  # fmt: skip
+_ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=_' !∂∇")
+
+# --------------------------------------------------------------------------- AST
+
+
+@dataclass(eq=False)
+class Node:
+    start: int  # position in the original text
+    end: int
+    nstart: int  # position in the normalized text
+    nend: int
+
+
+@dataclass(eq=False)
+class Num(Node):
+    value: Fraction = Fraction(0)
+    text: str = "0"
+
+    @property
+    def is_decimal(self) -> bool:
+        return "." in self.text
+
+
+@dataclass(eq=False)
+class Var(Node):
+    name: str = ""
+
+
+@dataclass(eq=False)
+class Const(Node):
+    name: str = "e"
+
+
+@dataclass(eq=False)
+class Neg(Node):
+    operand: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
+
+
+@dataclass(eq=False)
+class BinOp(Node):
+    op: str = "+"
+    left: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
+    right: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
+    implicit: bool = False
+
+
+@dataclass(eq=False)
+class Call(Node):
+    fn: str = "sin"
+    arg: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
+
+
+@dataclass(eq=False)
+class Vec(Node):
+    items: list[Node] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Group(Node):
+    """Brackets as typed; kept so that LaTeX and readings can show them."""
+
+    inner: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ParseError(Exception):
+    """A rejection with a bilingual message and the span of the original text it points at."""
+
+    def __init__(
+        self,
+        msg: Message,
+        start: int,
+        end: int,
+        readings: Sequence[Reading] = (),
+    ) -> None:
+        super().__init__(msg.en)
+        self.msg = msg
+        self.start = start
+        self.end = end
+        self.readings = tuple(readings)
+
+    def failure(self, text: str) -> ParseFailure:
+        return ParseFailure(message=self.msg, position=self.start, end=self.end, text=text)
+
+
+# --------------------------------------------------------------------------- normalizing
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Map typographic and full-width input to ASCII; return it with each char's source index."""
+    out: list[str] = []
+    src: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _SUPERSCRIPTS:
+            j = i
+            run = []
+            while j < n and text[j] in _SUPERSCRIPTS:
+                run.append(_SUPERSCRIPTS[text[j]])
+                j += 1
+            piece = "^" + "".join(run) if len(run) == 1 else "^(" + "".join(run) + ")"
+            out.extend(piece)
+            src.extend([i] * len(piece))
+            i = j
+            continue
+        if ch in "\t\n\r":
+            ch = " "
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Co", "Cs") or ch in ("\u2028", "\u2029"):
+            raise ParseError(message("control-char", pos=i + 1), i, i + 1)
+        if ch in _REPLACEMENTS:
+            piece = _REPLACEMENTS[ch]
+        elif ord(ch) < 128:
+            piece = ch
+        else:
+            piece = unicodedata.normalize("NFKC", ch)
+            if ch == "\u3000":
+                piece = " "
+            if piece in _REPLACEMENTS:
+                piece = _REPLACEMENTS[piece]
+        for c in piece:
+            if not (c.isascii() and (c.isalnum() or c in _ALLOWED_ASCII)) and c not in "∂∇":
+                raise ParseError(message("bad-char", char=ch), i, i + 1)
+        out.extend(piece)
+        src.extend([i] * len(piece))
+        i += 1
+    src.append(n)
+    return "".join(out), src
+
+
+# --------------------------------------------------------------------------- lexing
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # NUM, NAME, OP, END; after splitting names: VAR, FUNC, CONST
+    text: str
+    nstart: int
+    nend: int
+    value: str = ""  # canonical name for VAR/FUNC/CONST
+
+
+def _canon(name: str) -> str:
+    return name.replace("_", "").replace("{", "").replace("}", "")
+
+
+def lex(norm: str, start: int = 0) -> list[Token]:
+    tokens: list[Token] = []
+    i = start
+    n = len(norm)
+    while i < n:
+        ch = norm[i]
+        if ch == " ":
+            i += 1
+            continue
+        if ch.isdigit() or (ch == "." and i + 1 < n and norm[i + 1].isdigit()):
+            j = i
+            while j < n and (norm[j].isdigit() or norm[j] == "."):
+                j += 1
+            tokens.append(Token("NUM", norm[i:j], i, j))
+            i = j
+            continue
+        if ch.isalpha():
+            j = i
+            while j < n:
+                c = norm[j]
+                if c.isalnum():
+                    j += 1
+                elif c == "_" and j + 1 < n and (norm[j + 1].isalnum() or norm[j + 1] == "{"):
+                    j += 1
+                    if norm[j] == "{":
+                        k = norm.find("}", j)
+                        if k < 0:
+                            raise _at(message("unclosed", open="{", close="}"), j, j + 1)
+                        j = k + 1
+                else:
+                    break
+            tokens.append(Token("NAME", norm[i:j], i, j))
+            i = j
+            continue
+        if ch == "*" and i + 1 < n and norm[i + 1] == "*":
+            tokens.append(Token("OP", "^", i, i + 2))
+            i += 2
+            continue
+        if ch == "!":
+            raise _at(message("factorial"), i, i + 1)
+        if ch in "+-*/^()[]{}<>|,=":
+            tokens.append(Token("OP", ch, i, i + 1))
+            i += 1
+            continue
+        raise _at(message("bad-char", char=ch), i, i + 1)
+    tokens.append(Token("END", "", n, n))
+    if len(tokens) > limits.MAX_TOKENS:
+        raise _at(message("too-many-tokens", limit=limits.MAX_TOKENS), 0, n)
+    return tokens
+
+
+class _NormPos(Exception):
+    """A ParseError whose span is still in normalized coordinates."""
+
+    def __init__(self, msg: Message, nstart: int, nend: int, readings: Sequence[Reading] = ()):
+        super().__init__(msg.en)
+        self.msg = msg
+        self.nstart = nstart
+        self.nend = nend
+        self.readings = tuple(readings)
+
+
+def _at(msg: Message, nstart: int, nend: int, readings: Sequence[Reading] = ()) -> _NormPos:
+    return _NormPos(msg, nstart, nend, readings)
+
+
+# --------------------------------------------------------------------------- names
+
+
+class Names:
+    """The problem's declared variables and how letter runs split into them."""
+
+    def __init__(self, variables: Sequence[str]) -> None:
+        self.variables = tuple(variables)
+        self.by_canon: dict[str, str] = {}
+        for v in self.variables:
+            self.by_canon[_canon(v)] = v
+        self.candidates: list[tuple[str, str, str]] = []  # (canon text, kind, value)
+        for c, v in self.by_canon.items():
+            self.candidates.append((c, "VAR", v))
+        for f, target in FUNCTION_ALIASES.items():
+            if f not in self.by_canon:
+                self.candidates.append((f, "FUNC", target))
+        for c in CONSTANTS:
+            if c not in self.by_canon:
+                self.candidates.append((c, "CONST", c))
+        self.candidates.sort(key=lambda t: -len(t[0]))
+
+    def allowed_text(self) -> str:
+        vs = list(self.variables)
+        if len(vs) == 1:
+            return vs[0]
+        return ", ".join(vs[:-1]) + " and " + vs[-1]
+
+    def split(self, tok: Token, next_text: str) -> list[Token]:
+        """Split a letter run greedily into names, or explain what cannot be read."""
+        raw = tok.text
+        # canonical characters and the raw index each came from
+        chars: list[str] = []
+        where: list[int] = []
+        for idx, c in enumerate(raw):
+            if c not in "_{}":
+                chars.append(c)
+                where.append(idx)
+        canon = "".join(chars)
+        pieces = self._split(canon, 0)
+        if pieces is None:
+            raise self._explain(tok, canon, where, next_text)
+        out: list[Token] = []
+        for a, b, kind, value in pieces:
+            ns = tok.nstart + where[a]
+            ne = tok.nstart + where[b - 1] + 1
+            out.append(Token(kind, raw[where[a] : where[b - 1] + 1], ns, ne, value))
+        return out
+
+    def _split(self, s: str, i: int) -> list[tuple[int, int, str, str]] | None:
+        if i == len(s):
+            return []
+        for text, kind, value in self.candidates:
+            if s.startswith(text, i):
+                rest = self._split(s, i + len(text))
+                if rest is not None:
+                    return [(i, i + len(text), kind, value), *rest]
+        return None
+
+    def _longest_prefix(self, s: str, i: int) -> int:
+        """How far greedy matching gets before it is stuck."""
+        while i < len(s):
+            for text, _kind, _value in self.candidates:
+                if s.startswith(text, i):
+                    i += len(text)
+                    break
+            else:
+                return i
+        return i
+
+    def _explain(self, tok: Token, canon: str, where: list[int], next_text: str) -> _NormPos:
+        stuck = self._longest_prefix(canon, 0)
+        rest = canon[stuck:]
+        ns = tok.nstart + where[stuck] if stuck < len(where) else tok.nend
+        if rest[:1].isdigit():
+            digits = ""
+            for c in rest:
+                if not c.isdigit():
+                    break
+                digits += c
+            # the name right before the digits
+            name = canon[:stuck]
+            for text, _k, _v in self.candidates:
+                if name.endswith(text):
+                    name = text
+                    break
+            return _at(
+                message("name-then-digits", text=name + digits, name=name, digits=digits),
+                ns - len(name),
+                ns + len(digits),
+            )
+        word = rest
+        functions = sorted(set(FUNCTION_ALIASES))
+        if next_text == "(" and stuck == 0:
+            close = difflib.get_close_matches(word, functions, n=1, cutoff=0.5)
+            if close:
+                return _at(
+                    message("unknown-function", name=word, suggestion=close[0]),
+                    ns,
+                    tok.nend,
+                )
+            return _at(message("unknown-function-plain", name=word), ns, tok.nend)
+        close = difflib.get_close_matches(
+            word, functions + list(self.variables), n=1, cutoff=0.6
+        )
+        if len(word) > 1 and close:
+            return _at(message("unknown-name", name=word, suggestion=close[0]), ns, tok.nend)
+        letter = rest[0]
+        return _at(message("unknown-variable", allowed=self.allowed_text(), name=letter), ns, ns + 1)
+
+
+# --------------------------------------------------------------------------- parser
+
+_OPEN_CLOSE = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_CLOSERS = set(_OPEN_CLOSE.values())
+
+
+@dataclass
+class Parsed:
+    """A successful parse: a scalar AST or a vector of them, plus what the preview shows."""
+
+    text: str
+    node: Node
+    components: list[Node] | None  # set when the answer is a vector
+    label: tuple[str, ...] | None  # derivative order named by a leading label, if any
+    label_text: str
+    label_gradient: bool
+    warnings: list[Message]
+
+    @property
+    def is_vector(self) -> bool:
+        return self.components is not None
+
+    def parts(self) -> list[Node]:
+        return self.components if self.components is not None else [self.node]
+
+
+class Parser:
+    def __init__(self, norm: str, tokens: list[Token], names: Names) -> None:
+        self.norm = norm
+        self.toks = tokens
+        self.names = names
+        self.pos = 0
+        self.depth = 0
+        self.nodes = 0
+        self.abs_depth = 0
+        self.check_ambiguity = True
+
+    # -- token helpers
+    def peek(self, k: int = 0) -> Token:
+        return self.toks[min(self.pos + k, len(self.toks) - 1)]
+
+    def take(self) -> Token:
+        t = self.toks[self.pos]
+        self.pos += 1
+        return t
+
+    def is_op(self, text: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t.kind == "OP" and t.text == text
+
+    def _node(self, node: Node) -> Node:
+        self.nodes += 1
+        if self.nodes > limits.MAX_NODES:
+            raise _at(message("too-many-nodes", limit=limits.MAX_NODES), node.nstart, node.nend)
+        return node
+
+    def _enter(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > limits.MAX_DEPTH:
+            raise _at(message("too-deep", limit=limits.MAX_DEPTH), tok.nstart, tok.nend)
+
+    # -- grammar
+    def parse(self) -> Node:
+        if self.peek().kind == "END":
+            raise _at(message("empty"), 0, 0)
+        node = self.expr()
+        t = self.peek()
+        if t.kind != "END":
+            raise self._unexpected(t)
+        return node
+
+    def _unexpected(self, t: Token) -> _NormPos:
+        if t.kind == "OP" and t.text in _CLOSERS | {"|"}:
+            return _at(message("unopened", text=t.text), t.nstart, t.nend)
+        if t.kind == "OP" and t.text == ",":
+            return _at(message("unexpected", text=","), t.nstart, t.nend)
+        if t.kind == "OP" and t.text == "=":
+            return _at(message("many-equals"), t.nstart, t.nend)
+        return _at(message("unexpected", text=t.text), t.nstart, t.nend)
+
+    def expr(self) -> Node:
+        self._enter(self.peek())
+        node = self.term()
+        while self.peek().kind == "OP" and self.peek().text in "+-":
+            op = self.take()
+            self._need_operand(op)
+            rhs = self.term()
+            node = self._bin(op.text, node, rhs)
+        self.depth -= 1
+        return node
+
+    def _need_operand(self, op: Token) -> None:
+        t = self.peek()
+        if t.kind == "END":
+            raise _at(message("unexpected-end", after=op.text), op.nstart, op.nend)
+
+    def _bin(self, op: str, a: Node, b: Node, implicit: bool = False) -> Node:
+        return self._node(
+            BinOp(a.start, b.end, a.nstart, b.nend, op=op, left=a, right=b, implicit=implicit)
+        )
+
+    def _starts_factor(self) -> bool:
+        t = self.peek()
+        if t.kind in ("NUM", "VAR", "FUNC", "CONST"):
+            return True
+        if t.kind == "OP":
+            if t.text in "([{<":
+                return True
+            if t.text == "|" and self.abs_depth == 0:
+                return True
+        return False
+
+    def term(self) -> Node:
+        t = self.peek()
+        if t.kind == "OP" and t.text in "+-":
+            # a leading sign applies to the whole product: -7y(...) is -(7y(...))
+            self.take()
+            self._enter(t)
+            self._need_operand(t)
+            operand = self.term()
+            self.depth -= 1
+            if t.text == "+":
+                return operand
+            return self._node(Neg(0, 0, t.nstart, operand.nend, operand=operand))
+        node = self.unary()
+        chain_start = node.nstart
+        last_div: Node | None = None
+        prev_tok = self.toks[self.pos - 1]
+        while True:
+            t = self.peek()
+            if t.kind == "OP" and t.text in "*/":
+                self.take()
+                self._need_operand(t)
+                rhs = self.unary()
+                node = self._bin(t.text, node, rhs)
+                last_div = rhs if t.text == "/" else None
+                prev_tok = self.toks[self.pos - 1]
+                continue
+            if self._starts_factor():
+                if prev_tok.kind == "NUM" and t.kind == "NUM":
+                    raise _at(message("two-numbers"), prev_tok.nstart, t.nend)
+                if self.check_ambiguity:
+                    rightmost = _rightmost_factor(node)
+                    if last_div is not None:
+                        self._ambiguous_division(chain_start, last_div)
+                    if isinstance(rightmost, BinOp) and rightmost.op == "^":
+                        if _is_bare_e_power(rightmost):
+                            self._ambiguous_e_power(rightmost)
+                rhs = self.power()
+                node = self._bin("*", node, rhs, implicit=True)
+                prev_tok = self.toks[self.pos - 1]
+                continue
+            return node
+
+    def _rest_of_chain_end(self) -> int:
+        """Normalized end of the juxtaposed factors from here (parsed without ambiguity checks)."""
+        saved = (self.pos, self.nodes, self.check_ambiguity)
+        self.check_ambiguity = False
+        end = self.peek().nstart
+        try:
+            while self._starts_factor():
+                end = self.power().nend
+        finally:
+            self.pos, self.nodes, self.check_ambiguity = saved
+        return end
+
+    def _ambiguous_division(self, chain_start: int, divisor: Node) -> None:
+        end = self._rest_of_chain_end()
+        s = self.norm
+        a = s[: divisor.nstart] + "(" + s[divisor.nstart : end] + ")" + s[end:]
+        b = s[:chain_start] + "(" + s[chain_start : divisor.nend] + ")" + s[divisor.nend :]
+        raise self._ambiguity(chain_start, end, [a, b])
+
+    def _ambiguous_e_power(self, powr: BinOp) -> None:
+        end = self._rest_of_chain_end()
+        s = self.norm
+        e_start, e_end = powr.right.nstart, powr.right.nend
+        a = s[:e_start] + "(" + s[e_start:end] + ")" + s[end:]
+        b = s[: powr.nstart] + "(" + s[powr.nstart : e_end] + ")" + s[e_end:]
+        raise self._ambiguity(powr.nstart, end, [a, b])
+
+    def _ambiguity(self, nstart: int, nend: int, texts: list[str]) -> _NormPos:
+        readings = [Reading(text=t.strip(), latex="") for t in texts]
+        frag = self.norm[nstart:nend].strip()
+        return _at(message("ambiguous", text=frag), nstart, nend, readings)
+
+    def unary(self) -> Node:
+        t = self.peek()
+        if t.kind == "OP" and t.text in "+-":
+            self.take()
+            self._enter(t)
+            self._need_operand(t)
+            operand = self.unary()
+            self.depth -= 1
+            if t.text == "+":
+                return operand
+            return self._node(Neg(0, operand.end, t.nstart, operand.nend, operand=operand))
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.atom()
+        if self.is_op("^"):
+            op = self.take()
+            self._need_operand(op)
+            self._enter(op)
+            exponent = self.unary()
+            self.depth -= 1
+            _check_power(base, exponent)
+            return self._bin("^", base, exponent)
+        return base
+
+    def atom(self) -> Node:
+        t = self.peek()
+        if t.kind == "NUM":
+            self.take()
+            return self._node(_number(t))
+        if t.kind == "VAR":
+            self.take()
+            return self._node(Var(0, 0, t.nstart, t.nend, name=t.value))
+        if t.kind == "CONST":
+            self.take()
+            return self._node(Const(0, 0, t.nstart, t.nend, name=t.value))
+        if t.kind == "FUNC":
+            return self.call()
+        if t.kind == "OP" and t.text in _OPEN_CLOSE:
+            return self.bracketed()
+        if t.kind == "OP" and t.text == "|":
+            open_tok = self.take()
+            self._enter(open_tok)
+            self.abs_depth += 1
+            if self.is_op("|"):
+                raise _at(message("empty-parens"), open_tok.nstart, self.peek().nend)
+            inner = self.expr()
+            self.abs_depth -= 1
+            self.depth -= 1
+            close = self.peek()
+            if not self.is_op("|"):
+                raise self._unclosed(open_tok, "|", close)
+            self.take()
+            return self._node(
+                Call(0, 0, open_tok.nstart, close.nend, fn="abs", arg=inner)
+            )
+        if t.kind == "END":
+            prev = self.toks[self.pos - 1] if self.pos else t
+            raise _at(message("unexpected-end", after=prev.text), prev.nstart, prev.nend)
+        raise self._unexpected(t)
+
+    def _unclosed(self, open_tok: Token, close: str, found: Token) -> _NormPos:
+        if found.kind == "OP" and found.text in _CLOSERS | {"|"} and found.text != close:
+            return _at(
+                message("mismatched", open=open_tok.text, text=found.text, close=close),
+                found.nstart,
+                found.nend,
+            )
+        if found.kind != "END":
+            return self._unexpected(found)
+        return _at(message("unclosed", open=open_tok.text, close=close), open_tok.nstart, open_tok.nend)
+
+    def bracketed(self) -> Node:
+        open_tok = self.take()
+        close = _OPEN_CLOSE[open_tok.text]
+        self._enter(open_tok)
+        if self.is_op(close):
+            raise _at(message("empty-parens"), open_tok.nstart, self.peek().nend)
+        saved_abs = self.abs_depth
+        self.abs_depth = 0
+        items = [self.expr()]
+        while self.is_op(","):
+            comma = self.take()
+            if self.is_op(close):
+                raise _at(message("unexpected", text=","), comma.nstart, comma.nend)
+            items.append(self.expr())
+        self.abs_depth = saved_abs
+        self.depth -= 1
+        found = self.peek()
+        if not self.is_op(close):
+            raise self._unclosed(open_tok, close, found)
+        self.take()
+        if len(items) > 1 or open_tok.text == "<":
+            if len(items) > limits.MAX_VECTOR_COMPONENTS:
+                raise _at(message("too-many-nodes", limit=limits.MAX_VECTOR_COMPONENTS),
+                          open_tok.nstart, found.nend)
+            return self._node(Vec(0, 0, open_tok.nstart, found.nend, items=items))
+        return self._node(Group(0, 0, open_tok.nstart, found.nend, inner=items[0]))
+
+    def call(self) -> Node:
+        ftok = self.take()
+        fn = ftok.value
+        if self.is_op("^"):
+            # sin^2(x) means sin(x)^2; sin^-1(x) is contested (arcsin or 1/sin)
+            caret = self.take()
+            self._need_operand(caret)
+            exponent = self._function_exponent()
+            arg, end = self._function_argument(ftok)
+            call = self._node(Call(0, 0, ftok.nstart, end, fn=fn, arg=arg))
+            value = _const_value(exponent)
+            if value is not None and value == -1 and fn in _INVERSES:
+                s = self.norm
+                a_text = _INVERSES[fn] + "(" + s[arg.nstart : arg.nend].strip("()[]") + ")"
+                b_text = "1/" + ftok.text + "(" + s[arg.nstart : arg.nend].strip("()[]") + ")"
+                raise self._ambiguity(ftok.nstart, end, [a_text, b_text])
+            _check_power(call, exponent)
+            return self._bin("^", call, exponent)
+        arg, end = self._function_argument(ftok)
+        return self._node(Call(0, 0, ftok.nstart, end, fn=fn, arg=arg))
+
+    def _function_exponent(self) -> Node:
+        t = self.peek()
+        if t.kind == "OP" and t.text in "+-":
+            self.take()
+            inner = self._function_exponent()
+            return self._node(Neg(0, 0, t.nstart, inner.nend, operand=inner))
+        if t.kind == "NUM":
+            self.take()
+            return self._node(_number(t))
+        if t.kind == "OP" and t.text in "([{":
+            return self.bracketed()
+        raise self._unexpected(t)
+
+    def _function_argument(self, ftok: Token) -> tuple[Node, int]:
+        t = self.peek()
+        if t.kind == "OP" and t.text in "([{":
+            open_tok = self.take()
+            close = _OPEN_CLOSE[open_tok.text]
+            self._enter(open_tok)
+            if self.is_op(close):
+                raise _at(message("empty-parens"), open_tok.nstart, self.peek().nend)
+            saved_abs = self.abs_depth
+            self.abs_depth = 0
+            arg = self.expr()
+            self.abs_depth = saved_abs
+            if self.is_op(","):
+                code = "function-arity" if ftok.value == "log" else "function-arity-plain"
+                comma = self.peek()
+                raise _at(message(code, name=ftok.text), comma.nstart, comma.nend)
+            self.depth -= 1
+            found = self.peek()
+            if not self.is_op(close):
+                raise self._unclosed(open_tok, close, found)
+            self.take()
+            return arg, found.nend
+        if not self._starts_factor() or (t.kind == "OP" and t.text in "<"):
+            raise _at(message("function-needs-parens", name=ftok.text), ftok.nstart, ftok.nend)
+        # bare argument: only an unmistakable single factor is accepted (sin x, √x)
+        arg = self.power()
+        s = self.norm
+        if isinstance(arg, BinOp) and arg.op == "^" and self.check_ambiguity:
+            base = arg.left
+            a_text = s[ftok.nstart : ftok.nend] + "(" + s[arg.nstart : arg.nend] + ")"
+            b_text = (
+                s[ftok.nstart : ftok.nend] + "(" + s[base.nstart : base.nend] + ")"
+                + s[base.nend : arg.nend]
+            )
+            raise self._ambiguity(ftok.nstart, arg.nend, [a_text, b_text])
+        if self._starts_factor() and self.check_ambiguity:
+            end = self._rest_of_chain_end()
+            a_text = s[ftok.nstart : ftok.nend] + "(" + s[arg.nstart : end] + ")"
+            b_text = s[ftok.nstart : ftok.nend] + "(" + s[arg.nstart : arg.nend] + ")" + s[arg.nend : end]
+            raise self._ambiguity(ftok.nstart, end, [a_text, b_text])
+        return arg, arg.nend
+
+
+_INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh",
+             "tanh": "atanh", "sec": "asec", "csc": "acsc", "cot": "acot"}  # fmt: skip
+
+
+def _rightmost_factor(node: Node) -> Node:
+    while isinstance(node, BinOp) and node.op in "*/":
+        node = node.right
+    return node
+
+
+def _is_bare_e_power(node: BinOp) -> bool:
+    return isinstance(node.left, Const) and node.left.name == "e" and not isinstance(
+        node.right, Group
+    )
+
+
+def _number(t: Token) -> Num:
+    text = t.text
+    if text.count(".") > 1 or text.endswith("."):
+        raise _at(message("bad-number", text=text), t.nstart, t.nend)
+    digits = len(text.replace(".", "").lstrip("0"))
+    if digits > limits.MAX_INTEGER_DIGITS:
+        raise _at(message("number-too-long", limit=limits.MAX_INTEGER_DIGITS), t.nstart, t.nend)
+    return Num(0, 0, t.nstart, t.nend, value=Fraction(text), text=text)
+
+
+def _const_value(node: Node) -> Fraction | float | None:
+    """The value of a constant subexpression (exact where it can be), or None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Group):
+        return _const_value(node.inner)
+    if isinstance(node, Const):
+        return math.e if node.name == "e" else math.pi
+    if isinstance(node, Neg):
+        v = _const_value(node.operand)
+        return None if v is None else -v
+    if isinstance(node, BinOp):
+        a = _const_value(node.left)
+        b = _const_value(node.right)
+        if a is None or b is None:
+            return None
+        try:
+            if node.op == "+":
+                return a + b
+            if node.op == "-":
+                return a - b
+            if node.op == "*":
+                return a * b
+            if node.op == "/":
+                return a / b if b != 0 else None
+            if node.op == "^":
+                if _log10_abs(a) * abs(float(b)) > limits.MAX_POWER_DIGITS:
+                    return None
+                if isinstance(a, Fraction) and isinstance(b, Fraction) and b.denominator == 1:
+                    if a == 0 and b < 0:
+                        return None
+                    return a ** int(b)
+                if float(a) < 0:
+                    return None
+                return float(a) ** float(b)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            return None
+    return None
+
+
+def _log10_abs(v: Fraction | float) -> float:
+    if v == 0:
+        return 0.0
+    if isinstance(v, Fraction):
+        return abs(math.log10(abs(v.numerator)) - math.log10(v.denominator))
+    return abs(math.log10(abs(v)))
+
+
+def _has_variable(node: Node) -> bool:
+    return any(isinstance(n, Var) for n in walk(node))
+
+
+def _check_power(base: Node, exponent: Node) -> None:
+    e = _const_value(exponent)
+    if e is None:
+        if not _has_variable(exponent) and _has_variable(base):
+            raise _at(message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
+                      exponent.nstart, exponent.nend)
+        if not _has_variable(exponent) and not _has_variable(base):
+            b = _const_value(base)
+            if b is None:
+                raise _at(message("power-too-large"), base.nstart, exponent.nend)
+        return
+    if _has_variable(base):
+        if abs(float(e)) > limits.MAX_SYMBOLIC_EXPONENT:
+            raise _at(message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
+                      exponent.nstart, exponent.nend)
+        return
+    b = _const_value(base)
+    if b is None:
+        if not _has_variable(base):
+            raise _at(message("power-too-large"), base.nstart, exponent.nend)
+        return
+    if _log10_abs(b) * abs(float(e)) > limits.MAX_POWER_DIGITS:
+        raise _at(message("power-too-large"), base.nstart, exponent.nend)
+
+
+def walk(node: Node) -> list[Node]:
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if isinstance(n, BinOp):
+            stack.extend((n.left, n.right))
+        elif isinstance(n, (Neg,)):
+            stack.append(n.operand)
+        elif isinstance(n, Group):
+            stack.append(n.inner)
+        elif isinstance(n, Call):
+            stack.append(n.arg)
+        elif isinstance(n, Vec):
+            stack.extend(n.items)
+    return out
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def _vectorize(node: Node) -> list[Node] | None:
+    """Distribute scalars over a vector answer; None for a scalar expression."""
+    if isinstance(node, Vec):
+        for item in node.items:
+            if _vectorize(item) is not None:
+                raise _at(message("vector-nested"), item.nstart, item.nend)
+        return list(node.items)
+    if isinstance(node, Group):
+        return _vectorize(node.inner)
+    if isinstance(node, Neg):
+        inner = _vectorize(node.operand)
+        if inner is None:
+            return None
+        return [Neg(c.start, c.end, c.nstart, c.nend, operand=c) for c in inner]
+    if isinstance(node, BinOp):
+        a = _vectorize(node.left)
+        b = _vectorize(node.right)
+        if a is None and b is None:
+            return None
+        if node.op == "*" and (a is None) != (b is None):
+            if a is None:
+                assert b is not None
+                return [BinOp(c.start, c.end, c.nstart, c.nend, op="*", left=node.left, right=c,
+                              implicit=node.implicit) for c in b]
+            return [BinOp(c.start, c.end, c.nstart, c.nend, op="*", left=c, right=node.right,
+                          implicit=node.implicit) for c in a]
+        if node.op == "/" and a is not None and b is None:
+            return [BinOp(c.start, c.end, c.nstart, c.nend, op="/", left=c, right=node.right)
+                    for c in a]
+        if node.op in "+-" and a is not None and b is not None and len(a) == len(b):
+            return [BinOp(x.start, x.end, x.nstart, x.nend, op=node.op, left=x, right=y)
+                    for x, y in zip(a, b, strict=True)]
+        raise _at(message("vector-misuse"), node.nstart, node.nend)
+    if isinstance(node, Call):
+        if _vectorize(node.arg) is not None:
+            raise _at(message("vector-misuse"), node.nstart, node.nend)
+    return None
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _split_label(norm: str) -> tuple[str, str, int]:
+    """(label, expression, offset of the expression) for 'label = expr'; label '' if none."""
+    if "=" not in norm:
+        return "", norm, 0
+    i = norm.index("=")
+    if "=" in norm[i + 1 :]:
+        j = norm.index("=", i + 1)
+        raise _at(message("many-equals"), j, j + 1)
+    return norm[:i], norm[i + 1 :], i + 1
+
+
+def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool, bool]:
+    """Parse a label: (derivative order, is gradient, names the function itself).
+
+    Accepts f_x, f_{xy}, f'_x, f_x', z_x, ∂f/∂x, ∂^2f/∂x∂y, ∂^2f/∂x^2, df/dx, d^2f/dx^2,
+    ∇f and grad f, each optionally followed by (...) such as f_x(1,2).
+    """
+    s = label.replace(" ", "")
+    if s.endswith(")") and "(" in s:
+        s = s[: s.index("(")]
+    if not s:
+        raise ValueError("empty label")
+    if s.startswith("∇") or s.lower().startswith("grad"):
+        return None, True, False
+    if s[0] in "∂d" and "/" in s:
+        num, den = s.split("/", 1)
+        order_n = 1
+        body = num[1:]
+        if body.startswith("^"):
+            k = 1
+            while k < len(body) and body[k].isdigit():
+                k += 1
+            order_n = int(body[1:k] or "1")
+            body = body[k:]
+        if not body or not body[0].isalpha():
+            raise ValueError("no function name")
+        order: list[str] = []
+        i = 0
+        while i < len(den):
+            if den[i] not in "∂d":
+                raise ValueError("bad denominator")
+            j = i + 1
+            while j < len(den) and den[j] not in "∂^" and not (den[j] == "d" and j > i + 1):
+                j += 1
+            var = _one_variable(den[i + 1 : j], names)
+            count = 1
+            if j < len(den) and den[j] == "^":
+                k = j + 1
+                while k < len(den) and den[k].isdigit():
+                    k += 1
+                count = int(den[j + 1 : k] or "1")
+                j = k
+            order.extend([var] * count)
+            i = j
+        if len(order) != order_n:
+            raise ValueError("order mismatch")
+        return tuple(reversed(order)), False, False
+    if "_" in s:
+        head, sub = s.split("_", 1)
+        head = head.rstrip("'")
+        sub = sub.strip("{}").rstrip("'")
+        if not head.isalpha():
+            raise ValueError("bad head")
+        tokens = names._split(_canon(sub), 0)
+        if not tokens or any(kind != "VAR" for _a, _b, kind, _v in tokens):
+            raise ValueError("bad subscript")
+        return tuple(v for _a, _b, _k, v in tokens), False, False
+    if s.isalpha() and len(s) <= 2:
+        return None, False, True
+    raise ValueError("unreadable")
+
+
+def _one_variable(text: str, names: Names) -> str:
+    c = _canon(text)
+    if c in names.by_canon:
+        return names.by_canon[c]
+    raise ValueError(f"unknown variable {text}")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def parse(text: str, variables: Sequence[str]) -> Parsed:
+    """Parse a student's answer (or a template's expression); raise ParseError on rejection."""
+    if len(text) > limits.MAX_INPUT_CHARS:
+        raise ParseError(
+            message("too-long", length=len(text), limit=limits.MAX_INPUT_CHARS), 0, len(text)
+        )
+    norm, src = normalize(text)
+    names = Names(variables)
+    try:
+        return _parse_normalized(text, norm, names)
+    except _NormPos as exc:
+        start = src[min(exc.nstart, len(src) - 1)]
+        end = src[min(max(exc.nend, exc.nstart + 1), len(src) - 1)]
+        if exc.nend > exc.nstart and exc.nend - 1 < len(src):
+            end = src[exc.nend - 1] + 1
+        readings = [_reading(r.text, names) for r in exc.readings]
+        raise ParseError(exc.msg, start, max(end, start + 1), readings) from None
+    except RecursionError:
+        raise ParseError(message("too-deep", limit=limits.MAX_DEPTH), 0, len(text)) from None
+
+
+def _reading(text: str, names: Names) -> Reading:
+    try:
+        parsed = _parse_normalized(text, text, names)
+    except (_NormPos, RecursionError):
+        return Reading(text=text, latex="")
+    return Reading(text=text, latex=parsed_latex(parsed))
+
+
+def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
+    if not norm.strip():
+        raise _at(message("empty"), 0, 0)
+    label_text, _body, offset = _split_label(norm)
+    order: tuple[str, ...] | None = None
+    gradient = False
+    if label_text.strip():
+        try:
+            order, gradient, names_function = _read_label(label_text, names)
+        except ValueError:
+            raise _at(message("label-unreadable"), 0, offset - 1) from None
+        if names_function:
+            order = ()
+    elif offset:
+        raise _at(message("unexpected", text="="), offset - 1, offset)
+    raw_tokens = lex(norm, offset)
+    tokens: list[Token] = []
+    for idx, tok in enumerate(raw_tokens):
+        if tok.kind == "NAME":
+            nxt = raw_tokens[idx + 1].text if idx + 1 < len(raw_tokens) else ""
+            tokens.extend(names.split(tok, nxt))
+        else:
+            tokens.append(tok)
+    parser = Parser(norm, tokens, names)
+    node = parser.parse()
+    components = _vectorize(node)
+    warnings = _decimal_warnings(node)
+    return Parsed(
+        text=text,
+        node=node,
+        components=components,
+        label=order,
+        label_text=label_text.strip(),
+        label_gradient=gradient,
+        warnings=warnings,
+    )
+
+
+def _decimal_warnings(node: Node) -> list[Message]:
+    for n in walk(node):
+        if isinstance(n, Num) and n.is_decimal and len(n.text.split(".")[1]) >= 2:
+            v = n.value
+            for q in range(2, 13):
+                p = round(v * q)
+                f = Fraction(p, q)
+                if f != v and f.denominator == q and abs(v - f) <= Fraction(1, 100) * abs(f):
+                    return [message("decimal-exact", text=n.text, fraction=f"{p}/{q}")]
+    return []
+
+
+# --------------------------------------------------------------------------- output
+
+
+_LATEX_FUNCS = {
+    "sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "sec": r"\sec", "csc": r"\csc",
+    "cot": r"\cot", "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan",
+    "sinh": r"\sinh", "cosh": r"\cosh", "tanh": r"\tanh", "coth": r"\coth", "exp": r"\exp",
+    "log": r"\ln",
+}  # fmt: skip
+
+
+def latex_name(name: str) -> str:
+    base, sub = name, ""
+    if "_" in name:
+        base, sub = name.split("_", 1)
+    else:
+        k = len(name)
+        while k > 0 and name[k - 1].isdigit():
+            k -= 1
+        if 0 < k < len(name):
+            base, sub = name[:k], name[k:]
+    base = "\\" + base if base in GREEK_NAMES else (base if len(base) == 1 else
+                                                     rf"\mathit{{{base}}}")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def _prec(node: Node) -> int:
+    if isinstance(node, BinOp):
+        return {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}[node.op]
+    if isinstance(node, Neg):
+        return 1
+    return 5
+
+
+def to_latex(node: Node) -> str:
+    if isinstance(node, Num):
+        return node.text
+    if isinstance(node, Var):
+        return latex_name(node.name)
+    if isinstance(node, Const):
+        return "e" if node.name == "e" else r"\pi"
+    if isinstance(node, Group):
+        return rf"\left({to_latex(node.inner)}\right)"
+    if isinstance(node, Neg):
+        inner = to_latex(node.operand)
+        if _prec(node.operand) <= 1:
+            inner = rf"\left({inner}\right)"
+        return "-" + inner
+    if isinstance(node, Vec):
+        return r"\left\langle " + ", ".join(to_latex(i) for i in node.items) + r"\right\rangle"
+    if isinstance(node, Call):
+        arg = to_latex(node.arg)
+        if node.fn == "sqrt":
+            return rf"\sqrt{{{arg}}}"
+        if node.fn == "abs":
+            return rf"\left|{arg}\right|"
+        name = _LATEX_FUNCS.get(node.fn, rf"\operatorname{{{node.fn}}}")
+        return rf"{name}\left({arg}\right)"
+    assert isinstance(node, BinOp)
+    left, right = to_latex(node.left), to_latex(node.right)
+    if node.op == "/":
+        return rf"\frac{{{_strip_group(node.left)}}}{{{_strip_group(node.right)}}}"
+    if node.op == "^":
+        if _prec(node.left) <= 4 or isinstance(node.left, Call) and node.left.fn not in (
+            "sqrt", "abs"
+        ):
+            left = rf"\left({left}\right)"
+        return f"{{{left}}}^{{{_strip_group(node.right)}}}"
+    if node.op == "*":
+        if _prec(node.left) < 2:
+            left = rf"\left({left}\right)"
+        if _prec(node.right) <= 2 and not isinstance(node.right, BinOp) or (
+            isinstance(node.right, BinOp) and node.right.op in "+-*"
+        ) or isinstance(node.right, Neg):
+            right = rf"\left({right}\right)"
+        return rf"{left} \cdot {right}"
+    if node.op == "-" and (_prec(node.right) <= 1):
+        right = rf"\left({right}\right)"
+    if node.op == "+" and isinstance(node.right, Neg):
+        right = rf"\left({right}\right)"
+    return f"{left} {node.op} {right}"
+
+
+def _strip_group(node: Node) -> str:
+    return to_latex(node.inner) if isinstance(node, Group) else to_latex(node)
+
+
+def parsed_latex(parsed: Parsed) -> str:
+    if parsed.components is not None:
+        return r"\left\langle " + ", ".join(to_latex(c) for c in parsed.components) + (
+            r"\right\rangle"
+        )
+    return to_latex(parsed.node)
+
+
+def to_text(node: Node) -> str:
+    """A plain, explicit, re-parseable form: every product written with '*'."""
+    if isinstance(node, Num):
+        return node.text
+    if isinstance(node, Var):
+        return node.name
+    if isinstance(node, Const):
+        return node.name
+    if isinstance(node, Group):
+        return f"({to_text(node.inner)})"
+    if isinstance(node, Neg):
+        inner = to_text(node.operand)
+        return f"-({inner})" if _prec(node.operand) <= 1 else "-" + inner
+    if isinstance(node, Vec):
+        return "<" + ", ".join(to_text(i) for i in node.items) + ">"
+    if isinstance(node, Call):
+        fn = "ln" if node.fn == "log" else node.fn
+        return f"{fn}({to_text(node.arg)})"
+    assert isinstance(node, BinOp)
+    left, right = to_text(node.left), to_text(node.right)
+    p = _prec(node)
+    if _prec(node.left) < p or (node.op == "^" and _prec(node.left) <= 4):
+        left = f"({left})"
+    if _prec(node.right) < p or (_prec(node.right) == p and node.op in "-/") or (
+        node.op == "^" and _prec(node.right) < 5
+    ):
+        right = f"({right})"
+    return f"{left}{node.op}{right}" if node.op in "*/^" else f"{left} {node.op} {right}"
+
+
+# --------------------------------------------------------------------------- SymPy
+
+
+def make_symbols(variables: Sequence[str], positive: bool = False) -> dict[str, sympy.Symbol]:
+    if positive:
+        return {v: sympy.Symbol(v, positive=True) for v in variables}
+    return {v: sympy.Symbol(v, real=True) for v in variables}
+
+
+_SYMPY_FUNCS: dict[str, Any] = {
+    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sec": sympy.sec,
+    "csc": sympy.csc, "cot": sympy.cot, "asin": sympy.asin, "acos": sympy.acos,
+    "atan": sympy.atan, "asec": sympy.asec, "acsc": sympy.acsc, "acot": sympy.acot,
+    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "sech": sympy.sech,
+    "csch": sympy.csch, "coth": sympy.coth, "asinh": sympy.asinh, "acosh": sympy.acosh,
+    "atanh": sympy.atanh, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
+}  # fmt: skip
+
+
+def to_sympy(node: Node, symbols: dict[str, sympy.Symbol]) -> Any:
+    """Build the SymPy expression (SymPy's own evaluation applies; see equivalence for domains)."""
+    if isinstance(node, Num):
+        return sympy.Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, Var):
+        return symbols[node.name]
+    if isinstance(node, Const):
+        return sympy.E if node.name == "e" else sympy.pi
+    if isinstance(node, Group):
+        return to_sympy(node.inner, symbols)
+    if isinstance(node, Neg):
+        return -to_sympy(node.operand, symbols)
+    if isinstance(node, Call):
+        return _SYMPY_FUNCS[node.fn](to_sympy(node.arg, symbols))
+    if isinstance(node, Vec):
+        raise TypeError("vectors are converted per component")
+    assert isinstance(node, BinOp)
+    a = to_sympy(node.left, symbols)
+    b = to_sympy(node.right, symbols)
+    if node.op == "+":
+        return a + b
+    if node.op == "-":
+        return a - b
+    if node.op == "*":
+        return a * b
+    if node.op == "/":
+        return a / b
+    return sympy.Pow(a, b)

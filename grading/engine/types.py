@@ -1,0 +1,227 @@
+"""Frozen value types of the engine's public API, each with a JSON round trip."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Method = Literal["structural", "symbolic", "numeric", "none"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence for a person, in both UI languages, with a stable code for programs."""
+
+    code: str
+    en: str
+    ko: str
+
+    def text(self, lang: str = "en") -> str:
+        return self.ko if lang.startswith("ko") else self.en
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        return cls(code=str(data["code"]), en=str(data["en"]), ko=str(data["ko"]))
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why an input was rejected: a message and the 0-based character span it points at."""
+
+    message: Message
+    position: int
+    end: int
+    text: str
+
+    def caret(self) -> str:
+        """The input with a caret line under the offending characters."""
+        width = max(1, self.end - self.position)
+        return f"{self.text}\n{' ' * self.position}{'^' * width}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message.to_dict(),
+            "position": self.position,
+            "end": self.end,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ParseFailure:
+        return cls(
+            message=Message.from_dict(data["message"]),
+            position=int(data["position"]),
+            end=int(data["end"]),
+            text=str(data["text"]),
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One possible reading of an ambiguous input, for "did you mean ...?"."""
+
+    text: str
+    latex: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The cheap "parse and show" result: no grading, no attempt used."""
+
+    ok: bool
+    latex: str = ""
+    normalized: str = ""
+    warnings: tuple[Message, ...] = ()
+    error: ParseFailure | None = None
+    readings: tuple[Reading, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "latex": self.latex,
+            "normalized": self.normalized,
+            "warnings": [w.to_dict() for w in self.warnings],
+            "error": self.error.to_dict() if self.error else None,
+            "readings": [r.to_dict() for r in self.readings],
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How a verdict was reached, enough to reproduce and to explain it."""
+
+    seed: int = 0
+    points: int = 0
+    witness: dict[str, str] | None = None
+    key_value: str | None = None
+    answer_value: str | None = None
+    max_rel_error: float | None = None
+    component: int | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(
+            seed=int(data.get("seed", 0)),
+            points=int(data.get("points", 0)),
+            witness=data.get("witness"),
+            key_value=data.get("key_value"),
+            answer_value=data.get("answer_value"),
+            max_rel_error=data.get("max_rel_error"),
+            component=data.get("component"),
+            detail=str(data.get("detail", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of grading one answer against one key.
+
+    `equivalent` is True, False, or None (undecided, or the answer could not be read);
+    `method` says what decided it; `error` is set when the answer was rejected before grading.
+    """
+
+    equivalent: bool | None
+    method: Method
+    evidence: Evidence = field(default_factory=Evidence)
+    elapsed_ms: float = 0.0
+    warnings: tuple[Message, ...] = ()
+    error: ParseFailure | None = None
+    mistake: Message | None = None
+    reason: Message | None = None
+    answer_latex: str = ""
+    key_latex: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "equivalent": self.equivalent,
+            "method": self.method,
+            "evidence": self.evidence.to_dict(),
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "warnings": [w.to_dict() for w in self.warnings],
+            "error": self.error.to_dict() if self.error else None,
+            "mistake": self.mistake.to_dict() if self.mistake else None,
+            "reason": self.reason.to_dict() if self.reason else None,
+            "answer_latex": self.answer_latex,
+            "key_latex": self.key_latex,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        return cls(
+            equivalent=data["equivalent"],
+            method=data["method"],
+            evidence=Evidence.from_dict(data.get("evidence") or {}),
+            elapsed_ms=float(data.get("elapsed_ms", 0.0)),
+            warnings=tuple(Message.from_dict(w) for w in data.get("warnings") or ()),
+            error=ParseFailure.from_dict(data["error"]) if data.get("error") else None,
+            mistake=Message.from_dict(data["mistake"]) if data.get("mistake") else None,
+            reason=Message.from_dict(data["reason"]) if data.get("reason") else None,
+            answer_latex=str(data.get("answer_latex", "")),
+            key_latex=str(data.get("key_latex", "")),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Verdict:
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Task:
+    """What is asked, from which the key is computed (or given directly as `reference`).
+
+    - `reference`: the key as an expression (or a vector "<a, b>"), or
+    - `function` with `wrt`: the partial derivative in that order (("x", "y") is f_xy), or
+    - `function` with `gradient=True`: the vector of first partials in the order of `variables`.
+    `at` evaluates the key at a point (values are expressions such as "pi/2").
+    `tolerance` is the relative tolerance for answers that contain decimals when the key is a
+    number; symbolic answers are compared exactly (decimals taken as exact fractions).
+    """
+
+    variables: tuple[str, ...]
+    reference: str | None = None
+    function: str | None = None
+    wrt: tuple[str, ...] = ()
+    gradient: bool = False
+    at: tuple[tuple[str, str], ...] = ()
+    tolerance: float = 1e-3
+    positive: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "variables": list(self.variables),
+            "reference": self.reference,
+            "function": self.function,
+            "wrt": list(self.wrt),
+            "gradient": self.gradient,
+            "at": {k: v for k, v in self.at},
+            "tolerance": self.tolerance,
+            "positive": self.positive,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Task:
+        at = data.get("at") or {}
+        return cls(
+            variables=tuple(data["variables"]),
+            reference=data.get("reference"),
+            function=data.get("function"),
+            wrt=tuple(data.get("wrt") or ()),
+            gradient=bool(data.get("gradient", False)),
+            at=tuple((str(k), str(v)) for k, v in at.items()),
+            tolerance=float(data.get("tolerance", 1e-3)),
+            positive=bool(data.get("positive", False)),
+        )
