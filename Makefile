@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean messages
 
 install: $(STAMPS)/python $(STAMPS)/vendor
 
@@ -44,3 +44,10 @@ bench: install
 
 clean:
 	rm -rf $(STAMPS) static/vendor staticfiles
+
+# Regenerate both catalogues from the sources and the Korean table in scripts/fill_ko.py.
+messages: install
+	rm -f locale/ko/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	$(PY) manage.py makemessages -l ko -l en --no-location --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
+	$(PY) scripts/fill_ko.py
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules

@@ -1,0 +1,150 @@
+"""Demo data modeled on the lecture: a course, an instructor, students, problem sets. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from exercises.models import Course, Membership, ProblemSet
+from exercises.services import (
+    course_create,
+    membership_create,
+    problem_set_create,
+    problem_set_item_create,
+    problem_template_upsert,
+    user_create,
+)
+
+DEMO_PASSWORD = "partial-credit-demo"  # noqa: S105 (printed on purpose: demo logins)
+USERS = [("instructor", Membership.Role.INSTRUCTOR), ("ta", Membership.Role.TA)] + [
+    (f"student{i}", Membership.Role.STUDENT) for i in (1, 2, 3)
+]
+
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "slug": "toy-1-polynomial",
+        "family": "fixed",
+        "title_en": "Toy #1: x³ + xy − y",
+        "title_ko": "Toy #1: x³ + xy − y",
+        "config": {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["x"]},
+    },
+    {
+        "slug": "toy-1-polynomial-y",
+        "family": "fixed",
+        "title_en": "Toy #1 in y",
+        "title_ko": "Toy #1 (y 에 대하여)",
+        "config": {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["y"]},
+    },
+    {
+        "slug": "toy-2-gaussian",
+        "family": "fixed",
+        "title_en": "Toy #2: 7xy / e^(x²+y²)",
+        "title_ko": "Toy #2: 7xy / e^(x²+y²)",
+        "config": {
+            "function": "7x*y/e^(x^2+y^2)",
+            "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
+            "wrt": ["x"],
+        },
+    },
+    {
+        "slug": "lecture-rational",
+        "family": "fixed",
+        "title_en": "A rational function: 3y / (x² + y² + 1)",
+        "title_ko": "유리함수: 3y / (x² + y² + 1)",
+        "config": {
+            "function": "3y/(x^2+y^2+1)",
+            "function_latex": "\\frac{3y}{x^2 + y^2 + 1}",
+            "wrt": ["y"],
+        },
+    },
+    {
+        "slug": "toy-2-slope",
+        "family": "fixed",
+        "title_en": "Hold y = 1, differentiate in x",
+        "title_ko": "y = 1 로 고정하고 x 에 대하여 미분",
+        "config": {
+            "function": "7x*y/e^(x^2+y^2)",
+            "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
+            "wrt": ["x"],
+            "at": {"x": "1", "y": "1"},
+            "slope": True,
+        },
+    },
+    {
+        "slug": "loss-w11",
+        "family": "loss",
+        "title_en": "Squared-error loss: ∂L/∂w₁₁",
+        "title_ko": "제곱 오차 손실: ∂L/∂w₁₁",
+        "config": {"indexed": True, "wrt": ["w_11"]},
+    },
+    {"slug": "polynomial", "family": "polynomial", "title_en": "Polynomial", "title_ko": "다항식"},
+    {"slug": "gaussian", "family": "gaussian", "title_en": "Gaussian product", "title_ko": "가우시안 곱"},
+    {"slug": "rational", "family": "rational", "title_en": "Rational function", "title_ko": "유리함수"},
+    {"slug": "chain", "family": "chain", "title_en": "Chain rule", "title_ko": "연쇄법칙"},
+    {"slug": "slope", "family": "slope", "title_en": "Slope of a slice", "title_ko": "단면의 기울기"},
+    {"slug": "loss", "family": "loss", "title_en": "Squared-error loss", "title_ko": "제곱 오차 손실"},
+    {"slug": "gradient", "family": "gradient", "title_en": "Gradient", "title_ko": "기울기 벡터"},
+    {"slug": "second", "family": "second", "title_en": "Second and mixed partials", "title_ko": "2계 및 혼합 편미분"},
+]
+
+SETS = [
+    (
+        "Lecture 04 toy examples",
+        "04강 Toy 예제",
+        7,
+        ["toy-1-polynomial", "toy-1-polynomial-y", "toy-2-gaussian", "lecture-rational", "toy-2-slope", "loss-w11"],
+    ),
+    (
+        "Practice: your own variants",
+        "연습: 나만의 변형 문제",
+        14,
+        ["polynomial", "gaussian", "rational", "chain", "slope", "loss", "gradient", "second"],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or update) the demo course, users and problem sets, and print the logins."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = {}
+        user_model = get_user_model()
+        for username, _role in USERS:
+            user = user_model.objects.filter(username=username).first()
+            users[username] = user or user_create(
+                username=username, password=DEMO_PASSWORD, is_staff=username == "instructor"
+            )
+        course = Course.objects.filter(code="calc-partials").first() or course_create(
+            code="calc-partials", title_en="Partial differentiation", title_ko="편미분"
+        )
+        for username, role in USERS:
+            membership_create(course=course, user=users[username], role=role)
+        templates = {spec["slug"]: problem_template_upsert(**spec) for spec in TEMPLATES}
+        now = timezone.now()
+        for position, (title_en, title_ko, days, slugs) in enumerate(SETS):
+            if ProblemSet.objects.filter(course=course, title_en=title_en).exists():
+                continue
+            due = (now + timedelta(days=days)).replace(hour=23, minute=59, second=0, microsecond=0)
+            problem_set = problem_set_create(
+                course=course, title_en=title_en, title_ko=title_ko, due_at=due, position=position
+            )
+            for index, slug in enumerate(slugs):
+                problem_set_item_create(
+                    problem_set=problem_set,
+                    template=templates[slug],
+                    position=index,
+                    points=Decimal("2") if slug.startswith("loss") else Decimal("1"),
+                    max_attempts=3,
+                    late_until=due + timedelta(days=2),
+                    late_penalty=Decimal("0.5"),
+                )
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, role in USERS:
+            self.stdout.write(f"  {username:<12} {role}")

@@ -1,0 +1,91 @@
+"""Settings: one environment reader; production refuses unsafe configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import env
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "k" * 20 + "9f8e7d6c5b4a3" * 4
+
+
+def _run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    environment.update(extra)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+
+IMPORT_PRODUCTION = "import importlib; importlib.import_module('config.settings.production'); print('loaded')"
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _run(IMPORT_PRODUCTION)
+    assert result.returncode != 0
+    assert "The environment variable SECRET_KEY must be set." in result.stderr
+
+
+def test_production_refuses_debug():
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY=GOOD_SECRET, DEBUG="true")
+    assert result.returncode != 0
+    assert "DEBUG must be off in production." in result.stderr
+
+
+def test_production_refuses_a_weak_secret():
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY="short")
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_production_loads_with_secret_key():
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY=GOOD_SECRET)
+    assert result.stdout.strip() == "loaded", result.stderr
+
+
+def test_check_deploy_is_clean():
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
+    environment.update(SECRET_KEY=GOOD_SECRET, DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="example.org")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("1", True), ("off", False), ("", False)])
+def test_env_bool(monkeypatch, raw, expected):
+    monkeypatch.setenv("PC_TEST_FLAG", raw)
+    assert env.env_bool("PC_TEST_FLAG") is expected
+
+
+def test_env_bool_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("PC_TEST_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="is not a boolean"):
+        env.env_bool("PC_TEST_FLAG")
+
+
+def test_env_list(monkeypatch):
+    monkeypatch.setenv("PC_TEST_LIST", "a.org, b.org,,")
+    assert env.env_list("PC_TEST_LIST") == ["a.org", "b.org"]
+
+
+def test_database_url_selects_postgres(monkeypatch):
+    code = "from config.settings import base; print(base.DATABASES['default']['ENGINE'], base.DATABASES['default']['NAME'])"
+    result = _run(code, DATABASE_URL="postgres://u@db:5432/pc")
+    assert result.stdout.strip() == "django.db.backends.postgresql pc", result.stderr
+
+
+def test_no_module_outside_settings_reads_the_environment():
+    offenders = []
+    for path in list((ROOT / "exercises").rglob("*.py")) + list((ROOT / "grading").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "os.environ" in text or "getenv(" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

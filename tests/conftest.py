@@ -1,0 +1,82 @@
+"""Shared fixtures, and the rule for tests that need a service (Redis, PostgreSQL, Chromium):
+outside CI they skip with a message saying how to enable them; under CI=true they fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require_service(name: str, available: bool, how: str) -> None:
+    """Skip (locally) or fail (CI=true) when a needed service is missing."""
+    if available:
+        return
+    if CI:
+        pytest.fail(f"{name} is required under CI=true but is not available. {how}", pytrace=False)
+    pytest.skip(f"{name} is not available; {how}")
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_available(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 6379), 1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    # whitenoise warns that STATIC_ROOT is missing before collectstatic: irrelevant in tests.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture
+def require_redis() -> str:
+    url = redis_url()
+    require_service(
+        "Redis",
+        redis_available(url),
+        f"start Redis at {url} (or set REDIS_URL) to run this test.",
+    )
+    return url
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    from django.db import connection
+
+    require_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        "run the suite with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run this test.",
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    available = os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+    require_service(
+        "Chromium",
+        available,
+        "install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.",
+    )
+    return CHROMIUM if os.path.exists(CHROMIUM) else str(shutil.which("chromium"))
+
+
+@pytest.fixture
+def now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -1,0 +1,111 @@
+"""Generators: reproducible params, engine-computed keys, statements in both languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from exercises.generators import FAMILIES, generate, statement_of, task_of
+from exercises.generators.statements import derivative_latex
+from grading.engine import grade, key_of, variant_check
+
+RANDOM_FAMILIES = sorted(set(FAMILIES) - {"fixed"})
+
+
+@pytest.mark.parametrize("family", RANDOM_FAMILIES)
+def test_same_seed_gives_identical_params(family):
+    first = generate(family=family, config={}, version=1, seed=42)
+    again = generate(family=family, config={}, version=1, seed=42)
+    assert first == again
+    assert json.loads(json.dumps(first)) == first
+
+
+@pytest.mark.parametrize("family", RANDOM_FAMILIES)
+def test_seeds_give_different_variants(family):
+    variants = {json.dumps(generate(family=family, config={}, version=1, seed=s), sort_keys=True) for s in range(30)}
+    assert len(variants) > 1
+
+
+def test_generation_never_touches_global_random():
+    import random
+
+    random.seed(123)
+    expected = random.random()
+    random.seed(123)
+    for family in RANDOM_FAMILIES:
+        generate(family=family, config={}, version=1, seed=7)
+    assert random.random() == expected
+
+
+@pytest.mark.parametrize("family", RANDOM_FAMILIES)
+def test_most_variants_pass_the_engine_variant_check(family):
+    passed = 0
+    for seed in range(8):
+        params = generate(family=family, config={}, version=1, seed=seed)
+        if not variant_check(task_of(params), seed=seed):
+            passed += 1
+    assert passed >= 6, f"{family}: only {passed}/8 variants usable"
+
+
+@pytest.mark.parametrize("family", RANDOM_FAMILIES)
+def test_engine_accepts_its_own_key_for_each_family(family):
+    params = generate(family=family, config={}, version=1, seed=3)
+    task = task_of(params)
+    key = key_of(task)
+    assert grade(task, key.text, seed=3).equivalent is True
+
+
+def test_toy_one_key_is_the_lecture_answer():
+    params = generate(
+        family="fixed",
+        config={"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["x"]},
+        version=1,
+        seed=1,
+    )
+    task = task_of(params)
+    assert grade(task, "3x^2 + y", seed=1).equivalent is True
+    assert grade(task, "x - 1", seed=1).equivalent is False
+
+
+def test_loss_family_asks_for_a_weight_with_declared_variables():
+    params = generate(family="loss", config={"wrt": ["w1"]}, version=1, seed=5)
+    assert params["variables"] == ["w1", "w2", "h1", "h2", "b", "y"]
+    assert params["wrt"] == ["w1"]
+    task = task_of(params)
+    assert grade(task, "2(w1 h1 + w2 h2 + b - y) h1", seed=5).equivalent is True
+
+
+def test_slope_family_asks_for_a_value_at_a_point():
+    params = generate(family="slope", config={"y0": 1}, version=1, seed=9)
+    assert params["at"]["y"] == "1"
+    assert params["wrt"] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("notation", "wrt", "expected"),
+    [
+        ("partial", ["x"], "\\frac{\\partial f}{\\partial x}"),
+        ("subscript", ["x"], "f_{x}"),
+        ("prime", ["y"], "f'_{y}"),
+        ("partial", ["x", "x"], "\\frac{\\partial^2 f}{\\partial x^2}"),
+        ("partial", ["x", "y"], "\\frac{\\partial^2 f}{\\partial y\\,\\partial x}"),
+        ("subscript", ["x", "y"], "f_{xy}"),
+    ],
+)
+def test_derivative_notation(notation, wrt, expected):
+    assert derivative_latex({"notation": notation, "wrt": wrt, "variables": ["x", "y"]}) == expected
+
+
+def test_statement_is_bilingual():
+    params = generate(family="gaussian", config={"notation": "subscript", "wrt": ["x"]}, version=1, seed=1)
+    en = statement_of(params, "en")
+    ko = statement_of(params, "ko")
+    assert en.startswith("Let \\(f(x, y) = \\frac{")
+    assert en.endswith("Find \\(f_{x}\\).")
+    assert ko.endswith("\\(f_{x}\\) 를 구하시오.")
+
+
+def test_unknown_family_is_rejected():
+    with pytest.raises(ValueError, match="unknown problem family"):
+        generate(family="nope", config={}, version=1, seed=1)

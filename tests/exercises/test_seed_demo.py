@@ -1,0 +1,49 @@
+"""The demo data command is idempotent and prints the logins."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from exercises.models import Course, Membership, ProblemSet, ProblemSetItem, ProblemTemplate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_twice_creates_everything_once():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    counts = (
+        get_user_model().objects.count(),
+        Course.objects.count(),
+        Membership.objects.count(),
+        ProblemTemplate.objects.count(),
+        ProblemSet.objects.count(),
+        ProblemSetItem.objects.count(),
+    )
+    call_command("seed_demo", stdout=StringIO())
+    again = (
+        get_user_model().objects.count(),
+        Course.objects.count(),
+        Membership.objects.count(),
+        ProblemTemplate.objects.count(),
+        ProblemSet.objects.count(),
+        ProblemSetItem.objects.count(),
+    )
+    assert counts == again == (5, 1, 5, 14, 2, 14)
+    assert "student1" in out.getvalue()
+    assert "partial-credit-demo" in out.getvalue()
+    assert ProblemTemplate.objects.filter(version=1).count() == 14
+
+
+def test_every_demo_item_opens_for_a_student():
+    from exercises.services import instance_get_or_create
+
+    call_command("seed_demo", stdout=StringIO())
+    student = get_user_model().objects.get(username="student1")
+    for item in ProblemSetItem.objects.all():
+        inst = instance_get_or_create(item=item, student=student)
+        assert inst.params["function"]

@@ -1,0 +1,217 @@
+"""Views: login, pages, htmx partials, and 404 for every id that is not the student's own."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from exercises.models import Submission
+from exercises.services import submission_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def setup():
+    c = factories.course()
+    alice = factories.student(in_course=c, username="alice")
+    bob = factories.student(in_course=c, username="bob")
+    ps = factories.problem_set(in_course=c)
+    item = factories.item(in_set=ps)
+    alice_inst = factories.instance(for_item=item, for_student=alice)
+    bob_inst = factories.instance(for_item=item, for_student=bob)
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        bob_sub = submission_create(instance=bob_inst, answer="x")
+    return {"alice": alice, "bob": bob, "set": ps, "item": item, "alice_inst": alice_inst,
+            "bob_inst": bob_inst, "bob_sub": bob_sub, "course": c}
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "name", ["exercises:dashboard"],
+)
+def test_login_required(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_login_page_logs_in(client):
+    factories.user(username="carol")
+    response = client.post(reverse("login"), {"username": "carol", "password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("exercises:dashboard")
+
+
+def test_other_students_ids_answer_404_on_every_url(client, setup):
+    login(client, setup["alice"])
+    bob_inst, bob_sub = setup["bob_inst"], setup["bob_sub"]
+    gets = [
+        reverse("exercises:problem-detail", args=[bob_inst.pk]),
+        reverse("exercises:problem-preview", args=[bob_inst.pk]) + "?answer=x",
+        reverse("exercises:submission-detail", args=[bob_sub.pk]),
+    ]
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+        assert client.get(url, **HTMX).status_code == 404, url
+    url = reverse("exercises:submission-create", args=[bob_inst.pk])
+    assert client.post(url, {"answer": "3x^2+y"}, **HTMX).status_code == 404
+    assert Submission.objects.filter(instance=bob_inst).count() == 1
+
+
+def test_sets_and_items_of_other_courses_answer_404(client, setup):
+    outsider = factories.user(username="outsider")
+    login(client, outsider)
+    assert client.get(reverse("exercises:problem-set-detail", args=[setup["set"].pk])).status_code == 404
+    assert client.get(reverse("exercises:item-open", args=[setup["item"].pk])).status_code == 404
+    assert client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])).status_code == 404
+
+
+def test_item_open_redirects_to_own_instance(client, setup):
+    login(client, setup["alice"])
+    response = client.get(reverse("exercises:item-open", args=[setup["item"].pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+
+
+def test_dashboard_shows_sets_with_constant_queries(client, setup):
+    login(client, setup["alice"])
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(reverse("exercises:dashboard"))
+    assert response.status_code == 200
+    assert "Set" in response.content.decode()
+    for _ in range(3):
+        ps = factories.problem_set(in_course=setup["course"])
+        for _ in range(3):
+            it = factories.item(in_set=ps)
+            factories.instance(for_item=it, for_student=setup["alice"])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("exercises:dashboard"))
+    assert response.status_code == 200
+    assert len(many) == len(few)
+    assert response.content.decode().count('class="card set-card"') == 4
+
+
+def test_problem_set_page_has_constant_queries(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-set-detail", args=[setup["set"].pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        factories.item(in_set=setup["set"])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(many) == len(few)
+    assert response.content.decode().count('class="card item-card"') == 5
+
+
+def test_problem_page_renders_statement_and_answer_box(client, setup):
+    login(client, setup["alice"])
+    response = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "x^3 + xy - y" in body
+    assert 'id="id_answer"' in body
+    assert 'hx-trigger="input changed delay:300ms, answer-chosen"' in body
+
+
+def test_preview_shows_latex_and_uses_no_attempt(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    response = client.get(url, {"answer": "3x^2 + y"}, **HTMX)
+    assert response.status_code == 200
+    assert 'data-latex="' in response.content.decode()
+    assert Submission.objects.filter(instance=setup["alice_inst"]).count() == 0
+
+
+def test_preview_shows_positioned_error(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    body = client.get(url, {"answer": "3x^2 + (("}, **HTMX).content.decode()
+    assert 'class="caret"' in body
+    assert "^" in body.split('class="caret"')[1]
+
+
+def test_preview_in_korean_uses_korean_messages(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    client.cookies["django_language"] = "ko"
+    body = client.get(url, {"answer": "3x^2 + z"}, **HTMX).content.decode()
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in body)  # Hangul syllables
+
+
+def test_submit_htmx_shows_grading_then_the_verdict(client, setup, django_capture_on_commit_callbacks):
+    login(client, setup["alice"])
+    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, {"answer": "3x^2 + y"}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert len(callbacks) == 1
+    assert 'data-status="grading"' in body
+    assert 'hx-trigger="every 400ms"' in body
+    polled = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
+    assert 'data-status="correct"' in polled.content.decode()
+    sub = Submission.objects.get(instance=setup["alice_inst"])
+    assert (sub.status, sub.equivalent) == ("graded", True)
+
+
+def test_submit_malformed_shows_error_and_uses_no_attempt(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    body = client.post(url, {"answer": "3x^2 + ("}, **HTMX).content.decode()
+    assert 'class="caret"' in body
+    assert "No attempt was used." in body
+    assert Submission.objects.filter(instance=setup["alice_inst"]).count() == 0
+
+
+def test_pending_result_polls_and_graded_result_stops(client, setup):
+    login(client, setup["alice"])
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=setup["alice_inst"], answer="3x^2+y")
+    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    pending = client.get(url, **HTMX).content.decode()
+    assert 'hx-trigger="every 400ms"' in pending
+    assert 'data-status="grading"' in pending
+    from grading.services import submission_grade
+
+    submission_grade(submission_id=sub.pk)
+    done = client.get(url, **HTMX).content.decode()
+    assert "every 400ms" not in done
+    assert 'data-status="correct"' in done
+
+
+def test_submission_detail_full_page_and_partial(client, setup):
+    login(client, setup["bob"])
+    url = reverse("exercises:submission-detail", args=[setup["bob_sub"].pk])
+    full = client.get(url).content.decode()
+    partial = client.get(url, **HTMX).content.decode()
+    assert "<html" in full
+    assert "<html" not in partial
+    assert 'id="result"' in partial
+
+
+def test_key_is_shown_once_attempts_are_used_up(client, setup, django_capture_on_commit_callbacks):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    assert "Answer key" not in client.get(url).content.decode()
+    for answer in ["x", "y", "x+y"]:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("exercises:submission-create", args=[setup["alice_inst"].pk]), {"answer": answer}, **HTMX)
+    body = client.get(url).content.decode()
+    assert "Answer key" in body
+    assert "disabled" in body.split('id="submit-button"')[1].split(">")[0]
+
+
+def test_healthz(client):
+    assert client.get("/healthz").content == b"ok"

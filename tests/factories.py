@@ -1,0 +1,95 @@
+"""Test data, built through the same services the application uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from exercises.models import Course, Membership, ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.services import (
+    course_create,
+    instance_get_or_create,
+    membership_create,
+    problem_set_create,
+    problem_set_item_create,
+    problem_template_upsert,
+    user_create,
+)
+
+PASSWORD = "test-password-123"  # noqa: S105
+_counter = itertools.count(1)
+
+TOY1 = {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["x"]}
+
+
+def user(*, username: str | None = None) -> Any:
+    return user_create(username=username or f"user{next(_counter)}", password=PASSWORD)
+
+
+def course(*, code: str | None = None) -> Course:
+    n = next(_counter)
+    return course_create(code=code or f"course-{n}", title_en=f"Course {n}", title_ko=f"강좌 {n}")
+
+
+def student(*, in_course: Course, username: str | None = None) -> Any:
+    member = user(username=username)
+    membership_create(course=in_course, user=member, role=Membership.Role.STUDENT)
+    return member
+
+
+def template(*, family: str = "fixed", config: dict[str, Any] | None = None, slug: str | None = None) -> ProblemTemplate:
+    if config is None and family == "fixed":
+        config = dict(TOY1)
+    return problem_template_upsert(
+        slug=slug or f"tpl-{next(_counter)}",
+        family=family,
+        title_en="Toy #1",
+        title_ko="토이 1",
+        config=config or {},
+    )
+
+
+def problem_set(*, in_course: Course, due_at: datetime | None = None) -> ProblemSet:
+    return problem_set_create(
+        course=in_course,
+        title_en="Set",
+        title_ko="문제 모음",
+        due_at=due_at or timezone.now() + timedelta(days=7),
+    )
+
+
+def item(
+    *,
+    in_set: ProblemSet,
+    tpl: ProblemTemplate | None = None,
+    max_attempts: int = 3,
+    points: Decimal = Decimal("2"),
+    due_at: datetime | None = None,
+    late_until: datetime | None = None,
+    late_penalty: Decimal = Decimal("0.5"),
+) -> ProblemSetItem:
+    return problem_set_item_create(
+        problem_set=in_set,
+        template=tpl or template(),
+        points=points,
+        max_attempts=max_attempts,
+        due_at=due_at,
+        late_until=late_until,
+        late_penalty=late_penalty,
+    )
+
+
+def instance(*, for_item: ProblemSetItem, for_student: Any) -> ProblemInstance:
+    return instance_get_or_create(item=for_item, student=for_student)
+
+
+def toy_instance(**item_kwargs: Any) -> ProblemInstance:
+    """A student enrolled in a course with one Toy #1 item (f_x of x^3 + xy - y), opened."""
+    c = course()
+    s = student(in_course=c)
+    it = item(in_set=problem_set(in_course=c), **item_kwargs)
+    return instance(for_item=it, for_student=s)

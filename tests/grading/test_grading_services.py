@@ -1,0 +1,56 @@
+"""submission_grade: records the engine's verdict once, with the score and the method."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+
+from exercises.models import Submission
+from exercises.services import submission_create
+from grading.services import submission_grade
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued(answer: str, **item_kwargs) -> Submission:
+    inst = factories.toy_instance(**item_kwargs)
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        return submission_create(instance=inst, answer=answer)
+
+
+def test_correct_answer_gets_full_points():
+    sub = submission_grade(submission_id=_queued("3x^2 + y").pk)
+    assert (sub.status, sub.equivalent, sub.score) == ("graded", True, Decimal("2.00"))
+    assert sub.method in {"structural", "symbolic", "numeric"}
+    assert sub.verdict["equivalent"] is True
+    assert sub.graded_at is not None
+
+
+def test_wrong_answer_scores_zero_and_names_the_mistake():
+    # x^2 ... treating y as a variable in x^3 + xy - y: d/dx taken as if y were x is not it;
+    # the derivative with respect to the wrong variable is x - 1 (that is f_y).
+    sub = submission_grade(submission_id=_queued("x - 1").pk)
+    assert (sub.status, sub.equivalent, sub.score) == ("graded", False, Decimal("0.00"))
+    assert sub.verdict["mistake"] is not None
+    assert sub.verdict["mistake"]["en"]
+    assert sub.verdict["mistake"]["ko"]
+
+
+def test_grading_twice_records_one_verdict():
+    sub = submission_grade(submission_id=_queued("3x^2 + y").pk)
+    first_graded_at, first_verdict = sub.graded_at, sub.verdict
+    with mock.patch("grading.services.grade") as engine_grade:
+        again = submission_grade(submission_id=sub.pk)
+    engine_grade.assert_not_called()
+    assert (again.graded_at, again.verdict) == (first_graded_at, first_verdict)
+    assert Submission.objects.filter(status="graded").count() == 1
+
+
+def test_a_submission_left_in_grading_is_graded_again():
+    sub = _queued("3x^2 + y")
+    Submission.objects.filter(pk=sub.pk).update(status="grading")  # its worker died
+    graded = submission_grade(submission_id=sub.pk)
+    assert (graded.status, graded.equivalent) == ("graded", True)
