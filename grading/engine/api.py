@@ -229,7 +229,7 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
 
     def done(**kw: Any) -> Verdict:
         kw.setdefault("method", "none")
-        return Verdict(elapsed_ms=(time.perf_counter() - start) * 1000, **kw)
+        return Verdict(elapsed_ms=round((time.perf_counter() - start) * 1000, 3), **kw)
 
     try:
         c = _compile(task)

@@ -280,7 +280,7 @@ def from_sympy(expr: Any) -> Node:
     if expr.is_Symbol:
         return Var(*_z(), name=expr.name)
     if expr.is_Add:
-        args = list(expr.args)
+        args = list(expr.as_ordered_terms())
         node = from_sympy(args[0])
         for term in args[1:]:
             coeff, rest = term.as_coeff_Mul()

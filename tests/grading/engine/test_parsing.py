@@ -1,0 +1,172 @@
+"""The grammar: what students type is read as they mean it, and refusals are positioned."""
+
+from __future__ import annotations
+
+import pytest
+
+from grading.engine.parsing import ParseError, parse, parsed_latex, to_text
+
+XY = ("x", "y")
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "expected"),
+    [
+        ("3x^2 + y", XY, "3*x^2 + y"),
+        ("x**2", XY, "x^2"),
+        ("-x^2", XY, "-x^2"),
+        ("x^-3", XY, "x^(-3)"),
+        ("e^x^2", XY, "e^(x^2)"),
+        ("x^2y", XY, "x^2*y"),
+        ("3xy", XY, "3*x*y"),
+        ("7y e^(x^2)", XY, "7*y*e^(x^2)"),
+        ("(x+1)(x-1)", XY, "(x + 1)*(x - 1)"),
+        ("2x(3y+1)", XY, "2*x*(3*y + 1)"),
+        ("2sin(x)", XY, "2*sin(x)"),
+        ("sin(x)sin(x)", XY, "sin(x)*sin(x)"),
+        ("sin^2(x)", XY, "sin(x)^2"),
+        ("sin x", XY, "sin(x)"),
+        ("[x+1]*2", XY, "(x + 1)*2"),
+        ("exp(x) + ln(y) + log(x)", XY, "exp(x) + ln(y) + ln(x)"),
+        ("sqrt(x) + abs(y) + |x|", XY, "sqrt(x) + abs(y) + abs(x)"),
+        ("arcsin(x) + asin(y) + sinh(x)", XY, "asin(x) + asin(y) + sinh(x)"),
+        ("sec(x)csc(x)cot(x)", XY, "sec(x)*csc(x)*cot(x)"),
+        ("pi x + π y", XY, "pi*x + pi*y"),
+        ("0.5x + 3/4", XY, "0.5*x + 3/4"),
+        ("x·y × 2 − 1", XY, "x*y*2 - 1"),
+        ("x²y³", XY, "x^2*y^3"),
+        ("√x", XY, "sqrt(x)"),
+        ("ｘ＋１", XY, "x + 1"),
+        ("w1x", ("w1", "x"), "w1*x"),
+        ("2bh1", ("b", "h1"), "2*b*h1"),
+        ("w_11 + w_{11} + w11", ("w_11",), "w_11 + w_11 + w_11"),
+        ("theta + θ", ("theta",), "theta + theta"),
+        ("xe^x", XY, "x*e^x"),
+        ("f_x = 3x^2", XY, "3*x^2"),
+    ],
+)
+def test_accepted_syntax(text, variables, expected):
+    parsed = parse(text, variables)
+    assert ", ".join(to_text(p) for p in parsed.parts()) == expected
+    # the plain form reads back to itself
+    again = parse(expected, variables)
+    assert ", ".join(to_text(p) for p in again.parts()) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "components"),
+    [
+        ("(1, 2)", ["1", "2"]),
+        ("<x, y>", ["x", "y"]),
+        ("⟨x, y⟩", ["x", "y"]),
+        ("[x, y]", ["x", "y"]),
+        ("e^(-2)<2,-1>", ["e^(-2)*2", "e^(-2)*(-1)"]),
+        ("<x, y>/2", ["x/2", "y/2"]),
+    ],
+)
+def test_vectors(text, components):
+    parsed = parse(text, XY)
+    assert parsed.is_vector
+    assert [to_text(c) for c in parsed.parts()] == components
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("f_x = 1", ("x",)),
+        ("f'_x = 1", ("x",)),
+        ("z_y = 1", ("y",)),
+        ("f_xy = 1", ("x", "y")),
+        ("∂f/∂x = 1", ("x",)),
+        ("df/dx = 1", ("x",)),
+        ("∂²f/∂x∂y = 1", ("y", "x")),
+        ("∂^2f/∂x^2 = 1", ("x", "x")),
+        ("f_x(1,2) = 1", ("x",)),
+    ],
+)
+def test_labels_name_the_derivative(text, order):
+    assert parse(text, XY).label == order
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "start", "end"),
+    [
+        ("", "empty", 0, 1),
+        ("x +", "unexpected-end", 2, 3),
+        ("(x+1", "unclosed", 0, 1),
+        ("x+1)", "unopened", 3, 4),
+        ("(x+1]", "mismatched", 4, 5),
+        ("sni(x)", "unknown-function", 0, 3),
+        ("z + 1", "unknown-variable", 0, 1),
+        ("x + cso", "unknown-name", 4, 7),
+        ("x2", "name-then-digits", 0, 2),
+        ("2 3", "two-numbers", 0, 3),
+        ("1.2.3", "bad-number", 0, 5),
+        ("x!", "factorial", 1, 2),
+        ("x $ y", "bad-char", 2, 3),
+        ("log(2, x)", "function-arity", 5, 6),
+        ("9^9^9^9", "power-too-large", 2, 7),
+        ("x^(10^100)", "exponent-too-large", 2, 10),
+        ("x\u202ey", "control-char", 1, 2),
+        ("x\x00", "control-char", 1, 2),
+        ("()", "empty-parens", 0, 2),
+        ("sin", "function-needs-parens", 0, 3),
+        ("f_x = 1 = 2", "many-equals", 8, 9),
+        ("f_q = x", "label-unreadable", 0, 4),
+    ],
+)
+def test_rejections_are_positioned_and_bilingual(text, code, start, end):
+    with pytest.raises(ParseError) as info:
+        parse(text, XY)
+    err = info.value
+    assert err.msg.code == code
+    assert (err.start, err.end) == (start, end)
+    assert err.msg.en and err.msg.ko
+    assert "Traceback" not in err.msg.en and "Error" not in err.msg.en
+
+
+def test_unknown_function_suggests_the_near_name():
+    with pytest.raises(ParseError) as info:
+        parse("sni(x)", XY)
+    assert info.value.msg.en == "Unknown function 'sni': did you mean sin?"
+
+
+def test_unknown_variable_names_the_declared_ones():
+    with pytest.raises(ParseError) as info:
+        parse("z + 1", XY)
+    assert info.value.msg.en == "This problem uses x and y, not z."
+
+
+def test_caret_points_at_the_offending_character():
+    with pytest.raises(ParseError) as info:
+        parse("3x + z", XY)
+    assert info.value.failure("3x + z").caret() == "3x + z\n     ^"
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("1/2x", ["1/(2x)", "(1/2)x"]),
+        ("e^2x", ["e^(2x)", "(e^2)x"]),
+        ("e^x y", ["e^(x y)", "(e^x) y"]),
+        ("sin x^2", ["sin(x^2)", "sin(x)^2"]),
+        ("sin xy", ["sin(xy)", "sin(x)y"]),
+        ("sin^-1(x)", ["asin(x)", "1/sin(x)"]),
+    ],
+)
+def test_contested_readings_are_not_guessed(text, readings):
+    with pytest.raises(ParseError) as info:
+        parse(text, XY)
+    assert info.value.msg.code == "ambiguous"
+    assert [r.text for r in info.value.readings] == readings
+    assert all(r.latex for r in info.value.readings)
+
+
+def test_latex_shows_implicit_multiplication():
+    assert parsed_latex(parse("3xy", XY)) == r"3 \cdot x \cdot y"
+    assert parsed_latex(parse("w1x", ("w1", "x"))) == r"w_{1} \cdot x"
+
+
+def test_decimal_warning_names_the_fraction():
+    parsed = parse("0.33x", XY)
+    assert [w.en for w in parsed.warnings] == ["Decimals are taken exactly: 0.33 is not 1/3."]
