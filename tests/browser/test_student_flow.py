@@ -41,8 +41,8 @@ def open_problem(page, live_server, data):
 
 def test_correct_answer_shows_correct_without_reload(page, live_server, student_problem):
     log_in(page, live_server)
-    page.click("text=Set")
-    page.click("text=Toy #1")
+    page.get_by_role("link", name="Set", exact=True).click()
+    page.get_by_role("link", name="Toy #1", exact=True).click()
     expect(page.locator("#statement .katex").first).to_be_visible()
     page.evaluate("window.__noReload = 'still here'")
     page.fill("#id_answer", "3x^2 + y")
