@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,8 @@ from grading.engine import equivalence, limits
 from grading.engine.equivalence import Sides, compile_node, from_sympy
 from grading.engine.messages import message
 from grading.engine.parsing import (
+    BinOp,
+    Neg,
     Node,
     Num,
     ParseError,
@@ -47,15 +50,79 @@ class Key:
     is_number: bool
 
 
-@dataclass
 class _Compiled:
-    task: Task
-    symbols: dict[str, Any]
-    key_exprs: list[Any]
-    key_nodes: list[Node]
-    key_fns: list[Any]
-    function: Any | None
-    point: dict[Any, Any] = field(default_factory=dict)
+    """A task made ready to grade: key ASTs and evaluators now, SymPy forms on demand."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.symbols: dict[str, Any] = make_symbols(task.variables, task.positive)
+        self.function: Any | None = None
+        self.point: dict[Any, Any] = {}
+        self._exprs: list[Any] | None = None
+        self._latex: str | None = None
+        self.key_nodes: list[Node] = []
+        if task.reference is not None:
+            # the key is graded as typed: its AST keeps its exact real domain
+            self.key_nodes = _parse_key_expression(task.reference, task.variables).parts()
+            if task.at:
+                self._exprs = [to_sympy(n, self.symbols) for n in self.key_nodes]
+        elif task.function is not None:
+            parsed = _parse_key_expression(task.function, task.variables)
+            if parsed.is_vector:
+                raise KeyError_("the function must be a single expression")
+            self.function = to_sympy(parsed.node, self.symbols)
+            if task.gradient:
+                self._exprs = [sympy.diff(self.function, self.symbols[v]) for v in task.variables]
+            else:
+                if not task.wrt:
+                    raise KeyError_("a function needs wrt (the variables to differentiate by)")
+                unknown = [v for v in task.wrt if v not in self.symbols]
+                if unknown:
+                    raise KeyError_(f"wrt names undeclared variables: {', '.join(unknown)}")
+                self._exprs = [sympy.diff(self.function, *[self.symbols[v] for v in task.wrt])]
+        else:
+            raise KeyError_("a task needs a reference or a function")
+        if task.at:
+            for name, value in task.at:
+                if name not in self.symbols:
+                    raise KeyError_(f"the point names an undeclared variable: {name}")
+                vparsed = _parse_key_expression(value, ())
+                self.point[self.symbols[name]] = to_sympy(vparsed.node, {})
+            missing = [v for v in task.variables if self.symbols[v] not in self.point]
+            if missing:
+                raise KeyError_(f"the point has no value for {', '.join(missing)}")
+            assert self._exprs is not None
+            self._exprs = [e.subs(self.point) for e in self._exprs]
+        if self._exprs is not None:
+            for e in self._exprs:
+                if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+                    raise KeyError_("the key is not real and finite")
+            try:
+                self.key_nodes = [from_sympy(e) for e in self._exprs]
+            except equivalence.Unsupported as exc:
+                raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
+        self.key_fns = [compile_node(n) for n in self.key_nodes]
+        if task.at:
+            try:
+                equivalence.evaluate(self.key_fns, {})
+            except (equivalence.Undefined, equivalence.Unusable):
+                raise KeyError_("the key is undefined at the given point") from None
+
+    @property
+    def key_exprs(self) -> list[Any]:
+        if self._exprs is None:
+            self._exprs = [to_sympy(n, self.symbols) for n in self.key_nodes]
+        return self._exprs
+
+    @property
+    def latex(self) -> str:
+        if self._latex is None:
+            latexes = [sympy.latex(e) for e in self.key_exprs]
+            if self.is_vector:
+                self._latex = r"\left\langle " + ", ".join(latexes) + r"\right\rangle"
+            else:
+                self._latex = latexes[0]
+        return self._latex
 
     @property
     def is_number(self) -> bool:
@@ -63,7 +130,7 @@ class _Compiled:
 
     @property
     def is_vector(self) -> bool:
-        return len(self.key_exprs) > 1 or self.task.gradient
+        return len(self.key_nodes) > 1 or self.task.gradient
 
     @property
     def sample_variables(self) -> tuple[str, ...]:
@@ -79,57 +146,7 @@ def _parse_key_expression(text: str, variables: tuple[str, ...]) -> Parsed:
 
 @lru_cache(maxsize=1024)
 def _compile(task: Task) -> _Compiled:
-    symbols = make_symbols(task.variables, task.positive)
-    function = None
-    if task.reference is not None:
-        parsed = _parse_key_expression(task.reference, task.variables)
-        nodes = parsed.parts()
-        exprs = [to_sympy(n, symbols) for n in nodes]
-    elif task.function is not None:
-        parsed = _parse_key_expression(task.function, task.variables)
-        if parsed.is_vector:
-            raise KeyError_("the function must be a single expression")
-        function = to_sympy(parsed.node, symbols)
-        if task.gradient:
-            exprs = [sympy.diff(function, symbols[v]) for v in task.variables]
-        else:
-            if not task.wrt:
-                raise KeyError_("a function needs wrt (the variables to differentiate by)")
-            unknown = [v for v in task.wrt if v not in symbols]
-            if unknown:
-                raise KeyError_(f"wrt names undeclared variables: {', '.join(unknown)}")
-            exprs = [sympy.diff(function, *[symbols[v] for v in task.wrt])]
-        nodes = []
-    else:
-        raise KeyError_("a task needs a reference or a function")
-    point: dict[Any, Any] = {}
-    if task.at:
-        for name, value in task.at:
-            if name not in symbols:
-                raise KeyError_(f"the point names an undeclared variable: {name}")
-            vparsed = _parse_key_expression(value, ())
-            point[symbols[name]] = to_sympy(vparsed.node, {})
-        missing = [v for v in task.variables if symbols[v] not in point]
-        if missing:
-            raise KeyError_(f"the point has no value for {', '.join(missing)}")
-        exprs = [e.subs(point) for e in exprs]
-        nodes = []
-    if not nodes:
-        try:
-            nodes = [from_sympy(e) for e in exprs]
-        except equivalence.Unsupported as exc:
-            raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
-    for e in exprs:
-        if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
-            raise KeyError_("the key is not real and finite")
-    fns = [compile_node(n) for n in nodes]
-    compiled = _Compiled(task, symbols, exprs, nodes, fns, function, point)
-    if task.at:
-        try:
-            equivalence.evaluate(fns, {})
-        except (equivalence.Undefined, equivalence.Unusable, ZeroDivisionError, ValueError):
-            raise KeyError_("the key is undefined at the given point") from None
-    return compiled
+    return _Compiled(task)
 
 
 def key_of(task: Task) -> Key:
@@ -139,13 +156,8 @@ def key_of(task: Task) -> Key:
     except KeyError_ as exc:
         raise ValueError(exc.detail) from None
     texts = tuple(to_text(n) for n in c.key_nodes)
-    latexes = [sympy.latex(e) for e in c.key_exprs]
-    if c.is_vector:
-        text = "<" + ", ".join(texts) + ">"
-        latex = r"\left\langle " + ", ".join(latexes) + r"\right\rangle"
-    else:
-        text, latex = texts[0], latexes[0]
-    return Key(text=text, latex=latex, components=texts, is_vector=c.is_vector,
+    text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
+    return Key(text=text, latex=c.latex, components=texts, is_vector=c.is_vector,
                is_number=c.is_number)
 
 
@@ -180,7 +192,7 @@ def _shape_failure(parsed: Parsed, task: Task, text: str) -> ParseFailure | None
     if task.reference is not None:
         try:
             c = _compile(task)
-            n = len(c.key_exprs) if len(c.key_exprs) > 1 else None
+            n = len(c.key_nodes) if len(c.key_nodes) > 1 else None
         except KeyError_:
             n = None
     if n is None and parsed.is_vector:
@@ -235,29 +247,23 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
         c = _compile(task)
     except KeyError_ as exc:
         return done(equivalent=None, reason=message("key-invalid", detail=exc.detail))
-    key_latex = key_of(task).latex
     try:
         parsed = parse(answer, task.variables)
     except ParseError as exc:
-        return done(equivalent=None, error=exc.failure(answer), key_latex=key_latex)
+        return done(equivalent=None, error=exc.failure(answer))
     failure = _shape_failure(parsed, task, answer)
     if failure is not None:
-        return done(equivalent=None, error=failure, key_latex=key_latex)
+        return done(equivalent=None, error=failure)
     warnings = tuple(parsed.warnings)
     if parsed.label_text:
         warnings += (message("label-accepted", label=parsed.label_text),)
     answer_latex = parsed_latex(parsed)
     parts = parsed.parts()
-    common = {"warnings": warnings, "answer_latex": answer_latex, "key_latex": key_latex}
+    common = {"warnings": warnings, "answer_latex": answer_latex}
 
-    try:
-        answer_exprs = [to_sympy(p, c.symbols) for p in parts]
-    except (RecursionError, ValueError, TypeError, ZeroDivisionError, OverflowError):
-        answer_exprs = []
-    if answer_exprs and not any(equivalence.restricts_domain(p) for p in parts):
-        if equivalence.structurally_equal(c.key_exprs, answer_exprs):
-            return done(equivalent=True, method="structural",
-                        evidence=Evidence(seed=seed, detail="same canonical form"), **common)
+    if equivalence.structurally_equal(c.key_nodes, parts):
+        return done(equivalent=True, method="structural",
+                    evidence=Evidence(seed=seed, detail="same expression"), **common)
 
     rtol = equivalence.RTOL
     floor = 0.0
@@ -286,10 +292,10 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
         return done(equivalent=False, method="numeric", evidence=evidence, reason=reason,
                     mistake=mistake, **common)
     method: Any = "numeric"
-    if answer_exprs and not (c.is_number and _has_decimal(parsed)):
+    if not (c.is_number and _has_decimal(parsed)):
         elapsed = time.perf_counter() - start
         budget = max(0.005, limits.SYMBOLIC_BUDGET_S - elapsed)
-        if equivalence.prove_equal(c.key_exprs, answer_exprs, budget):
+        if equivalence.prove_equal(c.key_exprs, parts, c.symbols, budget):
             method = "symbolic"
     return done(equivalent=True, method=method, evidence=evidence, **common)
 
@@ -307,6 +313,53 @@ def _reason(outcome: equivalence.NumericOutcome, c: _Compiled, rtol: float) -> M
     return message("differs", point="—")
 
 
+@dataclass(frozen=True)
+class _AstCandidate:
+    code: str
+    nodes: tuple[Node, ...]
+    message: Message
+
+
+def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
+    """Mistakes visible from a key alone (no function given): sign, factor 2, swapped parts.
+
+    Built on the key's AST, not SymPy, so that diagnosing a wrong answer stays cheap.
+    """
+    from grading.engine.diagnosis import _message
+
+    key = tuple(c.key_nodes)
+    n = len(key)
+    two = Num(0, 0, 0, 0, value=Fraction(2), text="2")
+
+    def neg(node: Node) -> Node:
+        return Neg(0, 0, 0, 0, operand=node)
+
+    out: list[_AstCandidate] = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            swapped = list(key)
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            out.append(_AstCandidate("gradient-swapped", tuple(swapped),
+                                     _message("gradient-swapped", "vector")))
+    out.append(_AstCandidate("sign-error", tuple(neg(k) for k in key), _message("sign-error")))
+    if n > 1:
+        for i in range(n):
+            parts = tuple(neg(k) if j == i else k for j, k in enumerate(key))
+            out.append(_AstCandidate("sign-error", parts,
+                                     _message("sign-error", "component", i=str(i + 1))))
+    out.append(_AstCandidate(
+        "missing-factor-2",
+        tuple(BinOp(0, 0, 0, 0, op="/", left=k, right=two) for k in key),
+        _message("missing-factor-2"),
+    ))
+    out.append(_AstCandidate(
+        "doubled",
+        tuple(BinOp(0, 0, 0, 0, op="*", left=two, right=k) for k in key),
+        _message("doubled"),
+    ))
+    return out
+
+
 def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any."""
     try:
@@ -314,6 +367,7 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
     except ImportError:  # pragma: no cover - diagnosis ships with the engine
         return None
     deadline = time.perf_counter() + limits.DIAGNOSIS_BUDGET_S
+    candidates: list[Any]
     try:
         if c.function is not None:
             wrt = [c.symbols[v] for v in c.task.wrt]
@@ -323,19 +377,23 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
                 budget_s=limits.DIAGNOSIS_BUDGET_S / 2,
             )
         else:
-            candidates = diagnosis.mistakes_for_reference(tuple(c.key_exprs))
+            candidates = _reference_mistakes(c)
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
     for cand in candidates:
         if time.perf_counter() > deadline:
             return None
-        exprs = list(cand.expr)
-        if len(exprs) != len(answer_fns):
-            continue
         try:
-            if c.point:
-                exprs = [e.subs(c.point) for e in exprs]
-            fns = [compile_node(from_sympy(e)) for e in exprs]
+            if isinstance(cand, _AstCandidate):
+                nodes = list(cand.nodes)
+            else:
+                exprs = list(cand.expr)
+                if c.point:
+                    exprs = [e.subs(c.point) for e in exprs]
+                nodes = [from_sympy(e) for e in exprs]
+            if len(nodes) != len(answer_fns):
+                continue
+            fns = [compile_node(n) for n in nodes]
         except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
             continue
         outcome = equivalence.compare_numeric(

@@ -19,12 +19,12 @@ MAX_SYMBOLIC_EXPONENT = 200
 MAX_VECTOR_COMPONENTS = 12
 
 # Grading budgets, in seconds.
-SYMBOLIC_BUDGET_S = 0.03
+SYMBOLIC_BUDGET_S = 0.015
 DIAGNOSIS_BUDGET_S = 0.15
 KEY_BUDGET_S = 2.0
 
 # Numeric sampling.
-SAMPLE_TARGET_POINTS = 12
+SAMPLE_TARGET_POINTS = 8
 SAMPLE_MIN_POINTS = 6
 SAMPLE_MAX_DRAWS = 160
 # Values and arguments past these magnitudes make a point unusable rather than slow.

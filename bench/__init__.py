@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a table and the baseline measured in the same run."""
