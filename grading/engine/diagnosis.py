@@ -1,0 +1,1354 @@
+"""Typical mistakes of a derivative task, as candidate answers each with a message for the student.
+
+The caller grades an answer first; when it is wrong, it compares the answer numerically with the
+candidates returned here, in order, and reports the first that matches. Candidates are therefore
+ordered from the most specific diagnosis to the least specific one, and none equals the key.
+
+Most rule mistakes come from a small differentiator over the SymPy tree (`_Differentiator`) that
+can misapply one rule at one place ("site") or everywhere: a chain-rule factor left out, a
+product- or quotient-rule term dropped or with the wrong sign, the power rule misused, e^u taken
+for a power. Nothing here parses text, uses threads, or calls `simplify`/`integrate`: every step
+is cheap and the whole search stops when the time budget is spent.
+"""
+
+from __future__ import annotations
+
+import cmath
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+from sympy import Add, Dummy, Integer, Mul, Symbol
+
+from grading.engine.types import Message
+
+__all__ = ["CODES", "Candidate", "mistakes_for_reference", "typical_mistakes"]
+
+Expr = Any  # SymPy ships no type information; annotations below say which objects are expressions.
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A wrong answer a student plausibly gives, the name of the mistake, and what to tell them."""
+
+    code: str
+    expr: tuple[Expr, ...]
+    message: Message
+
+
+# Most specific first: when two diagnoses give the same expression the earlier code is kept, and
+# the caller reports the first candidate that matches.
+CODES: tuple[str, ...] = (
+    "gradient-swapped",
+    "wrong-variable",
+    "held-variable-differentiated",
+    "constant-differentiated",
+    "held-variable-dropped",
+    "exp-as-power",
+    "exp-log-factor",
+    "log-rule",
+    "trig-sign",
+    "trig-rule",
+    "quotient-rule-quotient",
+    "quotient-rule-sign",
+    "quotient-rule-denominator",
+    "quotient-rule-term-dropped",
+    "product-rule-product",
+    "product-rule-sign",
+    "product-rule-term-dropped",
+    "power-rule",
+    "power-rule-coefficient",
+    "power-rule-new-exponent",
+    "power-rule-exponent-raised",
+    "power-rule-power-dropped",
+    "power-rule-denominator",
+    "missing-chain-factor",
+    "chain-outer-missing",
+    "chain-argument-replaced",
+    "held-factor-dropped",
+    "wrong-variable-term",
+    "missing-differentiation",
+    "function-returned",
+    "antiderivative",
+    "sign-error",
+    "missing-factor-2",
+    "doubled",
+)
+_RANK = {code: i for i, code in enumerate(CODES)}
+
+_MAX_CANDIDATES = 64
+# Above this many terms, variants that change one term (its sign, its variable) are noise.
+_MAX_TERMS = 8
+_MAX_OPS = 400  # expressions larger than this are not expanded to compare them
+_MAX_OPS_REWRITE = 120  # nor rewritten (factored, put over a common denominator) to vary them
+_SHOW_CHARS = 32  # an expression longer than this is not quoted in a message
+
+
+# --------------------------------------------------------------------------------------------
+# Messages
+
+
+def _show(expr: Expr) -> str:
+    """A short plain-text form of an expression for a message, or "" when it is too long."""
+    text = sympy.sstr(expr).replace("**", "^")
+    return text if len(text) <= _SHOW_CHARS else ""
+
+
+def _names(symbols: Iterable[Symbol]) -> str:
+    return ", ".join(str(s) for s in symbols)
+
+
+def _partial_name(wrt: Sequence[Symbol]) -> str:
+    names = [str(s) for s in wrt]
+    if all(len(n) == 1 for n in names):
+        return "f_" + "".join(names)
+    return "f_(" + ",".join(names) + ")"
+
+
+# (code, variant) -> (English, Korean); {v} is the variable of the step, {others} the variables held
+# constant, other fields come from the site. Korean sentences never put a particle directly after
+# a placeholder (it would depend on how the name is read), except after a closing parenthesis.
+_TEXT: dict[str, tuple[str, str]] = {
+    "wrong-variable": (
+        "You differentiated with respect to {u} instead of {v}.",
+        "{v}에 대해 미분해야 하는데 {u}에 대해 미분했습니다.",
+    ),
+    "wrong-variable:order": (
+        "This is {got}, not {want}: check the variable of each differentiation.",
+        "이 답은 {got}입니다. 구해야 하는 것은 {want}이므로 각 단계에서 미분하는 변수를 "
+        "확인하세요.",
+    ),
+    "wrong-variable-term": (
+        "In one term you differentiated with respect to {u} instead of {v}.",
+        "한 항을 {v}에 대해 미분하지 않고 {u}에 대해 미분했습니다.",
+    ),
+    "held-variable-differentiated": (
+        "You also differentiated with respect to {others}. For the partial derivative with "
+        "respect to {v}, hold {others} constant.",
+        "{others}에 대해서도 미분했습니다. {v}에 대해 편미분할 때는 나머지 변수({others})를 "
+        "상수로 둡니다.",
+    ),
+    "constant-differentiated": (
+        "You differentiated a part that contains only {others}. With respect to {v} it is a "
+        "constant: a constant term has derivative 0 and a constant factor stays as it is.",
+        "{others}만 들어 있는 부분까지 미분했습니다. {v}에 대해 미분할 때 그 부분은 상수이므로 "
+        "상수항의 도함수는 0이고, 상수 인수는 그대로 남습니다.",
+    ),
+    "constant-differentiated:generic": (
+        "You differentiated a part that does not contain the variable of differentiation. It is "
+        "a constant: a constant term has derivative 0 and a constant factor stays as it is.",
+        "미분하는 변수가 들어 있지 않은 부분까지 미분했습니다. 그 부분은 상수이므로 상수항의 "
+        "도함수는 0이고, 상수 인수는 그대로 남습니다.",
+    ),
+    "held-variable-dropped": (
+        "You dropped terms that contain {others}. Holding {others} constant means treating it "
+        "like a number, not setting it to 0.",
+        "{others}에 관한 항을 빠뜨렸습니다. 상수로 둔다는 것은 0으로 놓는다는 뜻이 아니라 "
+        "하나의 수처럼 다룬다는 뜻입니다.",
+    ),
+    "held-factor-dropped": (
+        "You dropped the constant factor {factor}. A constant factor stays in the derivative.",
+        "상수 인수({factor})를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
+    ),
+    "held-factor-dropped:generic": (
+        "You dropped a constant factor. A constant factor stays in the derivative.",
+        "상수 인수를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
+    ),
+    "exp-as-power": (
+        "e^u is not a power of u: (e^u)′ = e^u·u′, not u·e^(u−1).",
+        "e^u는 u의 거듭제곱이 아닙니다. (e^u)′ = e^u·u′이고, u·e^(u−1)이 아닙니다.",
+    ),
+    "exp-as-power:base": (
+        "With the variable in the exponent, a^u is not a power of u: (a^u)′ = a^u·ln(a)·u′.",
+        "지수에 변수가 있는 a^u에는 거듭제곱의 미분법을 쓸 수 없습니다. "
+        "(a^u)′ = a^u·ln(a)·u′입니다.",
+    ),
+    "exp-log-factor": (
+        "(a^u)′ = a^u·ln(a)·u′: the factor ln({a}) is missing.",
+        "(a^u)′ = a^u·ln(a)·u′인데 인수 ln({a})가 빠졌습니다.",
+    ),
+    "exp-log-factor:divided": (
+        "(a^u)′ = a^u·ln(a)·u′: multiply by ln({a}), do not divide by it.",
+        "(a^u)′ = a^u·ln(a)·u′이므로 ln({a})로 나누지 말고 곱해야 합니다.",
+    ),
+    "log-rule": (
+        "(ln u)′ = u′/u, not 1/u′.",
+        "(ln u)′ = u′/u이고, 1/u′이 아닙니다.",
+    ),
+    "log-rule:squared": (
+        "(ln u)′ = u′/u: the denominator is u, not u².",
+        "(ln u)′ = u′/u이므로 분모는 u²이 아니라 u입니다.",
+    ),
+    "trig-sign": (
+        "Check the sign: (sin u)′ = cos u·u′ and (cos u)′ = −sin u·u′.",
+        "부호를 확인하세요. (sin u)′ = cos u·u′이고 (cos u)′ = −sin u·u′입니다.",
+    ),
+    "trig-rule": (
+        "(tan u)′ = sec²u·u′ = u′/cos²u, not tan²u·u′.",
+        "(tan u)′ = sec²u·u′ = u′/cos²u이고, tan²u·u′이 아닙니다.",
+    ),
+    "quotient-rule-quotient": (
+        "The derivative of a quotient is not the quotient of the derivatives: "
+        "(f/g)′ = (f′g − fg′)/g².",
+        "몫의 도함수는 도함수의 몫이 아닙니다. (f/g)′ = (f′g − fg′)/g²입니다.",
+    ),
+    "quotient-rule-sign": (
+        "Quotient rule: (f/g)′ = (f′g − fg′)/g². Check the sign and the order of the terms in "
+        "the numerator.",
+        "몫의 미분법: (f/g)′ = (f′g − fg′)/g²입니다. 분자에 있는 두 항의 부호와 순서를 확인하세요.",
+    ),
+    "quotient-rule-sign:reciprocal": (
+        "Check the sign: (1/g)′ = −g′/g².",
+        "부호를 확인하세요. (1/g)′ = −g′/g²입니다.",
+    ),
+    "quotient-rule-denominator": (
+        "Quotient rule: the denominator is squared: (f/g)′ = (f′g − fg′)/g².",
+        "몫의 미분법에서는 분모를 제곱합니다. (f/g)′ = (f′g − fg′)/g²입니다.",
+    ),
+    "quotient-rule-denominator:reciprocal": (
+        "The denominator is squared: (1/g)′ = −g′/g².",
+        "분모를 제곱해야 합니다. (1/g)′ = −g′/g²입니다.",
+    ),
+    "quotient-rule-term-dropped": (
+        "Quotient rule: (f/g)′ = (f′g − fg′)/g². A term of the numerator is missing.",
+        "몫의 미분법: (f/g)′ = (f′g − fg′)/g²인데 분자의 한 항이 빠졌습니다.",
+    ),
+    "product-rule-product": (
+        "The derivative of a product is not the product of the derivatives: (fg)′ = f′g + fg′.",
+        "곱의 도함수는 도함수의 곱이 아닙니다. (fg)′ = f′g + fg′입니다.",
+    ),
+    "product-rule-sign": (
+        "Product rule: the two terms are added: (fg)′ = f′g + fg′.",
+        "곱의 미분법에서는 두 항을 더합니다. (fg)′ = f′g + fg′입니다.",
+    ),
+    "product-rule-term-dropped": (
+        "Product rule: (fg)′ = f′g + fg′. One of the terms is missing.",
+        "곱의 미분법: (fg)′ = f′g + fg′인데 한 항이 빠졌습니다.",
+    ),
+    "power-rule": (
+        "Power rule: lower the exponent by one: (u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: 지수를 1만큼 줄여야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "power-rule-coefficient": (
+        "Power rule: bring the exponent down as a factor: (u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: 지수를 앞으로 내려 곱해야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "missing-factor-2:square": (
+        "(u²)′ = 2u·u′: the factor 2 is missing.",
+        "(u²)′ = 2u·u′인데 인수 2가 빠졌습니다.",
+    ),
+    "power-rule-new-exponent": (
+        "Power rule: the factor in front is the original exponent n, not n−1: "
+        "(u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: 앞에 곱하는 수는 n−1이 아니라 원래 지수 n입니다. "
+        "(u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "power-rule-exponent-raised": (
+        "Power rule: subtract one from the exponent, also when it is negative: "
+        "(x^(−2))′ = −2x^(−3).",
+        "거듭제곱의 미분법: 지수가 음수여도 1을 뺍니다. (x^(−2))′ = −2x^(−3)입니다.",
+    ),
+    "power-rule-power-dropped": (
+        "Power rule: keep the power u^(n−1): (u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: u^(n−1)을 남겨야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "power-rule-denominator": (
+        "Write 1/u^n as u^(−n) and use the power rule: (u^(−n))′ = −n·u^(−n−1)·u′. "
+        "Differentiating the denominator alone is not enough.",
+        "1/u^n은 u^(−n)으로 바꾸어 미분하세요. (u^(−n))′ = −n·u^(−n−1)·u′이며, "
+        "분모만 미분하면 안 됩니다.",
+    ),
+    "missing-chain-factor": (
+        "Chain rule: multiply by the derivative of the inner function {inner}.",
+        "연쇄법칙: 안쪽 함수 {inner}의 도함수를 곱해야 합니다.",
+    ),
+    "missing-chain-factor:generic": (
+        "Chain rule: multiply by the derivative of the inner function.",
+        "연쇄법칙: 안쪽 함수의 도함수를 곱해야 합니다.",
+    ),
+    "chain-outer-missing": (
+        "Chain rule: you multiplied by the derivative of the inside but did not differentiate "
+        "the outer function {outer}.",
+        "연쇄법칙: 안쪽 함수의 도함수는 곱했지만 바깥 함수({outer})는 미분하지 않았습니다.",
+    ),
+    "chain-outer-missing:generic": (
+        "Chain rule: you multiplied by the derivative of the inside but did not differentiate "
+        "the outer function.",
+        "연쇄법칙: 안쪽 함수의 도함수는 곱했지만 바깥 함수는 미분하지 않았습니다.",
+    ),
+    "chain-argument-replaced": (
+        "Chain rule: (f(u))′ = f′(u)·u′. Keep the inner function u as the argument; do not "
+        "replace it by u′.",
+        "연쇄법칙: (f(u))′ = f′(u)·u′입니다. 바깥 함수의 인수는 u 그대로 두고 u′로 바꾸지 마세요.",
+    ),
+    "missing-differentiation": (
+        "One differentiation is missing: this is {got}, not {want}.",
+        "미분을 한 번 덜 했습니다. 이 답은 {got}이고, 구해야 하는 것은 {want}입니다.",
+    ),
+    "function-returned": (
+        "This is the function itself, not its derivative.",
+        "이것은 도함수가 아니라 주어진 함수 자체입니다.",
+    ),
+    "antiderivative": (
+        "You integrated with respect to {v} instead of differentiating.",
+        "{v}에 대해 미분하지 않고 적분했습니다.",
+    ),
+    "sign-error": (
+        "The sign of your answer is wrong.",
+        "답의 부호가 반대입니다.",
+    ),
+    "sign-error:term": (
+        "One term has the wrong sign.",
+        "한 항의 부호가 틀렸습니다.",
+    ),
+    "sign-error:component": (
+        "The sign of component {i} is wrong.",
+        "{i}번째 성분의 부호가 틀렸습니다.",
+    ),
+    "missing-factor-2": (
+        "Your answer is half the correct one: a factor 2 is missing.",
+        "답이 정답의 절반입니다. 인수 2가 빠졌습니다.",
+    ),
+    "doubled": (
+        "Your answer is twice the correct one: check for an extra factor 2.",
+        "답이 정답의 두 배입니다. 불필요한 인수 2가 있는지 확인하세요.",
+    ),
+    "gradient-swapped": (
+        "The components are in the wrong order: the gradient lists the partial derivatives in "
+        "the order {order}.",
+        "성분의 순서가 바뀌었습니다. 기울기 벡터는 편도함수를 {order} 순서로 씁니다.",
+    ),
+    "gradient-swapped:vector": (
+        "Two components are in the wrong order.",
+        "두 성분의 순서가 바뀌었습니다.",
+    ),
+}
+
+
+def _message(code: str, variant: str = "", **fields: str) -> Message:
+    en, ko = _TEXT[f"{code}:{variant}" if variant else code]
+    return Message(code=code, en=en.format(**fields), ko=ko.format(**fields))
+
+
+def _in_component(message: Message, v: Symbol) -> Message:
+    """The same message, said of one component of a gradient."""
+    return Message(
+        code=message.code,
+        en=f"In ∂f/∂{v}: {message.en}",
+        ko=f"∂f/∂{v} 성분: {message.ko}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Raw candidates, before ordering and filtering
+
+
+@dataclass(frozen=True)
+class _Raw:
+    code: str
+    expr: Expr
+    message: Message
+    # Mistakes that can be made the same way in every component of a gradient share this key.
+    align: str = ""
+    generic: Message | None = None
+
+
+def _rank(code: str) -> int:
+    return _RANK.get(code, len(_RANK))
+
+
+def _is_usable(expr: Expr) -> bool:
+    try:
+        if not isinstance(expr, sympy.Expr):
+            return False
+        if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+            return False
+        return not expr.has(sympy.Derivative, sympy.Integral, sympy.Subs)
+    except Exception:
+        return False
+
+
+def _ops(expr: Expr) -> int:
+    return int(sympy.count_ops(expr, visual=False))
+
+
+def _could_be_negative_coeff(expr: Expr) -> bool:
+    coeff = expr.as_coeff_Mul()[0]
+    return bool(coeff.is_negative)
+
+
+def _diff(expr: Expr, *steps: Symbol) -> Expr:
+    """The derivative by the rules below: faster than `sympy.diff`, which dispatches through
+    `Derivative` and asks the assumptions system at every node."""
+    for v in steps:
+        expr = _Differentiator(v, ()).run(expr)
+    return expr
+
+
+def _total(expr: Expr, others: Sequence[Symbol]) -> Expr:
+    """The derivative of an expression free of the step variable, as if each held variable moved."""
+    return Add(*[_diff(expr, u) for u in others if expr.has(u)])
+
+
+# --------------------------------------------------------------------------------------------
+# The differentiator with switches
+
+
+Path = tuple[object, ...]
+
+_T = Dummy("t")
+_OUTER: dict[type, Expr] = {}
+
+
+def _outer_derivative(func: type) -> Expr:
+    """f′(t) for a one-argument function class, computed once (SymPy's diff is slow to dispatch)."""
+    known = _OUTER.get(func)
+    if known is None:
+        known = sympy.diff(func(_T), _T)
+        _OUTER[func] = known
+    return known
+
+
+# Variants that describe how the held variables were treated; only meaningful where a student sees
+# the terms and factors directly, not inside a function's argument or a power's base.
+_SHALLOW_ONLY = frozenset(
+    {"held-factor-dropped", "constant-differentiated", "held-variable-dropped"}
+)
+
+
+@dataclass(frozen=True)
+class _Site:
+    path: Path
+    variant: str
+    info: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class _Differentiator:
+    """d/dv by the textbook rules, optionally misapplying one variant at one site or everywhere.
+
+    A site is a node where a rule applies, named by its path from the root. A recording run
+    (`record` set) collects every (site, variant) that could be misapplied, in a deterministic
+    order, and caches the correct derivative of every subtree so that a run misapplying one site
+    rebuilds only the path from that site to the root.
+    """
+
+    v: Symbol
+    others: tuple[Symbol, ...]
+    at: Path | None = None
+    variant: str = ""
+    everywhere: frozenset[str] = frozenset()
+    record: list[_Site] | None = None
+    cache: dict[Path, Expr] | None = None
+
+    def run(self, expr: Expr) -> Expr:
+        return self._d(expr, (), True)
+
+    def _choose(
+        self,
+        path: Path,
+        options: dict[str, Callable[[], Expr]],
+        correct: Expr,
+        info: dict[str, str],
+        shallow: bool,
+    ) -> Expr:
+        if not shallow:
+            for name in _SHALLOW_ONLY:
+                options.pop(name, None)
+        if self.record is not None:
+            frozen = tuple(sorted(info.items()))
+            self.record.extend(_Site(path, name, frozen) for name in options)
+        if self.at == path and self.variant in options:
+            return options[self.variant]()
+        for name, make in options.items():
+            if name in self.everywhere:
+                return make()
+        return correct
+
+    def _d(self, e: Expr, path: Path, shallow: bool) -> Expr:
+        cache = self.cache
+        if cache is not None:
+            if self.record is None and self.at is not None and self.at[: len(path)] != path:
+                cached = cache.get(path)
+                if cached is not None:
+                    return cached
+        result = self._derive(e, path, shallow)
+        if cache is not None and self.record is not None:
+            cache[path] = result
+        return result
+
+    def _derive(self, e: Expr, path: Path, shallow: bool) -> Expr:
+        v = self.v
+        if not e.has(v):
+            return Integer(0)
+        if e == v:
+            return Integer(1)
+        if e.is_Add:
+            return self._add(e, path, shallow)
+        if e.is_Mul:
+            return self._mul(e, path, shallow)
+        if e.is_Pow:
+            return self._pow(e, path)
+        if isinstance(e, sympy.Function) and len(e.args) == 1 and not isinstance(e, sympy.Abs):
+            return self._function(e, path)
+        return sympy.diff(e, v)
+
+    def _show(self, e: Expr) -> str:
+        """Text for a message: only a recording run needs it, and printing is slow."""
+        return _show(e) if self.record is not None else ""
+
+    def _others_in(self, e: Expr) -> list[Symbol]:
+        return [u for u in self.others if e.has(u)]
+
+    def _add(self, e: Expr, path: Path, shallow: bool) -> Expr:
+        terms = e.args
+        ds = [self._d(t, path + (i,), shallow) for i, t in enumerate(terms)]
+        correct = Add(*ds)
+        options: dict[str, Callable[[], Expr]] = {}
+        info: dict[str, str] = {}
+        held = [t for t in terms if not t.has(self.v) and self._others_in(t)]
+        if held:
+            names = sorted({str(u) for t in held for u in self._others_in(t)})
+            info["held"] = ", ".join(names)
+            options["constant-differentiated"] = lambda: (
+                correct + Add(*[_total(t, self.others) for t in held])
+            )
+        mixed = {i for i, t in enumerate(terms) if t.has(self.v) and self._others_in(t)}
+        if mixed and len(mixed) < len([t for t in terms if t.has(self.v)]):
+            names = sorted({str(u) for i in mixed for u in self._others_in(terms[i])})
+            info["dropped"] = ", ".join(names)
+            options["held-variable-dropped"] = lambda: Add(
+                *[d for i, d in enumerate(ds) if i not in mixed]
+            )
+        return self._choose(path, options, correct, info, shallow)
+
+    def _mul(self, e: Expr, path: Path, shallow: bool) -> Expr:
+        v = self.v
+        dep = [(i, a) for i, a in enumerate(e.args) if a.has(v)]
+        const = [a for a in e.args if not a.has(v)]
+        c = Mul(*const)
+        options: dict[str, Callable[[], Expr]] = {}
+        info: dict[str, str] = {}
+        den = [(i, a) for i, a in dep if a.is_Pow and a.exp.is_number and a.exp.is_negative]
+        num = [(i, a) for i, a in dep if (i, a) not in den]
+        inner: Expr
+        if den and num:
+            n_expr = Mul(*[a for _, a in num])
+            b_expr = Mul(*[a.base ** (-a.exp) for _, a in den])
+            dn = self._d(n_expr, path + ("num",), shallow)
+            db = self._d(b_expr, path + ("den",), False)
+            inner = (dn * b_expr - n_expr * db) / b_expr**2
+            options["quotient-rule-quotient"] = lambda: c * dn / db
+            options["quotient-rule-sign"] = lambda: c * (dn * b_expr + n_expr * db) / b_expr**2
+            options["quotient-rule-reversed"] = lambda: c * (n_expr * db - dn * b_expr) / b_expr**2
+            options["quotient-rule-denominator"] = lambda: c * (dn * b_expr - n_expr * db) / b_expr
+            options["quotient-rule-numerator-only"] = lambda: c * dn / b_expr
+            options["quotient-rule-denominator-only"] = lambda: -c * n_expr * db / b_expr**2
+        elif len(dep) >= 2:
+            factors = [a for _, a in dep]
+            ds = [self._d(a, path + (i,), shallow) for i, a in dep]
+            terms = [
+                ds[k] * Mul(*[a for j, a in enumerate(factors) if j != k])
+                for k in range(len(factors))
+            ]
+            inner = Add(*terms)
+            for k in range(len(terms)):
+                rest = Add(*[t for j, t in enumerate(terms) if j != k])
+                options[f"product-drop-{k}"] = lambda rest=rest: c * rest  # type: ignore[misc]
+            if len(terms) == 2:
+                options["product-rule-sign"] = lambda: c * (terms[0] - terms[1])
+                options["product-rule-sign-reversed"] = lambda: c * (terms[1] - terms[0])
+            options["product-rule-product"] = lambda: c * Mul(*ds)
+        else:
+            i, a = dep[0]
+            inner = self._d(a, path + (i,), shallow)
+        correct = c * inner
+        held = [a for a in const if self._others_in(a)]
+        if held:
+            rest_const = Mul(*[a for a in const if not self._others_in(a)])
+            info["factor"] = self._show(Mul(*held))
+            info["held"] = ", ".join(sorted({str(u) for a in held for u in self._others_in(a)}))
+            options["held-factor-dropped"] = lambda: rest_const * inner
+            options["constant-differentiated"] = lambda: (
+                correct + _total(c, self.others) * Mul(*[a for _, a in dep])
+            )
+        return self._choose(path, options, correct, info, shallow)
+
+    def _pow(self, e: Expr, path: Path) -> Expr:
+        v = self.v
+        b, n = e.base, e.exp
+        options: dict[str, Callable[[], Expr]] = {}
+        info: dict[str, str] = {}
+        if not n.has(v):
+            db = self._d(b, path + (0,), False)
+            correct = n * b ** (n - 1) * db
+            info["inner"] = self._show(b)
+            info["n"] = str(n)
+            if db != 1:
+                options["chain-inner-drop"] = lambda: n * b ** (n - 1)
+                if _could_be_negative_coeff(db) and db != -1:
+                    options["chain-inner-sign"] = lambda: -n * b ** (n - 1)
+            options["power-not-lowered"] = lambda: n * b**n * db
+            options["power-coefficient"] = lambda: b ** (n - 1) * db
+            if n != 2:
+                options["power-new-exponent"] = lambda: (n - 1) * b ** (n - 1) * db
+            if n.is_number and n.is_negative:
+                options["power-raised"] = lambda: n * b ** (n + 1) * db
+                # 1/u^k taken as -1/(u^k)′ (the sign of the reciprocal rule kept) or +1/(u^k)′
+                options["power-denominator"] = lambda: 1 / (n * b ** (-n - 1) * db)
+                options["power-denominator-positive"] = lambda: 1 / (-n * b ** (-n - 1) * db)
+            if n.is_Integer and n >= 2:
+                options["power-power-dropped"] = lambda: n * db
+            return self._choose(path, options, correct, info, False)
+        if not b.has(v):
+            du = self._d(n, path + (1,), False)
+            correct = e * sympy.log(b) * du
+            info["inner"] = self._show(n)
+            info["a"] = self._show(b)
+            if du != 1:
+                options["chain-inner-drop"] = lambda: e * sympy.log(b)
+                if _could_be_negative_coeff(du) and du != -1:
+                    options["chain-inner-sign"] = lambda: -e * sympy.log(b)
+            options["exp-log-missing"] = lambda: e * du
+            options["exp-log-divided"] = lambda: e * du / sympy.log(b)
+            options["base-as-power"] = lambda: n * b ** (n - 1)
+            options["base-as-power-chain"] = lambda: n * b ** (n - 1) * du
+            return self._choose(path, options, correct, info, False)
+        return sympy.diff(e, v)
+
+    def _function(self, e: Expr, path: Path) -> Expr:
+        u = e.args[0]
+        du = self._d(u, path + (0,), False)
+        outer = _outer_derivative(e.func)
+        fprime = outer.xreplace({_T: u})
+        correct = fprime * du
+        options: dict[str, Callable[[], Expr]] = {}
+        info = {"inner": self._show(u), "outer": e.func.__name__}
+        if du != 1:
+            options["chain-inner-drop"] = lambda: fprime
+            if _could_be_negative_coeff(du) and du != -1:
+                options["chain-inner-sign"] = lambda: -fprime
+        options["chain-outer-drop"] = lambda: du
+        if not du.is_number:
+            options["chain-arg-replaced"] = lambda: outer.xreplace({_T: du}) * du
+        if isinstance(e, sympy.exp):
+            options["exp-as-power"] = lambda: u * sympy.exp(u - 1)
+            if du != 1:
+                options["exp-as-power-chain"] = lambda: u * sympy.exp(u - 1) * du
+        elif isinstance(e, sympy.log):
+            options["log-reciprocal"] = lambda: 1 / du
+            options["log-squared"] = lambda: du / u**2
+        elif isinstance(e, sympy.sin):
+            options["trig-sign"] = lambda: -sympy.cos(u) * du
+        elif isinstance(e, sympy.cos):
+            options["trig-sign"] = lambda: sympy.sin(u) * du
+        elif isinstance(e, sympy.tan):
+            options["trig-tan-squared"] = lambda: sympy.tan(u) ** 2 * du
+        return self._choose(path, options, correct, info, False)
+
+
+def _variant_message(variant: str, site: dict[str, str], v: Symbol) -> tuple[str, Message]:
+    """The code and message of one misapplied variant; `site` is empty when applied everywhere."""
+    inner = site.get("inner", "")
+    if variant in ("chain-inner-drop", "chain-inner-sign"):
+        if inner:
+            return "missing-chain-factor", _message("missing-chain-factor", inner=inner)
+        return "missing-chain-factor", _message("missing-chain-factor", "generic")
+    if variant == "chain-outer-drop":
+        outer = site.get("outer", "")
+        if outer:
+            return "chain-outer-missing", _message("chain-outer-missing", outer=outer)
+        return "chain-outer-missing", _message("chain-outer-missing", "generic")
+    if variant == "chain-arg-replaced":
+        return "chain-argument-replaced", _message("chain-argument-replaced")
+    if variant in ("exp-as-power", "exp-as-power-chain"):
+        return "exp-as-power", _message("exp-as-power")
+    if variant in ("base-as-power", "base-as-power-chain"):
+        return "exp-as-power", _message("exp-as-power", "base")
+    if variant == "exp-log-missing":
+        return "exp-log-factor", _message("exp-log-factor", a=site.get("a") or "a")
+    if variant == "exp-log-divided":
+        return "exp-log-factor", _message("exp-log-factor", "divided", a=site.get("a") or "a")
+    if variant == "log-reciprocal":
+        return "log-rule", _message("log-rule")
+    if variant == "log-squared":
+        return "log-rule", _message("log-rule", "squared")
+    if variant == "trig-sign":
+        return "trig-sign", _message("trig-sign")
+    if variant == "trig-tan-squared":
+        return "trig-rule", _message("trig-rule")
+    if variant.startswith("quotient-rule-"):
+        code = {
+            "quotient-rule-quotient": "quotient-rule-quotient",
+            "quotient-rule-sign": "quotient-rule-sign",
+            "quotient-rule-reversed": "quotient-rule-sign",
+            "quotient-rule-denominator": "quotient-rule-denominator",
+            "quotient-rule-numerator-only": "quotient-rule-term-dropped",
+            "quotient-rule-denominator-only": "quotient-rule-term-dropped",
+        }[variant]
+        return code, _message(code)
+    if variant.startswith("product-drop-"):
+        return "product-rule-term-dropped", _message("product-rule-term-dropped")
+    if variant.startswith("product-rule-sign"):
+        return "product-rule-sign", _message("product-rule-sign")
+    if variant == "product-rule-product":
+        return "product-rule-product", _message("product-rule-product")
+    n = site.get("n", "")
+    if variant == "power-not-lowered":
+        if n == "-1":
+            return "quotient-rule-denominator", _message("quotient-rule-denominator", "reciprocal")
+        return "power-rule", _message("power-rule")
+    if variant == "power-coefficient":
+        if n == "2":
+            return "missing-factor-2", _message("missing-factor-2", "square")
+        if n == "-1":
+            return "quotient-rule-sign", _message("quotient-rule-sign", "reciprocal")
+        return "power-rule-coefficient", _message("power-rule-coefficient")
+    if variant == "power-new-exponent":
+        return "power-rule-new-exponent", _message("power-rule-new-exponent")
+    if variant == "power-raised":
+        return "power-rule-exponent-raised", _message("power-rule-exponent-raised")
+    if variant.startswith("power-denominator"):
+        return "power-rule-denominator", _message("power-rule-denominator")
+    if variant == "power-power-dropped":
+        return "power-rule-power-dropped", _message("power-rule-power-dropped")
+    if variant == "held-factor-dropped":
+        factor = site.get("factor", "")
+        if factor:
+            return "held-factor-dropped", _message("held-factor-dropped", factor=factor)
+        return "held-factor-dropped", _message("held-factor-dropped", "generic")
+    if variant == "constant-differentiated":
+        held = site.get("held", "")
+        if held:
+            message = _message("constant-differentiated", others=held, v=str(v))
+        else:
+            message = _message("constant-differentiated", "generic")
+        return "constant-differentiated", message
+    if variant == "held-variable-dropped":
+        dropped = site.get("dropped", "")
+        if dropped:
+            return "held-variable-dropped", _message("held-variable-dropped", others=dropped)
+        return "held-variable-dropped", _GENERIC["held-variable-dropped"]
+    raise KeyError(variant)
+
+
+# Variants that are also tried at every site at once (a student who forgets the chain rule forgets
+# it everywhere), and combinations of them seen in student work.
+_EVERYWHERE: tuple[frozenset[str], ...] = (
+    frozenset({"chain-inner-drop"}),
+    frozenset({"chain-inner-sign"}),
+    frozenset({"trig-sign"}),
+    frozenset({"power-not-lowered"}),
+    frozenset({"power-coefficient"}),
+    frozenset({"power-new-exponent"}),
+    frozenset({"power-raised"}),
+    frozenset({"exp-as-power"}),
+    frozenset({"exp-log-missing"}),
+    frozenset({"product-rule-product"}),
+    frozenset({"product-rule-product", "chain-inner-drop"}),
+    frozenset({"quotient-rule-sign"}),
+    frozenset({"quotient-rule-denominator"}),
+    frozenset({"held-factor-dropped"}),
+    frozenset({"held-variable-dropped"}),
+    frozenset({"constant-differentiated"}),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# A cheap antiderivative: the rules a student who integrated by mistake would use
+
+
+def _linear_coeff(u: Expr, v: Symbol) -> Expr | None:
+    a = _diff(u, v)
+    if a == 0 or a.has(v):
+        return None
+    return a
+
+
+def _antiderivative(e: Expr, v: Symbol) -> Expr | None:
+    if not e.has(v):
+        return e * v
+    if e == v:
+        return v**2 / 2
+    if e.is_Add:
+        parts = [_antiderivative(t, v) for t in e.args]
+        if any(p is None for p in parts):
+            return None
+        return Add(*parts)
+    if e.is_Mul:
+        dep = [a for a in e.args if a.has(v)]
+        if len(dep) != 1:
+            return None
+        rest = _antiderivative(dep[0], v)
+        return None if rest is None else Mul(*[a for a in e.args if not a.has(v)]) * rest
+    if e.is_Pow:
+        b, n = e.base, e.exp
+        if not n.has(v):
+            a = _linear_coeff(b, v)
+            if a is None:
+                return None
+            if n == -1:
+                return sympy.log(b) / a
+            return b ** (n + 1) / ((n + 1) * a)
+        if not b.has(v):
+            a = _linear_coeff(n, v)
+            return None if a is None else e / (sympy.log(b) * a)
+        return None
+    if isinstance(e, (sympy.exp, sympy.sin, sympy.cos)):
+        u = e.args[0]
+        a = _linear_coeff(u, v)
+        if a is None:
+            return None
+        if isinstance(e, sympy.exp):
+            return e / a
+        if isinstance(e, sympy.sin):
+            return -sympy.cos(u) / a
+        return sympy.sin(u) / a
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Generators for one differentiation step: d/dv of g
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@dataclass
+class _Clock:
+    deadline: float
+
+    def check(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise _OutOfTime
+
+
+@dataclass
+class _Sink:
+    """Where generators put candidates; `then` finishes each one (e.g. the remaining steps)."""
+
+    items: list[_Raw]
+    then: Callable[[Expr], Expr] | None = None
+
+    def add(self, raw: _Raw) -> None:
+        if self.then is not None:
+            raw = _Raw(raw.code, self.then(raw.expr), raw.message, raw.align, raw.generic)
+        self.items.append(raw)
+
+
+def _terms(expr: Expr) -> tuple[Expr, ...]:
+    return tuple(expr.args) if expr.is_Add else (expr,)
+
+
+def _cheap_to_expand(expr: Expr) -> bool:
+    if _ops(expr) > _MAX_OPS:
+        return False
+    for p in expr.atoms(sympy.Pow):
+        if p.base.is_Add and p.exp.is_Integer and abs(int(p.exp)) > 6:
+            return False
+    return True
+
+
+def _step_rule_mistakes(
+    g: Expr, v: Symbol, others: tuple[Symbol, ...], clock: _Clock, sink: _Sink
+) -> None:
+    """The mistakes of the differentiator: each variant at each site, then everywhere."""
+    record: list[_Site] = []
+    cache: dict[Path, Expr] = {}
+    _Differentiator(v, others, record=record, cache=cache).run(g)
+    counts: dict[str, int] = {}
+    for site in record:
+        counts[site.variant] = counts.get(site.variant, 0) + 1
+    for site in record:
+        clock.check()
+        try:
+            expr = _Differentiator(v, others, at=site.path, variant=site.variant, cache=cache).run(
+                g
+            )
+            code, message = _variant_message(site.variant, dict(site.info), v)
+            align = f"everywhere:{site.variant}" if counts[site.variant] == 1 else ""
+            generic = _variant_message(site.variant, {}, v)[1] if align else None
+            sink.add(_Raw(code, expr, message, align=align, generic=generic))
+        except _OutOfTime:
+            raise
+        except Exception:  # noqa: S112 - one failing variant must not stop the others
+            continue
+    for names in _EVERYWHERE:
+        if not all(counts.get(n, 0) for n in names):
+            continue
+        if len(names) == 1 and counts.get(next(iter(names)), 0) < 2:
+            continue  # the same as the single-site candidate
+        clock.check()
+        try:
+            expr = _Differentiator(v, others, everywhere=names).run(g)
+            lead = "product-rule-product" if "product-rule-product" in names else min(names)
+            code, message = _variant_message(lead, {}, v)
+            key = "everywhere:" + "+".join(sorted(names))
+            sink.add(_Raw(code, expr, message, align=key, generic=message))
+        except _OutOfTime:
+            raise
+        except Exception:  # noqa: S112
+            continue
+
+
+_GENERIC = {
+    "held-variable-differentiated": Message(
+        code="held-variable-differentiated",
+        en="You differentiated with respect to every variable at once. For a partial derivative, "
+        "hold the other variables constant.",
+        ko="모든 변수에 대해 한꺼번에 미분했습니다. 편미분할 때는 나머지 변수를 상수로 둡니다.",
+    ),
+    "held-variable-dropped": Message(
+        code="held-variable-dropped",
+        en="You dropped the terms that contain the other variables. Holding a variable constant "
+        "means treating it like a number, not setting it to 0.",
+        ko="다른 변수에 관한 항을 빠뜨렸습니다. 상수로 둔다는 것은 0으로 놓는다는 뜻이 아니라 "
+        "하나의 수처럼 다룬다는 뜻입니다.",
+    ),
+    "antiderivative": Message(
+        code="antiderivative",
+        en="You integrated instead of differentiating.",
+        ko="미분하지 않고 적분했습니다.",
+    ),
+}
+
+
+def _step_mistakes(
+    g: Expr,
+    v: Symbol,
+    variables: tuple[Symbol, ...],
+    clock: _Clock,
+    sink: _Sink,
+    *,
+    returned: Message | None = None,
+    forms: Sequence[Expr] = (),
+) -> None:
+    """The mistakes of one step d/dv g, except the wrong variable (the caller knows the task).
+
+    `returned` is the message for g itself given as the answer (None: not a candidate).
+    """
+    others = tuple(u for u in variables if u != v)
+    others_in = tuple(u for u in others if g.has(u))
+
+    def function_returned() -> None:
+        if returned is not None:
+            sink.add(_Raw(returned.code, g, returned, "returned", returned))
+
+    def total() -> None:
+        if not others_in:
+            return
+        base = _diff(g, v)
+        message = _message("held-variable-differentiated", v=str(v), others=_names(others_in))
+        everything = base + Add(*[_diff(g, u) for u in others_in])
+        generic = _GENERIC["held-variable-differentiated"]
+        sink.add(_Raw("held-variable-differentiated", everything, message, "total", generic))
+        if len(others_in) > 1:
+            for u in others_in:
+                one = _message("held-variable-differentiated", v=str(v), others=str(u))
+                sink.add(_Raw("held-variable-differentiated", base + _diff(g, u), one))
+
+    def dropped() -> None:
+        if not others_in:
+            return
+        zeroed = g.xreplace({u: Integer(0) for u in others_in})
+        if not _is_usable(zeroed):
+            return
+        message = _message("held-variable-dropped", others=_names(others_in))
+        generic = _GENERIC["held-variable-dropped"]
+        sink.add(_Raw("held-variable-dropped", _diff(zeroed, v), message, "dropped", generic))
+
+    def rules() -> None:
+        seen: list[Expr] = []
+        for form in (g, *forms):
+            if form not in seen:
+                seen.append(form)
+                _step_rule_mistakes(form, v, others, clock, sink)
+
+    def integrated() -> None:
+        anti = _antiderivative(g, v)
+        if anti is not None:
+            message = _message("antiderivative", v=str(v))
+            generic = _GENERIC["antiderivative"]
+            sink.add(_Raw("antiderivative", anti, message, "antiderivative", generic))
+
+    def term_wrong_variable() -> None:
+        terms = _terms(g)
+        if not 2 <= len(terms) <= _MAX_TERMS:
+            return
+        ds = [_diff(t, v) for t in terms]
+        for i, t in enumerate(terms):
+            for u in others:
+                if t.has(u):
+                    expr = Add(*[d for j, d in enumerate(ds) if j != i]) + _diff(t, u)
+                    message = _message("wrong-variable-term", v=str(v), u=str(u))
+                    sink.add(_Raw("wrong-variable-term", expr, message))
+
+    # Cheap and telling first: when the budget runs out, the later generators are the ones lost.
+    for generator in (function_returned, total, dropped, rules, integrated, term_wrong_variable):
+        clock.check()
+        try:
+            generator()
+        except _OutOfTime:
+            raise
+        except Exception:  # noqa: S112 - a failing generator is skipped, the others still run
+            continue
+
+
+def _key_mistakes(key: Expr, clock: _Clock, sink: _Sink) -> None:
+    """Mistakes seen only in the result: the sign of the whole or of one term, a factor 2."""
+    sign = _message("sign-error")
+    sink.add(_Raw("sign-error", -key, sign, "sign", sign))
+    half = _message("missing-factor-2")
+    sink.add(_Raw("missing-factor-2", key / 2, half, "half", half))
+    forms: list[tuple[Expr, Expr]] = [(key, Integer(1))]
+    try:
+        clock.check()
+        if _ops(key) <= _MAX_OPS_REWRITE and _cheap_to_expand(key):
+            numer, denom = sympy.fraction(sympy.together(key))
+            forms.append((sympy.expand(numer), denom))
+            forms.append((sympy.expand(key), Integer(1)))
+    except _OutOfTime:
+        raise
+    except Exception:  # noqa: S110 - the plain form is enough
+        pass
+    term = _message("sign-error", "term")
+    for numer, denom in forms:
+        clock.check()
+        terms = _terms(numer)
+        if 2 <= len(terms) <= _MAX_TERMS:
+            for i in range(len(terms)):
+                flipped = Add(*[-t if j == i else t for j, t in enumerate(terms)])
+                sink.add(_Raw("sign-error", flipped / denom, term))
+
+
+# --------------------------------------------------------------------------------------------
+# Filtering: values at fixed points decide "equals the key" and "same as an earlier candidate"
+
+_POINTS = (
+    (0.7390851332, 1.3247179572, 0.5671432904, 1.6180339887, 0.8414709848, 1.1892071150),
+    (1.2599210498, 0.6931471806, 1.4142135624, 0.9182958341, 1.5707963268, 0.4342944819),
+)
+
+_CMATH: dict[type, Callable[[complex], complex]] = {
+    sympy.exp: cmath.exp,
+    sympy.log: cmath.log,
+    sympy.sin: cmath.sin,
+    sympy.cos: cmath.cos,
+    sympy.tan: cmath.tan,
+    sympy.sec: lambda z: 1 / cmath.cos(z),
+    sympy.csc: lambda z: 1 / cmath.sin(z),
+    sympy.cot: lambda z: 1 / cmath.tan(z),
+    sympy.asin: cmath.asin,
+    sympy.acos: cmath.acos,
+    sympy.atan: cmath.atan,
+    sympy.sinh: cmath.sinh,
+    sympy.cosh: cmath.cosh,
+    sympy.tanh: cmath.tanh,
+    sympy.asinh: cmath.asinh,
+    sympy.acosh: cmath.acosh,
+    sympy.atanh: cmath.atanh,
+    sympy.Abs: lambda z: complex(abs(z)),
+}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _value(e: Expr, point: dict[Symbol, complex]) -> complex:
+    """A fast double-precision value of an expression (principal branches, as SymPy)."""
+    if e.is_Symbol:
+        return point[e]
+    if e.is_Integer:
+        return complex(int(e))
+    if e.is_Rational:
+        return complex(int(e.p) / int(e.q))
+    if e.is_Float:
+        return complex(float(e))
+    if e.is_NumberSymbol:
+        return complex(float(e))
+    if e.is_Add:
+        total = 0j
+        for a in e.args:
+            total += _value(a, point)
+        return total
+    if e.is_Mul:
+        product = 1 + 0j
+        for a in e.args:
+            product *= _value(a, point)
+        return product
+    if e.is_Pow:
+        base = _value(e.base, point)
+        if e.exp.is_Integer:
+            return base ** int(e.exp)
+        return complex(base ** _value(e.exp, point))
+    fn = _CMATH.get(type(e))
+    if fn is not None and len(e.args) == 1:
+        return fn(_value(e.args[0], point))
+    if e.is_number:
+        return complex(e.evalf(17))
+    raise _Unsupported
+
+
+Values = tuple[complex | None, ...]
+
+
+def _values(exprs: Sequence[Expr], points: Sequence[dict[Symbol, complex]]) -> Values | None:
+    """Values at the fixed points (None where undefined); None when it cannot be evaluated."""
+    out: list[complex | None] = []
+    for point in points:
+        for expr in exprs:
+            try:
+                value = _value(expr, point)
+            except (ZeroDivisionError, OverflowError, ValueError):
+                out.append(None)
+                continue
+            except Exception:
+                return None
+            finite = cmath.isfinite(value)
+            out.append(value if finite else None)
+    return tuple(out)
+
+
+def _same_values(a: Values, b: Values) -> bool:
+    defined = False
+    for x, y in zip(a, b, strict=True):
+        if x is None or y is None:
+            if x is None and y is None:
+                continue
+            return False
+        if abs(x - y) > 1e-9 * max(abs(x), abs(y)) + 1e-12:
+            return False
+        defined = True
+    return defined
+
+
+def _same_symbolically(a: Sequence[Expr], b: Sequence[Expr]) -> bool:
+    try:
+        for x, y in zip(a, b, strict=True):
+            difference = x - y
+            if not _cheap_to_expand(difference) or sympy.expand(difference) != 0:
+                return False
+        return True
+    except Exception:
+        return False
+
+
+def _same(
+    a: tuple[Expr, ...], a_values: Values | None, b: tuple[Expr, ...], b_values: Values | None
+) -> bool:
+    """Equal by their values where either is defined somewhere, else by a cheap expansion."""
+    if a_values is not None and b_values is not None:
+        if any(x is not None for x in a_values + b_values):
+            return _same_values(a_values, b_values)
+    return a == b or _same_symbolically(a, b)
+
+
+def _finish(
+    rows: Sequence[tuple[_Raw, tuple[Expr, ...]]],
+    key: tuple[Expr, ...],
+    limit: int,
+) -> list[Candidate]:
+    """Order by specificity, drop what equals the key, is zero or repeats, and cap the count."""
+    symbols: list[Symbol] = sorted(
+        {s for e in key for s in e.free_symbols}
+        | {
+            s
+            for _, exprs in rows
+            for e in exprs
+            if isinstance(e, sympy.Basic)
+            for s in e.free_symbols
+        },
+        key=str,
+    )
+    points: list[dict[Symbol, complex]] = []
+    for index, base in enumerate(_POINTS):
+        points.append(
+            {
+                s: complex(base[i] if i < len(base) else 0.5 + (i * 0.618034 + index * 0.31) % 1)
+                for i, s in enumerate(symbols)
+            }
+        )
+    key_values = _values(key, points)
+    ordered = sorted(enumerate(rows), key=lambda item: (_rank(item[1][0].code), item[0]))
+    kept: list[tuple[tuple[Expr, ...], Values | None]] = []
+    out: list[Candidate] = []
+    for _, (raw, exprs) in ordered:
+        if len(out) >= limit:
+            break
+        if not all(_is_usable(e) for e in exprs) or all(e == 0 for e in exprs):
+            continue  # an answer of 0 says too little to name a mistake
+        if exprs == key:
+            continue
+        values = _values(exprs, points)
+        if _same(exprs, values, key, key_values) or any(
+            _same(exprs, values, other, other_values) for other, other_values in kept
+        ):
+            continue
+        kept.append((exprs, values))
+        out.append(Candidate(code=raw.code, expr=exprs, message=raw.message))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def typical_mistakes(
+    function: Expr,
+    *,
+    wrt: Sequence[Symbol],
+    variables: Sequence[Symbol],
+    gradient: bool = False,
+    budget_s: float = 0.5,
+    limit: int = _MAX_CANDIDATES,
+) -> list[Candidate]:
+    """Typical wrong answers to a derivative task, most specific diagnosis first.
+
+    `wrt` is the order of differentiation ((x, y) is f_xy = d/dy(d/dx f)); with `gradient=True`
+    the task is the vector of first partials in the order of `variables` and `wrt` is ignored.
+    Never raises: a generator that fails is skipped, and generation stops when `budget_s` is
+    spent (the candidates found so far are still filtered, ordered and returned).
+    """
+    clock = _Clock(time.perf_counter() + max(0.0, budget_s))
+    try:
+        if not isinstance(function, sympy.Expr):
+            return []
+        if gradient:
+            return _gradient_mistakes(function, tuple(variables), clock, limit)
+        return _scalar_mistakes(function, tuple(wrt), tuple(variables), clock, limit)
+    except Exception:
+        return []
+
+
+def _scalar_mistakes(
+    f: Expr,
+    wrt: tuple[Symbol, ...],
+    variables: tuple[Symbol, ...],
+    clock: _Clock,
+    limit: int,
+) -> list[Candidate]:
+    if not wrt:
+        return []
+    key = _diff(f, *wrt)
+    want = _partial_name(wrt)
+    raws: list[_Raw] = []
+    sink = _Sink(raws)
+    try:
+        for i, step in enumerate(wrt):
+            for u in variables:
+                if u != step:
+                    clock.check()
+                    alt = wrt[:i] + (u,) + wrt[i + 1 :]
+                    if len(wrt) == 1:
+                        message = _message("wrong-variable", v=str(step), u=str(u))
+                    else:
+                        message = _message(
+                            "wrong-variable", "order", got=_partial_name(alt), want=want
+                        )
+                    sink.add(_Raw("wrong-variable", _diff(f, *alt), message))
+        _key_mistakes(key, clock, sink)
+        if len(wrt) == 1:
+            returned = _message("function-returned")
+            _step_mistakes(f, wrt[0], variables, clock, sink, returned=returned)
+        else:
+            sink.add(_Raw("function-returned", f, _message("function-returned")))
+            g = _diff(f, *wrt[:-1])
+            clock.check()
+            # The student differentiates their own, usually factored, form of the first derivative.
+            forms = [sympy.factor_terms(g)] if _ops(g) <= _MAX_OPS_REWRITE else []
+            missing = _message("missing-differentiation", got=_partial_name(wrt[:-1]), want=want)
+            _step_mistakes(g, wrt[-1], variables, clock, sink, returned=missing, forms=forms)
+            # The same mistakes made at the first step, then the other steps done right.
+            rest = wrt[1:]
+            first = _Sink(raws, then=lambda e: _diff(e, *rest))
+            _step_mistakes(f, wrt[0], variables, clock, first)
+    except _OutOfTime:
+        pass
+    return _finish([(r, (r.expr,)) for r in raws], (key,), limit)
+
+
+def _swapped(key: tuple[Expr, ...], i: int, j: int) -> tuple[Expr, ...]:
+    return tuple(key[j] if k == i else key[i] if k == j else e for k, e in enumerate(key))
+
+
+def _gradient_mistakes(
+    f: Expr,
+    variables: tuple[Symbol, ...],
+    clock: _Clock,
+    limit: int,
+) -> list[Candidate]:
+    key = tuple(_diff(f, u) for u in variables)
+    n = len(key)
+    rows: list[tuple[_Raw, tuple[Expr, ...]]] = []
+    order = ", ".join(f"∂f/∂{u}" for u in variables)
+    swapped = _message("gradient-swapped", order=order)
+    for i in range(n):
+        for j in range(i + 1, n):
+            rows.append((_Raw("gradient-swapped", None, swapped), _swapped(key, i, j)))
+    if n > 3:  # for three components the reversal is one of the swaps
+        rows.append((_Raw("gradient-swapped", None, swapped), tuple(reversed(key))))
+    per_component: list[list[_Raw]] = [[] for _ in range(n)]
+    try:
+        for i, u in enumerate(variables):
+            sink = _Sink(per_component[i])
+            _key_mistakes(key[i], clock, sink)
+            _step_mistakes(f, u, variables, clock, sink, returned=_message("function-returned"))
+    except _OutOfTime:
+        pass
+    # The same mistake in every component where it can be made, then in one component only.
+    aligned: dict[str, dict[int, _Raw]] = {}
+    for i, raws in enumerate(per_component):
+        for raw in raws:
+            if raw.align:
+                aligned.setdefault(raw.align, {}).setdefault(i, raw)
+    for by_component in aligned.values():
+        if len(by_component) < 2:
+            continue
+        first = by_component[min(by_component)]
+        exprs = tuple(by_component[i].expr if i in by_component else key[i] for i in range(n))
+        rows.append((_Raw(first.code, None, first.generic or first.message), exprs))
+    for i, raws in enumerate(per_component):
+        for raw in raws:
+            exprs = tuple(raw.expr if j == i else key[j] for j in range(n))
+            rows.append((_Raw(raw.code, None, _in_component(raw.message, variables[i])), exprs))
+    return _finish(rows, key, limit)
+
+
+def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
+    """Mistakes visible from the key alone: signs, a factor 2 missing or extra, swapped components.
+
+    For a task given only as a key (no function to differentiate). Never raises.
+    """
+    try:
+        key = tuple(reference)
+        if not key or not all(isinstance(e, sympy.Expr) for e in key):
+            return []
+        n = len(key)
+        rows: list[tuple[_Raw, tuple[Expr, ...]]] = []
+        if n > 1:
+            swapped = _message("gradient-swapped", "vector")
+            for i in range(n):
+                for j in range(i + 1, n):
+                    rows.append((_Raw("gradient-swapped", None, swapped), _swapped(key, i, j)))
+        sign = _message("sign-error")
+        rows.append((_Raw("sign-error", None, sign), tuple(-e for e in key)))
+        if n == 1:
+            raws: list[_Raw] = []
+            _key_mistakes(key[0], _Clock(time.perf_counter() + 0.05), _Sink(raws))
+            rows.extend((raw, (raw.expr,)) for raw in raws if raw.code == "sign-error")
+        else:
+            for i in range(n):
+                message = _message("sign-error", "component", i=str(i + 1))
+                exprs = tuple(-e if j == i else e for j, e in enumerate(key))
+                rows.append((_Raw("sign-error", None, message), exprs))
+        half = _message("missing-factor-2")
+        rows.append((_Raw("missing-factor-2", None, half), tuple(e / 2 for e in key)))
+        doubled = _message("doubled")
+        rows.append((_Raw("doubled", None, doubled), tuple(2 * e for e in key)))
+        return _finish(rows, key, _MAX_CANDIDATES)
+    except Exception:
+        return []
