@@ -89,9 +89,7 @@ def baseline_key(task: Task) -> list:
         else:
             ref = [sympy.diff(f, *[symbols[v] for v in task.wrt])]
         if task.at:
-            point = {
-                symbols[k]: to_sympy(parse(v, ()).node, {}) for k, v in task.at
-            }
+            point = {symbols[k]: to_sympy(parse(v, ()).node, {}) for k, v in task.at}
             ref = [r.subs(point) for r in ref]
     return ref
 
@@ -189,7 +187,9 @@ def table(result: dict, command: str) -> str:
 
 
 def write(path: Path, body: str) -> None:
-    section = f"{MARK_START}\n## Grading engine vs naive baseline (`make bench`)\n\n{body}\n{MARK_END}"
+    section = (
+        f"{MARK_START}\n## Grading engine vs naive baseline (`make bench`)\n\n{body}\n{MARK_END}"
+    )
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if MARK_START in text:
         head, rest = text.split(MARK_START, 1)
@@ -203,8 +203,9 @@ def write(path: Path, body: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
-    ap.add_argument("--write", default=str(ROOT / "BENCHMARKS.md"),
-                    help="file to update (empty to skip)")
+    ap.add_argument(
+        "--write", default=str(ROOT / "BENCHMARKS.md"), help="file to update (empty to skip)"
+    )
     args = ap.parse_args(argv)
     result = run(Path(args.corpus))
     command = "make bench  # = .venv/bin/python bench/engine.py"

@@ -1,10 +1,10 @@
 """Command line for the engine: `check` one answer, `batch` JSON lines, `bench` the corpus.
 
-    python -m grading check --vars x,y --reference "3x^2+y" "y + 3x^2"
-    python -m grading check --vars x,y --function "x^3+xy-y" --wrt x "3x^2+y"
-    python -m grading check --vars x,y --function "x^3+xy-y" --gradient --at x=1,y=2 "<5, 0>"
-    python -m grading batch < cases.jsonl
-    python -m grading bench
+python -m grading check --vars x,y --reference "3x^2+y" "y + 3x^2"
+python -m grading check --vars x,y --function "x^3+xy-y" --wrt x "3x^2+y"
+python -m grading check --vars x,y --function "x^3+xy-y" --gradient --at x=1,y=2 "<5, 0>"
+python -m grading batch < cases.jsonl
+python -m grading bench
 """
 
 from __future__ import annotations
@@ -129,23 +129,37 @@ def batch_line(line: str) -> dict[str, Any]:
 def _batch(stdin: TextIO, stdout: TextIO) -> int:
     for line in stdin:
         if not line.strip():
-            out: dict[str, Any] = {"id": None, "equivalent": None, "method": "none",
-                                   "error": "empty line", "mistake": None, "ms": 0.0}
+            out: dict[str, Any] = {
+                "id": None,
+                "equivalent": None,
+                "method": "none",
+                "error": "empty line",
+                "mistake": None,
+                "ms": 0.0,
+            }
         else:
             try:
                 out = batch_line(line)
             except Exception as exc:  # noqa: BLE001 - one bad line must not stop the batch
-                out = {"id": None, "equivalent": None, "method": "none",
-                       "error": f"internal error: {type(exc).__name__}", "mistake": None,
-                       "ms": 0.0}
+                out = {
+                    "id": None,
+                    "equivalent": None,
+                    "method": "none",
+                    "error": f"internal error: {type(exc).__name__}",
+                    "mistake": None,
+                    "ms": 0.0,
+                }
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m grading",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="grade one answer and print the verdict as JSON")
     check.add_argument("--vars", type=_csv, required=True, help="declared variables: x,y")
@@ -154,8 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--wrt", type=_csv, help="differentiation order: x,y is f_xy")
     check.add_argument("--gradient", action="store_true", help="the key is the gradient")
     check.add_argument("--at", type=_point, help="evaluate at a point: x=1,y=pi/2")
-    check.add_argument("--tolerance", type=float, default=1e-3,
-                       help="relative tolerance for decimal answers to a value (default 0.001)")
+    check.add_argument(
+        "--tolerance",
+        type=float,
+        default=1e-3,
+        help="relative tolerance for decimal answers to a value (default 0.001)",
+    )
     check.add_argument("--positive", action="store_true", help="assume positive variables")
     check.add_argument("--seed", type=int, default=0)
     check.add_argument("answer")

@@ -18,8 +18,8 @@ from grading.engine.parsing import (
     Neg,
     Node,
     Num,
-    ParseError,
     Parsed,
+    ParseError,
     Var,
     make_symbols,
     parse,
@@ -157,8 +157,9 @@ def key_of(task: Task) -> Key:
         raise ValueError(exc.detail) from None
     texts = tuple(to_text(n) for n in c.key_nodes)
     text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
-    return Key(text=text, latex=c.latex, components=texts, is_vector=c.is_vector,
-               is_number=c.is_number)
+    return Key(
+        text=text, latex=c.latex, components=texts, is_vector=c.is_vector, is_number=c.is_number
+    )
 
 
 # --------------------------------------------------------------------------- preview
@@ -180,14 +181,19 @@ def _shape_failure(parsed: Parsed, task: Task, text: str) -> ParseFailure | None
         eq = max(text.find("="), text.find("＝"))
         end = eq if eq > 0 else len(text)
         if parsed.label_gradient and not task.gradient:
-            return ParseFailure(message("label-mismatch", label=parsed.label_text,
-                                        asked=_asked(task)), 0, end, text)
+            return ParseFailure(
+                message("label-mismatch", label=parsed.label_text, asked=_asked(task)), 0, end, text
+            )
         if parsed.label is not None:
             if parsed.label == () and task.function is not None:
                 return ParseFailure(message("label-function", asked=_asked(task)), 0, end, text)
             if task.gradient or (task.wrt and sorted(parsed.label) != sorted(task.wrt)):
-                return ParseFailure(message("label-mismatch", label=parsed.label_text,
-                                            asked=_asked(task)), 0, end, text)
+                return ParseFailure(
+                    message("label-mismatch", label=parsed.label_text, asked=_asked(task)),
+                    0,
+                    end,
+                    text,
+                )
     n = len(task.variables) if task.gradient else None
     if task.reference is not None:
         try:
@@ -200,18 +206,22 @@ def _shape_failure(parsed: Parsed, task: Task, text: str) -> ParseFailure | None
     if n is not None and not parsed.is_vector:
         return ParseFailure(message("vector-expected", n=n), 0, len(text), text)
     if n is not None and parsed.components is not None and len(parsed.components) != n:
-        return ParseFailure(message("vector-size", got=len(parsed.components), n=n), 0,
-                            len(text), text)
+        return ParseFailure(
+            message("vector-size", got=len(parsed.components), n=n), 0, len(text), text
+        )
     if task.at:
         for part in parsed.parts():
             for node in walk(part):
                 if isinstance(node, Var):
-                    return ParseFailure(message("number-expected", name=node.name),
-                                        0, len(text), text)
+                    return ParseFailure(
+                        message("number-expected", name=node.name), 0, len(text), text
+                    )
     return None
 
 
-def preview(text: str, variables: tuple[str, ...] | list[str], *, task: Task | None = None) -> Preview:
+def preview(
+    text: str, variables: tuple[str, ...] | list[str], *, task: Task | None = None
+) -> Preview:
     """Parse and show: LaTeX of what was read, warnings, or the positioned error. Never grades."""
     try:
         parsed = parse(text, tuple(variables))
@@ -224,8 +234,9 @@ def preview(text: str, variables: tuple[str, ...] | list[str], *, task: Task | N
     normalized = ", ".join(to_text(p) for p in parsed.parts())
     if parsed.is_vector:
         normalized = "<" + normalized + ">"
-    return Preview(ok=True, latex=parsed_latex(parsed), normalized=normalized,
-                   warnings=tuple(parsed.warnings))
+    return Preview(
+        ok=True, latex=parsed_latex(parsed), normalized=normalized, warnings=tuple(parsed.warnings)
+    )
 
 
 # --------------------------------------------------------------------------- grading
@@ -262,8 +273,12 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
     common = {"warnings": warnings, "answer_latex": answer_latex}
 
     if equivalence.structurally_equal(c.key_nodes, parts):
-        return done(equivalent=True, method="structural",
-                    evidence=Evidence(seed=seed, detail="same expression"), **common)
+        return done(
+            equivalent=True,
+            method="structural",
+            evidence=Evidence(seed=seed, detail="same expression"),
+            **common,
+        )
 
     rtol = equivalence.RTOL
     floor = 0.0
@@ -284,13 +299,24 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
         detail=f"{outcome.draws} points drawn",
     )
     if outcome.equivalent is None:
-        return done(equivalent=None, method="numeric", evidence=evidence,
-                    reason=message("too-few-points", points=outcome.points), **common)
+        return done(
+            equivalent=None,
+            method="numeric",
+            evidence=evidence,
+            reason=message("too-few-points", points=outcome.points),
+            **common,
+        )
     if outcome.equivalent is False:
         reason = _reason(outcome, c, rtol)
         mistake = _diagnose(c, sides.answer, seed) if not outcome.answer_undefined else None
-        return done(equivalent=False, method="numeric", evidence=evidence, reason=reason,
-                    mistake=mistake, **common)
+        return done(
+            equivalent=False,
+            method="numeric",
+            evidence=evidence,
+            reason=reason,
+            mistake=mistake,
+            **common,
+        )
     method: Any = "numeric"
     if not (c.is_number and _has_decimal(parsed)):
         elapsed = time.perf_counter() - start
@@ -339,24 +365,34 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
         for j in range(i + 1, n):
             swapped = list(key)
             swapped[i], swapped[j] = swapped[j], swapped[i]
-            out.append(_AstCandidate("gradient-swapped", tuple(swapped),
-                                     _message("gradient-swapped", "vector")))
+            out.append(
+                _AstCandidate(
+                    "gradient-swapped", tuple(swapped), _message("gradient-swapped", "vector")
+                )
+            )
     out.append(_AstCandidate("sign-error", tuple(neg(k) for k in key), _message("sign-error")))
     if n > 1:
         for i in range(n):
             parts = tuple(neg(k) if j == i else k for j, k in enumerate(key))
-            out.append(_AstCandidate("sign-error", parts,
-                                     _message("sign-error", "component", i=str(i + 1))))
-    out.append(_AstCandidate(
-        "missing-factor-2",
-        tuple(BinOp(0, 0, 0, 0, op="/", left=k, right=two) for k in key),
-        _message("missing-factor-2"),
-    ))
-    out.append(_AstCandidate(
-        "doubled",
-        tuple(BinOp(0, 0, 0, 0, op="*", left=two, right=k) for k in key),
-        _message("doubled"),
-    ))
+            out.append(
+                _AstCandidate(
+                    "sign-error", parts, _message("sign-error", "component", i=str(i + 1))
+                )
+            )
+    out.append(
+        _AstCandidate(
+            "missing-factor-2",
+            tuple(BinOp(0, 0, 0, 0, op="/", left=k, right=two) for k in key),
+            _message("missing-factor-2"),
+        )
+    )
+    out.append(
+        _AstCandidate(
+            "doubled",
+            tuple(BinOp(0, 0, 0, 0, op="*", left=two, right=k) for k in key),
+            _message("doubled"),
+        )
+    )
     return out
 
 
@@ -373,7 +409,10 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
             wrt = [c.symbols[v] for v in c.task.wrt]
             variables = [c.symbols[v] for v in c.task.variables]
             candidates = diagnosis.typical_mistakes(
-                c.function, wrt=wrt, variables=variables, gradient=c.task.gradient,
+                c.function,
+                wrt=wrt,
+                variables=variables,
+                gradient=c.task.gradient,
                 budget_s=limits.DIAGNOSIS_BUDGET_S / 2,
             )
         else:
@@ -397,8 +436,12 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
         except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
             continue
         outcome = equivalence.compare_numeric(
-            Sides(key=fns, answer=answer_fns), c.sample_variables, seed=seed,
-            positive=c.task.positive, target=4, max_draws=24,
+            Sides(key=fns, answer=answer_fns),
+            c.sample_variables,
+            seed=seed,
+            positive=c.task.positive,
+            target=4,
+            max_draws=24,
         )
         if outcome.equivalent:
             return cand.message
@@ -417,8 +460,11 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         return [message("key-invalid", detail=str(exc))]
     verdict = grade(task, key.text, seed=seed)
     if verdict.equivalent is not True:
-        detail = verdict.error.message.en if verdict.error else (
-            verdict.reason.en if verdict.reason else "not accepted")
+        detail = (
+            verdict.error.message.en
+            if verdict.error
+            else (verdict.reason.en if verdict.reason else "not accepted")
+        )
         problems.append(message("key-invalid", detail=f"the key is not accepted: {detail}"))
     if verdict.elapsed_ms > 1000:
         problems.append(message("key-invalid", detail="grading the key takes over 1 s"))

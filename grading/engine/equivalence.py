@@ -30,7 +30,7 @@ import mpmath
 import sympy
 
 from grading.engine import limits
-from grading.engine.parsing import BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec, walk
+from grading.engine.parsing import BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec
 
 Point = dict[str, Any]
 Fn = Callable[[Point], Any]
@@ -459,7 +459,7 @@ def evaluate(fns: list[Fn], point: Point) -> Side:
 
 
 def _mp_str(v: Any) -> str:
-    return mpmath.nstr(v, 12)
+    return str(mpmath.nstr(v, 12))
 
 
 def _point_text(point: Point) -> dict[str, str]:

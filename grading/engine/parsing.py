@@ -375,13 +375,13 @@ class Names:
                     tok.nend,
                 )
             return _at(message("unknown-function-plain", name=word), ns, tok.nend)
-        close = difflib.get_close_matches(
-            word, functions + list(self.variables), n=1, cutoff=0.6
-        )
+        close = difflib.get_close_matches(word, functions + list(self.variables), n=1, cutoff=0.6)
         if len(word) > 1 and close:
             return _at(message("unknown-name", name=word, suggestion=close[0]), ns, tok.nend)
         letter = rest[0]
-        return _at(message("unknown-variable", allowed=self.allowed_text(), name=letter), ns, ns + 1)
+        return _at(
+            message("unknown-variable", allowed=self.allowed_text(), name=letter), ns, ns + 1
+        )
 
 
 # --------------------------------------------------------------------------- parser
@@ -623,9 +623,7 @@ class Parser:
             if not self.is_op("|"):
                 raise self._unclosed(open_tok, "|", close)
             self.take()
-            return self._node(
-                Call(0, 0, open_tok.nstart, close.nend, fn="abs", arg=inner)
-            )
+            return self._node(Call(0, 0, open_tok.nstart, close.nend, fn="abs", arg=inner))
         if t.kind == "END":
             prev = self.toks[self.pos - 1] if self.pos else t
             raise _at(message("unexpected-end", after=prev.text), prev.nstart, prev.nend)
@@ -640,7 +638,9 @@ class Parser:
             )
         if found.kind != "END":
             return self._unexpected(found)
-        return _at(message("unclosed", open=open_tok.text, close=close), open_tok.nstart, open_tok.nend)
+        return _at(
+            message("unclosed", open=open_tok.text, close=close), open_tok.nstart, open_tok.nend
+        )
 
     def bracketed(self) -> Node:
         open_tok = self.take()
@@ -664,8 +664,11 @@ class Parser:
         self.take()
         if len(items) > 1 or open_tok.text == "<":
             if len(items) > limits.MAX_VECTOR_COMPONENTS:
-                raise _at(message("too-many-nodes", limit=limits.MAX_VECTOR_COMPONENTS),
-                          open_tok.nstart, found.nend)
+                raise _at(
+                    message("too-many-nodes", limit=limits.MAX_VECTOR_COMPONENTS),
+                    open_tok.nstart,
+                    found.nend,
+                )
             return self._node(Vec(0, 0, open_tok.nstart, found.nend, items=items))
         return self._node(Group(0, 0, open_tok.nstart, found.nend, inner=items[0]))
 
@@ -734,14 +737,23 @@ class Parser:
             base = arg.left
             a_text = s[ftok.nstart : ftok.nend] + "(" + s[arg.nstart : arg.nend] + ")"
             b_text = (
-                s[ftok.nstart : ftok.nend] + "(" + s[base.nstart : base.nend] + ")"
+                s[ftok.nstart : ftok.nend]
+                + "("
+                + s[base.nstart : base.nend]
+                + ")"
                 + s[base.nend : arg.nend]
             )
             raise self._ambiguity(ftok.nstart, arg.nend, [a_text, b_text])
         if self._starts_factor() and self.check_ambiguity:
             end = self._rest_of_chain_end()
             a_text = s[ftok.nstart : ftok.nend] + "(" + s[arg.nstart : end] + ")"
-            b_text = s[ftok.nstart : ftok.nend] + "(" + s[arg.nstart : arg.nend] + ")" + s[arg.nend : end]
+            b_text = (
+                s[ftok.nstart : ftok.nend]
+                + "("
+                + s[arg.nstart : arg.nend]
+                + ")"
+                + s[arg.nend : end]
+            )
             raise self._ambiguity(ftok.nstart, end, [a_text, b_text])
         return arg, arg.nend
 
@@ -757,8 +769,8 @@ def _rightmost_factor(node: Node) -> Node:
 
 
 def _is_bare_e_power(node: BinOp) -> bool:
-    return isinstance(node.left, Const) and node.left.name == "e" and not isinstance(
-        node.right, Group
+    return (
+        isinstance(node.left, Const) and node.left.name == "e" and not isinstance(node.right, Group)
     )
 
 
@@ -806,7 +818,7 @@ def _const_value(node: Node) -> Fraction | float | None:
                     return a ** int(b)
                 if float(a) < 0:
                     return None
-                return float(a) ** float(b)
+                return float(float(a) ** float(b))
         except (OverflowError, ZeroDivisionError, ValueError):
             return None
     return None
@@ -828,8 +840,11 @@ def _check_power(base: Node, exponent: Node) -> None:
     e = _const_value(exponent)
     if e is None:
         if not _has_variable(exponent) and _has_variable(base):
-            raise _at(message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
-                      exponent.nstart, exponent.nend)
+            raise _at(
+                message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
+                exponent.nstart,
+                exponent.nend,
+            )
         if not _has_variable(exponent) and not _has_variable(base):
             b = _const_value(base)
             if b is None:
@@ -837,8 +852,11 @@ def _check_power(base: Node, exponent: Node) -> None:
         return
     if _has_variable(base):
         if abs(float(e)) > limits.MAX_SYMBOLIC_EXPONENT:
-            raise _at(message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
-                      exponent.nstart, exponent.nend)
+            raise _at(
+                message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
+                exponent.nstart,
+                exponent.nend,
+            )
         return
     b = _const_value(base)
     if b is None:
@@ -893,16 +911,41 @@ def _vectorize(node: Node) -> list[Node] | None:
         if node.op == "*" and (a is None) != (b is None):
             if a is None:
                 assert b is not None
-                return [BinOp(c.start, c.end, c.nstart, c.nend, op="*", left=node.left, right=c,
-                              implicit=node.implicit) for c in b]
-            return [BinOp(c.start, c.end, c.nstart, c.nend, op="*", left=c, right=node.right,
-                          implicit=node.implicit) for c in a]
+                return [
+                    BinOp(
+                        c.start,
+                        c.end,
+                        c.nstart,
+                        c.nend,
+                        op="*",
+                        left=node.left,
+                        right=c,
+                        implicit=node.implicit,
+                    )
+                    for c in b
+                ]
+            return [
+                BinOp(
+                    c.start,
+                    c.end,
+                    c.nstart,
+                    c.nend,
+                    op="*",
+                    left=c,
+                    right=node.right,
+                    implicit=node.implicit,
+                )
+                for c in a
+            ]
         if node.op == "/" and a is not None and b is None:
-            return [BinOp(c.start, c.end, c.nstart, c.nend, op="/", left=c, right=node.right)
-                    for c in a]
+            return [
+                BinOp(c.start, c.end, c.nstart, c.nend, op="/", left=c, right=node.right) for c in a
+            ]
         if node.op in "+-" and a is not None and b is not None and len(a) == len(b):
-            return [BinOp(x.start, x.end, x.nstart, x.nend, op=node.op, left=x, right=y)
-                    for x, y in zip(a, b, strict=True)]
+            return [
+                BinOp(x.start, x.end, x.nstart, x.nend, op=node.op, left=x, right=y)
+                for x, y in zip(a, b, strict=True)
+            ]
         raise _at(message("vector-misuse"), node.nstart, node.nend)
     if isinstance(node, Call):
         if _vectorize(node.arg) is not None:
@@ -1095,8 +1138,9 @@ def latex_name(name: str) -> str:
             k -= 1
         if 0 < k < len(name):
             base, sub = name[:k], name[k:]
-    base = "\\" + base if base in GREEK_NAMES else (base if len(base) == 1 else
-                                                     rf"\mathit{{{base}}}")
+    base = (
+        "\\" + base if base in GREEK_NAMES else (base if len(base) == 1 else rf"\mathit{{{base}}}")
+    )
     return f"{base}_{{{sub}}}" if sub else base
 
 
@@ -1137,17 +1181,22 @@ def to_latex(node: Node) -> str:
     if node.op == "/":
         return rf"\frac{{{_strip_group(node.left)}}}{{{_strip_group(node.right)}}}"
     if node.op == "^":
-        if _prec(node.left) <= 4 or isinstance(node.left, Call) and node.left.fn not in (
-            "sqrt", "abs"
+        if (
+            _prec(node.left) <= 4
+            or isinstance(node.left, Call)
+            and node.left.fn not in ("sqrt", "abs")
         ):
             left = rf"\left({left}\right)"
         return f"{{{left}}}^{{{_strip_group(node.right)}}}"
     if node.op == "*":
         if _prec(node.left) < 2:
             left = rf"\left({left}\right)"
-        if _prec(node.right) <= 2 and not isinstance(node.right, BinOp) or (
-            isinstance(node.right, BinOp) and node.right.op in "+-*"
-        ) or isinstance(node.right, Neg):
+        if (
+            _prec(node.right) <= 2
+            and not isinstance(node.right, BinOp)
+            or (isinstance(node.right, BinOp) and node.right.op in "+-*")
+            or isinstance(node.right, Neg)
+        ):
             right = rf"\left({right}\right)"
         return rf"{left} \cdot {right}"
     if node.op == "-" and (_prec(node.right) <= 1):
@@ -1163,8 +1212,10 @@ def _strip_group(node: Node) -> str:
 
 def parsed_latex(parsed: Parsed) -> str:
     if parsed.components is not None:
-        return r"\left\langle " + ", ".join(to_latex(c) for c in parsed.components) + (
-            r"\right\rangle"
+        return (
+            r"\left\langle "
+            + ", ".join(to_latex(c) for c in parsed.components)
+            + (r"\right\rangle")
         )
     return to_latex(parsed.node)
 
@@ -1192,8 +1243,10 @@ def to_text(node: Node) -> str:
     p = _prec(node)
     if _prec(node.left) < p or (node.op == "^" and _prec(node.left) <= 4):
         left = f"({left})"
-    if _prec(node.right) < p or (_prec(node.right) == p and node.op in "-/") or (
-        node.op == "^" and _prec(node.right) < 5
+    if (
+        _prec(node.right) < p
+        or (_prec(node.right) == p and node.op in "-/")
+        or (node.op == "^" and _prec(node.right) < 5)
     ):
         right = f"({right})"
     return f"{left}{node.op}{right}" if node.op in "*/^" else f"{left} {node.op} {right}"
