@@ -167,7 +167,9 @@ class Submission(models.Model):
     class Meta:
         ordering = ["instance_id", "attempt"]
         constraints = [
-            models.UniqueConstraint(fields=["instance", "attempt"], name="submission_unique_attempt")
+            models.UniqueConstraint(
+                fields=["instance", "attempt"], name="submission_unique_attempt"
+            )
         ]
         indexes = [models.Index(fields=["status", "queued_at"])]
 

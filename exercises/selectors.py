@@ -130,14 +130,18 @@ class ProblemState:
 
 
 def problem_state(*, instance: ProblemInstance, now: datetime) -> ProblemState:
-    """Attempts, deadlines, history, and the key once attempts are used up, it is solved, or closed."""
+    """Attempts, deadlines, history; the key once attempts are used up, solved, or closed."""
     item = instance.item
     submissions = list(instance.submissions.order_by("attempt"))
     used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
     solved = any(s.equivalent is True for s in submissions)
     closed = now > item.closes_at
     pending = next(
-        (s for s in submissions if s.status in (Submission.Status.QUEUED, Submission.Status.GRADING)),
+        (
+            s
+            for s in submissions
+            if s.status in (Submission.Status.QUEUED, Submission.Status.GRADING)
+        ),
         None,
     )
     # With a late window the key waits until the window closes, or it could be copied late.

@@ -40,7 +40,9 @@ def problem_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.dashboard_rows(user=request.user, problem_set_id=pk)
     if not rows:
         raise Http404
-    return render(request, "exercises/problem_set_detail.html", {"row": rows[0], "now": timezone.now()})
+    return render(
+        request, "exercises/problem_set_detail.html", {"row": rows[0], "now": timezone.now()}
+    )
 
 
 @login_required
@@ -110,7 +112,9 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(selectors.student_submissions(user=request.user), pk=pk)
-    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=submission.instance_id)
+    instance = get_object_or_404(
+        selectors.student_instances(user=request.user), pk=submission.instance_id
+    )
     context = {**_result_context(request, instance), "submission": submission}
     if _is_htmx(request):
         return render(request, "exercises/_result.html", context)

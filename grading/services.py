@@ -76,7 +76,7 @@ def submission_grade(*, submission_id: int) -> Submission:
 
 
 def submission_mark_error(*, submission_id: int, detail: str) -> None:
-    """Record that grading failed for good (time limit, repeated crashes); never overwrite a verdict."""
+    """Record that grading failed for good (time limit); never overwrite a verdict."""
     Submission.objects.filter(pk=submission_id).exclude(status=Submission.Status.GRADED).update(
         status=Submission.Status.ERROR, error_detail=detail[:500]
     )

@@ -1,4 +1,5 @@
 """Fills locale/ko/LC_MESSAGES/django.po from the table below (run after makemessages)."""
+# ruff: noqa: E501  (translation table: one message per line)
 
 import re
 from pathlib import Path
@@ -32,8 +33,7 @@ KO = {
     "late": "지각 제출",
     "Undecided": "판정 불가",
     "Incorrect": "오답",
-    "Grading failed; your attempt will not count against you. Please try again later.":
-        "채점에 실패했습니다. 이 제출은 기회에서 차감되지 않습니다. 잠시 후 다시 시도하세요.",
+    "Grading failed; your attempt will not count against you. Please try again later.": "채점에 실패했습니다. 이 제출은 기회에서 차감되지 않습니다. 잠시 후 다시 시도하세요.",
     "Attempts used: %(used)s, left: %(left)s": "사용한 기회: %(used)s, 남은 기회: %(left)s",
     "Best score": "최고 점수",
     "Closed": "마감됨",
@@ -52,18 +52,15 @@ KO = {
     "late until %(until)s (penalty ×%(penalty)s)": "%(until)s 까지 지각 제출 가능 (감점 ×%(penalty)s)",
     "points: %(points)s": "배점: %(points)s",
     "Submit": "제출",
-    "Write ^ for powers, e^(...) for exponentials, ln, sqrt, sin… The preview below shows how your answer is read; it uses no attempt.":
-        "거듭제곱은 ^, 지수함수는 e^(...), 그리고 ln, sqrt, sin… 을 쓰세요. 아래 미리보기는 답이 어떻게 읽히는지 보여 주며, 제출 기회를 쓰지 않습니다.",
+    "Write ^ for powers, e^(...) for exponentials, ln, sqrt, sin… The preview below shows how your answer is read; it uses no attempt.": "거듭제곱은 ^, 지수함수는 e^(...), 그리고 ln, sqrt, sin… 을 쓰세요. 아래 미리보기는 답이 어떻게 읽히는지 보여 주며, 제출 기회를 쓰지 않습니다.",
     "All problem sets": "전체 문제 모음",
     "attempts %(used)s/%(max)s": "제출 %(used)s/%(max)s",
     "solved": "해결",
     "attempted": "시도함",
     "Attempt %(n)s": "%(n)s번째 제출",
     "Log in": "로그인",
-    "Practise partial derivatives and get your answers graded in a second.":
-        "편미분을 연습하고, 답을 1초 안에 채점 받으세요.",
-    "Your username and password didn't match. Please try again.":
-        "아이디 또는 비밀번호가 맞지 않습니다. 다시 시도하세요.",
+    "Practise partial derivatives and get your answers graded in a second.": "편미분을 연습하고, 답을 1초 안에 채점 받으세요.",
+    "Your username and password didn't match. Please try again.": "아이디 또는 비밀번호가 맞지 않습니다. 다시 시도하세요.",
     "Username": "아이디",
     "Password": "비밀번호",
 }
@@ -102,7 +99,10 @@ for block in text.split("\n\n"):
     out.append(block)
 
 text = "\n\n".join(out)
-text = text.replace('"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"', '"Plural-Forms: nplurals=1; plural=0;\\n"')
+text = text.replace(
+    '"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"',
+    '"Plural-Forms: nplurals=1; plural=0;\\n"',
+)
 path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 print("missing:", missing)
 
@@ -124,5 +124,8 @@ for block in en_path.read_text(encoding="utf-8").split("\n\n"):
         block = head + "\nmsgstr " + m.group(1).rstrip("\n")
     blocks.append(block)
 text = "\n\n".join(blocks)
-text = text.replace('"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"', '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"')
+text = text.replace(
+    '"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"',
+    '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
+)
 en_path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

@@ -23,7 +23,9 @@ HOST, PORT = "127.0.0.1", os.environ.get("PORT", "8000")
 def redis_reachable(url: str) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 6379), 1) as s:
+        with socket.create_connection(
+            (parsed.hostname or "localhost", parsed.port or 6379), 1
+        ) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
@@ -45,12 +47,27 @@ def main() -> int:
         (ROOT / ".run" / "broker-processed").mkdir(parents=True, exist_ok=True)
         env["CELERY_BROKER_URL"] = "filesystem://"
         env["CELERY_FILESYSTEM_DIR"] = str(broker_dir)
-        mode = f"no Redis at {redis_url}: filesystem broker in {broker_dir} (a real worker still grades)"
+        mode = (
+            f"no Redis at {redis_url}: filesystem broker in {broker_dir} "
+            "(a real worker still grades)"
+        )
 
     worker = subprocess.Popen(  # noqa: S603
-        [PY, "-m", "celery", "-A", "config.celery_app", "worker", "-B", "--loglevel=INFO",
-         "--concurrency=2", "-s", str(ROOT / ".run" / "celerybeat-schedule")],
-        cwd=ROOT, env=env,
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "-B",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "-s",
+            str(ROOT / ".run" / "celerybeat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
     )
     server = subprocess.Popen(  # noqa: S603
         [PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT, env=env

@@ -30,7 +30,9 @@ def redis_url() -> str:
 def redis_available(url: str) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 6379), 1) as s:
+        with socket.create_connection(
+            (parsed.hostname or "localhost", parsed.port or 6379), 1
+        ) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:

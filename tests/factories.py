@@ -9,7 +9,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from exercises.models import Course, Membership, ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.models import (
+    Course,
+    Membership,
+    ProblemInstance,
+    ProblemSet,
+    ProblemSetItem,
+    ProblemTemplate,
+)
 from exercises.services import (
     course_create,
     instance_get_or_create,
@@ -41,7 +48,9 @@ def student(*, in_course: Course, username: str | None = None) -> Any:
     return member
 
 
-def template(*, family: str = "fixed", config: dict[str, Any] | None = None, slug: str | None = None) -> ProblemTemplate:
+def template(
+    *, family: str = "fixed", config: dict[str, Any] | None = None, slug: str | None = None
+) -> ProblemTemplate:
     if config is None and family == "fixed":
         config = dict(TOY1)
     return problem_template_upsert(

@@ -47,11 +47,18 @@ def _polynomial_terms(rng: random.Random) -> tuple[str, str]:
     coefs = [_nonzero(rng, -9, 9) for _ in range(3)]
     bodies = [
         (_power("x", p, False), _power("x", p, True)),
-        (f"{_power('x', m, False)}*{_power('y', n, False)}", _power("x", m, True) + _power("y", n, True)),
+        (
+            f"{_power('x', m, False)}*{_power('y', n, False)}",
+            _power("x", m, True) + _power("y", n, True),
+        ),
         (_power("y", r, False), _power("y", r, True)),
     ]
-    text = "".join(_signed(c, b[0], i == 0) for i, (c, b) in enumerate(zip(coefs, bodies, strict=True)))
-    latex = "".join(_signed(c, b[1], i == 0) for i, (c, b) in enumerate(zip(coefs, bodies, strict=True)))
+    text = "".join(
+        _signed(c, b[0], i == 0) for i, (c, b) in enumerate(zip(coefs, bodies, strict=True))
+    )
+    latex = "".join(
+        _signed(c, b[1], i == 0) for i, (c, b) in enumerate(zip(coefs, bodies, strict=True))
+    )
     return text, latex
 
 

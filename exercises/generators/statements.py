@@ -40,7 +40,8 @@ def statement_of(params: Params, lang: str) -> str:
     if params.get("gradient"):
         grad = f"\\(\\nabla {name}({_signature(params)})\\)"
         if ko:
-            return f"{definition} 일 때, 기울기 벡터 {grad} 를 구하시오. (성분은 ({_signature(params)}) 순서)"
+            order = f"({_signature(params)})"
+            return f"{definition} 일 때, 기울기 벡터 {grad} 를 구하시오. (성분은 {order} 순서)"
         return (
             f"Let {definition}. Find the gradient {grad}, "
             f"with components in the order ({_signature(params)})."

@@ -27,7 +27,9 @@ def course_create(*, code: str, title_en: str, title_ko: str) -> Course:
     return Course.objects.create(code=code, title_en=title_en, title_ko=title_ko)
 
 
-def membership_create(*, course: Course, user: Any, role: str = Membership.Role.STUDENT) -> Membership:
+def membership_create(
+    *, course: Course, user: Any, role: str = Membership.Role.STUDENT
+) -> Membership:
     membership, _ = Membership.objects.update_or_create(
         course=course, user=user, defaults={"role": role}
     )

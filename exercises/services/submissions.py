@@ -76,15 +76,19 @@ def submission_create(
     params = instance.params
     shown = preview(answer, tuple(params["variables"]), task=task_of(params))
     if not shown.ok:
-        reason = AMBIGUOUS if (shown.error is None and shown.readings) else _parse_reason(shown.error)
+        reason = (
+            AMBIGUOUS if (shown.error is None and shown.readings) else _parse_reason(shown.error)
+        )
         raise SubmissionRejected(reason, error=shown.error, readings=shown.readings)
     if shown.readings:
         raise SubmissionRejected(AMBIGUOUS, readings=shown.readings)
 
     with transaction.atomic():
-        locked = ProblemInstance.objects.select_for_update().select_related(
-            "item__problem_set"
-        ).get(pk=instance.pk)
+        locked = (
+            ProblemInstance.objects.select_for_update()
+            .select_related("item__problem_set")
+            .get(pk=instance.pk)
+        )
         item = locked.item
         if now > item.closes_at:
             raise SubmissionRejected(CLOSED)
@@ -109,7 +113,9 @@ def submission_create(
 
 def _parse_reason(error: ParseFailure | None) -> Message:
     if error is None:
-        return Message(code="unreadable", en="This answer could not be read.", ko="답을 읽을 수 없습니다.")
+        return Message(
+            code="unreadable", en="This answer could not be read.", ko="답을 읽을 수 없습니다."
+        )
     return error.message
 
 

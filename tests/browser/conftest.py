@@ -8,9 +8,19 @@ import pytest
 
 from tests.conftest import require_service
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-# itself (factories, assertions) are synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="module", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
+    (factories, assertions) are synchronous and safe there. Only for browser tests."""
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if saved is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -21,7 +31,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 

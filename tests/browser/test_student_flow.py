@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def student_problem():
-    assert (ROOT / "static" / "vendor" / "htmx" / "htmx.min.js").exists(), "run `make install` first"
+    assert (ROOT / "static" / "vendor" / "htmx" / "htmx.min.js").exists(), (
+        "run `make install` first"
+    )
     c = factories.course()
     student = factories.student(in_course=c, username="student1")
     ps = factories.problem_set(in_course=c)
@@ -68,7 +70,9 @@ def test_wrong_answer_shows_the_named_mistake(page, live_server, student_problem
     expect(page.locator(".attempts")).to_contain_text("Attempts used: 1, left: 2")
 
 
-def test_malformed_answer_shows_positioned_error_and_uses_no_attempt(page, live_server, student_problem):
+def test_malformed_answer_shows_positioned_error_and_uses_no_attempt(
+    page, live_server, student_problem
+):
     log_in(page, live_server)
     open_problem(page, live_server, student_problem)
     page.fill("#id_answer", "3x^2 + (")
@@ -117,7 +121,9 @@ def test_korean_ui_renders(page, live_server, student_problem):
 
 
 def test_phone_sized_screen_has_no_horizontal_scroll(browser, live_server, student_problem):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     try:
         log_in(page, live_server)

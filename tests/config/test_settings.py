@@ -17,12 +17,25 @@ GOOD_SECRET = "k" * 20 + "9f8e7d6c5b4a3" * 4
 
 
 def _run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
     environment.update(extra)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-IMPORT_PRODUCTION = "import importlib; importlib.import_module('config.settings.production'); print('loaded')"
+IMPORT_PRODUCTION = (
+    "import importlib; importlib.import_module('config.settings.production'); print('loaded')"
+)
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -49,17 +62,29 @@ def test_production_loads_with_secret_key():
 
 
 def test_check_deploy_is_clean():
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
-    environment.update(SECRET_KEY=GOOD_SECRET, DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="example.org")
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    environment.update(
+        SECRET_KEY=GOOD_SECRET,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        ALLOWED_HOSTS="example.org",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("1", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("1", True), ("off", False), ("", False)]
+)
 def test_env_bool(monkeypatch, raw, expected):
     monkeypatch.setenv("PC_TEST_FLAG", raw)
     assert env.env_bool("PC_TEST_FLAG") is expected
@@ -77,7 +102,10 @@ def test_env_list(monkeypatch):
 
 
 def test_database_url_selects_postgres(monkeypatch):
-    code = "from config.settings import base; print(base.DATABASES['default']['ENGINE'], base.DATABASES['default']['NAME'])"
+    code = (
+        "from config.settings import base; db = base.DATABASES['default']; "
+        "print(db['ENGINE'], db['NAME'])"
+    )
     result = _run(code, DATABASE_URL="postgres://u@db:5432/pc")
     assert result.stdout.strip() == "django.db.backends.postgresql pc", result.stderr
 

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 def test_instance_is_created_once_and_regenerates_identically():
     c = factories.course()
     s = factories.student(in_course=c)
-    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=factories.template(family="polynomial"))
+    item = factories.item(
+        in_set=factories.problem_set(in_course=c), tpl=factories.template(family="polynomial")
+    )
     first = instance_get_or_create(item=item, student=s)
     second = instance_get_or_create(item=item, student=s)
     assert first.pk == second.pk
@@ -37,7 +39,9 @@ def test_instance_is_created_once_and_regenerates_identically():
 
 def test_two_students_get_their_own_seeds():
     c = factories.course()
-    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=factories.template(family="polynomial"))
+    item = factories.item(
+        in_set=factories.problem_set(in_course=c), tpl=factories.template(family="polynomial")
+    )
     a = instance_get_or_create(item=item, student=factories.student(in_course=c))
     b = instance_get_or_create(item=item, student=factories.student(in_course=c))
     assert a.seed != b.seed
@@ -46,7 +50,9 @@ def test_two_students_get_their_own_seeds():
 def test_template_version_bumps_only_when_config_changes():
     tpl = problem_template_upsert(slug="t", family="polynomial", title_en="a", title_ko="b")
     same = problem_template_upsert(slug="t", family="polynomial", title_en="a2", title_ko="b")
-    changed = problem_template_upsert(slug="t", family="polynomial", title_en="a2", title_ko="b", config={"wrt": ["y"]})
+    changed = problem_template_upsert(
+        slug="t", family="polynomial", title_en="a2", title_ko="b", config={"wrt": ["y"]}
+    )
     assert (tpl.version, same.version, changed.version) == (1, 1, 2)
 
 
@@ -113,7 +119,11 @@ def test_solved_problem_takes_no_more_submissions(django_capture_on_commit_callb
 
 def test_late_submission_is_flagged_and_penalised(django_capture_on_commit_callbacks):
     now = timezone.now()
-    inst = factories.toy_instance(due_at=now - timedelta(hours=1), late_until=now + timedelta(days=1), late_penalty=Decimal("0.25"))
+    inst = factories.toy_instance(
+        due_at=now - timedelta(hours=1),
+        late_until=now + timedelta(days=1),
+        late_penalty=Decimal("0.25"),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         sub = submission_create(instance=inst, answer="3x^2+y")
     sub.refresh_from_db()
@@ -122,7 +132,9 @@ def test_late_submission_is_flagged_and_penalised(django_capture_on_commit_callb
 
 def test_closed_problem_rejects_and_stores_nothing():
     now = timezone.now()
-    inst = factories.toy_instance(due_at=now - timedelta(hours=2), late_until=now - timedelta(hours=1))
+    inst = factories.toy_instance(
+        due_at=now - timedelta(hours=2), late_until=now - timedelta(hours=1)
+    )
     with pytest.raises(SubmissionRejected) as raised:
         submission_create(instance=inst, answer="3x^2+y")
     assert raised.value.reason.code == "closed"
@@ -136,7 +148,9 @@ def test_requeue_stuck_requeues_old_pending_only(settings, django_capture_on_com
         with django_capture_on_commit_callbacks(execute=True):
             old = submission_create(instance=inst, answer="x")
             fresh = submission_create(instance=inst, answer="y")
-    Submission.objects.filter(pk=old.pk).update(queued_at=timezone.now() - timedelta(minutes=5), status="grading")
+    Submission.objects.filter(pk=old.pk).update(
+        queued_at=timezone.now() - timedelta(minutes=5), status="grading"
+    )
     with mock.patch("grading.tasks.submission_grade_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             requeued = submission_requeue_stuck()
@@ -153,7 +167,9 @@ def test_requeue_gives_up_after_the_limit(settings):
     inst = factories.toy_instance()
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         sub = submission_create(instance=inst, answer="x")
-    Submission.objects.filter(pk=sub.pk).update(queued_at=timezone.now() - timedelta(hours=1), requeue_count=2)
+    Submission.objects.filter(pk=sub.pk).update(
+        queued_at=timezone.now() - timedelta(hours=1), requeue_count=2
+    )
     assert submission_requeue_stuck() == []
     sub.refresh_from_db()
     assert sub.status == "error"

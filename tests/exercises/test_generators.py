@@ -23,7 +23,10 @@ def test_same_seed_gives_identical_params(family):
 
 @pytest.mark.parametrize("family", RANDOM_FAMILIES)
 def test_seeds_give_different_variants(family):
-    variants = {json.dumps(generate(family=family, config={}, version=1, seed=s), sort_keys=True) for s in range(30)}
+    variants = {
+        json.dumps(generate(family=family, config={}, version=1, seed=s), sort_keys=True)
+        for s in range(30)
+    }
     assert len(variants) > 1
 
 
@@ -98,7 +101,9 @@ def test_derivative_notation(notation, wrt, expected):
 
 
 def test_statement_is_bilingual():
-    params = generate(family="gaussian", config={"notation": "subscript", "wrt": ["x"]}, version=1, seed=1)
+    params = generate(
+        family="gaussian", config={"notation": "subscript", "wrt": ["x"]}, version=1, seed=1
+    )
     en = statement_of(params, "en")
     ko = statement_of(params, "ko")
     assert en.startswith("Let \\(f(x, y) = \\frac{")

@@ -28,8 +28,16 @@ def setup():
     bob_inst = factories.instance(for_item=item, for_student=bob)
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         bob_sub = submission_create(instance=bob_inst, answer="x")
-    return {"alice": alice, "bob": bob, "set": ps, "item": item, "alice_inst": alice_inst,
-            "bob_inst": bob_inst, "bob_sub": bob_sub, "course": c}
+    return {
+        "alice": alice,
+        "bob": bob,
+        "set": ps,
+        "item": item,
+        "alice_inst": alice_inst,
+        "bob_inst": bob_inst,
+        "bob_sub": bob_sub,
+        "course": c,
+    }
 
 
 def login(client, user):
@@ -38,7 +46,8 @@ def login(client, user):
 
 
 @pytest.mark.parametrize(
-    "name", ["exercises:dashboard"],
+    "name",
+    ["exercises:dashboard"],
 )
 def test_login_required(client, name):
     response = client.get(reverse(name))
@@ -72,9 +81,15 @@ def test_other_students_ids_answer_404_on_every_url(client, setup):
 def test_sets_and_items_of_other_courses_answer_404(client, setup):
     outsider = factories.user(username="outsider")
     login(client, outsider)
-    assert client.get(reverse("exercises:problem-set-detail", args=[setup["set"].pk])).status_code == 404
+    assert (
+        client.get(reverse("exercises:problem-set-detail", args=[setup["set"].pk])).status_code
+        == 404
+    )
     assert client.get(reverse("exercises:item-open", args=[setup["item"].pk])).status_code == 404
-    assert client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])).status_code == 404
+    assert (
+        client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])).status_code
+        == 404
+    )
 
 
 def test_item_open_redirects_to_own_instance(client, setup):
@@ -150,7 +165,9 @@ def test_preview_in_korean_uses_korean_messages(client, setup):
     assert any("\uac00" <= ch <= "\ud7a3" for ch in body)  # Hangul syllables
 
 
-def test_submit_htmx_shows_grading_then_the_verdict(client, setup, django_capture_on_commit_callbacks):
+def test_submit_htmx_shows_grading_then_the_verdict(
+    client, setup, django_capture_on_commit_callbacks
+):
     login(client, setup["alice"])
     url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -207,7 +224,11 @@ def test_key_is_shown_once_attempts_are_used_up(client, setup, django_capture_on
     assert "Answer key" not in client.get(url).content.decode()
     for answer in ["x", "y", "x+y"]:
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("exercises:submission-create", args=[setup["alice_inst"].pk]), {"answer": answer}, **HTMX)
+            client.post(
+                reverse("exercises:submission-create", args=[setup["alice_inst"].pk]),
+                {"answer": answer},
+                **HTMX,
+            )
     body = client.get(url).content.decode()
     assert "Answer key" in body
     assert "disabled" in body.split('id="submit-button"')[1].split(">")[0]

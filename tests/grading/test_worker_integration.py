@@ -26,7 +26,8 @@ def _database_url() -> str:
     s = connection.settings_dict
     user = s.get("USER") or "postgres"
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+    host, port = s.get("HOST") or "127.0.0.1", s.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
 
 
 @pytest.fixture
@@ -55,9 +56,26 @@ def start_worker(broker):
             CELERY_TASK_ALWAYS_EAGER="false",
         )
         proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--loglevel=WARNING",
-             "--concurrency=1", "-Q", broker["queue"], "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config.celery_app",
+                "worker",
+                "--loglevel=WARNING",
+                "--concurrency=1",
+                "-Q",
+                broker["queue"],
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         procs.append(proc)
         return proc
@@ -78,7 +96,9 @@ def _wait_graded(pk: int, timeout: float = 60.0) -> Submission:
         if sub.status in ("graded", "error"):
             return sub
         time.sleep(0.05)
-    raise AssertionError(f"submission {pk} still {Submission.objects.get(pk=pk).status} after {timeout}s")
+    raise AssertionError(
+        f"submission {pk} still {Submission.objects.get(pk=pk).status} after {timeout}s"
+    )
 
 
 def test_worker_grades_a_submission_queued_on_commit(start_worker):

@@ -84,13 +84,38 @@ TEMPLATES: list[dict[str, Any]] = [
         "config": {"indexed": True, "wrt": ["w_11"]},
     },
     {"slug": "polynomial", "family": "polynomial", "title_en": "Polynomial", "title_ko": "다항식"},
-    {"slug": "gaussian", "family": "gaussian", "title_en": "Gaussian product", "title_ko": "가우시안 곱"},
-    {"slug": "rational", "family": "rational", "title_en": "Rational function", "title_ko": "유리함수"},
+    {
+        "slug": "gaussian",
+        "family": "gaussian",
+        "title_en": "Gaussian product",
+        "title_ko": "가우시안 곱",
+    },
+    {
+        "slug": "rational",
+        "family": "rational",
+        "title_en": "Rational function",
+        "title_ko": "유리함수",
+    },
     {"slug": "chain", "family": "chain", "title_en": "Chain rule", "title_ko": "연쇄법칙"},
-    {"slug": "slope", "family": "slope", "title_en": "Slope of a slice", "title_ko": "단면의 기울기"},
-    {"slug": "loss", "family": "loss", "title_en": "Squared-error loss", "title_ko": "제곱 오차 손실"},
+    {
+        "slug": "slope",
+        "family": "slope",
+        "title_en": "Slope of a slice",
+        "title_ko": "단면의 기울기",
+    },
+    {
+        "slug": "loss",
+        "family": "loss",
+        "title_en": "Squared-error loss",
+        "title_ko": "제곱 오차 손실",
+    },
     {"slug": "gradient", "family": "gradient", "title_en": "Gradient", "title_ko": "기울기 벡터"},
-    {"slug": "second", "family": "second", "title_en": "Second and mixed partials", "title_ko": "2계 및 혼합 편미분"},
+    {
+        "slug": "second",
+        "family": "second",
+        "title_en": "Second and mixed partials",
+        "title_ko": "2계 및 혼합 편미분",
+    },
 ]
 
 SETS = [
@@ -98,7 +123,14 @@ SETS = [
         "Lecture 04 toy examples",
         "04강 Toy 예제",
         7,
-        ["toy-1-polynomial", "toy-1-polynomial-y", "toy-2-gaussian", "lecture-rational", "toy-2-slope", "loss-w11"],
+        [
+            "toy-1-polynomial",
+            "toy-1-polynomial-y",
+            "toy-2-gaussian",
+            "lecture-rational",
+            "toy-2-slope",
+            "loss-w11",
+        ],
     ),
     (
         "Practice: your own variants",
@@ -145,6 +177,6 @@ class Command(BaseCommand):
                     late_until=due + timedelta(days=2),
                     late_penalty=Decimal("0.5"),
                 )
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in USERS:
             self.stdout.write(f"  {username:<12} {role}")
