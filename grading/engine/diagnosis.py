@@ -82,6 +82,7 @@ _MAX_CANDIDATES = 64
 # Above this many terms, variants that change one term (its sign, its variable) are noise.
 _MAX_TERMS = 8
 _MAX_OPS = 400  # expressions larger than this are not expanded to compare them
+_MAX_EXPANDED_TERMS = 64  # nor expanded when that would give more terms than this
 _MAX_OPS_REWRITE = 120  # nor rewritten (factored, put over a common denominator) to vary them
 _SHOW_CHARS = 32  # an expression longer than this is not quoted in a message
 
@@ -92,7 +93,7 @@ _SHOW_CHARS = 32  # an expression longer than this is not quoted in a message
 
 def _show(expr: Expr) -> str:
     """A short plain-text form of an expression for a message, or "" when it is too long."""
-    text = sympy.sstr(expr).replace("**", "^")
+    text = sympy.sstr(expr).replace("**", "^").replace("*", "·")
     return text if len(text) <= _SHOW_CHARS else ""
 
 
@@ -843,13 +844,26 @@ def _terms(expr: Expr) -> tuple[Expr, ...]:
     return tuple(expr.args) if expr.is_Add else (expr,)
 
 
+def _expanded_terms(expr: Expr, cap: int = 10_000) -> int:
+    """An upper estimate of the number of terms `expand` produces at any level (capped).
+
+    Denominators are expanded too, and a function's argument is expanded inside it.
+    """
+    if expr.is_Add:
+        return min(cap, sum(_expanded_terms(a, cap) for a in expr.args))
+    if expr.is_Mul:
+        product = 1
+        for a in expr.args:
+            product = min(cap, product * _expanded_terms(a, cap))
+        return product
+    if expr.is_Pow and expr.exp.is_Integer:
+        power = min(abs(int(expr.exp)), 16)
+        return int(min(cap, _expanded_terms(expr.base, cap) ** power))
+    return max([1, *(_expanded_terms(a, cap) for a in expr.args)])
+
+
 def _cheap_to_expand(expr: Expr) -> bool:
-    if _ops(expr) > _MAX_OPS:
-        return False
-    for p in expr.atoms(sympy.Pow):
-        if p.base.is_Add and p.exp.is_Integer and abs(int(p.exp)) > 6:
-            return False
-    return True
+    return _ops(expr) <= _MAX_OPS and _expanded_terms(expr) <= _MAX_EXPANDED_TERMS
 
 
 def _step_rule_mistakes(
@@ -1006,10 +1020,13 @@ def _key_mistakes(key: Expr, clock: _Clock, sink: _Sink) -> None:
     forms: list[tuple[Expr, Expr]] = [(key, Integer(1))]
     try:
         clock.check()
-        if _ops(key) <= _MAX_OPS_REWRITE and _cheap_to_expand(key):
+        # A rational function is where students sum fractions and slip a sign in the numerator.
+        if _ops(key) <= _MAX_OPS_REWRITE and not key.atoms(sympy.Function):
             numer, denom = sympy.fraction(sympy.together(key))
-            forms.append((sympy.expand(numer), denom))
-            forms.append((sympy.expand(key), Integer(1)))
+            if _cheap_to_expand(numer):
+                forms.append((sympy.expand(numer), denom))
+            if _cheap_to_expand(key):
+                forms.append((sympy.expand(key), Integer(1)))
     except _OutOfTime:
         raise
     except Exception:  # noqa: S110 - the plain form is enough
@@ -1051,6 +1068,7 @@ _CMATH: dict[type, Callable[[complex], complex]] = {
     sympy.acosh: cmath.acosh,
     sympy.atanh: cmath.atanh,
     sympy.Abs: lambda z: complex(abs(z)),
+    sympy.sign: lambda z: z / abs(z) if z else 0j,
 }
 
 
@@ -1126,33 +1144,57 @@ def _same_values(a: Values, b: Values) -> bool:
     return defined
 
 
-def _same_symbolically(a: Sequence[Expr], b: Sequence[Expr]) -> bool:
+def _same_symbolically(a: Sequence[Expr], b: Sequence[Expr]) -> bool | None:
+    """True when every difference expands to 0; None when one is too large to try or fails.
+
+    False means only "not shown equal" (expansion proves no trig or log identity); it is used
+    where values cannot be computed, as the brief's cheap check.
+    """
     try:
+        verdict: bool | None = True
         for x, y in zip(a, b, strict=True):
             difference = x - y
-            if not _cheap_to_expand(difference) or sympy.expand(difference) != 0:
+            if not _cheap_to_expand(difference):
+                verdict = None
+            elif sympy.expand(difference) != 0:
                 return False
-        return True
+        return verdict
     except Exception:
-        return False
+        return None
 
 
-def _same(
-    a: tuple[Expr, ...], a_values: Values | None, b: tuple[Expr, ...], b_values: Values | None
-) -> bool:
-    """Equal by their values where either is defined somewhere, else by a cheap expansion."""
+def _compare(
+    a: tuple[Expr, ...],
+    a_values: Values | None,
+    b: tuple[Expr, ...],
+    b_values: Values | None,
+    deadline: float,
+) -> bool | None:
+    """Equal by their values where either is defined somewhere, else by a cheap expansion;
+    None when that cannot be told in time."""
     if a_values is not None and b_values is not None:
         if any(x is not None for x in a_values + b_values):
             return _same_values(a_values, b_values)
-    return a == b or _same_symbolically(a, b)
+    if a == b:
+        return True
+    if time.perf_counter() > deadline:
+        return None
+    return _same_symbolically(a, b)
 
 
 def _finish(
     rows: Sequence[tuple[_Raw, tuple[Expr, ...]]],
     key: tuple[Expr, ...],
     limit: int,
+    allowance_s: float,
 ) -> list[Candidate]:
-    """Order by specificity, drop what equals the key, is zero or repeats, and cap the count."""
+    """Order by specificity, drop what equals the key, is zero or repeats, and cap the count.
+
+    Values at fixed points decide equality; only expressions that cannot be evaluated there
+    are compared symbolically, within `allowance_s`. A candidate that cannot be told apart from
+    the key in time is left out: it must never be the key.
+    """
+    deadline = time.perf_counter() + allowance_s
     symbols: list[Symbol] = sorted(
         {s for e in key for s in e.free_symbols}
         | {
@@ -1181,12 +1223,12 @@ def _finish(
             break
         if not all(_is_usable(e) for e in exprs) or all(e == 0 for e in exprs):
             continue  # an answer of 0 says too little to name a mistake
-        if exprs == key:
-            continue
         values = _values(exprs, points)
-        if _same(exprs, values, key, key_values) or any(
-            _same(exprs, values, other, other_values) for other, other_values in kept
-        ):
+        if _compare(exprs, values, key, key_values, deadline) is not False:
+            continue
+        # An undecided comparison with an earlier candidate keeps both: a repeat costs the
+        # caller one more comparison, nothing worse.
+        if any(_compare(exprs, values, o, ov, deadline) for o, ov in kept):
             continue
         kept.append((exprs, values))
         out.append(Candidate(code=raw.code, expr=exprs, message=raw.message))
@@ -1218,10 +1260,15 @@ def typical_mistakes(
         if not isinstance(function, sympy.Expr):
             return []
         if gradient:
-            return _gradient_mistakes(function, tuple(variables), clock, limit)
-        return _scalar_mistakes(function, tuple(wrt), tuple(variables), clock, limit)
+            return _gradient_mistakes(function, tuple(variables), clock, limit, budget_s)
+        return _scalar_mistakes(function, tuple(wrt), tuple(variables), clock, limit, budget_s)
     except Exception:
         return []
+
+
+def _finish_allowance(budget_s: float) -> float:
+    """Time for the final filtering, beyond the generation budget (it is usually ~1 ms)."""
+    return min(0.05, max(0.005, budget_s / 4))
 
 
 def _scalar_mistakes(
@@ -1230,6 +1277,7 @@ def _scalar_mistakes(
     variables: tuple[Symbol, ...],
     clock: _Clock,
     limit: int,
+    budget_s: float,
 ) -> list[Candidate]:
     if not wrt:
         return []
@@ -1268,7 +1316,7 @@ def _scalar_mistakes(
             _step_mistakes(f, wrt[0], variables, clock, first)
     except _OutOfTime:
         pass
-    return _finish([(r, (r.expr,)) for r in raws], (key,), limit)
+    return _finish([(r, (r.expr,)) for r in raws], (key,), limit, _finish_allowance(budget_s))
 
 
 def _swapped(key: tuple[Expr, ...], i: int, j: int) -> tuple[Expr, ...]:
@@ -1280,6 +1328,7 @@ def _gradient_mistakes(
     variables: tuple[Symbol, ...],
     clock: _Clock,
     limit: int,
+    budget_s: float,
 ) -> list[Candidate]:
     key = tuple(_diff(f, u) for u in variables)
     n = len(key)
@@ -1295,6 +1344,10 @@ def _gradient_mistakes(
     try:
         for i, u in enumerate(variables):
             sink = _Sink(per_component[i])
+            for j, w in enumerate(variables):
+                if j != i:
+                    message = _message("wrong-variable", v=str(u), u=str(w))
+                    sink.add(_Raw("wrong-variable", key[j], message))
             _key_mistakes(key[i], clock, sink)
             _step_mistakes(f, u, variables, clock, sink, returned=_message("function-returned"))
     except _OutOfTime:
@@ -1315,7 +1368,7 @@ def _gradient_mistakes(
         for raw in raws:
             exprs = tuple(raw.expr if j == i else key[j] for j in range(n))
             rows.append((_Raw(raw.code, None, _in_component(raw.message, variables[i])), exprs))
-    return _finish(rows, key, limit)
+    return _finish(rows, key, limit, _finish_allowance(budget_s))
 
 
 def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
@@ -1349,6 +1402,6 @@ def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
         rows.append((_Raw("missing-factor-2", None, half), tuple(e / 2 for e in key)))
         doubled = _message("doubled")
         rows.append((_Raw("doubled", None, doubled), tuple(2 * e for e in key)))
-        return _finish(rows, key, _MAX_CANDIDATES)
+        return _finish(rows, key, _MAX_CANDIDATES, _finish_allowance(0.05))
     except Exception:
         return []
