@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -10,9 +11,10 @@ from typing import Any
 
 import sympy
 
-from grading.engine import equivalence, limits
-from grading.engine.equivalence import Sides, compile_node, from_sympy
+from grading.engine import equivalence, limits, numeric
+from grading.engine.equivalence import from_sympy
 from grading.engine.messages import message
+from grading.engine.numeric import compile_node
 from grading.engine.parsing import (
     BinOp,
     Neg,
@@ -102,10 +104,9 @@ class _Compiled:
             except equivalence.Unsupported as exc:
                 raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
         self.key_fns = [compile_node(n) for n in self.key_nodes]
+        self.hints = numeric.boundary_hints(self.key_nodes)
         if task.at:
-            try:
-                equivalence.evaluate(self.key_fns, {})
-            except (equivalence.Undefined, equivalence.Unusable):
+            if not _defined_at_point(self.key_fns):
                 raise KeyError_("the key is undefined at the given point") from None
 
     @property
@@ -135,6 +136,20 @@ class _Compiled:
     @property
     def sample_variables(self) -> tuple[str, ...]:
         return () if self.is_number else self.task.variables
+
+
+def _defined_at_point(fns: list[Any]) -> bool:
+    prec = numeric.BASE_PREC
+    while True:
+        try:
+            numeric.evaluate(fns, {}, prec)
+            return True
+        except numeric.NeedPrecision:
+            if prec >= numeric.MAX_PREC:
+                return False
+            prec *= 2
+        except (numeric.Undefined, numeric.Unusable, numeric.Clamped):
+            return False
 
 
 def _parse_key_expression(text: str, variables: tuple[str, ...]) -> Parsed:
@@ -246,8 +261,19 @@ def _has_decimal(parsed: Parsed) -> bool:
     return any(isinstance(n, Num) and n.is_decimal for p in parsed.parts() for n in walk(p))
 
 
+_GRADE_LOCK = threading.Lock()
+
+
 def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
-    """Grade one answer. Never raises for bad input: the verdict carries the reason."""
+    """Grade one answer. Never raises for bad input: the verdict carries the reason.
+
+    mpmath's working precision is process-wide, so grades in one process run one at a time.
+    """
+    with _GRADE_LOCK:
+        return _grade(task, answer, seed)
+
+
+def _grade(task: Task, answer: str, seed: int) -> Verdict:
     start = time.perf_counter()
 
     def done(**kw: Any) -> Verdict:
@@ -280,13 +306,24 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
             **common,
         )
 
-    rtol = equivalence.RTOL
+    rtol = 0.0
     floor = 0.0
-    if c.is_number and _has_decimal(parsed):
+    decimal_value = c.is_number and _has_decimal(parsed)
+    if decimal_value:
         rtol, floor = task.tolerance, 1.0
-    sides = Sides(key=c.key_fns, answer=[compile_node(p) for p in parts])
-    outcome = equivalence.compare_numeric(
-        sides, c.sample_variables, seed=seed, positive=task.positive, rtol=rtol, floor=floor
+    answer_fns = [compile_node(p) for p in parts]
+    hints = dict(c.hints)
+    for name, roots in numeric.boundary_hints(parts).items():
+        hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
+    outcome = numeric.compare(
+        c.key_fns,
+        answer_fns,
+        c.sample_variables,
+        seed=seed,
+        positive=task.positive,
+        rtol=rtol,
+        floor=floor,
+        hints=hints,
     )
     evidence = Evidence(
         seed=seed,
@@ -296,7 +333,7 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
         answer_value=outcome.answer_value,
         max_rel_error=outcome.max_rel_error,
         component=outcome.component,
-        detail=f"{outcome.draws} points drawn",
+        detail=f"{outcome.draws} points drawn, up to {outcome.max_prec} bits",
     )
     if outcome.equivalent is None:
         return done(
@@ -308,7 +345,7 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
         )
     if outcome.equivalent is False:
         reason = _reason(outcome, c, rtol)
-        mistake = _diagnose(c, sides.answer, seed) if not outcome.answer_undefined else None
+        mistake = _diagnose(c, answer_fns, seed) if not outcome.answer_undefined else None
         return done(
             equivalent=False,
             method="numeric",
@@ -317,19 +354,32 @@ def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
             mistake=mistake,
             **common,
         )
-    method: Any = "numeric"
-    if not (c.is_number and _has_decimal(parsed)):
-        elapsed = time.perf_counter() - start
-        budget = max(0.005, limits.SYMBOLIC_BUDGET_S - elapsed)
-        if equivalence.prove_equal(c.key_exprs, parts, c.symbols, budget):
-            method = "symbolic"
+    if decimal_value:
+        return done(equivalent=True, method="numeric", evidence=evidence, **common)
+    settled = equivalence.symbolic_check(c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S)
+    if settled is False:
+        evidence = Evidence(
+            seed=seed,
+            points=outcome.points,
+            detail="the sampled points agree, but key - answer simplifies to a nonzero value",
+        )
+        mistake = _diagnose(c, answer_fns, seed)
+        return done(
+            equivalent=False,
+            method="symbolic",
+            evidence=evidence,
+            reason=message("differs-symbolic"),
+            mistake=mistake,
+            **common,
+        )
+    method: Any = "symbolic" if settled else "numeric"
     return done(equivalent=True, method=method, evidence=evidence, **common)
 
 
-def _reason(outcome: equivalence.NumericOutcome, c: _Compiled, rtol: float) -> Message:
+def _reason(outcome: numeric.Outcome, c: _Compiled, rtol: float) -> Message:
     if outcome.answer_undefined:
         return message("undefined-answer")
-    if c.is_number and rtol != equivalence.RTOL:
+    if c.is_number and rtol:
         return message("outside-tolerance", tolerance=f"{rtol:.2%}")
     if outcome.component is not None:
         return message("component-differs", index=outcome.component + 1)
@@ -435,11 +485,13 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
             fns = [compile_node(n) for n in nodes]
         except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
             continue
-        outcome = equivalence.compare_numeric(
-            Sides(key=fns, answer=answer_fns),
+        outcome = numeric.compare(
+            fns,
+            answer_fns,
             c.sample_variables,
             seed=seed,
             positive=c.task.positive,
+            hints=c.hints,
             target=4,
             max_draws=24,
         )

@@ -24,13 +24,14 @@ DIAGNOSIS_BUDGET_S = 0.15
 KEY_BUDGET_S = 2.0
 
 # Numeric sampling.
-SAMPLE_TARGET_POINTS = 8
+SAMPLE_TARGET_POINTS = 12
 SAMPLE_MIN_POINTS = 6
-SAMPLE_MAX_DRAWS = 160
+SAMPLE_MAX_DRAWS = 200
 # Values and arguments past these magnitudes make a point unusable rather than slow.
-MAX_LOG2_MAGNITUDE = 4000
-MAX_TRIG_ARGUMENT = 1e5
-MAX_EXP_ARGUMENT = 2000
+MAX_LOG2_MAGNITUDE = 200_000
+# below 2^47: a sample point's 52-bit mantissa keeps 2^k x off the integers for usable k
+MAX_TRIG_ARGUMENT = 1e13
+MAX_EXP_ARGUMENT = 1e5
 
 
 class BudgetExceeded(Exception):

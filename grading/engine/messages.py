@@ -165,6 +165,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Your answer differs from the correct one, for example at {point}.",
         "답이 정답과 다릅니다. 예: {point}에서",
     ),
+    "differs-symbolic": (
+        "Your answer differs from the correct one by a small nonzero amount.",
+        "답이 정답과 아주 작지만 0이 아닌 만큼 다릅니다.",
+    ),
     "outside-tolerance": (
         "Your value is outside the allowed tolerance ({tolerance}).",
         "값이 허용 오차({tolerance})를 벗어납니다.",
