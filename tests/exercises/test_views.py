@@ -176,7 +176,7 @@ def test_submit_htmx_shows_grading_then_the_verdict(
     assert response.status_code == 200
     assert len(callbacks) == 1
     assert 'data-status="grading"' in body
-    assert 'hx-trigger="every 400ms"' in body
+    assert 'hx-trigger="load delay:200ms"' in body
     polled = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
     assert 'data-status="correct"' in polled.content.decode()
     sub = Submission.objects.get(instance=setup["alice_inst"])
@@ -198,13 +198,13 @@ def test_pending_result_polls_and_graded_result_stops(client, setup):
         sub = submission_create(instance=setup["alice_inst"], answer="3x^2+y")
     url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
     pending = client.get(url, **HTMX).content.decode()
-    assert 'hx-trigger="every 400ms"' in pending
+    assert 'hx-trigger="load delay:200ms"' in pending
     assert 'data-status="grading"' in pending
     from grading.services import submission_grade
 
     submission_grade(submission_id=sub.pk)
     done = client.get(url, **HTMX).content.decode()
-    assert "every 400ms" not in done
+    assert "hx-trigger" not in done
     assert 'data-status="correct"' in done
 
 
