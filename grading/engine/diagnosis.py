@@ -883,7 +883,10 @@ def _step_rule_mistakes(
                 g
             )
             code, message = _variant_message(site.variant, dict(site.info), v)
-            align = f"everywhere:{site.variant}" if counts[site.variant] == 1 else ""
+            # The only site of its kind: the same mistake as "everywhere", which a gradient can
+            # line up across components (not so a product term named by its position).
+            alone = counts[site.variant] == 1 and not site.variant.startswith("product-drop-")
+            align = f"everywhere:{site.variant}" if alone else ""
             generic = _variant_message(site.variant, {}, v)[1] if align else None
             sink.add(_Raw(code, expr, message, align=align, generic=generic))
         except _OutOfTime:
@@ -1252,8 +1255,10 @@ def typical_mistakes(
 
     `wrt` is the order of differentiation ((x, y) is f_xy = d/dy(d/dx f)); with `gradient=True`
     the task is the vector of first partials in the order of `variables` and `wrt` is ignored.
-    Never raises: a generator that fails is skipped, and generation stops when `budget_s` is
-    spent (the candidates found so far are still filtered, ordered and returned).
+    Never raises: a generator that fails is skipped. Generation stops when `budget_s` is spent
+    (checked between steps, so one step may overrun it); the candidates found so far are then
+    filtered within a further min(50 ms, budget_s / 4) and returned, at most `limit` of them.
+    Same inputs, same list, as long as the budget is not what stopped the search.
     """
     clock = _Clock(time.perf_counter() + max(0.0, budget_s))
     try:

@@ -7,6 +7,8 @@ import time
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sympy import Rational, cos, exp, log, sin, sqrt, tan
 
 from grading.engine.diagnosis import (
@@ -516,3 +518,39 @@ def test_the_internal_differentiator_agrees_with_sympy(function):
     # The key used to drop candidates equal to it comes from this differentiator, not sympy.diff.
     for wrt in [(x,), (y,), (x, y), (y, y)]:
         assert equal(_diff(function, *wrt), sympy.diff(function, *wrt)), wrt
+
+
+_LEAVES = st.sampled_from([x, y, x, y, sympy.Integer(2), sympy.Integer(-3), Rational(1, 2)])
+_UNARY = st.sampled_from([sin, cos, exp, log, sqrt, tan, sympy.atan])
+
+
+def _grow(children):
+    return st.one_of(
+        st.tuples(children, children).map(lambda p: p[0] + p[1]),
+        st.tuples(children, children).map(lambda p: p[0] * p[1]),
+        st.tuples(children, children).map(lambda p: p[0] / p[1]),
+        st.tuples(children, st.sampled_from([2, 3, -1, -2, Rational(1, 2)])).map(
+            lambda p: p[0] ** p[1]
+        ),
+        st.tuples(_UNARY, children).map(lambda p: p[0](p[1])),
+    )
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    function=st.recursive(_LEAVES, _grow, max_leaves=6),
+    wrt=st.sampled_from([(x,), (y,), (x, y), (y, y)]),
+    gradient=st.booleans(),
+)
+def test_random_functions_never_raise_and_never_give_the_key(function, wrt, gradient):
+    candidates = typical_mistakes(function, wrt=wrt, variables=XY, gradient=gradient)
+    key = (
+        (sympy.diff(function, x), sympy.diff(function, y)) if gradient else (key_of(function, wrt),)
+    )
+    for c in candidates:
+        assert c.code in CODES and c.message.en and c.message.ko
+        assert len(c.expr) == len(key)
+        try:
+            assert not equal_vectors(c.expr, key), c
+        except TypeError:  # a value that is not a number (zoo, nan) at a test point: no verdict
+            pass
