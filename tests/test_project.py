@@ -54,3 +54,22 @@ def test_catalogue_covers_every_template_string():
 
 def test_english_catalogue_exists():
     assert (ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po").exists()
+
+
+def test_domain_layer_does_not_import_the_web_layer():
+    """Services, selectors, models and generators never reach for requests or views."""
+    web = ("exercises.views", "exercises.forms", "django.http", "django.shortcuts", "config.urls")
+    domain = [
+        *(ROOT / "exercises" / "services").glob("*.py"),
+        *(ROOT / "exercises" / "generators").glob("*.py"),
+        ROOT / "exercises" / "selectors.py",
+        ROOT / "exercises" / "models.py",
+        ROOT / "grading" / "services.py",
+    ]
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in domain
+        for name in web
+        if re.search(rf"^\s*(from|import) {re.escape(name)}\b", path.read_text(), re.M)
+    ]
+    assert offenders == []

@@ -149,8 +149,16 @@ def test_problem_page_screenshots(browser, live_server, student_problem, tmp_pat
             page.click(".lang-switch button")
             page.wait_for_load_state()
         open_problem(page, live_server, student_problem)
-        page.fill("#id_answer", "3x^2 + y")
+        if lang == "en":
+            page.fill("#id_answer", "x - 1")
+            page.click("#submit-button")
+            expect(page.locator(".mistake")).to_be_visible()
+        with page.expect_response(lambda r: "/preview/?answer=3x" in r.url):
+            page.fill("#id_answer", "3x^2 + y")
         expect(page.locator("#preview .katex")).to_be_visible()
+        if lang == "ko":
+            page.click("#submit-button")
+            expect(page.locator("[data-status=correct]")).to_be_visible()
         path = target / f"problem-page-{lang}.png"
         page.screenshot(path=str(path), full_page=True)
         context.close()
