@@ -163,3 +163,16 @@ def test_problem_page_screenshots(browser, live_server, student_problem, tmp_pat
         page.screenshot(path=str(path), full_page=True)
         context.close()
         assert path.stat().st_size > 10_000
+
+
+def test_did_you_mean_choice_fills_the_answer(page, live_server, student_problem):
+    log_in(page, live_server)
+    open_problem(page, live_server, student_problem)
+    page.fill("#id_answer", "1/2x")
+    choices = page.locator("#preview button.reading")
+    expect(choices).to_have_count(2)
+    with page.expect_response(lambda r: "/preview/" in r.url):
+        choices.first.click()
+    assert page.input_value("#id_answer") == "1/(2x)"
+    expect(page.locator("#preview .preview-ok .katex")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == "id_answer"

@@ -236,3 +236,21 @@ def test_key_is_shown_once_attempts_are_used_up(client, setup, django_capture_on
 
 def test_healthz(client):
     assert client.get("/healthz").content == b"ok"
+
+
+def test_preview_offers_did_you_mean_readings(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    body = client.get(url, {"answer": "1/2x"}, **HTMX).content.decode()
+    assert 'data-reading="1/(2x)"' in body
+    assert 'data-reading="(1/2)x"' in body
+    assert body.count('class="reading"') == 2
+
+
+def test_ambiguous_submission_uses_no_attempt(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    body = client.post(url, {"answer": "1/2x"}, **HTMX).content.decode()
+    assert 'data-reading="1/(2x)"' in body
+    assert "No attempt was used." in body
+    assert Submission.objects.filter(instance=setup["alice_inst"]).count() == 0
