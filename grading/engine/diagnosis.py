@@ -833,8 +833,11 @@ class _Sink:
 
     items: list[_Raw]
     then: Callable[[Expr], Expr] | None = None
+    clock: _Clock | None = None
 
     def add(self, raw: _Raw) -> None:
+        if self.clock is not None:
+            self.clock.check()
         if self.then is not None:
             raw = _Raw(raw.code, self.then(raw.expr), raw.message, raw.align, raw.generic)
         self.items.append(raw)
@@ -1079,51 +1082,56 @@ class _Unsupported(Exception):
     pass
 
 
-def _value(e: Expr, point: dict[Symbol, complex]) -> complex:
-    """A fast double-precision value of an expression (principal branches, as SymPy)."""
-    if e.is_Symbol:
-        return point[e]
+def _value(e: Expr, memo: dict[Expr, complex]) -> complex:
+    """A fast double-precision value of an expression (principal branches, as SymPy).
+
+    `memo` maps the symbols to their values at the point and remembers every subexpression
+    evaluated there: candidates share most of their subtrees.
+    """
+    known = memo.get(e)
+    if known is not None:
+        return known
+    value: complex
     if e.is_Integer:
-        return complex(int(e))
-    if e.is_Rational:
-        return complex(int(e.p) / int(e.q))
-    if e.is_Float:
-        return complex(float(e))
-    if e.is_NumberSymbol:
-        return complex(float(e))
-    if e.is_Add:
-        total = 0j
+        value = complex(int(e))
+    elif e.is_Rational:
+        value = complex(int(e.p) / int(e.q))
+    elif e.is_Float or e.is_NumberSymbol:
+        value = complex(float(e))
+    elif e.is_Add:
+        value = 0j
         for a in e.args:
-            total += _value(a, point)
-        return total
-    if e.is_Mul:
-        product = 1 + 0j
+            value += _value(a, memo)
+    elif e.is_Mul:
+        value = 1 + 0j
         for a in e.args:
-            product *= _value(a, point)
-        return product
-    if e.is_Pow:
-        base = _value(e.base, point)
+            value *= _value(a, memo)
+    elif e.is_Pow:
+        base = _value(e.base, memo)
         if e.exp.is_Integer:
-            return base ** int(e.exp)
-        return complex(base ** _value(e.exp, point))
-    fn = _CMATH.get(type(e))
-    if fn is not None and len(e.args) == 1:
-        return fn(_value(e.args[0], point))
-    if e.is_number:
-        return complex(e.evalf(17))
-    raise _Unsupported
+            value = base ** int(e.exp)
+        else:
+            value = complex(base ** _value(e.exp, memo))
+    elif (fn := _CMATH.get(type(e))) is not None and len(e.args) == 1:
+        value = fn(_value(e.args[0], memo))
+    elif e.is_number:
+        value = complex(e.evalf(17))
+    else:
+        raise _Unsupported
+    memo[e] = value
+    return value
 
 
 Values = tuple[complex | None, ...]
 
 
-def _values(exprs: Sequence[Expr], points: Sequence[dict[Symbol, complex]]) -> Values | None:
+def _values(exprs: Sequence[Expr], memos: Sequence[dict[Expr, complex]]) -> Values | None:
     """Values at the fixed points (None where undefined); None when it cannot be evaluated."""
     out: list[complex | None] = []
-    for point in points:
+    for memo in memos:
         for expr in exprs:
             try:
-                value = _value(expr, point)
+                value = _value(expr, memo)
             except (ZeroDivisionError, OverflowError, ValueError):
                 out.append(None)
                 continue
@@ -1188,45 +1196,37 @@ def _compare(
 def _finish(
     rows: Sequence[tuple[_Raw, tuple[Expr, ...]]],
     key: tuple[Expr, ...],
+    symbols: Iterable[Symbol],
     limit: int,
     allowance_s: float,
 ) -> list[Candidate]:
     """Order by specificity, drop what equals the key, is zero or repeats, and cap the count.
 
-    Values at fixed points decide equality; only expressions that cannot be evaluated there
-    are compared symbolically, within `allowance_s`. A candidate that cannot be told apart from
-    the key in time is left out: it must never be the key.
+    Values at fixed points (of `symbols`, every symbol the candidates can contain) decide
+    equality; expressions that cannot be evaluated there are compared by expansion. Within
+    `allowance_s`: then the list ends, and a candidate that cannot be told from the key in time
+    is left out, since it must never be the key.
     """
     deadline = time.perf_counter() + allowance_s
-    symbols: list[Symbol] = sorted(
-        {s for e in key for s in e.free_symbols}
-        | {
-            s
-            for _, exprs in rows
-            for e in exprs
-            if isinstance(e, sympy.Basic)
-            for s in e.free_symbols
-        },
-        key=str,
-    )
-    points: list[dict[Symbol, complex]] = []
+    ordered_symbols = sorted(set(symbols), key=str)
+    memos: list[dict[Expr, complex]] = []
     for index, base in enumerate(_POINTS):
-        points.append(
+        memos.append(
             {
                 s: complex(base[i] if i < len(base) else 0.5 + (i * 0.618034 + index * 0.31) % 1)
-                for i, s in enumerate(symbols)
+                for i, s in enumerate(ordered_symbols)
             }
         )
-    key_values = _values(key, points)
+    key_values = _values(key, memos)
     ordered = sorted(enumerate(rows), key=lambda item: (_rank(item[1][0].code), item[0]))
     kept: list[tuple[tuple[Expr, ...], Values | None]] = []
     out: list[Candidate] = []
     for _, (raw, exprs) in ordered:
-        if len(out) >= limit:
+        if len(out) >= limit or time.perf_counter() > deadline:
             break
         if not all(_is_usable(e) for e in exprs) or all(e == 0 for e in exprs):
             continue  # an answer of 0 says too little to name a mistake
-        values = _values(exprs, points)
+        values = _values(exprs, memos)
         if _compare(exprs, values, key, key_values, deadline) is not False:
             continue
         # An undecided comparison with an earlier candidate keeps both: a repeat costs the
@@ -1317,11 +1317,13 @@ def _scalar_mistakes(
             _step_mistakes(g, wrt[-1], variables, clock, sink, returned=missing, forms=forms)
             # The same mistakes made at the first step, then the other steps done right.
             rest = wrt[1:]
-            first = _Sink(raws, then=lambda e: _diff(e, *rest))
+            first = _Sink(raws, then=lambda e: _diff(e, *rest), clock=clock)
             _step_mistakes(f, wrt[0], variables, clock, first)
     except _OutOfTime:
         pass
-    return _finish([(r, (r.expr,)) for r in raws], (key,), limit, _finish_allowance(budget_s))
+    rows = [(r, (r.expr,)) for r in raws]
+    symbols = f.free_symbols | set(variables)
+    return _finish(rows, (key,), symbols, limit, _finish_allowance(budget_s))
 
 
 def _swapped(key: tuple[Expr, ...], i: int, j: int) -> tuple[Expr, ...]:
@@ -1373,7 +1375,8 @@ def _gradient_mistakes(
         for raw in raws:
             exprs = tuple(raw.expr if j == i else key[j] for j in range(n))
             rows.append((_Raw(raw.code, None, _in_component(raw.message, variables[i])), exprs))
-    return _finish(rows, key, limit, _finish_allowance(budget_s))
+    symbols = f.free_symbols | set(variables)
+    return _finish(rows, key, symbols, limit, _finish_allowance(budget_s))
 
 
 def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
@@ -1407,6 +1410,7 @@ def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
         rows.append((_Raw("missing-factor-2", None, half), tuple(e / 2 for e in key)))
         doubled = _message("doubled")
         rows.append((_Raw("doubled", None, doubled), tuple(2 * e for e in key)))
-        return _finish(rows, key, _MAX_CANDIDATES, _finish_allowance(0.05))
+        symbols = {s for e in key for s in e.free_symbols}
+        return _finish(rows, key, symbols, _MAX_CANDIDATES, _finish_allowance(0.05))
     except Exception:
         return []
