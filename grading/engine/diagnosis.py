@@ -982,7 +982,7 @@ def _step_mistakes(
 
     def rules() -> None:
         seen: list[Expr] = []
-        for form in (g, *forms):
+        for form in (*forms, g):  # the factored form first: closer to what students write
             if form not in seen:
                 seen.append(form)
                 _step_rule_mistakes(form, v, others, clock, sink)
