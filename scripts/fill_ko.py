@@ -49,7 +49,7 @@ KO = {
     "past due": "기한 지남",
     "Progress": "진행도",
     "%(solved)s of %(total)s solved": "%(total)s 문제 중 %(solved)s 문제 해결",
-    "late until %(until)s (penalty ×%(penalty)s)": "%(until)s 까지 지각 제출 가능 (감점 ×%(penalty)s)",
+    "late until %(until)s (−%(penalty)s%% of the points)": "%(until)s 까지 지각 제출 가능 (배점의 %(penalty)s%% 감점)",
     "points: %(points)s": "배점: %(points)s",
     "Submit": "제출",
     "Write ^ for powers, e^(...) for exponentials, ln, sqrt, sin… The preview below shows how your answer is read; it uses no attempt.": "거듭제곱은 ^, 지수함수는 e^(...), 그리고 ln, sqrt, sin… 을 쓰세요. 아래 미리보기는 답이 어떻게 읽히는지 보여 주며, 제출 기회를 쓰지 않습니다.",

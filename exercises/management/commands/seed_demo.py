@@ -163,7 +163,8 @@ class Command(BaseCommand):
         for position, (title_en, title_ko, days, slugs) in enumerate(SETS):
             if ProblemSet.objects.filter(course=course, title_en=title_en).exists():
                 continue
-            due = (now + timedelta(days=days)).replace(hour=23, minute=59, second=0, microsecond=0)
+            local = timezone.localtime(now + timedelta(days=days))
+            due = local.replace(hour=23, minute=59, second=0, microsecond=0)
             problem_set = problem_set_create(
                 course=course, title_en=title_en, title_ko=title_ko, due_at=due, position=position
             )
