@@ -6,7 +6,6 @@ Usage: .venv/bin/python scripts/smoke_run.py [http://127.0.0.1:8000]
 from __future__ import annotations
 
 import sys
-import time
 
 from playwright.sync_api import expect, sync_playwright
 
