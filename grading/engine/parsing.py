@@ -323,14 +323,17 @@ class Names:
         return out
 
     def _split(self, s: str, i: int) -> list[tuple[int, int, str, str]] | None:
-        if i == len(s):
-            return []
-        for text, kind, value in self.candidates:
-            if s.startswith(text, i):
-                rest = self._split(s, i + len(text))
-                if rest is not None:
-                    return [(i, i + len(text), kind, value), *rest]
-        return None
+        """Greedy (longest name first) split of s[i:], backtracking over positions that fail;
+        positions are tried from the end so that no run costs more than len * names steps."""
+        n = len(s)
+        best: list[list[tuple[int, int, str, str]] | None] = [None] * (n + 1)
+        best[n] = []
+        for j in range(n - 1, i - 1, -1):
+            for text, kind, value in self.candidates:
+                if s.startswith(text, j) and best[j + len(text)] is not None:
+                    best[j] = [(j, j + len(text), kind, value), *best[j + len(text)]]  # type: ignore[misc]
+                    break
+        return best[i]
 
     def _longest_prefix(self, s: str, i: int) -> int:
         """How far greedy matching gets before it is stuck."""
@@ -850,7 +853,8 @@ def _check_power(base: Node, exponent: Node) -> None:
             if b is None:
                 raise _at(message("power-too-large"), base.nstart, exponent.nend)
         return
-    if _has_variable(base):
+    if _has_variable(base) or _const_value(base) is None:
+        # a variable, or a constant known only through functions (sin(1)^2): keep n small
         if abs(float(e)) > limits.MAX_SYMBOLIC_EXPONENT:
             raise _at(
                 message("exponent-too-large", limit=limits.MAX_SYMBOLIC_EXPONENT),
@@ -988,6 +992,8 @@ def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool,
             k = 1
             while k < len(body) and body[k].isdigit():
                 k += 1
+            if k - 1 > 2:
+                raise ValueError("order too large")
             order_n = int(body[1:k] or "1")
             body = body[k:]
         if not body or not body[0].isalpha():
@@ -1006,11 +1012,13 @@ def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool,
                 k = j + 1
                 while k < len(den) and den[k].isdigit():
                     k += 1
+                if k - j - 1 > 2:
+                    raise ValueError("order too large")
                 count = int(den[j + 1 : k] or "1")
                 j = k
             order.extend([var] * count)
             i = j
-        if len(order) != order_n:
+        if len(order) != order_n or order_n > 12:
             raise ValueError("order mismatch")
         return tuple(reversed(order)), False, False
     if "_" in s:
