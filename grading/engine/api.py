@@ -504,7 +504,8 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
 
 
 def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
-    """Problems that keep a variant from being shown: key undefined, not accepted, too slow."""
+    """Problems that keep a variant from being shown: the key is undefined or not accepted,
+    grading it is too slow, or a typical mistake of the task would be accepted as right."""
     problems: list[Message] = []
     try:
         key = key_of(task)
@@ -512,12 +513,36 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         return [message("key-invalid", detail=str(exc))]
     verdict = grade(task, key.text, seed=seed)
     if verdict.equivalent is not True:
-        detail = (
-            verdict.error.message.en
-            if verdict.error
-            else (verdict.reason.en if verdict.reason else "not accepted")
-        )
+        if verdict.error:
+            detail = verdict.error.message.en
+        else:
+            detail = verdict.reason.en if verdict.reason else "not accepted"
         problems.append(message("key-invalid", detail=f"the key is not accepted: {detail}"))
     if verdict.elapsed_ms > 1000:
         problems.append(message("key-invalid", detail="grading the key takes over 1 s"))
+    c = _compile(task)
+    if c.function is None:
+        return problems
+    from grading.engine import diagnosis
+
+    candidates = diagnosis.typical_mistakes(
+        c.function,
+        wrt=[c.symbols[v] for v in task.wrt],
+        variables=[c.symbols[v] for v in task.variables],
+        gradient=task.gradient,
+        budget_s=limits.DIAGNOSIS_BUDGET_S,
+    )
+    for cand in candidates[:8]:
+        try:
+            exprs = [e.subs(c.point) if c.point else e for e in cand.expr]
+            texts = [to_text(from_sympy(e)) for e in exprs]
+        except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
+            continue
+        text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
+        wrong = grade(task, text, seed=seed)
+        if wrong.equivalent is not False and wrong.error is None:
+            outcome = "accepted" if wrong.equivalent else "undecided"
+            problems.append(
+                message("key-invalid", detail=f"the mistake '{cand.code}' ({text}) is {outcome}")
+            )
     return problems
