@@ -79,6 +79,7 @@ CODES: tuple[str, ...] = (
 _RANK = {code: i for i, code in enumerate(CODES)}
 
 _MAX_CANDIDATES = 64
+_MIN_CANDIDATES = 8  # filtering goes on past its allowance until this many (the most specific)
 # Above this many terms, variants that change one term (its sign, its variable) are noise.
 _MAX_TERMS = 8
 _MAX_OPS = 400  # expressions larger than this are not expanded to compare them
@@ -1204,8 +1205,8 @@ def _finish(
 
     Values at fixed points (of `symbols`, every symbol the candidates can contain) decide
     equality; expressions that cannot be evaluated there are compared by expansion. Within
-    `allowance_s`: then the list ends, and a candidate that cannot be told from the key in time
-    is left out, since it must never be the key.
+    `allowance_s`: then the list ends (once it holds `_MIN_CANDIDATES`), and a candidate that
+    cannot be told from the key in time is left out, since it must never be the key.
     """
     deadline = time.perf_counter() + allowance_s
     ordered_symbols = sorted(set(symbols), key=str)
@@ -1222,7 +1223,7 @@ def _finish(
     kept: list[tuple[tuple[Expr, ...], Values | None]] = []
     out: list[Candidate] = []
     for _, (raw, exprs) in ordered:
-        if len(out) >= limit or time.perf_counter() > deadline:
+        if len(out) >= limit or (len(out) >= _MIN_CANDIDATES and time.perf_counter() > deadline):
             break
         if not all(_is_usable(e) for e in exprs) or all(e == 0 for e in exprs):
             continue  # an answer of 0 says too little to name a mistake

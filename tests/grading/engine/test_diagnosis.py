@@ -374,6 +374,10 @@ def test_candidates_are_wrong_distinct_ordered_and_explained(function, wrt, vari
     assert ranks == sorted(ranks)
 
 
+# Exact contents are asserted with a generous budget: the list is the same for the same inputs
+# as long as the time budget is not what ends the search (it may, on a loaded machine).
+
+
 def test_same_inputs_same_candidates():
     first = typical_mistakes(F7, wrt=(x, y), variables=XY, budget_s=5.0)
     second = typical_mistakes(F7, wrt=(x, y), variables=XY, budget_s=5.0)
@@ -381,11 +385,11 @@ def test_same_inputs_same_candidates():
 
 
 def test_the_message_names_the_variables():
-    candidates = typical_mistakes(x**3 + x * y - y, wrt=(x,), variables=XY)
+    candidates = typical_mistakes(x**3 + x * y - y, wrt=(x,), variables=XY, budget_s=5.0)
     wrong = next(c for c in candidates if c.code == "wrong-variable")
     assert wrong.message.en == "You differentiated with respect to y instead of x."
     assert wrong.message.ko == "x에 대해 미분해야 하는데 y에 대해 미분했습니다."
-    higher = typical_mistakes(x**2, wrt=(x, y), variables=XY)
+    higher = typical_mistakes(x**2, wrt=(x, y), variables=XY, budget_s=5.0)
     assert [c.message.en for c in higher if c.code == "wrong-variable"] == [
         "This is f_xx, not f_xy: check the variable of each differentiation."
     ]
@@ -393,14 +397,14 @@ def test_the_message_names_the_variables():
 
 def test_positive_symbols_are_used_as_given():
     p, q = sympy.symbols("p q", positive=True)
-    candidates = typical_mistakes(p**2 * q, wrt=(p,), variables=(p, q))
+    candidates = typical_mistakes(p**2 * q, wrt=(p,), variables=(p, q), budget_s=5.0)
     wrong = next(c for c in candidates if c.code == "wrong-variable")
     assert wrong.expr == (p**2,)
 
 
 def test_higher_order_mistake_at_either_step():
     # f_xy of x^2 y^3: f_x = 2xy^3, f_xy = 6xy^2
-    candidates = typical_mistakes(x**2 * y**3, wrt=(x, y), variables=XY)
+    candidates = typical_mistakes(x**2 * y**3, wrt=(x, y), variables=XY, budget_s=5.0)
     by_code = {}
     for c in candidates:
         by_code.setdefault(c.code, []).append(c.expr[0])
@@ -415,7 +419,7 @@ def test_higher_order_mistake_at_either_step():
 def test_gradient_swapped_and_same_mistake_in_every_component():
     f = cos(3 * x**2 + 2 * y)
     key = (-6 * x * sin(3 * x**2 + 2 * y), -2 * sin(3 * x**2 + 2 * y))
-    candidates = typical_mistakes(f, wrt=(), variables=XY, gradient=True)
+    candidates = typical_mistakes(f, wrt=(), variables=XY, gradient=True, budget_s=5.0)
     assert candidates[0].code == "gradient-swapped"
     assert equal_vectors(candidates[0].expr, (key[1], key[0]))
     both = first_match(candidates, (-sin(3 * x**2 + 2 * y), -sin(3 * x**2 + 2 * y)))
@@ -431,11 +435,13 @@ def test_gradient_swapped_and_same_mistake_in_every_component():
 
 def test_gradient_of_three_variables_lists_every_swap():
     f = x**2 / y * z**3
-    candidates = typical_mistakes(f, wrt=(), variables=(x, y, z), gradient=True)
+    candidates = typical_mistakes(f, wrt=(), variables=(x, y, z), gradient=True, budget_s=5.0)
     swaps = [c for c in candidates if c.code == "gradient-swapped"]
     assert len(swaps) == 3  # the transpositions; the reversal is one of them
     assert all(len(c.expr) == 3 for c in candidates)
-    four = typical_mistakes(x * y**2 * z**3 * t**4, wrt=(), variables=(x, y, z, t), gradient=True)
+    four = typical_mistakes(
+        x * y**2 * z**3 * t**4, wrt=(), variables=(x, y, z, t), gradient=True, budget_s=5.0
+    )
     assert len([c for c in four if c.code == "gradient-swapped"]) == 7  # six and the reversal
 
 
@@ -491,7 +497,7 @@ def test_budget_is_respected():
     candidates = typical_mistakes(big, wrt=(x, y), variables=XY, budget_s=0.05)
     elapsed = time.perf_counter() - start
     assert isinstance(candidates, list)
-    assert elapsed < 1.0  # the budget stops generation; filtering what was found is bounded
+    assert elapsed < 2.0  # the budget stops generation (a loaded CI machine is slower)
     assert typical_mistakes(big, wrt=(x,), variables=XY, budget_s=0.0) is not None
 
 
