@@ -119,6 +119,19 @@ CHECKS = [
         True,
         0,
     ),
+    # each `check` is a fresh process: a wrong answer must be refused there too, not only when warm
+    (
+        "near-miss-huge-key",
+        ["--vars", "x,y", "--reference", "49exp(256)", "49exp(256)+1"],
+        False,
+        0,
+    ),
+    (
+        "near-miss-tiny-offset",
+        ["--vars", "x,y", "--reference", "3x^2+y", "3x^2+y+1/10^40"],
+        False,
+        0,
+    ),
     ("unreadable-answer", ["--vars", "x,y", "--reference", "3x^2+y", "3x^2+"], None, 1),
     (
         "hostile-answer",
@@ -178,6 +191,19 @@ def test_check_refuses_an_incomplete_task_with_exit_2(args: list[str]) -> None:
 
 # (input line, expected equivalent, whether the output line must carry an error)
 BATCH = [
+    # first line of a fresh process: a near miss is refused before anything is warm
+    (
+        json.dumps(
+            {
+                "id": "near-miss",
+                "answer": "49exp(256)+1",
+                "vars": ["x", "y"],
+                "reference": "49exp(256)",
+            }
+        ),
+        False,
+        False,
+    ),
     (
         json.dumps(
             {"id": "ref-right", "answer": "y + 3x^2", "vars": ["x", "y"], "reference": "3x^2+y"}

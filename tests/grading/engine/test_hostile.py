@@ -563,6 +563,9 @@ NEAR_MISSES = [
     ("1/3", "0.3333333333333333333333333333"),
     ("3x^2+y", "3x^2+y+e^(-200)"),
     ("exp(36)", "exp(36)+1"),
+    ("49exp(256)", "49exp(256)+1"),
+    ("4096exp(196)", "4096exp(196)+1"),
+    ("exp(262144)", "exp(262144)+1"),
     ("x*exp(64)", "x*exp(64)+1"),
     ("e^(x^2+y^2)*10^40", "e^(x^2+y^2)*10^40+1"),
     ("e^(-200)*x", "e^(-200)*x+e^(-300)"),
@@ -576,3 +579,11 @@ def test_near_misses_are_never_accepted(reference: str, answer: str) -> None:
 
     assert verdict.error is None
     assert verdict.equivalent is False, (verdict.equivalent, verdict.method, verdict.evidence)
+
+
+def test_a_huge_constant_key_times_one_is_accepted() -> None:
+    # The key is real and finite; that floats overflow on it is no reason to leave it undecided.
+    verdict = grade(Task(variables=VARIABLES, reference="exp(262144)"), "exp(262144)*1")
+
+    assert verdict.error is None
+    assert verdict.equivalent is True, (verdict.method, verdict.reason)
