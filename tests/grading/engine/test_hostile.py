@@ -587,3 +587,29 @@ def test_a_huge_constant_key_times_one_is_accepted() -> None:
 
     assert verdict.error is None
     assert verdict.equivalent is True, (verdict.method, verdict.reason)
+
+
+# A term that is zero everywhere must not turn a verdict into "undecided": otherwise appending one
+# to any wrong answer escapes the wrong verdict (and the reason blames the key's domain).
+ZERO_TERMS = [
+    "(sin(x)-sin(x))^2",
+    "(e^x-e^x)^4",
+    "sqrt((sin(x)-sin(x))^2)",
+    "0*e^(e^(e^(e^(e^(e^x)))))",
+]
+
+
+@pytest.mark.parametrize("zero", ZERO_TERMS)
+def test_a_zero_term_does_not_rescue_a_wrong_answer(zero: str) -> None:
+    verdict = grade(TASK, "6x+" + zero)
+
+    assert verdict.error is None
+    assert verdict.equivalent is False, (verdict.method, verdict.reason)
+
+
+@pytest.mark.parametrize("zero", ZERO_TERMS)
+def test_a_zero_term_keeps_a_right_answer_right(zero: str) -> None:
+    verdict = grade(TASK, "3x^2+y+" + zero)
+
+    assert verdict.error is None
+    assert verdict.equivalent is True, (verdict.method, verdict.reason)
