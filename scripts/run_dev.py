@@ -45,6 +45,7 @@ def main() -> int:
         broker_dir = ROOT / ".run" / "broker"
         broker_dir.mkdir(parents=True, exist_ok=True)
         (ROOT / ".run" / "broker-processed").mkdir(parents=True, exist_ok=True)
+        (ROOT / ".run" / "broker-control").mkdir(parents=True, exist_ok=True)
         env["CELERY_BROKER_URL"] = "filesystem://"
         env["CELERY_FILESYSTEM_DIR"] = str(broker_dir)
         mode = (

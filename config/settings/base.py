@@ -103,6 +103,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "data_folder_in": _broker_dir,
         "data_folder_out": _broker_dir,
         "processed_folder": _broker_dir + "-processed",
+        "control_folder": _broker_dir + "-control",
         "store_processed": False,
         "polling_interval": 0.05,
     }

@@ -1,4 +1,5 @@
-"""A real Celery worker process grading through real Redis and PostgreSQL."""
+"""A real Celery worker process grading through real Redis (or the filesystem broker) and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -31,15 +32,48 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def broker(require_redis, require_postgres):
-    """Point this process at Redis with a private queue, undo afterwards."""
+def broker(request, require_postgres, tmp_path):
+    """Point this process at a broker with a private queue (Redis unless parametrized with
+    "filesystem", the mode `make run` falls back to without Redis); undo afterwards."""
+    kind = getattr(request, "param", "redis")
     queue = f"grading-test-{uuid.uuid4().hex[:8]}"
-    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    app.conf.update(task_always_eager=False, broker_url=require_redis, task_default_queue=queue)
-    app._pool = None  # reconnect with the new broker URL
-    yield {"queue": queue, "redis": require_redis}
+    env: dict[str, str] = {"CELERY_QUEUE": queue}
+    if kind == "redis":
+        url = request.getfixturevalue("require_redis")
+        options: dict[str, object] = {"visibility_timeout": 300}
+    else:
+        folder = tmp_path / "broker"
+        for sub in ("", "-processed", "-control"):
+            Path(f"{folder}{sub}").mkdir()
+        url = "filesystem://"
+        options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": f"{folder}-processed",
+            "control_folder": f"{folder}-control",
+            "store_processed": False,
+            "polling_interval": 0.05,
+        }
+        env["CELERY_FILESYSTEM_DIR"] = str(folder)
+    env["CELERY_BROKER_URL"] = url
+    keys = ("task_always_eager", "broker_url", "task_default_queue", "broker_transport_options")
+    saved = {k: app.conf[k] for k in keys}
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=url,
+        task_default_queue=queue,
+        broker_transport_options=options,
+    )
+    _reset_connections()
+    yield {"queue": queue, "env": env}
     app.conf.update(saved)
+    _reset_connections()
+
+
+def _reset_connections() -> None:
+    """Drop pooled broker connections and producers so the next send uses the new broker."""
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -51,10 +85,9 @@ def start_worker(broker):
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.test",
             DATABASE_URL=_database_url(),
-            CELERY_BROKER_URL=broker["redis"],
-            CELERY_QUEUE=broker["queue"],
             CELERY_TASK_ALWAYS_EAGER="false",
         )
+        env.update(broker["env"])
         proc = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -134,3 +167,12 @@ def test_requeue_recovers_a_lost_submission(start_worker, settings):
     assert submission_requeue_stuck() == [sub.pk]
     graded = _wait_graded(sub.pk)
     assert (graded.status, graded.equivalent, graded.requeue_count) == ("graded", True, 1)
+
+
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_worker_grades_without_redis_through_the_filesystem_broker(start_worker):
+    start_worker()
+    inst = factories.toy_instance()
+    sub = submission_create(instance=inst, answer="3x^2 + y")
+    graded = _wait_graded(sub.pk)
+    assert (graded.status, graded.equivalent) == ("graded", True)
