@@ -4,6 +4,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -80,8 +81,8 @@ def _reset_connections() -> None:
 def start_worker(broker):
     procs: list[subprocess.Popen[str]] = []
 
-    def start() -> subprocess.Popen[str]:
-        env = dict(os.environ)
+    def start(app_module: str = "config.celery_app", **extra_env: str) -> subprocess.Popen[str]:
+        env = dict(os.environ, **extra_env)
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.test",
             DATABASE_URL=_database_url(),
@@ -94,7 +95,7 @@ def start_worker(broker):
                 "-m",
                 "celery",
                 "-A",
-                "config.celery_app",
+                app_module,
                 "worker",
                 "--loglevel=WARNING",
                 "--concurrency=1",
@@ -176,3 +177,19 @@ def test_worker_grades_without_redis_through_the_filesystem_broker(start_worker)
     sub = submission_create(instance=inst, answer="3x^2 + y")
     graded = _wait_graded(sub.pk)
     assert (graded.status, graded.equivalent) == ("graded", True)
+
+
+def test_a_killed_worker_process_loses_no_submission(start_worker, tmp_path):
+    """acks_late + reject_on_worker_lost: the message of a task whose process died is
+    delivered again and graded, not lost."""
+    marker = tmp_path / "first-task-pid"
+    start_worker("tests.support.slow_worker", PC_TEST_SLOW_MARKER=str(marker))
+    inst = factories.toy_instance()
+    sub = submission_create(instance=inst, answer="3x^2 + y")
+    deadline = time.monotonic() + 60
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the worker never started the task"
+    os.kill(int(marker.read_text()), signal.SIGKILL)
+    graded = _wait_graded(sub.pk)
+    assert (graded.status, graded.equivalent, graded.requeue_count) == ("graded", True, 0)
