@@ -30,6 +30,8 @@ Fn = Callable[[Point], Value]
 
 BASE_PREC = 128
 MAX_PREC = 2048
+# Agreement is confirmed once more at this precision, at the first agreeing point.
+CONFIRM_PREC = 1024
 # An agreement counts only when both bounds are this many bits below the values compared.
 RESOLVE_BITS = 90
 
@@ -315,6 +317,11 @@ def _ipow(b: Value, n: int) -> Value:
         return (mpmath.mpf(0) if n > 0 else mpmath.mpf(1)), NEG_INF
     if n == 0:
         return mpmath.mpf(1), NEG_INF
+    if not x:
+        # zero within its bound: |x^n| <= bound^n for n > 0; a negative power is unresolved
+        if n > 0:
+            return mpmath.mpf(0), n * ex
+        raise NeedPrecision
     if abs(n) * max(abs(mag(x)), 1.0) > limits.MAX_LOG2_MAGNITUDE:
         raise Unusable
     if ex > mag(x) - 5 - math.log2(abs(n)):
@@ -401,7 +408,21 @@ def compile_node(node: Node) -> Fn:
 
         return sub
     if node.op == "*":
-        return lambda pt: _mul(a(pt), b(pt))
+
+        def mul(pt: Point) -> Value:
+            left = a(pt)
+            try:
+                right = b(pt)
+            except Unusable:
+                # an exact zero times something real but too large to evaluate is still 0
+                if not left[0] and left[1] == NEG_INF:
+                    return left
+                raise
+            if not right[0] and right[1] == NEG_INF and left[1] == NEG_INF:
+                return right
+            return _mul(left, right)
+
+        return mul
     if node.op == "/":
         return lambda pt: _div(a(pt), b(pt))
     n = _integer_exponent(node.right)
@@ -678,7 +699,9 @@ def point_text(point: Point) -> dict[str, str]:
     return {k: str(mpmath.nstr(v, 10)) for k, v in point.items() if not k.startswith("__")}
 
 
-def _judge(key: Side, answer: Side, rtol: float, floor: float, prec: int) -> tuple[str, Any]:
+def _judge(
+    key: Side, answer: Side, rtol: float, floor: float, prec: int, resolve: int
+) -> tuple[str, Any]:
     """("agree", rel) | ("differ", component) | ("escalate", None) for one point."""
     worst = 0.0
     pending = False
@@ -696,7 +719,7 @@ def _judge(key: Side, answer: Side, rtol: float, floor: float, prec: int) -> tup
                 worst = max(worst, float(d / scale))
             continue
         # the intervals overlap: agreement needs them narrow next to the values
-        if bound == 0 or (scale and bound_e <= mag(scale) - RESOLVE_BITS):
+        if bound == 0 or (scale and bound_e <= mag(scale) - resolve):
             if scale:
                 worst = max(worst, float(d / scale))
             continue
@@ -710,10 +733,15 @@ def _judge(key: Side, answer: Side, rtol: float, floor: float, prec: int) -> tup
 
 
 def compare_point(
-    key_fns: Sequence[Fn], answer_fns: Sequence[Fn], point: Point, rtol: float, floor: float
+    key_fns: Sequence[Fn],
+    answer_fns: Sequence[Fn],
+    point: Point,
+    rtol: float,
+    floor: float,
+    prec: int = BASE_PREC,
+    resolve: int = RESOLVE_BITS,
 ) -> tuple[str, dict[str, Any]] | None:
     """None when the point is unusable; else ("agree"|"differ"|"undefined", detail)."""
-    prec = BASE_PREC
     while True:
         try:
             key = evaluate(key_fns, point, prec)
@@ -735,7 +763,7 @@ def compare_point(
             return "undefined", {"key": _text(key.values[0]), "answer": None, "prec": prec}
         except (Unusable, Clamped):
             return None
-        kind, info = _judge(key, answer, rtol, floor, prec)
+        kind, info = _judge(key, answer, rtol, floor, prec, resolve)
         if kind == "escalate":
             prec *= 2
             continue
@@ -765,9 +793,11 @@ def compare(
     hints: dict[str, list[Fraction]] | None = None,
     target: int = limits.SAMPLE_TARGET_POINTS,
     max_draws: int = limits.SAMPLE_MAX_DRAWS,
+    confirm: bool = True,
 ) -> Outcome:
     """Sample until `target` points agree, one real difference is found, or draws run out."""
     sampler = Sampler(list(variables), seed, positive, hints or {})
+    first_agreeing: Point | None = None
     agree = 0
     max_rel = 0.0
     top_prec = BASE_PREC
@@ -784,6 +814,8 @@ def compare(
         if kind == "agree":
             agree += 1
             max_rel = max(max_rel, float(detail["rel"]))
+            if first_agreeing is None:
+                first_agreeing = point
             continue
         return Outcome(
             equivalent=False,
@@ -799,6 +831,27 @@ def compare(
         )
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=top_prec)
+    if confirm and first_agreeing is not None and not rtol:
+        # one point again at CONFIRM_PREC bits: a difference too small for the sampled
+        # precision (10^300 + x + 1 against 10^300 + x) shows up here
+        result = compare_point(
+            key_fns, answer_fns, first_agreeing, rtol, floor, CONFIRM_PREC, CONFIRM_PREC - 96
+        )
+        if result is not None and result[0] != "agree":
+            kind, detail = result
+            return Outcome(
+                equivalent=False,
+                points=agree,
+                witness=point_text(first_agreeing),
+                key_value=detail.get("key"),
+                answer_value=detail.get("answer"),
+                max_rel_error=float(detail.get("rel", math.inf) or 0.0),
+                component=detail.get("component"),
+                answer_undefined=kind == "undefined",
+                draws=sampler.draws,
+                max_prec=CONFIRM_PREC,
+            )
+        top_prec = max(top_prec, CONFIRM_PREC)
     return Outcome(
         equivalent=True,
         points=agree,
