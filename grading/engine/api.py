@@ -372,8 +372,9 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
     settled = None
     size = max(len(walk(p)) for p in [*c.key_nodes, *parts])
     if size <= limits.SYMBOLIC_MAX_NODES:
+        rational = all(equivalence.is_rational(p) for p in [*c.key_nodes, *parts])
         settled = equivalence.symbolic_check(
-            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S
+            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, rational
         )
     if settled is False:
         evidence = Evidence(
