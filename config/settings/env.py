@@ -11,8 +11,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
+    """The variable's value; unset or empty means the default (an empty DATABASE_URL= is unset)."""
     value = os.environ.get(name)
-    if value is None or (required and value == ""):
+    if value is None or value == "":
         if required:
             raise ImproperlyConfigured(f"The environment variable {name} must be set.")
         return default if default is not None else ""

@@ -117,3 +117,15 @@ def test_no_module_outside_settings_reads_the_environment():
         if "os.environ" in text or "getenv(" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_empty_database_url_means_sqlite():
+    code = "from config.settings import base; print(base.DATABASES['default']['ENGINE'])"
+    result = _run(code, DATABASE_URL="")
+    assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+def test_production_refuses_an_empty_secret_key():
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY="")
+    assert result.returncode != 0
+    assert "The environment variable SECRET_KEY must be set." in result.stderr

@@ -72,7 +72,7 @@ TEMPLATES: list[dict[str, Any]] = [
             "function": "7x*y/e^(x^2+y^2)",
             "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
             "wrt": ["x"],
-            "at": {"x": "1", "y": "1"},
+            "at": {"x": "2", "y": "1"},
             "slope": True,
         },
     },
