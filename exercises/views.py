@@ -80,7 +80,9 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     form = AnswerForm(request.GET)
-    answer = form.cleaned_data["answer"] if form.is_valid() else ""
+    if not form.is_valid():
+        return render(request, "exercises/_preview.html", {"rejected": TOO_LONG})
+    answer = form.cleaned_data["answer"]
     shown = None
     if answer:
         params = instance.params

@@ -45,14 +45,22 @@ def login(client, user):
     return client
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["exercises:dashboard"],
-)
-def test_login_required(client, name):
-    response = client.get(reverse(name))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+def test_every_page_requires_login(client, setup):
+    urls = [
+        reverse("exercises:dashboard"),
+        reverse("exercises:problem-set-detail", args=[setup["set"].pk]),
+        reverse("exercises:item-open", args=[setup["item"].pk]),
+        reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]),
+        reverse("exercises:problem-preview", args=[setup["alice_inst"].pk]),
+        reverse("exercises:submission-detail", args=[setup["bob_sub"].pk]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("login")), url
+    submit = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    assert client.post(submit, {"answer": "x"}).status_code == 302
+    assert Submission.objects.filter(instance=setup["alice_inst"]).count() == 0
 
 
 def test_login_page_logs_in(client):
@@ -254,3 +262,10 @@ def test_ambiguous_submission_uses_no_attempt(client, setup):
     assert 'data-reading="1/(2x)"' in body
     assert "No attempt was used." in body
     assert Submission.objects.filter(instance=setup["alice_inst"]).count() == 0
+
+
+def test_preview_of_an_overlong_answer_says_so(client, setup):
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    body = client.get(url, {"answer": "x+" * 1001}, **HTMX).content.decode()
+    assert "The answer is longer than 2000 characters." in body
