@@ -10,7 +10,14 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 
 from exercises.generators import task_of
-from exercises.models import ProblemInstance, ProblemSet, ProblemSetItem, Submission
+from exercises.models import (
+    Course,
+    Membership,
+    ProblemInstance,
+    ProblemSet,
+    ProblemSetItem,
+    Submission,
+)
 from grading.engine import Key, key_of
 
 
@@ -158,3 +165,56 @@ def problem_state(*, instance: ProblemInstance, now: datetime) -> ProblemState:
         best_score=max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
         key=key_of(task_of(instance.params)) if reveal else None,
     )
+
+
+def staff_courses(*, user: Any) -> QuerySet[Course]:
+    """Courses in which the user teaches (instructor or TA)."""
+    return Course.objects.filter(
+        memberships__user=user,
+        memberships__role__in=[Membership.Role.INSTRUCTOR, Membership.Role.TA],
+    )
+
+
+@dataclass
+class GradebookRow:
+    student: Any
+    scores: list[Decimal | None]
+    total: Decimal
+
+
+@dataclass
+class Gradebook:
+    course: Course
+    items: list[ProblemSetItem]
+    rows: list[GradebookRow]
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((item.points for item in self.items), Decimal("0"))
+
+
+def gradebook_rows(*, course: Course) -> Gradebook:
+    """Each student's best score per item (None: not attempted), in four queries."""
+    items = list(
+        ProblemSetItem.objects.filter(problem_set__course=course)
+        .select_related("problem_set", "template")
+        .order_by("problem_set__due_at", "problem_set_id", "position", "id")
+    )
+    students = [
+        m.user
+        for m in Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+    best = {
+        (row["student_id"], row["item_id"]): row["best"]
+        for row in ProblemInstance.objects.filter(item__problem_set__course=course)
+        .annotate(best=Max("submissions__score"))
+        .values("student_id", "item_id", "best")
+    }
+    rows = []
+    for student in students:
+        scores = [best.get((student.pk, item.pk)) for item in items]
+        total = sum((s for s in scores if s is not None), Decimal("0"))
+        rows.append(GradebookRow(student=student, scores=scores, total=total))
+    return Gradebook(course=course, items=items, rows=rows)

@@ -8,6 +8,7 @@ app_name = "exercises"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("courses/<int:pk>/gradebook/", views.course_gradebook, name="course-gradebook"),
     path("sets/<int:pk>/", views.problem_set_detail, name="problem-set-detail"),
     path("items/<int:pk>/", views.item_open, name="item-open"),
     path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),

@@ -31,7 +31,17 @@ def _lang() -> str:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(user=request.user)
-    return render(request, "exercises/dashboard.html", {"rows": rows, "now": timezone.now()})
+    teaching = list(selectors.staff_courses(user=request.user))
+    context = {"rows": rows, "teaching": teaching, "now": timezone.now()}
+    return render(request, "exercises/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def course_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(selectors.staff_courses(user=request.user), pk=pk)
+    gradebook = selectors.gradebook_rows(course=course)
+    return render(request, "exercises/course_gradebook.html", {"gradebook": gradebook})
 
 
 @login_required

@@ -63,6 +63,11 @@ KO = {
     "Your username and password didn't match. Please try again.": "아이디 또는 비밀번호가 맞지 않습니다. 다시 시도하세요.",
     "Username": "아이디",
     "Password": "비밀번호",
+    "Teaching": "담당 강좌",
+    "Gradebook": "성적표",
+    "Best score per problem; – means not attempted.": "문제별 최고 점수 (– 는 시도하지 않음)",
+    "Total": "합계",
+    "No students yet.": "아직 학생이 없습니다.",
 }
 
 path = Path(__file__).resolve().parent.parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"

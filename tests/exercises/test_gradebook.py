@@ -1,0 +1,84 @@
+"""The gradebook: instructors and TAs only, best score per item, constant queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from exercises.models import Membership
+from exercises.selectors import gradebook_rows
+from exercises.services import membership_create, submission_create
+from grading.services import submission_grade
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _graded(instance, answer):
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=instance, answer=answer)
+    return submission_grade(submission_id=sub.pk)
+
+
+@pytest.fixture
+def course_with_scores():
+    c = factories.course()
+    ta = factories.user(username="ta")
+    membership_create(course=c, user=ta, role=Membership.Role.TA)
+    ps = factories.problem_set(in_course=c)
+    first, second = factories.item(in_set=ps), factories.item(in_set=ps, points=Decimal("3"))
+    ann = factories.student(in_course=c, username="ann")
+    ben = factories.student(in_course=c, username="ben")
+    _graded(factories.instance(for_item=first, for_student=ann), "x")
+    _graded(factories.instance(for_item=first, for_student=ann), "3x^2 + y")
+    _graded(factories.instance(for_item=second, for_student=ben), "3x^2 + y")
+    return {"course": c, "ta": ta, "ann": ann, "ben": ben, "set": ps}
+
+
+def test_gradebook_rows_hold_best_scores(course_with_scores):
+    book = gradebook_rows(course=course_with_scores["course"])
+    assert [r.student.username for r in book.rows] == ["ann", "ben"]
+    assert [r.scores for r in book.rows] == [[Decimal("2.00"), None], [None, Decimal("3.00")]]
+    assert [r.total for r in book.rows] == [Decimal("2.00"), Decimal("3.00")]
+    assert book.max_total == Decimal("5.00")
+
+
+def test_ta_sees_the_gradebook_with_constant_queries(client, course_with_scores):
+    client.force_login(course_with_scores["ta"])
+    url = reverse("exercises:course-gradebook", args=[course_with_scores["course"].pk])
+    with CaptureQueriesContext(connection) as few:
+        body = client.get(url).content.decode()
+    assert '<th scope="row">ann</th>' in body
+    for _ in range(3):
+        student = factories.student(in_course=course_with_scores["course"])
+        factories.item(in_set=course_with_scores["set"])
+        _graded(
+            factories.instance(
+                for_item=factories.item(in_set=course_with_scores["set"]), for_student=student
+            ),
+            "x",
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_students_and_outsiders_get_404(client, course_with_scores):
+    url = reverse("exercises:course-gradebook", args=[course_with_scores["course"].pk])
+    client.force_login(course_with_scores["ann"])
+    assert client.get(url).status_code == 404
+    client.force_login(factories.user())
+    assert client.get(url).status_code == 404
+
+
+def test_dashboard_links_the_gradebook_for_staff_only(client, course_with_scores):
+    url = reverse("exercises:course-gradebook", args=[course_with_scores["course"].pk])
+    client.force_login(course_with_scores["ta"])
+    assert url in client.get(reverse("exercises:dashboard")).content.decode()
+    client.force_login(course_with_scores["ann"])
+    assert url not in client.get(reverse("exercises:dashboard")).content.decode()
