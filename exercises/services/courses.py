@@ -14,13 +14,14 @@ from exercises.generators import FAMILIES
 from exercises.models import Course, Membership, ProblemSet, ProblemSetItem, ProblemTemplate
 
 
-def user_create(*, username: str, password: str, is_staff: bool = False) -> AbstractUser:
+def user_create(
+    *, username: str, password: str, is_staff: bool = False, is_superuser: bool = False
+) -> AbstractUser:
     user_model = get_user_model()
-    user = user_model.objects.create_user(username=username, password=password)
-    if is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return user  # type: ignore[return-value]
+    user: AbstractUser = user_model.objects.create_user(
+        username=username, password=password, is_staff=is_staff, is_superuser=is_superuser
+    )
+    return user
 
 
 def course_create(*, code: str, title_en: str, title_ko: str) -> Course:

@@ -150,8 +150,12 @@ class Command(BaseCommand):
         user_model = get_user_model()
         for username, _role in USERS:
             user = user_model.objects.filter(username=username).first()
+            # The demo instructor may use the admin too (a demo: in real use, grant permissions).
             users[username] = user or user_create(
-                username=username, password=DEMO_PASSWORD, is_staff=username == "instructor"
+                username=username,
+                password=DEMO_PASSWORD,
+                is_staff=username == "instructor",
+                is_superuser=username == "instructor",
             )
         course = Course.objects.filter(code="calc-partials").first() or course_create(
             code="calc-partials", title_en="Partial differentiation", title_ko="편미분"
