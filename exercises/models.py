@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -109,11 +110,11 @@ class ProblemSetItem(models.Model):
         return f"{self.problem_set_id}#{self.position}"
 
     @property
-    def effective_due_at(self):  # type: ignore[no-untyped-def]
+    def effective_due_at(self) -> datetime:
         return self.due_at or self.problem_set.due_at
 
     @property
-    def closes_at(self):  # type: ignore[no-untyped-def]
+    def closes_at(self) -> datetime:
         return self.late_until or self.effective_due_at
 
 
