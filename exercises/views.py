@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from exercises import selectors
 from exercises.forms import AnswerForm
 from exercises.generators import answer_hint_of, statement_of, task_of
-from exercises.generators.statements import derivative_latex
+from exercises.generators.statements import asked_latex
 from exercises.models import ProblemInstance
 from exercises.services import SubmissionRejected, instance_get_or_create, submission_create
 from exercises.services.submissions import TOO_LONG
@@ -78,7 +78,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         **_result_context(request, instance),
         "statement": statement_of(params, _lang()),
-        "asked_latex": derivative_latex(params) if not params.get("gradient") else "",
+        "asked_latex": asked_latex(params),
         "hint": answer_hint_of(params)[_lang()],
         "form": AnswerForm(),
     }

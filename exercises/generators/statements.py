@@ -71,3 +71,13 @@ def statement_of(params: Params, lang: str) -> str:
     if ko:
         return f"{definition} 일 때, \\({derivative}\\) 를 구하시오."
     return f"Let {definition}. Find \\({derivative}\\)."
+
+
+def asked_latex(params: Params) -> str:
+    """What the answer box answers, e.g. f_x, f_x(2, 1) or the gradient."""
+    name = params.get("fname", "f")
+    if params.get("gradient"):
+        return f"\\nabla {name}({_signature(params)})"
+    at = params.get("at") or {}
+    point = f"({', '.join(at[v] for v in params['variables'])})" if at else ""
+    return derivative_latex(params) + point

@@ -114,3 +114,25 @@ def test_statement_is_bilingual():
 def test_unknown_family_is_rejected():
     with pytest.raises(ValueError, match="unknown problem family"):
         generate(family="nope", config={}, version=1, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"notation": "subscript", "wrt": ["x"], "variables": ["x", "y"]}, "f_{x}"),
+        (
+            {
+                "notation": "prime",
+                "wrt": ["x"],
+                "variables": ["x", "y"],
+                "at": {"x": "2", "y": "1"},
+            },
+            "f'_{x}(2, 1)",
+        ),
+        ({"gradient": True, "wrt": [], "variables": ["x", "y"]}, "\\nabla f(x, y)"),
+    ],
+)
+def test_asked_latex_labels_the_answer_box(params, expected):
+    from exercises.generators.statements import asked_latex
+
+    assert asked_latex(params) == expected
