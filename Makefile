@@ -2,14 +2,15 @@
 PYTHON_BOOT ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMPS := .stamps
+# Stamps live inside what they describe, so deleting .venv or static/vendor reinstalls it.
+PY_STAMP := $(VENV)/.installed-from-lock
+VENDOR_STAMP := static/vendor/.copied
 
 .PHONY: install run test lint bench clean messages
 
-install: $(STAMPS)/python $(STAMPS)/vendor
+install: $(PY_STAMP) $(VENDOR_STAMP)
 
-$(STAMPS)/python: requirements.lock
-	@mkdir -p $(STAMPS)
+$(PY_STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
@@ -18,8 +19,7 @@ node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(STAMPS)/vendor: node_modules/.package-lock.json scripts/copy_vendor.sh
-	@mkdir -p $(STAMPS)
+$(VENDOR_STAMP): node_modules/.package-lock.json scripts/copy_vendor.sh
 	bash scripts/copy_vendor.sh
 	@touch $@
 
@@ -43,7 +43,7 @@ bench: install
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(STAMPS) static/vendor staticfiles
+	rm -rf static/vendor staticfiles $(PY_STAMP)
 
 # Regenerate both catalogues from the sources and the Korean table in scripts/fill_ko.py.
 messages: install
