@@ -75,10 +75,3 @@ def chromium_path() -> str:
         "install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.",
     )
     return CHROMIUM if os.path.exists(CHROMIUM) else str(shutil.which("chromium"))
-
-
-@pytest.fixture
-def now():
-    from django.utils import timezone
-
-    return timezone.now()
