@@ -145,11 +145,16 @@ def is_rational(node: Node) -> bool:
     """No functions and only integer powers: a rational function of the variables."""
     from grading.engine.numeric import _integer_exponent
 
+    def has_var(m: Node) -> bool:
+        return any(isinstance(k, Var) for k in walk(m))
+
     for n in walk(node):
-        if isinstance(n, Call):
+        # functions of constants are just numbers (exp(262144), sin(1))
+        if isinstance(n, Call) and has_var(n.arg):
             return False
         if isinstance(n, BinOp) and n.op == "^" and _integer_exponent(n.right) is None:
-            return False
+            if has_var(n):
+                return False
     return True
 
 

@@ -30,8 +30,11 @@ def test_the_lecture_answer_for_toy_2_is_accepted():
         (TOY1, "3x^2", "held-variable-dropped"),
         (TOY1, "-3x^2 - y", "sign-error"),
         (TOY1, "x^3 + xy - y", "function-returned"),
-        (Task(variables=XY, function="e^(3x^2 y)", wrt=("x",)), "e^(3x^2y)",
-         "missing-chain-factor"),
+        (
+            Task(variables=XY, function="e^(3x^2 y)", wrt=("x",)),
+            "e^(3x^2y)",
+            "missing-chain-factor",
+        ),
         (Task(variables=XY, function="x^2 + y^2", gradient=True), "<2y, 2x>", "gradient-swapped"),
     ],
 )
@@ -80,8 +83,12 @@ def test_value_task_refuses_an_expression():
 
 
 def test_gradient_at_a_point_with_a_scalar_factor():
-    task = Task(variables=("x", "y", "z"), function="e^(-(x^2+y^2+z^2))", gradient=True,
-                at=(("x", "1"), ("y", "-1/2"), ("z", "1")))
+    task = Task(
+        variables=("x", "y", "z"),
+        function="e^(-(x^2+y^2+z^2))",
+        gradient=True,
+        at=(("x", "1"), ("y", "-1/2"), ("z", "1")),
+    )
     assert grade(task, "e^(-9/4)<-2, 1, -2>").equivalent is True
     assert grade(task, "e^(-9/4)<-2, -1, -2>").equivalent is False
 
