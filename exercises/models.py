@@ -15,6 +15,7 @@ class Course(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     title_en = models.CharField(max_length=200)
     title_ko = models.CharField(max_length=200)
+    join_code = models.CharField(max_length=12, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
