@@ -3,6 +3,7 @@
 from django.urls import path
 
 from exercises import views
+from exercises.urls_class import urlpatterns as class_urlpatterns
 
 app_name = "exercises"
 
@@ -16,3 +17,5 @@ urlpatterns = [
     path("problems/<int:pk>/submit/", views.submission_create_view, name="submission-create"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),
 ]
+
+urlpatterns += class_urlpatterns  # instructors' pages (people, wrong answers, exports)

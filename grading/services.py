@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from exercises.generators import task_of
-from exercises.models import Submission
-from grading.engine import Verdict, grade
+from exercises.models import ProblemSetItem, Submission
+from grading.engine import Task, Verdict, grade
+from grading.models import DEFAULT_TOLERANCE, GradingPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +26,29 @@ def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
     return (item.points * factor).quantize(Decimal("0.01"))
 
 
+def item_tolerance(*, item: ProblemSetItem) -> float:
+    """The item's relative tolerance for decimal answers (its policy, else the default)."""
+    try:
+        return item.grading_policy.tolerance
+    except GradingPolicy.DoesNotExist:
+        return DEFAULT_TOLERANCE
+
+
+def submission_task(*, submission: Submission) -> Task:
+    """What the submission is graded against: its instance's task under the item's policy."""
+    return replace(
+        task_of(submission.instance.params), tolerance=item_tolerance(item=submission.instance.item)
+    )
+
+
 def submission_grade(*, submission_id: int) -> Submission:
     """Grade once. A submission already graded is returned unchanged, so a redelivered or
     requeued task records no second verdict."""
     with transaction.atomic():
         submission = (
-            Submission.objects.select_for_update()
-            .select_related("instance__item")
+            # of=self: the policy is a nullable outer join, which PostgreSQL cannot lock
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("instance__item__grading_policy")
             .get(pk=submission_id)
         )
         if submission.status == Submission.Status.GRADED:
@@ -40,8 +58,9 @@ def submission_grade(*, submission_id: int) -> Submission:
         submission.save(update_fields=["status", "started_at"])
 
     # The engine runs outside any transaction: it is pure and may take a while.
-    params = submission.instance.params
-    verdict = grade(task_of(params), submission.answer, seed=submission.instance.seed)
+    verdict = grade(
+        submission_task(submission=submission), submission.answer, seed=submission.instance.seed
+    )
 
     with transaction.atomic():
         current = Submission.objects.select_for_update().get(pk=submission_id)

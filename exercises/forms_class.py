@@ -1,0 +1,67 @@
+"""Forms for instructors: roster upload, join code, tolerance, LMS export choices."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grading.regrade import MAX_TOLERANCE
+
+LMS_CHOICES = [
+    ("canvas", "Canvas"),
+    ("moodle", "Moodle"),
+    ("blackboard", "Blackboard Learn"),
+    ("brightspace", "Brightspace (D2L)"),
+    ("plain", _("Plain CSV (for spreadsheets)")),
+]
+ATTEMPT_CHOICES = [("best", _("Best attempt")), ("last", _("Last attempt"))]
+MOODLE_KEY_CHOICES = [
+    ("email", _("Email address")),
+    ("username", _("Username")),
+    ("idnumber", _("ID number (student id)")),
+]
+
+
+class RosterUploadForm(forms.Form):
+    roster = forms.FileField(label=_("Roster CSV (name, email, student id)"))
+
+
+class RosterConfirmForm(forms.Form):
+    text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=1_000_000)
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label=_("Join code"), max_length=40)
+
+
+class ToleranceForm(forms.Form):
+    tolerance = forms.FloatField(
+        label=_("Relative tolerance for decimal answers"), min_value=0, max_value=MAX_TOLERANCE
+    )
+
+
+class ExportForm(forms.Form):
+    lms = forms.ChoiceField(label=_("Format"), choices=LMS_CHOICES, initial="canvas")
+    problem_set = forms.TypedChoiceField(
+        label=_("Problem sets"), coerce=int, empty_value=None, required=False
+    )
+    attempt = forms.ChoiceField(label=_("Which attempt counts"), choices=ATTEMPT_CHOICES)
+    late_penalty = forms.TypedChoiceField(
+        label=_("Late penalty applied"),
+        choices=[("yes", _("yes")), ("no", _("no"))],
+        coerce=lambda v: v == "yes",
+        initial="yes",
+    )
+    moodle_key = forms.ChoiceField(
+        label=_("Moodle: identify students by"), choices=MOODLE_KEY_CHOICES, required=False
+    )
+
+    def __init__(self, *args, sets=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["problem_set"].choices = [("", _("All problem sets of the course"))] + [
+            (s.pk, s.title_en) for s in sets
+        ]
+
+
+class FillForm(forms.Form):
+    gradebook = forms.FileField(label=_("Gradebook exported from your LMS (CSV)"))

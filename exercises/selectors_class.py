@@ -1,0 +1,317 @@
+"""Reads for instructors watching a class: staff access, common wrong answers, LMS export
+scores and sign-in links. List reads have a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.db.models import QuerySet
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from exercises.generators import task_of
+from exercises.lms import ExportColumn, ExportStudent
+from exercises.models import Course, Membership, ProblemSet, ProblemSetItem, Submission
+from grading.engine import Task, grade, preview
+
+STAFF_ROLES = (Membership.Role.INSTRUCTOR, Membership.Role.TA)
+
+# Bounds that keep the wrong-answers page fast however large the class is.
+WRONG_ANSWERS_EXAMINED = 400  # most recent wrong submissions looked at
+WRONG_ANSWER_GROUPS = 10  # groups shown
+ENGINE_COMPARISONS = 40  # engine calls spent on merging groups
+
+
+def courses_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[Course]:
+    """Courses where the user is an instructor (or a TA, unless instructor_only)."""
+    roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
+    return Course.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def items_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[ProblemSetItem]:
+    roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
+    return (
+        ProblemSetItem.objects.filter(
+            problem_set__course__memberships__user=user,
+            problem_set__course__memberships__role__in=roles,
+        )
+        .select_related("problem_set__course", "template")
+        .distinct()
+    )
+
+
+def course_role(*, user: Any, course: Course) -> str | None:
+    return (
+        Membership.objects.filter(course=course, user=user).values_list("role", flat=True).first()
+    )
+
+
+# ------------------------------------------------------------------------ common wrong answers
+
+
+@dataclass
+class WrongAnswerGroup:
+    answer: str  # the spelling typed most often
+    latex: str
+    submissions: int
+    students: set[int] = field(default_factory=set)
+    spellings: Counter[str] = field(default_factory=Counter)
+    mistakes: Counter[str] = field(default_factory=Counter)
+    mistake_messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    share: int = 0  # percent of the wrong submissions examined
+
+    @property
+    def mistake(self) -> dict[str, str] | None:
+        if not self.mistakes:
+            return None
+        code, _ = self.mistakes.most_common(1)[0]
+        return self.mistake_messages[code]
+
+    @property
+    def other_spellings(self) -> list[str]:
+        return [s for s, _ in self.spellings.most_common(4) if s != self.answer][:3]
+
+
+@dataclass
+class MistakeShare:
+    message: dict[str, str] | None  # None: no typical mistake matched
+    submissions: int
+    share: int
+
+
+@dataclass
+class WrongAnswers:
+    item: ProblemSetItem
+    total_wrong: int
+    examined: int
+    groups: list[WrongAnswerGroup]
+    mistakes: list[MistakeShare]
+    variants: int  # distinct variants (parameter sets) among the examined submissions
+    comparisons: int  # engine calls spent merging groups
+
+
+def _variant_key(params: dict[str, Any]) -> str:
+    task = task_of(params)
+    return json.dumps([task.variables, task.function, task.wrt, task.gradient, task.at])
+
+
+def common_wrong_answers(*, item: ProblemSetItem) -> WrongAnswers:
+    """The most common wrong answers of an item, grouped by equivalence, in two queries.
+
+    Answers are first grouped by the engine's normalized reading (cheap: parse only). Groups of
+    the same variant (identical parameters) are then merged when the engine grades one group's
+    answer as equivalent to another's (bounded by ENGINE_COMPARISONS). Answers to different
+    variants are never merged: the same wrong expression is a different mistake there; the
+    named mistakes, which do not depend on the variant, are counted across variants instead.
+    """
+    wrong = Submission.objects.filter(
+        instance__item=item, status=Submission.Status.GRADED, equivalent=False
+    )
+    total = wrong.count()
+    rows = list(
+        wrong.order_by("-id").values(
+            "answer", "verdict", "instance__params", "instance__student_id"
+        )[:WRONG_ANSWERS_EXAMINED]
+    )
+    groups: dict[tuple[str, str], WrongAnswerGroup] = {}
+    group_task: dict[tuple[str, str], Task] = {}
+    mistake_counts: Counter[str] = Counter()
+    mistake_messages: dict[str, dict[str, str]] = {}
+    readings: dict[tuple[str, str], str] = {}
+    for row in rows:
+        params = row["instance__params"]
+        variant = _variant_key(params)
+        task = task_of(params)
+        cache_key = (variant, row["answer"])
+        if cache_key not in readings:
+            shown = preview(row["answer"], task.variables, task=task)
+            readings[cache_key] = shown.normalized if shown.ok else row["answer"]
+        key = (variant, readings[cache_key])
+        verdict = row["verdict"] or {}
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = WrongAnswerGroup(
+                answer=row["answer"], latex=str(verdict.get("answer_latex", "")), submissions=0
+            )
+            group_task[key] = task
+        group.submissions += 1
+        group.students.add(row["instance__student_id"])
+        group.spellings[row["answer"]] += 1
+        mistake = verdict.get("mistake")
+        code = mistake["code"] if mistake else ""
+        if mistake:
+            group.mistakes[code] += 1
+            group.mistake_messages[code] = mistake
+            mistake_messages[code] = mistake
+        mistake_counts[code] += 1
+
+    ordered = sorted(groups.items(), key=lambda kv: -kv[1].submissions)
+    kept: list[tuple[tuple[str, str], WrongAnswerGroup]] = []
+    comparisons = 0
+    for key, group in ordered:
+        merged = False
+        for kept_key, kept_group in kept:
+            if kept_key[0] != key[0] or comparisons >= ENGINE_COMPARISONS:
+                continue
+            comparisons += 1
+            task = group_task[kept_key]
+            reference = Task(variables=task.variables, reference=kept_key[1], at=task.at)
+            if grade(reference, key[1]).equivalent is True:
+                kept_group.submissions += group.submissions
+                kept_group.students |= group.students
+                kept_group.spellings.update(group.spellings)
+                kept_group.mistakes.update(group.mistakes)
+                kept_group.mistake_messages.update(group.mistake_messages)
+                merged = True
+                break
+        if not merged:
+            kept.append((key, group))
+        if len(kept) >= WRONG_ANSWER_GROUPS and comparisons >= ENGINE_COMPARISONS:
+            break
+    examined = len(rows)
+    shown_groups = sorted((g for _, g in kept), key=lambda g: -g.submissions)[:WRONG_ANSWER_GROUPS]
+    for group in shown_groups:
+        group.answer = group.spellings.most_common(1)[0][0]
+        group.share = round(100 * group.submissions / examined) if examined else 0
+    mistakes = [
+        MistakeShare(
+            message=mistake_messages.get(code),
+            submissions=count,
+            share=round(100 * count / examined) if examined else 0,
+        )
+        for code, count in mistake_counts.most_common()
+    ]
+    return WrongAnswers(
+        item=item,
+        total_wrong=total,
+        examined=examined,
+        groups=shown_groups,
+        mistakes=mistakes,
+        variants=len({k[0] for k in groups}),
+        comparisons=comparisons,
+    )
+
+
+# ------------------------------------------------------------------------------ LMS export
+
+
+@dataclass
+class ExportData:
+    students: list[ExportStudent]
+    columns: list[ExportColumn]
+    scores: dict[tuple[str, str], Decimal | None]
+
+
+def _item_score(item: ProblemSetItem, row: dict[str, Any], late_penalty: bool) -> Decimal:
+    if late_penalty:
+        return Decimal(row["score"])
+    return item.points.quantize(Decimal("0.01")) if row["equivalent"] is True else Decimal("0.00")
+
+
+def export_scores(
+    *,
+    course: Course,
+    problem_set: ProblemSet | None = None,
+    attempt: str = "best",
+    late_penalty: bool = True,
+    lang: str = "en",
+) -> ExportData:
+    """One column per problem set (or just the one), a score per student and set: the sum over
+    its items of the best (or last) graded attempt, with or without the late penalty; None
+    when the student has no graded attempt in the set. Four queries, whatever the size."""
+    if attempt not in ("best", "last"):
+        raise ValueError("attempt is 'best' or 'last'")
+    sets = ProblemSet.objects.filter(course=course).order_by("due_at", "position", "id")
+    if problem_set is not None:
+        sets = sets.filter(pk=problem_set.pk)
+    set_list = list(sets)
+    items = {
+        item.pk: item
+        for item in ProblemSetItem.objects.filter(problem_set__in=[s.pk for s in set_list])
+    }
+    points: dict[int, Decimal] = {}
+    for item in items.values():
+        points[item.problem_set_id] = points.get(item.problem_set_id, Decimal("0")) + item.points
+    columns = [
+        ExportColumn(
+            key=str(s.pk),
+            title=(s.title_ko if lang == "ko" and s.title_ko else s.title_en),
+            points_possible=points.get(s.pk, Decimal("0")),
+        )
+        for s in set_list
+    ]
+    memberships = (
+        Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+        .select_related("user__student_profile")
+        .order_by("user__username")
+    )
+    students = []
+    for m in memberships:
+        user = m.user
+        profile = getattr(user, "student_profile", None)
+        student_id = (profile.student_id or "") if profile is not None else ""
+        students.append(
+            ExportStudent(
+                key=str(user.pk),
+                name=user.get_full_name() or user.get_username(),
+                email=user.email,
+                username=user.get_username(),
+                student_id=student_id,
+                sis_user_id=student_id,
+            )
+        )
+    chosen: dict[tuple[int, int], dict[str, Any]] = {}
+    graded = Submission.objects.filter(
+        instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
+    ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    for row in graded:
+        key = (row["instance__student_id"], row["instance__item_id"])
+        item = items[key[1]]
+        previous = chosen.get(key)
+        if previous is None:
+            chosen[key] = row
+        elif attempt == "last":
+            if row["attempt"] > previous["attempt"]:
+                chosen[key] = row
+        elif _item_score(item, row, late_penalty) > _item_score(item, previous, late_penalty):
+            chosen[key] = row
+    scores: dict[tuple[str, str], Decimal | None] = {}
+    for (student_id, item_id), row in chosen.items():
+        item = items[item_id]
+        cell = (str(student_id), str(item.problem_set_id))
+        scores[cell] = (scores.get(cell) or Decimal("0")) + _item_score(item, row, late_penalty)
+    return ExportData(students=students, columns=columns, scores=scores)
+
+
+# ---------------------------------------------------------------------------- sign-in links
+
+
+@dataclass
+class SigninLink:
+    user: Any
+    uidb64: str
+    token: str
+
+
+def roster_signin_links(*, course: Course) -> list[SigninLink]:
+    """Students of the course who have not set a password yet, with a one-time set-password
+    token each (it stops working once the password is set, or after PASSWORD_RESET_TIMEOUT)."""
+    memberships = (
+        Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [
+        SigninLink(
+            user=m.user,
+            uidb64=urlsafe_base64_encode(force_bytes(m.user.pk)),
+            token=default_token_generator.make_token(m.user),
+        )
+        for m in memberships
+        if not m.user.has_usable_password()
+    ]

@@ -1,0 +1,67 @@
+"""Per-item grading policy (tolerance) and regrade jobs with their progress and changes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_TOLERANCE = 1e-3  # the engine's Task default
+
+
+class GradingPolicy(models.Model):
+    """How an item is graded beyond its key: the relative tolerance for decimal answers to a
+    value at a point. An item without a policy uses DEFAULT_TOLERANCE."""
+
+    item = models.OneToOneField(
+        "exercises.ProblemSetItem", on_delete=models.CASCADE, related_name="grading_policy"
+    )
+    tolerance = models.FloatField(default=DEFAULT_TOLERANCE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"item {self.item_id}: tolerance {self.tolerance}"
+
+
+class RegradeJob(models.Model):
+    """Regrading the graded submissions of one item. `cursor` is the last submission id done,
+    so a redelivered or second run continues instead of counting a submission twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    item = models.ForeignKey(
+        "exercises.ProblemSetItem", on_delete=models.CASCADE, related_name="regrade_jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    cursor = models.BigIntegerField(default=0)
+    changes = models.JSONField(default=list, blank=True)
+    error_detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"regrade {self.pk} of item {self.item_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,0 +1,127 @@
+"""Regrade jobs: after an item's tolerance (or key) changes, grade its graded submissions again.
+
+A job walks the item's graded submissions in id order and records, per submission, the new
+verdict and score, the change (old -> new) if any, and its cursor, all in one transaction. A
+second or redelivered run continues after the cursor, so no submission is regraded twice by one
+job and no score is counted twice: a submission's score is replaced, never added to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from exercises.models import ProblemSetItem, Submission
+from grading.engine import grade
+from grading.models import GradingPolicy, RegradeJob
+from grading.services import submission_score, submission_task
+
+MAX_TOLERANCE = 0.5
+
+
+def _enqueue(job_id: int) -> None:
+    from grading.tasks import regrade_job_run_task
+
+    regrade_job_run_task.delay(job_id)
+
+
+def regrade_job_create(*, item: ProblemSetItem, requested_by: Any, reason: str = "") -> RegradeJob:
+    """A job for the item's graded submissions, queued once the transaction commits."""
+    total = Submission.objects.filter(instance__item=item, status=Submission.Status.GRADED).count()
+    job = RegradeJob.objects.create(
+        item=item, requested_by=requested_by, reason=reason[:200], total=total
+    )
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+@transaction.atomic
+def item_tolerance_set(*, item: ProblemSetItem, tolerance: float, requested_by: Any) -> RegradeJob:
+    """Change the item's tolerance and regrade its submissions under it."""
+    if not 0 <= tolerance <= MAX_TOLERANCE:
+        raise ValueError(f"tolerance must be between 0 and {MAX_TOLERANCE}")
+    policy, _ = GradingPolicy.objects.select_for_update().get_or_create(item=item)
+    old = policy.tolerance
+    policy.tolerance = tolerance
+    policy.save()
+    return regrade_job_create(
+        item=item, requested_by=requested_by, reason=f"tolerance {old:g} -> {tolerance:g}"
+    )
+
+
+def _pending_ids(job: RegradeJob) -> list[int]:
+    return list(
+        Submission.objects.filter(
+            instance__item_id=job.item_id, status=Submission.Status.GRADED, pk__gt=job.cursor
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def regrade_job_run(*, job_id: int) -> RegradeJob:
+    """Run (or continue) a job; a finished job is returned unchanged."""
+    with transaction.atomic():
+        job = RegradeJob.objects.select_for_update().get(pk=job_id)
+        if job.finished:
+            return job
+        if job.status == RegradeJob.Status.QUEUED:
+            job.status = RegradeJob.Status.RUNNING
+            job.started_at = timezone.now()
+        job.total = job.done + len(_pending_ids(job))
+        job.save(update_fields=["status", "started_at", "total"])
+
+    for submission_id in _pending_ids(job):
+        submission = Submission.objects.select_related(
+            "instance__item__grading_policy", "instance__student"
+        ).get(pk=submission_id)
+        # The engine runs outside any transaction: it is pure and may take a while.
+        verdict = grade(
+            submission_task(submission=submission), submission.answer, seed=submission.instance.seed
+        )
+        new_score = submission_score(submission=submission, verdict=verdict)
+        with transaction.atomic():
+            job = RegradeJob.objects.select_for_update().get(pk=job_id)
+            if job.cursor >= submission_id or job.finished:
+                continue  # another run of this job got here first
+            current = Submission.objects.select_for_update().get(pk=submission_id)
+            if current.score != new_score or current.equivalent != verdict.equivalent:
+                job.changes = [
+                    *job.changes,
+                    {
+                        "submission": current.pk,
+                        "student": submission.instance.student.get_username(),
+                        "attempt": current.attempt,
+                        "answer": current.answer,
+                        "old_score": str(current.score),
+                        "new_score": str(new_score),
+                        "old_equivalent": current.equivalent,
+                        "new_equivalent": verdict.equivalent,
+                    },
+                ]
+            current.verdict = verdict.to_dict()
+            current.equivalent = verdict.equivalent
+            current.method = verdict.method
+            current.score = new_score
+            current.graded_at = timezone.now()
+            current.save(update_fields=["verdict", "equivalent", "method", "score", "graded_at"])
+            job.done += 1
+            job.cursor = submission_id
+            job.save(update_fields=["changes", "done", "cursor"])
+
+    with transaction.atomic():
+        job = RegradeJob.objects.select_for_update().get(pk=job_id)
+        if not job.finished:
+            job.status = RegradeJob.Status.DONE
+            job.total = max(job.total, job.done)
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "total", "finished_at"])
+    return job
+
+
+def regrade_job_mark_failed(*, job_id: int, detail: str) -> None:
+    RegradeJob.objects.filter(pk=job_id).exclude(status=RegradeJob.Status.DONE).update(
+        status=RegradeJob.Status.FAILED, error_detail=detail[:500], finished_at=timezone.now()
+    )

@@ -1,0 +1,1 @@
+"""People: what we know about a student beyond the login (the institution's student id)."""

@@ -1,0 +1,8 @@
+"""App configuration for people (student profiles filled by roster imports)."""
+
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "people"
+    default_auto_field = "django.db.models.BigAutoField"
