@@ -1,0 +1,245 @@
+"""Roster CSV import (checked whole, then one transaction) and join codes."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from exercises.models import Membership
+from exercises.services import membership_create
+from exercises.services.roster import (
+    JoinRefused,
+    RosterInvalid,
+    course_join,
+    course_join_code_regenerate,
+    roster_check,
+    roster_decode,
+    roster_import,
+)
+from people.models import StudentProfile
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+GOOD = "name,email,student id\n김민지,minji@example.edu,2024001\nBen Lee,ben@example.edu,2024002\n"
+
+
+def _errors(check):
+    return [(e.line, e.message.code) for e in check.errors]
+
+
+def test_valid_roster_creates_accounts_and_enrols_in_one_go():
+    c = factories.course()
+    check = roster_import(course=c, text=GOOD)
+    assert [(r.line, r.status) for r in check.rows] == [(2, "new"), (3, "new")]
+    minji = get_user_model().objects.get(username="minji@example.edu")
+    assert (minji.first_name, minji.email) == ("김민지", "minji@example.edu")
+    assert minji.has_usable_password() is False
+    assert StudentProfile.objects.get(user=minji).student_id == "2024001"
+    roles = sorted(Membership.objects.filter(course=c).values_list("user__username", "role"))
+    assert roles == [("ben@example.edu", "student"), ("minji@example.edu", "student")]
+
+
+def test_bom_and_korean_headers_are_read():
+    c = factories.course()
+    text = roster_decode("\ufeff이름,이메일,학번\n김민지,minji@example.edu,2024001\n".encode())
+    check = roster_check(course=c, text=text)
+    assert check.errors == []
+    assert [(r.name, r.email, r.student_id) for r in check.rows] == [
+        ("김민지", "minji@example.edu", "2024001")
+    ]
+
+
+def test_every_bad_row_is_reported_and_nothing_is_imported():
+    c = factories.course()
+    text = (
+        "name,email,student id\n"
+        "Ann,ann@example.edu,1\n"
+        ",nobody@example.edu,2\n"
+        "Ben,,3\n"
+        "Cat,not-an-email,4\n"
+        "Dan,ANN@example.edu,5\n"
+        "Eve,eve@example.edu,1\n"
+        "\n"
+        "Fay,fay@example.edu,has space\n"
+    )
+    with pytest.raises(RosterInvalid) as raised:
+        roster_import(course=c, text=text)
+    assert _errors(raised.value.check) == [
+        (3, "no_name"),
+        (4, "no_email"),
+        (5, "bad_email"),
+        (6, "dup_email"),
+        (7, "dup_id"),
+        (9, "bad_id"),
+    ]
+    assert raised.value.check.errors[3].message.en == "The email ANN@example.edu is also on line 2."
+    assert get_user_model().objects.count() == 0
+    assert Membership.objects.count() == 0
+
+
+def test_missing_header_is_one_error_on_line_1():
+    check = roster_check(course=factories.course(), text="Ann,ann@example.edu\n")
+    assert _errors(check) == [(1, "header")]
+
+
+def test_existing_accounts_are_enrolled_not_duplicated_and_clashes_refused():
+    c = factories.course()
+    other = factories.course()
+    roster_import(course=other, text=GOOD)
+    teacher = factories.user(username="teacher")
+    teacher.email = "teacher@example.edu"
+    teacher.save()
+    membership_create(course=c, user=teacher, role=Membership.Role.INSTRUCTOR)
+    bad = (
+        "name,email,student id\n"
+        "김민지,minji@example.edu,2024999\n"
+        "Someone,someone@example.edu,2024002\n"
+        "Teacher,teacher@example.edu,\n"
+    )
+    assert _errors(roster_check(course=c, text=bad)) == [
+        (2, "id_differs"),
+        (3, "id_taken"),
+        (4, "is_staff"),
+    ]
+    check = roster_import(course=c, text=GOOD)
+    assert [r.status for r in check.rows] == ["existing", "existing"]
+    assert get_user_model().objects.filter(email__endswith="@example.edu").count() == 3
+    again = roster_import(course=c, text=GOOD)
+    assert [r.status for r in again.rows] == ["enrolled", "enrolled"]
+
+
+def test_join_code_enrols_a_logged_in_user_and_a_new_code_retires_the_old():
+    c = factories.course()
+    old = course_join_code_regenerate(course=c)
+    assert len(old) == 8
+    u = factories.user()
+    assert course_join(user=u, code=old.lower()).role == "student"
+    new = course_join_code_regenerate(course=c)
+    assert new != old
+    with pytest.raises(JoinRefused):
+        course_join(user=factories.user(), code=old)
+    with pytest.raises(JoinRefused):
+        course_join(user=factories.user(), code="")
+
+
+def test_join_keeps_a_staff_role():
+    c = factories.course()
+    code = course_join_code_regenerate(course=c)
+    ta = factories.user()
+    membership_create(course=c, user=ta, role=Membership.Role.TA)
+    assert course_join(user=ta, code=code).role == "ta"
+
+
+# ------------------------------------------------------------------------------------ views
+
+
+@pytest.fixture
+def people():
+    c = factories.course()
+    instructor = factories.user(username="prof")
+    membership_create(course=c, user=instructor, role=Membership.Role.INSTRUCTOR)
+    ta = factories.user(username="ta")
+    membership_create(course=c, user=ta, role=Membership.Role.TA)
+    stranger = factories.user(username="other-prof")
+    membership_create(course=factories.course(), user=stranger, role=Membership.Role.INSTRUCTOR)
+    student = factories.student(in_course=c, username="stud")
+    return {"course": c, "instructor": instructor, "ta": ta, "stranger": stranger, "student": student}
+
+
+def test_upload_previews_then_imports(client, people):
+    c = people["course"]
+    client.force_login(people["instructor"])
+    url = reverse("exercises:course-roster-import", args=[c.pk])
+    upload = SimpleUploadedFile("roster.csv", ("\ufeff" + GOOD).encode(), "text/csv")
+    body = client.post(url, {"roster": upload}).content.decode()
+    assert "2 students are ready to import." in body
+    assert "김민지" in body
+    assert get_user_model().objects.filter(email="minji@example.edu").count() == 0
+    response = client.post(url, {"text": GOOD})
+    assert response.status_code == 302
+    assert Membership.objects.filter(course=c, user__email="ben@example.edu").exists()
+    links = client.get(reverse("exercises:course-signin-links", args=[c.pk])).content.decode()
+    lines = links.lstrip("\ufeff").splitlines()
+    assert lines[0] == "name,email,username,set password link"
+    assert [line.split(",")[1] for line in lines[1:]] == ["ben@example.edu", "minji@example.edu"]
+    reset = lines[1].split(",")[3].replace("http://testserver", "")
+    client.logout()
+    form = client.get(reset, follow=True)
+    assert b"new_password1" in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-long-pass-9981", "new_password2": "a-long-pass-9981"},
+    )
+    assert done.status_code == 302
+    assert client.login(username="ben@example.edu", password="a-long-pass-9981")
+
+
+def test_upload_with_errors_shows_lines_and_imports_nothing(client, people):
+    client.force_login(people["instructor"])
+    url = reverse("exercises:course-roster-import", args=[people["course"].pk])
+    bad = SimpleUploadedFile("r.csv", b"name,email,student id\nAnn,,1\n", "text/csv")
+    response = client.post(url, {"roster": bad})
+    assert response.status_code == 400
+    assert "The email is missing." in response.content.decode()
+    latin1 = SimpleUploadedFile("r.csv", "name,email\nJosé,j@example.edu\n".encode("latin-1"))
+    response = client.post(url, {"roster": latin1})
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode()
+    assert get_user_model().objects.filter(username__contains="@").count() == 0
+
+
+def test_join_code_page_and_join_view(client, people):
+    c = people["course"]
+    client.force_login(people["instructor"])
+    client.post(reverse("exercises:course-join-code", args=[c.pk]), {"action": "regenerate"})
+    c.refresh_from_db()
+    assert c.join_code in client.get(reverse("exercises:course-people", args=[c.pk])).content.decode()
+    newcomer = factories.user(username="newcomer")
+    client.force_login(newcomer)
+    assert client.post(reverse("exercises:course-join"), {"code": "nope"}).status_code == 400
+    response = client.post(reverse("exercises:course-join"), {"code": c.join_code})
+    assert response.status_code == 302
+    assert Membership.objects.get(course=c, user=newcomer).role == "student"
+
+
+@pytest.mark.parametrize(
+    "who, method, name, expected",
+    [
+        (None, "get", "course-people", 302),
+        ("student", "get", "course-people", 404),
+        ("stranger", "get", "course-people", 404),
+        ("ta", "get", "course-people", 200),
+        ("instructor", "get", "course-people", 200),
+        (None, "post", "course-roster-import", 302),
+        ("student", "post", "course-roster-import", 404),
+        ("stranger", "post", "course-roster-import", 404),
+        ("ta", "post", "course-roster-import", 404),
+        (None, "post", "course-join-code", 302),
+        ("student", "post", "course-join-code", 404),
+        ("stranger", "post", "course-join-code", 404),
+        ("ta", "post", "course-join-code", 404),
+        (None, "get", "course-signin-links", 302),
+        ("student", "get", "course-signin-links", 404),
+        ("stranger", "get", "course-signin-links", 404),
+        ("ta", "get", "course-signin-links", 404),
+        ("instructor", "get", "course-signin-links", 200),
+    ],
+)
+def test_people_urls_by_role(client, people, who, method, name, expected):
+    if who:
+        client.force_login(people[who])
+    url = reverse(f"exercises:{name}", args=[people["course"].pk])
+    response = getattr(client, method)(url, {"text": GOOD} if method == "post" else None)
+    assert response.status_code == expected
+    if expected == 302 and who is None:
+        assert response["Location"].startswith("/accounts/login/")
+    assert Membership.objects.filter(user__email="ben@example.edu").count() == 0
+
+
+def test_join_page_needs_login(client):
+    response = client.get(reverse("exercises:course-join"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
