@@ -6,7 +6,8 @@ Baseline: parse the answer with the same allow-listed parser, then `simplify(ref
 (capped at BASELINE_CAP_S per case so that one pathological simplify cannot stall the run; a
 capped case counts with the cap as its time, which flatters the baseline).
 Engine: `grade()`.
-SymPy's own cache is cleared before every engine grade and every baseline call alike.
+SymPy's own cache is cleared, and the garbage collected, before every engine grade and every
+baseline call alike.
 
     .venv/bin/python bench/engine.py [--corpus DIR] [--write BENCHMARKS.md]
 """
@@ -14,6 +15,7 @@ SymPy's own cache is cleared before every engine grade and every baseline call a
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import re
@@ -111,20 +113,24 @@ def run(corpus: Path) -> dict:
     baseline(warm, "cos(x)", baseline_key(warm))
     refs = [baseline_key(task) for _cid, task, _a, _e in cases]
     for _cid, task, _a, _e in cases:
-        _compile(task)
+        _compile(task).latex  # the key and its LaTeX, as made with the variant
     engine_ms, base_ms = [], []
     engine_wrong, base_wrong, base_capped = [], [], []
     methods: dict[str, int] = {}
     signal.signal(signal.SIGALRM, _alarm)
-    for (cid, task, answer, expected), ref in zip(cases, refs, strict=True):
+    # two passes in the same run, engine first, so that neither runs amid the other's garbage
+    for cid, task, answer, expected in cases:
         clear_cache()
+        gc.collect()
         t0 = time.perf_counter()
         verdict = grade(task, answer)
         engine_ms.append((time.perf_counter() - t0) * 1000)
         methods[verdict.method] = methods.get(verdict.method, 0) + 1
         if verdict.equivalent is not expected:
             engine_wrong.append(cid)
+    for (cid, task, answer, expected), ref in zip(cases, refs, strict=True):
         clear_cache()
+        gc.collect()
         t0 = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, BASELINE_CAP_S)
         try:
