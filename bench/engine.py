@@ -31,8 +31,7 @@ sys.path.insert(0, str(ROOT))
 import sympy  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from grading.engine import Task, grade  # noqa: E402
-from grading.engine.api import _compile  # noqa: E402
+from grading.engine import Task, grade, key_of  # noqa: E402
 from grading.engine.parsing import make_symbols, parse, to_sympy  # noqa: E402
 
 BASELINE_CAP_S = 10.0
@@ -113,7 +112,7 @@ def run(corpus: Path) -> dict:
     baseline(warm, "cos(x)", baseline_key(warm))
     refs = [baseline_key(task) for _cid, task, _a, _e in cases]
     for _cid, task, _a, _e in cases:
-        _compile(task).latex  # the key and its LaTeX, as made with the variant
+        key_of(task)  # the key and its LaTeX, as made with the variant
     engine_ms, base_ms = [], []
     engine_wrong, base_wrong, base_capped = [], [], []
     methods: dict[str, int] = {}
