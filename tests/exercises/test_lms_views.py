@@ -1,0 +1,261 @@
+"""LMS export views: streamed CSVs per course or set, the choices shown, constant queries,
+and the round trip through an LMS's own export."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from exercises.models import Membership
+from exercises.selectors_class import export_scores
+from exercises.services import membership_create, submission_create
+from exercises.services.roster import roster_import
+from grading.services import submission_grade
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _graded(instance, answer, now=None):
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=instance, answer=answer, now=now)
+    return submission_grade(submission_id=sub.pk)
+
+
+@pytest.fixture
+def course_scores():
+    """Minji: right late (half points) on set 1 item 1 after a wrong try; Ben: wrong, then right
+    on item 2. Set 2 untouched."""
+    c = factories.course(code="calc")
+    prof = factories.user(username="prof")
+    membership_create(course=c, user=prof, role=Membership.Role.INSTRUCTOR)
+    roster_import(
+        course=c,
+        text="name,email,student id\n김민지,minji@example.edu,2024001\nBen Lee,ben@example.edu,2024002\n",
+    )
+    minji = Membership.objects.get(user__email="minji@example.edu").user
+    ben = Membership.objects.get(user__email="ben@example.edu").user
+    now = timezone.now()
+    week1 = factories.problem_set(in_course=c, due_at=now + timedelta(days=1))
+    week1.title_en = "Week 1"
+    week1.save()
+    week2 = factories.problem_set(in_course=c, due_at=now + timedelta(days=8))
+    week2.title_en = "Week 2"
+    week2.save()
+    first = factories.item(in_set=week1, late_until=now + timedelta(days=3))
+    second = factories.item(in_set=week1, points=Decimal("3"))
+    factories.item(in_set=week2)
+    later = now + timedelta(days=2)
+    minji_first = factories.instance(for_item=first, for_student=minji)
+    _graded(minji_first, "x", now=later)
+    _graded(minji_first, "3x^2 + y", now=later)
+    ben_second = factories.instance(for_item=second, for_student=ben)
+    _graded(ben_second, "3x^2 + y")
+    _graded(factories.instance(for_item=first, for_student=ben), "3x^2 + y")
+    return {"course": c, "prof": prof, "week1": week1, "week2": week2, "minji": minji, "ben": ben}
+
+
+def _scores(data):
+    return {(k, v) for k, v in data.scores.items()}
+
+
+def test_scores_best_with_and_without_late_penalty(course_scores):
+    c, minji, ben = course_scores["course"], course_scores["minji"], course_scores["ben"]
+    w1, w2 = str(course_scores["week1"].pk), str(course_scores["week2"].pk)
+    data = export_scores(course=c)
+    assert [s.email for s in data.students] == ["ben@example.edu", "minji@example.edu"]
+    assert [(s.name, s.student_id, s.username) for s in data.students][1] == (
+        "김민지",
+        "2024001",
+        "minji@example.edu",
+    )
+    assert [(col.title, col.points_possible) for col in data.columns] == [
+        ("Week 1", Decimal("5")),
+        ("Week 2", Decimal("2")),
+    ]
+    assert data.scores == {
+        (str(minji.pk), w1): Decimal("1.00"),
+        (str(ben.pk), w1): Decimal("5.00"),
+    }
+    assert (str(minji.pk), w2) not in data.scores
+    no_penalty = export_scores(course=c, late_penalty=False)
+    assert no_penalty.scores[(str(minji.pk), w1)] == Decimal("2.00")
+
+
+def test_a_set_score_sums_its_items(course_scores):
+    c, minji = course_scores["course"], course_scores["minji"]
+    item = course_scores["week1"].items.order_by("id")[1]
+    _graded(factories.instance(for_item=item, for_student=minji), "3x^2 + y")
+    w1 = str(course_scores["week1"].pk)
+    assert export_scores(course=c).scores[(str(minji.pk), w1)] == Decimal("4.00")  # 1 late + 3
+
+
+def test_last_attempt_counts_a_later_wrong_answer():
+    c = factories.course()
+    s = factories.student(in_course=c)
+    ps = factories.problem_set(in_course=c)
+    it = factories.item(in_set=ps, points=Decimal("2"))
+    inst = factories.instance(for_item=it, for_student=s)
+    _graded(inst, "3x^2 + y")
+    # A solved problem takes no further attempts; fake a later wrong attempt via the ORM.
+    later = inst.submissions.get()
+    later.pk, later.attempt, later.score, later.equivalent = None, 2, Decimal("0.00"), False
+    later.save()
+    assert export_scores(course=c, attempt="best").scores[(str(s.pk), str(ps.pk))] == Decimal(
+        "2.00"
+    )
+    assert export_scores(course=c, attempt="last").scores[(str(s.pk), str(ps.pk))] == Decimal(
+        "0.00"
+    )
+
+
+def _download(client, course, **params):
+    url = reverse("exercises:course-export-download", args=[course.pk])
+    query = {
+        "attempt": "best",
+        "late_penalty": "yes",
+        "problem_set": "",
+        "moodle_key": "email",
+        **params,
+    }
+    response = client.get(url, query)
+    assert response.streaming
+    return response, b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_canvas_and_moodle_downloads(client, course_scores):
+    c = course_scores["course"]
+    client.force_login(course_scores["prof"])
+    response, canvas = _download(client, c, lms="canvas")
+    assert canvas.splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1,Week 2",
+        "    Points Possible,,,,,5,2",
+        "Ben Lee,,2024002,ben@example.edu,,5,",
+        "김민지,,2024001,minji@example.edu,,1,",
+    ]
+    assert re.fullmatch(
+        r'attachment; filename="calc-all-canvas-best-late-penalty-\d{4}-\d\d-\d\d\.csv"',
+        response["Content-Disposition"],
+    )
+    _, moodle = _download(client, c, lms="moodle", late_penalty="no")
+    assert moodle.splitlines() == [
+        "Email address,Week 1,Week 2",
+        "ben@example.edu,5,",
+        "minji@example.edu,2,",
+    ]
+    _, by_set = _download(
+        client, c, lms="moodle", moodle_key="idnumber", problem_set=course_scores["week1"].pk
+    )
+    assert by_set.splitlines() == ["ID number,Week 1", "2024002,5", "2024001,1"]
+
+
+def test_other_formats_download(client, course_scores):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    _, blackboard = _download(client, c, lms="blackboard")
+    assert blackboard.splitlines()[0] == '"Last Name","First Name","Username","Week 1","Week 2"'
+    _, brightspace = _download(client, c, lms="brightspace")
+    assert brightspace.splitlines()[:2] == [
+        "OrgDefinedId,Username,Week 1 Points Grade,Week 2 Points Grade,End-of-Line Indicator",
+        "#2024002,#ben@example.edu,5,,#",
+    ]
+    _, plain = _download(client, c, lms="plain", attempt="last")
+    assert plain.splitlines()[:2] == [
+        "\ufeffStudent,Email,Week 1,Week 2,Total,Export choices",
+        "Ben Lee,ben@example.edu,5,,5,last attempt; late penalty applied",
+    ]
+
+
+def test_export_page_shows_choices_and_warnings(client, course_scores):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    url = reverse("exercises:course-export", args=[c.pk])
+    assert client.get(url).status_code == 200
+    body = client.get(
+        url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
+    ).content.decode()
+    assert '<strong class="export-choices">last attempt; late penalty not applied</strong>' in body
+    assert "&#x27;Week 1&#x27;: no Blackboard column id; the upload adds a text column" in body
+    assert "lms=blackboard" in body
+
+
+def test_download_queries_do_not_grow_with_students(client, course_scores):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    with CaptureQueriesContext(connection) as few:
+        _download(client, c, lms="canvas")
+    item = course_scores["week1"].items.order_by("id")[0]
+    for _ in range(3):
+        _graded(
+            factories.instance(for_item=item, for_student=factories.student(in_course=c)),
+            "3x^2 + y",
+        )
+    with CaptureQueriesContext(connection) as more:
+        _, text = _download(client, c, lms="canvas")
+    assert len(text.splitlines()) == 7
+    assert len(more) == len(few)
+
+
+def test_round_trip_fills_the_lms_file(client, course_scores):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    original = (
+        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (9001),Notes\r\n"
+        "    Points Possible,,,,,5,\r\n"
+        "Ben Lee,77,2024002,BEN@example.edu,A,,keep\r\n"
+        "Stranger,78,x,x@example.edu,A,3,\r\n"
+    )
+    upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
+    url = reverse("exercises:course-export-fill", args=[c.pk])
+    query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
+    body = client.post(url + query, {"gradebook": upload}).content.decode()
+    assert "canvas file: 1 cells filled." in body
+    assert "row 4 (Stranger): no student here with SIS Login ID &#x27;x@example.edu&#x27;" in body
+    href = re.search(r'href="data:text/csv;base64,([^"]+)"', body).group(1)
+    assert base64.b64decode(href).decode() == original.replace(
+        "Ben Lee,77,2024002,BEN@example.edu,A,,keep", "Ben Lee,77,2024002,BEN@example.edu,A,5,keep"
+    )
+    bad = SimpleUploadedFile("x.csv", b"a,b\n1,2\n", "text/csv")
+    response = client.post(url + query, {"gradebook": bad})
+    assert response.status_code == 400
+    assert (
+        "not a Canvas, Moodle, Blackboard or Brightspace gradebook export header"
+        in response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "who, expected", [(None, 302), ("student", 404), ("stranger", 404), ("ta", 200)]
+)
+@pytest.mark.parametrize("name", ["course-export", "course-export-download", "course-export-fill"])
+def test_export_urls_by_role(client, course_scores, who, expected, name):
+    c = course_scores["course"]
+    users = {"student": course_scores["ben"], "stranger": factories.user(), "ta": factories.user()}
+    membership_create(
+        course=factories.course(), user=users["stranger"], role=Membership.Role.INSTRUCTOR
+    )
+    membership_create(course=c, user=users["ta"], role=Membership.Role.TA)
+    if who:
+        client.force_login(users[who])
+    url = reverse(f"exercises:{name}", args=[c.pk])
+    query = {"lms": "canvas", "attempt": "best", "late_penalty": "yes", "problem_set": ""}
+    if name == "course-export-fill":
+        upload = SimpleUploadedFile(
+            "c.csv", b"Student,ID,SIS Login ID,Section,Week 1\n", "text/csv"
+        )
+        response = client.post(
+            url + "?lms=canvas&attempt=best&late_penalty=yes", {"gradebook": upload}
+        )
+    else:
+        response = client.get(url, query)
+    assert response.status_code == expected
