@@ -41,7 +41,11 @@ def course_scores():
     membership_create(course=c, user=prof, role=Membership.Role.INSTRUCTOR)
     roster_import(
         course=c,
-        text="name,email,student id\n김민지,minji@example.edu,2024001\nBen Lee,ben@example.edu,2024002\n",
+        text=(
+            "name,email,student id\n"
+            "김민지,minji@example.edu,2024001\n"
+            "Ben Lee,ben@example.edu,2024002\n"
+        ),
     )
     minji = Membership.objects.get(user__email="minji@example.edu").user
     ben = Membership.objects.get(user__email="ben@example.edu").user

@@ -146,7 +146,13 @@ def people():
     stranger = factories.user(username="other-prof")
     membership_create(course=factories.course(), user=stranger, role=Membership.Role.INSTRUCTOR)
     student = factories.student(in_course=c, username="stud")
-    return {"course": c, "instructor": instructor, "ta": ta, "stranger": stranger, "student": student}
+    return {
+        "course": c,
+        "instructor": instructor,
+        "ta": ta,
+        "stranger": stranger,
+        "student": student,
+    }
 
 
 def test_upload_previews_then_imports(client, people):
@@ -196,7 +202,8 @@ def test_join_code_page_and_join_view(client, people):
     client.force_login(people["instructor"])
     client.post(reverse("exercises:course-join-code", args=[c.pk]), {"action": "regenerate"})
     c.refresh_from_db()
-    assert c.join_code in client.get(reverse("exercises:course-people", args=[c.pk])).content.decode()
+    page = client.get(reverse("exercises:course-people", args=[c.pk])).content.decode()
+    assert c.join_code in page
     newcomer = factories.user(username="newcomer")
     client.force_login(newcomer)
     assert client.post(reverse("exercises:course-join"), {"code": "nope"}).status_code == 400
