@@ -1,0 +1,119 @@
+"""An instructor in a real browser: enrol students from a CSV, watch a student's wrong and
+right answers in the gradebook and the common wrong answers, download Canvas and Moodle CSVs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from exercises.models import Membership
+from exercises.services import membership_create
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROSTER = (
+    "\ufeffname,email,student id\n"
+    "김민지,minji@example.edu,2024001\n"
+    "Ben Lee,ben@example.edu,2024002\n"
+)
+STUDENT_PASSWORD = "minji-chose-this-9"  # noqa: S105
+
+
+@pytest.fixture
+def course_setup():
+    assert (ROOT / "static" / "vendor" / "htmx" / "htmx.min.js").exists(), "run `make install`"
+    c = factories.course(code="calc")
+    prof = factories.user(username="prof")
+    membership_create(course=c, user=prof, role=Membership.Role.INSTRUCTOR)
+    ps = factories.problem_set(in_course=c)
+    item = factories.item(in_set=ps)
+    return {"course": c, "set": ps, "item": item}
+
+
+def log_in(page, live_server, username, password=factories.PASSWORD):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+    expect(page.locator("h1")).to_have_text("Your problem sets")
+
+
+def download_text(page, selector) -> str:
+    with page.expect_download() as info:
+        page.click(selector)
+    return Path(info.value.path()).read_text(encoding="utf-8-sig")
+
+
+def test_instructor_enrols_watches_and_exports(browser, page, live_server, course_setup, tmp_path):
+    course, item = course_setup["course"], course_setup["item"]
+    # The instructor enrols two students from a CSV.
+    log_in(page, live_server, "prof")
+    page.get_by_role("link", name=f"Gradebook: {course.title_en}").click()
+    page.get_by_role("link", name="People", exact=True).click()
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    page.set_input_files("#id_roster", str(roster))
+    page.get_by_role("button", name="Check the roster").click()
+    expect(page.locator(".roster-preview tbody tr")).to_have_count(2)
+    expect(page.locator(".roster-preview")).to_contain_text("김민지")
+    page.click("#roster-import")
+    expect(page.locator(".messages")).to_contain_text("Imported 2 students: 2 new accounts")
+    expect(page.locator("#students")).to_contain_text("2024001")
+    links = download_text(page, "text=Download set-password links")
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(links))}
+    link = rows["minji@example.edu"]["set password link"]
+
+    # The student sets a password, logs in, answers wrong and then right.
+    student = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
+    spage = student.new_page()
+    spage.set_default_timeout(10_000)
+    try:
+        spage.goto(link)
+        spage.fill("#id_new_password1", STUDENT_PASSWORD)
+        spage.fill("#id_new_password2", STUDENT_PASSWORD)
+        spage.get_by_role("button", name="Set password").click()
+        expect(spage.locator("h1")).to_have_text("Your password is set")
+        log_in(spage, live_server, "minji@example.edu", STUDENT_PASSWORD)
+        spage.goto(f"{live_server.url}/items/{item.pk}/")
+        expect(spage.locator("#statement .katex").first).to_be_visible()
+        spage.fill("#id_answer", "3x^2")
+        expect(spage.locator("#preview .katex")).to_be_visible()
+        spage.click("#submit-button")
+        expect(spage.locator("[data-status=incorrect]")).to_be_visible()
+        spage.fill("#id_answer", "3x^2 + y")
+        expect(spage.locator("#preview .katex")).to_be_visible()
+        spage.click("#submit-button")
+        expect(spage.locator("[data-status=correct]")).to_be_visible()
+    finally:
+        student.close()
+
+    # The gradebook shows the score; the item's page shows the common wrong answer.
+    page.get_by_role("link", name="Gradebook", exact=True).click()
+    row = page.locator("tr", has=page.locator("th", has_text="minji@example.edu"))
+    expect(row.locator("td").first).to_have_text("2.00")
+    page.get_by_role("link", name="Toy #1").click()
+    first = page.locator(".wrong-answer").first
+    expect(first.locator(".share")).to_have_text("100%")
+    expect(first.locator("code").first).to_have_text("3x^2")
+    expect(first.locator(".named-mistake")).not_to_be_empty()
+
+    # Canvas and Moodle CSVs download with the right header and the student's score.
+    page.get_by_role("link", name="Export grades").click()
+    page.select_option("#id_lms", "canvas")
+    page.get_by_role("button", name="Prepare the file").click()
+    expect(page.locator(".export-choices")).to_have_text("best attempt; late penalty applied")
+    canvas = download_text(page, "#export-download").splitlines()
+    assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,Set"
+    assert "김민지,,2024001,minji@example.edu,,2" in canvas
+    page.select_option("#id_lms", "moodle")
+    page.get_by_role("button", name="Prepare the file").click()
+    moodle = download_text(page, "#export-download").splitlines()
+    assert moodle[0] == "Email address,Set"
+    assert "minji@example.edu,2" in moodle
+    assert "ben@example.edu," in moodle
