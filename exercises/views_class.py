@@ -39,7 +39,7 @@ from exercises.services.roster import (
     roster_import,
 )
 from exercises.views import _is_htmx, _lang
-from grading.models import RegradeJob
+from grading.models import DEFAULT_TOLERANCE, RegradeJob
 from grading.regrade import item_tolerance_set, regrade_job_create
 from grading.services import item_tolerance
 
@@ -185,6 +185,13 @@ def course_join_view(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------- wrong answers, regrade
 
 
+def _current_tolerance(item) -> float:  # type: ignore[no-untyped-def]
+    tolerance = item_tolerance(item=item)
+    if tolerance is None:
+        tolerance = float(item.template.config.get("tolerance", DEFAULT_TOLERANCE))
+    return tolerance
+
+
 @login_required
 @require_GET
 def item_wrong_answers(request: HttpRequest, pk: int) -> HttpResponse:
@@ -194,7 +201,7 @@ def item_wrong_answers(request: HttpRequest, pk: int) -> HttpResponse:
         "report": sel.common_wrong_answers(item=item),
         "is_instructor": sel.course_role(user=request.user, course=item.problem_set.course)
         == "instructor",
-        "tolerance_form": ToleranceForm(initial={"tolerance": item_tolerance(item=item)}),
+        "tolerance_form": ToleranceForm(initial={"tolerance": _current_tolerance(item)}),
         "jobs": RegradeJob.objects.filter(item=item)[:5],
         "examined_cap": sel.WRONG_ANSWERS_EXAMINED,
         "comparison_cap": sel.ENGINE_COMPARISONS,

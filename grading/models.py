@@ -11,7 +11,8 @@ DEFAULT_TOLERANCE = 1e-3  # the engine's Task default
 
 class GradingPolicy(models.Model):
     """How an item is graded beyond its key: the relative tolerance for decimal answers to a
-    value at a point. An item without a policy uses DEFAULT_TOLERANCE."""
+    value at a point, set by the instructor on this item. It overrides the template's tolerance
+    (its config's "tolerance", else DEFAULT_TOLERANCE); an item without a policy uses that."""
 
     item = models.OneToOneField(
         "exercises.ProblemSetItem", on_delete=models.CASCADE, related_name="grading_policy"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from exercises.models import ProblemSetItem, Submission
 from grading.engine import grade
-from grading.models import GradingPolicy, RegradeJob
+from grading.models import DEFAULT_TOLERANCE, GradingPolicy, RegradeJob
 from grading.services import submission_score, submission_task
 
 MAX_TOLERANCE = 0.5
@@ -42,10 +42,13 @@ def item_tolerance_set(*, item: ProblemSetItem, tolerance: float, requested_by: 
     """Change the item's tolerance and regrade its submissions under it."""
     if not 0 <= tolerance <= MAX_TOLERANCE:
         raise ValueError(f"tolerance must be between 0 and {MAX_TOLERANCE}")
-    policy, _ = GradingPolicy.objects.select_for_update().get_or_create(item=item)
-    old = policy.tolerance
-    policy.tolerance = tolerance
-    policy.save()
+    policy = GradingPolicy.objects.select_for_update().filter(item=item).first()
+    old = (
+        policy.tolerance
+        if policy is not None
+        else float(item.template.config.get("tolerance", DEFAULT_TOLERANCE))
+    )
+    GradingPolicy.objects.update_or_create(item=item, defaults={"tolerance": tolerance})
     return regrade_job_create(
         item=item, requested_by=requested_by, reason=f"tolerance {old:g} -> {tolerance:g}"
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from exercises.generators import task_of
 from exercises.models import ProblemSetItem, Submission
 from grading.engine import Task, Verdict, grade
-from grading.models import DEFAULT_TOLERANCE, GradingPolicy
+from grading.models import GradingPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -26,19 +26,20 @@ def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
     return (item.points * factor).quantize(Decimal("0.01"))
 
 
-def item_tolerance(*, item: ProblemSetItem) -> float:
-    """The item's relative tolerance for decimal answers (its policy, else the default)."""
+def item_tolerance(*, item: ProblemSetItem) -> float | None:
+    """The tolerance the instructor set on the item (its policy), or None: the template's."""
     try:
         return item.grading_policy.tolerance
     except GradingPolicy.DoesNotExist:
-        return DEFAULT_TOLERANCE
+        return None
 
 
 def submission_task(*, submission: Submission) -> Task:
-    """What the submission is graded against: its instance's task under the item's policy."""
-    return replace(
-        task_of(submission.instance.params), tolerance=item_tolerance(item=submission.instance.item)
-    )
+    """What the submission is graded against: its instance's task (with the template's
+    tolerance), under the item's tolerance when the instructor has set one."""
+    task = task_of(submission.instance.params)
+    tolerance = item_tolerance(item=submission.instance.item)
+    return task if tolerance is None else replace(task, tolerance=tolerance)
 
 
 def submission_grade(*, submission_id: int) -> Submission:
