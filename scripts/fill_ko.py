@@ -2,6 +2,7 @@
 # ruff: noqa: E501  (translation table: one message per line)
 
 import re
+import sys
 from pathlib import Path
 
 KO = {
@@ -69,6 +70,10 @@ KO = {
     "Total": "합계",
     "No students yet.": "아직 학생이 없습니다.",
 }
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ko_class import KO_CLASS  # noqa: E402  (the instructors' pages: people, watching, export)
+
+KO.update(KO_CLASS)
 
 path = Path(__file__).resolve().parent.parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 text = path.read_text(encoding="utf-8")
