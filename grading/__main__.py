@@ -180,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("batch", help="JSON lines in, one JSON line out per input line")
     bench = sub.add_parser("bench", help="time the engine over the corpus against the baseline")
     bench.add_argument("--corpus", default=None)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) > 1 and argv[0] == "check" and argv[-1].startswith("-") and "--" not in argv:
+        # an answer such as -7/e^2 is not an option: let the last word be the answer
+        known = {s for a in check._actions for s in a.option_strings}
+        if argv[-1] not in known and argv[-2] not in known - {"--gradient", "--positive"}:
+            argv = [*argv[:-1], "--", argv[-1]]
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args)

@@ -358,7 +358,9 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
         )
     if outcome.equivalent is False:
         reason = _reason(outcome, c, rtol)
-        mistake = _diagnose(c, answer_fns, seed) if not outcome.answer_undefined else None
+        mistake = None
+        if not outcome.answer_undefined:
+            mistake = _diagnose(c, answer_fns, seed, rtol, floor)
         return done(
             equivalent=False,
             method="numeric",
@@ -465,13 +467,15 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
     return out
 
 
-def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
+def _diagnose(
+    c: _Compiled, answer_fns: list[Any], seed: int, rtol: float = 0.0, floor: float = 0.0
+) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any."""
     try:
         from grading.engine import diagnosis
     except ImportError:  # pragma: no cover - diagnosis ships with the engine
         return None
-    deadline = time.perf_counter() + limits.DIAGNOSIS_BUDGET_S
+    matched: dict[str, Message] = {}
     candidates: list[Any]
     try:
         if c.function is not None:
@@ -482,15 +486,14 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
                 wrt=wrt,
                 variables=variables,
                 gradient=c.task.gradient,
-                budget_s=limits.DIAGNOSIS_BUDGET_S / 2,
+                budget_s=limits.DIAGNOSIS_BUDGET_S,
             )
         else:
             candidates = _reference_mistakes(c)
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
-    for cand in candidates:
-        if time.perf_counter() > deadline:
-            return None
+    # a count, not a clock, bounds the matching: the named mistake must not depend on load
+    for cand in candidates[: limits.DIAGNOSIS_MAX_CANDIDATES]:
         try:
             if isinstance(cand, _AstCandidate):
                 nodes = list(cand.nodes)
@@ -511,13 +514,20 @@ def _diagnose(c: _Compiled, answer_fns: list[Any], seed: int) -> Message | None:
             seed=seed,
             positive=c.task.positive,
             hints=c.hints,
+            rtol=rtol,
+            floor=floor,
             target=4,
             max_draws=24,
             confirm=False,
         )
         if outcome.equivalent:
-            return cand.message
-    return None
+            if not c.is_number:
+                return cand.message
+            # a single value matches several mistakes by coincidence: name one only if unique
+            matched.setdefault(cand.code, cand.message)
+            if len(matched) > 1:
+                return None
+    return next(iter(matched.values()), None)
 
 
 # --------------------------------------------------------------------------- variants

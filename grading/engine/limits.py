@@ -23,7 +23,10 @@ SYMBOLIC_BUDGET_S = 0.05
 # The symbolic step only looks at expressions up to this many AST nodes a side, so that
 # whether it finishes does not depend on the machine's speed.
 SYMBOLIC_MAX_NODES = 120
-DIAGNOSIS_BUDGET_S = 0.15
+# Generating typical mistakes: a safety net, not a pace (usually 5-50 ms); at most this many
+# candidates are matched against a wrong answer.
+DIAGNOSIS_BUDGET_S = 1.0
+DIAGNOSIS_MAX_CANDIDATES = 40
 KEY_BUDGET_S = 2.0
 
 # Numeric sampling.
