@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from exercises.models import ProblemSet
 from grading.regrade import MAX_TOLERANCE
 
 LMS_CHOICES = [
@@ -56,9 +60,9 @@ class ExportForm(forms.Form):
         label=_("Moodle: identify students by"), choices=MOODLE_KEY_CHOICES, required=False
     )
 
-    def __init__(self, *args, sets=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, sets: Iterable[ProblemSet] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem_set"].choices = [("", _("All problem sets of the course"))] + [
+        self.fields["problem_set"].choices = [  # type: ignore[attr-defined]("", _("All problem sets of the course"))] + [
             (s.pk, s.title_en) for s in sets
         ]
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -318,7 +318,7 @@ def course_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def course_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def course_export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(sel.courses_taught(user=request.user), pk=pk)
     form = _export_form(request, course)
     if not form.is_valid():

@@ -96,15 +96,15 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[RosterError]]:
                 found[column] = index
     missing = [c for c in ("name", "email") if c not in found]
     if missing:
-        names = ", ".join(missing)
+        listed = ", ".join(missing)
         return found, [
             RosterError(
                 1,
                 _m(
                     "header",
-                    f"The first row must name the columns; missing: {names} "
+                    f"The first row must name the columns; missing: {listed} "
                     "(expected name, email, student id).",
-                    f"첫 줄에 열 이름이 있어야 합니다. 없는 열: {names} "
+                    f"첫 줄에 열 이름이 있어야 합니다. 없는 열: {listed} "
                     "(name, email, student id 또는 이름, 이메일, 학번).",
                 ),
             )
