@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("partial_credit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["grading"])
+app.autodiscover_tasks(["grading", "exercises"])

@@ -54,18 +54,71 @@ class ProblemTemplate(models.Model):
     regenerated with the version it was made from.
     """
 
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80)
     family = models.CharField(max_length=40)
     config = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     title_en = models.CharField(max_length=200)
     title_ko = models.CharField(max_length=200)
+    # The course whose instructors edit it; None: a library template (read-only in the editor).
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, null=True, blank=True, related_name="templates"
+    )
+    # Only published templates can be added to a set; a custom template is published only after
+    # a passing check of its current version, and any change of family or config unpublishes it.
+    published = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["slug"]
+        # A slug is unique within its course, and among the library templates (no course), so
+        # that a course's YAML file imports into another course under the same slugs.
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="template_unique_course_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(course__isnull=True),
+                name="template_unique_library_slug",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.slug} v{self.version}"
+
+
+class TemplateCheck(models.Model):
+    """A check of one template version over many seeds; a background job updates its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.CASCADE, related_name="checks")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    seeds_total = models.PositiveIntegerField()
+    seeds_done = models.PositiveIntegerField(default=0)
+    # [{"seed": 7, "problems": ["..."]}, ...]: only the failing seeds.
+    failures = models.JSONField(default=list, blank=True)
+    max_elapsed_ms = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"check {self.pk} of {self.template_id} v{self.version}: {self.status}"
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.seeds_done / self.seeds_total) if self.seeds_total else 100
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.PASSED, self.Status.FAILED)
 
 
 class ProblemSet(models.Model):

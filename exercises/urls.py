@@ -3,6 +3,7 @@
 from django.urls import path
 
 from exercises import views
+from exercises.urls_authoring import urlpatterns as authoring_urlpatterns
 from exercises.urls_class import urlpatterns as class_urlpatterns
 
 app_name = "exercises"
@@ -19,3 +20,4 @@ urlpatterns = [
 ]
 
 urlpatterns += class_urlpatterns  # instructors' pages (people, wrong answers, exports)
+urlpatterns += authoring_urlpatterns  # instructors' editor (templates, sets, YAML)

@@ -36,6 +36,7 @@ def task_of(params: Params) -> Task:
         wrt=tuple(params.get("wrt", ())),
         gradient=bool(params.get("gradient", False)),
         at=tuple((str(k), str(v)) for k, v in (params.get("at") or {}).items()),
+        tolerance=float(params.get("tolerance", 1e-3)),
     )
 
 

@@ -6,6 +6,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from exercises.generators.custom import custom
+
 Params = dict[str, Any]
 Generator = Callable[[random.Random, dict[str, Any]], Params]
 
@@ -231,4 +233,5 @@ FAMILIES: dict[str, Generator] = {
     "gradient": gradient,
     "second": second,
     "fixed": fixed,
+    "custom": custom,
 }

@@ -35,6 +35,9 @@ def derivative_latex(params: Params) -> str:
 def statement_of(params: Params, lang: str) -> str:
     """The task as one paragraph; math between \\( and \\) for KaTeX's auto-render."""
     ko = lang.startswith("ko")
+    custom = (params.get("statement") or {}).get("ko" if ko else "en")
+    if custom:
+        return str(custom)
     name = params.get("fname", "f")
     definition = f"\\({name}({_signature(params)}) = {params['function_latex']}\\)"
     if params.get("gradient"):

@@ -45,13 +45,23 @@ def problem_template_upsert(
     if family not in FAMILIES:
         raise ValueError(f"unknown problem family {family!r}")
     config = dict(config or {})
-    template = ProblemTemplate.objects.select_for_update().filter(slug=slug).first()
+    template = (
+        ProblemTemplate.objects.select_for_update().filter(slug=slug, course__isnull=True).first()
+    )
     if template is None:
+        # The code families are ready templates, published from the start; a custom template
+        # is published only by exercises.services.authoring after a passing check.
         return ProblemTemplate.objects.create(
-            slug=slug, family=family, config=config, title_en=title_en, title_ko=title_ko
+            slug=slug,
+            family=family,
+            config=config,
+            title_en=title_en,
+            title_ko=title_ko,
+            published=family != "custom",
         )
     if template.family != family or template.config != config:
         template.version += 1
+        template.published = family != "custom"
     template.family, template.config = family, config
     template.title_en, template.title_ko = title_en, title_ko
     template.save()

@@ -1,0 +1,203 @@
+"""Writes for authoring templates: create and edit custom templates, check them, publish them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+from django.db import transaction
+from django.utils import timezone
+
+from exercises.generators import generate, statement_of, task_of
+from exercises.generators.custom import TemplateError, validate
+from exercises.generators.statements import asked_latex
+from exercises.models import Course, ProblemTemplate, TemplateCheck
+from grading.engine import Key, grade, key_of, variant_check
+from grading.engine.equivalence import Unsupported, from_sympy
+from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy, to_text
+
+CHECK_SEEDS = 50
+TIME_BUDGET_MS = 1000.0
+
+
+class PublishRefused(Exception):
+    """The template's current version has no passing check."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    seed: int
+    params: dict[str, Any]
+    statement_en: str
+    statement_ko: str
+    asked_latex: str
+    key: Key | None
+    error: str = ""
+
+
+def custom_template_create(
+    *, course: Course, slug: str, title_en: str, title_ko: str, config: dict[str, Any]
+) -> ProblemTemplate:
+    """A new, unpublished custom template of the course. Raises TemplateError for a bad config."""
+    validate(config)
+    return ProblemTemplate.objects.create(
+        course=course,
+        slug=slug,
+        family="custom",
+        config=config,
+        title_en=title_en,
+        title_ko=title_ko,
+        published=False,
+    )
+
+
+@transaction.atomic
+def custom_template_update(
+    *, template: ProblemTemplate, title_en: str, title_ko: str, config: dict[str, Any]
+) -> ProblemTemplate:
+    """Edit a custom template; a changed config is a new version, unpublished until checked."""
+    if template.family != "custom" or template.course_id is None:
+        raise ValueError("only a course's custom templates can be edited")
+    validate(config)
+    template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.config != config:
+        template.version += 1
+        template.config = config
+        template.published = False
+    template.title_en, template.title_ko = title_en, title_ko
+    template.save()
+    return template
+
+
+def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:
+    """One variant as a student would get it, with its key (a read: nothing is stored)."""
+    try:
+        params = generate(
+            family=template.family, config=template.config, version=template.version, seed=seed
+        )
+    except TemplateError as exc:
+        return Variant(seed, {}, "", "", "", None, error=str(exc))
+    try:
+        key: Key | None = key_of(task_of(params))
+        error = ""
+    except ValueError as exc:
+        key, error = None, str(exc)
+    return Variant(
+        seed=seed,
+        params=params,
+        statement_en=statement_of(params, "en"),
+        statement_ko=statement_of(params, "ko"),
+        asked_latex=asked_latex(params),
+        key=key,
+        error=error,
+    )
+
+
+def _rewrite(key: Key, variables: tuple[str, ...]) -> str:
+    """An equivalent answer written differently from the key (expanded, factored, combined)."""
+    symbols = make_symbols(variables)
+    parts = []
+    for text in key.components:
+        expr = to_sympy(parse(text, variables if not key.is_number else ()).node, symbols)
+        chosen = f"2*({text})/2"
+        for form in (sympy.expand, sympy.factor, sympy.together):
+            try:
+                candidate = to_text(from_sympy(form(expr)))
+            except (Unsupported, RecursionError, ValueError, TypeError):
+                continue
+            if candidate.replace(" ", "") != text.replace(" ", ""):
+                chosen = candidate
+                break
+        parts.append(chosen)
+    return "<" + ", ".join(parts) + ">" if key.is_vector else parts[0]
+
+
+def seed_problems(*, template: ProblemTemplate, seed: int) -> tuple[list[str], float]:
+    """What keeps this seed's variant from use (empty: fine), and the slowest grade in ms."""
+    try:
+        params = generate(
+            family=template.family, config=template.config, version=template.version, seed=seed
+        )
+        task = task_of(params)
+    except (TemplateError, ParseError) as exc:
+        return [f"the variant cannot be made: {exc}"], 0.0
+    problems = [m.en for m in variant_check(task, seed=seed)]
+    if problems:
+        return problems, 0.0
+    key = key_of(task)
+    slowest = 0.0
+    try:
+        rewrite = _rewrite(key, task.variables)
+    except (ParseError, Unsupported, RecursionError) as exc:
+        return [f"the key cannot be rewritten: {exc}"], 0.0
+    for answer, what in ((key.text, "the key"), (rewrite, f"the rewrite {rewrite}")):
+        verdict = grade(task, answer, seed=seed)
+        slowest = max(slowest, verdict.elapsed_ms)
+        if verdict.equivalent is not True:
+            problems.append(f"{what} is not accepted")
+        if verdict.elapsed_ms >= TIME_BUDGET_MS:
+            problems.append(f"grading {what} took {verdict.elapsed_ms:.0f} ms (budget 1000 ms)")
+    return problems, slowest
+
+
+def _enqueue(check_id: int) -> None:
+    from exercises.tasks import template_check_run_task
+
+    template_check_run_task.delay(check_id)
+
+
+def template_check_start(*, template: ProblemTemplate, seeds: int = CHECK_SEEDS) -> TemplateCheck:
+    """A check of seeds 1..`seeds` of the template's current version, run after commit."""
+    check = TemplateCheck.objects.create(
+        template=template, version=template.version, seeds_total=seeds
+    )
+    transaction.on_commit(lambda: _enqueue(check.pk))
+    return check
+
+
+def template_check_run(*, check_id: int) -> TemplateCheck:
+    """Run (or continue) a check, saving progress after each seed; safe to run twice."""
+    check = TemplateCheck.objects.select_related("template").get(pk=check_id)
+    if check.finished:
+        return check
+    template = check.template
+    if template.version != check.version:
+        check.failures = [{"seed": 0, "problems": ["the template changed during the check"]}]
+        check.status, check.finished_at = TemplateCheck.Status.FAILED, timezone.now()
+        check.save()
+        return check
+    check.status = TemplateCheck.Status.RUNNING
+    check.save(update_fields=["status"])
+    for seed in range(check.seeds_done + 1, check.seeds_total + 1):
+        problems, slowest = seed_problems(template=template, seed=seed)
+        check.seeds_done = seed
+        check.max_elapsed_ms = max(check.max_elapsed_ms, slowest)
+        if problems:
+            check.failures = [*check.failures, {"seed": seed, "problems": problems}]
+        check.save(update_fields=["seeds_done", "max_elapsed_ms", "failures"])
+    check.status = TemplateCheck.Status.FAILED if check.failures else TemplateCheck.Status.PASSED
+    check.finished_at = timezone.now()
+    check.save(update_fields=["status", "finished_at"])
+    return check
+
+
+@transaction.atomic
+def template_publish(*, template: ProblemTemplate) -> ProblemTemplate:
+    """Publish a template whose current version passed a check; refuse otherwise."""
+    template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.family == "custom":
+        passed = TemplateCheck.objects.filter(
+            template=template, version=template.version, status=TemplateCheck.Status.PASSED
+        ).exists()
+        if not passed:
+            raise PublishRefused(f"{template.slug} v{template.version} has no passing check")
+    template.published = True
+    template.save(update_fields=["published", "updated_at"])
+    return template
+
+
+def template_unpublish(*, template: ProblemTemplate) -> ProblemTemplate:
+    template.published = False
+    template.save(update_fields=["published", "updated_at"])
+    return template
