@@ -781,6 +781,24 @@ def compare_point(
         }
 
 
+def _against(
+    point: Point, kind: str, detail: dict[str, Any], points: int, draws: int, prec: int
+) -> Outcome:
+    """The outcome "not equivalent", with the point and values that show it."""
+    return Outcome(
+        equivalent=False,
+        points=points,
+        witness=point_text(point),
+        key_value=detail.get("key"),
+        answer_value=detail.get("answer"),
+        max_rel_error=float(detail.get("rel", math.inf) or 0.0),
+        component=detail.get("component"),
+        answer_undefined=kind == "undefined",
+        draws=draws,
+        max_prec=prec,
+    )
+
+
 def compare(
     key_fns: Sequence[Fn],
     answer_fns: Sequence[Fn],
@@ -817,18 +835,7 @@ def compare(
             if first_agreeing is None:
                 first_agreeing = point
             continue
-        return Outcome(
-            equivalent=False,
-            points=agree + 1,
-            witness=point_text(point),
-            key_value=detail.get("key"),
-            answer_value=detail.get("answer"),
-            max_rel_error=float(detail.get("rel", math.inf) or 0.0),
-            component=detail.get("component"),
-            answer_undefined=kind == "undefined",
-            draws=sampler.draws,
-            max_prec=top_prec,
-        )
+        return _against(point, kind, detail, agree + 1, sampler.draws, top_prec)
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=top_prec)
     if confirm and first_agreeing is not None and not rtol:
@@ -839,18 +846,7 @@ def compare(
         )
         if result is not None and result[0] != "agree":
             kind, detail = result
-            return Outcome(
-                equivalent=False,
-                points=agree,
-                witness=point_text(first_agreeing),
-                key_value=detail.get("key"),
-                answer_value=detail.get("answer"),
-                max_rel_error=float(detail.get("rel", math.inf) or 0.0),
-                component=detail.get("component"),
-                answer_undefined=kind == "undefined",
-                draws=sampler.draws,
-                max_prec=CONFIRM_PREC,
-            )
+            return _against(first_agreeing, kind, detail, agree, sampler.draws, CONFIRM_PREC)
         top_prec = max(top_prec, CONFIRM_PREC)
     return Outcome(
         equivalent=True,

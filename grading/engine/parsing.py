@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -500,17 +500,9 @@ class Parser:
         return False
 
     def term(self) -> Node:
-        t = self.peek()
-        if t.kind == "OP" and t.text in "+-":
+        if self._is_sign():
             # a leading sign applies to the whole product: -7y(...) is -(7y(...))
-            self.take()
-            self._enter(t)
-            self._need_operand(t)
-            operand = self.term()
-            self.depth -= 1
-            if t.text == "+":
-                return operand
-            return self._node(Neg(0, 0, t.nstart, operand.nend, operand=operand))
+            return self._signed(self.term)
         node = self.unary()
         chain_start = node.nstart
         last_div: Node | None = None
@@ -574,17 +566,24 @@ class Parser:
         return _at(message("ambiguous", text=frag), nstart, nend, readings)
 
     def unary(self) -> Node:
-        t = self.peek()
-        if t.kind == "OP" and t.text in "+-":
-            self.take()
-            self._enter(t)
-            self._need_operand(t)
-            operand = self.unary()
-            self.depth -= 1
-            if t.text == "+":
-                return operand
-            return self._node(Neg(0, operand.end, t.nstart, operand.nend, operand=operand))
+        if self._is_sign():
+            return self._signed(self.unary)
         return self.power()
+
+    def _is_sign(self) -> bool:
+        t = self.peek()
+        return t.kind == "OP" and t.text in "+-"
+
+    def _signed(self, operand_rule: Callable[[], Node]) -> Node:
+        """A leading + or - and its operand, read by `operand_rule`."""
+        t = self.take()
+        self._enter(t)
+        self._need_operand(t)
+        operand = operand_rule()
+        self.depth -= 1
+        if t.text == "+":
+            return operand
+        return self._node(Neg(0, 0, t.nstart, operand.nend, operand=operand))
 
     def power(self) -> Node:
         base = self.atom()
