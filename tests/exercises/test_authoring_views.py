@@ -1,0 +1,256 @@
+"""The instructor's editor over HTTP: who may reach each URL, and what each page does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from exercises.models import Membership, ProblemSet, ProblemTemplate, TemplateCheck
+from exercises.services import membership_create
+from exercises.services.authoring import custom_template_create, template_publish
+from tests import factories
+from tests.exercises.test_authoring_services import TOY
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff(course, role=Membership.Role.INSTRUCTOR):
+    u = factories.user()
+    membership_create(course=course, user=u, role=role)
+    return u
+
+
+@pytest.fixture
+def world():
+    course = factories.course()
+    tpl = custom_template_create(
+        course=course, slug="toy", title_en="Toy", title_ko="토이", config=TOY
+    )
+    ps = factories.problem_set(in_course=course)
+    item = factories.item(in_set=ps)
+    return {
+        "course": course,
+        "template": tpl,
+        "set": ps,
+        "item": item,
+        "instructor": _staff(course),
+        "ta": _staff(course, Membership.Role.TA),
+        "student": factories.student(in_course=course),
+        "other": _staff(factories.course()),
+    }
+
+
+def _urls(w):
+    c, t, s, i = w["course"].pk, w["template"].pk, w["set"].pk, w["item"].pk
+    return [
+        ("get", reverse("exercises:course-authoring", args=[c])),
+        ("get", reverse("exercises:template-create", args=[c])),
+        ("post", reverse("exercises:template-create", args=[c])),
+        ("get", reverse("exercises:set-create", args=[c])),
+        ("post", reverse("exercises:set-create", args=[c])),
+        ("get", reverse("exercises:course-export", args=[c])),
+        ("get", reverse("exercises:course-import", args=[c])),
+        ("post", reverse("exercises:course-import", args=[c])),
+        ("get", reverse("exercises:template-edit", args=[t])),
+        ("post", reverse("exercises:template-edit", args=[t])),
+        ("get", reverse("exercises:template-preview", args=[t])),
+        ("get", reverse("exercises:template-check", args=[t])),
+        ("post", reverse("exercises:template-check", args=[t])),
+        ("post", reverse("exercises:template-publish", args=[t])),
+        ("get", reverse("exercises:set-edit", args=[s])),
+        ("post", reverse("exercises:set-edit", args=[s])),
+        ("post", reverse("exercises:item-add", args=[s])),
+        ("post", reverse("exercises:set-duplicate", args=[s])),
+        ("post", reverse("exercises:item-change", args=[i])),
+    ]
+
+
+def test_anonymous_users_are_sent_to_log_in(client, world):
+    for method, url in _urls(world):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/?next="), url
+
+
+@pytest.mark.parametrize("who", ["student", "other"])
+def test_students_and_other_instructors_get_404_and_change_nothing(client, world, who):
+    client.force_login(world[who])
+    for method, url in _urls(world):
+        assert getattr(client, method)(url).status_code == 404, (who, url)
+    assert ProblemSet.objects.count() == 1
+    assert TemplateCheck.objects.count() == 0
+    assert ProblemTemplate.objects.get(pk=world["template"].pk).published is False
+
+
+@pytest.mark.parametrize("who", ["instructor", "ta"])
+def test_staff_of_the_course_reach_every_page(client, world, who):
+    client.force_login(world[who])
+    for method, url in _urls(world):
+        if method == "get":
+            assert client.get(url).status_code == 200, url
+
+
+def test_course_page_lists_templates_and_sets_in_constant_queries(
+    client, world, django_assert_num_queries
+):
+    client.force_login(world["instructor"])
+    url = reverse("exercises:course-authoring", args=[world["course"].pk])
+    client.get(url)
+    # session, user, course, templates, library, sets
+    with django_assert_num_queries(6):
+        first = client.get(url)
+    for n in range(3):
+        custom_template_create(
+            course=world["course"], slug=f"more-{n}", title_en="M", title_ko="M", config=TOY
+        )
+        factories.problem_set(in_course=world["course"])
+    with django_assert_num_queries(6):
+        second = client.get(url)
+    assert first.content.count(b"/teach/sets/") == 1
+    assert second.content.count(b"/teach/sets/") == 4
+    assert (
+        second.content.count(b"/teach/templates/")
+        == 4 + ProblemTemplate.objects.filter(course__isnull=True).count()
+    )
+
+
+FORM = {
+    "slug": "poly",
+    "title_en": "Polynomial",
+    "title_ko": "다항식",
+    "function": "{a} x^3 + {b} x y - {c} y",
+    "variables": "x, y",
+    "parameters": "a: 1..9\nb: -5..5 except 0\nc: 1..9",
+    "constraints": "a != c\na + c > 2",
+    "task": "partial",
+    "wrt": "x",
+    "at": "",
+    "notation": "any",
+    "statement_en": "",
+    "statement_ko": "",
+    "points": "2",
+    "tolerance": "0.001",
+}
+
+
+def test_create_template_from_the_form(client, world):
+    client.force_login(world["instructor"])
+    response = client.post(reverse("exercises:template-create", args=[world["course"].pk]), FORM)
+    tpl = ProblemTemplate.objects.get(slug="poly")
+    assert response["Location"] == reverse("exercises:template-edit", args=[tpl.pk])
+    assert (tpl.course, tpl.family, tpl.published, tpl.version) == (
+        world["course"],
+        "custom",
+        False,
+        1,
+    )
+    assert tpl.config["parameters"][1] == {"name": "b", "min": -5, "max": 5, "exclude": [0]}
+    assert tpl.config["constraints"] == ["a != c", "a + c > 2"]
+
+
+def test_invalid_template_form_shows_the_reason_and_creates_nothing(client, world):
+    client.force_login(world["instructor"])
+    data = {**FORM, "function": "{a} x^3 + {q} y"}
+    response = client.post(reverse("exercises:template-create", args=[world["course"].pk]), data)
+    assert response.status_code == 200
+    assert "&#x27;{q}&#x27; is not a parameter" in response.content.decode()
+    assert not ProblemTemplate.objects.filter(slug="poly").exists()
+
+
+def test_preview_shows_the_variant_of_the_seed(client, world):
+    client.force_login(world["instructor"])
+    url = reverse("exercises:template-preview", args=[world["template"].pk])
+    response = client.get(url, {"seed": "7"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'data-seed="7"' in body
+    assert "Let \\(f(x, y) =" in body
+    assert "data-latex=" in body
+
+
+def test_check_runs_and_publish_follows(client, world, django_capture_on_commit_callbacks):
+    client.force_login(world["instructor"])
+    tpl = world["template"]
+    publish = reverse("exercises:template-publish", args=[tpl.pk])
+    client.post(publish, {"action": "publish"})
+    assert ProblemTemplate.objects.get(pk=tpl.pk).published is False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exercises:template-check", args=[tpl.pk]), HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    polled = client.get(reverse("exercises:template-check", args=[tpl.pk]))
+    assert 'data-status="check-passed"' in polled.content.decode()
+    assert TemplateCheck.objects.get().status == "passed"
+    client.post(publish, {"action": "publish"})
+    assert ProblemTemplate.objects.get(pk=tpl.pk).published is True
+
+
+def test_library_templates_are_read_only(client, world):
+    client.force_login(world["instructor"])
+    library = world["item"].template
+    assert library.course_id is None
+    page = client.get(reverse("exercises:template-edit", args=[library.pk]))
+    assert page.status_code == 200
+    assert b"cannot be edited here" in page.content
+    assert client.post(reverse("exercises:template-edit", args=[library.pk])).status_code == 403
+    assert client.post(reverse("exercises:template-check", args=[library.pk])).status_code == 403
+    assert client.post(reverse("exercises:template-publish", args=[library.pk])).status_code == 404
+
+
+def _dt(delta_days):
+    return (timezone.now() + timedelta(days=delta_days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_create_set_add_items_and_duplicate(client, world):
+    client.force_login(world["instructor"])
+    course = world["course"]
+    response = client.post(
+        reverse("exercises:set-create", args=[course.pk]),
+        {
+            "course": course.pk,
+            "title_en": "Week 2",
+            "title_ko": "2주차",
+            "position": "1",
+            "opens_at": _dt(1),
+            "due_at": _dt(8),
+        },
+    )
+    ps = ProblemSet.objects.get(title_en="Week 2")
+    assert response["Location"] == reverse("exercises:set-edit", args=[ps.pk])
+    add = reverse("exercises:item-add", args=[ps.pk])
+    item = {"points": "3", "max_attempts": "4", "late_until": "", "late_penalty": "0.25"}
+    refused = client.post(add, {**item, "template": world["template"].pk})
+    assert refused.status_code == 400
+    assert ps.items.count() == 0
+    TemplateCheck.objects.create(
+        template=world["template"], version=1, seeds_total=1, status="passed"
+    )
+    template_publish(template=world["template"])
+    client.post(add, {**item, "template": world["template"].pk})
+    client.post(add, {**item, "template": world["item"].template_id})
+    rows = list(ps.items.order_by("position").values_list("template_id", "points", "max_attempts"))
+    assert rows == [(world["template"].pk, 3, 4), (world["item"].template_id, 3, 4)]
+    last = ps.items.order_by("position").last()
+    client.post(reverse("exercises:item-change", args=[last.pk]), {"action": "up"})
+    assert ps.items.order_by("position").first().pk == last.pk
+    client.post(reverse("exercises:set-duplicate", args=[ps.pk]), {"course": course.pk})
+    copy = ProblemSet.objects.get(title_en="Week 2 (copy)")
+    assert list(copy.items.order_by("position").values_list("template_id", flat=True)) == list(
+        ps.items.order_by("position").values_list("template_id", flat=True)
+    )
+
+
+def test_set_cannot_be_moved_to_a_course_the_user_does_not_teach(client, world):
+    client.force_login(world["instructor"])
+    ps = world["set"]
+    foreign = factories.course()
+    response = client.post(
+        reverse("exercises:set-edit", args=[ps.pk]),
+        {"course": foreign.pk, "title_en": "X", "title_ko": "X", "position": 0, "due_at": _dt(3)},
+    )
+    assert response.status_code == 200
+    ps.refresh_from_db()
+    assert (ps.course_id, ps.title_en) == (world["course"].pk, "Set")
