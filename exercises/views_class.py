@@ -306,7 +306,7 @@ def course_export(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if lms_name != "plain"
                 else [],
-                "download_url": reverse("exercises:course-export-download", args=[course.pk])
+                "download_url": reverse("exercises:course-grades-download", args=[course.pk])
                 + "?"
                 + request.GET.urlencode(),
                 "n_students": len(data.students),
@@ -322,7 +322,7 @@ def course_export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     course = get_object_or_404(sel.courses_taught(user=request.user), pk=pk)
     form = _export_form(request, course)
     if not form.is_valid():
-        return redirect("exercises:course-export", pk=course.pk)
+        return redirect("exercises:course-grades-export", pk=course.pk)
     problem_set, data = _export_data(course, form)
     lms_name = form.cleaned_data["lms"]
     args = (data.students, data.columns, data.scores)

@@ -124,7 +124,7 @@ def test_last_attempt_counts_a_later_wrong_answer():
 
 
 def _download(client, course, **params):
-    url = reverse("exercises:course-export-download", args=[course.pk])
+    url = reverse("exercises:course-grades-download", args=[course.pk])
     query = {
         "attempt": "best",
         "late_penalty": "yes",
@@ -183,7 +183,7 @@ def test_other_formats_download(client, course_scores):
 def test_export_page_shows_choices_and_warnings(client, course_scores):
     client.force_login(course_scores["prof"])
     c = course_scores["course"]
-    url = reverse("exercises:course-export", args=[c.pk])
+    url = reverse("exercises:course-grades-export", args=[c.pk])
     assert client.get(url).status_code == 200
     body = client.get(
         url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
@@ -220,7 +220,7 @@ def test_round_trip_fills_the_lms_file(client, course_scores):
         "Stranger,78,x,x@example.edu,A,3,\r\n"
     )
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
-    url = reverse("exercises:course-export-fill", args=[c.pk])
+    url = reverse("exercises:course-grades-fill", args=[c.pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     body = client.post(url + query, {"gradebook": upload}).content.decode()
     assert "canvas file: 1 cells filled." in body
@@ -241,7 +241,9 @@ def test_round_trip_fills_the_lms_file(client, course_scores):
 @pytest.mark.parametrize(
     "who, expected", [(None, 302), ("student", 404), ("stranger", 404), ("ta", 200)]
 )
-@pytest.mark.parametrize("name", ["course-export", "course-export-download", "course-export-fill"])
+@pytest.mark.parametrize(
+    "name", ["course-grades-export", "course-grades-download", "course-grades-fill"]
+)
 def test_export_urls_by_role(client, course_scores, who, expected, name):
     c = course_scores["course"]
     users = {"student": course_scores["ben"], "stranger": factories.user(), "ta": factories.user()}
@@ -253,7 +255,7 @@ def test_export_urls_by_role(client, course_scores, who, expected, name):
         client.force_login(users[who])
     url = reverse(f"exercises:{name}", args=[c.pk])
     query = {"lms": "canvas", "attempt": "best", "late_penalty": "yes", "problem_set": ""}
-    if name == "course-export-fill":
+    if name == "course-grades-fill":
         upload = SimpleUploadedFile(
             "c.csv", b"Student,ID,SIS Login ID,Section,Week 1\n", "text/csv"
         )
