@@ -74,6 +74,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ko_class import KO_CLASS  # noqa: E402  (the instructors' pages: people, watching, export)
 
 KO.update(KO_CLASS)
+from ko_authoring import KO_AUTHORING  # noqa: E402  (the instructors' editor: templates, sets, YAML)
+
+KO.update(KO_AUTHORING)
 
 path = Path(__file__).resolve().parent.parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 text = path.read_text(encoding="utf-8")
