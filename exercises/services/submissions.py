@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +44,8 @@ SOLVED = Message(
     ko="이미 맞힌 문제입니다.",
 )
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class SubmissionRejected(Exception):
@@ -54,9 +57,17 @@ class SubmissionRejected(Exception):
 
 
 def _enqueue(submission_id: int) -> None:
+    """Hand the stored submission to the workers. With the broker down (Redis restarting) the
+    submission stays stored and "queued"; beat's requeue sweep sends it once the broker is back,
+    and the student sees "queued", not an error page."""
+    from kombu.exceptions import OperationalError
+
     from grading.tasks import submission_grade_task  # the task layer sits above the domain
 
-    submission_grade_task.delay(submission_id)
+    try:
+        submission_grade_task.delay(submission_id)
+    except (OperationalError, ConnectionError, OSError):
+        logger.warning("broker unavailable: submission %s waits for the sweep", submission_id)
 
 
 def submission_create(
