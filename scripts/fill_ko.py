@@ -62,6 +62,7 @@ KO = {
     "Log in": "로그인",
     "Practise partial derivatives and get your answers graded in a second.": "편미분을 연습하고, 답을 1초 안에 채점 받으세요.",
     "Your username and password didn't match. Please try again.": "아이디 또는 비밀번호가 맞지 않습니다. 다시 시도하세요.",
+    "Too many failed logins. Wait 15 minutes, then try again.": "로그인 실패가 너무 많습니다. 15분 뒤에 다시 시도하세요.",
     "Username": "아이디",
     "Password": "비밀번호",
     "Teaching": "담당 강좌",

@@ -119,6 +119,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "grading")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Abuse limits: answers per student per minute; failed logins per username and address (and
+# per address alone) within LOGIN_FAILURE_WINDOW seconds before logins are refused for a while.
+SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 12)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 # A request that stores a submission must not hang on a broker that is down: publish gives up
 # after about a second and the requeue sweep sends the submission later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

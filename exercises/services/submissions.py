@@ -22,6 +22,11 @@ CLOSED = Message(
     en="This problem is closed: the due date has passed.",
     ko="마감 기한이 지나 더 이상 제출할 수 없습니다.",
 )
+RATE_LIMITED = Message(
+    code="rate_limited",
+    en="Too many answers in the last minute: wait a moment, then submit again.",
+    ko="1분 사이에 너무 많이 제출했습니다. 잠시 기다린 뒤 다시 제출하세요.",
+)
 NO_ATTEMPTS = Message(
     code="no_attempts",
     en="You have used all your attempts for this problem.",
@@ -76,7 +81,8 @@ def submission_create(
     """Store a gradable answer as the next attempt and queue it for grading on commit.
 
     Rejected (nothing stored, no attempt used): closed problem, no attempts left, already
-    solved, empty or too long answer, an answer the parser rejects or reads more than one way.
+    solved, empty or too long answer, an answer the parser rejects or reads more than one way,
+    more than SUBMISSIONS_PER_MINUTE answers by the student in the last minute.
     """
     now = now or timezone.now()
     answer = answer.strip()
@@ -93,6 +99,12 @@ def submission_create(
         raise SubmissionRejected(reason, error=shown.error, readings=shown.readings)
     if shown.readings:
         raise SubmissionRejected(AMBIGUOUS, readings=shown.readings)
+
+    recent = Submission.objects.filter(
+        instance__student_id=instance.student_id, created_at__gte=now - timedelta(minutes=1)
+    ).count()
+    if recent >= settings.SUBMISSIONS_PER_MINUTE:
+        raise SubmissionRejected(RATE_LIMITED)
 
     with transaction.atomic():
         locked = (
