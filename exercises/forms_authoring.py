@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exercises.generators.custom import TemplateError, validate
@@ -220,6 +221,12 @@ class ProblemSetForm(forms.ModelForm):
         return data
 
 
+def _template_label(template: ProblemTemplate) -> str:
+    korean = (get_language() or "en").startswith("ko")
+    title = template.title_ko if korean and template.title_ko else template.title_en
+    return f"{title} ({template.slug})"
+
+
 class ItemForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=ProblemTemplate.objects.none())
     points = forms.DecimalField(
@@ -245,7 +252,9 @@ class ItemForm(forms.Form):
         if templates is None:
             del self.fields["template"]
         else:
-            self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+            field = self.fields["template"]
+            field.queryset = templates  # type: ignore[attr-defined]
+            field.label_from_instance = _template_label  # type: ignore[attr-defined]
 
 
 class DuplicateForm(forms.Form):
