@@ -230,7 +230,12 @@ def _template_label(template: ProblemTemplate) -> str:
 class ItemForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=ProblemTemplate.objects.none())
     points = forms.DecimalField(
-        label=_("Points"), min_value=Decimal("0"), max_digits=6, decimal_places=2, initial=1
+        label=_("Points"),
+        min_value=Decimal("0"),
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: the template's points"),
     )
     max_attempts = forms.IntegerField(label=_("Attempts"), min_value=1, max_value=100, initial=3)
     late_until = forms.DateTimeField(

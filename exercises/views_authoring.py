@@ -282,7 +282,7 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             problem_set_item_update(
                 item=item,
-                points=data["points"],
+                points=item.points if data["points"] is None else data["points"],
                 max_attempts=data["max_attempts"],
                 late_until=data["late_until"],
                 late_penalty=data["late_penalty"],

@@ -101,4 +101,5 @@ KO_AUTHORING = {
     "Run the check": "검사 실행",
     "Unpublish": "게시 취소",
     "Publish": "게시",
+    "Empty: the template's points": "비워 두면 문제 틀의 배점",
 }

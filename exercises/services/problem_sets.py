@@ -51,17 +51,20 @@ def problem_set_item_add(
     *,
     problem_set: ProblemSet,
     template: ProblemTemplate,
-    points: Decimal = Decimal("1"),
+    points: Decimal | None = None,
     max_attempts: int = 3,
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
 ) -> ProblemSetItem:
-    """Append a published template usable in the set's course."""
+    """Append a published template usable in the set's course; `points` defaults to the
+    template's suggested points (1 when it has none)."""
     if not template.published:
         raise ItemRefused(f"{template.slug} is not published")
     if template.course_id not in (None, problem_set.course_id):
         raise ItemRefused(f"{template.slug} belongs to another course")
     _check_dates(None, problem_set.due_at, late_until)
+    if points is None:
+        points = Decimal(str(template.config.get("points", "1")))
     last = problem_set.items.aggregate(m=Max("position"))["m"]
     return problem_set_item_create(
         problem_set=problem_set,

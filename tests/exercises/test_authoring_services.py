@@ -270,3 +270,16 @@ def test_duplicate_copies_items_not_instances():
     assert (item.template_id, item.points, item.max_attempts) == (inst.template_id, 2, 5)
     assert item.instances.count() == 0
     assert ProblemSet.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_points_default_to_the_templates_suggestion():
+    course = factories.course()
+    tpl = custom_template_create(
+        course=course, slug="p", title_en="P", title_ko="P", config={**TOY, "points": "2.5"}
+    )
+    TemplateCheck.objects.create(template=tpl, version=1, seeds_total=1, status="passed")
+    tpl = template_publish(template=tpl)
+    ps = factories.problem_set(in_course=course)
+    assert problem_set_item_add(problem_set=ps, template=tpl).points == Decimal("2.5")
+    assert problem_set_item_add(problem_set=ps, template=factories.template()).points == 1

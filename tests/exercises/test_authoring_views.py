@@ -254,3 +254,23 @@ def test_set_cannot_be_moved_to_a_course_the_user_does_not_teach(client, world):
     assert response.status_code == 200
     ps.refresh_from_db()
     assert (ps.course_id, ps.title_en) == (world["course"].pk, "Set")
+
+
+def test_a_running_check_polls_until_it_finishes(client, world):
+    client.force_login(world["instructor"])
+    tpl = world["template"]
+    check = TemplateCheck.objects.create(
+        template=tpl, version=1, seeds_total=50, seeds_done=10, status="running"
+    )
+    url = reverse("exercises:template-check", args=[tpl.pk])
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Checking: 10 of 50 seeds…" in body
+    assert f'hx-get="{url}" hx-trigger="load delay:1s"' in body
+    assert '<progress max="100" value="20">' in body
+    check.status, check.seeds_done = "failed", 50
+    check.failures = [{"seed": 7, "problems": ["the key is not accepted"]}]
+    check.save()
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in body
+    assert "1 of 50 seeds fail; the template cannot be published." in body
+    assert "<td>7</td><td>the key is not accepted</td>" in body
