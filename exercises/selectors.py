@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from statistics import median
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -176,10 +177,28 @@ def staff_courses(*, user: Any) -> QuerySet[Course]:
 
 
 @dataclass
+class GradebookCell:
+    score: Decimal | None  # best score; None: not attempted
+    attempts: int = 0
+    solved: bool = False
+
+
+@dataclass
 class GradebookRow:
     student: Any
-    scores: list[Decimal | None]
+    cells: list[GradebookCell]
     total: Decimal
+
+    @property
+    def scores(self) -> list[Decimal | None]:
+        return [cell.score for cell in self.cells]
+
+
+@dataclass
+class ItemStats:
+    attempted: int  # students with at least one submission
+    correct: int  # students with a correct submission
+    median_attempts: float | None  # among the students who attempted
 
 
 @dataclass
@@ -192,9 +211,24 @@ class Gradebook:
     def max_total(self) -> Decimal:
         return sum((item.points for item in self.items), Decimal("0"))
 
+    @property
+    def stats(self) -> list[ItemStats]:
+        result = []
+        for index in range(len(self.items)):
+            cells = [row.cells[index] for row in self.rows if row.cells[index].attempts]
+            result.append(
+                ItemStats(
+                    attempted=len(cells),
+                    correct=sum(1 for c in cells if c.solved),
+                    median_attempts=median(c.attempts for c in cells) if cells else None,
+                )
+            )
+        return result
+
 
 def gradebook_rows(*, course: Course) -> Gradebook:
-    """Each student's best score per item (None: not attempted), in four queries."""
+    """Each student's best score and attempts per item (score None: not attempted), in four
+    queries."""
     items = list(
         ProblemSetItem.objects.filter(problem_set__course=course)
         .select_related("problem_set", "template")
@@ -206,15 +240,28 @@ def gradebook_rows(*, course: Course) -> Gradebook:
         .select_related("user")
         .order_by("user__username")
     ]
-    best = {
-        (row["student_id"], row["item_id"]): row["best"]
+    found = {
+        (row["student_id"], row["item_id"]): row
         for row in ProblemInstance.objects.filter(item__problem_set__course=course)
-        .annotate(best=Max("submissions__score"))
-        .values("student_id", "item_id", "best")
+        .annotate(
+            best=Max("submissions__score"),
+            n_submissions=Count("submissions"),
+            n_correct=Count("submissions", filter=Q(submissions__equivalent=True)),
+        )
+        .values("student_id", "item_id", "best", "n_submissions", "n_correct")
     }
     rows = []
     for student in students:
-        scores = [best.get((student.pk, item.pk)) for item in items]
-        total = sum((s for s in scores if s is not None), Decimal("0"))
-        rows.append(GradebookRow(student=student, scores=scores, total=total))
+        cells = []
+        for item in items:
+            row = found.get((student.pk, item.pk))
+            cells.append(
+                GradebookCell(
+                    score=row["best"] if row else None,
+                    attempts=row["n_submissions"] if row else 0,
+                    solved=bool(row and row["n_correct"]),
+                )
+            )
+        total = sum((c.score for c in cells if c.score is not None), Decimal("0"))
+        rows.append(GradebookRow(student=student, cells=cells, total=total))
     return Gradebook(course=course, items=items, rows=rows)

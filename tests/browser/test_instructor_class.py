@@ -96,8 +96,16 @@ def test_instructor_enrols_watches_and_exports(browser, page, live_server, cours
     # The gradebook shows the score; the item's page shows the common wrong answer.
     page.get_by_role("link", name="Gradebook", exact=True).click()
     row = page.locator("tr", has=page.locator("th", has_text="minji@example.edu"))
-    expect(row.locator("td").first).to_have_text("2.00")
-    page.get_by_role("link", name="Toy #1").click()
+    expect(row.locator("td").first).to_have_text("2.00 (2)")
+    body_rows = page.locator("#gradebook-table tbody tr")
+    expect(body_rows.first.locator("th")).to_have_text("ben@example.edu")
+    page.locator("button.sort", has_text="Total").click()  # ascending: Ben (0) first
+    page.locator("button.sort", has_text="Total").click()  # descending: Minji (2) first
+    expect(body_rows.first.locator("th")).to_have_text("minji@example.edu")
+    page.fill("#gradebook-filter", "ben")
+    expect(page.locator("#gradebook-table tbody tr:visible")).to_have_count(1)
+    expect(page.locator(".gradebook-stats")).to_contain_text("Median attempts")
+    page.get_by_role("link", name="wrong answers").click()
     first = page.locator(".wrong-answer").first
     expect(first.locator(".share")).to_have_text("100%")
     expect(first.locator("code").first).to_have_text("3x^2")

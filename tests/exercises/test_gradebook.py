@@ -82,3 +82,25 @@ def test_dashboard_links_the_gradebook_for_staff_only(client, course_with_scores
     assert url in client.get(reverse("exercises:dashboard")).content.decode()
     client.force_login(course_with_scores["ann"])
     assert url not in client.get(reverse("exercises:dashboard")).content.decode()
+
+
+def test_cells_carry_attempts_and_items_their_statistics(course_with_scores):
+    book = gradebook_rows(course=course_with_scores["course"])
+    assert [[(c.attempts, c.solved) for c in r.cells] for r in book.rows] == [
+        [(2, True), (0, False)],
+        [(0, False), (1, True)],
+    ]
+    assert [(s.attempted, s.correct, s.median_attempts) for s in book.stats] == [
+        (1, 1, 2),
+        (1, 1, 1),
+    ]
+
+
+def test_gradebook_page_shows_statistics_and_links_wrong_answers(client, course_with_scores):
+    client.force_login(course_with_scores["ta"])
+    course = course_with_scores["course"]
+    body = client.get(reverse("exercises:course-gradebook", args=[course.pk])).content.decode()
+    assert '<th scope="row">Median attempts</th><td>2</td><td>1</td>' in body
+    assert '2.00 <span class="muted small">(2)</span>' in body
+    first = course_with_scores["set"].items.order_by("id")[0]
+    assert reverse("exercises:item-wrong-answers", args=[first.pk]) in body
