@@ -101,4 +101,9 @@ KO_CLASS: dict[str, str] = {
     "Your password is set": "비밀번호가 설정되었습니다",
     "Set password": "비밀번호 설정",
     "This link has been used or has expired. Ask your instructor for a new one.": "이미 사용했거나 만료된 링크입니다. 교수자에게 새 링크를 요청하세요.",
+    "Filter students": "학생 찾기",
+    "Attempts in brackets. Click a column heading to sort.": "괄호 안은 제출 횟수입니다. 열 제목을 누르면 정렬됩니다.",
+    "wrong answers": "오답",
+    "Attempted": "시도한 학생",
+    "Median attempts": "제출 횟수 중앙값",
 }
