@@ -65,6 +65,44 @@ def _point(text: str) -> dict[str, str]:
     return at
 
 
+# Starting points in the editor, modeled on the lecture's toy examples (../shared/seed).
+EXAMPLES: dict[str, dict[str, str]] = {
+    "polynomial": {
+        "title_en": "x³ + xy − y with coefficients",
+        "title_ko": "계수가 있는 x³ + xy − y",
+        "function": "{a} x^3 + {b} x y - {c} y",
+        "parameters": "a: 1..9\nb: -5..5 except 0\nc: 1..9",
+        "constraints": "a != c\na + c > 2",
+        "task": "partial",
+        "wrt": "x",
+    },
+    "gaussian-slope": {
+        "title_en": "The slope of c xy / e^(x²+y²) at y = 1",
+        "title_ko": "y = 1 에서 c xy / e^(x²+y²) 의 기울기",
+        "function": "{c} x y / e^(x^2 + y^2)",
+        "parameters": "c: 2..9\np: 2..3",
+        "task": "value",
+        "wrt": "x",
+        "at": "x = {p}, y = 1",
+    },
+    "rational-mixed": {
+        "title_en": "A mixed partial of c y / (x² + y² + k)",
+        "title_ko": "c y / (x² + y² + k) 의 혼합 편도함수",
+        "function": "{c} y / (x^2 + y^2 + {k})",
+        "parameters": "c: 2..9\nk: 1..4",
+        "task": "partial",
+        "wrt": "x, y",
+    },
+    "gradient": {
+        "title_en": "The gradient of a e^(b x y)",
+        "title_ko": "a e^(b x y) 의 기울기 벡터",
+        "function": "{a} e^({b} x y)",
+        "parameters": "a: 1..5\nb: -3..3 except 0",
+        "task": "gradient",
+    },
+}
+
+
 class CustomTemplateForm(forms.Form):
     slug = forms.SlugField(label=_("Short name (slug)"), max_length=80)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)

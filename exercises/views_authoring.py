@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from exercises import selectors, selectors_authoring
 from exercises.forms_authoring import (
+    EXAMPLES,
     CustomTemplateForm,
     DuplicateForm,
     ItemForm,
@@ -61,7 +62,8 @@ def course_authoring(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def template_create(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(selectors.staff_courses(user=request.user), pk=pk)
-    form = CustomTemplateForm(request.POST or None)
+    example = EXAMPLES.get(request.GET.get("example", ""), {})
+    form = CustomTemplateForm(request.POST or None, initial={"slug": "", **example})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -79,7 +81,7 @@ def template_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("exercises:template-edit", pk=template.pk)
-    context = {"course": course, "form": form, "template": None}
+    context = {"course": course, "form": form, "template": None, "examples": EXAMPLES}
     return render(request, "exercises/authoring/template_form.html", context)
 
 

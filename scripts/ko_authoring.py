@@ -102,4 +102,5 @@ KO_AUTHORING = {
     "Unpublish": "게시 취소",
     "Publish": "게시",
     "Empty: the template's points": "비워 두면 문제 틀의 배점",
+    "Start from an example:": "예시에서 시작하기:",
 }

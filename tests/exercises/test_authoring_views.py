@@ -274,3 +274,18 @@ def test_a_running_check_polls_until_it_finishes(client, world):
     assert "hx-trigger" not in body
     assert "1 of 50 seeds fail; the template cannot be published." in body
     assert "<td>7</td><td>the key is not accepted</td>" in body
+
+
+@pytest.mark.parametrize("name", ["polynomial", "gaussian-slope", "rational-mixed", "gradient"])
+def test_examples_prefill_the_form_and_make_checkable_templates(client, world, name):
+    from exercises.forms_authoring import EXAMPLES, CustomTemplateForm
+    from exercises.services.authoring import seed_problems
+
+    client.force_login(world["instructor"])
+    url = reverse("exercises:template-create", args=[world["course"].pk])
+    page = client.get(url, {"example": name}).content.decode()
+    assert f'value="{EXAMPLES[name]["function"]}"' in page
+    form = CustomTemplateForm({**FORM, "at": "", "wrt": "", "constraints": "", **EXAMPLES[name]})
+    assert form.is_valid(), form.errors
+    tpl = ProblemTemplate(family="custom", version=1, config=form.cleaned_data["config"])
+    assert [seed_problems(template=tpl, seed=s)[0] for s in (1, 2, 3)] == [[], [], []]
