@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import replace
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from exercises.generators import task_of
 from exercises.models import ProblemSetItem, Submission
-from grading.engine import Task, Verdict, grade
+from grading.engine import ENGINE_VERSION, Task, Verdict, grade, preview
 from grading.models import GradingPolicy
 
 logger = logging.getLogger(__name__)
@@ -58,10 +62,21 @@ def submission_grade(*, submission_id: int) -> Submission:
         submission.started_at = timezone.now()
         submission.save(update_fields=["status", "started_at"])
 
-    # The engine runs outside any transaction: it is pure and may take a while.
-    verdict = grade(
-        submission_task(submission=submission), submission.answer, seed=submission.instance.seed
-    )
+    # The engine runs outside any transaction: it is pure and may take a while. It is built
+    # never to raise; should it all the same, this answer is marked "could not grade" (the
+    # instructor sees it flagged, the attempt does not count) and the worker goes on.
+    try:
+        verdict = verdict_for(
+            task=submission_task(submission=submission),
+            answer=submission.answer,
+            seed=submission.instance.seed,
+        )
+    except Exception as exc:  # noqa: BLE001
+        logger.exception("the engine failed on submission %s", submission_id)
+        submission_mark_error(
+            submission_id=submission_id, detail=f"could not grade: {type(exc).__name__}"
+        )
+        return Submission.objects.get(pk=submission_id)
 
     with transaction.atomic():
         current = Submission.objects.select_for_update().get(pk=submission_id)
@@ -93,6 +108,34 @@ def submission_grade(*, submission_id: int) -> Submission:
         verdict.elapsed_ms,
     )
     return current
+
+
+def verdict_for(*, task: Task, answer: str, seed: int) -> Verdict:
+    """The engine's verdict, cached by (task, normalized answer, engine version).
+
+    The common answers of a class are graded once. The task holds everything that decides a
+    verdict (key or function and order, point, tolerance, positivity), so changing a key or a
+    tolerance changes the cache key: nothing needs deleting. The verdict of the first grader is
+    reused whole, its evidence (seed, points) included. A cache outage only costs speed.
+    """
+    shown = preview(answer, task.variables, task=task)
+    if not shown.ok:
+        return grade(task, answer, seed=seed)
+    blob = json.dumps([ENGINE_VERSION, task.to_dict(), shown.normalized], sort_keys=True)
+    key = "verdict:" + hashlib.sha256(blob.encode()).hexdigest()
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001
+        cached = None
+    if cached is not None:
+        return Verdict.from_dict(cached)
+    verdict = grade(task, answer, seed=seed)
+    if verdict.error is None:
+        try:
+            cache.set(key, verdict.to_dict(), timeout=settings.VERDICT_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("verdict cache unavailable")
+    return verdict
 
 
 def submission_mark_error(*, submission_id: int, detail: str) -> None:

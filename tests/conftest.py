@@ -75,3 +75,18 @@ def chromium_path() -> str:
         "install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.",
     )
     return CHROMIUM if os.path.exists(CHROMIUM) else str(shutil.which("chromium"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached verdicts and login counts must not leak from one test into the next."""
+    from django.conf import settings
+
+    if not settings.configured:  # the engine's tests run without Django
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -122,6 +122,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Abuse limits: answers per student per minute; failed logins per username and address (and
 # per address alone) within LOGIN_FAILURE_WINDOW seconds before logins are refused for a while.
 SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 12)
+# Verdicts are cached by (task, normalized answer, engine version) for this long.
+VERDICT_CACHE_SECONDS = env_int("VERDICT_CACHE_SECONDS", 7 * 24 * 3600)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)

@@ -19,7 +19,11 @@ from grading.engine.types import (
     Verdict,
 )
 
+# Part of every cached verdict's key: bump it when a change can alter verdicts.
+ENGINE_VERSION = "2026.11.28"
+
 __all__ = [
+    "ENGINE_VERSION",
     "Evidence",
     "Key",
     "Message",

@@ -54,3 +54,35 @@ def test_a_submission_left_in_grading_is_graded_again():
     Submission.objects.filter(pk=sub.pk).update(status="grading")  # its worker died
     graded = submission_grade(submission_id=sub.pk)
     assert (graded.status, graded.equivalent) == ("graded", True)
+
+
+def test_an_engine_crash_marks_could_not_grade_and_the_next_answer_is_graded():
+    crashing = _queued("3x^2")
+    with mock.patch("grading.services.grade", side_effect=RuntimeError("boom")):
+        sub = submission_grade(submission_id=crashing.pk)
+    assert sub.status == "error"
+    assert sub.error_detail == "could not grade: RuntimeError"
+    assert sub.score is None
+    after = submission_grade(submission_id=_queued("3x^2 + y").pk)
+    assert (after.status, after.equivalent) == ("graded", True)
+
+
+def test_the_same_answer_written_differently_is_graded_once():
+    from django.core.cache import cache
+
+    cache.clear()
+    first = _queued("3x^2 + y")
+    inst = first.instance
+    from grading.services import grade as real_grade
+
+    with mock.patch("grading.services.grade", side_effect=real_grade) as engine:
+        submission_grade(submission_id=first.pk)
+        # the same expression, typed differently, by the same student's next attempt
+        Submission.objects.filter(pk=first.pk).update(equivalent=None)
+        again = Submission.objects.create(
+            instance=inst, attempt=2, answer="3 x²+y", status="queued", queued_at=first.queued_at
+        )
+        graded = submission_grade(submission_id=again.pk)
+    assert engine.call_count == 1
+    assert (graded.status, graded.equivalent) == ("graded", True)
+    cache.clear()
