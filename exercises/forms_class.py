@@ -69,3 +69,17 @@ class ExportForm(forms.Form):
 
 class FillForm(forms.Form):
     gradebook = forms.FileField(label=_("Gradebook exported from your LMS (CSV)"))
+    match_on = forms.ChoiceField(
+        label=_("Match students on"),
+        required=False,
+        choices=[
+            ("", _("the LMS's usual column")),
+            ("sis_login_id", "Canvas: SIS Login ID"),
+            ("sis_user_id", "Canvas: SIS User ID"),
+            ("email", "Moodle / Brightspace: email"),
+            ("username", "Moodle / Blackboard / Brightspace: username"),
+            ("idnumber", "Moodle: ID number"),
+            ("student_id", "Blackboard: Student ID"),
+            ("org_defined_id", "Brightspace: OrgDefinedId"),
+        ],
+    )

@@ -358,7 +358,11 @@ def course_export_fill(request: HttpRequest, pk: int) -> HttpResponse:
         if len(original) > MAX_UPLOAD_BYTES:
             raise ValueError("the file is larger than 5 MB")
         filled = lms.fill_lms_export(
-            original, data.scores, students=data.students, columns=data.columns
+            original,
+            data.scores,
+            students=data.students,
+            columns=data.columns,
+            match_on=fill_form.cleaned_data["match_on"] or None,
         )
     except ValueError as exc:
         context["fill_error"] = str(exc)

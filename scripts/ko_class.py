@@ -106,4 +106,6 @@ KO_CLASS: dict[str, str] = {
     "wrong answers": "오답",
     "Attempted": "시도한 학생",
     "Median attempts": "제출 횟수 중앙값",
+    "Match students on": "학생을 맞출 열",
+    "the LMS's usual column": "LMS의 기본 열",
 }

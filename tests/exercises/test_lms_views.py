@@ -265,3 +265,22 @@ def test_export_urls_by_role(client, course_scores, who, expected, name):
     else:
         response = client.get(url, query)
     assert response.status_code == expected
+
+
+def test_round_trip_can_match_on_another_column(client, course_scores):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    original = (
+        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1\r\nBen,77,2024002,elsewhere,A,\r\n"
+    )
+    url = reverse("exercises:course-grades-fill", args=[c.pk])
+    query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
+    upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
+    body = client.post(
+        url + query, {"gradebook": upload, "match_on": "sis_user_id"}
+    ).content.decode()
+    assert "canvas file: 1 cells filled." in body
+    upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
+    response = client.post(url + query, {"gradebook": upload, "match_on": "idnumber"})
+    assert response.status_code == 400
+    assert "canvas rows match on one of" in response.content.decode()

@@ -114,3 +114,21 @@ def test_wrong_answers_url_by_role(client, answered, who, expected):
         client.force_login(users[who])
     response = client.get(reverse("exercises:item-wrong-answers", args=[answered["item"].pk]))
     assert response.status_code == expected
+
+
+def test_the_work_is_capped(answered, monkeypatch):
+    import exercises.selectors_class as sel
+
+    monkeypatch.setattr(sel, "WRONG_ANSWERS_EXAMINED", 6)
+    monkeypatch.setattr(sel, "WRONG_ANSWER_GROUPS", 2)
+    monkeypatch.setattr(sel, "ENGINE_COMPARISONS", 3)
+    c = answered["course"]
+    for n in range(5):
+        inst = factories.instance(
+            for_item=answered["item"], for_student=factories.student(in_course=c)
+        )
+        _graded(inst, f"{n + 4}x^2 + y^2")
+    report = common_wrong_answers(item=answered["item"])
+    assert (report.total_wrong, report.examined) == (9, 6)
+    assert len(report.groups) == 2
+    assert report.comparisons == 3
