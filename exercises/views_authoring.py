@@ -24,6 +24,7 @@ from exercises.forms_authoring import (
     YamlImportForm,
 )
 from exercises.generators.custom import TemplateError
+from exercises.models import ProblemSet
 from exercises.services import problem_set_create
 from exercises.services.authoring import (
     PublishRefused,
@@ -186,18 +187,19 @@ def problem_set_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _set_context(request: HttpRequest, problem_set: object, **extra: object) -> dict[str, object]:
-    ps = problem_set
+def _set_context(
+    request: HttpRequest, problem_set: ProblemSet, **extra: object
+) -> dict[str, object]:
     courses = selectors.staff_courses(user=request.user)
     return {
-        "set": ps,
-        "course": ps.course,  # type: ignore[attr-defined]
-        "items": list(ps.items.select_related("template").order_by("position", "id")),  # type: ignore[attr-defined]
-        "form": ProblemSetForm(instance=ps, courses=courses),
+        "set": problem_set,
+        "course": problem_set.course,
+        "items": list(problem_set.items.select_related("template").order_by("position", "id")),
+        "form": ProblemSetForm(instance=problem_set, courses=courses),
         "item_form": ItemForm(
-            templates=selectors_authoring.usable_templates(course=ps.course)  # type: ignore[attr-defined]
+            templates=selectors_authoring.usable_templates(course=problem_set.course)
         ),
-        "duplicate_form": DuplicateForm(courses=courses, initial={"course": ps.course}),  # type: ignore[attr-defined]
+        "duplicate_form": DuplicateForm(courses=courses, initial={"course": problem_set.course}),
         **extra,
     }
 
@@ -215,7 +217,7 @@ def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # The ModelForm has already written the cleaned values onto the instance: reload it.
         if form.is_valid():
             data = form.cleaned_data
-            fresh = type(problem_set).objects.get(pk=problem_set.pk)
+            fresh = ProblemSet.objects.get(pk=problem_set.pk)
             try:
                 problem_set_update(
                     problem_set=fresh,
