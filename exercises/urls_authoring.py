@@ -14,6 +14,7 @@ urlpatterns = [
     path("teach/templates/<int:pk>/preview/", v.template_preview, name="template-preview"),
     path("teach/templates/<int:pk>/check/", v.template_check, name="template-check"),
     path("teach/templates/<int:pk>/publish/", v.template_publish_view, name="template-publish"),
+    path("teach/templates/<int:pk>/copy/", v.template_copy_view, name="template-copy"),
     path("teach/sets/<int:pk>/", v.problem_set_edit, name="set-edit"),
     path("teach/sets/<int:pk>/items/", v.item_add, name="item-add"),
     path("teach/sets/<int:pk>/duplicate/", v.problem_set_duplicate_view, name="set-duplicate"),

@@ -31,6 +31,7 @@ from exercises.services.authoring import (
     custom_template_create,
     custom_template_update,
     template_check_start,
+    template_copy,
     template_publish,
     template_unpublish,
     template_variant,
@@ -163,6 +164,18 @@ def template_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Published."))
     return redirect("exercises:template-edit", pk=template.pk)
+
+
+@login_required
+@require_POST
+def template_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(
+        selectors_authoring.staff_templates(user=request.user), pk=pk, family="custom"
+    )
+    assert template.course is not None  # staff_templates are course templates
+    copy = template_copy(template=template, course=template.course)
+    messages.success(request, _("This is a copy: change it, check it, publish it."))
+    return redirect("exercises:template-edit", pk=copy.pk)
 
 
 @login_required

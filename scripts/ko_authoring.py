@@ -103,4 +103,7 @@ KO_AUTHORING = {
     "Publish": "게시",
     "Empty: the template's points": "비워 두면 문제 틀의 배점",
     "Start from an example:": "예시에서 시작하기:",
+    "Make a copy": "복사본 만들기",
+    "A template in a problem set keeps its function and task; change a copy instead.": "문제 모음에 들어간 문제 틀은 함수와 과제를 바꿀 수 없습니다. 복사본을 만들어 바꾸세요.",
+    "This is a copy: change it, check it, publish it.": "복사본입니다. 고치고, 검사하고, 게시하세요.",
 }

@@ -62,12 +62,40 @@ def custom_template_update(
     validate(config)
     template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
     if template.config != config:
+        # A new version would reach students of live sets unchecked, and their stored
+        # instances would no longer regenerate: change a copy instead.
+        if template.items.exists():
+            raise TemplateError(
+                "this template is in a problem set; make a copy to change its function or task"
+            )
         template.version += 1
         template.config = config
         template.published = False
     template.title_en, template.title_ko = title_en, title_ko
     template.save()
     return template
+
+
+def template_copy(*, template: ProblemTemplate, course: Course) -> ProblemTemplate:
+    """An unpublished copy of a custom template in `course`, under a free slug."""
+    if template.family != "custom":
+        raise ValueError("only custom templates are copied; ready templates are used as they are")
+    base = f"{template.slug}-copy"[:74]
+    taken = set(
+        ProblemTemplate.objects.filter(course=course, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    slug = next(s for s in [base, *(f"{base}-{n}" for n in range(2, 10**4))] if s not in taken)
+    return ProblemTemplate.objects.create(
+        course=course,
+        slug=slug,
+        family=template.family,
+        config=template.config,
+        title_en=template.title_en,
+        title_ko=template.title_ko,
+        published=False,
+    )
 
 
 def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:

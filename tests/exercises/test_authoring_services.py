@@ -283,3 +283,21 @@ def test_points_default_to_the_templates_suggestion():
     ps = factories.problem_set(in_course=course)
     assert problem_set_item_add(problem_set=ps, template=tpl).points == Decimal("2.5")
     assert problem_set_item_add(problem_set=ps, template=factories.template()).points == 1
+
+
+@pytest.mark.django_db
+def test_a_template_in_a_set_keeps_its_config_and_its_instances_regenerate():
+    from exercises.services import instance_get_or_create, instance_regenerate
+
+    course = factories.course()
+    tpl = _published_custom(course)
+    item = problem_set_item_add(problem_set=factories.problem_set(in_course=course), template=tpl)
+    inst = instance_get_or_create(item=item, student=factories.student(in_course=course))
+    assert (inst.template_version, inst.params["family"]) == (1, "custom")
+    assert instance_regenerate(instance=inst) == inst.params
+    with pytest.raises(TemplateError, match="make a copy"):
+        custom_template_update(
+            template=tpl, title_en="C", title_ko="C", config={**TOY, "wrt": ["y"]}
+        )
+    renamed = custom_template_update(template=tpl, title_en="New", title_ko="새", config=TOY)
+    assert (renamed.version, renamed.published, renamed.title_en) == (1, True, "New")

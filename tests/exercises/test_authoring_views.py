@@ -60,6 +60,7 @@ def _urls(w):
         ("get", reverse("exercises:template-check", args=[t])),
         ("post", reverse("exercises:template-check", args=[t])),
         ("post", reverse("exercises:template-publish", args=[t])),
+        ("post", reverse("exercises:template-copy", args=[t])),
         ("get", reverse("exercises:set-edit", args=[s])),
         ("post", reverse("exercises:set-edit", args=[s])),
         ("post", reverse("exercises:item-add", args=[s])),
@@ -81,6 +82,7 @@ def test_students_and_other_instructors_get_404_and_change_nothing(client, world
     for method, url in _urls(world):
         assert getattr(client, method)(url).status_code == 404, (who, url)
     assert ProblemSet.objects.count() == 1
+    assert ProblemTemplate.objects.filter(family="custom").count() == 1
     assert TemplateCheck.objects.count() == 0
     assert ProblemTemplate.objects.get(pk=world["template"].pk).published is False
 
@@ -289,3 +291,18 @@ def test_examples_prefill_the_form_and_make_checkable_templates(client, world, n
     assert form.is_valid(), form.errors
     tpl = ProblemTemplate(family="custom", version=1, config=form.cleaned_data["config"])
     assert [seed_problems(template=tpl, seed=s)[0] for s in (1, 2, 3)] == [[], [], []]
+
+
+def test_copy_makes_an_unpublished_editable_template(client, world):
+    client.force_login(world["ta"])
+    response = client.post(reverse("exercises:template-copy", args=[world["template"].pk]))
+    copy = ProblemTemplate.objects.get(slug="toy-copy")
+    assert response["Location"] == reverse("exercises:template-edit", args=[copy.pk])
+    assert (copy.course, copy.config, copy.published, copy.version) == (
+        world["course"],
+        TOY,
+        False,
+        1,
+    )
+    client.post(reverse("exercises:template-copy", args=[world["template"].pk]))
+    assert ProblemTemplate.objects.filter(slug="toy-copy-2").exists()
