@@ -9,6 +9,7 @@ from statistics import median
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from exercises.generators import task_of
 from exercises.models import (
@@ -22,14 +23,27 @@ from exercises.models import (
 from grading.engine import Key, key_of
 
 
+def _released(prefix: str = "") -> Q:
+    """Sets whose release time (opens_at) has come, or that have none."""
+    return Q(**{f"{prefix}opens_at__isnull": True}) | Q(
+        **{f"{prefix}opens_at__lte": timezone.now()}
+    )
+
+
 def student_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:
-    return ProblemSet.objects.filter(course__memberships__user=user).select_related("course")
+    return (
+        ProblemSet.objects.filter(course__memberships__user=user)
+        .filter(_released())
+        .select_related("course")
+    )
 
 
 def student_items(*, user: Any) -> QuerySet[ProblemSetItem]:
-    return ProblemSetItem.objects.filter(
-        problem_set__course__memberships__user=user
-    ).select_related("problem_set", "template")
+    return (
+        ProblemSetItem.objects.filter(problem_set__course__memberships__user=user)
+        .filter(_released("problem_set__"))
+        .select_related("problem_set", "template")
+    )
 
 
 def student_instances(*, user: Any) -> QuerySet[ProblemInstance]:

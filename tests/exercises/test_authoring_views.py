@@ -306,3 +306,17 @@ def test_copy_makes_an_unpublished_editable_template(client, world):
     )
     client.post(reverse("exercises:template-copy", args=[world["template"].pk]))
     assert ProblemTemplate.objects.filter(slug="toy-copy-2").exists()
+
+
+def test_students_see_a_set_only_from_its_release_time(client, world):
+    ps, student = world["set"], world["student"]
+    ps.opens_at = timezone.now() + timedelta(hours=1)
+    ps.save()
+    client.force_login(student)
+    assert b"/sets/" not in client.get(reverse("exercises:dashboard")).content
+    assert client.get(reverse("exercises:problem-set-detail", args=[ps.pk])).status_code == 404
+    assert client.get(reverse("exercises:item-open", args=[world["item"].pk])).status_code == 404
+    ps.opens_at = timezone.now() - timedelta(minutes=1)
+    ps.save()
+    assert client.get(reverse("exercises:problem-set-detail", args=[ps.pk])).status_code == 200
+    assert client.get(reverse("exercises:item-open", args=[world["item"].pk])).status_code == 302
