@@ -4,7 +4,9 @@ PostgreSQL."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -39,8 +41,11 @@ def broker(request, require_postgres, tmp_path):
     kind = getattr(request, "param", "redis")
     queue = f"grading-test-{uuid.uuid4().hex[:8]}"
     env: dict[str, str] = {"CELERY_QUEUE": queue}
-    if kind == "redis":
-        url = request.getfixturevalue("require_redis")
+    if kind in ("redis", "private-redis"):
+        fixture = "require_redis" if kind == "redis" else "private_redis"
+        url = request.getfixturevalue(fixture)
+        if kind == "private-redis":
+            url = url.url
         options: dict[str, object] = {"visibility_timeout": 300}
     else:
         folder = tmp_path / "broker"
@@ -193,3 +198,88 @@ def test_a_killed_worker_process_loses_no_submission(start_worker, tmp_path):
     os.kill(int(marker.read_text()), signal.SIGKILL)
     graded = _wait_graded(sub.pk)
     assert (graded.status, graded.equivalent, graded.requeue_count) == ("graded", True, 0)
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, on a free port, that the test may stop and start."""
+
+    def __init__(self, binary: str, port: int, folder: Path) -> None:
+        self.binary, self.port, self.folder = binary, port, folder
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("the private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    from tests.conftest import require_service
+
+    binary = shutil.which("redis-server")
+    require_service(
+        "redis-server", binary is not None, "install it (apt-get install -y redis-server)."
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = PrivateRedis(str(binary), port, tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("broker", ["private-redis"], indirect=True)
+def test_redis_restart_during_a_burst_loses_nothing(start_worker, private_redis, settings):
+    """Redis stops mid-burst and comes back: answers made meanwhile are stored as "queued"
+    (no error page), and the sweep gets them graded once Redis is back; none graded twice."""
+    settings.GRADING_STUCK_AFTER_SECONDS = 0
+    start_worker()
+    inst = factories.toy_instance(max_attempts=50)
+    before = submission_create(instance=inst, answer="3x^2")
+    assert _wait_graded(before.pk).status == "graded"
+
+    private_redis.stop()
+    _reset_connections()
+    during = [submission_create(instance=inst, answer=f"{k}x^2 + y") for k in (4, 5, 6)]
+    assert [Submission.objects.get(pk=s.pk).status for s in during] == ["queued"] * 3
+
+    private_redis.start()
+    _reset_connections()
+    requeued = submission_requeue_stuck()
+    assert sorted(requeued) == sorted(s.pk for s in during)
+    graded = [_wait_graded(s.pk) for s in during]
+    assert [(g.status, g.requeue_count) for g in graded] == [("graded", 1)] * 3
+    assert Submission.objects.filter(instance=inst).count() == 4
