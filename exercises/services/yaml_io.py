@@ -120,7 +120,7 @@ def _decimal(value: Any, where: str, errors: list[str], low: str, high: str) -> 
     return number
 
 
-def _check_template(entry: Any, where: str, errors: list[str]) -> None:
+def _check_template(entry: Any, where: str, course: Course, errors: list[str]) -> None:
     if not isinstance(entry, dict):
         errors.append(f"{where}: expected a mapping")
         return
@@ -145,6 +145,13 @@ def _check_template(entry: Any, where: str, errors: list[str]) -> None:
             validate(entry["config"])
         except TemplateError as exc:
             errors.append(f"{where} ({slug}): {exc}")
+    own = ProblemTemplate.objects.filter(slug=slug, course=course).first()
+    changed = own is not None and (own.family, own.config) != (entry["family"], entry["config"])
+    if changed and own is not None and own.items.exists():
+        errors.append(
+            f"{where} ({slug}): this course's template is in a problem set, so its function and "
+            "task cannot change; give the changed one a new slug"
+        )
     library = ProblemTemplate.objects.filter(slug=slug, course__isnull=True).first()
     if library is not None and entry["family"] != "custom":
         if (library.family, library.config) != (entry["family"], entry["config"]):
@@ -253,7 +260,7 @@ def course_import_yaml(*, course: Course, text: str) -> ImportResult:
     if not isinstance(templates, list) or not isinstance(sets, list):
         raise ImportFailed(["templates and problem_sets must be lists"])
     for i, entry in enumerate(templates):
-        _check_template(entry, f"templates[{i}]", errors)
+        _check_template(entry, f"templates[{i}]", course, errors)
     slugs = {str(e.get("slug")) for e in templates if isinstance(e, dict)}
     if len(slugs) != len(templates):
         errors.append("templates: two entries have the same slug")

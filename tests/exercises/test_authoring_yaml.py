@@ -181,3 +181,22 @@ def test_export_download_and_import_upload_views(client):
     done = client.post(reverse("exercises:course-import", args=[target.pk]), {"file": good})
     assert done["Location"] == reverse("exercises:course-authoring", args=[target.pk])
     assert ProblemSetItem.objects.filter(problem_set__course=target).count() == 2
+
+
+def test_reimport_updates_titles_but_not_the_config_of_a_template_in_a_set():
+    course, _ = _course_with_content()
+    data = yaml.safe_load(course_export_yaml(course=course))
+    data["templates"][2]["title_en"] = "Toy #1, renamed"
+    data["problem_sets"] = []
+    result = course_import_yaml(course=course, text=yaml.safe_dump(data, allow_unicode=True))
+    assert (result.templates_created, result.templates_updated) == (0, 2)
+    tpl = ProblemTemplate.objects.get(course=course, slug="toy-1")
+    assert (tpl.title_en, tpl.version, tpl.published) == ("Toy #1, renamed", 1, True)
+    data["templates"][2]["config"] = {**TOY, "wrt": ["y"]}
+    with pytest.raises(ImportFailed) as exc:
+        course_import_yaml(course=course, text=yaml.safe_dump(data, allow_unicode=True))
+    assert exc.value.errors == [
+        "templates[2] (toy-1): this course's template is in a problem set, so its function and "
+        "task cannot change; give the changed one a new slug"
+    ]
+    assert ProblemTemplate.objects.get(pk=tpl.pk).config == TOY
