@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -320,3 +322,16 @@ def test_students_see_a_set_only_from_its_release_time(client, world):
     ps.save()
     assert client.get(reverse("exercises:problem-set-detail", args=[ps.pk])).status_code == 200
     assert client.get(reverse("exercises:item-open", args=[world["item"].pk])).status_code == 302
+
+
+def test_set_page_queries_do_not_grow_with_its_items(client, world):
+    client.force_login(world["instructor"])
+    url = reverse("exercises:set-edit", args=[world["set"].pk])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(4):
+        factories.item(in_set=world["set"])
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(url)
+    assert page.content.count(b"data-item=") == 5
+    assert len(five) == len(one)
