@@ -51,3 +51,8 @@ messages: install
 	$(PY) manage.py makemessages -l ko -l en --no-location --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
 	$(PY) scripts/fill_ko.py
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# The exam-deadline burst on the production-like stack (gunicorn, Celery, PostgreSQL, Redis).
+.PHONY: bench-deadline
+bench-deadline: install
+	BENCH_VIA_MAKE=1 $(PY) bench/deadline.py --write BENCHMARKS.md $(BENCH_ARGS)
