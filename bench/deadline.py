@@ -1084,6 +1084,17 @@ def run_phase(
     return res
 
 
+def git_state() -> str:
+    def git(*argv: str) -> str:
+        out = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603,S607
+        return out.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    return head + (
+        " with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+    )
+
+
 def report(
     args: argparse.Namespace,
     results: list[Result],
@@ -1095,7 +1106,10 @@ def report(
     pyspy_files: list[tuple[str, Path, str]] = (),  # type: ignore[assignment]
 ) -> str:
     L: list[str] = [MARK_START, "## Deadline burst (`bench/deadline.py`)", ""]
-    L.append(f"Command: `{command}` (run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
+    L.append(
+        f"Command: `{command}` (run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"code at {git_state()})"
+    )
     L.append("")
     L.append(f"Machine: {machine()}; {env_info[-1]}.")
     L.append("")
@@ -1319,11 +1333,12 @@ def main() -> int:
     ap.add_argument("--redis-db", type=int, default=13)
     ap.add_argument("--write", type=Path, help="write the section into this file (BENCHMARKS.md)")
     args = ap.parse_args()
-    command = (
-        "make bench-deadline"
-        if os.environ.get("BENCH_VIA_MAKE")
-        else (".venv/bin/python bench/deadline.py " + " ".join(sys.argv[1:])).strip()
-    )
+    argv = " ".join(sys.argv[1:])
+    if os.environ.get("BENCH_VIA_MAKE"):
+        extra = argv.replace("--write BENCHMARKS.md", "").strip()
+        command = "make bench-deadline" + (f" BENCH_ARGS='{extra}'" if extra else "")
+    else:
+        command = f".venv/bin/python bench/deadline.py {argv}".strip()
 
     run_dir = Path(tempfile.mkdtemp(prefix="pc-deadline-"))
     stack = Stack(run_dir)
