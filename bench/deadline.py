@@ -1348,6 +1348,8 @@ def main() -> int:
     def _terminate(signum: int, frame: Any) -> None:
         raise SystemExit(128 + signum)
 
+    # Ctrl-C must reach the cleanup even when started in the background (SIGINT ignored there)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     try:
@@ -1510,4 +1512,7 @@ def gunicorn_times_fixed(logfile: Path) -> dict[str, list[float]]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # everything it started is already stopped (main's finally)
+        sys.exit(130)
