@@ -38,6 +38,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy grading/engine
 
 bench: install
 	$(PY) bench/engine.py
