@@ -108,7 +108,8 @@ def submission_create(
 
     with transaction.atomic():
         locked = (
-            ProblemInstance.objects.select_for_update()
+            # of=self: lock this instance only, not its item and set (one lock per class)
+            ProblemInstance.objects.select_for_update(of=("self",))
             .select_related("item__problem_set")
             .get(pk=instance.pk)
         )

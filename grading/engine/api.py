@@ -62,6 +62,7 @@ class _Compiled:
         self.point: dict[Any, Any] = {}
         self._exprs: list[Any] | None = None
         self._latex: str | None = None
+        self._mistakes: list[Any] | None = None
         self.key_nodes: list[Node] = []
         if task.reference is not None:
             # the key is graded as typed: its AST keeps its exact real domain
@@ -108,6 +109,22 @@ class _Compiled:
         if task.at:
             if not _defined_at_point(self.key_fns):
                 raise KeyError_("the key is undefined at the given point") from None
+
+    def mistakes(self) -> list[Any]:
+        """The task's typical mistakes, generated once per task and process (variant_check
+        makes them when the variant is made; every wrong answer after that reuses them)."""
+        if self._mistakes is None:
+            from grading.engine import diagnosis
+
+            assert self.function is not None
+            self._mistakes = diagnosis.typical_mistakes(
+                self.function,
+                wrt=[self.symbols[v] for v in self.task.wrt],
+                variables=[self.symbols[v] for v in self.task.variables],
+                gradient=self.task.gradient,
+                budget_s=limits.DIAGNOSIS_BUDGET_S,
+            )
+        return self._mistakes
 
     @property
     def key_exprs(self) -> list[Any]:
@@ -471,23 +488,11 @@ def _diagnose(
     c: _Compiled, answer_fns: list[Any], seed: int, rtol: float = 0.0, floor: float = 0.0
 ) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any."""
-    try:
-        from grading.engine import diagnosis
-    except ImportError:  # pragma: no cover - diagnosis ships with the engine
-        return None
     matched: dict[str, Message] = {}
     candidates: list[Any]
     try:
         if c.function is not None:
-            wrt = [c.symbols[v] for v in c.task.wrt]
-            variables = [c.symbols[v] for v in c.task.variables]
-            candidates = diagnosis.typical_mistakes(
-                c.function,
-                wrt=wrt,
-                variables=variables,
-                gradient=c.task.gradient,
-                budget_s=limits.DIAGNOSIS_BUDGET_S,
-            )
+            candidates = c.mistakes()
         else:
             candidates = _reference_mistakes(c)
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
@@ -553,16 +558,7 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
     c = _compile(task)
     if c.function is None:
         return problems
-    from grading.engine import diagnosis
-
-    candidates = diagnosis.typical_mistakes(
-        c.function,
-        wrt=[c.symbols[v] for v in task.wrt],
-        variables=[c.symbols[v] for v in task.variables],
-        gradient=task.gradient,
-        budget_s=limits.DIAGNOSIS_BUDGET_S,
-    )
-    for cand in candidates[:8]:
+    for cand in c.mistakes()[:8]:
         try:
             exprs = [e.subs(c.point) if c.point else e for e in cand.expr]
             texts = [to_text(from_sympy(e)) for e in exprs]
