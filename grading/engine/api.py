@@ -63,6 +63,7 @@ class _Compiled:
         self._exprs: list[Any] | None = None
         self._latex: str | None = None
         self._mistakes: list[Any] | None = None
+        self._expanded: list[Any] | None = None
         self.key_nodes: list[Node] = []
         if task.reference is not None:
             # the key is graded as typed: its AST keeps its exact real domain
@@ -127,6 +128,13 @@ class _Compiled:
         return self._mistakes
 
     @property
+    def key_expanded(self) -> list[Any]:
+        """The key's expansion, for the symbolic step (made once per task)."""
+        if self._expanded is None:
+            self._expanded = [sympy.expand(e) for e in self.key_exprs]
+        return self._expanded
+
+    @property
     def key_exprs(self) -> list[Any]:
         if self._exprs is None:
             self._exprs = [to_sympy(n, self.symbols) for n in self.key_nodes]
@@ -135,6 +143,7 @@ class _Compiled:
     @property
     def latex(self) -> str:
         if self._latex is None:
+            self.key_expanded  # noqa: B018 - made with the key, as the variant is made
             latexes = [sympy.latex(e) for e in self.key_exprs]
             if self.is_vector:
                 self._latex = r"\left\langle " + ", ".join(latexes) + r"\right\rangle"
@@ -393,7 +402,7 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
     if size <= limits.SYMBOLIC_MAX_NODES:
         rational = all(equivalence.is_rational(p) for p in [*c.key_nodes, *parts])
         settled = equivalence.symbolic_check(
-            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, rational
+            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, rational, c.key_expanded
         )
     if settled is False:
         evidence = Evidence(

@@ -164,6 +164,7 @@ def symbolic_check(
     symbols: dict[str, Any],
     budget_s: float,
     rational: bool = True,
+    key_expanded: Sequence[Any] | None = None,
 ) -> bool | None:
     """After the points agreed: True when key - answer is provably 0, False when it is provably
     a nonzero rational function or constant, None when SymPy cannot tell within the budget.
@@ -181,10 +182,14 @@ def symbolic_check(
             if not hard:
                 return None
             proven = True
-            for k, node in zip(key, answer, strict=True):
-                d = k - to_sympy(node, symbols)
-                if d == 0 or sympy.expand(d) == 0:
+            expanded = key_expanded or [sympy.expand(k) for k in key]
+            for k, k_expanded, node in zip(key, expanded, answer, strict=True):
+                a = to_sympy(node, symbols)
+                # expand is canonical: expand(k - a) == 0 exactly when the expansions agree,
+                # and the key's expansion is made once per task
+                if k == a or sympy.expand(a) == k_expanded:
                     continue
+                d = k - a
                 if not rational:
                     proven = False
                     continue

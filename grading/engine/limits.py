@@ -30,7 +30,7 @@ DIAGNOSIS_MAX_CANDIDATES = 40
 KEY_BUDGET_S = 2.0
 
 # Numeric sampling.
-SAMPLE_TARGET_POINTS = 12
+SAMPLE_TARGET_POINTS = 10
 SAMPLE_MIN_POINTS = 6
 SAMPLE_MAX_DRAWS = 200
 # Values and arguments past these magnitudes make a point unusable rather than slow.

@@ -31,7 +31,7 @@ Fn = Callable[[Point], Value]
 BASE_PREC = 128
 MAX_PREC = 2048
 # Agreement is confirmed once more at this precision, at the first agreeing point.
-CONFIRM_PREC = 1024
+CONFIRM_PREC = 512
 # An agreement counts only when both bounds are this many bits below the values compared.
 RESOLVE_BITS = 90
 
