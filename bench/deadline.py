@@ -1243,9 +1243,10 @@ def report(
         L.append("")
     st = tuned.stats
     L.append(
-        f"Verdict cache: not in the app yet (issue 5); of {st['cache_lookups']} stored answers of "
+        f"Verdict cache (grading.services.verdict_for; its hits are not counted by this run): "
+        f"of {st['cache_lookups']} stored answers of "
         f"the tuned run, {st['cache_hits_possible']} repeat an earlier (task, normalized answer) "
-        f"pair, i.e. a cache keyed that way would hit {100 * st['cache_hits_possible'] / max(1, st['cache_lookups']):.0f} % "  # noqa: E501
+        f"pair, i.e. the cache can hit at most {100 * st['cache_hits_possible'] / max(1, st['cache_lookups']):.0f} % "  # noqa: E501
         f"here (per-student variants make most keys unique)."
     )
     L.append("")
