@@ -644,14 +644,19 @@ class Parser:
             message("unclosed", open=open_tok.text, close=close), open_tok.nstart, open_tok.nend
         )
 
-    def bracketed(self) -> Node:
+    def _open(self) -> tuple[Token, str, int]:
+        """Take an opening bracket: (the token, its closer, the |...| depth to restore)."""
         open_tok = self.take()
         close = _OPEN_CLOSE[open_tok.text]
         self._enter(open_tok)
         if self.is_op(close):
             raise _at(message("empty-parens"), open_tok.nstart, self.peek().nend)
         saved_abs = self.abs_depth
-        self.abs_depth = 0
+        self.abs_depth = 0  # bars inside brackets open their own |...|
+        return open_tok, close, saved_abs
+
+    def bracketed(self) -> Node:
+        open_tok, close, saved_abs = self._open()
         items = [self.expr()]
         while self.is_op(","):
             comma = self.take()
@@ -711,13 +716,7 @@ class Parser:
     def _function_argument(self, ftok: Token) -> tuple[Node, int]:
         t = self.peek()
         if t.kind == "OP" and t.text in "([{":
-            open_tok = self.take()
-            close = _OPEN_CLOSE[open_tok.text]
-            self._enter(open_tok)
-            if self.is_op(close):
-                raise _at(message("empty-parens"), open_tok.nstart, self.peek().nend)
-            saved_abs = self.abs_depth
-            self.abs_depth = 0
+            open_tok, close, saved_abs = self._open()
             arg = self.expr()
             self.abs_depth = saved_abs
             if self.is_op(","):

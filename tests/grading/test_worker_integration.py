@@ -226,15 +226,13 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        from tests.conftest import redis_available
+
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
+            if redis_available(self.url):
+                return
+            time.sleep(0.05)
         raise AssertionError("the private redis-server did not start")
 
     def stop(self) -> None:
