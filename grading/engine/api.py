@@ -506,6 +506,7 @@ def _diagnose(
             candidates = _reference_mistakes(c)
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
+    answer_side = numeric.Memo(answer_fns)
     # a count, not a clock, bounds the matching: the named mistake must not depend on load
     for cand in candidates[: limits.DIAGNOSIS_MAX_CANDIDATES]:
         try:
@@ -523,7 +524,7 @@ def _diagnose(
             continue
         outcome = numeric.compare(
             fns,
-            answer_fns,
+            answer_side,
             c.sample_variables,
             seed=seed,
             positive=c.task.positive,

@@ -442,6 +442,28 @@ class Side:
     errors: list[float]
 
 
+class Memo:
+    """Values of one side at the points already seen, so that comparing one answer with many
+    candidate mistakes at the same seeded points evaluates the answer once per point."""
+
+    def __init__(self, fns: Sequence[Fn]) -> None:
+        self.fns = fns
+        self.seen: dict[tuple[Any, ...], Side | BaseException] = {}
+
+    def __call__(self, point: Point, prec: int) -> Side:
+        key = (prec, *(v for k, v in sorted(point.items()) if not k.startswith("__")))
+        hit = self.seen.get(key)
+        if hit is None:
+            try:
+                hit = evaluate(self.fns, point, prec)
+            except (NeedPrecision, Undefined, Unusable, Clamped) as exc:
+                hit = exc
+            self.seen[key] = hit
+        if isinstance(hit, BaseException):
+            raise hit
+        return hit
+
+
 def evaluate(fns: Sequence[Fn], point: Point, prec: int = BASE_PREC) -> Side:
     """Evaluate all components at `prec`, raising NeedPrecision/Undefined/Unusable/Clamped."""
     saved = _Prec.bits
@@ -734,7 +756,7 @@ def _judge(
 
 def compare_point(
     key_fns: Sequence[Fn],
-    answer_fns: Sequence[Fn],
+    answer_fns: Sequence[Fn] | Memo,
     point: Point,
     rtol: float,
     floor: float,
@@ -753,7 +775,11 @@ def compare_point(
         except (Undefined, Unusable, Clamped):
             return None
         try:
-            answer = evaluate(answer_fns, point, prec)
+            answer = (
+                answer_fns(point, prec)
+                if isinstance(answer_fns, Memo)
+                else evaluate(answer_fns, point, prec)
+            )
         except NeedPrecision:
             if prec >= MAX_PREC:
                 return None
@@ -801,7 +827,7 @@ def _against(
 
 def compare(
     key_fns: Sequence[Fn],
-    answer_fns: Sequence[Fn],
+    answer_fns: Sequence[Fn] | Memo,
     variables: Sequence[str],
     *,
     seed: int,
