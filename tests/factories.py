@@ -16,6 +16,7 @@ from exercises.models import (
     ProblemSet,
     ProblemSetItem,
     ProblemTemplate,
+    Submission,
 )
 from exercises.services import (
     course_create,
@@ -24,6 +25,7 @@ from exercises.services import (
     problem_set_create,
     problem_set_item_create,
     problem_template_upsert,
+    submission_create,
     user_create,
 )
 
@@ -102,3 +104,14 @@ def toy_instance(**item_kwargs: Any) -> ProblemInstance:
     s = student(in_course=c)
     it = item(in_set=problem_set(in_course=c), **item_kwargs)
     return instance(for_item=it, for_student=s)
+
+
+def graded(instance: ProblemInstance, answer: str, now: datetime | None = None) -> Submission:
+    """An answer stored through submission_create and graded in this process (no broker)."""
+    from unittest import mock
+
+    from grading.services import submission_grade
+
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=instance, answer=answer, now=now)
+    return submission_grade(submission_id=sub.pk)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -12,17 +11,10 @@ from django.urls import reverse
 
 from exercises.models import Membership
 from exercises.selectors import gradebook_rows
-from exercises.services import membership_create, submission_create
-from grading.services import submission_grade
+from exercises.services import membership_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-def _graded(instance, answer):
-    with mock.patch("grading.tasks.submission_grade_task.delay"):
-        sub = submission_create(instance=instance, answer=answer)
-    return submission_grade(submission_id=sub.pk)
 
 
 @pytest.fixture
@@ -34,9 +26,9 @@ def course_with_scores():
     first, second = factories.item(in_set=ps), factories.item(in_set=ps, points=Decimal("3"))
     ann = factories.student(in_course=c, username="ann")
     ben = factories.student(in_course=c, username="ben")
-    _graded(factories.instance(for_item=first, for_student=ann), "x")
-    _graded(factories.instance(for_item=first, for_student=ann), "3x^2 + y")
-    _graded(factories.instance(for_item=second, for_student=ben), "3x^2 + y")
+    factories.graded(factories.instance(for_item=first, for_student=ann), "x")
+    factories.graded(factories.instance(for_item=first, for_student=ann), "3x^2 + y")
+    factories.graded(factories.instance(for_item=second, for_student=ben), "3x^2 + y")
     return {"course": c, "ta": ta, "ann": ann, "ben": ben, "set": ps}
 
 
@@ -57,7 +49,7 @@ def test_ta_sees_the_gradebook_with_constant_queries(client, course_with_scores)
     for _ in range(3):
         student = factories.student(in_course=course_with_scores["course"])
         factories.item(in_set=course_with_scores["set"])
-        _graded(
+        factories.graded(
             factories.instance(
                 for_item=factories.item(in_set=course_with_scores["set"]), for_student=student
             ),

@@ -7,7 +7,6 @@ import base64
 import re
 from datetime import timedelta
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,18 +17,11 @@ from django.utils import timezone
 
 from exercises.models import Membership
 from exercises.selectors_class import export_scores
-from exercises.services import membership_create, submission_create
+from exercises.services import membership_create
 from exercises.services.roster import roster_import
-from grading.services import submission_grade
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-def _graded(instance, answer, now=None):
-    with mock.patch("grading.tasks.submission_grade_task.delay"):
-        sub = submission_create(instance=instance, answer=answer, now=now)
-    return submission_grade(submission_id=sub.pk)
 
 
 @pytest.fixture
@@ -61,11 +53,11 @@ def course_scores():
     factories.item(in_set=week2)
     later = now + timedelta(days=2)
     minji_first = factories.instance(for_item=first, for_student=minji)
-    _graded(minji_first, "x", now=later)
-    _graded(minji_first, "3x^2 + y", now=later)
+    factories.graded(minji_first, "x", now=later)
+    factories.graded(minji_first, "3x^2 + y", now=later)
     ben_second = factories.instance(for_item=second, for_student=ben)
-    _graded(ben_second, "3x^2 + y")
-    _graded(factories.instance(for_item=first, for_student=ben), "3x^2 + y")
+    factories.graded(ben_second, "3x^2 + y")
+    factories.graded(factories.instance(for_item=first, for_student=ben), "3x^2 + y")
     return {"course": c, "prof": prof, "week1": week1, "week2": week2, "minji": minji, "ben": ben}
 
 
@@ -99,7 +91,7 @@ def test_scores_best_with_and_without_late_penalty(course_scores):
 def test_a_set_score_sums_its_items(course_scores):
     c, minji = course_scores["course"], course_scores["minji"]
     item = course_scores["week1"].items.order_by("id")[1]
-    _graded(factories.instance(for_item=item, for_student=minji), "3x^2 + y")
+    factories.graded(factories.instance(for_item=item, for_student=minji), "3x^2 + y")
     w1 = str(course_scores["week1"].pk)
     assert export_scores(course=c).scores[(str(minji.pk), w1)] == Decimal("4.00")  # 1 late + 3
 
@@ -110,7 +102,7 @@ def test_last_attempt_counts_a_later_wrong_answer():
     ps = factories.problem_set(in_course=c)
     it = factories.item(in_set=ps, points=Decimal("2"))
     inst = factories.instance(for_item=it, for_student=s)
-    _graded(inst, "3x^2 + y")
+    factories.graded(inst, "3x^2 + y")
     # A solved problem takes no further attempts; fake a later wrong attempt via the ORM.
     later = inst.submissions.get()
     later.pk, later.attempt, later.score, later.equivalent = None, 2, Decimal("0.00"), False
@@ -200,7 +192,7 @@ def test_download_queries_do_not_grow_with_students(client, course_scores):
         _download(client, c, lms="canvas")
     item = course_scores["week1"].items.order_by("id")[0]
     for _ in range(3):
-        _graded(
+        factories.graded(
             factories.instance(for_item=item, for_student=factories.student(in_course=c)),
             "3x^2 + y",
         )

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.urls import reverse
 
 from exercises.models import Membership, Submission
 from exercises.selectors import gradebook_rows
-from exercises.services import membership_create, submission_create
+from exercises.services import membership_create
 from grading.models import GradingPolicy, RegradeJob
 from grading.regrade import item_tolerance_set, regrade_job_create, regrade_job_run
-from grading.services import submission_grade
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +25,6 @@ AT_POINT = {
 }
 
 
-def _graded(instance, answer):
-    with mock.patch("grading.tasks.submission_grade_task.delay"):
-        sub = submission_create(instance=instance, answer=answer)
-    return submission_grade(submission_id=sub.pk)
-
-
 @pytest.fixture
 def decimals():
     c = factories.course()
@@ -44,9 +36,9 @@ def decimals():
     ann = factories.student(in_course=c, username="ann")
     ben = factories.student(in_course=c, username="ben")
     ann_inst = factories.instance(for_item=item, for_student=ann)
-    first = _graded(ann_inst, "1.32")  # 1% off
-    second = _graded(ann_inst, "1.36")  # 2% off
-    right = _graded(factories.instance(for_item=item, for_student=ben), "1.3333")
+    first = factories.graded(ann_inst, "1.32")  # 1% off
+    second = factories.graded(ann_inst, "1.36")  # 2% off
+    right = factories.graded(factories.instance(for_item=item, for_student=ben), "1.3333")
     return {"course": c, "item": item, "prof": prof, "subs": [first, second, right]}
 
 
@@ -101,7 +93,7 @@ def test_new_submissions_are_graded_under_the_new_tolerance(decimals):
     GradingPolicy.objects.create(item=decimals["item"], tolerance=0.05)
     c = decimals["course"]
     inst = factories.instance(for_item=decimals["item"], for_student=factories.student(in_course=c))
-    assert _graded(inst, "1.36").score == Decimal("2.00")
+    assert factories.graded(inst, "1.36").score == Decimal("2.00")
 
 
 def test_tolerance_out_of_range_is_refused_and_changes_nothing(decimals):

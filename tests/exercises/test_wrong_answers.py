@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,17 +9,10 @@ from django.urls import reverse
 
 from exercises.models import Membership
 from exercises.selectors_class import common_wrong_answers
-from exercises.services import membership_create, submission_create
-from grading.services import submission_grade
+from exercises.services import membership_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-def _graded(instance, answer):
-    with mock.patch("grading.tasks.submission_grade_task.delay"):
-        sub = submission_create(instance=instance, answer=answer)
-    return submission_grade(submission_id=sub.pk)
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def answered():
             for_item=item, for_student=factories.student(in_course=c, username=name)
         )
         for answer in typed:
-            _graded(inst, answer)
+            factories.graded(inst, answer)
     return {"course": c, "item": item, "instructor": instructor}
 
 
@@ -70,10 +61,10 @@ def test_different_variants_are_not_merged():
     )
     other = factories.item(in_set=factories.problem_set(in_course=c), tpl=other_tpl)
     s = factories.student(in_course=c)
-    _graded(factories.instance(for_item=item, for_student=s), "3x^2")
+    factories.graded(factories.instance(for_item=item, for_student=s), "3x^2")
     report = common_wrong_answers(item=other)
     assert report.groups == []
-    _graded(factories.instance(for_item=other, for_student=s), "3x^2")
+    factories.graded(factories.instance(for_item=other, for_student=s), "3x^2")
     assert [g.submissions for g in common_wrong_answers(item=other).groups] == [1]
 
 
@@ -89,7 +80,7 @@ def test_page_shows_groups_with_a_fixed_number_of_queries(client, answered):
         inst = factories.instance(
             for_item=answered["item"], for_student=factories.student(in_course=c)
         )
-        _graded(inst, f"{n + 4}x^2")
+        factories.graded(inst, f"{n + 4}x^2")
     with CaptureQueriesContext(connection) as later:
         assert client.get(url).status_code == 200
     assert len(later) == len(first)
@@ -127,7 +118,7 @@ def test_the_work_is_capped(answered, monkeypatch):
         inst = factories.instance(
             for_item=answered["item"], for_student=factories.student(in_course=c)
         )
-        _graded(inst, f"{n + 4}x^2 + y^2")
+        factories.graded(inst, f"{n + 4}x^2 + y^2")
     report = common_wrong_answers(item=answered["item"])
     assert (report.total_wrong, report.examined) == (9, 6)
     assert len(report.groups) == 2
