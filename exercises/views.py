@@ -63,17 +63,46 @@ def item_open(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("exercises:problem-detail", pk=instance.pk)
 
 
+# While grading, the result region polls itself: quick at first, since most verdicts arrive
+# within a second and students should see them that soon, then slower, so that hundreds of
+# students waiting at a deadline do not swamp the web tier before the grading workers.
+POLL_DELAYS_MS = (250,) * 4 + (500,) * 4 + (1000,)
+POLL_DELAY_CAP_MS = 2000
+POLL_LAST = len(POLL_DELAYS_MS)  # from this poll on, the delay is the cap
+
+
+def poll_delay_ms(poll: int) -> int:
+    """How long the result region waits before its next poll, after `poll` polls so far."""
+    return POLL_DELAYS_MS[max(poll, 0)] if poll < POLL_LAST else POLL_DELAY_CAP_MS
+
+
+def _poll_count(raw: str | None) -> int:
+    """The client's `poll` parameter, clamped to 0..POLL_LAST: garbage counts as a first poll."""
+    try:
+        poll = int(raw or 0)
+    except ValueError:  # also an over-long string of digits (int's digit limit)
+        return 0
+    return min(max(poll, 0), POLL_LAST)
+
+
 def _result_context(request: HttpRequest, instance: ProblemInstance) -> dict[str, object]:
     state = selectors.problem_state(instance=instance, now=timezone.now())
-    return {"instance": instance, "state": state}
+    poll = _poll_count(request.GET.get("poll"))
+    return {
+        "instance": instance,
+        "state": state,
+        "poll_next": min(poll + 1, POLL_LAST),
+        "poll_delay_ms": poll_delay_ms(poll),
+    }
 
 
 @login_required
 @require_GET
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
-    if _is_htmx(request):
+    if _is_htmx(request):  # the result region polling itself while grading
+        instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
         return render(request, "exercises/_result.html", _result_context(request, instance))
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     params = instance.params
     context = {
         **_result_context(request, instance),

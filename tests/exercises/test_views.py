@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from exercises.models import Submission
 from exercises.services import submission_create
+from exercises.views import poll_delay_ms
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +185,7 @@ def test_submit_htmx_shows_grading_then_the_verdict(
     assert response.status_code == 200
     assert len(callbacks) == 1
     assert 'data-status="grading"' in body
-    assert 'hx-trigger="load delay:200ms"' in body
+    assert 'hx-trigger="load delay:250ms"' in body
     polled = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
     assert 'data-status="correct"' in polled.content.decode()
     sub = Submission.objects.get(instance=setup["alice_inst"])
@@ -206,13 +207,14 @@ def test_pending_result_polls_and_graded_result_stops(client, setup):
         sub = submission_create(instance=setup["alice_inst"], answer="3x^2+y")
     url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
     pending = client.get(url, **HTMX).content.decode()
-    assert 'hx-trigger="load delay:200ms"' in pending
+    assert 'hx-trigger="load delay:250ms"' in pending
     assert 'data-status="grading"' in pending
     from grading.services import submission_grade
 
     submission_grade(submission_id=sub.pk)
     done = client.get(url, **HTMX).content.decode()
     assert "hx-trigger" not in done
+    assert "hx-get" not in done
     assert 'data-status="correct"' in done
 
 
@@ -269,3 +271,63 @@ def test_preview_of_an_overlong_answer_says_so(client, setup):
     url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
     body = client.get(url, {"answer": "x+" * 1001}, **HTMX).content.decode()
     assert "The answer is longer than 2000 characters." in body
+
+
+@pytest.mark.parametrize(
+    ("poll", "delay_ms"),
+    [(0, 250), (3, 250), (4, 500), (7, 500), (8, 1000), (9, 2000), (50, 2000), (-1, 250)],
+)
+def test_poll_delay_backs_off_to_a_cap(poll, delay_ms):
+    assert poll_delay_ms(poll) == delay_ms
+
+
+def test_poll_schedule_shows_a_typical_verdict_within_a_second_then_slows_down():
+    waited = [sum(poll_delay_ms(n) for n in range(polls)) for polls in range(1, 11)]
+    assert waited == [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 6000]
+
+
+@pytest.mark.parametrize(
+    ("poll", "delay_ms", "next_poll"),
+    [
+        ("0", 250, 1),
+        ("5", 500, 6),
+        ("50", 2000, 9),
+        (str(10**30), 2000, 9),
+        ("-3", 250, 1),
+        ("garbage", 250, 1),
+        ("2.5", 250, 1),
+        ("9" * 5000, 250, 1),  # past int()'s digit limit: still not a 500
+    ],
+)
+def test_pending_result_polls_with_the_next_delay(client, setup, poll, delay_ms, next_poll):
+    login(client, setup["bob"])
+    url = reverse("exercises:problem-detail", args=[setup["bob_inst"].pk])
+    response = client.get(url, {"poll": poll}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-status="grading"' in body
+    assert f'hx-get="{url}?poll={next_poll}"' in body
+    assert f'hx-trigger="load delay:{delay_ms}ms"' in body
+
+
+def test_graded_result_carries_no_poll(client, setup):
+    login(client, setup["alice"])
+    factories.graded(setup["alice_inst"], "3x^2 + y")
+    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    body = client.get(url, {"poll": "5"}, **HTMX).content.decode()
+    assert 'data-status="correct"' in body
+    assert "hx-get" not in body
+    assert "hx-trigger" not in body
+
+
+def test_result_poll_runs_four_queries(client, setup, django_assert_num_queries):
+    """Session, user, the instance with its item and set, its submissions: nothing more."""
+    login(client, setup["bob"])
+    url = reverse("exercises:problem-detail", args=[setup["bob_inst"].pk])
+    with django_assert_num_queries(4) as queries:
+        response = client.get(url, {"poll": "3"}, **HTMX)
+    assert 'data-status="grading"' in response.content.decode()
+    # the full page's joins (course, template) are not needed to render the region
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "exercises_course" not in sql
+    assert "exercises_problemtemplate" not in sql
