@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, Q, QuerySet
 
 from exercises.models import Course, ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
 from exercises.selectors import staff_courses
@@ -18,9 +18,11 @@ def staff_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
 
 
 def viewable_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
-    """What the editor may show: the user's courses' templates and the read-only library."""
+    """What the editor may show: the user's courses' templates, and the read-only library to
+    anyone who teaches a course. Never to a student: a preview shows the key of their problem."""
+    teaches = staff_courses(user=user)
     return ProblemTemplate.objects.filter(
-        Q(course__isnull=True) | Q(course__in=staff_courses(user=user))
+        Q(course__in=teaches) | (Q(course__isnull=True) & Exists(teaches))
     ).select_related("course")
 
 
