@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -294,6 +295,10 @@ class Names:
             if c not in self.by_canon:
                 self.candidates.append((c, "CONST", c))
         self.candidates.sort(key=lambda t: -len(t[0]))
+        # the same candidates (same order) by first character: only those can match there
+        self.by_first: dict[str, list[tuple[str, str, str]]] = {}
+        for cand in self.candidates:
+            self.by_first.setdefault(cand[0][:1], []).append(cand)
 
     def allowed_text(self) -> str:
         vs = list(self.variables)
@@ -329,7 +334,7 @@ class Names:
         best: list[list[tuple[int, int, str, str]] | None] = [None] * (n + 1)
         best[n] = []
         for j in range(n - 1, i - 1, -1):
-            for text, kind, value in self.candidates:
+            for text, kind, value in self.by_first.get(s[j], ()):
                 if s.startswith(text, j) and best[j + len(text)] is not None:
                     best[j] = [(j, j + len(text), kind, value), *best[j + len(text)]]  # type: ignore[misc]
                     break
@@ -338,7 +343,7 @@ class Names:
     def _longest_prefix(self, s: str, i: int) -> int:
         """How far greedy matching gets before it is stuck."""
         while i < len(s):
-            for text, _kind, _value in self.candidates:
+            for text, _kind, _value in self.by_first.get(s[i], ()):
                 if s.startswith(text, i):
                     i += len(text)
                     break
@@ -1044,6 +1049,12 @@ def _one_variable(text: str, names: Names) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
+@lru_cache(maxsize=256)
+def _names(variables: tuple[str, ...]) -> Names:
+    """A problem's names, made once per tuple of variables (Names is not changed after)."""
+    return Names(variables)
+
+
 def parse(text: str, variables: Sequence[str]) -> Parsed:
     """Parse a student's answer (or a template's expression); raise ParseError on rejection."""
     if len(text) > limits.MAX_INPUT_CHARS:
@@ -1051,7 +1062,7 @@ def parse(text: str, variables: Sequence[str]) -> Parsed:
             message("too-long", length=len(text), limit=limits.MAX_INPUT_CHARS), 0, len(text)
         )
     norm, src = normalize(text)
-    names = Names(variables)
+    names = _names(tuple(variables))
     try:
         return _parse_normalized(text, norm, names)
     except _NormPos as exc:
