@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy
 
-from grading.engine import equivalence, limits, numeric
+from grading.engine import equivalence, floats, limits, numeric
 from grading.engine.equivalence import from_sympy
 from grading.engine.messages import message
 from grading.engine.numeric import compile_node
@@ -30,7 +30,17 @@ from grading.engine.parsing import (
     to_text,
     walk,
 )
-from grading.engine.types import Evidence, Message, ParseFailure, Preview, Task, Verdict
+from grading.engine.types import (
+    ENGINE_VERSION,
+    Evidence,
+    Message,
+    ParseFailure,
+    Prepared,
+    PreparedMistake,
+    Preview,
+    Task,
+    Verdict,
+)
 
 
 class KeyError_(Exception):
@@ -53,9 +63,13 @@ class Key:
 
 
 class _Compiled:
-    """A task made ready to grade: key ASTs and evaluators now, SymPy forms on demand."""
+    """A task made ready to grade: key ASTs and evaluators now, SymPy forms on demand.
 
-    def __init__(self, task: Task) -> None:
+    With a `Prepared` of this engine's version, the key and the typical mistakes are parsed
+    from it instead of being computed by SymPy (no differentiation, no LaTeX printing).
+    """
+
+    def __init__(self, task: Task, prepared: Prepared | None = None) -> None:
         self.task = task
         self.symbols: dict[str, Any] = make_symbols(task.variables, task.positive)
         self.function: Any | None = None
@@ -64,8 +78,16 @@ class _Compiled:
         self._latex: str | None = None
         self._mistakes: list[Any] | None = None
         self._expanded: list[Any] | None = None
+        self.prepared_mistakes: tuple[PreparedMistake, ...] | None = None
         self.key_nodes: list[Node] = []
-        if task.reference is not None:
+        if prepared is not None and (prepared.engine != ENGINE_VERSION or task.function is None):
+            prepared = None
+        if prepared is not None:
+            # the key as SymPy computed it when the variant was made (point already applied)
+            self.key_nodes = [_parse_key_expression(t, task.variables).node for t in prepared.key]
+            self._latex = prepared.latex
+            self.prepared_mistakes = prepared.mistakes
+        elif task.reference is not None:
             # the key is graded as typed: its AST keeps its exact real domain
             self.key_nodes = _parse_key_expression(task.reference, task.variables).parts()
             if task.at:
@@ -86,7 +108,7 @@ class _Compiled:
                 self._exprs = [sympy.diff(self.function, *[self.symbols[v] for v in task.wrt])]
         else:
             raise KeyError_("a task needs a reference or a function")
-        if task.at:
+        if task.at and prepared is None:
             for name, value in task.at:
                 if name not in self.symbols:
                     raise KeyError_(f"the point names an undeclared variable: {name}")
@@ -106,6 +128,7 @@ class _Compiled:
             except equivalence.Unsupported as exc:
                 raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
         self.key_fns = [compile_node(n) for n in self.key_nodes]
+        self.key_floats = [floats.compile_float(n) for n in self.key_nodes]
         self.hints = numeric.boundary_hints(self.key_nodes)
         if task.at:
             if not _defined_at_point(self.key_fns):
@@ -126,6 +149,25 @@ class _Compiled:
                 budget_s=limits.DIAGNOSIS_BUDGET_S,
             )
         return self._mistakes
+
+    def candidates(self) -> list[Any]:
+        """The mistakes to match a wrong answer against: parsed from the prepared task, made
+        by SymPy from the function, or (a bare key) made from the key's AST."""
+        if self.prepared_mistakes is not None:
+            if self._mistakes is None:
+                parsed: list[Any] = []
+                for m in self.prepared_mistakes:
+                    try:
+                        variables = self.task.variables
+                        nodes = [_parse_key_expression(t, variables).node for t in m.parts]
+                    except KeyError_:
+                        continue
+                    parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
+                self._mistakes = parsed
+            return self._mistakes
+        if self.function is not None:
+            return self.mistakes()
+        return _reference_mistakes(self)
 
     @property
     def key_expanded(self) -> list[Any]:
@@ -185,9 +227,14 @@ def _parse_key_expression(text: str, variables: tuple[str, ...]) -> Parsed:
         raise KeyError_(f"'{text}': {exc.msg.en}") from None
 
 
+def _compile(task: Task, prepared: Prepared | None = None) -> _Compiled:
+    # one cache entry per (task, prepared), however the caller passed them
+    return _compile_cached(task, prepared)
+
+
 @lru_cache(maxsize=1024)
-def _compile(task: Task) -> _Compiled:
-    return _Compiled(task)
+def _compile_cached(task: Task, prepared: Prepared | None) -> _Compiled:
+    return _Compiled(task, prepared)
 
 
 def key_of(task: Task) -> Key:
@@ -303,16 +350,18 @@ def _warm_up() -> None:
 _warm_up()
 
 
-def grade(task: Task, answer: str, *, seed: int = 0) -> Verdict:
+def grade(task: Task, answer: str, *, seed: int = 0, prepared: Prepared | None = None) -> Verdict:
     """Grade one answer. Never raises for bad input: the verdict carries the reason.
 
+    `prepared` (from `prepare(task)`, kept with the variant) spares the SymPy work of the task;
+    the verdict is the same with or without it.
     mpmath's working precision is process-wide, so grades in one process run one at a time.
     """
     with _GRADE_LOCK:
-        return _grade(task, answer, seed)
+        return _grade(task, answer, seed, prepared)
 
 
-def _grade(task: Task, answer: str, seed: int) -> Verdict:
+def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None) -> Verdict:
     start = time.perf_counter()
 
     def done(**kw: Any) -> Verdict:
@@ -320,7 +369,7 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
         return Verdict(elapsed_ms=round((time.perf_counter() - start) * 1000, 3), **kw)
 
     try:
-        c = _compile(task)
+        c = _compile(task, prepared)
     except KeyError_ as exc:
         return done(equivalent=None, reason=message("key-invalid", detail=exc.detail))
     try:
@@ -351,6 +400,7 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
     if decimal_value:
         rtol, floor = task.tolerance, 1.0
     answer_fns = [compile_node(p) for p in parts]
+    answer_floats = [floats.compile_float(p) for p in parts]
     hints = dict(c.hints)
     for name, roots in numeric.boundary_hints(parts).items():
         hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
@@ -363,6 +413,8 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
         rtol=rtol,
         floor=floor,
         hints=hints,
+        key_floats=c.key_floats,
+        answer_floats=answer_floats,
     )
     evidence = Evidence(
         seed=seed,
@@ -386,7 +438,7 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
         reason = _reason(outcome, c, rtol)
         mistake = None
         if not outcome.answer_undefined:
-            mistake = _diagnose(c, answer_fns, seed, rtol, floor)
+            mistake = _diagnose(c, answer_fns, answer_floats, seed, rtol, floor)
         return done(
             equivalent=False,
             method="numeric",
@@ -397,12 +449,17 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
         )
     if decimal_value:
         return done(equivalent=True, method="numeric", evidence=evidence, **common)
+    # The symbolic step runs where it can decide what sampling cannot: a rational difference
+    # too small to see at 512 bits is refuted, an identity is proven. With exp, log, trig or
+    # real powers SymPy could only prove (expansion), never refute, so it cannot change the
+    # verdict: the agreement above stands, and the method says it was numeric.
     settled = None
     size = max(len(walk(p)) for p in [*c.key_nodes, *parts])
-    if size <= limits.SYMBOLIC_MAX_NODES:
-        rational = all(equivalence.is_rational(p) for p in [*c.key_nodes, *parts])
+    if size <= limits.SYMBOLIC_MAX_NODES and all(
+        equivalence.is_rational(p) for p in [*c.key_nodes, *parts]
+    ):
         settled = equivalence.symbolic_check(
-            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, rational, c.key_expanded
+            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, True, c.key_expanded
         )
     if settled is False:
         evidence = Evidence(
@@ -410,7 +467,7 @@ def _grade(task: Task, answer: str, seed: int) -> Verdict:
             points=outcome.points,
             detail="the sampled points agree, but key - answer simplifies to a nonzero value",
         )
-        mistake = _diagnose(c, answer_fns, seed)
+        mistake = _diagnose(c, answer_fns, answer_floats, seed)
         return done(
             equivalent=False,
             method="symbolic",
@@ -494,19 +551,22 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
 
 
 def _diagnose(
-    c: _Compiled, answer_fns: list[Any], seed: int, rtol: float = 0.0, floor: float = 0.0
+    c: _Compiled,
+    answer_fns: list[Any],
+    answer_floats: list[Any],
+    seed: int,
+    rtol: float = 0.0,
+    floor: float = 0.0,
 ) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any."""
     matched: dict[str, Message] = {}
     candidates: list[Any]
     try:
-        if c.function is not None:
-            candidates = c.mistakes()
-        else:
-            candidates = _reference_mistakes(c)
+        candidates = c.candidates()
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
     answer_side = numeric.Memo(answer_fns)
+    answer_quick = floats.Memo(answer_floats)
     # a count, not a clock, bounds the matching: the named mistake must not depend on load
     for cand in candidates[: limits.DIAGNOSIS_MAX_CANDIDATES]:
         try:
@@ -520,6 +580,7 @@ def _diagnose(
             if len(nodes) != len(answer_fns):
                 continue
             fns = [compile_node(n) for n in nodes]
+            quick = [floats.compile_float(n) for n in nodes]
         except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
             continue
         outcome = numeric.compare(
@@ -534,10 +595,13 @@ def _diagnose(
             target=4,
             max_draws=24,
             confirm=False,
+            key_floats=quick,
+            answer_floats=answer_quick,
         )
         if outcome.equivalent:
             if not c.is_number:
-                return cand.message
+                named: Message = cand.message
+                return named
             # a single value matches several mistakes by coincidence: name one only if unique
             matched.setdefault(cand.code, cand.message)
             if len(matched) > 1:
@@ -546,6 +610,23 @@ def _diagnose(
 
 
 # --------------------------------------------------------------------------- variants
+
+
+def prepare(task: Task) -> Prepared:
+    """The SymPy work of a task, done once: the key, its LaTeX and the typical mistakes as
+    text. Raises ValueError when the key cannot be computed."""
+    key = key_of(task)
+    c = _compile(task)
+    mistakes: list[PreparedMistake] = []
+    if c.function is not None:
+        for cand in c.mistakes()[: limits.DIAGNOSIS_MAX_CANDIDATES]:
+            try:
+                exprs = [e.subs(c.point) if c.point else e for e in cand.expr]
+                texts = tuple(to_text(from_sympy(e)) for e in exprs)
+            except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
+                continue
+            mistakes.append(PreparedMistake(code=cand.code, parts=texts, message=cand.message))
+    return Prepared(key=key.components, latex=key.latex, mistakes=tuple(mistakes))
 
 
 def variant_check(task: Task, *, seed: int = 0) -> list[Message]:

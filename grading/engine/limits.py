@@ -32,6 +32,9 @@ KEY_BUDGET_S = 2.0
 # Numeric sampling.
 SAMPLE_TARGET_POINTS = 10
 SAMPLE_MIN_POINTS = 6
+# Of the agreeing points, at least this many are evaluated with mpmath (at 128 bits and up);
+# the others may be settled in doubles with a rigorous bound (floats.py).
+SAMPLE_FULL_PRECISION_POINTS = 2
 SAMPLE_MAX_DRAWS = 200
 # Values and arguments past these magnitudes make a point unusable rather than slow.
 MAX_LOG2_MAGNITUDE = 50_000_000

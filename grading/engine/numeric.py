@@ -838,17 +838,47 @@ def compare(
     target: int = limits.SAMPLE_TARGET_POINTS,
     max_draws: int = limits.SAMPLE_MAX_DRAWS,
     confirm: bool = True,
+    key_floats: Sequence[Any] | None = None,
+    answer_floats: Any = None,
 ) -> Outcome:
-    """Sample until `target` points agree, one real difference is found, or draws run out."""
+    """Sample until `target` points agree, one real difference is found, or draws run out.
+
+    With `key_floats` and `answer_floats` (from `floats.compile_float`, the answer side may be
+    a `floats.Memo`) each point is looked at in doubles first. The first
+    `limits.SAMPLE_FULL_PRECISION_POINTS` agreeing points are evaluated with mpmath all the same,
+    and so is every point the doubles cannot settle. With `confirm`, a difference seen in
+    doubles is checked again with mpmath before it is reported, so that a rejection is always
+    decided at full precision; without it (matching candidate mistakes) it stands.
+    """
+    from grading.engine import floats
+
+    use_floats = key_floats is not None and answer_floats is not None and not rtol
     sampler = Sampler(list(variables), seed, positive, hints or {})
     first_agreeing: Point | None = None
     agree = 0
+    full = 0  # agreeing points evaluated with mpmath
     max_rel = 0.0
-    top_prec = BASE_PREC
+    top_prec = floats.PREC if use_floats else BASE_PREC
     if not variables:
         target, max_draws = 1, 1
     while agree < target and sampler.draws < max_draws:
         point = sampler.draw()
+        quick = None
+        if use_floats:
+            assert key_floats is not None
+            quick = floats.compare_point(key_floats, answer_floats, point)
+        if quick is not None:
+            kind, detail = quick
+            if kind == "unusable":
+                continue
+            if kind == "agree" and full >= limits.SAMPLE_FULL_PRECISION_POINTS:
+                sampler.accept(point)
+                agree += 1
+                max_rel = max(max_rel, float(detail["rel"]))
+                continue
+            if kind in ("differ", "undefined") and not confirm:
+                sampler.accept(point)
+                return _against(point, kind, detail, agree + 1, sampler.draws, floats.PREC)
         result = compare_point(key_fns, answer_fns, point, rtol, floor)
         if result is None:
             continue
@@ -857,6 +887,7 @@ def compare(
         top_prec = max(top_prec, int(detail.get("prec", BASE_PREC)))
         if kind == "agree":
             agree += 1
+            full += 1
             max_rel = max(max_rel, float(detail["rel"]))
             if first_agreeing is None:
                 first_agreeing = point

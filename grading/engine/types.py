@@ -8,6 +8,10 @@ from typing import Any, Literal
 
 Method = Literal["structural", "symbolic", "numeric", "none"]
 
+# Part of every cached verdict's key and of every prepared task: bump it when a change can
+# alter verdicts, keys or the typical mistakes.
+ENGINE_VERSION = "2026.11.28b"
+
 
 @dataclass(frozen=True)
 class Message:
@@ -224,4 +228,55 @@ class Task:
             at=tuple((str(k), str(v)) for k, v in at.items()),
             tolerance=float(data.get("tolerance", 1e-3)),
             positive=bool(data.get("positive", False)),
+        )
+
+
+@dataclass(frozen=True)
+class PreparedMistake:
+    """One typical mistake of a task, as text (re-parseable) with what to tell the student."""
+
+    code: str
+    parts: tuple[str, ...]
+    message: Message
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the engine computes once per task with SymPy, kept with the variant: the key's
+    components as text, its LaTeX and the typical mistakes. Grading with it only parses.
+
+    Made by `prepare(task)`; ignored (and recomputed) when `engine` is not this engine's
+    version, so that a stored one never outlives a change to how keys or mistakes are made.
+    """
+
+    key: tuple[str, ...]
+    latex: str
+    mistakes: tuple[PreparedMistake, ...] = ()
+    engine: str = ENGINE_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": list(self.key),
+            "latex": self.latex,
+            "mistakes": [
+                {"code": m.code, "parts": list(m.parts), "message": m.message.to_dict()}
+                for m in self.mistakes
+            ],
+            "engine": self.engine,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Prepared:
+        return cls(
+            key=tuple(str(k) for k in data["key"]),
+            latex=str(data["latex"]),
+            mistakes=tuple(
+                PreparedMistake(
+                    code=str(m["code"]),
+                    parts=tuple(str(p) for p in m["parts"]),
+                    message=Message.from_dict(m["message"]),
+                )
+                for m in data.get("mistakes", ())
+            ),
+            engine=str(data.get("engine", "")),
         )
