@@ -850,12 +850,14 @@ def fmt(v: float) -> str:
 
 
 def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
-    """cProfile of the worker's work (grade() as the task calls it, each task compiled cold as
-    in a fresh worker) over this run's gradable answers; plus wall time by kind."""
+    """cProfile of the worker's work (grade() as the task calls it, with the instance's prepared
+    task, each task compiled cold as in a fresh worker) over this run's gradable answers; plus
+    wall time by kind."""
     from exercises.generators import task_of
     from exercises.models import ProblemInstance
     from grading.engine import grade
-    from grading.engine.api import _compile
+    from grading.engine.api import _compile_cached
+    from grading.services import instance_prepared
 
     instances = ProblemInstance.objects.in_bulk([p.instance_id for p in planned])
     by_kind: dict[str, list[float]] = {}
@@ -865,10 +867,10 @@ def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
             continue
         inst = instances[p.instance_id]
         task = task_of(inst.params)
-        _compile.cache_clear()
+        _compile_cached.cache_clear()
         t = time.perf_counter()
         prof.enable()
-        grade(task, p.answer, seed=inst.seed)
+        grade(task, p.answer, seed=inst.seed, prepared=instance_prepared(instance=inst))
         prof.disable()
         by_kind.setdefault(p.kind, []).append(time.perf_counter() - t)
     out = io.StringIO()

@@ -183,6 +183,9 @@ class ProblemInstance(models.Model):
     template_version = models.PositiveIntegerField()
     seed = models.BigIntegerField()
     params = models.JSONField()
+    # The engine's SymPy work for this variant (grading.engine.prepare): key, LaTeX, typical
+    # mistakes. Derived from params; empty for variants made before it was kept.
+    prepared = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

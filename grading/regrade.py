@@ -16,7 +16,7 @@ from django.utils import timezone
 from exercises.models import ProblemSetItem, Submission
 from grading.engine import grade
 from grading.models import DEFAULT_TOLERANCE, GradingPolicy, RegradeJob
-from grading.services import submission_score, submission_task
+from grading.services import instance_prepared, submission_score, submission_task
 
 MAX_TOLERANCE = 0.5
 
@@ -82,7 +82,10 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
         ).get(pk=submission_id)
         # The engine runs outside any transaction: it is pure and may take a while.
         verdict = grade(
-            submission_task(submission=submission), submission.answer, seed=submission.instance.seed
+            submission_task(submission=submission),
+            submission.answer,
+            seed=submission.instance.seed,
+            prepared=instance_prepared(instance=submission.instance),
         )
         new_score = submission_score(submission=submission, verdict=verdict)
         with transaction.atomic():

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from exercises.generators import task_of
-from exercises.models import ProblemSetItem, Submission
-from grading.engine import ENGINE_VERSION, Task, Verdict, grade, preview
+from exercises.models import ProblemInstance, ProblemSetItem, Submission
+from grading.engine import ENGINE_VERSION, Prepared, Task, Verdict, grade, preview
 from grading.models import GradingPolicy
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,18 @@ def submission_task(*, submission: Submission) -> Task:
     return task if tolerance is None else replace(task, tolerance=tolerance)
 
 
+def instance_prepared(*, instance: ProblemInstance) -> Prepared | None:
+    """The engine's prepared task kept with the instance, if any (the engine ignores one made
+    by another engine version)."""
+    if not instance.prepared:
+        return None
+    try:
+        return Prepared.from_dict(instance.prepared)
+    except (KeyError, TypeError, ValueError):
+        logger.warning("instance %s: unreadable prepared task, recomputing", instance.pk)
+        return None
+
+
 def submission_grade(*, submission_id: int) -> Submission:
     """Grade once. A submission already graded is returned unchanged, so a redelivered or
     requeued task records no second verdict."""
@@ -70,6 +82,7 @@ def submission_grade(*, submission_id: int) -> Submission:
             task=submission_task(submission=submission),
             answer=submission.answer,
             seed=submission.instance.seed,
+            prepared=instance_prepared(instance=submission.instance),
         )
     except Exception as exc:  # noqa: BLE001
         logger.exception("the engine failed on submission %s", submission_id)
@@ -110,7 +123,7 @@ def submission_grade(*, submission_id: int) -> Submission:
     return current
 
 
-def verdict_for(*, task: Task, answer: str, seed: int) -> Verdict:
+def verdict_for(*, task: Task, answer: str, seed: int, prepared: Prepared | None = None) -> Verdict:
     """The engine's verdict, cached by (task, normalized answer, engine version).
 
     The common answers of a class are graded once. The task holds everything that decides a
@@ -120,7 +133,7 @@ def verdict_for(*, task: Task, answer: str, seed: int) -> Verdict:
     """
     shown = preview(answer, task.variables, task=task)
     if not shown.ok:
-        return grade(task, answer, seed=seed)
+        return grade(task, answer, seed=seed, prepared=prepared)
     blob = json.dumps([ENGINE_VERSION, task.to_dict(), shown.normalized], sort_keys=True)
     key = "verdict:" + hashlib.sha256(blob.encode()).hexdigest()
     try:
@@ -129,7 +142,7 @@ def verdict_for(*, task: Task, answer: str, seed: int) -> Verdict:
         cached = None
     if cached is not None:
         return Verdict.from_dict(cached)
-    verdict = grade(task, answer, seed=seed)
+    verdict = grade(task, answer, seed=seed, prepared=prepared)
     if verdict.error is None:
         try:
             cache.set(key, verdict.to_dict(), timeout=settings.VERDICT_CACHE_SECONDS)

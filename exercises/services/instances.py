@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from exercises.generators import Params, generate, task_of
 from exercises.models import ProblemInstance, ProblemSetItem
-from grading.engine import variant_check
+from grading.engine import prepare, variant_check
 
 MAX_VARIANT_TRIES = 25
 
@@ -41,6 +41,9 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
     if existing is not None:
         return existing
     seed, params = _usable_variant(item, student.pk)
+    # the key and the typical mistakes, computed now (variant_check just made them in this
+    # process) so that no grading worker has to differentiate with SymPy again
+    prepared = prepare(task_of(params)).to_dict()
     try:
         with transaction.atomic():
             return ProblemInstance.objects.create(
@@ -50,6 +53,7 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
                 template_version=item.template.version,
                 seed=seed,
                 params=params,
+                prepared=prepared,
             )
     except IntegrityError:
         # Two tabs opened the item at once; the other request made it.

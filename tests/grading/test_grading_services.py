@@ -9,6 +9,7 @@ import pytest
 
 from exercises.models import Submission
 from exercises.services import submission_create
+from grading.engine import ENGINE_VERSION, Prepared
 from grading.services import submission_grade
 from tests import factories
 
@@ -86,3 +87,27 @@ def test_the_same_answer_written_differently_is_graded_once():
     assert engine.call_count == 1
     assert (graded.status, graded.equivalent) == ("graded", True)
     cache.clear()
+
+
+def test_the_instance_keeps_the_engine_work_and_the_worker_grades_with_it():
+    inst = factories.toy_instance()
+    assert inst.prepared["key"] == ["3*x^2 + y"]
+    assert inst.prepared["engine"] == ENGINE_VERSION
+    assert inst.prepared["mistakes"], "the typical mistakes are kept with the variant"
+    # the worker reads the kept key rather than differentiating again: with a (deliberately
+    # wrong) kept key, that key is what the answer is graded against
+    forged = Prepared(key=("5y",), latex="5y").to_dict()
+    type(inst).objects.filter(pk=inst.pk).update(prepared=forged)
+    inst.refresh_from_db()
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=inst, answer="5y")
+    assert submission_grade(submission_id=sub.pk).equivalent is True
+
+
+def test_an_instance_without_kept_work_is_graded_from_its_params():
+    inst = factories.toy_instance()
+    type(inst).objects.filter(pk=inst.pk).update(prepared={})
+    inst.refresh_from_db()
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=inst, answer="3x^2 + y")
+    assert submission_grade(submission_id=sub.pk).equivalent is True
