@@ -837,6 +837,10 @@ def analyse(res: Result) -> dict[str, Any]:
         "resp": resp,
         "kinds": kinds,
         "cache_hits_possible": repeats,
+        "cache_use": {
+            use: sum(1 for r in graded if (r["verdict"] or {}).get("cache", "off") == use)
+            for use in ("hit", "miss", "off")
+        },
         "cache_lookups": len(gradable),
         "drain": max((r["graded_at"].timestamp() for r in graded), default=first) - first,
     }
@@ -1244,13 +1248,21 @@ def report(
         )
         L.append("")
     st = tuned.stats
-    L.append(
-        f"Verdict cache (grading.services.verdict_for; its hits are not counted by this run): "
-        f"of {st['cache_lookups']} stored answers of "
-        f"the tuned run, {st['cache_hits_possible']} repeat an earlier (task, normalized answer) "
-        f"pair, i.e. the cache can hit at most {100 * st['cache_hits_possible'] / max(1, st['cache_lookups']):.0f} % "  # noqa: E501
-        f"here (per-student variants make most keys unique)."
-    )
+    for res in results:
+        name, run_stats = res.name, res.stats
+        use = run_stats["cache_use"]
+        graded_n = max(1, sum(use.values()))
+        L.append(
+            f"Verdict cache ({name} run; grading.services.verdict_for, read from each stored "
+            f"verdict's `cache` field): {use.get('hit', 0)} hits, {use.get('miss', 0)} misses, "
+            f"{use.get('off', 0)} not cacheable, of {sum(use.values())} graded: hit rate "
+            f"{100 * use.get('hit', 0) / graded_n:.0f} %. Of {run_stats['cache_lookups']} stored "
+            f"answers, {run_stats['cache_hits_possible']} repeat an earlier (task, normalized "
+            f"answer) pair, so at most {100 * run_stats['cache_hits_possible'] / max(1, run_stats['cache_lookups']):.0f} % "  # noqa: E501
+            f"could hit (per-student variants make most keys unique; the baseline run starts "
+            f"with what the warm-up left in the cache)."
+        )
+        L.append("")
     L.append("")
     L.append(
         "Setup (not timed in the table): "

@@ -78,7 +78,7 @@ def submission_grade(*, submission_id: int) -> Submission:
     # never to raise; should it all the same, this answer is marked "could not grade" (the
     # instructor sees it flagged, the attempt does not count) and the worker goes on.
     try:
-        verdict = verdict_for(
+        verdict, cache_use = verdict_for(
             task=submission_task(submission=submission),
             answer=submission.answer,
             seed=submission.instance.seed,
@@ -95,7 +95,9 @@ def submission_grade(*, submission_id: int) -> Submission:
         current = Submission.objects.select_for_update().get(pk=submission_id)
         if current.status == Submission.Status.GRADED:
             return current  # another worker finished first; keep its verdict
-        current.verdict = verdict.to_dict()
+        # "cache": whether this verdict was reused from an identical (task, answer) graded
+        # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
+        current.verdict = {**verdict.to_dict(), "cache": cache_use}
         current.equivalent = verdict.equivalent
         current.method = verdict.method
         current.score = submission_score(submission=submission, verdict=verdict)
@@ -123,8 +125,11 @@ def submission_grade(*, submission_id: int) -> Submission:
     return current
 
 
-def verdict_for(*, task: Task, answer: str, seed: int, prepared: Prepared | None = None) -> Verdict:
-    """The engine's verdict, cached by (task, normalized answer, engine version).
+def verdict_for(
+    *, task: Task, answer: str, seed: int, prepared: Prepared | None = None
+) -> tuple[Verdict, str]:
+    """The engine's verdict, cached by (task, normalized answer, engine version), and how the
+    cache was used: "hit", "miss" (graded and kept) or "off" (not cacheable, or no cache).
 
     The common answers of a class are graded once. The task holds everything that decides a
     verdict (key or function and order, point, tolerance, positivity), so changing a key or a
@@ -133,22 +138,25 @@ def verdict_for(*, task: Task, answer: str, seed: int, prepared: Prepared | None
     """
     shown = preview(answer, task.variables, task=task)
     if not shown.ok:
-        return grade(task, answer, seed=seed, prepared=prepared)
+        return grade(task, answer, seed=seed, prepared=prepared), "off"
     blob = json.dumps([ENGINE_VERSION, task.to_dict(), shown.normalized], sort_keys=True)
     key = "verdict:" + hashlib.sha256(blob.encode()).hexdigest()
+    available = True
     try:
         cached = cache.get(key)
     except Exception:  # noqa: BLE001
-        cached = None
+        cached, available = None, False
     if cached is not None:
-        return Verdict.from_dict(cached)
+        return Verdict.from_dict(cached), "hit"
     verdict = grade(task, answer, seed=seed, prepared=prepared)
-    if verdict.error is None:
-        try:
-            cache.set(key, verdict.to_dict(), timeout=settings.VERDICT_CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            logger.warning("verdict cache unavailable")
-    return verdict
+    if verdict.error is not None or not available:
+        return verdict, "off"
+    try:
+        cache.set(key, verdict.to_dict(), timeout=settings.VERDICT_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("verdict cache unavailable")
+        return verdict, "off"
+    return verdict, "miss"
 
 
 def submission_mark_error(*, submission_id: int, detail: str) -> None:

@@ -86,7 +86,17 @@ def test_the_same_answer_written_differently_is_graded_once():
         graded = submission_grade(submission_id=again.pk)
     assert engine.call_count == 1
     assert (graded.status, graded.equivalent) == ("graded", True)
+    # each verdict says how the cache was used, so that a hit rate can be measured
+    assert Submission.objects.get(pk=first.pk).verdict["cache"] == "miss"
+    assert graded.verdict["cache"] == "hit"
     cache.clear()
+
+
+def test_a_verdict_graded_while_the_cache_is_down_says_so():
+    sub = _queued("3x^2 + y")
+    with mock.patch("grading.services.cache.get", side_effect=ConnectionError("down")):
+        graded = submission_grade(submission_id=sub.pk)
+    assert (graded.equivalent, graded.verdict["cache"]) == (True, "off")
 
 
 def test_the_instance_keeps_the_engine_work_and_the_worker_grades_with_it():
