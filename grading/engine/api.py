@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy
 
-from grading.engine import equivalence, floats, limits, numeric
+from grading.engine import equivalence, exact, floats, limits, numeric
 from grading.engine.equivalence import from_sympy
 from grading.engine.messages import message
 from grading.engine.numeric import compile_node
@@ -129,6 +129,7 @@ class _Compiled:
                 raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
         self.key_fns = [compile_node(n) for n in self.key_nodes]
         self.key_floats = [floats.compile_float(n) for n in self.key_nodes]
+        self.key_exact = exact.compile_all(self.key_nodes)
         self.hints = numeric.boundary_hints(self.key_nodes)
         if task.at:
             if not _defined_at_point(self.key_fns):
@@ -237,8 +238,19 @@ def _compile_cached(task: Task, prepared: Prepared | None) -> _Compiled:
     return _Compiled(task, prepared)
 
 
-def key_of(task: Task) -> Key:
-    """The key for a task, computed by SymPy. Raises ValueError when it cannot be computed."""
+def key_of(task: Task, prepared: Prepared | None = None) -> Key:
+    """The key for a task, computed by SymPy (or read from a prepared task of this engine
+    version). Raises ValueError when it cannot be computed."""
+    if prepared is not None and prepared.engine == ENGINE_VERSION and task.function is not None:
+        is_vector = len(prepared.key) > 1 or task.gradient
+        text = "<" + ", ".join(prepared.key) + ">" if is_vector else prepared.key[0]
+        return Key(
+            text=text,
+            latex=prepared.latex,
+            components=prepared.key,
+            is_vector=is_vector,
+            is_number=bool(task.at),
+        )
     try:
         c = _compile(task)
     except KeyError_ as exc:
@@ -401,6 +413,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         rtol, floor = task.tolerance, 1.0
     answer_fns = [compile_node(p) for p in parts]
     answer_floats = [floats.compile_float(p) for p in parts]
+    answer_exact = exact.compile_all(parts) if c.key_exact is not None else None
     hints = dict(c.hints)
     for name, roots in numeric.boundary_hints(parts).items():
         hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
@@ -415,6 +428,8 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         hints=hints,
         key_floats=c.key_floats,
         answer_floats=answer_floats,
+        key_exact=c.key_exact,
+        answer_exact=answer_exact,
     )
     evidence = Evidence(
         seed=seed,
@@ -424,7 +439,11 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         answer_value=outcome.answer_value,
         max_rel_error=outcome.max_rel_error,
         component=outcome.component,
-        detail=f"{outcome.draws} points drawn, up to {outcome.max_prec} bits",
+        detail=(
+            f"{outcome.draws} points drawn, evaluated exactly (rational arithmetic)"
+            if outcome.max_prec == 0
+            else f"{outcome.draws} points drawn, up to {outcome.max_prec} bits"
+        ),
     )
     if outcome.equivalent is None:
         return done(
@@ -438,7 +457,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         reason = _reason(outcome, c, rtol)
         mistake = None
         if not outcome.answer_undefined:
-            mistake = _diagnose(c, answer_fns, answer_floats, seed, rtol, floor)
+            mistake = _diagnose(c, answer_fns, answer_floats, answer_exact, seed, rtol, floor)
         return done(
             equivalent=False,
             method="numeric",
@@ -467,7 +486,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
             points=outcome.points,
             detail="the sampled points agree, but key - answer simplifies to a nonzero value",
         )
-        mistake = _diagnose(c, answer_fns, answer_floats, seed)
+        mistake = _diagnose(c, answer_fns, answer_floats, answer_exact, seed)
         return done(
             equivalent=False,
             method="symbolic",
@@ -554,6 +573,7 @@ def _diagnose(
     c: _Compiled,
     answer_fns: list[Any],
     answer_floats: list[Any],
+    answer_exact: list[Any] | None,
     seed: int,
     rtol: float = 0.0,
     floor: float = 0.0,
@@ -567,6 +587,7 @@ def _diagnose(
         return None
     answer_side = numeric.Memo(answer_fns)
     answer_quick = floats.Memo(answer_floats)
+    answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     # a count, not a clock, bounds the matching: the named mistake must not depend on load
     for cand in candidates[: limits.DIAGNOSIS_MAX_CANDIDATES]:
         try:
@@ -581,6 +602,7 @@ def _diagnose(
                 continue
             fns = [compile_node(n) for n in nodes]
             quick = [floats.compile_float(n) for n in nodes]
+            cand_exact = exact.compile_all(nodes) if answer_exactly is not None else None
         except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
             continue
         outcome = numeric.compare(
@@ -597,6 +619,8 @@ def _diagnose(
             confirm=False,
             key_floats=quick,
             answer_floats=answer_quick,
+            key_exact=cand_exact,
+            answer_exact=answer_exactly,
         )
         if outcome.equivalent:
             if not c.is_number:

@@ -265,6 +265,43 @@ def _num(value: Fraction) -> FFn:
 
 def compile_float(node: Node) -> FFn:
     """Turn an AST into a function of a double point returning (value, log2 error bound)."""
+    return _compile_float(node, {})
+
+
+def _compile_float(node: Node, memo: dict[Any, Any]) -> FFn:
+    from grading.engine import exact
+
+    if exact.worth_exact(node, memo):
+        # a big rational subtree: its exact value, rounded once (see numeric.compile_node)
+        dy = exact.compile_dyadic(node)
+        if dy is not None:
+
+            def polynomial(pt: FPoint) -> FValue:
+                n, k = dy(pt["__dyadic__"])  # type: ignore[arg-type]
+                if not n:
+                    return 0.0, NEG_INF
+                try:  # int / int and int -> float round correctly
+                    r = _fin(n / (1 << k) if k >= 0 else float(n << -k))
+                except OverflowError:
+                    raise NeedPrecision from None
+                return r, _r(r)
+
+            return polynomial
+        ex = exact.compile_exact(node)
+
+        def rational(pt: FPoint) -> FValue:
+            v = ex(pt["__exact__"])  # type: ignore[arg-type]
+            if not v:
+                return 0.0, NEG_INF
+            try:
+                r = _fin(v.numerator / v.denominator)  # correctly rounded
+            except OverflowError:
+                raise NeedPrecision from None
+            return r, _r(r)
+
+        return rational
+    if isinstance(node, BinOp) and node.op in "+-":
+        node = exact.regroup(node, memo)
     if isinstance(node, Num):
         return _num(node.value)
     if isinstance(node, Var):
@@ -275,9 +312,9 @@ def compile_float(node: Node) -> FFn:
         ce = _r(c)
         return lambda pt: (c, ce)
     if isinstance(node, Group):
-        return compile_float(node.inner)
+        return _compile_float(node.inner, memo)
     if isinstance(node, Neg):
-        f = compile_float(node.operand)
+        f = _compile_float(node.operand, memo)
 
         def neg(pt: FPoint) -> FValue:
             v, e = f(pt)
@@ -285,14 +322,14 @@ def compile_float(node: Node) -> FFn:
 
         return neg
     if isinstance(node, Call):
-        g = compile_float(node.arg)
+        g = _compile_float(node.arg, memo)
         name = node.fn
         return lambda pt: _unary(name, g(pt))
     if isinstance(node, Vec):
         raise TypeError("vectors are compiled per component")
     assert isinstance(node, BinOp)
-    a = compile_float(node.left)
-    b = compile_float(node.right)
+    a = _compile_float(node.left, memo)
+    b = _compile_float(node.right, memo)
     if node.op == "+":
         return lambda pt: _add(a(pt), b(pt))
     if node.op == "-":
@@ -325,7 +362,10 @@ def compile_float(node: Node) -> FFn:
 def point_of(point: dict[str, Any]) -> FPoint:
     """The sample point in doubles: a sampled value is a double already (exact); a value
     stepped off a boundary hint may not be, and is then charged its rounding."""
-    out: FPoint = {}
+    from grading.engine import exact
+
+    xp = exact.exact_point(point)
+    out: FPoint = {"__exact__": xp, "__dyadic__": xp["__dyadic__"]}  # type: ignore[dict-item]
     for name, v in point.items():
         if name.startswith("__"):
             continue
@@ -383,7 +423,7 @@ class Memo:
         self.seen: dict[tuple[Any, ...], tuple[list[float], list[float]] | BaseException] = {}
 
     def __call__(self, point: FPoint) -> tuple[list[float], list[float]]:
-        key = tuple(sorted(point.items()))
+        key = tuple(sorted((k, v) for k, v in point.items() if not k.startswith("__")))
         hit = self.seen.get(key)
         if hit is None:
             try:

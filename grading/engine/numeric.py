@@ -362,6 +362,37 @@ def _rpow(b: Value, p: Value) -> Value:
 
 def compile_node(node: Node) -> Fn:
     """Turn an AST into a function of a point returning (value, log2 error bound)."""
+    return _compile_node(node, {})
+
+
+def _compile_node(node: Node, memo: dict[Any, Any]) -> Fn:
+    from grading.engine import exact
+
+    if exact.worth_exact(node, memo):
+        # a big rational subtree: its exact value, rounded once (no cancellation error)
+        dy = exact.compile_dyadic(node)
+        if dy is not None:
+
+            def polynomial(pt: Point) -> Value:
+                n, k = dy(exact.dyadic_point(pt))
+                if not n:
+                    return mpmath.mpf(0), NEG_INF
+                r = _check(mpmath.ldexp(mpmath.mpf(n), -k))  # one rounding
+                return r, _round(r)
+
+            return polynomial
+        ex = exact.compile_exact(node)
+
+        def rational(pt: Point) -> Value:
+            v = ex(exact.exact_point(pt))
+            if not v:
+                return mpmath.mpf(0), NEG_INF
+            r = _check(mpmath.mpf(v.numerator) / v.denominator)
+            return r, _round(r) + 1
+
+        return rational
+    if isinstance(node, BinOp) and node.op in "+-":
+        node = exact.regroup(node, memo)
     if isinstance(node, Num):
         p, q = node.value.numerator, node.value.denominator
         if q == 1:
@@ -380,9 +411,9 @@ def compile_node(node: Node) -> Fn:
             return lambda pt: (mpmath.e + 0, 2 - _Prec.bits)
         return lambda pt: (mpmath.pi + 0, 3 - _Prec.bits)
     if isinstance(node, Group):
-        return compile_node(node.inner)
+        return _compile_node(node.inner, memo)
     if isinstance(node, Neg):
-        f = compile_node(node.operand)
+        f = _compile_node(node.operand, memo)
 
         def neg(pt: Point) -> Value:
             v, e = f(pt)
@@ -390,14 +421,14 @@ def compile_node(node: Node) -> Fn:
 
         return neg
     if isinstance(node, Call):
-        g = compile_node(node.arg)
+        g = _compile_node(node.arg, memo)
         name = node.fn
         return lambda pt: _unary(name, g(pt))
     if isinstance(node, Vec):
         raise TypeError("vectors are compiled per component")
     assert isinstance(node, BinOp)
-    a = compile_node(node.left)
-    b = compile_node(node.right)
+    a = _compile_node(node.left, memo)
+    b = _compile_node(node.right, memo)
     if node.op == "+":
         return lambda pt: _add(a(pt), b(pt))
     if node.op == "-":
@@ -840,6 +871,8 @@ def compare(
     confirm: bool = True,
     key_floats: Sequence[Any] | None = None,
     answer_floats: Any = None,
+    key_exact: Sequence[Any] | None = None,
+    answer_exact: Any = None,
 ) -> Outcome:
     """Sample until `target` points agree, one real difference is found, or draws run out.
 
@@ -849,8 +882,15 @@ def compare(
     and so is every point the doubles cannot settle. With `confirm`, a difference seen in
     doubles is checked again with mpmath before it is reported, so that a rejection is always
     decided at full precision; without it (matching candidate mistakes) it stands.
+
+    With `key_exact` and `answer_exact` (both sides small rational functions, `exact.py`) the
+    points are compared exactly instead, and the outcome's max_prec is 0.
     """
     from grading.engine import floats
+
+    if key_exact is not None and answer_exact is not None and not rtol:
+        sampler = Sampler(list(variables), seed, positive, hints or {})
+        return _compare_exact(key_exact, answer_exact, sampler, target, max_draws)
 
     use_floats = key_floats is not None and answer_floats is not None and not rtol
     sampler = Sampler(list(variables), seed, positive, hints or {})
@@ -912,3 +952,27 @@ def compare(
         draws=sampler.draws,
         max_prec=top_prec,
     )
+
+
+def _compare_exact(
+    key: Sequence[Any], answer: Any, sampler: Sampler, target: int, max_draws: int
+) -> Outcome:
+    """compare() for rational functions: each point is agreement or difference, exactly."""
+    from grading.engine import exact
+
+    agree = 0
+    if not sampler.variables:
+        target, max_draws = 1, 1
+    while agree < target and sampler.draws < max_draws:
+        point = sampler.draw()
+        kind, detail = exact.compare_point(key, answer, point)
+        if kind == "unusable":
+            continue
+        sampler.accept(point)
+        if kind == "agree":
+            agree += 1
+            continue
+        return _against(point, kind, detail, agree + 1, sampler.draws, 0)
+    if agree < min(target, limits.SAMPLE_MIN_POINTS):
+        return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=0)
+    return Outcome(equivalent=True, points=agree, draws=sampler.draws, max_prec=0)

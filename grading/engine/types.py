@@ -266,6 +266,16 @@ class Prepared:
         }
 
     @classmethod
+    def load(cls, data: dict[str, Any] | None) -> Prepared | None:
+        """from_dict for stored data that may be empty ({}: none kept) or unreadable: None."""
+        if not data:
+            return None
+        try:
+            return cls.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Prepared:
         return cls(
             key=tuple(str(k) for k in data["key"]),

@@ -8,6 +8,7 @@ up to 2048 bits), and that it calls a point undefined only when it is.
 from __future__ import annotations
 
 import math
+import re
 
 import mpmath
 import pytest
@@ -165,7 +166,17 @@ def test_a_difference_below_double_resolution_is_still_found() -> None:
 
 
 def test_a_rejection_is_always_decided_with_mpmath() -> None:
+    verdict = grade(Task(variables=("x", "y"), reference="3x^2 e^y"), "3x^2")
+    assert verdict.equivalent is False
+    bits = int(re.search(r"up to (\d+) bits", verdict.evidence.detail).group(1))
+    assert bits >= 128
+    assert verdict.evidence.witness is not None
+
+
+def test_rational_answers_are_compared_exactly() -> None:
     verdict = grade(Task(variables=("x", "y"), reference="3x^2 y"), "3x^2")
     assert verdict.equivalent is False
-    assert "128 bits" in verdict.evidence.detail or "bits" in verdict.evidence.detail
+    assert "evaluated exactly" in verdict.evidence.detail
     assert verdict.evidence.witness is not None
+    # no precision can fake a difference or an agreement: 10^-30 is seen exactly
+    assert grade(Task(variables=("x",), reference="x^2"), "x^2 + 10^-30").equivalent is False

@@ -77,3 +77,16 @@ def test_prepare_refuses_a_task_whose_key_cannot_be_computed() -> None:
         prepare(
             Task(variables=("x", "y"), function="ln(x)", wrt=("x",), at=(("x", "0"), ("y", "1")))
         )
+
+
+@pytest.mark.parametrize("task", DERIVATIVE_TASKS[:5], ids=lambda t: f"{t.function}|{t.wrt}|{t.at}")
+def test_the_key_read_from_a_prepared_task_is_the_computed_key(task: Task) -> None:
+    assert key_of(task, prepare(task)) == key_of(task)
+
+
+def test_stored_prepared_data_that_is_empty_or_unreadable_loads_as_none() -> None:
+    assert Prepared.load({}) is None
+    assert Prepared.load(None) is None
+    assert Prepared.load({"latex": "x"}) is None  # no key
+    task = DERIVATIVE_TASKS[0]
+    assert Prepared.load(prepare(task).to_dict()) == prepare(task)

@@ -1,0 +1,377 @@
+"""Exact evaluation of rational functions at the (dyadic) sample points, with Fractions.
+
+When key and answer are both rational functions of the variables (only + - * /, integer
+powers, rational numbers: no e, pi or functions), their values at a sample point are rational
+numbers that Python computes exactly. A point then agrees only when the two values are equal,
+and differs when they are not: no error bound, no precision to raise, nothing to confirm. This
+is also what makes long expanded polynomials cheap, where cancellation sends mpmath to high
+precision. A nonzero rational function vanishes at a random point with probability about
+degree / 2^52 (Schwartz-Zippel), so equality at every sampled point is overwhelming evidence.
+
+Degrees are bounded before use (`DEGREE_LIMIT`) so that no input makes the integers huge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+from grading.engine.numeric import Undefined, _integer_exponent
+from grading.engine.parsing import BinOp, Group, Neg, Node, Num, Var
+
+EFn = Callable[[dict[str, Fraction]], Fraction]
+# Degree bound (numerator plus denominator) up to which exact evaluation is used: at 53-bit
+# mantissas the integers stay under about 53 * 64 bits.
+DEGREE_LIMIT = 64
+
+
+def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, int] | None:
+    """Upper bounds of the degrees of numerator and denominator, or None when the node is not
+    a rational function with rational coefficients. `memo` is keyed by id(node) and must not
+    outlive the tree."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    out: tuple[int, int] | None = None
+    if isinstance(node, Num):
+        out = (0, 0)
+    elif isinstance(node, Var):
+        out = (1, 0)
+    elif isinstance(node, Group):
+        out = _degrees(node.inner, memo)
+    elif isinstance(node, Neg):
+        out = _degrees(node.operand, memo)
+    elif isinstance(node, BinOp):
+        a = _degrees(node.left, memo)
+        if node.op == "^":
+            n = _integer_exponent(node.right)
+            if a is not None and n is not None:
+                out = (n * a[0], n * a[1]) if n >= 0 else (-n * a[1], -n * a[0])
+        else:
+            b = _degrees(node.right, memo)
+            if a is not None and b is not None:
+                (na, da), (nb, db) = a, b
+                if node.op in "+-":
+                    out = (max(na + db, nb + da), da + db)
+                elif node.op == "*":
+                    out = (na + nb, da + db)
+                else:
+                    out = (na + db, da + nb)
+    memo[key] = out
+    return out
+
+
+def degree(node: Node, memo: dict[int, tuple[int, int] | None] | None = None) -> int | None:
+    """An upper bound of the degree of numerator plus denominator, or None when the node is
+    not a rational function with rational coefficients."""
+    d = _degrees(node, {} if memo is None else memo)
+    return None if d is None else d[0] + d[1]
+
+
+Dyadic = tuple[int, int]  # (n, k): the number n / 2^k
+DFn = Callable[[dict[str, Dyadic]], Dyadic]
+
+
+def _is_polynomial(node: Node) -> bool:
+    from grading.engine.parsing import walk
+
+    for n in walk(node):
+        if isinstance(n, BinOp):
+            if n.op == "/":
+                return False
+            if n.op == "^":
+                e = _integer_exponent(n.right)
+                if e is None or e < 0:
+                    return False
+        elif isinstance(n, Num) and n.value.denominator & (n.value.denominator - 1):
+            return False  # a coefficient that is not dyadic (1/3)
+        elif not isinstance(n, (Var, Group, Neg, Num, BinOp)):
+            return False
+    return True
+
+
+def _dyadic_num(value: Fraction) -> Dyadic:
+    k = value.denominator.bit_length() - 1  # the denominator is a power of two
+    return value.numerator, k
+
+
+def _dadd(a: Dyadic, b: Dyadic, sign: int) -> Dyadic:
+    (n1, k1), (n2, k2) = a, b
+    if k1 == k2:
+        return n1 + sign * n2, k1
+    if k1 > k2:
+        return n1 + sign * (n2 << (k1 - k2)), k1
+    return (n1 << (k2 - k1)) + sign * n2, k2
+
+
+def compile_dyadic(node: Node) -> DFn | None:
+    """For a polynomial with dyadic coefficients: a function of a dyadic point returning the
+    exact value as (n, k) = n / 2^k, in plain integer arithmetic (no gcd, unlike Fractions).
+    None for anything else."""
+    if not _is_polynomial(node):
+        return None
+    return _dyadic(node)
+
+
+def _dyadic(node: Node) -> DFn:
+    if isinstance(node, Num):
+        value = _dyadic_num(node.value)
+        return lambda pt: value
+    if isinstance(node, Var):
+        name = node.name
+        return lambda pt: pt[name]
+    if isinstance(node, Group):
+        return _dyadic(node.inner)
+    if isinstance(node, Neg):
+        f = _dyadic(node.operand)
+
+        def neg(pt: dict[str, Dyadic]) -> Dyadic:
+            n, k = f(pt)
+            return -n, k
+
+        return neg
+    assert isinstance(node, BinOp)
+    a = _dyadic(node.left)
+    if node.op == "^":
+        p = _integer_exponent(node.right)
+        assert p is not None and p >= 0
+
+        def power(pt: dict[str, Dyadic]) -> Dyadic:
+            n, k = a(pt)
+            return n**p, k * p
+
+        return power
+    b = _dyadic(node.right)
+    if node.op == "+":
+        return lambda pt: _dadd(a(pt), b(pt), 1)
+    if node.op == "-":
+        return lambda pt: _dadd(a(pt), b(pt), -1)
+
+    def mul(pt: dict[str, Dyadic]) -> Dyadic:
+        (n1, k1), (n2, k2) = a(pt), b(pt)
+        return n1 * n2, k1 + k2
+
+    return mul
+
+
+def dyadic_point(point: dict[str, Any]) -> dict[str, Dyadic]:
+    """The sample point as (n, k) pairs, made once per point (kept under a "__" key)."""
+    dp = point.get("__dyadic__")
+    if dp is None:
+        dp = {}
+        for name, v in point.items():
+            if name.startswith("__"):
+                continue
+            sign, man, exp, _bc = v._mpf_
+            m = -man if sign else man
+            dp[name] = (m << exp, 0) if exp >= 0 else (m, -exp)
+        point["__dyadic__"] = dp
+    return dp
+
+
+def compile_exact(node: Node) -> EFn:
+    """A function of an exact point returning the exact value (raises Undefined at a pole)."""
+    dy = compile_dyadic(node)
+    if dy is not None:
+
+        def via_dyadic(pt: dict[str, Fraction]) -> Fraction:
+            n, k = dy(pt["__dyadic__"])  # type: ignore[arg-type]
+            return Fraction(n, 1 << k) if k >= 0 else Fraction(n << -k)
+
+        return via_dyadic
+    return _compile_fraction(node)
+
+
+def _compile_fraction(node: Node) -> EFn:
+    if isinstance(node, Num):
+        value = node.value
+        return lambda pt: value
+    if isinstance(node, Var):
+        name = node.name
+        return lambda pt: pt[name]
+    if isinstance(node, Group):
+        return _compile_fraction(node.inner)
+    if isinstance(node, Neg):
+        f = _compile_fraction(node.operand)
+        return lambda pt: -f(pt)
+    if not isinstance(node, BinOp):
+        raise TypeError(f"not a rational function: {type(node).__name__}")
+    a = _compile_fraction(node.left)
+    if node.op == "^":
+        n = _integer_exponent(node.right)
+        if n is None:
+            raise TypeError("not an integer power")
+
+        def power(pt: dict[str, Fraction]) -> Fraction:
+            base = a(pt)
+            if n < 0 and not base:
+                raise Undefined
+            return base**n
+
+        return power
+    b = _compile_fraction(node.right)
+    if node.op == "+":
+        return lambda pt: a(pt) + b(pt)
+    if node.op == "-":
+        return lambda pt: a(pt) - b(pt)
+    if node.op == "*":
+        return lambda pt: a(pt) * b(pt)
+
+    def div(pt: dict[str, Fraction]) -> Fraction:
+        d = b(pt)
+        if not d:
+            raise Undefined
+        return a(pt) / d
+
+    return div
+
+
+def compile_all(nodes: Sequence[Node]) -> list[EFn] | None:
+    """Exact evaluators for every component, or None if any is not a small rational function."""
+    for node in nodes:
+        d = degree(node)
+        if d is None or d > DEGREE_LIMIT:
+            return None
+    return [compile_exact(n) for n in nodes]
+
+
+def point_of(point: dict[str, Any]) -> dict[str, Fraction]:
+    """The sample point as exact fractions (sample values are dyadic mpmath numbers)."""
+    out: dict[str, Fraction] = {}
+    for name, v in point.items():
+        if name.startswith("__"):
+            continue
+        sign, man, exp, _bc = v._mpf_
+        m = -man if sign else man
+        out[name] = Fraction(m * 2**exp) if exp >= 0 else Fraction(m, 2**-exp)
+    return out
+
+
+class Memo:
+    """One side's exact values at the points already seen (see numeric.Memo)."""
+
+    def __init__(self, fns: Sequence[EFn]) -> None:
+        self.fns = fns
+        self.seen: dict[tuple[Any, ...], list[Fraction] | Undefined] = {}
+
+    def __call__(self, point: dict[str, Fraction]) -> list[Fraction]:
+        key = tuple(sorted((k, v) for k, v in point.items() if not k.startswith("__")))
+        hit = self.seen.get(key)
+        if hit is None:
+            try:
+                hit = [f(point) for f in self.fns]
+            except Undefined as exc:
+                hit = exc
+            self.seen[key] = hit
+        if isinstance(hit, Undefined):
+            raise hit
+        return hit
+
+
+def _text(v: Fraction) -> str:
+    import mpmath
+
+    with mpmath.workprec(64):
+        return str(mpmath.nstr(mpmath.mpf(v.numerator) / v.denominator, 12))
+
+
+def compare_point(
+    key_fns: Sequence[EFn], answer: Sequence[EFn] | Memo, point: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """("agree" | "differ" | "undefined" | "unusable" (the key has a pole there), detail)."""
+    xpoint = exact_point(point)
+    try:
+        key = [f(xpoint) for f in key_fns]
+    except Undefined:
+        return "unusable", {}
+    try:
+        ans = answer(xpoint) if isinstance(answer, Memo) else [f(xpoint) for f in answer]
+    except Undefined:
+        return "undefined", {"key": _text(key[0]), "answer": None, "prec": 0}
+    for c, (k, a) in enumerate(zip(key, ans, strict=True)):
+        if k != a:
+            scale = max(abs(k), abs(a))
+            return "differ", {
+                "key": _text(k),
+                "answer": _text(a),
+                "rel": float(abs(a - k) / scale),
+                "component": c if len(key) > 1 else None,
+                "prec": 0,
+            }
+    return "agree", {"rel": 0.0, "prec": 0}
+
+
+# Rational subtrees at least this large are evaluated exactly inside an expression that is not
+# rational as a whole (an expanded polynomial beside an exponential): one rounding instead of
+# cancellation between its terms.
+SUBTREE_MIN_NODES = 12
+
+
+Sizes = dict[Any, Any]
+
+
+def _size(node: Node, memo: Sizes) -> int:
+    key = ("size", id(node))
+    if key not in memo:
+        if isinstance(node, BinOp):
+            n = 1 + _size(node.left, memo) + _size(node.right, memo)
+        elif isinstance(node, (Group, Neg)):
+            n = 1 + _size(node.inner if isinstance(node, Group) else node.operand, memo)
+        else:
+            n = 1
+        memo[key] = n
+    return int(memo[key])
+
+
+def worth_exact(node: Node, memo: Sizes) -> bool:
+    """A rational subtree big enough that evaluating it exactly beats rounding each step.
+    `memo`: one dict per compiled tree (keyed by node ids)."""
+    if not isinstance(node, (BinOp, Neg, Group)):
+        return False
+    d = degree(node, memo)
+    return d is not None and 0 < d <= DEGREE_LIMIT and _size(node, memo) >= SUBTREE_MIN_NODES
+
+
+def _terms(node: Node, sign: bool, out: list[tuple[bool, Node]]) -> None:
+    """Flatten a chain of + and - into signed terms (a bracketed sum is one term)."""
+    if isinstance(node, BinOp) and node.op in "+-":
+        _terms(node.left, sign, out)
+        _terms(node.right, sign if node.op == "+" else not sign, out)
+    else:
+        out.append((sign, node))
+
+
+def regroup(node: Node, memo: Sizes) -> Node:
+    """The same sum with its rational terms gathered first, in one subtree, so that their
+    cancellation is done exactly (a + E - P with E, P polynomials becomes (E - P) + a).
+    Only for sums; the value is the same (addition of real numbers)."""
+    if not (isinstance(node, BinOp) and node.op in "+-"):
+        return node
+    terms: list[tuple[bool, Node]] = []
+    _terms(node, True, terms)
+    rational = [(s, t) for s, t in terms if degree(t, memo) is not None]
+    others = [(s, t) for s, t in terms if degree(t, memo) is None]
+    if len(rational) < 2 or not others:
+        return node
+
+    def chain(items: list[tuple[bool, Node]]) -> Node:
+        first_sign, acc = items[0]
+        if not first_sign:
+            acc = Neg(0, 0, 0, 0, operand=acc)
+        for s, t in items[1:]:
+            acc = BinOp(0, 0, 0, 0, op="+" if s else "-", left=acc, right=t)
+        return acc
+
+    # the bracket keeps the gathered terms one term when this sum is regrouped again
+    return chain([(True, Group(0, 0, 0, 0, inner=chain(rational))), *others])
+
+
+def exact_point(point: dict[str, Any]) -> dict[str, Fraction]:
+    """point_of, made once per sample point (kept in the point under a "__" key)."""
+    xp = point.get("__exact__")
+    if xp is None:
+        xp = point_of(point)
+        xp["__dyadic__"] = dyadic_point(point)  # type: ignore[assignment]
+        point["__exact__"] = xp
+    return xp
