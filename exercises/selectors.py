@@ -20,7 +20,7 @@ from exercises.models import (
     ProblemSetItem,
     Submission,
 )
-from grading.engine import Key, key_of
+from grading.engine import Key, Prepared, key_of
 
 
 def _released(prefix: str = "") -> Q:
@@ -157,6 +157,12 @@ class ProblemState:
         return not (self.closed or self.solved or self.attempts_left <= 0)
 
 
+def _instance_key(instance: ProblemInstance) -> Key:
+    """The instance's key: from what the engine prepared when the variant was made, or
+    computed again for variants made before that was kept."""
+    return key_of(task_of(instance.params), Prepared.load(instance.prepared))
+
+
 def problem_state(*, instance: ProblemInstance, now: datetime) -> ProblemState:
     """Attempts, deadlines, history; the key once attempts are used up, solved, or closed."""
     item = instance.item
@@ -184,7 +190,7 @@ def problem_state(*, instance: ProblemInstance, now: datetime) -> ProblemState:
         late=now > item.effective_due_at and not closed,
         pending=pending,
         best_score=max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
-        key=key_of(task_of(instance.params)) if reveal else None,
+        key=_instance_key(instance) if reveal else None,
     )
 
 

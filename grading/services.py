@@ -49,13 +49,10 @@ def submission_task(*, submission: Submission) -> Task:
 def instance_prepared(*, instance: ProblemInstance) -> Prepared | None:
     """The engine's prepared task kept with the instance, if any (the engine ignores one made
     by another engine version)."""
-    if not instance.prepared:
-        return None
-    try:
-        return Prepared.from_dict(instance.prepared)
-    except (KeyError, TypeError, ValueError):
+    prepared = Prepared.load(instance.prepared)
+    if prepared is None and instance.prepared:
         logger.warning("instance %s: unreadable prepared task, recomputing", instance.pk)
-        return None
+    return prepared
 
 
 def submission_grade(*, submission_id: int) -> Submission:

@@ -141,6 +141,23 @@ def test_closed_problem_rejects_and_stores_nothing():
     assert Submission.objects.count() == 0
 
 
+def test_a_closed_problem_shows_the_key_kept_with_the_variant():
+    from exercises.selectors import problem_state
+    from grading.engine import Prepared
+
+    now = timezone.now()
+    inst = factories.toy_instance(
+        due_at=now - timedelta(hours=2), late_until=now - timedelta(hours=1)
+    )
+    assert problem_state(instance=inst, now=now).key.text == "3*x^2 + y"
+    # read from what the engine kept, not differentiated again on every page view
+    inst.prepared = Prepared(key=("4*y",), latex="4 y").to_dict()
+    key = problem_state(instance=inst, now=now).key
+    assert (key.text, key.latex) == ("4*y", "4 y")
+    inst.prepared = {}  # a variant made before the key was kept
+    assert problem_state(instance=inst, now=now).key.text == "3*x^2 + y"
+
+
 def test_requeue_stuck_requeues_old_pending_only(settings, django_capture_on_commit_callbacks):
     settings.GRADING_STUCK_AFTER_SECONDS = 60
     inst = factories.toy_instance(max_attempts=5)
