@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -349,6 +350,29 @@ def _has_decimal(parsed: Parsed) -> bool:
 _GRADE_LOCK = threading.Lock()
 
 
+class _Lazy(Sequence[Any]):
+    """A list of compiled evaluators, made on first access (its length is known before)."""
+
+    def __init__(self, make: Callable[[], list[Any]], n: int) -> None:
+        self._make = make
+        self._n = n
+        self._items: list[Any] | None = None
+
+    def _get(self) -> list[Any]:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._get()[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._get())
+
+
 def _warm_up() -> None:
     """Load SymPy's lazily imported parts now, so that no grade pays for them (and the symbolic
     step's budget means the same on the first grade as on the thousandth)."""
@@ -411,8 +435,9 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     decimal_value = c.is_number and _has_decimal(parsed)
     if decimal_value:
         rtol, floor = task.tolerance, 1.0
-    answer_fns = [compile_node(p) for p in parts]
-    answer_floats = [floats.compile_float(p) for p in parts]
+    # compiled on first use: rational answers compared exactly never need them
+    answer_fns = _Lazy(lambda: [compile_node(p) for p in parts], len(parts))
+    answer_floats = _Lazy(lambda: [floats.compile_float(p) for p in parts], len(parts))
     answer_exact = exact.compile_all(parts) if c.key_exact is not None else None
     hints = dict(c.hints)
     for name, roots in numeric.boundary_hints(parts).items():
@@ -571,8 +596,8 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
 
 def _diagnose(
     c: _Compiled,
-    answer_fns: list[Any],
-    answer_floats: list[Any],
+    answer_fns: Sequence[Any],
+    answer_floats: Sequence[Any],
     answer_exact: list[Any] | None,
     seed: int,
     rtol: float = 0.0,
@@ -621,6 +646,7 @@ def _diagnose(
             answer_floats=answer_quick,
             key_exact=cand_exact,
             answer_exact=answer_exactly,
+            explain=False,
         )
         if outcome.equivalent:
             if not c.is_number:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from grading.engine.numeric import Undefined, _integer_exponent
@@ -288,13 +289,13 @@ def compare_point(
     try:
         ans = answer(xpoint) if isinstance(answer, Memo) else [f(xpoint) for f in answer]
     except Undefined:
-        return "undefined", {"key": _text(key[0]), "answer": None, "prec": 0}
+        return "undefined", {"key": partial(_text, key[0]), "answer": None, "prec": 0}
     for c, (k, a) in enumerate(zip(key, ans, strict=True)):
         if k != a:
             scale = max(abs(k), abs(a))
             return "differ", {
-                "key": _text(k),
-                "answer": _text(a),
+                "key": partial(_text, k),
+                "answer": partial(_text, a),
                 "rel": float(abs(a - k) / scale),
                 "component": c if len(key) > 1 else None,
                 "prec": 0,
@@ -312,25 +313,28 @@ Sizes = dict[Any, Any]
 
 
 def _size(node: Node, memo: Sizes) -> int:
-    key = ("size", id(node))
-    if key not in memo:
+    key = ~id(node)  # negative: apart from the degrees' keys in the same memo
+    n = memo.get(key)
+    if n is None:
         if isinstance(node, BinOp):
             n = 1 + _size(node.left, memo) + _size(node.right, memo)
-        elif isinstance(node, (Group, Neg)):
-            n = 1 + _size(node.inner if isinstance(node, Group) else node.operand, memo)
+        elif isinstance(node, Group):
+            n = 1 + _size(node.inner, memo)
+        elif isinstance(node, Neg):
+            n = 1 + _size(node.operand, memo)
         else:
             n = 1
         memo[key] = n
-    return int(memo[key])
+    return int(n)
 
 
 def worth_exact(node: Node, memo: Sizes) -> bool:
     """A rational subtree big enough that evaluating it exactly beats rounding each step.
     `memo`: one dict per compiled tree (keyed by node ids)."""
-    if not isinstance(node, (BinOp, Neg, Group)):
+    if not isinstance(node, (BinOp, Neg, Group)) or _size(node, memo) < SUBTREE_MIN_NODES:
         return False
     d = degree(node, memo)
-    return d is not None and 0 < d <= DEGREE_LIMIT and _size(node, memo) >= SUBTREE_MIN_NODES
+    return d is not None and 0 < d <= DEGREE_LIMIT
 
 
 def _terms(node: Node, sign: bool, out: list[tuple[bool, Node]]) -> None:

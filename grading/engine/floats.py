@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from grading.engine import limits
@@ -277,7 +278,7 @@ def _compile_float(node: Node, memo: dict[Any, Any]) -> FFn:
         if dy is not None:
 
             def polynomial(pt: FPoint) -> FValue:
-                n, k = dy(pt["__dyadic__"])  # type: ignore[arg-type]
+                n, k = dy(exact.dyadic_point(pt["__src__"]))  # type: ignore[arg-type]
                 if not n:
                     return 0.0, NEG_INF
                 try:  # int / int and int -> float round correctly
@@ -290,7 +291,7 @@ def _compile_float(node: Node, memo: dict[Any, Any]) -> FFn:
         ex = exact.compile_exact(node)
 
         def rational(pt: FPoint) -> FValue:
-            v = ex(pt["__exact__"])  # type: ignore[arg-type]
+            v = ex(exact.exact_point(pt["__src__"]))  # type: ignore[arg-type]
             if not v:
                 return 0.0, NEG_INF
             try:
@@ -362,10 +363,8 @@ def _compile_float(node: Node, memo: dict[Any, Any]) -> FFn:
 def point_of(point: dict[str, Any]) -> FPoint:
     """The sample point in doubles: a sampled value is a double already (exact); a value
     stepped off a boundary hint may not be, and is then charged its rounding."""
-    from grading.engine import exact
-
-    xp = exact.exact_point(point)
-    out: FPoint = {"__exact__": xp, "__dyadic__": xp["__dyadic__"]}  # type: ignore[dict-item]
+    # the exact forms of the point are made only if a rational subtree asks for them
+    out: FPoint = {"__src__": point}  # type: ignore[dict-item]
     for name, v in point.items():
         if name.startswith("__"):
             continue
@@ -457,7 +456,7 @@ def compare_point(
     try:
         ans = answer(fpoint) if isinstance(answer, Memo) else evaluate(answer, fpoint)
     except Undefined:
-        return "undefined", {"key": _text(key[0][0]), "answer": None, "prec": PREC}
+        return "undefined", {"key": partial(_text, key[0][0]), "answer": None, "prec": PREC}
     except NeedPrecision:
         return None
     kind, info = judge(key, ans)
@@ -469,8 +468,8 @@ def compare_point(
     k, a = key[0][c], ans[0][c]
     scale = max(abs(a), abs(k))
     return "differ", {
-        "key": _text(k),
-        "answer": _text(a),
+        "key": partial(_text, k),
+        "answer": partial(_text, a),
         "rel": abs(a - k) / scale if scale else math.inf,
         "component": c if len(key[0]) > 1 else None,
         "prec": PREC,

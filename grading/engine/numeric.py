@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import mpmath
@@ -817,7 +818,7 @@ def compare_point(
             prec *= 2
             continue
         except Undefined:
-            return "undefined", {"key": _text(key.values[0]), "answer": None, "prec": prec}
+            return "undefined", {"key": partial(_text, key.values[0]), "answer": None, "prec": prec}
         except (Unusable, Clamped):
             return None
         kind, info = _judge(key, answer, rtol, floor, prec, resolve)
@@ -830,8 +831,8 @@ def compare_point(
         k, a = key.values[c], answer.values[c]
         scale = max(abs(a), abs(k))
         return "differ", {
-            "key": _text(k),
-            "answer": _text(a),
+            "key": partial(_text, k),
+            "answer": partial(_text, a),
             "rel": float(abs(a - k) / scale) if scale else math.inf,
             "component": c if len(key.values) > 1 else None,
             "prec": prec,
@@ -839,15 +840,26 @@ def compare_point(
 
 
 def _against(
-    point: Point, kind: str, detail: dict[str, Any], points: int, draws: int, prec: int
+    point: Point,
+    kind: str,
+    detail: dict[str, Any],
+    points: int,
+    draws: int,
+    prec: int,
+    explain: bool = True,
 ) -> Outcome:
-    """The outcome "not equivalent", with the point and values that show it."""
+    """The outcome "not equivalent", with the point and values that show it (written out only
+    when `explain`: matching candidate mistakes needs the verdict alone)."""
+
+    def text(v: Any) -> str | None:
+        return str(v()) if callable(v) else v
+
     return Outcome(
         equivalent=False,
         points=points,
-        witness=point_text(point),
-        key_value=detail.get("key"),
-        answer_value=detail.get("answer"),
+        witness=point_text(point) if explain else None,
+        key_value=text(detail.get("key")) if explain else None,
+        answer_value=text(detail.get("answer")) if explain else None,
         max_rel_error=float(detail.get("rel", math.inf) or 0.0),
         component=detail.get("component"),
         answer_undefined=kind == "undefined",
@@ -873,6 +885,7 @@ def compare(
     answer_floats: Any = None,
     key_exact: Sequence[Any] | None = None,
     answer_exact: Any = None,
+    explain: bool = True,
 ) -> Outcome:
     """Sample until `target` points agree, one real difference is found, or draws run out.
 
@@ -890,7 +903,7 @@ def compare(
 
     if key_exact is not None and answer_exact is not None and not rtol:
         sampler = Sampler(list(variables), seed, positive, hints or {})
-        return _compare_exact(key_exact, answer_exact, sampler, target, max_draws)
+        return _compare_exact(key_exact, answer_exact, sampler, target, max_draws, explain)
 
     use_floats = key_floats is not None and answer_floats is not None and not rtol
     sampler = Sampler(list(variables), seed, positive, hints or {})
@@ -918,7 +931,7 @@ def compare(
                 continue
             if kind in ("differ", "undefined") and not confirm:
                 sampler.accept(point)
-                return _against(point, kind, detail, agree + 1, sampler.draws, floats.PREC)
+                return _against(point, kind, detail, agree + 1, sampler.draws, floats.PREC, explain)
         result = compare_point(key_fns, answer_fns, point, rtol, floor)
         if result is None:
             continue
@@ -932,7 +945,7 @@ def compare(
             if first_agreeing is None:
                 first_agreeing = point
             continue
-        return _against(point, kind, detail, agree + 1, sampler.draws, top_prec)
+        return _against(point, kind, detail, agree + 1, sampler.draws, top_prec, explain)
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=top_prec)
     if confirm and first_agreeing is not None and not rtol:
@@ -943,7 +956,9 @@ def compare(
         )
         if result is not None and result[0] != "agree":
             kind, detail = result
-            return _against(first_agreeing, kind, detail, agree, sampler.draws, CONFIRM_PREC)
+            return _against(
+                first_agreeing, kind, detail, agree, sampler.draws, CONFIRM_PREC, explain
+            )
         top_prec = max(top_prec, CONFIRM_PREC)
     return Outcome(
         equivalent=True,
@@ -955,7 +970,12 @@ def compare(
 
 
 def _compare_exact(
-    key: Sequence[Any], answer: Any, sampler: Sampler, target: int, max_draws: int
+    key: Sequence[Any],
+    answer: Any,
+    sampler: Sampler,
+    target: int,
+    max_draws: int,
+    explain: bool = True,
 ) -> Outcome:
     """compare() for rational functions: each point is agreement or difference, exactly."""
     from grading.engine import exact
@@ -972,7 +992,7 @@ def _compare_exact(
         if kind == "agree":
             agree += 1
             continue
-        return _against(point, kind, detail, agree + 1, sampler.draws, 0)
+        return _against(point, kind, detail, agree + 1, sampler.draws, 0, explain)
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=0)
     return Outcome(equivalent=True, points=agree, draws=sampler.draws, max_prec=0)
