@@ -6,8 +6,8 @@ Baseline: parse the answer with the same allow-listed parser, then `simplify(ref
 (capped at BASELINE_CAP_S per case so that one pathological simplify cannot stall the run; a
 capped case counts with the cap as its time, which flatters the baseline).
 Engine: `grade()`.
-SymPy's own cache is cleared, and the garbage collected, before every engine grade and every
-baseline call alike.
+SymPy's own cache (and the engine's memory of recently parsed answers) is cleared, and the
+garbage collected, before every engine grade and every baseline call alike.
 
     .venv/bin/python bench/engine.py [--corpus DIR] [--write BENCHMARKS.md]
 """
@@ -32,6 +32,7 @@ import sympy  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
 from grading.engine import Task, grade, key_of  # noqa: E402
+from grading.engine.api import _parse_answer  # noqa: E402
 from grading.engine.parsing import make_symbols, parse, to_sympy  # noqa: E402
 
 BASELINE_CAP_S = 10.0
@@ -120,6 +121,7 @@ def run(corpus: Path) -> dict:
     # two passes in the same run, engine first, so that neither runs amid the other's garbage
     for cid, task, answer, expected in cases:
         clear_cache()
+        _parse_answer.cache_clear()  # the engine's own memory of recent answers, too
         gc.collect()
         t0 = time.perf_counter()
         verdict = grade(task, answer)

@@ -29,6 +29,8 @@ from grading.engine.parsing import (
     parsed_latex,
     to_sympy,
     to_text,
+    tree_from_data,
+    tree_to_data,
     walk,
 )
 from grading.engine.types import (
@@ -84,8 +86,9 @@ class _Compiled:
         if prepared is not None and (prepared.engine != ENGINE_VERSION or task.function is None):
             prepared = None
         if prepared is not None:
-            # the key as SymPy computed it when the variant was made (point already applied)
-            self.key_nodes = [_parse_key_expression(t, task.variables).node for t in prepared.key]
+            # the key as SymPy computed it when the variant was made (point already applied):
+            # rebuilt from its trees (no parsing), or parsed from its text
+            self.key_nodes = _prepared_nodes(prepared.key_trees, prepared.key, task.variables)
             self._latex = prepared.latex
             self.prepared_mistakes = prepared.mistakes
         elif task.reference is not None:
@@ -160,8 +163,7 @@ class _Compiled:
                 parsed: list[Any] = []
                 for m in self.prepared_mistakes:
                     try:
-                        variables = self.task.variables
-                        nodes = [_parse_key_expression(t, variables).node for t in m.parts]
+                        nodes = _prepared_nodes(m.trees, m.parts, self.task.variables)
                     except KeyError_:
                         continue
                     parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
@@ -220,6 +222,26 @@ def _defined_at_point(fns: list[Any]) -> bool:
             prec *= 2
         except (numeric.Undefined, numeric.Unusable, numeric.Clamped):
             return False
+
+
+def _prepared_nodes(
+    trees: tuple[Any, ...], texts: tuple[str, ...], variables: tuple[str, ...]
+) -> list[Node]:
+    """Expressions kept with a prepared task: from their trees when they are there and valid,
+    else parsed from their text."""
+    if trees and len(trees) == len(texts):
+        try:
+            return [tree_from_data(t, variables) for t in trees]
+        except (ValueError, TypeError, RecursionError):
+            pass
+    return [_parse_key_expression(t, variables).node for t in texts]
+
+
+@lru_cache(maxsize=256)
+def _parse_answer(text: str, variables: tuple[str, ...]) -> Parsed:
+    """parse(), remembered for the last answers: a worker previews an answer (for the verdict
+    cache's key) and then grades it; the parsed tree is only read after parsing."""
+    return parse(text, variables)
 
 
 def _parse_key_expression(text: str, variables: tuple[str, ...]) -> Parsed:
@@ -325,7 +347,7 @@ def preview(
 ) -> Preview:
     """Parse and show: LaTeX of what was read, warnings, or the positioned error. Never grades."""
     try:
-        parsed = parse(text, tuple(variables))
+        parsed = _parse_answer(text, tuple(variables))
     except ParseError as exc:
         return Preview(ok=False, error=exc.failure(text), readings=exc.readings)
     if task is not None:
@@ -409,7 +431,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     except KeyError_ as exc:
         return done(equivalent=None, reason=message("key-invalid", detail=exc.detail))
     try:
-        parsed = parse(answer, task.variables)
+        parsed = _parse_answer(answer, task.variables)
     except ParseError as exc:
         return done(equivalent=None, error=exc.failure(answer))
     failure = _shape_failure(parsed, task, answer)
@@ -672,11 +694,23 @@ def prepare(task: Task) -> Prepared:
         for cand in c.mistakes()[: limits.DIAGNOSIS_MAX_CANDIDATES]:
             try:
                 exprs = [e.subs(c.point) if c.point else e for e in cand.expr]
-                texts = tuple(to_text(from_sympy(e)) for e in exprs)
+                nodes = [from_sympy(e) for e in exprs]
             except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
                 continue
-            mistakes.append(PreparedMistake(code=cand.code, parts=texts, message=cand.message))
-    return Prepared(key=key.components, latex=key.latex, mistakes=tuple(mistakes))
+            mistakes.append(
+                PreparedMistake(
+                    code=cand.code,
+                    parts=tuple(to_text(n) for n in nodes),
+                    message=cand.message,
+                    trees=tuple(tree_to_data(n) for n in nodes),
+                )
+            )
+    return Prepared(
+        key=key.components,
+        latex=key.latex,
+        mistakes=tuple(mistakes),
+        key_trees=tuple(tree_to_data(n) for n in c.key_nodes),
+    )
 
 
 def variant_check(task: Task, *, seed: int = 0) -> list[Message]:

@@ -1317,3 +1317,62 @@ def to_sympy(node: Node, symbols: dict[str, sympy.Symbol]) -> Any:
     if node.op == "/":
         return a / b
     return sympy.Pow(a, b)
+
+
+# --------------------------------------------------------------------------- trees as data
+
+# The functions a tree may call (every target of FUNCTION_ALIASES).
+_TREE_FUNCTIONS = frozenset(FUNCTION_ALIASES.values()) | {"sign"}
+
+
+def tree_to_data(node: Node) -> Any:
+    """A JSON-ready form of a tree, rebuilt by tree_from_data without parsing (for trees the
+    engine made itself, kept with a variant)."""
+    if isinstance(node, Num):
+        return ["n", node.value.numerator, node.value.denominator, node.text]
+    if isinstance(node, Var):
+        return ["v", node.name]
+    if isinstance(node, Const):
+        return ["c", node.name]
+    if isinstance(node, Neg):
+        return ["-", tree_to_data(node.operand)]
+    if isinstance(node, Group):
+        return ["g", tree_to_data(node.inner)]
+    if isinstance(node, Call):
+        return ["f", node.fn, tree_to_data(node.arg)]
+    if isinstance(node, BinOp):
+        return ["b", node.op, tree_to_data(node.left), tree_to_data(node.right), node.implicit]
+    raise TypeError(f"no data form for {type(node).__name__}")
+
+
+def tree_from_data(data: Any, variables: Sequence[str], depth: int = 0) -> Node:
+    """The tree back from tree_to_data, checked: known node kinds, operators, functions,
+    constants and the problem's variables only, within the depth limit (ValueError else)."""
+    if depth > 4 * limits.MAX_DEPTH or not isinstance(data, list) or not data:
+        raise ValueError("not a tree")
+    kind = data[0]
+    z = (0, 0, 0, 0)
+    if kind == "n" and len(data) == 4:
+        p, q, text = data[1], data[2], data[3]
+        if not (isinstance(p, int) and isinstance(q, int) and q > 0 and isinstance(text, str)):
+            raise ValueError("bad number")
+        return Num(*z, value=Fraction(p, q), text=text)
+    if kind == "v" and len(data) == 2 and data[1] in variables:
+        return Var(*z, name=data[1])
+    if kind == "c" and len(data) == 2 and data[1] in CONSTANTS:
+        return Const(*z, name=data[1])
+    if kind == "-" and len(data) == 2:
+        return Neg(*z, operand=tree_from_data(data[1], variables, depth + 1))
+    if kind == "g" and len(data) == 2:
+        return Group(*z, inner=tree_from_data(data[1], variables, depth + 1))
+    if kind == "f" and len(data) == 3 and data[1] in _TREE_FUNCTIONS:
+        return Call(*z, fn=data[1], arg=tree_from_data(data[2], variables, depth + 1))
+    if kind == "b" and len(data) == 5 and data[1] in ("+", "-", "*", "/", "^"):
+        return BinOp(
+            *z,
+            op=data[1],
+            left=tree_from_data(data[2], variables, depth + 1),
+            right=tree_from_data(data[3], variables, depth + 1),
+            implicit=bool(data[4]),
+        )
+    raise ValueError(f"not a tree node: {str(data)[:40]}")

@@ -10,7 +10,7 @@ Method = Literal["structural", "symbolic", "numeric", "none"]
 
 # Part of every cached verdict's key and of every prepared task: bump it when a change can
 # alter verdicts, keys or the typical mistakes.
-ENGINE_VERSION = "2026.11.28b"
+ENGINE_VERSION = "2026.11.28c"
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,8 @@ class PreparedMistake:
     code: str
     parts: tuple[str, ...]
     message: Message
+    # the same expressions as trees (parsing.tree_to_data), rebuilt without parsing
+    trees: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,13 +255,23 @@ class Prepared:
     latex: str
     mistakes: tuple[PreparedMistake, ...] = ()
     engine: str = ENGINE_VERSION
+    key_trees: tuple[Any, ...] = ()
+
+    def __hash__(self) -> int:  # the trees are lists (JSON data): hash what identifies it
+        return hash((self.key, self.latex, self.engine, len(self.mistakes)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": list(self.key),
             "latex": self.latex,
+            "key_trees": list(self.key_trees),
             "mistakes": [
-                {"code": m.code, "parts": list(m.parts), "message": m.message.to_dict()}
+                {
+                    "code": m.code,
+                    "parts": list(m.parts),
+                    "message": m.message.to_dict(),
+                    "trees": list(m.trees),
+                }
                 for m in self.mistakes
             ],
             "engine": self.engine,
@@ -285,8 +297,10 @@ class Prepared:
                     code=str(m["code"]),
                     parts=tuple(str(p) for p in m["parts"]),
                     message=Message.from_dict(m["message"]),
+                    trees=tuple(m.get("trees") or ()),
                 )
                 for m in data.get("mistakes", ())
             ),
             engine=str(data.get("engine", "")),
+            key_trees=tuple(data.get("key_trees") or ()),
         )

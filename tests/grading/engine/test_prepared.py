@@ -90,3 +90,54 @@ def test_stored_prepared_data_that_is_empty_or_unreadable_loads_as_none() -> Non
     assert Prepared.load({"latex": "x"}) is None  # no key
     task = DERIVATIVE_TASKS[0]
     assert Prepared.load(prepare(task).to_dict()) == prepare(task)
+
+
+def test_prepared_expressions_are_kept_as_trees_that_rebuild_without_parsing() -> None:
+    from grading.engine.parsing import to_text, tree_from_data
+
+    task = DERIVATIVE_TASKS[1]
+    prepared = prepare(task)
+    assert len(prepared.key_trees) == len(prepared.key)
+    for tree, text in zip(prepared.key_trees, prepared.key, strict=True):
+        assert to_text(tree_from_data(tree, task.variables)) == text
+    for m in prepared.mistakes:
+        rebuilt = [to_text(tree_from_data(t, task.variables)) for t in m.trees]
+        assert tuple(rebuilt) == m.parts
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ["v", "z"],  # not a variable of the problem
+        ["v", "__import__"],
+        ["f", "system", ["v", "x"]],  # not a function the engine knows
+        ["b", "**", ["v", "x"], ["n", 2, 1, "2"], False],
+        ["n", 1, 0, "1/0"],
+        ["n", "1", 1, "1"],
+        ["c", "tau"],
+        "x",
+        [],
+        ["-"] + [["-"] * 1] * 0,  # wrong arity
+    ],
+)
+def test_a_tree_that_is_not_one_the_engine_makes_is_refused(data: object) -> None:
+    from grading.engine.parsing import tree_from_data
+
+    with pytest.raises(ValueError):
+        tree_from_data(data, ("x", "y"))
+
+
+def test_a_tree_nested_past_the_limit_is_refused() -> None:
+    from grading.engine.parsing import tree_from_data
+
+    deep: object = ["v", "x"]
+    for _ in range(1000):
+        deep = ["-", deep]
+    with pytest.raises(ValueError):
+        tree_from_data(deep, ("x",))
+
+
+def test_a_prepared_task_with_broken_trees_falls_back_to_its_text() -> None:
+    task = Task(variables=("x", "y"), function="x^2 y", wrt=("x",))
+    broken = Prepared(key=("2*x*y",), latex="2 x y", key_trees=(["v", "nope"],))
+    assert grade(task, "2xy", prepared=broken).equivalent is True
