@@ -31,3 +31,6 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+# Sessions are read on every request: from the cache (Redis), with the database as the store
+# of record, so that a page or a poll costs no session query (Django's cached_db backend).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
