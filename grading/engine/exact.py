@@ -23,8 +23,8 @@ from grading.engine.parsing import BinOp, Group, Neg, Node, Num, Var
 
 EFn = Callable[[dict[str, Fraction]], Fraction]
 # Degree bound (numerator plus denominator) up to which exact evaluation is used: at 53-bit
-# mantissas the integers stay under about 53 * 64 bits.
-DEGREE_LIMIT = 64
+# mantissas the integers stay under about 53 * 256 bits (microseconds per operation).
+DEGREE_LIMIT = 256
 
 
 def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, int] | None:

@@ -26,8 +26,8 @@ from functools import partial
 from typing import Any
 
 from grading.engine import limits
-from grading.engine.numeric import NeedPrecision, Undefined, _integer_exponent
-from grading.engine.parsing import BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec
+from grading.engine.numeric import Arithmetic, NeedPrecision, Undefined, compile_tree
+from grading.engine.parsing import Node
 
 NEG_INF = -math.inf
 PREC = 53  # bits, reported as the precision of a point settled here
@@ -264,100 +264,67 @@ def _num(value: Fraction) -> FFn:
     return lambda pt: (f, err)
 
 
+def _float_product(a: FFn, b: FFn) -> FFn:
+    def mul(pt: FPoint) -> FValue:
+        left = a(pt)
+        right = b(pt)
+        if right[0] == 0.0 and right[1] == NEG_INF and left[1] == NEG_INF:
+            return right
+        return _mul(left, right)
+
+    return mul
+
+
+def _float_const(name: str) -> FFn:
+    c = math.e if name == "e" else math.pi
+    ce = _r(c)
+    return lambda pt: (c, ce)
+
+
+def _var(name: str) -> FFn:
+    return lambda pt: pt[name]
+
+
+def _from_dyadic(n: int, k: int) -> FValue:
+    if not n:
+        return 0.0, NEG_INF
+    try:  # int / int and int -> float round correctly
+        r = _fin(n / (1 << k) if k >= 0 else float(n << -k))
+    except OverflowError:
+        raise NeedPrecision from None
+    return r, _r(r)
+
+
+def _from_fraction(v: Fraction) -> FValue:
+    if not v:
+        return 0.0, NEG_INF
+    try:
+        r = _fin(v.numerator / v.denominator)  # correctly rounded
+    except OverflowError:
+        raise NeedPrecision from None
+    return r, _r(r)
+
+
+DOUBLES = Arithmetic(
+    num=_num,
+    var=_var,
+    const=_float_const,
+    unary=_unary,
+    add=_add,
+    product=_float_product,
+    div=_div,
+    ipow=_ipow,
+    rpow=_rpow,
+    from_dyadic=_from_dyadic,
+    from_fraction=_from_fraction,
+    source=lambda pt: pt["__src__"],
+    setting=lambda: 0,
+)
+
+
 def compile_float(node: Node) -> FFn:
     """Turn an AST into a function of a double point returning (value, log2 error bound)."""
-    return _compile_float(node, {})
-
-
-def _compile_float(node: Node, memo: dict[Any, Any]) -> FFn:
-    from grading.engine import exact
-
-    if exact.worth_exact(node, memo):
-        # a big rational subtree: its exact value, rounded once (see numeric.compile_node)
-        dy = exact.compile_dyadic(node)
-        if dy is not None:
-
-            def polynomial(pt: FPoint) -> FValue:
-                n, k = dy(exact.dyadic_point(pt["__src__"]))  # type: ignore[arg-type]
-                if not n:
-                    return 0.0, NEG_INF
-                try:  # int / int and int -> float round correctly
-                    r = _fin(n / (1 << k) if k >= 0 else float(n << -k))
-                except OverflowError:
-                    raise NeedPrecision from None
-                return r, _r(r)
-
-            return polynomial
-        ex = exact.compile_exact(node)
-
-        def rational(pt: FPoint) -> FValue:
-            v = ex(exact.exact_point(pt["__src__"]))  # type: ignore[arg-type]
-            if not v:
-                return 0.0, NEG_INF
-            try:
-                r = _fin(v.numerator / v.denominator)  # correctly rounded
-            except OverflowError:
-                raise NeedPrecision from None
-            return r, _r(r)
-
-        return rational
-    if isinstance(node, BinOp) and node.op in "+-":
-        node = exact.regroup(node, memo)
-    if isinstance(node, Num):
-        return _num(node.value)
-    if isinstance(node, Var):
-        name = node.name
-        return lambda pt: pt[name]
-    if isinstance(node, Const):
-        c = math.e if node.name == "e" else math.pi
-        ce = _r(c)
-        return lambda pt: (c, ce)
-    if isinstance(node, Group):
-        return _compile_float(node.inner, memo)
-    if isinstance(node, Neg):
-        f = _compile_float(node.operand, memo)
-
-        def neg(pt: FPoint) -> FValue:
-            v, e = f(pt)
-            return -v, e
-
-        return neg
-    if isinstance(node, Call):
-        g = _compile_float(node.arg, memo)
-        name = node.fn
-        return lambda pt: _unary(name, g(pt))
-    if isinstance(node, Vec):
-        raise TypeError("vectors are compiled per component")
-    assert isinstance(node, BinOp)
-    a = _compile_float(node.left, memo)
-    b = _compile_float(node.right, memo)
-    if node.op == "+":
-        return lambda pt: _add(a(pt), b(pt))
-    if node.op == "-":
-
-        def sub(pt: FPoint) -> FValue:
-            y, ey = b(pt)
-            return _add(a(pt), (-y, ey))
-
-        return sub
-    if node.op == "*":
-
-        def mul(pt: FPoint) -> FValue:
-            left = a(pt)
-            right = b(pt)
-            if right[0] == 0.0 and right[1] == NEG_INF and left[1] == NEG_INF:
-                return right
-            return _mul(left, right)
-
-        return mul
-    if node.op == "/":
-        return lambda pt: _div(a(pt), b(pt))
-    n = _integer_exponent(node.right)
-    if n is not None:
-        return lambda pt: _ipow(a(pt), n)
-    if isinstance(node.left, Const) and node.left.name == "e":
-        return lambda pt: _unary("exp", b(pt))
-    return lambda pt: _rpow(a(pt), b(pt))
+    return compile_tree(node, DOUBLES, {})
 
 
 def point_of(point: dict[str, Any]) -> FPoint:

@@ -33,8 +33,12 @@ KEY_BUDGET_S = 2.0
 SAMPLE_TARGET_POINTS = 10
 SAMPLE_MIN_POINTS = 6
 # Of the agreeing points, at least this many are evaluated with mpmath (at 128 bits and up);
-# the others may be settled in doubles with a rigorous bound (floats.py).
+# the others may be settled in doubles with a rigorous bound (floats.py). They are taken from
+# these scale bands (numeric.BANDS: 0.5-2 and 2-8), where a difference that is tiny relative
+# to the values (x^60 next to (x^2+1)^60) is largest; the first of them is also confirmed
+# at 512 bits.
 SAMPLE_FULL_PRECISION_POINTS = 2
+SAMPLE_FULL_PRECISION_BANDS = (2, 3)
 SAMPLE_MAX_DRAWS = 200
 # Values and arguments past these magnitudes make a point unusable rather than slow.
 MAX_LOG2_MAGNITUDE = 50_000_000

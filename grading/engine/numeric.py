@@ -361,108 +361,219 @@ def _rpow(b: Value, p: Value) -> Value:
     return r, lsum(mag(r) + rel, _round(r)) + 0.5
 
 
-def compile_node(node: Node) -> Fn:
-    """Turn an AST into a function of a point returning (value, log2 error bound)."""
-    return _compile_node(node, {})
+@dataclass(frozen=True)
+class Arithmetic:
+    """How an evaluator computes (mpmath here, doubles in floats.py); the walk over the tree
+    that turns an AST into closures is shared: compile_tree."""
+
+    num: Callable[[Fraction], Callable[[Any], Any]]
+    var: Callable[[str], Callable[[Any], Any]]
+    const: Callable[[str], Callable[[Any], Any]]
+    unary: Callable[[str, Any], Any]
+    add: Callable[[Any, Any], Any]
+    product: Callable[[Callable[[Any], Any], Callable[[Any], Any]], Callable[[Any], Any]]
+    div: Callable[[Any, Any], Any]
+    ipow: Callable[[Any, int], Any]
+    rpow: Callable[[Any, Any], Any]
+    # exact values of rational subtrees, rounded once: n / 2^k, a Fraction
+    from_dyadic: Callable[[int, int], Any]
+    from_fraction: Callable[[Fraction], Any]
+    # the mpmath sample point behind the evaluator's point (exact forms are made from it)
+    source: Callable[[Any], Point]
+    # what a constant's value depends on besides the tree (the working precision for mpmath)
+    setting: Callable[[], int]
 
 
-def _compile_node(node: Node, memo: dict[Any, Any]) -> Fn:
+def _constant(node: Node, memo: dict[Any, Any]) -> bool:
+    """No variable in the subtree: its value is the same at every point."""
+    key = ("constant", id(node))
+    known = memo.get(key)
+    if known is None:
+        if isinstance(node, (Num, Const)):
+            known = True
+        elif isinstance(node, Group):
+            known = _constant(node.inner, memo)
+        elif isinstance(node, Neg):
+            known = _constant(node.operand, memo)
+        elif isinstance(node, Call):
+            known = _constant(node.arg, memo)
+        elif isinstance(node, BinOp):
+            known = _constant(node.left, memo) and _constant(node.right, memo)
+        else:
+            known = False
+        memo[key] = known
+    return bool(known)
+
+
+_POINT_FAILURES = (NeedPrecision, Undefined, Unusable, Clamped)
+
+
+def compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
+    """Turn an AST into a function of a point returning (value, log2 error bound), computing
+    with `ar`. Big rational subtrees are evaluated exactly and rounded once (exact.py); a
+    sum's rational terms are gathered first, so that their cancellation is exact too; a
+    constant subtree (tan(pi/2), e^2) is evaluated once per precision, not at every point.
+    `memo`: one dict per tree (sizes, degrees and constness by node id)."""
+    f = _compile_tree(node, ar, memo)
+    if isinstance(node, (Num, Const, Var)) or not _constant(node, memo):
+        return f
+    seen: dict[int, Any] = {}
+    setting = ar.setting
+
+    def once(pt: Any) -> Any:
+        key = setting()
+        hit = seen.get(key)
+        if hit is None:
+            try:
+                hit = f(pt)
+            except _POINT_FAILURES as exc:
+                hit = type(exc)
+            seen[key] = hit
+        if isinstance(hit, type):
+            raise hit
+        return hit
+
+    return once
+
+
+def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
     from grading.engine import exact
 
     if exact.worth_exact(node, memo):
-        # a big rational subtree: its exact value, rounded once (no cancellation error)
+        source = ar.source
         dy = exact.compile_dyadic(node)
         if dy is not None:
-
-            def polynomial(pt: Point) -> Value:
-                n, k = dy(exact.dyadic_point(pt))
-                if not n:
-                    return mpmath.mpf(0), NEG_INF
-                r = _check(mpmath.ldexp(mpmath.mpf(n), -k))  # one rounding
-                return r, _round(r)
-
-            return polynomial
+            from_dyadic = ar.from_dyadic
+            return lambda pt: from_dyadic(*dy(exact.dyadic_point(source(pt))))
         ex = exact.compile_exact(node)
-
-        def rational(pt: Point) -> Value:
-            v = ex(exact.exact_point(pt))
-            if not v:
-                return mpmath.mpf(0), NEG_INF
-            r = _check(mpmath.mpf(v.numerator) / v.denominator)
-            return r, _round(r) + 1
-
-        return rational
+        from_fraction = ar.from_fraction
+        return lambda pt: from_fraction(ex(exact.exact_point(source(pt))))
     if isinstance(node, BinOp) and node.op in "+-":
         node = exact.regroup(node, memo)
     if isinstance(node, Num):
-        p, q = node.value.numerator, node.value.denominator
-        if q == 1:
-            return lambda pt: (mpmath.mpf(p), NEG_INF if abs(p) < 2**53 else _round(mpmath.mpf(p)))
-
-        def frac(pt: Point) -> Value:
-            r = mpmath.mpf(p) / q
-            return r, _round(r) + 1
-
-        return frac
+        return ar.num(node.value)
     if isinstance(node, Var):
-        name = node.name
-        return lambda pt: (pt[name], NEG_INF)
+        return ar.var(node.name)
     if isinstance(node, Const):
-        if node.name == "e":
-            return lambda pt: (mpmath.e + 0, 2 - _Prec.bits)
-        return lambda pt: (mpmath.pi + 0, 3 - _Prec.bits)
+        return ar.const(node.name)
     if isinstance(node, Group):
-        return _compile_node(node.inner, memo)
+        return compile_tree(node.inner, ar, memo)
     if isinstance(node, Neg):
-        f = _compile_node(node.operand, memo)
+        f = compile_tree(node.operand, ar, memo)
 
-        def neg(pt: Point) -> Value:
+        def neg(pt: Any) -> Any:
             v, e = f(pt)
             return -v, e
 
         return neg
+    unary = ar.unary
     if isinstance(node, Call):
-        g = _compile_node(node.arg, memo)
+        g = compile_tree(node.arg, ar, memo)
         name = node.fn
-        return lambda pt: _unary(name, g(pt))
+        return lambda pt: unary(name, g(pt))
     if isinstance(node, Vec):
         raise TypeError("vectors are compiled per component")
     assert isinstance(node, BinOp)
-    a = _compile_node(node.left, memo)
-    b = _compile_node(node.right, memo)
+    a = compile_tree(node.left, ar, memo)
+    b = compile_tree(node.right, ar, memo)
+    add = ar.add
     if node.op == "+":
-        return lambda pt: _add(a(pt), b(pt))
+        return lambda pt: add(a(pt), b(pt))
     if node.op == "-":
 
-        def sub(pt: Point) -> Value:
+        def sub(pt: Any) -> Any:
             y, ey = b(pt)
-            return _add(a(pt), (-y, ey))
+            return add(a(pt), (-y, ey))
 
         return sub
     if node.op == "*":
-
-        def mul(pt: Point) -> Value:
-            left = a(pt)
-            try:
-                right = b(pt)
-            except Unusable:
-                # an exact zero times something real but too large to evaluate is still 0
-                if not left[0] and left[1] == NEG_INF:
-                    return left
-                raise
-            if not right[0] and right[1] == NEG_INF and left[1] == NEG_INF:
-                return right
-            return _mul(left, right)
-
-        return mul
+        return ar.product(a, b)
     if node.op == "/":
-        return lambda pt: _div(a(pt), b(pt))
+        div = ar.div
+        return lambda pt: div(a(pt), b(pt))
     n = _integer_exponent(node.right)
     if n is not None:
-        return lambda pt: _ipow(a(pt), n)
+        ipow = ar.ipow
+        return lambda pt: ipow(a(pt), n)
     if isinstance(node.left, Const) and node.left.name == "e":
-        return lambda pt: _unary("exp", b(pt))
-    return lambda pt: _rpow(a(pt), b(pt))
+        return lambda pt: unary("exp", b(pt))
+    rpow = ar.rpow
+    return lambda pt: rpow(a(pt), b(pt))
+
+
+def _mp_num(value: Fraction) -> Fn:
+    p, q = value.numerator, value.denominator
+    if q == 1:
+        return lambda pt: (mpmath.mpf(p), NEG_INF if abs(p) < 2**53 else _round(mpmath.mpf(p)))
+
+    def frac(pt: Point) -> Value:
+        r = mpmath.mpf(p) / q
+        return r, _round(r) + 1
+
+    return frac
+
+
+def _mp_var(name: str) -> Fn:
+    return lambda pt: (pt[name], NEG_INF)
+
+
+def _mp_const(name: str) -> Fn:
+    if name == "e":
+        return lambda pt: (mpmath.e + 0, 2 - _Prec.bits)
+    return lambda pt: (mpmath.pi + 0, 3 - _Prec.bits)
+
+
+def _mp_product(a: Fn, b: Fn) -> Fn:
+    def mul(pt: Point) -> Value:
+        left = a(pt)
+        try:
+            right = b(pt)
+        except Unusable:
+            # an exact zero times something real but too large to evaluate is still 0
+            if not left[0] and left[1] == NEG_INF:
+                return left
+            raise
+        if not right[0] and right[1] == NEG_INF and left[1] == NEG_INF:
+            return right
+        return _mul(left, right)
+
+    return mul
+
+
+def _mp_from_dyadic(n: int, k: int) -> Value:
+    if not n:
+        return mpmath.mpf(0), NEG_INF
+    r = _check(mpmath.ldexp(mpmath.mpf(n), -k))  # one rounding
+    return r, _round(r)
+
+
+def _mp_from_fraction(v: Fraction) -> Value:
+    if not v:
+        return mpmath.mpf(0), NEG_INF
+    r = _check(mpmath.mpf(v.numerator) / v.denominator)  # two roundings
+    return r, _round(r) + 1
+
+
+MPMATH = Arithmetic(
+    num=_mp_num,
+    var=_mp_var,
+    const=_mp_const,
+    unary=_unary,
+    add=_add,
+    product=_mp_product,
+    div=_div,
+    ipow=_ipow,
+    rpow=_rpow,
+    from_dyadic=_mp_from_dyadic,
+    from_fraction=_mp_from_fraction,
+    source=lambda pt: pt,
+    setting=lambda: _Prec.bits,
+)
+
+
+def compile_node(node: Node) -> Fn:
+    """Turn an AST into a function of a point returning (value, log2 error bound)."""
+    return compile_tree(node, MPMATH, {})
 
 
 # --------------------------------------------------------------------------- evaluating
@@ -890,11 +1001,13 @@ def compare(
     """Sample until `target` points agree, one real difference is found, or draws run out.
 
     With `key_floats` and `answer_floats` (from `floats.compile_float`, the answer side may be
-    a `floats.Memo`) each point is looked at in doubles first. The first
-    `limits.SAMPLE_FULL_PRECISION_POINTS` agreeing points are evaluated with mpmath all the same,
-    and so is every point the doubles cannot settle. With `confirm`, a difference seen in
-    doubles is checked again with mpmath before it is reported, so that a rejection is always
-    decided at full precision; without it (matching candidate mistakes) it stands.
+    a `floats.Memo`) each point is looked at in doubles first. At least
+    `limits.SAMPLE_FULL_PRECISION_POINTS` agreeing points (from the bands
+    `limits.SAMPLE_FULL_PRECISION_BANDS`, or any once the first round of bands is drawn) are
+    evaluated with mpmath all the same, and so is every point the doubles cannot settle. With
+    `confirm`, a difference seen in doubles is checked again with mpmath before it is reported,
+    so that a rejection is always decided at full precision; without it (matching candidate
+    mistakes) it stands.
 
     With `key_exact` and `answer_exact` (both sides small rational functions, `exact.py`) the
     points are compared exactly instead, and the outcome's max_prec is 0.
@@ -924,7 +1037,11 @@ def compare(
             kind, detail = quick
             if kind == "unusable":
                 continue
-            if kind == "agree" and full >= limits.SAMPLE_FULL_PRECISION_POINTS:
+            band = (sampler.draws - 1) % len(BANDS)
+            verify = full < limits.SAMPLE_FULL_PRECISION_POINTS and (
+                band in limits.SAMPLE_FULL_PRECISION_BANDS or sampler.draws > len(BANDS)
+            )
+            if kind == "agree" and not verify:
                 sampler.accept(point)
                 agree += 1
                 max_rel = max(max_rel, float(detail["rel"]))
