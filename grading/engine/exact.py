@@ -368,7 +368,11 @@ def regroup(node: Node, memo: Sizes) -> Node:
         return acc
 
     # the bracket keeps the gathered terms one term when this sum is regrouped again
-    return chain([(True, Group(0, 0, 0, 0, inner=chain(rational))), *others])
+    out = chain([(True, Group(0, 0, 0, 0, inner=chain(rational))), *others])
+    # the memo is keyed by node ids: the new nodes must live as long as it does, or a later
+    # node could be given a freed node's id and its (wrong) size and degree
+    memo.setdefault("keep", []).append(out)
+    return out
 
 
 def exact_point(point: dict[str, Any]) -> dict[str, Fraction]:

@@ -32,13 +32,13 @@ KEY_BUDGET_S = 2.0
 # Numeric sampling.
 SAMPLE_TARGET_POINTS = 10
 SAMPLE_MIN_POINTS = 6
-# Of the agreeing points, at least this many are evaluated with mpmath (at 128 bits and up);
-# the others may be settled in doubles with a rigorous bound (floats.py). They are taken from
-# these scale bands (numeric.BANDS: 0.5-2 and 2-8), where a difference that is tiny relative
-# to the values (x^60 next to (x^2+1)^60) is largest; the first of them is also confirmed
-# at 512 bits.
-SAMPLE_FULL_PRECISION_POINTS = 2
-SAMPLE_FULL_PRECISION_BANDS = (2, 3)
+# Of the agreeing points, at least this many are evaluated with mpmath (at 128 bits and up):
+# one in each scale band (numeric.BANDS), so that a difference far below double precision
+# (x^40/10^80 beside e^x, e^(-100/x^2)/10^20) is looked for at every scale, and the first
+# 2^n points visit every orthant. The others may be settled in doubles with a rigorous bound
+# (floats.py). The first agreeing one is confirmed at 512 bits.
+SAMPLE_FULL_PRECISION_POINTS = 6
+SAMPLE_FULL_PRECISION_BANDS = (0, 1, 2, 3, 4, 5)
 SAMPLE_MAX_DRAWS = 200
 # Values and arguments past these magnitudes make a point unusable rather than slow.
 MAX_LOG2_MAGNITUDE = 50_000_000

@@ -787,6 +787,8 @@ class Sampler:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"partial-credit:{self.seed}")
+        n = len(self.variables)
+        self.orthant_mask = random.Random(f"orthants:{self.seed}").randrange(2**n) if n else 0
 
     def _value(self, lo: float, hi: float) -> Any:
         size = math.exp(self.rng.uniform(math.log(lo), math.log(hi)))
@@ -813,6 +815,12 @@ class Sampler:
             signs = self.good_signs[self.rng.randrange(len(self.good_signs))]
         else:
             signs = tuple(self.rng.random() < 0.5 for _ in self.variables)
+            n = len(self.variables)
+            if mode in ("random", "hint") and n <= 3 and i < 2**n:
+                # the first 2^n points visit every orthant once (in a seeded order), so that a
+                # difference confined to one quadrant meets a point evaluated with mpmath
+                k = i ^ self.orthant_mask
+                signs = tuple(bool(k >> j & 1) for j in range(n))
         point: Point = {}
         for name, negative in zip(self.variables, signs, strict=True):
             v = self._value(lo, hi)
@@ -826,7 +834,11 @@ class Sampler:
             with mpmath.workprec(400):
                 # the root rounded to a double, then stepped off: still exact and dyadic
                 base = mpmath.mpf(float(root))
-                v = base + (offset if self.rng.random() < 0.5 else -offset)
+                below = self.rng.random() >= 0.5
+                if i < 2 ** len(self.variables):
+                    # keep the orthant this point was given (its side of the boundary)
+                    below = signs[self.variables.index(name)]
+                v = base + (-offset if below else offset)
             if not self.positive or v > 0:
                 point[name] = v
         point["__signs__"] = signs

@@ -168,3 +168,12 @@ def test_an_expanded_polynomial_beside_an_exponential_is_graded_without_cancella
     right = f"-14x y e^(-x^2 - y^2) + ({expanded}) - (x + y + 1)^8"
     assert grade(task, right).equivalent is True
     assert grade(task, right + " + 10^-40").equivalent is False
+
+
+def test_regrouped_sums_keep_their_nodes_alive_while_the_tree_is_compiled() -> None:
+    # the compile memo is keyed by node ids; freed temporary nodes used to hand their ids
+    # (and their "rational, 12+ nodes") to later nodes: TypeError out of grade()
+    key = "e^(x^3+3x^2y+3x y^2+y^3 + sin(x) + cos(y)) + e^(x^3+y^3 + sin(y) + cos(x))"
+    for i in range(20):
+        verdict = grade(Task(variables=VARS, reference=key + " " * i), "x")
+        assert verdict.equivalent is False

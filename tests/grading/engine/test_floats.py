@@ -180,3 +180,30 @@ def test_rational_answers_are_compared_exactly() -> None:
     assert verdict.evidence.witness is not None
     # no precision can fake a difference or an agreement: 10^-30 is seen exactly
     assert grade(Task(variables=("x",), reference="x^2"), "x^2 + 10^-30").equivalent is False
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [
+        # found by a differential review against the engine before doubles were used: a
+        # difference far below double precision, at one scale only or in one quadrant only
+        ("e^x", "e^x + e^(-100/x^2)/10^20"),
+        ("x y", "x y + (x+|x|)/10^20"),
+        ("3x^2y^2 + 4y", "3x^2y^2 + 4y + (x+|x|)(y+|y|)/10^20"),
+        ("-7y(2x^2-1)/e^(x^2+y^2)", "-7y(2x^2-1)/e^(x^2+y^2) * (1 + e^(-100/x^2)/10^20)"),
+    ],
+)
+def test_a_difference_doubles_cannot_see_is_found_at_every_seed(
+    reference: str, answer: str
+) -> None:
+    task = Task(variables=("x", "y"), reference=reference)
+    accepted = [seed for seed in range(20) if grade(task, answer, seed=seed).equivalent]
+    assert accepted == []
+
+
+def test_the_first_points_visit_every_quadrant() -> None:
+    for seed in range(10):
+        sampler = numeric.Sampler(["x", "y"], seed, positive=False)
+        points = [sampler.draw() for _ in range(4)]
+        quadrants = {(p["x"] < 0, p["y"] < 0) for p in points}
+        assert len(quadrants) == 4, seed
