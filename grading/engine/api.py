@@ -525,7 +525,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         equivalence.is_rational(p) for p in [*c.key_nodes, *parts]
     ):
         settled = equivalence.symbolic_check(
-            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, True, c.key_expanded
+            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, c.key_expanded
         )
     if settled is False:
         evidence = Evidence(

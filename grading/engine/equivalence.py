@@ -163,13 +163,12 @@ def symbolic_check(
     answer: Sequence[Node],
     symbols: dict[str, Any],
     budget_s: float,
-    rational: bool = True,
     key_expanded: Sequence[Any] | None = None,
 ) -> bool | None:
     """After the points agreed: True when key - answer is provably 0, False when it is provably
     a nonzero rational function or constant, None when SymPy cannot tell within the budget.
-    Without `rational` only expansion is tried (cancel on exponentials and trig is costly and
-    rarely settles anything that sampling at 1024 bits has not).
+    The engine calls it for rational key and answer only: with exp, log, trig or real powers
+    SymPy could prove but never refute, so it could not change a verdict.
 
     Sampling has already checked domains, so SymPy's automatic rewrites (exp(log x) -> x) cannot
     smuggle a domain difference into a True here. Runs only on the main thread (SIGALRM).
@@ -190,9 +189,6 @@ def symbolic_check(
                 if k == a or sympy.expand(a) == k_expanded:
                     continue
                 d = k - a
-                if not rational:
-                    proven = False
-                    continue
                 r = sympy.cancel(sympy.together(d))
                 if r == 0:
                     continue
