@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from grading.engine import limits
-from grading.engine.numeric import Arithmetic, NeedPrecision, Undefined, compile_tree
+from grading.engine.numeric import Arithmetic, NeedPrecision, Undefined, _l2, compile_tree
 from grading.engine.parsing import Node
 
 NEG_INF = -math.inf
@@ -50,18 +50,6 @@ def mag(v: float) -> float:
     if v == 0.0:
         return NEG_INF
     return float(math.frexp(v)[1])
-
-
-def _l2(a: float, b: float) -> float:
-    """log2(2^a + 2^b), rounded up."""
-    if a < b:
-        a, b = b, a
-    if b == NEG_INF:
-        return a
-    d = b - a
-    if d < -40:
-        return a + 1.5 * math.pow(2.0, d)
-    return a + math.log2(1.0 + math.pow(2.0, d)) + 1e-9
 
 
 def _r(v: float) -> float:

@@ -64,7 +64,7 @@ def mag(v: Any) -> float:
 
 
 def _l2(a: float, b: float) -> float:
-    """log2(2^a + 2^b)."""
+    """log2(2^a + 2^b), rounded up (also used by floats.py)."""
     if a < b:
         a, b = b, a
     if b == NEG_INF:
@@ -72,7 +72,7 @@ def _l2(a: float, b: float) -> float:
     d = b - a
     if d < -40:
         return a + 1.5 * math.pow(2.0, d)
-    return a + math.log2(1.0 + math.pow(2.0, d))
+    return a + math.log2(1.0 + math.pow(2.0, d)) + 1e-9
 
 
 def lsum(*es: float) -> float:
