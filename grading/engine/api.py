@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import sympy
@@ -616,6 +616,20 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
     return out
 
 
+_UNCOMPILABLE = (equivalence.Unsupported, RecursionError, ValueError, TypeError)
+
+
+class _CompileFailed(Exception):
+    """A candidate's evaluators, made on first use, could not be compiled."""
+
+
+def _compiled(compile_one: Callable[[Node], Any], nodes: list[Node]) -> list[Any]:
+    try:
+        return [compile_one(n) for n in nodes]
+    except _UNCOMPILABLE:
+        raise _CompileFailed from None
+
+
 def _diagnose(
     c: _Compiled,
     answer_fns: Sequence[Any],
@@ -647,29 +661,34 @@ def _diagnose(
                 nodes = [from_sympy(e) for e in exprs]
             if len(nodes) != len(answer_fns):
                 continue
-            fns = [compile_node(n) for n in nodes]
-            quick = [floats.compile_float(n) for n in nodes]
             cand_exact = exact.compile_all(nodes) if answer_exactly is not None else None
-        except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
+        except _UNCOMPILABLE:
             continue
-        outcome = numeric.compare(
-            fns,
-            answer_side,
-            c.sample_variables,
-            seed=seed,
-            positive=c.task.positive,
-            hints=c.hints,
-            rtol=rtol,
-            floor=floor,
-            target=4,
-            max_draws=24,
-            confirm=False,
-            key_floats=quick,
-            answer_floats=answer_quick,
-            key_exact=cand_exact,
-            answer_exact=answer_exactly,
-            explain=False,
-        )
+        # the evaluators compare() does not reach are never made: compared exactly, a
+        # candidate needs neither; most differ from the answer at the first point, in doubles
+        fns = _Lazy(partial(_compiled, compile_node, nodes), len(nodes))
+        quick = _Lazy(partial(_compiled, floats.compile_float, nodes), len(nodes))
+        try:
+            outcome = numeric.compare(
+                fns,
+                answer_side,
+                c.sample_variables,
+                seed=seed,
+                positive=c.task.positive,
+                hints=c.hints,
+                rtol=rtol,
+                floor=floor,
+                target=4,
+                max_draws=24,
+                confirm=False,
+                key_floats=quick,
+                answer_floats=answer_quick,
+                key_exact=cand_exact,
+                answer_exact=answer_exactly,
+                explain=False,
+            )
+        except _CompileFailed:
+            continue  # as if it had failed before the comparison: the candidate is skipped
         if outcome.equivalent:
             if not c.is_number:
                 named: Message = cand.message

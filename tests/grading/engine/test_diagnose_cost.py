@@ -1,0 +1,150 @@
+"""The diagnosis of a wrong answer builds only the evaluators its comparisons reach, and names
+the same mistake as matching every candidate with all of its evaluators made up front."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from grading.engine import Prepared, Task, api, exact, floats, grade, limits, numeric, prepare
+from grading.engine.numeric import compile_node
+from tests.grading.engine.test_corpus import TEXTBOOK, task_from_textbook
+
+TASKS = [
+    Task(variables=("x", "y"), function="7y e^(-(x^2+y^2))", wrt=("x",)),
+    Task(variables=("x", "y"), function="x^2 y^3 + sin(x y)", wrt=("x", "y")),
+    Task(variables=("x", "y"), function="ln(x^2 + y^2)", gradient=True),
+    Task(variables=("x", "y"), function="x e^(x y)", wrt=("y",), at=(("x", "1"), ("y", "2"))),
+    Task(variables=("w1", "b", "x"), function="(w1 x + b - 3)^2", wrt=("w1",)),
+    Task(variables=("x", "y"), function="(x^2 - y)/(x + y^2 + 1)", wrt=("x",)),
+    Task(variables=("x", "y"), function="x^3 y^2 - 4x y + 7", wrt=("x",)),
+    *[task_from_textbook(case) for case in TEXTBOOK],
+]
+
+
+def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
+    """api._diagnose as it was before its evaluators were made lazily: every candidate
+    compiled with all three evaluators before it is compared."""
+    answer_fns = [compile_node(p) for p in parts]
+    answer_floats = [floats.compile_float(p) for p in parts]
+    answer_exact = exact.compile_all(parts) if c.key_exact is not None else None
+    answer_side = numeric.Memo(answer_fns)
+    answer_quick = floats.Memo(answer_floats)
+    answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
+    matched: dict[str, Any] = {}
+    for cand in c.candidates()[: limits.DIAGNOSIS_MAX_CANDIDATES]:
+        nodes = list(cand.nodes)
+        if len(nodes) != len(answer_fns):
+            continue
+        try:
+            fns = [compile_node(n) for n in nodes]
+            quick = [floats.compile_float(n) for n in nodes]
+            cand_exact = exact.compile_all(nodes) if answer_exactly is not None else None
+        except (ValueError, TypeError, RecursionError):
+            continue
+        outcome = numeric.compare(
+            fns,
+            answer_side,
+            c.sample_variables,
+            seed=seed,
+            positive=c.task.positive,
+            hints=c.hints,
+            target=4,
+            max_draws=24,
+            confirm=False,
+            key_floats=quick,
+            answer_floats=answer_quick,
+            key_exact=cand_exact,
+            answer_exact=answer_exactly,
+            explain=False,
+        )
+        if outcome.equivalent:
+            if not c.is_number:
+                return cand.message
+            matched.setdefault(cand.code, cand.message)
+            if len(matched) > 1:
+                return None
+    return next(iter(matched.values()), None)
+
+
+def _wrong_answers(task: Task, prepared: Prepared) -> list[str]:
+    vector = len(prepared.key) > 1 or task.gradient
+    out = []
+    for m in prepared.mistakes:
+        out.append("<" + ", ".join(m.parts) + ">" if vector else m.parts[0])
+    if not vector:
+        out += [f"({prepared.key[0]}) + 1", f"3*({prepared.key[0]})"]
+    return out
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: f"{t.function}|{t.wrt}|{t.at}")
+def test_the_lazy_diagnosis_names_what_the_eager_one_names(task: Task) -> None:
+    prepared = prepare(task)
+    named = 0
+    for answer in _wrong_answers(task, prepared):
+        for seed in (3, 11):
+            verdict = grade(task, answer, seed=seed, prepared=prepared)
+            if verdict.equivalent is not False:
+                continue
+            c = api._compile(task, prepared)
+            parts = api._parse_answer(answer, task.variables).parts()
+            expected = _eager_diagnose(c, parts, seed)
+            if verdict.reason is not None and verdict.reason.code == "undefined-answer":
+                expected = None  # the grade diagnoses only answers defined where they differ
+            assert verdict.mistake == expected, (answer, seed)
+            named += verdict.mistake is not None
+    if prepared.mistakes and not task.at:
+        assert named, "some typical mistake is named"
+
+
+def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    task = Task(variables=("x", "y"), function="7y e^(-(x^2+y^2))", wrt=("x",))
+    prepared = prepare(task)
+    api._compile_cached.cache_clear()
+    c = api._compile(task, prepared)
+    candidates = c.candidates()
+    last = candidates[-1]
+    answer = last.nodes[0]
+    made: list[Any] = []
+
+    def counting(node: Any) -> Any:
+        made.append(node)
+        return compile_node(node)
+
+    monkeypatch.setattr(api, "compile_node", counting)
+    from grading.engine.parsing import to_text
+
+    verdict = grade(task, to_text(answer), seed=5, prepared=prepared)
+    assert verdict.equivalent is False
+    assert verdict.mistake is not None
+    candidate_nodes = {id(n) for cand in candidates for n in cand.nodes}
+    compiled = [n for n in made if id(n) in candidate_nodes]
+    # the candidates before the matching one are compared, but few of them reach mpmath
+    assert 0 < len(compiled) < len(candidates) // 2
+
+
+def test_a_candidate_whose_lazy_evaluators_cannot_be_made_is_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    task = Task(variables=("x", "y"), function="7y e^(-(x^2+y^2))", wrt=("x",))
+    prepared = prepare(task)
+    answer = "7y e^(-(x^2+y^2))"  # the function itself
+    before = grade(task, answer, seed=5, prepared=prepared)
+    assert before.mistake is not None
+    code = before.mistake.code
+    c = api._compile(task, prepared)
+    broken = {id(n) for cand in c.candidates() if cand.code == code for n in cand.nodes}
+    assert broken
+
+    def failing(node: Any) -> Any:
+        if id(node) in broken:
+            raise ValueError("cannot compile")
+        return compile_node(node)
+
+    monkeypatch.setattr(api, "compile_node", failing)
+    after = grade(task, answer, seed=5, prepared=prepared)
+    assert after.equivalent is False
+    assert after.mistake is None or after.mistake.code != code
