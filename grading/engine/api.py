@@ -343,9 +343,16 @@ def _shape_failure(parsed: Parsed, task: Task, text: str) -> ParseFailure | None
 
 
 def preview(
-    text: str, variables: tuple[str, ...] | list[str], *, task: Task | None = None
+    text: str,
+    variables: tuple[str, ...] | list[str],
+    *,
+    task: Task | None = None,
+    latex: bool = True,
 ) -> Preview:
-    """Parse and show: LaTeX of what was read, warnings, or the positioned error. Never grades."""
+    """Parse and show: LaTeX of what was read, warnings, or the positioned error. Never grades.
+
+    latex=False leaves `latex` empty: for callers that only need to know whether the answer
+    is gradable, or its normalized text (storing a submission, the verdict cache's key)."""
     try:
         parsed = _parse_answer(text, tuple(variables))
     except ParseError as exc:
@@ -353,12 +360,15 @@ def preview(
     if task is not None:
         failure = _shape_failure(parsed, task, text)
         if failure is not None:
-            return Preview(ok=False, error=failure, latex=parsed_latex(parsed))
+            return Preview(ok=False, error=failure, latex=parsed_latex(parsed) if latex else "")
     normalized = ", ".join(to_text(p) for p in parsed.parts())
     if parsed.is_vector:
         normalized = "<" + normalized + ">"
     return Preview(
-        ok=True, latex=parsed_latex(parsed), normalized=normalized, warnings=tuple(parsed.warnings)
+        ok=True,
+        latex=parsed_latex(parsed) if latex else "",
+        normalized=normalized,
+        warnings=tuple(parsed.warnings),
     )
 
 

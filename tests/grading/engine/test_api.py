@@ -139,6 +139,22 @@ def test_preview_shows_latex_and_warnings():
     assert [w.code for w in p.warnings] == ["decimal-exact"]
 
 
+@pytest.mark.parametrize(
+    "text", ["0.33x + 2y", "3x^2 + y", "<2x, 3y>", "2x + * y", "1/2x", "x y z"]
+)
+def test_preview_without_latex_agrees_but_for_the_latex(text):
+    full = preview(text, XY, task=TOY1)
+    lean = preview(text, XY, task=TOY1, latex=False)
+    assert lean.latex == ""
+    assert (lean.ok, lean.normalized, lean.warnings, lean.error, lean.readings) == (
+        full.ok,
+        full.normalized,
+        full.warnings,
+        full.error,
+        full.readings,
+    )
+
+
 def test_preview_offers_readings_for_contested_input():
     p = preview("1/2x", XY)
     assert not p.ok
