@@ -74,22 +74,38 @@ Dyadic = tuple[int, int]  # (n, k): the number n / 2^k
 DFn = Callable[[dict[str, Dyadic]], Dyadic]
 
 
-def _is_polynomial(node: Node) -> bool:
-    from grading.engine.parsing import walk
-
-    for n in walk(node):
-        if isinstance(n, BinOp):
-            if n.op == "/":
-                return False
-            if n.op == "^":
-                e = _integer_exponent(n.right)
-                if e is None or e < 0:
-                    return False
-        elif isinstance(n, Num) and n.value.denominator & (n.value.denominator - 1):
-            return False  # a coefficient that is not dyadic (1/3)
-        elif not isinstance(n, (Var, Group, Neg, Num, BinOp)):
-            return False
-    return True
+def _is_polynomial(node: Node, memo: dict[Any, Any]) -> bool:
+    """Only + - * and powers with a natural exponent, over variables and dyadic numbers.
+    `memo` (keyed by node ids, as the degrees are) spares walking a subtree twice."""
+    key = ("polynomial", id(node))
+    known = memo.get(key)
+    if known is not None:
+        return bool(known)
+    kind = type(node)
+    if kind is Var:
+        out = True
+    elif kind is Num:
+        d = node.value.denominator  # type: ignore[attr-defined]
+        out = not d & (d - 1)  # a coefficient that is not dyadic (1/3) is not
+    elif kind is Group:
+        out = _is_polynomial(node.inner, memo)  # type: ignore[attr-defined]
+    elif kind is Neg:
+        out = _is_polynomial(node.operand, memo)  # type: ignore[attr-defined]
+    elif kind is BinOp:
+        assert isinstance(node, BinOp)
+        if node.op == "/":
+            out = False
+        elif node.op == "^":
+            e = _integer_exponent(node.right)
+            out = e is not None and e >= 0
+        else:
+            out = True
+        # the exponent too, as every node of the tree is looked at
+        out = out and _is_polynomial(node.left, memo) and _is_polynomial(node.right, memo)
+    else:
+        out = False
+    memo[key] = out
+    return out
 
 
 def _dyadic_num(value: Fraction) -> Dyadic:
@@ -106,11 +122,11 @@ def _dadd(a: Dyadic, b: Dyadic, sign: int) -> Dyadic:
     return (n1 << (k2 - k1)) + sign * n2, k2
 
 
-def compile_dyadic(node: Node) -> DFn | None:
+def compile_dyadic(node: Node, memo: dict[Any, Any] | None = None) -> DFn | None:
     """For a polynomial with dyadic coefficients: a function of a dyadic point returning the
     exact value as (n, k) = n / 2^k, in plain integer arithmetic (no gcd, unlike Fractions).
-    None for anything else."""
-    if not _is_polynomial(node):
+    None for anything else. `memo`: see compile_tree (one dict per tree)."""
+    if not _is_polynomial(node, {} if memo is None else memo):
         return None
     return _dyadic(node)
 
@@ -171,9 +187,9 @@ def dyadic_point(point: dict[str, Any]) -> dict[str, Dyadic]:
     return dp
 
 
-def compile_exact(node: Node) -> EFn:
+def compile_exact(node: Node, memo: dict[Any, Any] | None = None) -> EFn:
     """A function of an exact point returning the exact value (raises Undefined at a pole)."""
-    dy = compile_dyadic(node)
+    dy = compile_dyadic(node, memo)
     if dy is not None:
 
         def via_dyadic(pt: dict[str, Fraction]) -> Fraction:
@@ -230,11 +246,12 @@ def _compile_fraction(node: Node) -> EFn:
 
 def compile_all(nodes: Sequence[Node]) -> list[EFn] | None:
     """Exact evaluators for every component, or None if any is not a small rational function."""
+    memo: dict[Any, Any] = {}
     for node in nodes:
-        d = degree(node)
+        d = degree(node, memo)
         if d is None or d > DEGREE_LIMIT:
             return None
-    return [compile_exact(n) for n in nodes]
+    return [compile_exact(n, memo) for n in nodes]
 
 
 def point_of(point: dict[str, Any]) -> dict[str, Fraction]:

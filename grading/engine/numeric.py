@@ -22,7 +22,19 @@ import mpmath
 import numpy
 
 from grading.engine import limits
-from grading.engine.parsing import BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec, walk
+from grading.engine.parsing import (
+    BinOp,
+    Call,
+    Const,
+    Group,
+    Neg,
+    Node,
+    Num,
+    Var,
+    Vec,
+    _const_value,
+    walk,
+)
 
 NEG_INF = -math.inf
 Value = tuple[Any, float]
@@ -270,8 +282,9 @@ def _unary(name: str, u: Value) -> Value:
 
 
 def _integer_exponent(node: Node) -> int | None:
-    from grading.engine.parsing import _const_value
-
+    if type(node) is Num:  # the usual exponent: a plain number
+        n = node.value
+        return int(n) if n.denominator == 1 else None
     v = _const_value(node)
     if isinstance(v, Fraction) and v.denominator == 1:
         return int(v)
@@ -437,15 +450,13 @@ def compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[
 
 
 def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
-    from grading.engine import exact
-
     if exact.worth_exact(node, memo):
         source = ar.source
-        dy = exact.compile_dyadic(node)
+        dy = exact.compile_dyadic(node, memo)
         if dy is not None:
             from_dyadic = ar.from_dyadic
             return lambda pt: from_dyadic(*dy(exact.dyadic_point(source(pt))))
-        ex = exact.compile_exact(node)
+        ex = exact.compile_exact(node, memo)
         from_fraction = ar.from_fraction
         return lambda pt: from_fraction(ex(exact.exact_point(source(pt))))
     if isinstance(node, BinOp) and node.op in "+-":
@@ -1107,8 +1118,6 @@ def _compare_exact(
     explain: bool = True,
 ) -> Outcome:
     """compare() for rational functions: each point is agreement or difference, exactly."""
-    from grading.engine import exact
-
     agree = 0
     if not sampler.variables:
         target, max_draws = 1, 1
@@ -1125,3 +1134,8 @@ def _compare_exact(
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=0)
     return Outcome(equivalent=True, points=agree, draws=sampler.draws, max_prec=0)
+
+
+# exact.py builds on this module (its errors and helpers); imported last, as the two refer to
+# each other only inside functions
+from grading.engine import exact  # noqa: E402
