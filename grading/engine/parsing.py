@@ -148,8 +148,23 @@ class ParseError(Exception):
 # --------------------------------------------------------------------------- normalizing
 
 
+# ASCII input made only of these characters normalizes to itself (whitespace to spaces)
+_PLAIN_ASCII = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\t\n\r"
+    + "".join(c for c in _ALLOWED_ASCII if c.isascii())
+)
+_WHITESPACE = str.maketrans("\t\n\r", "   ")
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Map typographic and full-width input to ASCII; return it with each char's source index."""
+    if _PLAIN_ASCII.issuperset(text):
+        # what _normalize_chars does to such text, char by char
+        return text.translate(_WHITESPACE), list(range(len(text) + 1))
+    return _normalize_chars(text)
+
+
+def _normalize_chars(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     src: list[int] = []
     i = 0
@@ -428,10 +443,13 @@ class Parser:
         self.nodes = 0
         self.abs_depth = 0
         self.check_ambiguity = True
+        self.vectors = 0  # Vec nodes made
 
     # -- token helpers
     def peek(self, k: int = 0) -> Token:
-        return self.toks[min(self.pos + k, len(self.toks) - 1)]
+        toks = self.toks
+        i = self.pos + k
+        return toks[i] if i < len(toks) else toks[-1]
 
     def take(self) -> Token:
         t = self.toks[self.pos]
@@ -681,6 +699,7 @@ class Parser:
                     open_tok.nstart,
                     found.nend,
                 )
+            self.vectors += 1
             return self._node(Vec(0, 0, open_tok.nstart, found.nend, items=items))
         return self._node(Group(0, 0, open_tok.nstart, found.nend, inner=items[0]))
 
@@ -875,21 +894,25 @@ def _check_power(base: Node, exponent: Node) -> None:
 
 
 def walk(node: Node) -> list[Node]:
+    """Every node of the tree, parents before children (right subtrees first). The node
+    classes have no subclasses: their exact types are compared."""
     out: list[Node] = []
     stack = [node]
+    pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
     while stack:
-        n = stack.pop()
-        out.append(n)
-        if isinstance(n, BinOp):
-            stack.extend((n.left, n.right))
-        elif isinstance(n, (Neg,)):
-            stack.append(n.operand)
-        elif isinstance(n, Group):
-            stack.append(n.inner)
-        elif isinstance(n, Call):
-            stack.append(n.arg)
-        elif isinstance(n, Vec):
-            stack.extend(n.items)
+        n = pop()
+        add(n)
+        kind = type(n)
+        if kind is BinOp:
+            extend((n.left, n.right))  # type: ignore[attr-defined]
+        elif kind is Neg:
+            push(n.operand)  # type: ignore[attr-defined]
+        elif kind is Group:
+            push(n.inner)  # type: ignore[attr-defined]
+        elif kind is Call:
+            push(n.arg)  # type: ignore[attr-defined]
+        elif kind is Vec:
+            extend(n.items)  # type: ignore[attr-defined]
     return out
 
 
@@ -1109,8 +1132,10 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
             tokens.append(tok)
     parser = Parser(norm, tokens, names)
     node = parser.parse()
-    components = _vectorize(node)
-    warnings = _decimal_warnings(node)
+    # without a vector in the tree there is nothing to distribute, and no number with a
+    # decimal point without one in the text
+    components = _vectorize(node) if parser.vectors else None
+    warnings = _decimal_warnings(node) if "." in norm else []
     return Parsed(
         text=text,
         node=node,
