@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from exercises.generators import task_of
@@ -57,19 +56,24 @@ def instance_prepared(*, instance: ProblemInstance) -> Prepared | None:
 
 def submission_grade(*, submission_id: int) -> Submission:
     """Grade once. A submission already graded is returned unchanged, so a redelivered or
-    requeued task records no second verdict."""
-    with transaction.atomic():
-        submission = (
-            # of=self: the policy is a nullable outer join, which PostgreSQL cannot lock
-            Submission.objects.select_for_update(of=("self",))
-            .select_related("instance__item__grading_policy")
-            .get(pk=submission_id)
-        )
-        if submission.status == Submission.Status.GRADED:
-            return submission
-        submission.status = Submission.Status.GRADING
-        submission.started_at = timezone.now()
-        submission.save(update_fields=["status", "started_at"])
+    requeued task records no second verdict.
+
+    Three statements, each atomic on its own: claim the submission (a conditional UPDATE to
+    "grading"), read it with what grading needs, and record the verdict with a conditional
+    UPDATE that only succeeds if no verdict was recorded meanwhile (by a worker that got the
+    same submission again after a requeue). No row lock is held while the engine runs.
+    """
+    graded = Submission.Status.GRADED
+    claimed = (
+        Submission.objects.filter(pk=submission_id)
+        .exclude(status=graded)
+        .update(status=Submission.Status.GRADING, started_at=timezone.now())
+    )
+    submission = Submission.objects.select_related("instance__item__grading_policy").get(
+        pk=submission_id
+    )
+    if not claimed:
+        return submission  # already graded
 
     # The engine runs outside any transaction: it is pure and may take a while. It is built
     # never to raise; should it all the same, this answer is marked "could not grade" (the
@@ -88,30 +92,23 @@ def submission_grade(*, submission_id: int) -> Submission:
         )
         return Submission.objects.get(pk=submission_id)
 
-    with transaction.atomic():
-        current = Submission.objects.select_for_update().get(pk=submission_id)
-        if current.status == Submission.Status.GRADED:
-            return current  # another worker finished first; keep its verdict
-        # "cache": whether this verdict was reused from an identical (task, answer) graded
-        # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-        current.verdict = {**verdict.to_dict(), "cache": cache_use}
-        current.equivalent = verdict.equivalent
-        current.method = verdict.method
-        current.score = submission_score(submission=submission, verdict=verdict)
-        current.status = Submission.Status.GRADED
-        current.graded_at = timezone.now()
-        current.error_detail = ""
-        current.save(
-            update_fields=[
-                "verdict",
-                "equivalent",
-                "method",
-                "score",
-                "status",
-                "graded_at",
-                "error_detail",
-            ]
-        )
+    # "cache": whether this verdict was reused from an identical (task, answer) graded before
+    # ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
+    fields = {
+        "verdict": {**verdict.to_dict(), "cache": cache_use},
+        "equivalent": verdict.equivalent,
+        "method": verdict.method,
+        "score": submission_score(submission=submission, verdict=verdict),
+        "status": graded,
+        "graded_at": timezone.now(),
+        "error_detail": "",
+    }
+    recorded = Submission.objects.filter(pk=submission_id).exclude(status=graded).update(**fields)
+    if not recorded:
+        # another worker finished first; keep its verdict
+        return Submission.objects.get(pk=submission_id)
+    for name, value in fields.items():
+        setattr(submission, name, value)
     logger.info(
         "graded submission %s: %s by %s in %.1f ms",
         submission_id,
@@ -119,7 +116,7 @@ def submission_grade(*, submission_id: int) -> Submission:
         verdict.method,
         verdict.elapsed_ms,
     )
-    return current
+    return submission
 
 
 def verdict_for(
@@ -133,7 +130,7 @@ def verdict_for(
     tolerance changes the cache key: nothing needs deleting. The verdict of the first grader is
     reused whole, its evidence (seed, points) included. A cache outage only costs speed.
     """
-    shown = preview(answer, task.variables, task=task)
+    shown = preview(answer, task.variables, task=task, latex=False)
     if not shown.ok:
         return grade(task, answer, seed=seed, prepared=prepared), "off"
     blob = json.dumps([ENGINE_VERSION, task.to_dict(), shown.normalized], sort_keys=True)
