@@ -54,9 +54,16 @@ def student_instances(*, user: Any) -> QuerySet[ProblemInstance]:
 
 
 def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
-    """student_instances joined only to what the result region reads (the item and its set's
-    due date): it is polled while grading, so every poll should be as cheap as it can be."""
-    return student_instances(user=user).select_related(None).select_related("item__problem_set")
+    """student_instances joined only to what the result region and the submit read (the item
+    and its set's due date): it is polled while grading and read on every submit, so each
+    should be as cheap as it can be."""
+    return (
+        student_instances(user=user)
+        .select_related(None)
+        .select_related("item__problem_set")
+        # the prepared task (about 12 kB of JSON) is read only to reveal the key
+        .defer("prepared")
+    )
 
 
 def student_submissions(*, user: Any) -> QuerySet[Submission]:

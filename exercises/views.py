@@ -132,7 +132,7 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
     form = AnswerForm(request.POST)
     rejected: SubmissionRejected | None = None
     if form.is_valid():

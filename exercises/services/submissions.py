@@ -91,7 +91,7 @@ def submission_create(
     if len(answer) > MAX_ANSWER_LENGTH:
         raise SubmissionRejected(TOO_LONG)
     params = instance.params
-    shown = preview(answer, tuple(params["variables"]), task=task_of(params))
+    shown = preview(answer, tuple(params["variables"]), task=task_of(params), latex=False)
     if not shown.ok:
         reason = (
             AMBIGUOUS if (shown.error is None and shown.readings) else _parse_reason(shown.error)
@@ -106,17 +106,16 @@ def submission_create(
     if recent >= settings.SUBMISSIONS_PER_MINUTE:
         raise SubmissionRejected(RATE_LIMITED)
 
+    item = instance.item  # the caller's read (the view joins it); the lock is on the instance
+    if now > item.closes_at:
+        raise SubmissionRejected(CLOSED)
     with transaction.atomic():
-        locked = (
-            # of=self: lock this instance only, not its item and set (one lock per class)
-            ProblemInstance.objects.select_for_update(of=("self",))
-            .select_related("item__problem_set")
-            .get(pk=instance.pk)
+        # Lock this instance's row only (not its item or set, which the whole class shares), so
+        # that two answers of one student to one problem are numbered one after the other.
+        list(ProblemInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
+        previous = list(
+            Submission.objects.filter(instance_id=instance.pk).values_list("equivalent", "status")
         )
-        item = locked.item
-        if now > item.closes_at:
-            raise SubmissionRejected(CLOSED)
-        previous = list(locked.submissions.values_list("equivalent", "status"))
         if any(equivalent is True for equivalent, _ in previous):
             raise SubmissionRejected(SOLVED)
         # A submission whose grading failed for good does not cost the student an attempt.
@@ -124,7 +123,7 @@ def submission_create(
         if counted >= item.max_attempts:
             raise SubmissionRejected(NO_ATTEMPTS)
         submission = Submission.objects.create(
-            instance=locked,
+            instance=instance,
             attempt=len(previous) + 1,
             answer=answer,
             status=Submission.Status.QUEUED,
