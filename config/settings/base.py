@@ -96,6 +96,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The logged-in user is read from the cache on each request (people/auth.py); a save or delete
+# of the user drops it at once. The plain ModelBackend stays second, for sessions made before.
+AUTHENTICATION_BACKENDS = [
+    "people.auth.CachedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 60)
+
 # Celery: Redis by default; any kombu URL works (make run uses filesystem:// without Redis).
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)

@@ -320,11 +320,12 @@ def test_graded_result_carries_no_poll(client, setup):
     assert "hx-trigger" not in body
 
 
-def test_result_poll_runs_four_queries(client, setup, django_assert_num_queries):
-    """Session, user, the instance with its item and set, its submissions: nothing more."""
+def test_result_poll_runs_three_queries(client, setup, django_assert_num_queries):
+    """Session, the instance with its item and set, its submissions: nothing more (the user
+    comes from the cache; production reads the session from the cache too)."""
     login(client, setup["bob"])
     url = reverse("exercises:problem-detail", args=[setup["bob_inst"].pk])
-    with django_assert_num_queries(4) as queries:
+    with django_assert_num_queries(3) as queries:
         response = client.get(url, {"poll": "3"}, **HTMX)
     assert 'data-status="grading"' in response.content.decode()
     # the full page's joins (course, template) are not needed to render the region

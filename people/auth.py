@@ -1,0 +1,73 @@
+"""The logged-in user read from the cache on each request instead of the database.
+
+Every page, submit and result poll needs `request.user`; Django's ModelBackend reads it from the
+database each time. At a deadline that is one query per request for a row that hardly ever
+changes, so this backend keeps it in the cache (Redis in production) for USER_CACHE_SECONDS.
+A save or delete of the user drops the entry (signals, below), so a password change, a
+deactivation or a role change is seen on the next request; a bulk `QuerySet.update()` (no
+signals) is seen within USER_CACHE_SECONDS. A cache outage falls back to the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, user_logged_in
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+logger = logging.getLogger(__name__)
+
+
+def _key(user_id: Any) -> str:
+    return f"auth-user:{user_id}"
+
+
+def _remember(user: Any) -> None:
+    try:
+        cache.set(_key(user.pk), user, timeout=settings.USER_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 (the cache is an optimisation)
+        logger.warning("user cache unavailable")
+
+
+class CachedModelBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> Any:
+        try:
+            user = cache.get(_key(user_id))
+        except Exception:  # noqa: BLE001 (the cache is an optimisation: read the database)
+            logger.warning("user cache unavailable")
+            return super().get_user(user_id)
+        if user is not None:
+            return user if self.user_can_authenticate(user) else None
+        user = super().get_user(user_id)
+        if user is not None:
+            _remember(user)
+        return user
+
+
+def user_cache_forget(*, user_id: Any) -> None:
+    """Drop the cached copy of a user (after any change to the row)."""
+    try:
+        cache.delete(_key(user_id))
+    except Exception:  # noqa: BLE001
+        logger.warning("user cache unavailable: user %s may be stale for a while", user_id)
+
+
+def _forget(sender: Any, instance: Any, **kwargs: Any) -> None:
+    user_cache_forget(user_id=instance.pk)
+
+
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # connected after auth's update_last_login (INSTALLED_APPS order), so the copy kept is
+    # the saved one; the first page after a login needs no user query either
+    _remember(user)
+
+
+def connect_signals() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="people.auth.remember_logged_in")
+    model = get_user_model()
+    post_save.connect(_forget, sender=model, dispatch_uid="people.auth.forget_saved")
+    post_delete.connect(_forget, sender=model, dispatch_uid="people.auth.forget_deleted")

@@ -1,0 +1,90 @@
+"""The cached user backend: one user query per cache period, and no stale user after a change."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=factories.PASSWORD)
+    return client
+
+
+def _user_queries(captured) -> int:
+    table = get_user_model()._meta.db_table
+    return sum(1 for q in captured if f'FROM "{table}"' in q["sql"])
+
+
+def test_the_user_is_read_from_the_cache_after_login(django_assert_max_num_queries):
+    user = factories.user()
+    client = _logged_in(user)
+    url = reverse("exercises:dashboard")
+    for _ in range(2):
+        with django_assert_max_num_queries(50) as page:
+            assert client.get(url).status_code == 200
+        assert _user_queries(page.captured_queries) == 0
+
+
+def test_a_user_not_in_the_cache_is_read_once_then_kept(django_assert_max_num_queries):
+    user = factories.user()
+    client = _logged_in(user)
+    url = reverse("exercises:dashboard")
+    cache.clear()
+    with django_assert_max_num_queries(50) as first:
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(50) as second:
+        assert client.get(url).status_code == 200
+    assert _user_queries(first.captured_queries) == 1
+    assert _user_queries(second.captured_queries) == 0
+
+
+def test_a_password_change_logs_the_old_session_out_at_once():
+    user = factories.user()
+    client = _logged_in(user)
+    url = reverse("exercises:dashboard")
+    assert client.get(url).status_code == 200  # now cached
+    user.set_password("another-password-456")
+    user.save()
+    response = client.get(url)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_a_deactivated_user_is_refused_at_once():
+    user = factories.user()
+    client = _logged_in(user)
+    url = reverse("exercises:dashboard")
+    assert client.get(url).status_code == 200
+    user.is_active = False
+    user.save()
+    assert client.get(url).status_code == 302
+
+
+def test_a_deleted_user_is_logged_out():
+    user = factories.user()
+    client = _logged_in(user)
+    url = reverse("exercises:dashboard")
+    assert client.get(url).status_code == 200
+    user.delete()
+    assert client.get(url).status_code == 302
+
+
+def test_without_the_cache_the_user_comes_from_the_database(monkeypatch):
+    user = factories.user()
+    client = _logged_in(user)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    assert client.get(reverse("exercises:dashboard")).status_code == 200
