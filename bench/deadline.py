@@ -571,14 +571,42 @@ class Browser:
         return status, body
 
 
-def login_all(port: int, planned: list[Planned], threads: int) -> tuple[dict[str, Browser], float]:
+def server_side_session(username: str) -> str:
+    """--quick-login: a logged-in session made in the session store directly, as Django's test
+    client does (force_login), instead of a login over HTTP; returns its session key."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+
+    user = get_user_model().objects.get(username=username)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return str(store.session_key)
+
+
+def login_all(
+    port: int, planned: list[Planned], threads: int, quick: bool = False
+) -> tuple[dict[str, Browser], float]:
     by_student: dict[str, list[Planned]] = {}
     for p in planned:
         by_student.setdefault(p.student, []).append(p)
     browsers = {name: Browser(port) for name in by_student}
+    if quick:
+        for name, browser in browsers.items():
+            browser.cookies["sessionid"] = server_side_session(name)
 
     def one(name: str) -> None:
-        browsers[name].login(name)
+        if not quick:
+            browsers[name].login(name)
         for p in by_student[name]:
             browsers[name].open_problem(p.instance_id)
 
@@ -1129,8 +1157,14 @@ def report(
     )
     L.append("")
     L.append(
-        f"{args.students} students, each logged in over HTTP before the burst (login form with its "
-        f"CSRF token, then the problem page for its token); then one htmx-style POST per student "
+        f"{args.students} students, each logged in before the burst "
+        + (
+            "(--quick-login: a session made in the session store, as Django's test client's "
+            "force_login does, then the problem page over HTTP for its CSRF token)"
+            if args.quick_login
+            else "over HTTP (login form with its CSRF token, then the problem page for its token)"
+        )
+        + f"; then one htmx-style POST per student "
         f"to `/problems/<id>/submit/`, spread over {args.burst_seconds:.0f} s, {args.client_threads} "  # noqa: E501
         f"client threads, hard limit {args.hard_limit:.0f} s. Both runs use the same students and "
         f"answer kinds, each on fresh instances of the same templates (one item per run). "
@@ -1335,6 +1369,12 @@ def main() -> int:
         help="CONN_MAX_AGE for web and workers (docker-compose.yml sets 60)",
     )
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument(
+        "--quick-login",
+        action="store_true",
+        help="make the students' sessions server-side instead of 500 logins over HTTP (each "
+        "verifies a PBKDF2 hash: minutes of CPU); for quick looks, not the recorded run",
+    )
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--warmup", type=int, default=12, help="warm-up students per run")
     ap.add_argument(
@@ -1433,8 +1473,11 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
     log(f"gunicorn on {HOST}:{port} with {args.gunicorn_workers} workers")
 
     t = time.perf_counter()
-    browsers, took = login_all(port, planned, threads=max(4, args.gunicorn_workers * 2))
-    timings[f"{len(browsers)} logins and {len(planned)} problem pages over HTTP"] = took
+    browsers, took = login_all(
+        port, planned, threads=max(4, args.gunicorn_workers * 2), quick=args.quick_login
+    )
+    how = "sessions made server-side (--quick-login)" if args.quick_login else "logins"
+    timings[f"{len(browsers)} {how} and {len(planned)} problem pages over HTTP"] = took
     log(f"{len(browsers)} students logged in, problem pages open, in {took:.0f} s")
 
     stack.spawn(

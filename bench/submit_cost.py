@@ -1,0 +1,152 @@
+"""CPU cost of one submission, in-process: the submit view and the grading service, profiled.
+
+`bench/deadline.py` measures the whole stack under a burst, but a run takes a quarter of an hour
+(500 PBKDF2 logins). This measures the two halves one submission costs, in one process, with
+production settings against PostgreSQL and Redis, so that a change to either can be judged in a
+minute:
+
+- web: `POST /problems/<id>/submit/` as htmx sends it, through the whole middleware stack
+  (Django's test client, logged in with a real session; the Celery publish goes to Redis);
+- worker: `grading.services.submission_grade` on what was stored (the engine plus its queries);
+  the Celery machinery around it (prefork pool, acks) is not included.
+
+It prints CPU ms per submission for each half and, with `--profile`, cProfile's top entries.
+
+    .venv/bin/python bench/submit_cost.py --students 80
+    .venv/bin/python bench/submit_cost.py --students 80 --profile web
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import deadline  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--students", type=int, default=80)
+    ap.add_argument("--profile", choices=["web", "worker"], action="append", default=[])
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
+    ap.add_argument("--db", default="pc_cost")
+    ap.add_argument("--pg-port", type=int, default=5432)
+    ap.add_argument("--redis-port", type=int, default=6379)
+    ap.add_argument("--redis-db", type=int, default=12)
+    ap.add_argument("--conn-max-age", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=4)
+    args = ap.parse_args()
+
+    denv = deadline.django_env(args, "cost-" + secrets.token_urlsafe(64))
+    os.environ.update(denv)
+    deadline.recreate_database(args)
+    deadline.manage({**os.environ}, "migrate", "--no-input")
+
+    import django
+
+    django.setup()
+    import redis
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from exercises.models import Submission
+    from grading.services import submission_grade
+
+    redis.Redis.from_url(denv["REDIS_URL"]).flushdb()
+    planned, took = deadline.setup_data(args, ["cost"])
+    print(f"setup: {args.students} students, {len(planned)} instances in {took:.0f} s")
+    users = {u.username: u for u in get_user_model().objects.all()}
+    order = [p for p in planned if p.warm] + [p for p in planned if not p.warm]
+
+    clients = {}
+    for p in order:
+        clients[p.student] = Client(
+            HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="en", SERVER_NAME="127.0.0.1"
+        )
+        clients[p.student].force_login(users[p.student])
+
+    def submit(p: deadline.Planned) -> float:
+        client = clients[p.student]
+        page = f"https://127.0.0.1/problems/{p.instance_id}/"
+        t0 = time.process_time()
+        resp = client.post(
+            f"/problems/{p.instance_id}/submit/",
+            {"answer": p.answer},
+            headers={"HX-Request": "true", "HX-Current-URL": page, "HX-Target": "result"},
+            secure=True,
+        )
+        spent = time.process_time() - t0
+        if resp.status_code != 200:
+            raise RuntimeError(f"submit {p.instance_id}: HTTP {resp.status_code}")
+        return spent
+
+    def measured(name: str, fn, items):  # type: ignore[no-untyped-def]
+        prof = cProfile.Profile(time.process_time) if name in args.profile else None
+        costs = []
+        for it in items:
+            if prof:
+                prof.enable()
+            costs.append(fn(it))
+            if prof:
+                prof.disable()
+        if prof:
+            out = io.StringIO()
+            stats = pstats.Stats(prof, stream=out).sort_stats(args.sort)
+            stats.print_stats(args.top)
+            print(out.getvalue())
+        return costs
+
+    warm = [p for p in order if p.warm]
+    cold = [p for p in order if not p.warm]
+    for p in warm:
+        submit(p)
+    web = measured("web", submit, cold)
+    ids = list(
+        Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for sid in ids[: len(warm)]:
+        submission_grade(submission_id=sid)
+
+    def grade_one(sid: int) -> float:
+        t0 = time.process_time()
+        submission_grade(submission_id=sid)
+        return time.process_time() - t0
+
+    worker = measured("worker", grade_one, ids[len(warm) :])
+    kind_of = {p.instance_id: p.kind for p in order}
+    rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
+    by_kind: dict[str, list[tuple[float, float]]] = {}
+    for row, cost in zip(rows.values("instance_id", "verdict"), worker, strict=True):
+        by_kind.setdefault(kind_of[row["instance_id"]], []).append(
+            (cost * 1000, row["verdict"]["elapsed_ms"])
+        )
+    for kind, pairs in sorted(by_kind.items()):
+        print(
+            f"  {kind}: n={len(pairs)} worker {statistics.fmean(c for c, _ in pairs):.1f} ms CPU, "
+            f"engine {statistics.fmean(e for _, e in pairs):.1f} ms"
+        )
+    for name, costs in (("web (per submit)", web), ("worker (per stored)", worker)):
+        ms = [c * 1000 for c in costs]
+        print(
+            f"{name}: n={len(ms)} mean {statistics.fmean(ms):.1f} ms CPU, "
+            f"median {statistics.median(ms):.1f}, max {max(ms):.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
