@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, partial
@@ -82,6 +82,7 @@ class _Compiled:
         self._mistakes: list[Any] | None = None
         self._expanded: list[Any] | None = None
         self.prepared_mistakes: tuple[PreparedMistake, ...] | None = None
+        self._prepared_candidates: _PreparedCandidates | None = None
         self.key_nodes: list[Node] = []
         if prepared is not None and (prepared.engine != ENGINE_VERSION or task.function is None):
             prepared = None
@@ -155,20 +156,16 @@ class _Compiled:
             )
         return self._mistakes
 
-    def candidates(self) -> list[Any]:
-        """The mistakes to match a wrong answer against: parsed from the prepared task, made
-        by SymPy from the function, or (a bare key) made from the key's AST."""
+    def candidates(self) -> Iterable[Any]:
+        """The mistakes to match a wrong answer against: parsed from the prepared task (one
+        at a time, as the matching reaches them), made by SymPy from the function, or (a bare
+        key) made from the key's AST."""
         if self.prepared_mistakes is not None:
-            if self._mistakes is None:
-                parsed: list[Any] = []
-                for m in self.prepared_mistakes:
-                    try:
-                        nodes = _prepared_nodes(m.trees, m.parts, self.task.variables)
-                    except KeyError_:
-                        continue
-                    parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
-                self._mistakes = parsed
-            return self._mistakes
+            if self._prepared_candidates is None:
+                self._prepared_candidates = _PreparedCandidates(
+                    self.prepared_mistakes, self.task.variables
+                )
+            return self._prepared_candidates
         if self.function is not None:
             return self.mistakes()
         return _reference_mistakes(self)
@@ -208,6 +205,32 @@ class _Compiled:
     @property
     def sample_variables(self) -> tuple[str, ...]:
         return () if self.is_number else self.task.variables
+
+
+class _PreparedCandidates:
+    """A prepared task's mistakes, parsed when first reached (those that cannot be parsed are
+    left out) and kept for the next wrong answer."""
+
+    def __init__(self, mistakes: tuple[PreparedMistake, ...], variables: tuple[str, ...]) -> None:
+        self._pending = iter(mistakes)
+        self._variables = variables
+        self._parsed: list[_AstCandidate] = []
+
+    def __iter__(self) -> Iterator[_AstCandidate]:
+        i = 0
+        while True:
+            if i < len(self._parsed):
+                yield self._parsed[i]
+                i += 1
+                continue
+            m = next(self._pending, None)
+            if m is None:
+                return
+            try:
+                nodes = _prepared_nodes(m.trees, m.parts, self._variables)
+            except KeyError_:
+                continue
+            self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
 
 
 def _defined_at_point(fns: list[Any]) -> bool:
@@ -651,16 +674,21 @@ def _diagnose(
 ) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any."""
     matched: dict[str, Message] = {}
-    candidates: list[Any]
     try:
-        candidates = c.candidates()
+        candidates = iter(c.candidates())
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
     answer_side = numeric.Memo(answer_fns)
     answer_quick = floats.Memo(answer_floats)
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     # a count, not a clock, bounds the matching: the named mistake must not depend on load
-    for cand in candidates[: limits.DIAGNOSIS_MAX_CANDIDATES]:
+    for _ in range(limits.DIAGNOSIS_MAX_CANDIDATES):
+        try:
+            cand = next(candidates, None)
+        except Exception:  # noqa: BLE001 - as above (prepared candidates are parsed here)
+            return None
+        if cand is None:
+            break
         try:
             if isinstance(cand, _AstCandidate):
                 nodes = list(cand.nodes)

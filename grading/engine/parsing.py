@@ -806,7 +806,9 @@ def _number(t: Token) -> Num:
     digits = len(text.replace(".", "").lstrip("0"))
     if digits > limits.MAX_INTEGER_DIGITS:
         raise _at(message("number-too-long", limit=limits.MAX_INTEGER_DIGITS), t.nstart, t.nend)
-    return Num(0, 0, t.nstart, t.nend, value=Fraction(text), text=text)
+    # Fraction(text) reads any decimal; plain digits are read as an int, without its regex
+    value = Fraction(int(text)) if text.isdigit() else Fraction(text)
+    return Num(0, 0, t.nstart, t.nend, value=value, text=text)
 
 
 def _const_value(node: Node) -> Fraction | float | None:
@@ -1381,7 +1383,8 @@ def tree_from_data(data: Any, variables: Sequence[str], depth: int = 0) -> Node:
         p, q, text = data[1], data[2], data[3]
         if not (isinstance(p, int) and isinstance(q, int) and q > 0 and isinstance(text, str)):
             raise ValueError("bad number")
-        return Num(*z, value=Fraction(p, q), text=text)
+        # Fraction(p) is Fraction(p, 1) without the gcd
+        return Num(*z, value=Fraction(p) if q == 1 else Fraction(p, q), text=text)
     if kind == "v" and len(data) == 2 and data[1] in variables:
         return Var(*z, name=data[1])
     if kind == "c" and len(data) == 2 and data[1] in CONSTANTS:

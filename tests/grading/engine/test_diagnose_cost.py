@@ -33,7 +33,7 @@ def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
     answer_quick = floats.Memo(answer_floats)
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     matched: dict[str, Any] = {}
-    for cand in c.candidates()[: limits.DIAGNOSIS_MAX_CANDIDATES]:
+    for cand in list(c.candidates())[: limits.DIAGNOSIS_MAX_CANDIDATES]:
         nodes = list(cand.nodes)
         if len(nodes) != len(answer_fns):
             continue
@@ -105,7 +105,7 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
     prepared = prepare(task)
     api._compile_cached.cache_clear()
     c = api._compile(task, prepared)
-    candidates = c.candidates()
+    candidates = list(c.candidates())
     last = candidates[-1]
     answer = last.nodes[0]
     made: list[Any] = []
@@ -148,3 +148,33 @@ def test_a_candidate_whose_lazy_evaluators_cannot_be_made_is_skipped(
     after = grade(task, answer, seed=5, prepared=prepared)
     assert after.equivalent is False
     assert after.mistake is None or after.mistake.code != code
+
+
+def test_prepared_candidates_are_parsed_as_the_matching_reaches_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    task = Task(variables=("x", "y"), function="x^2 y^3 + sin(x y)", wrt=("x",))
+    prepared = prepare(task)
+    api._compile_cached.cache_clear()
+    plain = list(api._compile(task).candidates())
+    first = prepared.mistakes[0]
+    parsed: list[Any] = []
+    real = api._prepared_nodes
+
+    def counting(*args: Any) -> Any:
+        if args[1] != prepared.key:  # the key's own trees are read when the task is compiled
+            parsed.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(api, "_prepared_nodes", counting)
+    verdict = grade(task, first.parts[0], seed=2, prepared=prepared)
+    assert verdict.mistake is not None and verdict.mistake.code == first.code
+    assert 1 <= len(parsed) < len(prepared.mistakes)
+    # all of them when iterated to the end, in order, each parsed once, the same every time
+    c = api._compile(task, prepared)
+    once = [(m.code, [str(n) for n in m.nodes]) for m in c.candidates()]
+    again = [(m.code, [str(n) for n in m.nodes]) for m in c.candidates()]
+    assert once == again
+    assert len(parsed) == len(prepared.mistakes)
+    assert [code for code, _ in once] == [m.code for m in prepared.mistakes]
+    assert len(once) <= len(plain) + len(prepared.mistakes)

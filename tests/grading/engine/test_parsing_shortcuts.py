@@ -101,3 +101,12 @@ def test_the_skipped_passes_would_have_found_nothing(text: str) -> None:
         assert p.warnings == []
     if "<" not in text:
         assert p.components is None
+
+
+@pytest.mark.parametrize("text", ["7", "007", "0", "12345678901234567890", "2.50", ".5", "3.0"])
+def test_numbers_are_read_as_fraction_reads_them(text: str) -> None:
+    from fractions import Fraction
+
+    node = parse(text, ("x",)).node
+    assert node.value == Fraction(text)  # type: ignore[attr-defined]
+    assert type(node.value.numerator) is int  # type: ignore[attr-defined]
