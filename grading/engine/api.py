@@ -132,9 +132,11 @@ class _Compiled:
                 self.key_nodes = [from_sympy(e) for e in self._exprs]
             except equivalence.Unsupported as exc:
                 raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
-        self.key_fns = [compile_node(n) for n in self.key_nodes]
-        self.key_floats = [floats.compile_float(n) for n in self.key_nodes]
-        self.key_exact = exact.compile_all(self.key_nodes)
+        # one memo for the three compilers of the key (they look at the same subtrees)
+        memo: dict[Any, Any] = {}
+        self.key_fns = [compile_node(n, memo) for n in self.key_nodes]
+        self.key_floats = [floats.compile_float(n, memo) for n in self.key_nodes]
+        self.key_exact = exact.compile_all(self.key_nodes, memo)
         self.hints = numeric.boundary_hints(self.key_nodes)
         if task.at:
             if not _defined_at_point(self.key_fns):
@@ -491,9 +493,10 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     if decimal_value:
         rtol, floor = task.tolerance, 1.0
     # compiled on first use: rational answers compared exactly never need them
-    answer_fns = _Lazy(lambda: [compile_node(p) for p in parts], len(parts))
-    answer_floats = _Lazy(lambda: [floats.compile_float(p) for p in parts], len(parts))
-    answer_exact = exact.compile_all(parts) if c.key_exact is not None else None
+    memo: dict[Any, Any] = {}  # shared by the answer's compilers (parts outlive it)
+    answer_fns = _Lazy(lambda: [compile_node(p, memo) for p in parts], len(parts))
+    answer_floats = _Lazy(lambda: [floats.compile_float(p, memo) for p in parts], len(parts))
+    answer_exact = exact.compile_all(parts, memo) if c.key_exact is not None else None
     hints = dict(c.hints)
     for name, roots in numeric.boundary_hints(parts).items():
         hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
@@ -699,13 +702,16 @@ def _diagnose(
                 nodes = [from_sympy(e) for e in exprs]
             if len(nodes) != len(answer_fns):
                 continue
-            cand_exact = exact.compile_all(nodes) if answer_exactly is not None else None
+            memo: dict[Any, Any] = {}  # the candidate's, for its nodes
+            cand_exact = exact.compile_all(nodes, memo) if answer_exactly is not None else None
         except _UNCOMPILABLE:
             continue
         # the evaluators compare() does not reach are never made: compared exactly, a
         # candidate needs neither; most differ from the answer at the first point, in doubles
-        fns = _Lazy(partial(_compiled, compile_node, nodes), len(nodes))
-        quick = _Lazy(partial(_compiled, floats.compile_float, nodes), len(nodes))
+        fns = _Lazy(partial(_compiled, partial(compile_node, memo=memo), nodes), len(nodes))
+        quick = _Lazy(
+            partial(_compiled, partial(floats.compile_float, memo=memo), nodes), len(nodes)
+        )
         try:
             outcome = numeric.compare(
                 fns,

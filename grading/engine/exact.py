@@ -125,10 +125,17 @@ def _dadd(a: Dyadic, b: Dyadic, sign: int) -> Dyadic:
 def compile_dyadic(node: Node, memo: dict[Any, Any] | None = None) -> DFn | None:
     """For a polynomial with dyadic coefficients: a function of a dyadic point returning the
     exact value as (n, k) = n / 2^k, in plain integer arithmetic (no gcd, unlike Fractions).
-    None for anything else. `memo`: see compile_tree (one dict per tree)."""
-    if not _is_polynomial(node, {} if memo is None else memo):
+    None for anything else. `memo`: see compile_tree (one dict per tree); with it, a subtree
+    compiled again (for another arithmetic) gets the same function."""
+    if memo is None:
+        memo = {}
+    if not _is_polynomial(node, memo):
         return None
-    return _dyadic(node)
+    key = ("dyadic", id(node))
+    fn = memo.get(key)
+    if fn is None:
+        fn = memo[key] = _dyadic(node)
+    return fn
 
 
 def _dyadic(node: Node) -> DFn:
@@ -170,6 +177,18 @@ def _dyadic(node: Node) -> DFn:
         return n1 * n2, k1 + k2
 
     return mul
+
+
+def dyadic_value(fn: DFn, point: dict[str, Any]) -> Dyadic:
+    """fn at the (mpmath) sample point, computed once per point: doubles and mpmath, at every
+    precision, evaluate an exact subtree at the same point (kept in the point, by function)."""
+    values = point.get("__dyadic_values__")
+    if values is None:
+        values = point["__dyadic_values__"] = {}
+    v = values.get(fn)
+    if v is None:
+        v = values[fn] = fn(dyadic_point(point))
+    return v
 
 
 def dyadic_point(point: dict[str, Any]) -> dict[str, Dyadic]:
@@ -244,9 +263,11 @@ def _compile_fraction(node: Node) -> EFn:
     return div
 
 
-def compile_all(nodes: Sequence[Node]) -> list[EFn] | None:
-    """Exact evaluators for every component, or None if any is not a small rational function."""
-    memo: dict[Any, Any] = {}
+def compile_all(nodes: Sequence[Node], memo: dict[Any, Any] | None = None) -> list[EFn] | None:
+    """Exact evaluators for every component, or None if any is not a small rational function.
+    `memo`: as for numeric.compile_node."""
+    if memo is None:
+        memo = {}
     for node in nodes:
         d = degree(node, memo)
         if d is None or d > DEGREE_LIMIT:
@@ -369,6 +390,14 @@ def regroup(node: Node, memo: Sizes) -> Node:
     Only for sums; the value is the same (addition of real numbers)."""
     if not (isinstance(node, BinOp) and node.op in "+-"):
         return node
+    key = ("regroup", id(node))
+    done = memo.get(key)
+    if done is None:
+        done = memo[key] = _regroup(node, memo)
+    return done
+
+
+def _regroup(node: BinOp, memo: Sizes) -> Node:
     terms: list[tuple[bool, Node]] = []
     _terms(node, True, terms)
     rational = [(s, t) for s, t in terms if degree(t, memo) is not None]

@@ -310,9 +310,10 @@ DOUBLES = Arithmetic(
 )
 
 
-def compile_float(node: Node) -> FFn:
-    """Turn an AST into a function of a double point returning (value, log2 error bound)."""
-    return compile_tree(node, DOUBLES, {})
+def compile_float(node: Node, memo: dict[Any, Any] | None = None) -> FFn:
+    """Turn an AST into a function of a double point returning (value, log2 error bound).
+    `memo`: as for numeric.compile_node."""
+    return compile_tree(node, DOUBLES, {} if memo is None else memo)
 
 
 def point_of(point: dict[str, Any]) -> FPoint:

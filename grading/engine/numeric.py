@@ -455,7 +455,7 @@ def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[
         dy = exact.compile_dyadic(node, memo)
         if dy is not None:
             from_dyadic = ar.from_dyadic
-            return lambda pt: from_dyadic(*dy(exact.dyadic_point(source(pt))))
+            return lambda pt: from_dyadic(*exact.dyadic_value(dy, source(pt)))
         ex = exact.compile_exact(node, memo)
         from_fraction = ar.from_fraction
         return lambda pt: from_fraction(ex(exact.exact_point(source(pt))))
@@ -582,9 +582,11 @@ MPMATH = Arithmetic(
 )
 
 
-def compile_node(node: Node) -> Fn:
-    """Turn an AST into a function of a point returning (value, log2 error bound)."""
-    return compile_tree(node, MPMATH, {})
+def compile_node(node: Node, memo: dict[Any, Any] | None = None) -> Fn:
+    """Turn an AST into a function of a point returning (value, log2 error bound).
+    `memo`: what compile_tree learns about the tree, to share with the other compilers of the
+    same tree (floats.compile_float, exact.compile_all); it must not outlive the tree."""
+    return compile_tree(node, MPMATH, {} if memo is None else memo)
 
 
 # --------------------------------------------------------------------------- evaluating

@@ -110,9 +110,9 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
     answer = last.nodes[0]
     made: list[Any] = []
 
-    def counting(node: Any) -> Any:
+    def counting(node: Any, memo: Any = None) -> Any:
         made.append(node)
-        return compile_node(node)
+        return compile_node(node, memo)
 
     monkeypatch.setattr(api, "compile_node", counting)
     from grading.engine.parsing import to_text
@@ -139,10 +139,10 @@ def test_a_candidate_whose_lazy_evaluators_cannot_be_made_is_skipped(
     broken = {id(n) for cand in c.candidates() if cand.code == code for n in cand.nodes}
     assert broken
 
-    def failing(node: Any) -> Any:
+    def failing(node: Any, memo: Any = None) -> Any:
         if id(node) in broken:
             raise ValueError("cannot compile")
-        return compile_node(node)
+        return compile_node(node, memo)
 
     monkeypatch.setattr(api, "compile_node", failing)
     after = grade(task, answer, seed=5, prepared=prepared)
