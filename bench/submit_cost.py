@@ -7,8 +7,9 @@ minute:
 
 - web: `POST /problems/<id>/submit/` as htmx sends it, through the whole middleware stack
   (Django's test client, logged in with a real session; the Celery publish goes to Redis);
-- worker: `grading.services.submission_grade` on what was stored (the engine plus its queries);
-  the Celery machinery around it (prefork pool, acks) is not included.
+- worker: `grading.services.submission_grade_record` (what the Celery task runs) on what was
+  stored (the engine plus its queries); the Celery machinery around it (prefork pool, acks)
+  is not included.
 
 It prints CPU ms per submission for each half and, with `--profile`, cProfile's top entries.
 
@@ -62,7 +63,7 @@ def main() -> int:
     from django.test import Client
 
     from exercises.models import Submission
-    from grading.services import submission_grade
+    from grading.services import submission_grade_record
 
     redis.Redis.from_url(denv["REDIS_URL"]).flushdb()
     planned, took = deadline.setup_data(args, ["cost"])
@@ -70,15 +71,19 @@ def main() -> int:
     users = {u.username: u for u in get_user_model().objects.all()}
     order = [p for p in planned if p.warm] + [p for p in planned if not p.warm]
 
-    clients = {}
+    # One client (one handler: middleware loaded once, as in a gunicorn worker), with each
+    # student's session cookie put in before their request.
+    client = Client(
+        HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="en", SERVER_NAME="127.0.0.1"
+    )
+    cookies = {}
     for p in order:
-        clients[p.student] = Client(
-            HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="en", SERVER_NAME="127.0.0.1"
-        )
-        clients[p.student].force_login(users[p.student])
+        client.cookies = type(client.cookies)()
+        client.force_login(users[p.student])
+        cookies[p.student] = client.cookies
 
     def submit(p: deadline.Planned) -> float:
-        client = clients[p.student]
+        client.cookies = cookies[p.student]
         page = f"https://127.0.0.1/problems/{p.instance_id}/"
         t0 = time.process_time()
         resp = client.post(
@@ -119,11 +124,11 @@ def main() -> int:
         .values_list("id", flat=True)
     )
     for sid in ids[: len(warm)]:
-        submission_grade(submission_id=sid)
+        submission_grade_record(submission_id=sid)
 
     def grade_one(sid: int) -> float:
         t0 = time.process_time()
-        submission_grade(submission_id=sid)
+        submission_grade_record(submission_id=sid)
         return time.process_time() - t0
 
     worker = measured("worker", grade_one, ids[len(warm) :])

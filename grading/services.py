@@ -1,15 +1,18 @@
-"""submission_grade: load a submission, run the engine, record the verdict (idempotent)."""
+"""submission_grade: read a submission, run the engine, record the verdict (idempotent)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from exercises.generators import task_of
@@ -20,13 +23,24 @@ from grading.models import GradingPolicy
 logger = logging.getLogger(__name__)
 
 
-def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
+def score_of(
+    *, equivalent: bool | None, late: bool, points: Decimal, late_penalty: Decimal
+) -> Decimal:
     """Full points when right, reduced by the item's late penalty when late; else zero."""
-    if verdict.equivalent is not True:
+    if equivalent is not True:
         return Decimal("0.00")
+    factor = Decimal("1") - late_penalty if late else Decimal("1")
+    return (points * factor).quantize(Decimal("0.01"))
+
+
+def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
     item = submission.instance.item
-    factor = Decimal("1") - item.late_penalty if submission.late else Decimal("1")
-    return (item.points * factor).quantize(Decimal("0.01"))
+    return score_of(
+        equivalent=verdict.equivalent,
+        late=submission.late,
+        points=item.points,
+        late_penalty=item.late_penalty,
+    )
 
 
 def item_tolerance(*, item: ProblemSetItem) -> float | None:
@@ -37,31 +51,117 @@ def item_tolerance(*, item: ProblemSetItem) -> float | None:
         return None
 
 
-def submission_task(*, submission: Submission) -> Task:
-    """What the submission is graded against: its instance's task (with the template's
-    tolerance), under the item's tolerance when the instructor has set one."""
-    task = task_of(submission.instance.params)
-    tolerance = item_tolerance(item=submission.instance.item)
+def task_under(*, params: dict[str, Any], tolerance: float | None) -> Task:
+    """The instance's task (with the template's tolerance), under the item's tolerance when
+    the instructor has set one."""
+    task = task_of(params)
     return task if tolerance is None else replace(task, tolerance=tolerance)
 
 
-def instance_prepared(*, instance: ProblemInstance) -> Prepared | None:
-    """The engine's prepared task kept with the instance, if any (the engine ignores one made
+def submission_task(*, submission: Submission) -> Task:
+    """What the submission is graded against."""
+    return task_under(
+        params=submission.instance.params, tolerance=item_tolerance(item=submission.instance.item)
+    )
+
+
+def prepared_of(*, data: dict[str, Any] | None, instance_id: int) -> Prepared | None:
+    """The engine's prepared task kept with an instance, if any (the engine ignores one made
     by another engine version)."""
-    prepared = Prepared.load(instance.prepared)
-    if prepared is None and instance.prepared:
-        logger.warning("instance %s: unreadable prepared task, recomputing", instance.pk)
+    prepared = Prepared.load(data)
+    if prepared is None and data:
+        logger.warning("instance %s: unreadable prepared task, recomputing", instance_id)
     return prepared
 
 
+def instance_prepared(*, instance: ProblemInstance) -> Prepared | None:
+    return prepared_of(data=instance.prepared, instance_id=instance.pk)
+
+
+@dataclass(frozen=True)
+class GradingInput:
+    """What grading a submission reads: the answer, the instance's variant, the item's rules."""
+
+    submission_id: int
+    answer: str
+    late: bool
+    instance_id: int
+    seed: int
+    params: dict[str, Any]
+    prepared: dict[str, Any] | None
+    points: Decimal
+    late_penalty: Decimal
+    tolerance: float | None
+
+
+_INPUT_COLUMNS = (
+    "answer",
+    "late",
+    "instance_id",
+    "instance__seed",
+    "instance__params",
+    "instance__prepared",
+    "instance__item__points",
+    "instance__item__late_penalty",
+    "instance__item__grading_policy__tolerance",
+)
+
+
+@functools.cache
+def _grading_input_sql(vendor: str) -> str:
+    """The SQL of grading_input, as the ORM writes it, made once per process and database
+    kind. Django compiles a query anew every time; for this read across four tables that
+    took about 3 ms of CPU, a fifth of what a worker spent per answer (bench/submit_cost.py),
+    against 0.3 ms to run it."""
+    query = Submission.objects.filter(pk=0).order_by().values_list(*_INPUT_COLUMNS).query
+    sql, params = query.sql_with_params()
+    if params != (0,):  # the id must be the only parameter, so that it can be swapped
+        raise AssertionError(f"unexpected parameters {params!r} in {sql}")
+    return str(sql)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def grading_input(*, submission_id: int) -> GradingInput | None:
+    """One read, no model instances (None when there is no such submission)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_grading_input_sql(connection.vendor), [submission_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    answer, late, instance_id, seed, params, prepared, points, penalty, tolerance = row
+    return GradingInput(
+        submission_id=submission_id,
+        answer=answer,
+        late=bool(late),
+        instance_id=instance_id,
+        seed=int(seed),
+        params=_json(params),
+        prepared=_json(prepared),
+        points=Decimal(str(points)),
+        late_penalty=Decimal(str(penalty)),
+        tolerance=None if tolerance is None else float(tolerance),
+    )
+
+
 def submission_grade(*, submission_id: int) -> Submission:
-    """Grade once. A submission already graded is returned unchanged, so a redelivered or
-    requeued task records no second verdict.
+    """Grade once (submission_grade_record) and return the submission as stored."""
+    submission_grade_record(submission_id=submission_id)
+    return Submission.objects.get(pk=submission_id)
+
+
+def submission_grade_record(*, submission_id: int) -> bool:
+    """Grade once and record the verdict; False when nothing was recorded (already graded,
+    no such submission, or the engine failed and the submission is marked "could not grade").
+    A submission already graded keeps its verdict, so a redelivered or requeued task records
+    no second one.
 
     Three statements, each atomic on its own: claim the submission (a conditional UPDATE to
-    "grading"), read it with what grading needs, and record the verdict with a conditional
-    UPDATE that only succeeds if no verdict was recorded meanwhile (by a worker that got the
-    same submission again after a requeue). No row lock is held while the engine runs.
+    "grading"), read what grading needs, and record the verdict with a conditional UPDATE that
+    only succeeds if no verdict was recorded meanwhile (by a worker that got the same
+    submission again after a requeue). No row lock is held while the engine runs.
     """
     graded = Submission.Status.GRADED
     claimed = (
@@ -69,54 +169,58 @@ def submission_grade(*, submission_id: int) -> Submission:
         .exclude(status=graded)
         .update(status=Submission.Status.GRADING, started_at=timezone.now())
     )
-    submission = Submission.objects.select_related("instance__item__grading_policy").get(
-        pk=submission_id
-    )
     if not claimed:
-        return submission  # already graded
+        return False  # already graded (or gone)
+    given = grading_input(submission_id=submission_id)
+    if given is None:
+        return False
 
     # The engine runs outside any transaction: it is pure and may take a while. It is built
     # never to raise; should it all the same, this answer is marked "could not grade" (the
     # instructor sees it flagged, the attempt does not count) and the worker goes on.
     try:
         verdict, cache_use = verdict_for(
-            task=submission_task(submission=submission),
-            answer=submission.answer,
-            seed=submission.instance.seed,
-            prepared=instance_prepared(instance=submission.instance),
+            task=task_under(params=given.params, tolerance=given.tolerance),
+            answer=given.answer,
+            seed=given.seed,
+            prepared=prepared_of(data=given.prepared, instance_id=given.instance_id),
         )
     except Exception as exc:  # noqa: BLE001
         logger.exception("the engine failed on submission %s", submission_id)
         submission_mark_error(
             submission_id=submission_id, detail=f"could not grade: {type(exc).__name__}"
         )
-        return Submission.objects.get(pk=submission_id)
+        return False
 
-    # "cache": whether this verdict was reused from an identical (task, answer) graded before
-    # ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-    fields = {
-        "verdict": {**verdict.to_dict(), "cache": cache_use},
-        "equivalent": verdict.equivalent,
-        "method": verdict.method,
-        "score": submission_score(submission=submission, verdict=verdict),
-        "status": graded,
-        "graded_at": timezone.now(),
-        "error_detail": "",
-    }
-    recorded = Submission.objects.filter(pk=submission_id).exclude(status=graded).update(**fields)
-    if not recorded:
-        # another worker finished first; keep its verdict
-        return Submission.objects.get(pk=submission_id)
-    for name, value in fields.items():
-        setattr(submission, name, value)
-    logger.info(
-        "graded submission %s: %s by %s in %.1f ms",
-        submission_id,
-        verdict.equivalent,
-        verdict.method,
-        verdict.elapsed_ms,
+    recorded = (
+        Submission.objects.filter(pk=submission_id)
+        .exclude(status=graded)
+        .update(
+            # "cache": whether this verdict was reused from an identical (task, answer) graded
+            # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
+            verdict={**verdict.to_dict(), "cache": cache_use},
+            equivalent=verdict.equivalent,
+            method=verdict.method,
+            score=score_of(
+                equivalent=verdict.equivalent,
+                late=given.late,
+                points=given.points,
+                late_penalty=given.late_penalty,
+            ),
+            status=graded,
+            graded_at=timezone.now(),
+            error_detail="",
+        )
     )
-    return submission
+    if recorded:  # else another worker finished first; its verdict stays
+        logger.info(
+            "graded submission %s: %s by %s in %.1f ms",
+            submission_id,
+            verdict.equivalent,
+            verdict.method,
+            verdict.elapsed_ms,
+        )
+    return bool(recorded)
 
 
 def verdict_for(

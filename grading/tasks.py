@@ -9,7 +9,7 @@ from django.db import DatabaseError
 
 from exercises.services import submission_requeue_stuck
 from grading.regrade import regrade_job_mark_failed, regrade_job_run
-from grading.services import submission_grade, submission_mark_error
+from grading.services import submission_grade_record, submission_mark_error
 
 
 @shared_task(
@@ -25,7 +25,7 @@ from grading.services import submission_grade, submission_mark_error
 )
 def submission_grade_task(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
-        submission_grade(submission_id=submission_id)
+        submission_grade_record(submission_id=submission_id)
     except SoftTimeLimitExceeded:
         submission_mark_error(submission_id=submission_id, detail="grading took too long")
 

@@ -121,3 +121,54 @@ def test_an_instance_without_kept_work_is_graded_from_its_params():
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         sub = submission_create(instance=inst, answer="3x^2 + y")
     assert submission_grade(submission_id=sub.pk).equivalent is True
+
+
+def test_grading_input_reads_what_the_models_hold():
+    from grading.models import GradingPolicy
+    from grading.services import grading_input
+
+    sub = _queued("3x^2 + y", points=Decimal("2.50"))
+    sub.late = True
+    sub.save(update_fields=["late"])
+    inst = sub.instance
+    given = grading_input(submission_id=sub.pk)
+    assert given is not None
+    assert (given.answer, given.late, given.instance_id, given.seed) == (
+        "3x^2 + y",
+        True,
+        inst.pk,
+        inst.seed,
+    )
+    assert given.params == inst.params
+    assert given.prepared == inst.prepared
+    assert (given.points, given.late_penalty) == (inst.item.points, inst.item.late_penalty)
+    assert given.tolerance is None
+    GradingPolicy.objects.create(item=inst.item, tolerance=0.01)
+    assert grading_input(submission_id=sub.pk).tolerance == 0.01
+    assert grading_input(submission_id=sub.pk + 1000) is None
+
+
+def test_a_late_right_answer_scores_the_late_share():
+    sub = _queued("3x^2 + y", points=Decimal("2.00"), late_penalty=Decimal("0.25"))
+    Submission.objects.filter(pk=sub.pk).update(late=True)
+    graded = submission_grade(submission_id=sub.pk)
+    assert (graded.equivalent, graded.score) == (True, Decimal("1.50"))
+
+
+def test_an_item_tolerance_is_what_the_answer_is_graded_under():
+    from grading import services
+    from grading.models import GradingPolicy
+
+    sub = _queued("3x^2 + y")
+    GradingPolicy.objects.create(item=sub.instance.item, tolerance=0.01)
+    seen = []
+    real = services.grade
+
+    def spy(task, answer, **kwargs):
+        seen.append(task.tolerance)
+        return real(task, answer, **kwargs)
+
+    with mock.patch("grading.services.grade", side_effect=spy):
+        graded = submission_grade(submission_id=sub.pk)
+    assert seen == [0.01]
+    assert graded.equivalent is True

@@ -44,7 +44,7 @@ def test_soft_time_limit_marks_an_error_without_a_verdict():
     inst = factories.toy_instance()
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         sub = submission_create(instance=inst, answer="3x^2+y")
-    with mock.patch("grading.tasks.submission_grade", side_effect=SoftTimeLimitExceeded()):
+    with mock.patch("grading.tasks.submission_grade_record", side_effect=SoftTimeLimitExceeded()):
         submission_grade_task.apply(args=(sub.pk,)).get()
     sub.refresh_from_db()
     assert (sub.status, sub.verdict, sub.error_detail) == ("error", None, "grading took too long")
