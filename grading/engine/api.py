@@ -684,6 +684,8 @@ def _diagnose(
     answer_side = numeric.Memo(answer_fns)
     answer_quick = floats.Memo(answer_floats)
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
+    # every candidate is compared at the same seeded points: drawn once
+    draws = numeric.SharedDraws(c.sample_variables, seed, c.task.positive, c.hints)
     # a count, not a clock, bounds the matching: the named mistake must not depend on load
     for _ in range(limits.DIAGNOSIS_MAX_CANDIDATES):
         try:
@@ -730,6 +732,7 @@ def _diagnose(
                 key_exact=cand_exact,
                 answer_exact=answer_exactly,
                 explain=False,
+                shared=draws,
             )
         except _CompileFailed:
             continue  # as if it had failed before the comparison: the candidate is skipped

@@ -798,10 +798,14 @@ class Sampler:
     accepted: int = 0
     good_signs: list[tuple[bool, ...]] = field(default_factory=list)
 
+    shared: SharedDraws | None = None
+
     def __post_init__(self) -> None:
         self.rng = random.Random(f"partial-credit:{self.seed}")
         n = len(self.variables)
         self.orthant_mask = random.Random(f"orthants:{self.seed}").randrange(2**n) if n else 0
+        if self.shared is not None and not self.shared.serves(self):
+            self.shared = None
 
     def _value(self, lo: float, hi: float) -> Any:
         size = math.exp(self.rng.uniform(math.log(lo), math.log(hi)))
@@ -812,6 +816,17 @@ class Sampler:
         return mpmath.ldexp(mantissa, exponent)
 
     def draw(self) -> Point:
+        i = self.draws
+        shared = self.shared
+        if shared is not None:
+            if i < FIXED_DRAWS:
+                self.draws += 1
+                return shared.point(i)
+            if i == FIXED_DRAWS:
+                self.rng.setstate(shared.state_after_fixed())
+        return self._draw()
+
+    def _draw(self) -> Point:
         i = self.draws
         self.draws += 1
         lo, hi = BANDS[i % len(BANDS)]
@@ -862,6 +877,48 @@ class Sampler:
         signs = point["__signs__"]
         if signs not in self.good_signs:
             self.good_signs.append(signs)
+
+
+# Draws before this one do not depend on which points were accepted (see Sampler.draw): the
+# same settings give the same points, whoever asks.
+FIXED_DRAWS = 18
+
+
+class SharedDraws:
+    """The first FIXED_DRAWS points of a Sampler with these settings, drawn once for several
+    comparisons (a wrong answer against each candidate mistake). The points are shared as
+    they are, with what evaluators keep in them about themselves."""
+
+    def __init__(
+        self,
+        variables: Sequence[str],
+        seed: int,
+        positive: bool,
+        hints: dict[str, list[Fraction]],
+    ) -> None:
+        self._proto = Sampler(list(variables), seed, positive, hints)
+        self._points: list[Point] = []
+        self._state: Any = None
+
+    def serves(self, sampler: Sampler) -> bool:
+        proto = self._proto
+        return (
+            sampler.variables == proto.variables
+            and sampler.seed == proto.seed
+            and sampler.positive == proto.positive
+            and sampler.hints == proto.hints
+        )
+
+    def point(self, i: int) -> Point:
+        while len(self._points) <= i:
+            self._points.append(self._proto._draw())
+        return self._points[i]
+
+    def state_after_fixed(self) -> Any:
+        if self._state is None:
+            self.point(FIXED_DRAWS - 1)
+            self._state = self._proto.rng.getstate()
+        return self._state
 
 
 # --------------------------------------------------------------------------- comparing
@@ -1022,6 +1079,7 @@ def compare(
     key_exact: Sequence[Any] | None = None,
     answer_exact: Any = None,
     explain: bool = True,
+    shared: SharedDraws | None = None,
 ) -> Outcome:
     """Sample until `target` points agree, one real difference is found, or draws run out.
 
@@ -1036,15 +1094,18 @@ def compare(
 
     With `key_exact` and `answer_exact` (both sides small rational functions, `exact.py`) the
     points are compared exactly instead, and the outcome's max_prec is 0.
+
+    `shared`: the first points, drawn once for comparisons with the same sampling settings
+    (ignored if its settings are not these); the outcome is the same with or without it.
     """
     from grading.engine import floats
 
     if key_exact is not None and answer_exact is not None and not rtol:
-        sampler = Sampler(list(variables), seed, positive, hints or {})
+        sampler = Sampler(list(variables), seed, positive, hints or {}, shared=shared)
         return _compare_exact(key_exact, answer_exact, sampler, target, max_draws, explain)
 
     use_floats = key_floats is not None and answer_floats is not None and not rtol
-    sampler = Sampler(list(variables), seed, positive, hints or {})
+    sampler = Sampler(list(variables), seed, positive, hints or {}, shared=shared)
     first_agreeing: Point | None = None
     agree = 0
     full = 0  # agreeing points evaluated with mpmath
