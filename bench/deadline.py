@@ -1187,15 +1187,20 @@ def report(
         )
     L.append("")
     tuned = results[-1]
-    target_ok = (
+    all_graded = (
         len(tuned.stats["lost"]) == 0
-        and pct(tuned.stats["lat"], 99) <= 2.0
         and tuned.stats["graded"] + tuned.stats["kinds"].get("malformed", {}).get("rejected", 0)
         == tuned.stats["sent"]
     )
+    server_p99, client_p99 = pct(tuned.stats["lat"], 99), pct(tuned.stats["lat_client"], 99)
+    # The student's wait runs from the click: the client's p99 (send to verdict) is the target;
+    # the server's (stored to verdict) leaves out the time a request waits to be taken.
+    target_ok = all_graded and client_p99 <= 2.0 and server_p99 <= 2.0
     L.append(
-        f"Target (all graded, p99 ≤ 2 s, none lost) for `{tuned.name}`: "
-        f"**{'met' if target_ok else 'NOT met'}**."
+        f"Target (all graded, p99 submit-to-verdict ≤ 2 s from the client's send, none lost) "
+        f"for `{tuned.name}`: **{'met' if target_ok else 'NOT met'}** (client p99 "
+        f"{fmt(client_p99)} s, server-side p99 {fmt(server_p99)} s, "
+        f"{'all' if all_graded else 'not all'} graded or refused before storing)."
     )
     L.append("")
     L.append(
