@@ -129,3 +129,34 @@ def test_production_refuses_an_empty_secret_key():
     result = _run(IMPORT_PRODUCTION, SECRET_KEY="")
     assert result.returncode != 0
     assert "The environment variable SECRET_KEY must be set." in result.stderr
+
+
+def test_the_wsgi_app_loads_the_views_and_freezes_start_up_objects():
+    code = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count() > 10000, 'grading.engine.api' in sys.modules, "
+        "'exercises.views' in sys.modules)"
+    )
+    result = _run(code, SECRET_KEY=GOOD_SECRET, DJANGO_SETTINGS_MODULE="config.settings.production")
+    assert result.stdout.strip() == "True True True", result.stderr
+
+
+def test_each_celery_worker_process_freezes_start_up_objects():
+    import gc
+    import importlib
+
+    from celery.signals import worker_process_init
+
+    # (config.celery_app the attribute is the app; the module is imported by name)
+    celery_module = importlib.import_module("config.celery_app")
+
+    assert any(
+        getattr(receiver(), "__name__", "") == "_freeze_start_up_objects"
+        for _, receiver in worker_process_init.receivers
+    )
+    gc.unfreeze()
+    try:
+        celery_module._freeze_start_up_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
