@@ -712,15 +712,74 @@ def service_pids() -> list[int]:
     return pids
 
 
-def services_cpu(pids: list[int]) -> float:
+def comm_snapshot() -> dict[int, tuple[str, float]]:
+    """pid -> (command name, CPU seconds so far) for every process."""
+    out = {}
+    for pid, (_, cpu) in _proc_table().items():
+        try:
+            out[pid] = (Path(f"/proc/{pid}/comm").read_text().strip(), cpu)
+        except OSError:
+            continue
+    return out
+
+
+def other_by_name(
+    before: dict[int, tuple[str, float]],
+    after: dict[int, tuple[str, float]],
+    known: set[int],
+) -> list[tuple[str, float]]:
+    """CPU used between two snapshots by processes outside `known`, summed by command name,
+    largest first (what the "other" column is made of)."""
+    by_name: dict[str, float] = {}
+    for pid, (name, cpu) in after.items():
+        if pid in known:
+            continue
+        used = cpu - before.get(pid, (name, 0.0))[1]
+        if used > 0:
+            by_name[name] = by_name.get(name, 0.0) + used
+    return sorted(by_name.items(), key=lambda kv: -kv[1])
+
+
+def tree_pids(roots: list[int]) -> set[int]:
     table = _proc_table()
-    return sum(table.get(pid, (0, 0.0))[1] for pid in pids)
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        out.add(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def services_snapshot() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL and Redis process alive now."""
+    table = _proc_table()
+    return {pid: table[pid][1] for pid in service_pids() if pid in table}
+
+
+def services_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the services used between two snapshots. A process started in between (a new
+    PostgreSQL backend) counts from zero; one that ended in between is missed, since its
+    last reading is gone (so this is a lower bound, never negative)."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
 
 
 def own_cpu() -> float:
     """CPU seconds this process (the client, without its children) has used."""
     t = os.times()
     return t.user + t.system
+
+
+STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def machine_split() -> dict[str, float]:
+    """CPU seconds the whole machine has spent so far, by kind (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    tick = os.sysconf("SC_CLK_TCK")
+    return {name: int(v) / tick for name, v in zip(STAT_FIELDS, fields, strict=True)}
 
 
 def machine_busy() -> float:
@@ -780,6 +839,8 @@ class Result:
     load: str = "?"
     cpu: dict[str, float] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    others: list[tuple[str, float]] = field(default_factory=list)
+    split: dict[str, float] = field(default_factory=dict)
 
 
 def analyse(res: Result) -> dict[str, Any]:
@@ -1079,12 +1140,14 @@ def run_phase(
     )
     web = [stack.procs["gunicorn"].pid]
     workers = [p.pid for n, p in stack.procs.items() if n.startswith(f"worker-{name}-")]
-    services = service_pids()
+    services0 = services_snapshot()
+    comms0 = comm_snapshot()
+    split0 = machine_split()
     cpu0 = (
         cpu_of_trees(web),
         cpu_of_trees(workers),
         own_cpu(),
-        services_cpu(services),
+        0.0,
         machine_busy(),
     )
     sends, t0 = burst(browsers, planned, args.burst_seconds, args.client_threads, args.hard_limit)
@@ -1094,9 +1157,13 @@ def run_phase(
         cpu_of_trees(web),
         cpu_of_trees(workers),
         own_cpu(),
-        services_cpu(services),
+        services_used(services0, services_snapshot()),
         machine_busy(),
     )
+    known = tree_pids(web + workers) | set(services0) | set(service_pids()) | {os.getpid()}
+    others = other_by_name(comms0, comm_snapshot(), known)
+    split1 = machine_split()
+    split = {k: split1[k] - split0[k] for k in STAT_FIELDS}
     wall = time.time() - t0
     used = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
     cpu = {
@@ -1107,8 +1174,11 @@ def run_phase(
         "other": max(0.0, used[4] - used[0] - used[1] - used[2] - used[3]),
         "wall": wall,
     }
+    res_others = others
     stop_workers(stack, name)
-    res = Result(name, config, sends, rows, t0, waited, load=load, cpu=cpu)
+    res = Result(
+        name, config, sends, rows, t0, waited, load=load, cpu=cpu, others=res_others, split=split
+    )
     res.stats = analyse(res)
     st = res.stats
     log(
@@ -1240,8 +1310,9 @@ def report(
         "CPU seconds used from the start of the burst until the last verdict (wall time in "
         "brackets; the machine has 2 cores, so at most twice the wall time): gunicorn (all "
         "workers), Celery workers (all processes), this client (the bench process alone), PostgreSQL and Redis "  # noqa: E501
-        "(all their processes: they also serve anyone else on the machine), and every other "
-        "process on the machine (other people's jobs: this machine is shared)."
+        "(all their processes: they also serve anyone else on the machine), and the rest of "
+        "the machine's busy time (/proc/stat): other processes (named below when they used "
+        "any) and what no process alive at the end accounts for."
     )
     L.append("")
     L.append(
@@ -1256,6 +1327,17 @@ def report(
             f"{1000 * c['web'] / max(1, st['sent']):.0f} | "
             f"{1000 * c['workers'] / max(1, st['graded']):.0f} | {r.load} |"
         )
+    L.append("")
+    for r in results:
+        kinds = ", ".join(
+            f"{k} {r.split.get(k, 0.0):.1f}" for k in STAT_FIELDS if k not in {"idle", "iowait"}
+        )
+        L.append(f"Machine CPU s in the same window by kind ({r.name} run, /proc/stat): {kinds}.")
+        top = [f"{name} {cpu:.1f}" for name, cpu in r.others[:6] if cpu >= 0.05]
+        if top:
+            L.append(
+                f"Largest other processes ({r.name} run), CPU s by name: " + ", ".join(top) + "."
+            )
     L.append("")
     c, st = tuned.cpu, tuned.stats
     web_ms = 1000 * c["web"] / max(1, st["sent"])

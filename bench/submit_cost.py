@@ -123,10 +123,9 @@ def main() -> int:
     cold = [p for p in order if not p.warm]
     for p in warm:
         submit(p)
-    services = deadline.service_pids()
-    s0 = deadline.services_cpu(services)
+    s0 = deadline.services_snapshot()
     web = measured("web", submit, cold)
-    web_services = deadline.services_cpu(services) - s0
+    web_services = deadline.services_used(s0, deadline.services_snapshot())
     ids = list(
         Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
         .order_by("id")
@@ -140,9 +139,9 @@ def main() -> int:
         submission_grade_record(submission_id=sid)
         return time.process_time() - t0
 
-    s0 = deadline.services_cpu(services)
+    s0 = deadline.services_snapshot()
     worker = measured("worker", grade_one, ids[len(warm) :])
-    worker_services = deadline.services_cpu(services) - s0
+    worker_services = deadline.services_used(s0, deadline.services_snapshot())
     kind_of = {p.instance_id: p.kind for p in order}
     rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
     by_kind: dict[str, list[tuple[float, float]]] = {}
