@@ -2,10 +2,19 @@
 
 Every page, submit and result poll needs `request.user`; Django's ModelBackend reads it from the
 database each time. At a deadline that is one query per request for a row that hardly ever
-changes, so this backend keeps it in the cache (Redis in production) for USER_CACHE_SECONDS.
-A save or delete of the user drops the entry (signals, below), so a password change, a
-deactivation or a role change is seen on the next request; a bulk `QuerySet.update()` (no
-signals) is seen within USER_CACHE_SECONDS. A cache outage falls back to the database.
+changes, so this backend keeps it in the cache for USER_CACHE_SECONDS. It is enabled where the
+cache is shared by all web processes (production: Redis; and the tests), so that a change made
+by one process is seen by all.
+
+A save or delete of the user drops the cached copy, once at once and once more when the
+transaction commits (a request between the two would otherwise cache the row as it was before
+the commit), so a password change, deactivation or role change is seen on the next request. A
+bulk `QuerySet.update()` (no signals), or a drop that fails because the cache is down, is seen
+within USER_CACHE_SECONDS. Django still checks the session's password hash and `is_active` on
+the cached copy. A cache outage falls back to the database.
+
+The copy holds the whole user row, password hash included, like the sessions beside it: keep the
+cache as private as the database (Redis behind a password or on a private network).
 """
 
 from __future__ import annotations
@@ -17,13 +26,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, user_logged_in
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
+# The version in the key: bump it when the user model changes, so no old copy is read.
+KEY_VERSION = 1
+
 
 def _key(user_id: Any) -> str:
-    return f"auth-user:{user_id}"
+    return f"auth-user:v{KEY_VERSION}:{user_id}"
 
 
 def _remember(user: Any) -> None:
@@ -57,7 +70,9 @@ def user_cache_forget(*, user_id: Any) -> None:
 
 
 def _forget(sender: Any, instance: Any, **kwargs: Any) -> None:
-    user_cache_forget(user_id=instance.pk)
+    user_id = instance.pk
+    user_cache_forget(user_id=user_id)
+    transaction.on_commit(lambda: user_cache_forget(user_id=user_id))
 
 
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -96,13 +96,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The logged-in user is read from the cache on each request (people/auth.py); a save or delete
-# of the user drops it at once. The plain ModelBackend stays second, for sessions made before.
-AUTHENTICATION_BACKENDS = [
+# Where the cache is shared by every web process (production, tests), the logged-in user is
+# read from it (people/auth.py, enabled there); a save or delete of the user drops it.
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 60)
+CACHED_USER_BACKENDS = [
     "people.auth.CachedModelBackend",
+    # second, for sessions made before the cached backend was enabled
     "django.contrib.auth.backends.ModelBackend",
 ]
-USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 60)
 
 # Celery: Redis by default; any kombu URL works (make run uses filesystem:// without Redis).
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")

@@ -29,8 +29,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env_str("CACHE_URL", REDIS_URL),  # noqa: F405
         "TIMEOUT": 300,
+        # a Redis that does not answer costs a request a second, not the OS connect timeout
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
+# The logged-in user is read from that cache too (people/auth.py).
+AUTHENTICATION_BACKENDS = CACHED_USER_BACKENDS  # noqa: F405
 # Sessions are read on every request: from the cache (Redis), with the database as the store
 # of record, so that a page or a poll costs no session query (Django's cached_db backend).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

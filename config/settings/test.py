@@ -1,7 +1,7 @@
 """Test settings: fast hashing, tasks run inline unless a test starts a real worker."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES
+from config.settings.base import CACHED_USER_BACKENDS, DATABASES
 from config.settings.env import env_bool
 
 DEBUG = False
@@ -13,5 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+# as in production (one process, so the in-memory cache is shared as Redis is there)
+AUTHENTICATION_BACKENDS = CACHED_USER_BACKENDS
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}

@@ -88,3 +88,37 @@ def test_without_the_cache_the_user_comes_from_the_database(monkeypatch):
     monkeypatch.setattr(cache, "get", down)
     monkeypatch.setattr(cache, "set", down)
     assert client.get(reverse("exercises:dashboard")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_cached_before_the_change_commits_is_dropped_at_commit():
+    from django.db import transaction
+
+    from people.auth import CachedModelBackend, _remember
+
+    user = factories.user()
+    backend = CachedModelBackend()
+    with transaction.atomic():
+        stale = get_user_model().objects.get(pk=user.pk)
+        user.is_active = False
+        user.save()  # drops the cached copy now, and again at commit
+        _remember(stale)  # a request in between cached the row as it was before the commit
+        assert backend.get_user(user.pk) is not None  # (the stale copy, until the commit)
+    assert backend.get_user(user.pk) is None  # deactivated: the stale copy is gone
+
+
+def test_a_failed_drop_is_logged_not_raised(monkeypatch, caplog):
+    from people.auth import user_cache_forget
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "delete", down)
+    user_cache_forget(user_id=12345)
+    assert "may be stale" in caplog.text
+
+
+def test_the_cached_backend_is_what_production_and_the_tests_use():
+    from django.conf import settings
+
+    assert settings.AUTHENTICATION_BACKENDS[0] == "people.auth.CachedModelBackend"
