@@ -146,9 +146,8 @@ def main() -> int:
     rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
     by_kind: dict[str, list[tuple[float, float]]] = {}
     for row, cost in zip(rows.values("instance_id", "verdict"), worker, strict=True):
-        by_kind.setdefault(kind_of[row["instance_id"]], []).append(
-            (cost * 1000, row["verdict"]["elapsed_ms"])
-        )
+        elapsed = (row["verdict"] or {}).get("elapsed_ms", float("nan"))  # None: not graded
+        by_kind.setdefault(kind_of[row["instance_id"]], []).append((cost * 1000, elapsed))
     for kind, pairs in sorted(by_kind.items()):
         print(
             f"  {kind}: n={len(pairs)} worker {statistics.fmean(c for c, _ in pairs):.1f} ms CPU, "

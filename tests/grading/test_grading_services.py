@@ -172,3 +172,24 @@ def test_an_item_tolerance_is_what_the_answer_is_graded_under():
         graded = submission_grade(submission_id=sub.pk)
     assert seen == [0.01]
     assert graded.equivalent is True
+
+
+def test_a_verdict_recorded_meanwhile_by_another_worker_stays():
+    from grading import services
+
+    sub = _queued("3x^2 + y")
+    real = services.verdict_for
+
+    def slow_worker(**kwargs):
+        verdict = real(**kwargs)
+        # meanwhile a second worker (the task was requeued) recorded its own verdict
+        Submission.objects.filter(pk=sub.pk).update(
+            status="graded", equivalent=False, method="other-worker", verdict={"by": "other"}
+        )
+        return verdict
+
+    with mock.patch("grading.services.verdict_for", side_effect=slow_worker):
+        recorded = services.submission_grade_record(submission_id=sub.pk)
+    assert recorded is False
+    stored = Submission.objects.get(pk=sub.pk)
+    assert (stored.method, stored.verdict) == ("other-worker", {"by": "other"})
