@@ -106,6 +106,7 @@ class Stack:
                 "--format",
                 "raw",
                 "--nonblocking",
+                "--gil",  # samples of a thread holding the GIL: running Python, not waiting
                 "-o",
                 str(out),
                 "--",

@@ -64,6 +64,7 @@ def main() -> int:
     from django.test import Client
 
     from exercises.models import Submission
+
     try:
         from grading.services import submission_grade_record
     except ImportError:  # code before 3744c71 (to measure it in the same run)
