@@ -4,7 +4,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,3 +20,17 @@ def _freeze_start_up_objects(**kwargs: object) -> None:
     in whichever grade it lands on (seen as the maximum of bench/submit_cost.py)."""
     gc.collect()
     gc.freeze()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task: object = None, **kwargs: object) -> None:
+    """Around each task, what Django does around each request: drop a database connection
+    that is broken or older than CONN_MAX_AGE, keep the others (settings: CELERY_DB_REUSE_MAX).
+    Not for tasks run inline (eager), which share their caller's connection and transaction."""
+    request = getattr(task, "request", None)
+    if getattr(request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

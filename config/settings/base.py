@@ -127,6 +127,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task: a new
+# PostgreSQL connection, backend process and login per task, several ms of CPU each (seen in
+# the deadline bench as short-lived backends). With a reuse count it closes them only every
+# CELERY_DB_REUSE_MAX tasks; in between, each task begins and ends like a Django request
+# (config/celery_app.py), so a broken connection, or one older than CONN_MAX_AGE, is replaced.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "grading")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Abuse limits: answers per student per minute; failed logins per username and address (and

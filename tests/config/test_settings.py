@@ -160,3 +160,30 @@ def test_each_celery_worker_process_freezes_start_up_objects():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_celery_keeps_database_connections_between_tasks():
+    """Celery's Django fixup would close the connection around every task; with a reuse count
+    it leaves them to close_old_connections, run around each task as around a request."""
+    import importlib
+    from unittest import mock
+
+    from celery.signals import task_postrun, task_prerun
+
+    celery_module = importlib.import_module("config.celery_app")
+    assert celery_module.app.conf.get("CELERY_DB_REUSE_MAX") >= 100
+    for signal in (task_prerun, task_postrun):
+        assert any(
+            getattr(receiver(), "__name__", "") == "_close_old_connections"
+            for _, receiver in signal.receivers
+        )
+
+    class _Task:
+        def __init__(self, eager: bool) -> None:
+            self.request = type("R", (), {"is_eager": eager})()
+
+    with mock.patch("django.db.close_old_connections") as close:
+        celery_module._close_old_connections(task=_Task(eager=True))
+        close.assert_not_called()  # an inline task shares its caller's transaction
+        celery_module._close_old_connections(task=_Task(eager=False))
+        close.assert_called_once_with()
