@@ -685,18 +685,27 @@ def _proc_table() -> dict[int, tuple[int, float]]:
     return out
 
 
-def cpu_of_trees(roots: list[int]) -> float:
-    """CPU seconds used so far by these processes and their live descendants."""
-    table = _proc_table()
+def _descendants(roots: list[int], table: dict[int, tuple[int, float]]) -> set[int]:
+    """These processes and their live descendants, by the parent pids in `table`."""
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, list(roots)
+    out, todo = set(), list(roots)
     while todo:
         pid = todo.pop()
-        total += table.get(pid, (0, 0.0))[1]
+        out.add(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return out
+
+
+def tree_pids(roots: list[int]) -> set[int]:
+    return _descendants(roots, _proc_table())
+
+
+def cpu_of_trees(roots: list[int]) -> float:
+    """CPU seconds used so far by these processes and their live descendants."""
+    table = _proc_table()
+    return sum(table.get(pid, (0, 0.0))[1] for pid in _descendants(roots, table))
 
 
 def service_pids() -> list[int]:
@@ -739,19 +748,6 @@ def other_by_name(
         if used > 0:
             by_name[name] = by_name.get(name, 0.0) + used
     return sorted(by_name.items(), key=lambda kv: -kv[1])
-
-
-def tree_pids(roots: list[int]) -> set[int]:
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    out, todo = set(), list(roots)
-    while todo:
-        pid = todo.pop()
-        out.add(pid)
-        todo.extend(children.get(pid, []))
-    return out
 
 
 def services_snapshot() -> dict[int, float]:
