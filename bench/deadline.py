@@ -1263,9 +1263,12 @@ def report(
     # The student's wait runs from the click: the client's p99 (send to verdict) is the target;
     # the server's (stored to verdict) leaves out the time a request waits to be taken.
     target_ok = all_graded and client_p99 <= 2.0 and server_p99 <= 2.0
+    # the target is for the burst: 500 students within 5 s
+    full_burst = args.students >= 500 and args.burst_seconds <= 5.0
+    verdict = ("met" if target_ok else "NOT met") if full_burst else "not judged: a smaller burst"
     L.append(
-        f"Target (all graded, p99 submit-to-verdict ≤ 2 s from the client's send, none lost) "
-        f"for `{tuned.name}`: **{'met' if target_ok else 'NOT met'}** (client p99 "
+        f"Target (500 students in 5 s: all graded, p99 submit-to-verdict ≤ 2 s from the "
+        f"client's send, none lost) for `{tuned.name}`: **{verdict}** (client p99 "
         f"{fmt(client_p99)} s, server-side p99 {fmt(server_p99)} s, "
         f"{'all' if all_graded else 'not all'} graded or refused before storing)."
     )
