@@ -26,7 +26,7 @@ X_FRAME_OPTIONS = "DENY"
 # One cache for all web processes (login throttling counts failures across them).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": env_str("CACHE_URL", REDIS_URL),  # noqa: F405
         "TIMEOUT": 300,
         # a Redis that does not answer costs a request a second, not the OS connect timeout
