@@ -170,10 +170,16 @@ def _instance_key(instance: ProblemInstance) -> Key:
     return key_of(task_of(instance.params), Prepared.load(instance.prepared))
 
 
-def problem_state(*, instance: ProblemInstance, now: datetime) -> ProblemState:
-    """Attempts, deadlines, history; the key once attempts are used up, solved, or closed."""
+def problem_state(
+    *, instance: ProblemInstance, now: datetime, submissions: list[Submission] | None = None
+) -> ProblemState:
+    """Attempts, deadlines, history; the key once attempts are used up, solved, or closed.
+
+    `submissions`: the instance's submissions in attempt order when the caller has just read
+    them (a submit does, under the instance's lock); otherwise they are read here."""
     item = instance.item
-    submissions = list(instance.submissions.order_by("attempt"))
+    if submissions is None:
+        submissions = list(instance.submissions.order_by("attempt"))
     used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
     solved = any(s.equivalent is True for s in submissions)
     closed = now > item.closes_at

@@ -13,8 +13,13 @@ from exercises import selectors
 from exercises.forms import AnswerForm
 from exercises.generators import answer_hint_of, statement_of, task_of
 from exercises.generators.statements import asked_latex
-from exercises.models import ProblemInstance
-from exercises.services import SubmissionRejected, instance_get_or_create, submission_create
+from exercises.models import ProblemInstance, Submission
+from exercises.services import (
+    SubmissionRejected,
+    Submitted,
+    instance_get_or_create,
+    submission_submit,
+)
 from exercises.services.submissions import TOO_LONG
 from grading.engine import preview
 
@@ -85,8 +90,10 @@ def _poll_count(raw: str | None) -> int:
     return min(max(poll, 0), POLL_LAST)
 
 
-def _result_context(request: HttpRequest, instance: ProblemInstance) -> dict[str, object]:
-    state = selectors.problem_state(instance=instance, now=timezone.now())
+def _result_context(
+    request: HttpRequest, instance: ProblemInstance, submissions: list[Submission] | None = None
+) -> dict[str, object]:
+    state = selectors.problem_state(instance=instance, now=timezone.now(), submissions=submissions)
     poll = _poll_count(request.GET.get("poll"))
     return {
         "instance": instance,
@@ -135,16 +142,19 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
     form = AnswerForm(request.POST)
     rejected: SubmissionRejected | None = None
+    submitted: Submitted | None = None
     if form.is_valid():
         try:
-            submission_create(instance=instance, answer=form.cleaned_data["answer"])
+            submitted = submission_submit(instance=instance, answer=form.cleaned_data["answer"])
         except SubmissionRejected as exc:
             rejected = exc
     else:
         rejected = SubmissionRejected(TOO_LONG)
     if not _is_htmx(request):
         return redirect("exercises:problem-detail", pk=instance.pk)
-    context = {**_result_context(request, instance), "rejected": rejected}
+    # the result region shows what the submit read and wrote, not a second read of it
+    submissions = submitted.submissions if submitted is not None else None
+    context = {**_result_context(request, instance, submissions), "rejected": rejected}
     # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
     return render(request, "exercises/_result.html", context)
 

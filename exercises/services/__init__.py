@@ -11,8 +11,10 @@ from exercises.services.courses import (
 from exercises.services.instances import instance_get_or_create, instance_regenerate
 from exercises.services.submissions import (
     SubmissionRejected,
+    Submitted,
     submission_create,
     submission_requeue_stuck,
+    submission_submit,
 )
 
 __all__ = [
@@ -24,7 +26,9 @@ __all__ = [
     "problem_set_create",
     "problem_set_item_create",
     "problem_template_upsert",
+    "Submitted",
     "submission_create",
+    "submission_submit",
     "submission_requeue_stuck",
     "user_create",
 ]

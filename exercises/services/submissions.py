@@ -75,9 +75,27 @@ def _enqueue(submission_id: int) -> None:
         logger.warning("broker unavailable: submission %s waits for the sweep", submission_id)
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A stored submission, and the instance's submissions in attempt order (this one last) as
+    they were under the instance's lock: what the result region shows next, without reading
+    them again."""
+
+    submission: Submission
+    submissions: list[Submission]
+
+
 def submission_create(
     *, instance: ProblemInstance, answer: str, now: datetime | None = None
 ) -> Submission:
+    """Store a gradable answer as the next attempt and queue it for grading on commit
+    (submission_submit, for callers that want only the submission)."""
+    return submission_submit(instance=instance, answer=answer, now=now).submission
+
+
+def submission_submit(
+    *, instance: ProblemInstance, answer: str, now: datetime | None = None
+) -> Submitted:
     """Store a gradable answer as the next attempt and queue it for grading on commit.
 
     Rejected (nothing stored, no attempt used): closed problem, no attempts left, already
@@ -113,13 +131,11 @@ def submission_create(
         # Lock this instance's row only (not its item or set, which the whole class shares), so
         # that two answers of one student to one problem are numbered one after the other.
         list(ProblemInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
-        previous = list(
-            Submission.objects.filter(instance_id=instance.pk).values_list("equivalent", "status")
-        )
-        if any(equivalent is True for equivalent, _ in previous):
+        previous = list(instance.submissions.order_by("attempt"))
+        if any(s.equivalent is True for s in previous):
             raise SubmissionRejected(SOLVED)
         # A submission whose grading failed for good does not cost the student an attempt.
-        counted = sum(1 for _, status in previous if status != Submission.Status.ERROR)
+        counted = sum(1 for s in previous if s.status != Submission.Status.ERROR)
         if counted >= item.max_attempts:
             raise SubmissionRejected(NO_ATTEMPTS)
         submission = Submission.objects.create(
@@ -131,7 +147,7 @@ def submission_create(
             queued_at=now,
         )
         transaction.on_commit(lambda: _enqueue(submission.pk))
-    return submission
+    return Submitted(submission=submission, submissions=[*previous, submission])
 
 
 def _parse_reason(error: ParseFailure | None) -> Message:

@@ -332,3 +332,26 @@ def test_result_poll_runs_three_queries(client, setup, django_assert_num_queries
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     assert "exercises_course" not in sql
     assert "exercises_problemtemplate" not in sql
+
+
+def test_submit_reads_the_history_once(client, setup, django_assert_num_queries):
+    """Session, the instance with its item and set, the rate count, then in one transaction
+    (a savepoint here, inside the test's transaction) the instance's lock, its submissions and
+    the insert: the result region is rendered from those, not from a second read."""
+    factories.graded(setup["alice_inst"], "3x^2")
+    login(client, setup["alice"])
+    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    with django_assert_num_queries(8) as queries:
+        response = client.post(url, {"answer": "3x^2 + y"}, **HTMX)
+    selects = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "exercises_submission"' in q["sql"]
+    ]
+    assert len(selects) == 2  # the rate count and the history, nothing after the insert
+    body = response.content.decode()
+    assert 'data-status="grading"' in body
+    assert "Attempts used: 2, left: 1" in body
+    history = body.split('class="history"')[1]
+    assert history.index("<code>3x^2 + y</code>") < history.index("<code>3x^2</code>")
+    assert history.count("<tr>") == 3  # the header and both attempts
