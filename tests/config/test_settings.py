@@ -155,11 +155,14 @@ def test_each_celery_worker_process_freezes_start_up_objects():
         for _, receiver in worker_process_init.receivers
     )
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         celery_module._freeze_start_up_objects()
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (celery_module.GC_GEN0_THRESHOLD, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_celery_keeps_database_connections_between_tasks():
