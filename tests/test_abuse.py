@@ -84,3 +84,29 @@ def test_submissions_beyond_the_rate_are_refused_and_store_nothing():
     Submission.objects.update(created_at=now - timedelta(minutes=2))
     submission_create(instance=inst, answer="3x^2 + y", now=later)
     assert Submission.objects.count() == 4
+
+
+@override_settings(SUBMISSIONS_PER_MINUTE=3)
+def test_the_rate_counts_every_problem_of_the_student_and_nobody_elses():
+    first = factories.toy_instance(max_attempts=100)
+    course = first.item.problem_set.course
+    other_item = factories.item(in_set=first.item.problem_set)
+    second = factories.instance(for_item=other_item, for_student=first.student)
+    classmate = factories.instance(
+        for_item=first.item, for_student=factories.student(in_course=course)
+    )
+    now = timezone.now()
+    for i in range(3):  # a classmate's answers do not count against the student
+        submission_create(instance=classmate, answer=f"{i + 2}x", now=now)
+    submission_create(instance=first, answer="2x", now=now)
+    submission_create(instance=second, answer="3x", now=now)
+    submission_create(instance=first, answer="4x", now=now)
+    with pytest.raises(SubmissionRejected) as info:
+        submission_create(instance=second, answer="5x", now=now)
+    assert info.value.reason.code == "rate_limited"
+    assert Submission.objects.filter(instance__student=first.student).count() == 3
+    # answers older than a minute no longer count
+    Submission.objects.filter(instance__student=first.student, answer="2x").update(
+        created_at=now - timedelta(seconds=61)
+    )
+    submission_create(instance=second, answer="5x", now=now)
