@@ -15,7 +15,6 @@ from exercises.models import ProblemInstance, Submission
 from exercises.services import submission_create
 from tests import factories
 
-
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
