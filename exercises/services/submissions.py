@@ -61,18 +61,23 @@ class SubmissionRejected(Exception):
     readings: tuple[Reading, ...] = ()
 
 
-def _enqueue(submission_id: int) -> None:
+def _enqueue(submission_id: int) -> bool:
     """Hand the stored submission to the workers. With the broker down (Redis restarting) the
     submission stays stored and "queued"; beat's requeue sweep sends it once the broker is back,
-    and the student sees "queued", not an error page."""
+    and the student sees "queued", not an error page.
+
+    True when the task ran inline, here and now (Celery's eager mode: tests, a dev setting)."""
+    from celery.result import EagerResult
     from kombu.exceptions import OperationalError
 
     from grading.tasks import submission_grade_task  # the task layer sits above the domain
 
     try:
-        submission_grade_task.delay(submission_id)
+        result = submission_grade_task.delay(submission_id)
     except (OperationalError, ConnectionError, OSError):
         logger.warning("broker unavailable: submission %s waits for the sweep", submission_id)
+        return False
+    return isinstance(result, EagerResult)
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,10 @@ def submission_submit(
             late=now > item.effective_due_at,
             queued_at=now,
         )
-        transaction.on_commit(lambda: _enqueue(submission.pk))
+        graded_inline: list[bool] = []
+        transaction.on_commit(lambda: graded_inline.append(_enqueue(submission.pk)))
+    if any(graded_inline):  # graded as the transaction committed: show the recorded verdict
+        submission.refresh_from_db()
     return Submitted(submission=submission, submissions=[*previous, submission])
 
 

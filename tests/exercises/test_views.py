@@ -355,3 +355,17 @@ def test_submit_reads_the_history_once(client, setup, django_assert_num_queries)
     history = body.split('class="history"')[1]
     assert history.index("<code>3x^2 + y</code>") < history.index("<code>3x^2</code>")
     assert history.count("<tr>") == 3  # the header and both attempts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submit_graded_inline_shows_its_verdict_at_once(client, setup):
+    """With Celery's eager mode the answer is graded as the submit commits: the response shows
+    that verdict, not the "grading" state read before it."""
+    login(client, setup["alice"])
+    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    body = client.post(url, {"answer": "3x^2 + y"}, **HTMX).content.decode()
+    assert Submission.objects.get(instance=setup["alice_inst"]).status == "graded"
+    assert 'data-status="correct"' in body
+    assert "hx-get" not in body  # nothing left to poll for
+    history = body.split('class="history"')[1]
+    assert "Grading…" not in history
