@@ -190,3 +190,19 @@ def test_celery_keeps_database_connections_between_tasks():
         close.assert_not_called()  # an inline task shares its caller's transaction
         celery_module._close_old_connections(task=_Task(eager=False))
         close.assert_called_once_with()
+
+
+def test_celery_replaces_a_grading_process_that_outgrows_its_memory():
+    import importlib
+
+    app = importlib.import_module("config.celery_app").app
+    # Celery reads CELERY_WORKER_MAX_MEMORY_PER_CHILD as worker_max_memory_per_child (KiB)
+    assert app.conf.worker_max_memory_per_child == 400_000
+    result = _run(
+        "import django; django.setup(); from config.celery_app import app; "
+        "print(app.conf.worker_max_memory_per_child)",
+        SECRET_KEY=GOOD_SECRET,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        CELERY_WORKER_MAX_MEMORY_PER_CHILD="250000",
+    )
+    assert result.stdout.strip() == "250000", result.stderr
