@@ -1186,15 +1186,21 @@ def run_phase(
     return res
 
 
-def git_state() -> str:
+def git_state(written: Path | None = None) -> str:
+    """The commit, and whether tracked files differ from it; the file this bench writes its
+    section into (BENCHMARKS.md) does not count, so a second run is not reported as changed
+    code."""
+
     def git(*argv: str) -> str:
         out = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603,S607
         return out.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown commit"
-    return head + (
-        " with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
-    )
+    changed = git("diff", "HEAD", "--name-only").splitlines()
+    if written is not None:
+        own = written.resolve()
+        changed = [name for name in changed if (ROOT / name).resolve() != own]
+    return head + (" with uncommitted changes" if changed else "")
 
 
 def report(
@@ -1210,7 +1216,7 @@ def report(
     L: list[str] = [MARK_START, "## Deadline burst (`bench/deadline.py`)", ""]
     L.append(
         f"Command: `{command}` (run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"code at {git_state()})"
+        f"code at {git_state(args.write)})"
     )
     L.append("")
     L.append(f"Machine: {machine()}; {env_info[-1]}.")
