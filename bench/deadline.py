@@ -1043,6 +1043,35 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; Python {platform.python_version()}"  # noqa: E501
 
 
+def speed_probe() -> str:
+    """How fast this machine is right now, on fixed work, so that runs on different machines
+    (or on one machine whose speed changes over the day) can be compared: the same code met
+    the target on one machine and missed it on another about 2.5x slower."""
+    import hashlib
+
+    def best_ms(work: Any, repeat: int = 5) -> float:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - t0)
+        return 1000 * min(times)
+
+    def python_loop() -> None:
+        total = 0
+        for i in range(1_000_000):
+            total += i % 7
+        if total < 0:
+            raise AssertionError
+
+    pbkdf2 = best_ms(lambda: hashlib.pbkdf2_hmac("sha256", b"password", b"salt", 200_000))
+    loop = best_ms(python_loop)
+    return (
+        f"speed probe (best of 5, one core): PBKDF2-SHA256 200,000 iterations {pbkdf2:.0f} ms, "
+        f"a pure-Python loop of 1,000,000 steps {loop:.0f} ms"
+    )
+
+
 def service_versions(args: argparse.Namespace) -> str:
     from django.db import connection
 
@@ -1509,6 +1538,8 @@ def main() -> int:
 
 def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -> int:
     log(f"run directory {run_dir}")
+    probe = speed_probe()  # before anything this run starts uses the cores
+    log(probe)
     env_info = [ensure_postgres(stack, args.pg_port), ensure_redis(stack, args.redis_port)]
     for line in env_info:
         log(line)
@@ -1529,7 +1560,7 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
     import django
 
     django.setup()
-    env_info.append(service_versions(args))
+    env_info.append(f"{service_versions(args)}; {probe}")
 
     runs = ["tuned"] if args.no_baseline else ["baseline", "tuned"]
     planned, took = setup_data(args, runs)
