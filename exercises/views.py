@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
@@ -74,6 +75,7 @@ def item_open(request: HttpRequest, pk: int) -> HttpResponse:
 POLL_DELAYS_MS = (250,) * 4 + (500,) * 4 + (1000,)
 POLL_DELAY_CAP_MS = 2000
 POLL_LAST = len(POLL_DELAYS_MS)  # from this poll on, the delay is the cap
+_PENDING = (Submission.Status.QUEUED, Submission.Status.GRADING)
 
 
 def poll_delay_ms(poll: int) -> int:
@@ -91,13 +93,27 @@ def _poll_count(raw: str | None) -> int:
 
 
 def _result_context(
-    request: HttpRequest, instance: ProblemInstance, submissions: list[Submission] | None = None
+    request: HttpRequest,
+    instance: ProblemInstance,
+    submissions: list[Submission] | None = None,
+    submission: Submission | None = None,
 ) -> dict[str, object]:
+    """The result region: the problem's latest attempt, or on a submission's own page that
+    submission; while it is being graded, the region polls its own URL."""
     state = selectors.problem_state(instance=instance, now=timezone.now(), submissions=submissions)
     poll = _poll_count(request.GET.get("poll"))
+    if submission is None:
+        shown, pending = state.latest, state.pending is not None
+        poll_url = reverse("exercises:problem-detail", args=[instance.pk])
+    else:
+        shown, pending = submission, submission.status in _PENDING
+        poll_url = reverse("exercises:submission-detail", args=[submission.pk])
     return {
         "instance": instance,
         "state": state,
+        "shown": shown,
+        "pending": pending,
+        "poll_url": poll_url,
         "poll_next": min(poll + 1, POLL_LAST),
         "poll_delay_ms": poll_delay_ms(poll),
     }
@@ -166,7 +182,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(
         selectors.student_instances(user=request.user), pk=submission.instance_id
     )
-    context = {**_result_context(request, instance), "submission": submission}
+    context = {
+        **_result_context(request, instance, submission=submission),
+        "submission": submission,
+    }
     if _is_htmx(request):
         return render(request, "exercises/_result.html", context)
     return render(request, "exercises/submission_detail.html", context)

@@ -369,3 +369,26 @@ def test_submit_graded_inline_shows_its_verdict_at_once(client, setup):
     assert "hx-get" not in body  # nothing left to poll for
     history = body.split('class="history"')[1]
     assert "Grading…" not in history
+
+
+def test_a_submissions_page_shows_that_submissions_verdict(client, setup):
+    """Not the problem's latest: attempt 1 was wrong, attempt 2 right; attempt 1's page says
+    incorrect, with its mistake."""
+    first = factories.graded(setup["alice_inst"], "3x^2")
+    second = factories.graded(setup["alice_inst"], "3x^2 + y")
+    assert (first.equivalent, second.equivalent) == (False, True)
+    login(client, setup["alice"])
+    body = client.get(reverse("exercises:submission-detail", args=[first.pk])).content.decode()
+    result = body.split('id="result"')[1]
+    assert 'data-status="incorrect"' in result
+    assert 'data-status="correct"' not in result
+    later = client.get(reverse("exercises:submission-detail", args=[second.pk]), **HTMX)
+    assert 'data-status="correct"' in later.content.decode()
+
+
+def test_a_pending_submissions_page_polls_its_own_url(client, setup):
+    login(client, setup["bob"])
+    url = reverse("exercises:submission-detail", args=[setup["bob_sub"].pk])
+    body = client.get(url, {"poll": "2"}, **HTMX).content.decode()
+    assert 'data-status="grading"' in body
+    assert f'hx-get="{url}?poll=3"' in body
