@@ -62,9 +62,9 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args: Any, sets: Iterable[ProblemSet] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem_set"].choices = [  # type: ignore[attr-defined]("", _("All problem sets of the course"))] + [
-            (s.pk, s.title_en) for s in sets
-        ]
+        choices: list[tuple[Any, str]] = [("", _("All problem sets of the course"))]
+        choices += [(s.pk, s.title_en) for s in sets]
+        self.fields["problem_set"].choices = choices  # type: ignore[attr-defined]
 
 
 class FillForm(forms.Form):

@@ -62,6 +62,8 @@ class ExportColumn:
     title: str
     points_possible: Decimal | int | None = None
     lms_ids: Mapping[str, str] = field(default_factory=dict, hash=False, compare=True)
+    # other names the column may carry in an LMS file (the set's title in the other language)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -502,11 +504,11 @@ def _match_column(lms: str, header: str, columns: Sequence[ExportColumn]) -> Exp
 def _by_title(title: str, columns: Sequence[ExportColumn], lms: str) -> ExportColumn | None:
     wanted = _norm(title)
     for c in columns:
-        if _norm(c.title) == wanted:
+        if wanted in {_norm(name) for name in (c.title, *c.aliases)}:
             return c
     if lms == MOODLE:  # Moodle prefixes activity items with their module name: "Quiz: Week 1"
         for c in columns:
-            if wanted.endswith(": " + _norm(c.title)):
+            if any(wanted.endswith(": " + _norm(name)) for name in (c.title, *c.aliases)):
                 return c
     return None
 

@@ -219,11 +219,14 @@ def export_scores(
     problem_set: ProblemSet | None = None,
     attempt: str = "best",
     late_penalty: bool = True,
-    lang: str = "en",
 ) -> ExportData:
     """One column per problem set (or just the one), a score per student and set: the sum over
     its items of the best (or last) graded attempt, with or without the late penalty; None
-    when the student has no graded attempt in the set. Four queries, whatever the size."""
+    when the student has no graded attempt in the set. Four queries, whatever the size.
+
+    Columns carry the set's English title whatever the page's language: an LMS matches its
+    columns by title, so a file must not change with the UI language. The Korean title is an
+    alias, so a file exported under it still matches when it comes back to be filled."""
     if attempt not in ("best", "last"):
         raise ValueError("attempt is 'best' or 'last'")
     sets = ProblemSet.objects.filter(course=course).order_by("due_at", "position", "id")
@@ -240,8 +243,9 @@ def export_scores(
     columns = [
         ExportColumn(
             key=str(s.pk),
-            title=(s.title_ko if lang == "ko" and s.title_ko else s.title_en),
+            title=s.title_en,
             points_possible=points.get(s.pk, Decimal("0")),
+            aliases=(s.title_ko,) if s.title_ko and s.title_ko != s.title_en else (),
         )
         for s in set_list
     ]

@@ -38,7 +38,7 @@ from exercises.services.roster import (
     roster_decode,
     roster_import,
 )
-from exercises.views import _is_htmx, _lang
+from exercises.views import _is_htmx
 from grading.models import DEFAULT_TOLERANCE, RegradeJob
 from grading.regrade import item_tolerance_set, regrade_job_create
 from grading.services import item_tolerance
@@ -262,7 +262,6 @@ def _export_data(course, form: ExportForm):  # type: ignore[no-untyped-def]
         problem_set=problem_set,
         attempt=form.cleaned_data["attempt"],
         late_penalty=form.cleaned_data["late_penalty"],
-        lang=_lang(),
     )
     return problem_set, data
 
