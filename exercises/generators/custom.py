@@ -37,6 +37,7 @@ PARAM_NAME = re.compile(r"^[a-z][0-9]*$")
 VARIABLE_NAME = re.compile(r"^[a-z](_?[0-9]+)?$")
 RELATION = re.compile(r"<=|>=|!=|==|<|>|=")
 MAX_RANGE = 200
+MATH_REGION = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)  # \( ... \) and \[ ... \]
 MAX_ABS = 1000
 MAX_PARAMETERS = 8
 MAX_CONSTRAINTS = 8
@@ -237,7 +238,20 @@ def custom(rng: random.Random, config: dict[str, Any]) -> Params:
         text = str(config.get(f"statement_{lang}", "")).strip()
         if text:
             filled = fill(text, values, wrap=False, keep=("function",))
-            statement[lang] = filled.replace("{function}", latex)
+            statement[lang] = _fill_function(filled, latex)
     if statement:
         params["statement"] = statement
     return params
+
+
+def _fill_function(text: str, latex: str) -> str:
+    """The statement with "{function}" replaced by the function's LaTeX: as is inside the
+    author's \\( \\) or \\[ \\], and wrapped in \\( \\) elsewhere, so that it is shown
+    as maths and not as raw LaTeX ("9 x^{3} - 4 x y")."""
+    out, pos = [], 0
+    for region in MATH_REGION.finditer(text):
+        out.append(text[pos : region.start()].replace("{function}", f"\\({latex}\\)"))
+        out.append(region.group(0).replace("{function}", latex))
+        pos = region.end()
+    out.append(text[pos:].replace("{function}", f"\\({latex}\\)"))
+    return "".join(out)

@@ -126,6 +126,22 @@ def test_value_task_point_uses_parameters_and_custom_statements():
     assert key_of(task_of(params)).is_number
 
 
+def test_the_function_in_a_custom_statement_is_shown_as_maths():
+    """{function} is the function's LaTeX: wrapped in \\( \\) in prose, as is where the author
+    already wrote it inside \\( \\)."""
+    config = {
+        **TOY,
+        "statement_en": "Find the partial of {function} in x.",
+        "statement_ko": "\\(f(x, y) = {function}\\) 일 때 f_x 를 구하시오.",
+    }
+    params = generate(family="custom", config=config, version=1, seed=3)
+    latex = params["function_latex"]
+    assert "^{3}" in latex
+    assert statement_of(params, "en") == f"Find the partial of \\({latex}\\) in x."
+    assert statement_of(params, "ko") == f"\\(f(x, y) = {latex}\\) 일 때 f_x 를 구하시오."
+    assert generate(family="custom", config=config, version=1, seed=3) == params
+
+
 def test_gradient_and_mixed_tasks_make_keys():
     grad = generate(family="custom", config={**TOY, "task": "gradient"}, version=1, seed=1)
     assert key_of(task_of(grad)).is_vector
