@@ -111,6 +111,7 @@ EXPORT_QUERY = "lms=plain&attempt=best&late_penalty=yes"
 MATRIX: dict[str, list[Case]] = {
     # -------------------------------------------------------------------- public
     "healthz": _cases("none", PUBLIC, "get", "post"),  # a plain function: any method
+    "favicon": _cases("none", PUBLIC, "get"),  # a redirect to the static icon
     "login": _cases("none", PUBLIC, "get", "post"),
     "logout": _cases("none", PUBLIC, "post"),  # redirects to the login page, without ?next=
     "password_reset_confirm": _cases("reset-link", PUBLIC, "get", "post"),

@@ -73,3 +73,14 @@ def test_domain_layer_does_not_import_the_web_layer():
         if re.search(rf"^\s*(from|import) {re.escape(name)}\b", path.read_text(), re.M)
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_pages_have_an_icon(client):
+    from django.contrib.staticfiles import finders
+
+    body = client.get("/accounts/login/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in body
+    assert finders.find("img/favicon.svg")
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/img/favicon.svg")
