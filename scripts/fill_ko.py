@@ -73,6 +73,9 @@ KO = {
     "Best score per problem; – means not attempted.": "문제별 최고 점수 (– 는 시도하지 않음)",
     "Total": "합계",
     "No students yet.": "아직 학생이 없습니다.",
+    "Solved: no more answers are needed.": "정답을 맞혔습니다. 더 제출할 필요가 없습니다.",
+    "This problem is closed: no more answers are taken.": "마감된 문제입니다. 더 이상 제출할 수 없습니다.",
+    "No attempts left: no more answers are taken.": "제출 기회를 모두 사용했습니다. 더 이상 제출할 수 없습니다.",
 }
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ko_class import KO_CLASS  # noqa: E402  (the instructors' pages: people, watching, export)

@@ -1,4 +1,5 @@
-// Renders math with KaTeX after each page load and htmx swap; wires "did you mean" choices.
+// Renders math with KaTeX after each page load and htmx swap; wires "did you mean" choices;
+// keeps the Submit button in step with the result region.
 (function () {
   "use strict";
   function renderMath(root) {
@@ -18,7 +19,18 @@
     }
   }
   document.addEventListener("DOMContentLoaded", function () { renderMath(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { renderMath(event.detail.target.parentNode || document); });
+  // The result region says whether another answer may be submitted (attempts, solved,
+  // closed); the Submit button follows it without a reload.
+  function syncSubmit() {
+    var result = document.getElementById("result");
+    var button = document.getElementById("submit-button");
+    if (!result || !button || !result.hasAttribute("data-can-submit")) return;
+    button.disabled = result.getAttribute("data-can-submit") !== "true";
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    renderMath(event.detail.target.parentNode || document);
+    syncSubmit();
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.reading");
     if (!button) return;

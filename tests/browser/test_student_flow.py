@@ -176,3 +176,22 @@ def test_did_you_mean_choice_fills_the_answer(page, live_server, student_problem
     assert page.input_value("#id_answer") == "1/(2x)"
     expect(page.locator("#preview .preview-ok .katex")).to_be_visible()
     assert page.evaluate("document.activeElement.id") == "id_answer"
+
+
+def test_submit_is_disabled_once_the_last_attempt_is_used(page, live_server, student_problem):
+    item = student_problem["item"]
+    item.max_attempts = 1
+    item.save()
+    log_in(page, live_server)
+    open_problem(page, live_server, student_problem)
+    expect(page.locator("#submit-button")).to_be_enabled()
+    page.evaluate("window.__noReload = 'still here'")
+    page.fill("#id_answer", "x - 1")
+    expect(page.locator("#preview .katex")).to_be_visible()
+    page.click("#submit-button")
+    expect(page.locator("[data-status=incorrect]")).to_be_visible()
+    expect(page.locator("#submit-button")).to_be_disabled()
+    expect(page.locator("#submit-closed")).to_have_text(
+        "No attempts left: no more answers are taken."
+    )
+    assert page.evaluate("window.__noReload") == "still here"

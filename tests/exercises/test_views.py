@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
@@ -392,3 +393,29 @@ def test_a_pending_submissions_page_polls_its_own_url(client, setup):
     body = client.get(url, {"poll": "2"}, **HTMX).content.decode()
     assert 'data-status="grading"' in body
     assert f'hx-get="{url}?poll=3"' in body
+
+
+def test_the_result_region_says_when_no_more_answers_are_taken(client, setup):
+    """The region carries whether Submit is allowed (app.js disables the button from it after
+    each swap) and says why not, with the attempts used up, once graded."""
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    fresh = client.get(url, **HTMX).content.decode()
+    assert 'data-can-submit="true"' in fresh
+    assert 'id="submit-closed"' not in fresh
+    for answer in ["x", "y", "x+y"]:
+        factories.graded(setup["alice_inst"], answer)
+    used_up = client.get(url, **HTMX).content.decode()
+    assert 'data-can-submit="false"' in used_up
+    assert "No attempts left: no more answers are taken." in used_up
+    page = client.get(url).content.decode()
+    assert re.search(r'<button type="submit" class="primary" id="submit-button"\s+disabled>', page)
+
+
+def test_a_solved_problem_says_so_instead_of_inviting_another_answer(client, setup):
+    factories.graded(setup["alice_inst"], "3x^2 + y")
+    login(client, setup["alice"])
+    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    body = client.get(url, **HTMX).content.decode()
+    assert 'data-can-submit="false"' in body
+    assert "Solved: no more answers are needed." in body
