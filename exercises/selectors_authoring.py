@@ -61,3 +61,29 @@ def latest_check(*, template: ProblemTemplate) -> TemplateCheck | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def check_failure_rows(*, check: TemplateCheck) -> list[dict[str, Any]]:
+    """The failing seeds of a check for display: each with its parameter values, and runs of
+    consecutive seeds that failed alike without values (no variant could be drawn) as one row,
+    so that an impossible constraint is one line, not fifty."""
+    rows: list[dict[str, Any]] = []
+    for failure in check.failures:
+        seed, values = failure.get("seed"), failure.get("values") or {}
+        problems = list(failure.get("problems") or [])
+        last = rows[-1] if rows else None
+        if (
+            last is not None
+            and not values
+            and not last["values"]
+            and last["problems"] == problems
+            and last["last"] == seed - 1
+        ):
+            last["last"] = seed
+            continue
+        rows.append({"first": seed, "last": seed, "values": values, "problems": problems})
+    for row in rows:
+        first, last = row["first"], row["last"]
+        row["seeds"] = str(first) if first == last else f"{first}–{last}"
+        row["values_text"] = ", ".join(f"{k} = {v}" for k, v in row["values"].items())
+    return rows

@@ -110,11 +110,13 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect("exercises:template-edit", pk=template.pk)
+    check = selectors_authoring.latest_check(template=template)
     context = {
         "course": template.course,
         "template": template,
         "form": form,
-        "check": selectors_authoring.latest_check(template=template),
+        "check": check,
+        "failure_rows": selectors_authoring.check_failure_rows(check=check) if check else [],
         "variant": template_variant(template=template, seed=1),
     }
     return render(request, "exercises/authoring/template_form.html", context)
@@ -144,8 +146,11 @@ def template_check(request: HttpRequest, pk: int) -> HttpResponse:
         if not _is_htmx(request):
             return redirect("exercises:template-edit", pk=template.pk)
     check = selectors_authoring.latest_check(template=template)
+    rows = selectors_authoring.check_failure_rows(check=check) if check else []
     return render(
-        request, "exercises/authoring/_check.html", {"template": template, "check": check}
+        request,
+        "exercises/authoring/_check.html",
+        {"template": template, "check": check, "failure_rows": rows},
     )
 
 

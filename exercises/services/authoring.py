@@ -141,32 +141,75 @@ def _rewrite(key: Key, variables: tuple[str, ...]) -> str:
     return "<" + ", ".join(parts) + ">" if key.is_vector else parts[0]
 
 
-def seed_problems(*, template: ProblemTemplate, seed: int) -> tuple[list[str], float]:
-    """What keeps this seed's variant from use (empty: fine), and the slowest grade in ms."""
+def _problem(en: str, ko: str) -> dict[str, str]:
+    """One reason a seed fails, in both UI languages (stored as JSON with the check)."""
+    return {"en": en, "ko": ko}
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    problems: list[dict[str, str]]  # why the seed's variant cannot be used (empty: fine)
+    slowest_ms: float  # the slowest grade of the key and its rewrite
+    values: dict[str, Any]  # the seed's parameter values ({} when none could be drawn)
+
+
+def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
+    """What keeps this seed's variant from use, the slowest grade in ms, and its parameters."""
     try:
         params = generate(
             family=template.family, config=template.config, version=template.version, seed=seed
         )
         task = task_of(params)
     except (TemplateError, ParseError) as exc:
-        return [f"the variant cannot be made: {exc}"], 0.0
-    problems = [m.en for m in variant_check(task, seed=seed)]
+        return SeedReport(
+            [_problem(f"the variant cannot be made: {exc}", f"변형을 만들 수 없습니다: {exc}")],
+            0.0,
+            {},
+        )
+    values = dict(params.get("values") or {})
+    problems = [m.to_dict() for m in variant_check(task, seed=seed)]
     if problems:
-        return problems, 0.0
+        return SeedReport(problems, 0.0, values)
     key = key_of(task)
     slowest = 0.0
     try:
         rewrite = _rewrite(key, task.variables)
     except (ParseError, Unsupported, RecursionError) as exc:
-        return [f"the key cannot be rewritten: {exc}"], 0.0
-    for answer, what in ((key.text, "the key"), (rewrite, f"the rewrite {rewrite}")):
+        return SeedReport(
+            [
+                _problem(
+                    f"the key cannot be rewritten: {exc}", f"정답 식을 바꿔 쓸 수 없습니다: {exc}"
+                )
+            ],
+            0.0,
+            values,
+        )
+    checks = (
+        (key.text, "the key", "정답 식"),
+        (rewrite, f"the rewrite {rewrite}", f"바꿔 쓴 식 {rewrite}"),
+    )
+    for answer, what, what_ko in checks:
         verdict = grade(task, answer, seed=seed)
         slowest = max(slowest, verdict.elapsed_ms)
         if verdict.equivalent is not True:
-            problems.append(f"{what} is not accepted")
+            problems.append(
+                _problem(f"{what} is not accepted", f"{what_ko} 이(가) 정답으로 채점되지 않습니다")
+            )
         if verdict.elapsed_ms >= TIME_BUDGET_MS:
-            problems.append(f"grading {what} took {verdict.elapsed_ms:.0f} ms (budget 1000 ms)")
-    return problems, slowest
+            ms = f"{verdict.elapsed_ms:.0f}"
+            problems.append(
+                _problem(
+                    f"grading {what} took {ms} ms (budget 1000 ms)",
+                    f"{what_ko} 채점에 {ms} ms 걸렸습니다 (한도 1000 ms)",
+                )
+            )
+    return SeedReport(problems, slowest, values)
+
+
+def seed_problems(*, template: ProblemTemplate, seed: int) -> tuple[list[dict[str, str]], float]:
+    """seed_report's reasons and slowest grade."""
+    report = seed_report(template=template, seed=seed)
+    return report.problems, report.slowest_ms
 
 
 def _enqueue(check_id: int) -> None:
@@ -198,11 +241,12 @@ def template_check_run(*, check_id: int) -> TemplateCheck:
     check.status = TemplateCheck.Status.RUNNING
     check.save(update_fields=["status"])
     for seed in range(check.seeds_done + 1, check.seeds_total + 1):
-        problems, slowest = seed_problems(template=template, seed=seed)
+        report = seed_report(template=template, seed=seed)
         check.seeds_done = seed
-        check.max_elapsed_ms = max(check.max_elapsed_ms, slowest)
-        if problems:
-            check.failures = [*check.failures, {"seed": seed, "problems": problems}]
+        check.max_elapsed_ms = max(check.max_elapsed_ms, report.slowest_ms)
+        if report.problems:
+            failure = {"seed": seed, "values": report.values, "problems": report.problems}
+            check.failures = [*check.failures, failure]
         check.save(update_fields=["seeds_done", "max_elapsed_ms", "failures"])
     check.status = TemplateCheck.Status.FAILED if check.failures else TemplateCheck.Status.PASSED
     check.finished_at = timezone.now()

@@ -19,6 +19,8 @@ def tr(message: Any) -> str:
     """An engine Message (object or its dict) in the active language."""
     if message is None:
         return ""
+    if isinstance(message, str):  # stored before it was kept in both languages
+        return message
     if isinstance(message, dict):
         return str(message.get(_lang()) or message.get("en") or "")
     return str(getattr(message, _lang(), "") or getattr(message, "en", ""))

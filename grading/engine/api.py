@@ -14,7 +14,7 @@ import sympy
 
 from grading.engine import equivalence, exact, floats, limits, numeric
 from grading.engine.equivalence import from_sympy
-from grading.engine.messages import message
+from grading.engine.messages import message, message_each
 from grading.engine.numeric import compile_node
 from grading.engine.parsing import (
     BinOp,
@@ -789,13 +789,16 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         return [message("key-invalid", detail=str(exc))]
     verdict = grade(task, key.text, seed=seed)
     if verdict.equivalent is not True:
-        if verdict.error:
-            detail = verdict.error.message.en
-        else:
-            detail = verdict.reason.en if verdict.reason else "not accepted"
-        problems.append(message("key-invalid", detail=f"the key is not accepted: {detail}"))
+        why = verdict.error.message if verdict.error else verdict.reason
+        problems.append(
+            message_each(
+                "key-not-accepted",
+                {"key": key.text, "detail": why.en if why else "undecided"},
+                {"key": key.text, "detail": why.ko if why else "판정 불가"},
+            )
+        )
     if verdict.elapsed_ms > 1000:
-        problems.append(message("key-invalid", detail="grading the key takes over 1 s"))
+        problems.append(message("key-slow"))
     c = _compile(task)
     if c.function is None:
         return problems
@@ -808,8 +811,12 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
         wrong = grade(task, text, seed=seed)
         if wrong.equivalent is not False and wrong.error is None:
-            outcome = "accepted" if wrong.equivalent else "undecided"
-            problems.append(
-                message("key-invalid", detail=f"the mistake '{cand.code}' ({text}) is {outcome}")
+            code = "mistake-accepted" if wrong.equivalent else "mistake-undecided"
+            found = message_each(
+                code,
+                {"text": text, "mistake": cand.message.en},
+                {"text": text, "mistake": cand.message.ko},
             )
+            if found not in problems:  # two forms of one mistake can say the same
+                problems.append(found)
     return problems

@@ -157,6 +157,27 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The answer key could not be computed: {detail}",
         "정답을 계산할 수 없습니다: {detail}",
     ),
+    # why a variant is not shown (variant_check; read by instructors)
+    "key-not-accepted": (
+        "The engine does not accept the answer key {key} as right: {detail}",
+        "채점기가 정답 식 {key} 을(를) 정답으로 받아들이지 않습니다: {detail}",
+    ),
+    "key-slow": (
+        "Grading the answer key takes over 1 s.",
+        "정답 식을 채점하는 데 1초 넘게 걸립니다.",
+    ),
+    "mistake-accepted": (
+        "A typical mistake would be graded as right: it gives {text}, as the key does in this "
+        "variant. The mistake: “{mistake}” Change the parameters or the point.",
+        "전형적인 실수가 정답으로 채점됩니다: 이 변형에서는 실수의 답 {text} 이(가) 정답과 "
+        "같습니다. 실수: “{mistake}” 매개변수나 점을 바꾸세요.",
+    ),
+    "mistake-undecided": (
+        "A typical mistake cannot be told apart from the key: {text}. The mistake: "
+        "“{mistake}” Change the parameters or the point.",
+        "전형적인 실수를 정답과 구별할 수 없습니다: {text}. 실수: “{mistake}” "
+        "매개변수나 점을 바꾸세요.",
+    ),
     "undefined-answer": (
         "Your answer is undefined at a point where the correct answer is defined.",
         "정답이 정의되는 점에서 답이 정의되지 않습니다.",
@@ -183,6 +204,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
 def message(code: str, **params: Any) -> Message:
     en, ko = _TEXTS[code]
     return Message(code=code, en=en.format(**params), ko=ko.format(**params))
+
+
+def message_each(code: str, en: dict[str, Any], ko: dict[str, Any]) -> Message:
+    """A message whose fields differ by language (a detail that is itself a Message)."""
+    en_text, ko_text = _TEXTS[code]
+    return Message(code=code, en=en_text.format(**en), ko=ko_text.format(**ko))
 
 
 def codes() -> list[str]:

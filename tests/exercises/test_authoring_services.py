@@ -161,8 +161,9 @@ def test_rewrite_is_equivalent_and_written_differently():
 def test_a_seed_that_makes_no_variant_is_reported():
     tpl = ProblemTemplate(family="custom", version=1, config={**TOY, "constraints": ["a > 9"]})
     problems, slowest = seed_problems(template=tpl, seed=1)
+    why = "no parameter values met the constraints in 200 draws"
     assert problems == [
-        "the variant cannot be made: no parameter values met the constraints in 200 draws"
+        {"en": f"the variant cannot be made: {why}", "ko": f"변형을 만들 수 없습니다: {why}"}
     ]
     assert slowest == 0.0
 
@@ -197,8 +198,14 @@ def test_failing_check_lists_seeds_and_blocks_publishing():
     assert check.status == "failed"
     assert [f["seed"] for f in check.failures] == [1, 2, 3]
     assert check.failures[0]["problems"] == [
-        "The answer key could not be computed: the key is not real and finite"
+        {
+            "code": "key-invalid",
+            "en": "The answer key could not be computed: the key is not real and finite",
+            "ko": "정답을 계산할 수 없습니다: the key is not real and finite",
+        }
     ]
+    # each failing seed keeps its parameter values, to be shown with it
+    assert set(check.failures[0]["values"]) == {"a", "b", "c"}
     with pytest.raises(PublishRefused):
         template_publish(template=tpl)
     assert ProblemTemplate.objects.get(pk=tpl.pk).published is False

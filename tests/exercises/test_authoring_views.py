@@ -277,7 +277,8 @@ def test_a_running_check_polls_until_it_finishes(client, world):
     body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in body
     assert "1 of 50 seeds fail; the template cannot be published." in body
-    assert "<td>7</td><td>the key is not accepted</td>" in body
+    # a failure stored before reasons were kept in both languages is still shown
+    assert "<td>7</td><td>–</td><td>the key is not accepted</td>" in body
 
 
 @pytest.mark.parametrize("name", ["polynomial", "gaussian-slope", "rational-mixed", "gradient"])
@@ -335,3 +336,33 @@ def test_set_page_queries_do_not_grow_with_its_items(client, world):
         page = client.get(url)
     assert page.content.count(b"data-item=") == 5
     assert len(five) == len(one)
+
+
+def test_check_failures_show_parameters_and_fold_alike_seeds(client, world):
+    from exercises.models import TemplateCheck
+
+    client.force_login(world["instructor"])
+    tpl = world["template"]
+    cannot = {"en": "the variant cannot be made: x", "ko": "변형을 만들 수 없습니다: x"}
+    accepted = {"code": "mistake-accepted", "en": "A typical mistake ..."}
+    accepted["ko"] = "전형적인 실수 ..."
+    TemplateCheck.objects.create(
+        template=tpl,
+        version=tpl.version,
+        seeds_total=5,
+        seeds_done=5,
+        status="failed",
+        failures=[
+            {"seed": 1, "values": {}, "problems": [cannot]},
+            {"seed": 2, "values": {}, "problems": [cannot]},
+            {"seed": 3, "values": {}, "problems": [cannot]},
+            {"seed": 5, "values": {"a": 3, "b": -2}, "problems": [accepted]},
+        ],
+    )
+    url = reverse("exercises:template-check", args=[tpl.pk])
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<td>1–3</td><td>–</td><td>the variant cannot be made: x</td>" in body
+    assert "<td>5</td><td>a = 3, b = -2</td><td>A typical mistake ...</td>" in body
+    client.cookies["django_language"] = "ko"
+    korean = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<td>5</td><td>a = 3, b = -2</td><td>전형적인 실수 ...</td>" in korean

@@ -171,3 +171,18 @@ def test_variant_check_reports_a_key_undefined_at_its_point():
     task = Task(variables=XY, function="ln(x)", wrt=("x",), at=(("x", "0"), ("y", "1")))
     problems = variant_check(task)
     assert [p.code for p in problems] == ["key-invalid"]
+
+
+def test_variant_check_names_an_accepted_mistake_in_both_languages():
+    """At x = 1 the power-rule slips of x^2 give 2, the key's value: the check says which
+    mistake would pass, once each, in English and in Korean (not "the key could not be
+    computed")."""
+    task = Task(variables=XY, function="x^2 + y", wrt=("x",), at=(("x", "1"), ("y", "1")))
+    problems = variant_check(task)
+    assert problems and {p.code for p in problems} == {"mistake-accepted"}
+    assert len(problems) == len(set(problems))
+    first = problems[0]
+    assert first.en.startswith("A typical mistake would be graded as right: it gives 2")
+    assert "Power rule" in first.en
+    assert first.ko.startswith("전형적인 실수가 정답으로 채점됩니다")
+    assert "Power rule" not in first.ko and "거듭제곱" in first.ko
