@@ -276,3 +276,27 @@ def test_round_trip_can_match_on_another_column(client, course_scores):
     response = client.post(url + query, {"gradebook": upload, "match_on": "idnumber"})
     assert response.status_code == 400
     assert "canvas rows match on one of" in response.content.decode()
+
+
+def test_brightspace_round_trip_matches_a_row_without_org_defined_id_on_its_username(
+    client, course_scores
+):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    original = (
+        "OrgDefinedId,Username,Last Name,First Name,Week 1 Points Grade,End-of-Line Indicator\r\n"
+        ",#ben@example.edu,Lee,Ben,,#\r\n"
+        ",,Park,Hana,,#\r\n"
+    )
+    url = reverse("exercises:course-grades-fill", args=[c.pk])
+    query = "?lms=brightspace&attempt=best&late_penalty=yes&problem_set="
+    for match_on in ("", "org_defined_id_or_username"):
+        upload = SimpleUploadedFile("grades.csv", original.encode(), "text/csv")
+        body = client.post(url + query, {"gradebook": upload, "match_on": match_on}).content
+        body = body.decode()
+        assert "brightspace file: 1 cells filled." in body
+        assert "row 3 (Park, Hana): no OrgDefinedId or Username in this row" in body
+        href = re.search(r'href="data:text/csv;base64,([^"]+)"', body).group(1)
+        assert base64.b64decode(href).decode() == original.replace(
+            ",#ben@example.edu,Lee,Ben,,#", ",#ben@example.edu,Lee,Ben,5,#"
+        )
