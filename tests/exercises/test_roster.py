@@ -233,6 +233,22 @@ def test_upload_previews_then_imports(client, people):
     assert client.login(username="ben@example.edu", password="a-long-pass-9981")
 
 
+def test_counts_on_the_roster_page_use_singular_and_plural(client, people):
+    c = people["course"]
+    client.force_login(people["instructor"])
+    url = reverse("exercises:course-roster-import", args=[c.pk])
+    one = "name,email\nAnn,ann@example.edu\n"
+    upload = SimpleUploadedFile("roster.csv", one.encode(), "text/csv")
+    body = client.post(url, {"roster": upload}).content.decode()
+    assert "1 student is ready to import." in body
+    assert "1 students" not in body
+    page = client.post(url, {"text": one}, follow=True).content.decode()
+    assert "Imported 1 student: 1 new account, 0 existing." in page
+    two = "name,email\nAnn,ann@example.edu\nBen,ben@example.edu\n"
+    page = client.post(url, {"text": two}, follow=True).content.decode()
+    assert "Imported 2 students: 1 new account, 1 existing." in page
+
+
 def test_upload_with_errors_shows_lines_and_imports_nothing(client, people):
     client.force_login(people["instructor"])
     url = reverse("exercises:course-roster-import", args=[people["course"].pk])
