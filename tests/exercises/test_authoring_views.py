@@ -335,3 +335,27 @@ def test_set_page_queries_do_not_grow_with_its_items(client, world):
         page = client.get(url)
     assert page.content.count(b"data-item=") == 5
     assert len(five) == len(one)
+
+
+def test_a_late_window_before_the_due_date_is_one_sentence_on_the_set_page(client, world):
+    client.force_login(world["instructor"])
+    ps, item = world["set"], world["item"]
+    values = {"points": "1", "max_attempts": "3", "late_until": _dt(1), "late_penalty": "0.5"}
+    response = client.post(
+        reverse("exercises:item-add", args=[ps.pk]),
+        {**values, "template": item.template_id},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert body.count("The late window ends before the due date.") == 1
+    assert "the late window" not in body
+    assert ps.items.count() == 1
+    page = client.post(
+        reverse("exercises:item-change", args=[item.pk]),
+        {**values, "action": "update"},
+        follow=True,
+    ).content.decode()
+    assert page.count("The late window ends before the due date.") == 1
+    assert "the late window" not in page
+    item.refresh_from_db()
+    assert item.late_until is None
