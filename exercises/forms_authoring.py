@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -290,14 +291,25 @@ class ItemForm(forms.Form):
         initial=Decimal("0.5"),
     )
 
-    def __init__(self, *args: Any, templates: Any = None, **kw: Any) -> None:
+    def __init__(
+        self, *args: Any, templates: Any = None, due_at: datetime | None = None, **kw: Any
+    ) -> None:
         super().__init__(*args, **kw)
+        # The due date the late window must not end before (the set's, or the item's own).
+        self.due_at = due_at
         if templates is None:
             del self.fields["template"]
         else:
             field = self.fields["template"]
             field.queryset = templates  # type: ignore[attr-defined]
             field.label_from_instance = _template_label  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        late_until = data.get("late_until")
+        if late_until and self.due_at and late_until < self.due_at:
+            self.add_error("late_until", _("The late window ends before the due date."))
+        return data
 
 
 class DuplicateForm(forms.Form):

@@ -80,6 +80,7 @@ class FillForm(forms.Form):
             ("username", "Moodle / Blackboard / Brightspace: username"),
             ("idnumber", "Moodle: ID number"),
             ("student_id", "Blackboard: Student ID"),
+            ("org_defined_id_or_username", _("Brightspace: OrgDefinedId, else username")),
             ("org_defined_id", "Brightspace: OrgDefinedId"),
         ],
     )

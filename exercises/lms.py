@@ -411,13 +411,23 @@ _MATCH: dict[str, dict[str, tuple[str, Callable[[ExportStudent], str]]]] = {
         "email": ("Email", lambda s: s.email),
     },
 }
+# Keys tried in order, row by row: the first the row has a value for decides. Brightspace's
+# import takes OrgDefinedId or Username (its writer here gives both), and its exports leave
+# OrgDefinedId empty for users the institution has not numbered.
+_CHAINS: dict[str, dict[str, tuple[str, ...]]] = {
+    BRIGHTSPACE: {"org_defined_id_or_username": ("org_defined_id", "username")},
+}
 DEFAULT_MATCH = {
     CANVAS: "sis_login_id",
     MOODLE: "email",
     BLACKBOARD: "username",
-    BRIGHTSPACE: "org_defined_id",
+    BRIGHTSPACE: "org_defined_id_or_username",
 }
 _CASE_BLIND = {"email", "username", "sis_login_id"}
+# Header cells (case, spaces and "_" ignored) that name the student in a file's row.
+_FULL_NAME_HEADERS = {"student", "studentname", "name", "fullname"}
+_FIRST_NAME_HEADERS = {"firstname", "givenname"}
+_LAST_NAME_HEADERS = {"lastname", "surname", "familyname"}
 
 
 def _decode(original: str | bytes) -> tuple[str, str]:
@@ -513,6 +523,36 @@ def _by_title(title: str, columns: Sequence[ExportColumn], lms: str) -> ExportCo
     return None
 
 
+def _row_name(header: Sequence[str]) -> Callable[[Sequence[str]], str]:
+    """How to name a row's student from the file's own name columns: the full name column,
+    else first and last name ("Last, First" when the file puts the last name first); else the
+    row's first cell."""
+    keys = ["".join(h.split()).replace("_", "").casefold() for h in header]
+
+    def index(names: set[str]) -> int | None:
+        return next((i for i, k in enumerate(keys) if k in names), None)
+
+    full, first, last = (
+        index(_FULL_NAME_HEADERS),
+        index(_FIRST_NAME_HEADERS),
+        index(_LAST_NAME_HEADERS),
+    )
+
+    def cell(row: Sequence[str], i: int | None) -> str:
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def name(row: Sequence[str]) -> str:
+        if cell(row, full):
+            return cell(row, full)
+        given, family = cell(row, first), cell(row, last)
+        if given and family:
+            last_first = last is not None and first is not None and last < first
+            return f"{family}, {given}" if last_first else f"{given} {family}"
+        return given or family or cell(row, 0)
+
+    return name
+
+
 def _student_cell(value: str, lms: str) -> str:
     value = value.strip()
     if lms == BRIGHTSPACE and value.startswith("#"):
@@ -530,7 +570,8 @@ def fill_lms_export(
     lms: str | None = None,
 ) -> FilledExport:
     """Write our scores into the LMS's own gradebook export. Students are matched on `match_on`
-    (default: Canvas SIS Login ID, Moodle email, Blackboard username, Brightspace OrgDefinedId),
+    (default: Canvas SIS Login ID, Moodle email, Blackboard username, Brightspace OrgDefinedId
+    when the row has one, else Username),
     columns by the LMS's column id, else by title. Everything else (ids, names, other columns,
     row order, delimiter, BOM) is kept. A None score leaves the LMS's cell as it was. Students or
     columns on either side that do not match are reported in `warnings`, never dropped."""
@@ -549,19 +590,29 @@ def fill_lms_export(
     if lms not in LMS_NAMES:
         raise ValueError(f"lms is one of {LMS_NAMES}, not {lms!r}")
     match_on = match_on or DEFAULT_MATCH[lms]
-    if match_on not in _MATCH[lms]:
-        raise ValueError(f"{lms} rows match on one of {sorted(_MATCH[lms])}, not {match_on!r}")
-    id_header, our_id = _MATCH[lms][match_on]
+    chains = _CHAINS.get(lms, {})
+    if match_on not in _MATCH[lms] and match_on not in chains:
+        raise ValueError(
+            f"{lms} rows match on one of {sorted([*_MATCH[lms], *chains])}, not {match_on!r}"
+        )
     stripped = [h.strip() for h in header]
-    if id_header not in stripped:
-        raise ValueError(f"the {lms} file has no {id_header!r} column to match students on")
-    id_index = stripped.index(id_header)
+    # (key, the file's column, its index, our value) for each key tried, in order.
+    keys = [
+        (key, _MATCH[lms][key][0], stripped.index(_MATCH[lms][key][0]), _MATCH[lms][key][1])
+        for key in chains.get(match_on, (match_on,))
+        if _MATCH[lms][key][0] in stripped
+    ]
+    if not keys:
+        wanted = " or ".join(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,)))
+        raise ValueError(f"the {lms} file has no {wanted} column to match students on")
+    id_indices = {index for _, _, index, _ in keys}
+    id_headers = " or ".join(id_header for _, id_header, _, _ in keys)
 
     warnings: list[str] = []
     # Columns: ours for each of theirs; report both sides' leftovers.
     targets: dict[int, ExportColumn] = {}
     for index, cell in enumerate(header):
-        if index == id_index:
+        if index in id_indices:
             continue
         column = _match_column(lms, cell, columns)
         if column is None:
@@ -577,19 +628,39 @@ def fill_lms_export(
             warnings.append(f"column {c.title!r}: not in the {lms} file; create it there first")
 
     # Students.
-    def our_value(student: ExportStudent) -> str:
-        value = our_id(student).strip()
-        return value.casefold() if match_on in _CASE_BLIND else value
+    def folded(key: str, value: str) -> str:
+        value = value.strip()
+        return value.casefold() if key in _CASE_BLIND else value
 
-    by_id: dict[str, ExportStudent] = {}
+    by_id: dict[str, dict[str, ExportStudent]] = {key: {} for key, _, _, _ in keys}
     for s in students:
-        value = our_value(s)
-        if not value:
-            warnings.append(f"student {s.name!r}: no {id_header} here; cannot match")
-        elif value in by_id:
-            warnings.append(f"student {s.name!r}: {id_header} {our_id(s)!r} is not unique here")
-        else:
-            by_id[value] = s
+        if not any(our_id(s).strip() for _, _, _, our_id in keys):
+            warnings.append(f"student {s.name!r}: no {id_headers} here; cannot match")
+        for key, id_header, _, our_id in keys:
+            value = folded(key, our_id(s))
+            if not value:
+                continue
+            if value in by_id[key]:
+                warnings.append(f"student {s.name!r}: {id_header} {our_id(s)!r} is not unique here")
+            else:
+                by_id[key][value] = s
+
+    def row_student(row: Sequence[str]) -> tuple[ExportStudent | None, list[str]]:
+        """The row's student by the first key that finds one, unless the row's value for an
+        earlier key contradicts ours; and the row's values that were tried."""
+        tried: list[str] = []
+        earlier: list[tuple[str, Callable[[ExportStudent], str]]] = []
+        for key, id_header, index, our_id in keys:
+            raw = _student_cell(row[index], lms) if index < len(row) else ""
+            if raw:
+                tried.append(f"{id_header} {raw!r}")
+                student = by_id[key].get(folded(key, raw))
+                if student is not None and not any(ours(student).strip() for _, ours in earlier):
+                    return student, tried
+                earlier.append((raw, our_id))
+        return None, tried
+
+    row_name = _row_name(header)
 
     read_only: set[int] = set()
     seen: set[str] = set()
@@ -607,12 +678,14 @@ def fill_lms_export(
             re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in row
         ):
             continue
-        raw = _student_cell(row[id_index], lms) if id_index < len(row) else ""
-        key = raw.casefold() if match_on in _CASE_BLIND else raw
-        student = by_id.get(key) if key else None
+        student, tried = row_student(row)
         if student is None:
-            who = row[0].strip() or raw
-            warnings.append(f"row {number} ({who}): no student here with {id_header} {raw!r}")
+            who = row_name(row)
+            where = f"row {number} ({who})" if who else f"row {number}"
+            if tried:
+                warnings.append(f"{where}: no student here with {' or '.join(tried)}")
+            else:
+                warnings.append(f"{where}: no {id_headers} in this row")
             continue
         if student.key in seen:
             warnings.append(f"row {number}: {student.name!r} appears twice; filled both")
@@ -632,9 +705,11 @@ def fill_lms_export(
                 continue
             row[index] = format_score(score)
             filled += 1
-    for s in by_id.values():
-        if s.key not in seen:
+    matchable = {s.key for ids in by_id.values() for s in ids.values()}
+    for s in students:
+        if s.key in matchable and s.key not in seen:
             warnings.append(f"student {s.name!r}: not in the {lms} file")
+            seen.add(s.key)
 
     line = _row_writer(delimiter, quoting, eol)
     out = "".join(line(row) for row in rows)

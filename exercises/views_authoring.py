@@ -265,7 +265,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
         selectors_authoring.staff_problem_sets(user=request.user), pk=pk
     )
     templates = selectors_authoring.usable_templates(course=problem_set.course)
-    form = ItemForm(request.POST, templates=templates)
+    form = ItemForm(request.POST, templates=templates, due_at=problem_set.due_at)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -297,9 +297,10 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "remove":
             problem_set_item_remove(item=item)
         elif action == "update":
-            form = ItemForm(request.POST)
+            form = ItemForm(request.POST, due_at=item.effective_due_at)
             if not form.is_valid():
-                messages.error(request, _("Check the item's values."))
+                late = form.errors.get("late_until")
+                messages.error(request, late[0] if late else _("Check the item's values."))
                 return redirect("exercises:set-edit", pk=item.problem_set_id)
             data = form.cleaned_data
             problem_set_item_update(

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exercises import lms
@@ -86,13 +87,18 @@ def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
         except RosterInvalid as exc:
             context = _people_context(request, course, check=exc.check)
             return render(request, "exercises/class/course_people.html", context, status=400)
+        n, new = len(check.rows), check.count("new")
+        existing = check.count("existing") + check.count("enrolled")
+        # One plural per count: a message can only choose its form by one number.
         messages.success(
             request,
-            _("Imported %(n)s students: %(new)s new accounts, %(existing)s existing.")
+            _("%(students)s: %(new)s, %(existing)s.")
             % {
-                "n": len(check.rows),
-                "new": check.count("new"),
-                "existing": check.count("existing") + check.count("enrolled"),
+                "students": ngettext("Imported %(n)s student", "Imported %(n)s students", n)
+                % {"n": n},
+                "new": ngettext("%(n)s new account", "%(n)s new accounts", new) % {"n": new},
+                "existing": ngettext("%(n)s existing", "%(n)s existing", existing)
+                % {"n": existing},
             },
         )
         return redirect("exercises:course-people", pk=course.pk)

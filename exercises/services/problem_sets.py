@@ -10,6 +10,8 @@ from django.db.models import Max
 
 from exercises.models import Course, ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.services.courses import problem_set_item_create
+from grading.models import GradingPolicy
+from grading.services import item_tolerance
 
 
 class ItemRefused(ValueError):
@@ -124,9 +126,12 @@ def problem_set_item_remove(*, item: ProblemSetItem) -> None:
 def problem_set_duplicate(
     *, problem_set: ProblemSet, course: Course | None = None, title_suffix: str = " (copy)"
 ) -> ProblemSet:
-    """A copy of the set and its items (not instances or submissions), in `course` or its own."""
+    """A copy of the set and its items with their tolerances (not instances or submissions),
+    in `course` or its own."""
     course = course or problem_set.course
-    items = list(problem_set.items.select_related("template").order_by("position", "id"))
+    items = list(
+        problem_set.items.select_related("template", "grading_policy").order_by("position", "id")
+    )
     for it in items:
         if it.template.course_id not in (None, course.pk):
             raise ItemRefused(f"{it.template.slug} belongs to another course")
@@ -138,7 +143,7 @@ def problem_set_duplicate(
         opens_at=problem_set.opens_at,
         due_at=problem_set.due_at,
     )
-    ProblemSetItem.objects.bulk_create(
+    copies = ProblemSetItem.objects.bulk_create(
         ProblemSetItem(
             problem_set=copy,
             template_id=it.template_id,
@@ -150,5 +155,10 @@ def problem_set_duplicate(
             late_penalty=it.late_penalty,
         )
         for it in items
+    )
+    # The tolerance set on the wrong-answers page is the item's, not the template's: copy it.
+    tolerances = [(c, item_tolerance(item=it)) for c, it in zip(copies, items, strict=True)]
+    GradingPolicy.objects.bulk_create(
+        GradingPolicy(item=c, tolerance=t) for c, t in tolerances if t is not None
     )
     return copy

@@ -28,6 +28,7 @@ STUDENT_ID_MAX = 40
 # No 0/O, 1/I/L: a code read aloud in class or copied from a projector is typed right.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
+ROSTER_DELIMITERS = (",", ";", "\t")
 
 # Accepted header names (case and spaces ignored), in English and Korean.
 HEADERS = {
@@ -112,12 +113,27 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[RosterError]]:
     return found, []
 
 
+def roster_delimiter(header_line: str) -> str:
+    """The delimiter of a roster file, from its header line: the most frequent of comma,
+    semicolon (Excel's CSV where the decimal mark is a comma) and tab (copied from a sheet),
+    counted outside quotes; comma when none occurs or on a tie."""
+    counts = dict.fromkeys(ROSTER_DELIMITERS, 0)
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    return max(ROSTER_DELIMITERS, key=lambda d: counts[d])  # first on a tie: the comma
+
+
 def roster_check(*, course: Course, text: str) -> RosterCheck:
     """Every row checked against the file and the database; nothing is written."""
     check = RosterCheck()
     text = text.lstrip("\ufeff")
+    delimiter = roster_delimiter(text.split("\n", 1)[0])
     try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         check.errors.append(
             RosterError(0, _m("csv", f"Not a CSV file: {exc}", f"CSV 파일이 아닙니다: {exc}"))

@@ -13,19 +13,30 @@ from typing import Any
 
 import yaml
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_datetime
 
 from exercises.generators import FAMILIES
 from exercises.generators.custom import TemplateError, validate
 from exercises.models import Course, ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
 from exercises.services.authoring import template_check_run
+from grading.models import GradingPolicy
+from grading.regrade import MAX_TOLERANCE
+from grading.services import item_tolerance
 
 FORMAT = "partial-credit/1"
 MAX_BYTES = 512 * 1024
 TEMPLATE_KEYS = {"slug", "family", "title_en", "title_ko", "published", "config"}
 SET_KEYS = {"title_en", "title_ko", "position", "opens_at", "due_at", "items"}
-ITEM_KEYS = {"template", "points", "max_attempts", "due_at", "late_until", "late_penalty"}
+ITEM_KEYS = {
+    "template",
+    "points",
+    "max_attempts",
+    "due_at",
+    "late_until",
+    "late_penalty",
+    "tolerance",
+}
 
 
 class ImportFailed(Exception):
@@ -51,7 +62,9 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
     """The course's own templates, the library templates its sets use, and its sets."""
     sets = list(
         ProblemSet.objects.filter(course=course)
-        .prefetch_related("items__template")
+        .prefetch_related(
+            Prefetch("items", ProblemSetItem.objects.select_related("template", "grading_policy"))
+        )
         .order_by("position", "due_at", "id")
     )
     used = {it.template_id for ps in sets for it in ps.items.all()}
@@ -84,6 +97,9 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
                         "due_at": _when(it.due_at),
                         "late_until": _when(it.late_until),
                         "late_penalty": str(it.late_penalty),
+                        # The instructor's override on the wrong-answers page; null: the
+                        # template's config decides.
+                        "tolerance": item_tolerance(item=it),
                     }
                     for it in sorted(ps.items.all(), key=lambda i: (i.position, i.pk))
                 ],
@@ -189,6 +205,13 @@ def _check_set(entry: Any, where: str, slugs: set[str], errors: list[str]) -> No
             errors.append(f"{at}: max_attempts must be a whole number from 1 to 100")
         _date(item.get("due_at"), f"{at}: due_at", errors)
         _date(item.get("late_until"), f"{at}: late_until", errors)
+        tolerance = item.get("tolerance")
+        if tolerance is not None and (
+            isinstance(tolerance, bool)
+            or not isinstance(tolerance, int | float)
+            or not 0 <= tolerance <= MAX_TOLERANCE
+        ):
+            errors.append(f"{at}: tolerance must be null or a number from 0 to {MAX_TOLERANCE}")
 
 
 def _load(text: str) -> dict[str, Any]:
@@ -296,7 +319,7 @@ def course_import_yaml(*, course: Course, text: str) -> ImportResult:
                 opens_at=_date(entry.get("opens_at"), "", []),
                 due_at=_date(entry["due_at"], "", [], required=True),
             )
-            ProblemSetItem.objects.bulk_create(
+            created_items = ProblemSetItem.objects.bulk_create(
                 ProblemSetItem(
                     problem_set=ps,
                     template=by_slug[str(item["template"])],
@@ -308,5 +331,10 @@ def course_import_yaml(*, course: Course, text: str) -> ImportResult:
                     late_penalty=Decimal(str(item.get("late_penalty", "0.5"))),
                 )
                 for position, item in enumerate(entry["items"])
+            )
+            GradingPolicy.objects.bulk_create(
+                GradingPolicy(item=created, tolerance=float(item["tolerance"]))
+                for created, item in zip(created_items, entry["items"], strict=True)
+                if item.get("tolerance") is not None
             )
     return ImportResult(created, updated, len(sets))

@@ -29,6 +29,8 @@ from exercises.services.problem_sets import (
     problem_set_item_remove,
 )
 from grading.engine import grade, key_of
+from grading.models import GradingPolicy
+from grading.regrade import item_tolerance_set
 from tests import factories
 
 TOY = {
@@ -286,11 +288,17 @@ def test_an_opened_item_cannot_be_removed():
 def test_duplicate_copies_items_not_instances():
     inst = factories.toy_instance(points=Decimal("2"), max_attempts=5)
     ps = inst.item.problem_set
+    plain = factories.item(in_set=ps, tpl=inst.template)
+    item_tolerance_set(item=inst.item, tolerance=0.02, requested_by=None)
     target = factories.course()
     copy = problem_set_duplicate(problem_set=ps, course=target)
     assert (copy.course, copy.title_en, copy.due_at) == (target, "Set (copy)", ps.due_at)
-    item = copy.items.get()
+    item, copied_plain = copy.items.order_by("position", "id")
     assert (item.template_id, item.points, item.max_attempts) == (inst.template_id, 2, 5)
+    # The tolerance set on the wrong-answers page goes with the item; no override stays none.
+    assert item.grading_policy.tolerance == 0.02
+    assert copied_plain.position == plain.position
+    assert not GradingPolicy.objects.filter(item=copied_plain).exists()
     assert item.instances.count() == 0
     assert ProblemSet.objects.count() == 2
 

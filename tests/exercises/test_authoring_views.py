@@ -366,3 +366,27 @@ def test_check_failures_show_parameters_and_fold_alike_seeds(client, world):
     client.cookies["django_language"] = "ko"
     korean = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<td>5</td><td>a = 3, b = -2</td><td>전형적인 실수 ...</td>" in korean
+
+
+def test_a_late_window_before_the_due_date_is_one_sentence_on_the_set_page(client, world):
+    client.force_login(world["instructor"])
+    ps, item = world["set"], world["item"]
+    values = {"points": "1", "max_attempts": "3", "late_until": _dt(1), "late_penalty": "0.5"}
+    response = client.post(
+        reverse("exercises:item-add", args=[ps.pk]),
+        {**values, "template": item.template_id},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert body.count("The late window ends before the due date.") == 1
+    assert "the late window" not in body
+    assert ps.items.count() == 1
+    page = client.post(
+        reverse("exercises:item-change", args=[item.pk]),
+        {**values, "action": "update"},
+        follow=True,
+    ).content.decode()
+    assert page.count("The late window ends before the due date.") == 1
+    assert "the late window" not in page
+    item.refresh_from_db()
+    assert item.late_until is None

@@ -16,6 +16,8 @@ from exercises.services import membership_create, problem_set_create
 from exercises.services.authoring import custom_template_create, template_publish
 from exercises.services.problem_sets import problem_set_item_add
 from exercises.services.yaml_io import ImportFailed, course_export_yaml, course_import_yaml
+from grading.models import GradingPolicy
+from grading.regrade import item_tolerance_set
 from tests import factories
 from tests.exercises.test_authoring_services import TOY
 
@@ -45,12 +47,14 @@ def _course_with_content():
         opens_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
     )
     problem_set_item_add(problem_set=ps, template=tpl, points=Decimal("2"), max_attempts=4)
-    problem_set_item_add(
+    lib_item = problem_set_item_add(
         problem_set=ps,
         template=factories.template(slug="lib-toy"),
         late_until=datetime(2026, 3, 11, tzinfo=UTC),
         late_penalty=Decimal("0.25"),
     )
+    # As on the wrong-answers page: the item's own tolerance, not the template's config.
+    item_tolerance_set(item=lib_item, tolerance=0.02, requested_by=None)
     return course, draft
 
 
@@ -66,11 +70,16 @@ def test_export_import_export_is_identical():
         "due_at": None,
         "late_until": None,
         "late_penalty": "0.500",
+        "tolerance": None,
     }
+    assert data["problem_sets"][0]["items"][1]["tolerance"] == 0.02
+    assert "tolerance: 0.02\n" in exported
     target = factories.course()
     result = course_import_yaml(course=target, text=exported)
     assert (result.templates_created, result.problem_sets_created) == (2, 1)
     assert course_export_yaml(course=target) == exported
+    policies = GradingPolicy.objects.filter(item__problem_set__course=target)
+    assert list(policies.values_list("item__template__slug", "tolerance")) == [("lib-toy", 0.02)]
     imported = ProblemTemplate.objects.get(course=target, slug="toy-1")
     assert (imported.published, imported.config) == (True, TOY)
     assert ProblemTemplate.objects.get(course=target, slug="draft").published is False
@@ -96,6 +105,7 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
     data["templates"][2]["family"] = "nonesuch"
     data["problem_sets"][0]["items"][1]["max_attempts"] = 0
     data["problem_sets"][0]["items"][0]["template"] = "missing"
+    data["problem_sets"][0]["items"][0]["tolerance"] = 0.9
     data["problem_sets"][0]["due_at"] = "next tuesday"
     target = factories.course()
     with pytest.raises(ImportFailed) as exc:
@@ -106,6 +116,7 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
         "problem_sets[0] (Week 1): due_at: give a date and time with a time zone, "
         "e.g. 2026-03-02T23:59:00Z",
         "problem_sets[0] (Week 1): items[0]: template 'missing' is not in this file",
+        "problem_sets[0] (Week 1): items[0]: tolerance must be null or a number from 0 to 0.5",
         "problem_sets[0] (Week 1): items[1]: max_attempts must be a whole number from 1 to 100",
     ]
     assert ProblemTemplate.objects.filter(course=target).count() == 0

@@ -516,7 +516,7 @@ def test_canvas_round_trip():
         "column 'Week 3': not in the canvas file; create it there first",
         "row 3 (Jun Lee): 'Week 1' is not assigned in Canvas",
         "row 5 (Park, Hana): no student here with SIS Login ID 'hpark'",
-        "row 6 (Student, Test): no student here with SIS Login ID ''",
+        "row 6 (Student, Test): no SIS Login ID in this row",
         "student 'New Student': not in the canvas file",
     )
     # Unchanged rows are byte-for-byte the LMS's own lines.
@@ -591,7 +591,7 @@ def test_moodle_round_trip():
     assert rows_of(result.text) == expected
     assert result.text.endswith("\n") and "\r" not in result.text
     assert result.warnings == (
-        "row 4 (Ghost): no student here with Email address 'ghost@example.edu'",
+        "row 4 (Ghost User): no student here with Email address 'ghost@example.edu'",
     )
 
 
@@ -646,7 +646,7 @@ def test_blackboard_round_trip_tab_delimited_utf16():
     assert result.text.startswith('\ufeff"Last Name"\t"First Name"\t"Username"')
     assert rows_of(result.text, delimiter="\t")[1][6] == "9.5"
     assert result.text.encode(result.encoding).startswith(b'\xff\xfe"\x00L\x00')
-    assert result.warnings == ("row 3 (Lee): no student here with Username 'junlee'",)
+    assert result.warnings == ("row 3 (Lee, Jun): no student here with Username 'junlee'",)
 
 
 # Shape from Brightspace's export (BRIGHTSPACE_POUND): "#" before ids, item headers with their
@@ -685,7 +685,64 @@ def test_brightspace_round_trip_by_username():
         BRIGHTSPACE_EXPORT, ROUND_SCORES, students=[JUN], columns=[WEEK1], match_on="username"
     )
     assert rows_of(result.text)[2][5] == "6"
-    assert result.warnings == ("row 2 (#2024001): no student here with Username 'mjkim'",)
+    assert result.warnings == ("row 2 (김, 민지): no student here with Username 'mjkim'",)
+
+
+# Brightspace leaves OrgDefinedId empty for users the institution has not numbered (guests,
+# manually created accounts); its import takes such a row by Username.
+BRIGHTSPACE_MIXED = (
+    "OrgDefinedId,Username,Last Name,First Name,Email,Week 1 Points Grade,End-of-Line Indicator\r\n"
+    "#2024001,#mjkim,김,민지,minji@example.edu,,#\r\n"
+    ",#junlee,Lee,Jun,Jun.Lee@example.edu,,#\r\n"
+    "#5150,#ana,No-Number,Ana,ana@example.edu,,#\r\n"
+    ",,Park,Hana,,,#\r\n"
+    "#9999,#MJKIM,Kim,Impostor,,,#\r\n"
+    "#7777,#ghost,User,Ghost,,,#\r\n"
+    ",,,,,,#\r\n"
+)
+ANA = ExportStudent(key="s4", name="Ana No-Number", username="ana")  # no OrgDefinedId here
+NOBODY = ExportStudent(key="s5", name="Nobody", email="nobody@example.edu")
+
+
+def test_brightspace_fill_matches_on_org_defined_id_else_username_by_default():
+    result = fill_lms_export(
+        BRIGHTSPACE_MIXED,
+        {**ROUND_SCORES, ("s4", "p1"): D(4)},
+        students=[MINJI, JUN, ANA],
+        columns=[WEEK1],
+    )
+    assert [row[5] for row in rows_of(result.text)[1:]] == ["9.5", "6", "4", "", "", "", ""]
+    assert result.filled == 3
+    assert result.warnings == (
+        "row 5 (Park, Hana): no OrgDefinedId or Username in this row",
+        # Username MJKIM is 김민지's, but her OrgDefinedId is 2024001, not 9999: not matched.
+        "row 6 (Kim, Impostor): no student here with OrgDefinedId '9999' or Username 'MJKIM'",
+        "row 7 (User, Ghost): no student here with OrgDefinedId '7777' or Username 'ghost'",
+        "row 8: no OrgDefinedId or Username in this row",
+    )
+
+
+def test_brightspace_fill_on_org_defined_id_only_still_refuses_rows_without_one():
+    result = fill_lms_export(
+        BRIGHTSPACE_MIXED,
+        ROUND_SCORES,
+        students=[MINJI, JUN],
+        columns=[WEEK1],
+        match_on="org_defined_id",
+    )
+    assert [row[5] for row in rows_of(result.text)[1:]] == ["9.5", "", "", "", "", "", ""]
+    assert result.warnings[0] == "row 3 (Lee, Jun): no OrgDefinedId in this row"
+    assert "student 'Jun Lee': not in the brightspace file" in result.warnings
+
+
+def test_brightspace_fill_by_username_when_the_file_has_no_org_defined_id_column():
+    text = "Username,Week 1 Points Grade,End-of-Line Indicator\r\n#junlee,,#\r\n#ghost,,#\r\n"
+    result = fill_lms_export(text, ROUND_SCORES, students=[JUN, NOBODY], columns=[WEEK1])
+    assert rows_of(result.text)[1:] == [["#junlee", "6", "#"], ["#ghost", "", "#"]]
+    assert result.warnings == (
+        "student 'Nobody': no Username here; cannot match",
+        "row 3 (#ghost): no student here with Username 'ghost'",
+    )
 
 
 @pytest.mark.parametrize(
@@ -709,6 +766,11 @@ def test_detect_lms(text, lms):
         ("", {}, "empty"),
         ("Name,Score\r\nKim,1\r\n", {}, "not a Canvas, Moodle, Blackboard or Brightspace"),
         (CANVAS_EXPORT, {"match_on": "email"}, "canvas rows match on one of"),
+        (
+            "Last Name,Week 1 Points Grade,End-of-Line Indicator\r\n",
+            {},
+            "the brightspace file has no 'OrgDefinedId' or 'Username' column",
+        ),
         (MOODLE_EXPORT, {"match_on": "username"}, "no 'Username' column"),
         (CANVAS_EXPORT, {"lms": "sakai"}, "lms is one of"),
         (b"\xff\xfeS\x00\xff\xdc", {}, "not UTF-8 or UTF-16"),

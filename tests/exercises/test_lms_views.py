@@ -183,6 +183,10 @@ def test_export_page_shows_choices_and_warnings(client, course_scores):
     assert '<strong class="export-choices">last attempt; late penalty not applied</strong>' in body
     assert "&#x27;Week 1&#x27;: no Blackboard column id; the upload adds a text column" in body
     assert "lms=blackboard" in body
+    assert "2 students, 2 columns." in body
+    one_set = {"lms": "canvas", "attempt": "best", "late_penalty": "yes"}
+    body = client.get(url, {**one_set, "problem_set": course_scores["week2"].pk}).content
+    assert "2 students, 1 column." in body.decode()
 
 
 def test_download_queries_do_not_grow_with_students(client, course_scores):
@@ -215,7 +219,7 @@ def test_round_trip_fills_the_lms_file(client, course_scores):
     url = reverse("exercises:course-grades-fill", args=[c.pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     body = client.post(url + query, {"gradebook": upload}).content.decode()
-    assert "canvas file: 1 cells filled." in body
+    assert "canvas file: 1 cell filled." in body
     assert "row 4 (Stranger): no student here with SIS Login ID &#x27;x@example.edu&#x27;" in body
     href = re.search(r'href="data:text/csv;base64,([^"]+)"', body).group(1)
     assert base64.b64decode(href).decode() == original.replace(
@@ -271,8 +275,32 @@ def test_round_trip_can_match_on_another_column(client, course_scores):
     body = client.post(
         url + query, {"gradebook": upload, "match_on": "sis_user_id"}
     ).content.decode()
-    assert "canvas file: 1 cells filled." in body
+    assert "canvas file: 1 cell filled." in body
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
     response = client.post(url + query, {"gradebook": upload, "match_on": "idnumber"})
     assert response.status_code == 400
     assert "canvas rows match on one of" in response.content.decode()
+
+
+def test_brightspace_round_trip_matches_a_row_without_org_defined_id_on_its_username(
+    client, course_scores
+):
+    client.force_login(course_scores["prof"])
+    c = course_scores["course"]
+    original = (
+        "OrgDefinedId,Username,Last Name,First Name,Week 1 Points Grade,End-of-Line Indicator\r\n"
+        ",#ben@example.edu,Lee,Ben,,#\r\n"
+        ",,Park,Hana,,#\r\n"
+    )
+    url = reverse("exercises:course-grades-fill", args=[c.pk])
+    query = "?lms=brightspace&attempt=best&late_penalty=yes&problem_set="
+    for match_on in ("", "org_defined_id_or_username"):
+        upload = SimpleUploadedFile("grades.csv", original.encode(), "text/csv")
+        body = client.post(url + query, {"gradebook": upload, "match_on": match_on}).content
+        body = body.decode()
+        assert "brightspace file: 1 cell filled." in body
+        assert "row 3 (Park, Hana): no OrgDefinedId or Username in this row" in body
+        href = re.search(r'href="data:text/csv;base64,([^"]+)"', body).group(1)
+        assert base64.b64decode(href).decode() == original.replace(
+            ",#ben@example.edu,Lee,Ben,,#", ",#ben@example.edu,Lee,Ben,5,#"
+        )

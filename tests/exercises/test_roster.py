@@ -16,6 +16,7 @@ from exercises.services.roster import (
     course_join_code_regenerate,
     roster_check,
     roster_decode,
+    roster_delimiter,
     roster_import,
 )
 from people.models import StudentProfile
@@ -78,6 +79,55 @@ def test_every_bad_row_is_reported_and_nothing_is_imported():
     assert raised.value.check.errors[3].message.en == "The email ANN@example.edu is also on line 2."
     assert get_user_model().objects.count() == 0
     assert Membership.objects.count() == 0
+
+
+def test_semicolon_roster_as_excel_writes_it_is_read_with_its_row_errors():
+    # Excel's "CSV" in locales whose decimal mark is a comma: semicolons, a BOM, CRLF.
+    c = factories.course()
+    text = roster_decode(
+        "\ufeffname;email;student_id\r\n"
+        '"Lee, Ben";ben@example.edu;2024002\r\n'
+        "김민지;minji@example.edu;2024001\r\n"
+        ";nobody@example.edu;3\r\n"
+        "Cat;not-an-email;4\r\n".encode()
+    )
+    check = roster_check(course=c, text=text)
+    assert _errors(check) == [(4, "no_name"), (5, "bad_email")]
+    fixed = text.replace(";nobody", "Nobody;nobody").replace("not-an-email", "cat@example.edu")
+    check = roster_import(course=c, text=fixed)
+    assert [(r.line, r.name, r.email, r.student_id) for r in check.rows] == [
+        (2, "Lee, Ben", "ben@example.edu", "2024002"),
+        (3, "김민지", "minji@example.edu", "2024001"),
+        (4, "Nobody", "nobody@example.edu", "3"),
+        (5, "Cat", "cat@example.edu", "4"),
+    ]
+    assert Membership.objects.filter(course=c, role="student").count() == 4
+
+
+def test_tab_separated_roster_is_read():
+    c = factories.course()
+    text = "이름\t이메일\t학번\n김민지\tminji@example.edu\t2024001\nBen, Lee\tben@example.edu\t\n"
+    check = roster_check(course=c, text=text)
+    assert check.errors == []
+    assert [(r.name, r.email, r.student_id) for r in check.rows] == [
+        ("김민지", "minji@example.edu", "2024001"),
+        ("Ben, Lee", "ben@example.edu", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("name,email,student id", ","),
+        ("name;email;student id", ";"),
+        ("name\temail\tstudent id", "\t"),
+        ('"Name; full",email,id', ","),  # a semicolon inside quotes does not count
+        ("name", ","),
+        ("name;email,id", ","),  # a tie: the comma
+    ],
+)
+def test_roster_delimiter_is_read_from_the_header_line(header, delimiter):
+    assert roster_delimiter(header) == delimiter
 
 
 def test_missing_header_is_one_error_on_line_1():
@@ -181,6 +231,22 @@ def test_upload_previews_then_imports(client, people):
     )
     assert done.status_code == 302
     assert client.login(username="ben@example.edu", password="a-long-pass-9981")
+
+
+def test_counts_on_the_roster_page_use_singular_and_plural(client, people):
+    c = people["course"]
+    client.force_login(people["instructor"])
+    url = reverse("exercises:course-roster-import", args=[c.pk])
+    one = "name,email\nAnn,ann@example.edu\n"
+    upload = SimpleUploadedFile("roster.csv", one.encode(), "text/csv")
+    body = client.post(url, {"roster": upload}).content.decode()
+    assert "1 student is ready to import." in body
+    assert "1 students" not in body
+    page = client.post(url, {"text": one}, follow=True).content.decode()
+    assert "Imported 1 student: 1 new account, 0 existing." in page
+    two = "name,email\nAnn,ann@example.edu\nBen,ben@example.edu\n"
+    page = client.post(url, {"text": two}, follow=True).content.decode()
+    assert "Imported 2 students: 1 new account, 1 existing." in page
 
 
 def test_upload_with_errors_shows_lines_and_imports_nothing(client, people):
