@@ -229,7 +229,7 @@ class CustomTemplateForm(forms.Form):
 class ProblemSetForm(forms.ModelForm):
     class Meta:
         model = ProblemSet
-        fields = ["course", "title_en", "title_ko", "position", "opens_at", "due_at"]
+        fields = ["course", "title_en", "title_ko", "position", "opens_at", "due_at", "hidden"]
         labels = {
             "course": _("Course"),
             "title_en": _("Title (English)"),
@@ -237,6 +237,7 @@ class ProblemSetForm(forms.ModelForm):
             "position": _("Position"),
             "opens_at": _("Opens at"),
             "due_at": _("Due at"),
+            "hidden": _("Hidden from students (a draft)"),
         }
         widgets = {
             "opens_at": forms.DateTimeInput(

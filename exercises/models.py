@@ -128,6 +128,8 @@ class ProblemSet(models.Model):
     position = models.PositiveIntegerField(default=0)
     opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField()
+    # A draft: students do not see the set, whatever its dates (a duplicate starts hidden).
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["course_id", "position", "id"]

@@ -24,10 +24,11 @@ from grading.engine import Key, Prepared, key_of
 
 
 def _released(prefix: str = "") -> Q:
-    """Sets whose release time (opens_at) has come, or that have none."""
-    return Q(**{f"{prefix}opens_at__isnull": True}) | Q(
+    """Sets that are not hidden and whose release time (opens_at) has come, or have none."""
+    opened = Q(**{f"{prefix}opens_at__isnull": True}) | Q(
         **{f"{prefix}opens_at__lte": timezone.now()}
     )
+    return opened & Q(**{f"{prefix}hidden": False})
 
 
 def student_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:

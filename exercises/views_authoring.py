@@ -198,6 +198,7 @@ def problem_set_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             due_at=data["due_at"],
             opens_at=data["opens_at"],
             position=data["position"] or 0,
+            hidden=data["hidden"],
         )
         return redirect("exercises:set-edit", pk=problem_set.pk)
     return render(
@@ -245,6 +246,7 @@ def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     due_at=data["due_at"],
                     opens_at=data["opens_at"],
                     position=data["position"] or 0,
+                    hidden=data["hidden"],
                 )
             except (ItemRefused, ValueError) as exc:
                 form.add_error(None, str(exc))
@@ -332,7 +334,10 @@ def problem_set_duplicate_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ItemRefused as exc:
         messages.error(request, str(exc))
         return redirect("exercises:set-edit", pk=problem_set.pk)
-    messages.success(request, _("Duplicated."))
+    messages.success(
+        request,
+        _("Duplicated. The copy is hidden from students until you check its dates and release it."),
+    )
     return redirect("exercises:set-edit", pk=copy.pk)
 
 

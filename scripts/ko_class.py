@@ -118,4 +118,7 @@ KO_CLASS: dict[str, str] = {
     "%(c)s column.": "열 %(c)s개.",
     "%(lms)s file: %(n)s cell filled.": "%(lms)s 파일: %(n)s칸을 채웠습니다.",
     "%(n)s student is ready to import.": "학생 %(n)s명을 가져올 준비가 되었습니다.",
+    "Hidden from students (a draft)": "학생에게 숨김 (초안)",
+    "Duplicated. The copy is hidden from students until you check its dates and release it.": "복제했습니다. 날짜를 확인하고 공개할 때까지 사본은 학생에게 보이지 않습니다.",
+    "hidden": "숨김",
 }

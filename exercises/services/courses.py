@@ -76,6 +76,7 @@ def problem_set_create(
     due_at: datetime,
     position: int = 0,
     opens_at: datetime | None = None,
+    hidden: bool = False,
 ) -> ProblemSet:
     return ProblemSet.objects.create(
         course=course,
@@ -84,6 +85,7 @@ def problem_set_create(
         due_at=due_at,
         position=position,
         opens_at=opens_at,
+        hidden=hidden,
     )
 
 

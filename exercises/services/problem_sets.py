@@ -36,8 +36,10 @@ def problem_set_update(
     due_at: datetime,
     opens_at: datetime | None = None,
     position: int = 0,
+    hidden: bool | None = None,
 ) -> ProblemSet:
-    """Change a set's titles, dates and order; `course` assigns it to another course."""
+    """Change a set's titles, dates and order; `course` assigns it to another course;
+    `hidden` (None: unchanged) keeps it from students or releases it."""
     _check_dates(opens_at, due_at)
     opened = problem_set.items.filter(instances__isnull=False).exists()
     if course.pk != problem_set.course_id and opened:
@@ -45,6 +47,8 @@ def problem_set_update(
     problem_set.course = course
     problem_set.title_en, problem_set.title_ko = title_en, title_ko
     problem_set.due_at, problem_set.opens_at, problem_set.position = due_at, opens_at, position
+    if hidden is not None:
+        problem_set.hidden = hidden
     problem_set.save()
     return problem_set
 
@@ -127,7 +131,8 @@ def problem_set_duplicate(
     *, problem_set: ProblemSet, course: Course | None = None, title_suffix: str = " (copy)"
 ) -> ProblemSet:
     """A copy of the set and its items with their tolerances (not instances or submissions),
-    in `course` or its own."""
+    in `course` or its own. The copy is hidden from students until the instructor releases
+    it: its dates are the original's, which are rarely right for the copy."""
     course = course or problem_set.course
     items = list(
         problem_set.items.select_related("template", "grading_policy").order_by("position", "id")
@@ -142,6 +147,7 @@ def problem_set_duplicate(
         position=problem_set.position,
         opens_at=problem_set.opens_at,
         due_at=problem_set.due_at,
+        hidden=True,
     )
     copies = ProblemSetItem.objects.bulk_create(
         ProblemSetItem(
