@@ -76,6 +76,7 @@ KO = {
     "Solved: no more answers are needed.": "정답을 맞혔습니다. 더 제출할 필요가 없습니다.",
     "This problem is closed: no more answers are taken.": "마감된 문제입니다. 더 이상 제출할 수 없습니다.",
     "No attempts left: no more answers are taken.": "제출 기회를 모두 사용했습니다. 더 이상 제출할 수 없습니다.",
+    "Your attempt %(n)s, before this answer:": "이 답 이전의 %(n)s번째 제출:",
 }
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ko_class import KO_CLASS  # noqa: E402  (the instructors' pages: people, watching, export)

@@ -419,3 +419,15 @@ def test_a_solved_problem_says_so_instead_of_inviting_another_answer(client, set
     body = client.get(url, **HTMX).content.decode()
     assert 'data-can-submit="false"' in body
     assert "Solved: no more answers are needed." in body
+
+
+def test_a_refused_answer_labels_the_earlier_verdict_shown_under_it(client, setup):
+    factories.graded(setup["alice_inst"], "3x^2")
+    login(client, setup["alice"])
+    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    body = client.post(url, {"answer": "3x^2 + ("}, **HTMX).content.decode()
+    assert "No attempt was used." in body
+    caption = body.index("Your attempt 1, before this answer:")
+    assert caption < body.index('data-status="incorrect"')
+    fresh = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
+    assert "before this answer" not in fresh.content.decode()
