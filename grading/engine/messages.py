@@ -82,7 +82,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "unknown-variable": (
         "This problem uses {allowed}, not {name}.",
-        "이 문제의 변수는 {allowed}입니다. {name}은(는) 쓰지 않습니다.",
+        "이 문제의 변수는 {allowed_ko}입니다. {name}은(는) 쓰지 않습니다.",
     ),
     "unknown-name": (
         "Unknown name '{name}': did you mean {suggestion}?",

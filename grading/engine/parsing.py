@@ -315,11 +315,15 @@ class Names:
         for cand in self.candidates:
             self.by_first.setdefault(cand[0][:1], []).append(cand)
 
-    def allowed_text(self) -> str:
+    def allowed_en(self) -> str:
         vs = list(self.variables)
         if len(vs) == 1:
             return vs[0]
         return ", ".join(vs[:-1]) + " and " + vs[-1]
+
+    def allowed_ko(self) -> str:
+        # a comma list: "x와 y" / "x과 w1" would need the particle of how the last name is read
+        return ", ".join(self.variables)
 
     def split(self, tok: Token, next_text: str) -> list[Token]:
         """Split a letter run greedily into names, or explain what cannot be read."""
@@ -403,7 +407,14 @@ class Names:
             return _at(message("unknown-name", name=word, suggestion=close[0]), ns, tok.nend)
         letter = rest[0]
         return _at(
-            message("unknown-variable", allowed=self.allowed_text(), name=letter), ns, ns + 1
+            message(
+                "unknown-variable",
+                allowed=self.allowed_en(),
+                allowed_ko=self.allowed_ko(),
+                name=letter,
+            ),
+            ns,
+            ns + 1,
         )
 
 

@@ -131,10 +131,40 @@ def test_unknown_function_suggests_the_near_name():
     assert info.value.msg.en == "Unknown function 'sni': did you mean sin?"
 
 
-def test_unknown_variable_names_the_declared_ones():
+@pytest.mark.parametrize(
+    ("text", "variables", "en", "ko"),
+    [
+        (
+            "z + 1",
+            XY,
+            "This problem uses x and y, not z.",
+            "이 문제의 변수는 x, y입니다. z은(는) 쓰지 않습니다.",
+        ),
+        (
+            "X",
+            XY,
+            "This problem uses x and y, not X.",
+            "이 문제의 변수는 x, y입니다. X은(는) 쓰지 않습니다.",
+        ),
+        (
+            "z",
+            ("x",),
+            "This problem uses x, not z.",
+            "이 문제의 변수는 x입니다. z은(는) 쓰지 않습니다.",
+        ),
+        (
+            "z",
+            ("w1", "h1", "b"),
+            "This problem uses w1, h1 and b, not z.",
+            "이 문제의 변수는 w1, h1, b입니다. z은(는) 쓰지 않습니다.",
+        ),
+    ],
+)
+def test_unknown_variable_names_the_declared_ones(text, variables, en, ko):
+    # the Korean list is a comma list: no English "and", no particle that depends on the name
     with pytest.raises(ParseError) as info:
-        parse("z + 1", XY)
-    assert info.value.msg.en == "This problem uses x and y, not z."
+        parse(text, variables)
+    assert (info.value.msg.en, info.value.msg.ko) == (en, ko)
 
 
 def test_caret_points_at_the_offending_character():
