@@ -21,6 +21,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The character '{char}' cannot be used here.",
         "'{char}' 문자는 여기에 쓸 수 없습니다.",
     ),
+    "accented-letter": (
+        "'{char}' cannot be read: letters with accents or marks are not variables here. "
+        "Type plain letters, and write out what '{char}' stands for.",
+        "'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
+        "기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요.",
+    ),
     "factorial": (
         "Factorials (!) are not used in these answers.",
         "이 답에는 계승(!)을 쓰지 않습니다.",

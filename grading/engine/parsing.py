@@ -56,7 +56,7 @@ _SUPERSCRIPTS = {
 _REPLACEMENTS = {
     "·": "*", "×": "*", "∙": "*", "⋅": "*", "−": "-", "–": "-", "—": "-", "÷": "/",
     "√": "sqrt", "π": "pi", "⟨": "<", "⟩": ">", "〈": "<", "〉": ">", "∇": "∇", "∂": "∂",
-    "′": "'", "’": "'", "ŷ": "y", **GREEK,
+    "′": "'", "’": "'", **GREEK,
 }  # fmt: skip
 _ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=_' !∂∇")
 
@@ -164,6 +164,14 @@ def normalize(text: str) -> tuple[str, list[int]]:
     return _normalize_chars(text)
 
 
+_MARKS = ("Mn", "Mc", "Me")  # combining marks: accents, dots, bars, enclosing signs
+
+
+@lru_cache(maxsize=1024)
+def _decomposed(ch: str) -> str:
+    return unicodedata.normalize("NFD", ch)
+
+
 def _normalize_chars(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     src: list[int] = []
@@ -187,6 +195,17 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Co", "Cs") or ch in ("\u2028", "\u2029"):
             raise ParseError(message("control-char", pos=i + 1), i, i + 1)
+        if ch.isalpha():
+            # ŷ, x̄, é: the mark makes another symbol (ŷ is the prediction, not y), so the
+            # letter is not read without it; the span covers the letter and its marks
+            j = i + 1
+            while j < n and unicodedata.category(text[j]) in _MARKS:
+                j += 1
+            if j > i + 1 or (
+                ch not in _REPLACEMENTS
+                and any(unicodedata.category(c) in _MARKS for c in _decomposed(ch))
+            ):
+                raise ParseError(message("accented-letter", char=text[i:j]), i, j)
         if ch in _REPLACEMENTS:
             piece = _REPLACEMENTS[ch]
         elif ord(ch) < 128:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from grading.engine import preview
 from grading.engine.parsing import ParseError, parse, parsed_latex, to_text
 
 XY = ("x", "y")
@@ -200,3 +201,43 @@ def test_latex_shows_implicit_multiplication():
 def test_decimal_warning_names_the_fraction():
     parsed = parse("0.33x", XY)
     assert [w.en for w in parsed.warnings] == ["Decimals are taken exactly: 0.33 is not 1/3."]
+
+
+LOSS = ("w1", "w2", "h1", "h2", "b", "y")
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "char"),
+    [
+        ("2(ŷ-y)h1", LOSS, 2, 3, "ŷ"),  # the prediction, once read as y: 2(y-y)h1 = 0
+        ("Ŷ", LOSS, 0, 1, "Ŷ"),
+        ("3é", XY, 1, 2, "é"),
+        ("x\u0304 + 1", XY, 0, 2, "x\u0304"),  # x̄ typed as x and a combining macron
+        ("3x\u0301\u0302^2+y", XY, 1, 4, "x\u0301\u0302"),
+        ("θ\u0302", ("theta",), 0, 2, "θ\u0302"),
+        ("ά", XY, 0, 1, "ά"),
+    ],
+)
+def test_letters_with_marks_are_refused_not_read_as_plain_letters(
+    text, variables, start, end, char
+):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("accented-letter", start, end)
+    assert text[err.start : err.end] == char
+    assert err.msg.en == (
+        f"'{char}' cannot be read: letters with accents or marks are not variables here. "
+        f"Type plain letters, and write out what '{char}' stands for."
+    )
+    assert err.msg.ko == (
+        f"'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
+        f"기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요."
+    )
+
+
+def test_preview_points_at_the_letter_with_a_mark():
+    shown = preview("2(ŷ-y)h1", LOSS)
+    assert not shown.ok and shown.error is not None
+    assert shown.error.message.code == "accented-letter"
+    assert shown.error.caret() == "2(ŷ-y)h1\n  ^"
