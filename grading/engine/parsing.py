@@ -48,6 +48,11 @@ GREEK = {
     "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
 }  # fmt: skip
 GREEK_NAMES = set(GREEK.values())
+# Greek letters stay Greek through normalizing: θ is the declared variable theta or nothing (never
+# the letters t, h, e, t, a), and a message about it names θ
+_GREEK_BY_NAME = sorted(
+    ((name, letter) for letter, name in GREEK.items()), key=lambda t: -len(t[0])
+)
 
 _SUPERSCRIPTS = {
     "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
@@ -56,7 +61,7 @@ _SUPERSCRIPTS = {
 _REPLACEMENTS = {
     "·": "*", "×": "*", "∙": "*", "⋅": "*", "−": "-", "–": "-", "—": "-", "÷": "/",
     "√": "sqrt", "π": "pi", "⟨": "<", "⟩": ">", "〈": "<", "〉": ">", "∇": "∇", "∂": "∂",
-    "′": "'", "’": "'", **GREEK,
+    "′": "'", "’": "'",
 }  # fmt: skip
 _ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=_' !∂∇")
 
@@ -154,6 +159,8 @@ _PLAIN_ASCII = frozenset(
     + "".join(c for c in _ALLOWED_ASCII if c.isascii())
 )
 _WHITESPACE = str.maketrans("\t\n\r", "   ")
+# non-ASCII characters the normalized text keeps
+_KEPT = frozenset("∂∇" + "".join(GREEK))
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -217,7 +224,7 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
             if piece in _REPLACEMENTS:
                 piece = _REPLACEMENTS[piece]
         for c in piece:
-            if not (c.isascii() and (c.isalnum() or c in _ALLOWED_ASCII)) and c not in "∂∇":
+            if not (c.isascii() and (c.isalnum() or c in _ALLOWED_ASCII)) and c not in _KEPT:
                 raise ParseError(message("bad-char", char=ch), i, i + 1)
         out.extend(piece)
         src.extend([i] * len(piece))
@@ -296,19 +303,49 @@ def lex(norm: str, start: int = 0) -> list[Token]:
 class _NormPos(Exception):
     """A ParseError whose span is still in normalized coordinates."""
 
-    def __init__(self, msg: Message, nstart: int, nend: int, readings: Sequence[Reading] = ()):
+    def __init__(
+        self,
+        msg: Message,
+        nstart: int,
+        nend: int,
+        readings: Sequence[Reading] = (),
+        naming: Callable[[str], Message] | None = None,
+    ):
         super().__init__(msg.en)
         self.msg = msg
         self.nstart = nstart
         self.nend = nend
         self.readings = tuple(readings)
+        # the message for a name, to name what was typed where it differs from the normalized
+        # text (ℓ, ｚ, ﬁ are read as l, z, fi)
+        self.naming = naming
 
 
 def _at(msg: Message, nstart: int, nend: int, readings: Sequence[Reading] = ()) -> _NormPos:
     return _NormPos(msg, nstart, nend, readings)
 
 
+def _naming_at(naming: Callable[[str], Message], name: str, nstart: int, nend: int) -> _NormPos:
+    return _NormPos(naming(name), nstart, nend, naming=naming)
+
+
 # --------------------------------------------------------------------------- names
+
+
+def _greek_spelling(canon: str) -> str:
+    """A name as typed with Greek letters: theta1 -> θ1 (unchanged without a Greek name in it)."""
+    out: list[str] = []
+    i = 0
+    while i < len(canon):
+        for name, letter in _GREEK_BY_NAME:
+            if canon.startswith(name, i):
+                out.append(letter)
+                i += len(name)
+                break
+        else:
+            out.append(canon[i])
+            i += 1
+    return "".join(out)
 
 
 class Names:
@@ -319,6 +356,9 @@ class Names:
         self.by_canon: dict[str, str] = {}
         for v in self.variables:
             self.by_canon[_canon(v)] = v
+        for v in self.variables:
+            # theta is typed θ, theta_1 θ_1 (a declared name spelled as typed wins)
+            self.by_canon.setdefault(_greek_spelling(_canon(v)), v)
         self.candidates: list[tuple[str, str, str]] = []  # (canon text, kind, value)
         for c, v in self.by_canon.items():
             self.candidates.append((c, "VAR", v))
@@ -412,26 +452,36 @@ class Names:
             )
         word = rest
         functions = sorted(set(FUNCTION_ALIASES))
-        if next_text == "(" and stuck == 0:
+        # a Greek letter is not a misspelt function or name: it is an undeclared variable
+        greek = rest[0] in GREEK
+        if next_text == "(" and stuck == 0 and not greek:
             close = difflib.get_close_matches(word, functions, n=1, cutoff=0.5)
             if close:
-                return _at(
-                    message("unknown-function", name=word, suggestion=close[0]),
+                suggestion = close[0]
+                return _naming_at(
+                    lambda name: message("unknown-function", name=name, suggestion=suggestion),
+                    word,
                     ns,
                     tok.nend,
                 )
-            return _at(message("unknown-function-plain", name=word), ns, tok.nend)
+            return _naming_at(
+                lambda name: message("unknown-function-plain", name=name), word, ns, tok.nend
+            )
         close = difflib.get_close_matches(word, functions + list(self.variables), n=1, cutoff=0.6)
-        if len(word) > 1 and close:
-            return _at(message("unknown-name", name=word, suggestion=close[0]), ns, tok.nend)
-        letter = rest[0]
-        return _at(
-            message(
-                "unknown-variable",
-                allowed=self.allowed_en(),
-                allowed_ko=self.allowed_ko(),
-                name=letter,
+        if len(word) > 1 and close and not greek:
+            suggestion = close[0]
+            return _naming_at(
+                lambda name: message("unknown-name", name=name, suggestion=suggestion),
+                word,
+                ns,
+                tok.nend,
+            )
+        allowed, allowed_ko = self.allowed_en(), self.allowed_ko()
+        return _naming_at(
+            lambda name: message(
+                "unknown-variable", allowed=allowed, allowed_ko=allowed_ko, name=name
             ),
+            rest[0],
             ns,
             ns + 1,
         )
@@ -1126,7 +1176,11 @@ def parse(text: str, variables: Sequence[str]) -> Parsed:
         if exc.nend > exc.nstart and exc.nend - 1 < len(src):
             end = src[exc.nend - 1] + 1
         readings = [_reading(r.text, names) for r in exc.readings]
-        raise ParseError(exc.msg, start, max(end, start + 1), readings) from None
+        msg = exc.msg
+        typed = text[start:end]
+        if exc.naming is not None and typed != norm[exc.nstart : exc.nend]:
+            msg = exc.naming(typed)
+        raise ParseError(msg, start, max(end, start + 1), readings) from None
     except RecursionError:
         raise ParseError(message("too-deep", limit=limits.MAX_DEPTH), 0, len(text)) from None
 

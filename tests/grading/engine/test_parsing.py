@@ -42,6 +42,9 @@ XY = ("x", "y")
         ("2bh1", ("b", "h1"), "2*b*h1"),
         ("w_11 + w_{11} + w11", ("w_11",), "w_11 + w_11 + w_11"),
         ("theta + θ", ("theta",), "theta + theta"),
+        ("θ_1 + θ₁ + 𝜃_1 + theta_1", ("theta_1",), "theta_1 + theta_1 + theta_1 + theta_1"),
+        ("2θx + µ", ("theta", "x", "mu"), "2*theta*x + mu"),
+        ("tau", ("t", "a", "u"), "t*a*u"),
         ("xe^x", XY, "x*e^x"),
         ("f_x = 3x^2", XY, "3*x^2"),
     ],
@@ -87,6 +90,11 @@ def test_vectors(text, components):
 )
 def test_labels_name_the_derivative(text, order):
     assert parse(text, XY).label == order
+
+
+@pytest.mark.parametrize("text", ["f_θ = 1", "∂f/∂θ = 1", "f_theta = 1"])
+def test_labels_name_a_greek_variable_as_typed(text):
+    assert parse(text, ("theta", "x")).label == ("theta",)
 
 
 @pytest.mark.parametrize(
@@ -241,3 +249,47 @@ def test_preview_points_at_the_letter_with_a_mark():
     assert not shown.ok and shown.error is not None
     assert shown.error.message.code == "accented-letter"
     assert shown.error.caret() == "2(ŷ-y)h1\n  ^"
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "typed"),
+    [
+        ("α", XY, 0, 1, "α"),
+        ("θ+x", XY, 0, 1, "θ"),
+        ("2θx", XY, 1, 2, "θ"),
+        ("θ(x)", XY, 0, 1, "θ"),
+        ("sin(θ)", XY, 4, 5, "θ"),
+        ("3x + β", XY, 5, 6, "β"),
+        ("µ", XY, 0, 1, "µ"),  # the micro sign, read as the Greek letter mu
+        ("ℓ", XY, 0, 1, "ℓ"),
+        ("ｚ + x", XY, 0, 1, "ｚ"),
+        ("ﬁ", XY, 0, 1, "ﬁ"),
+        # a Greek letter is one name: τ is not t*a*u, β is not b*e*t*a
+        ("τ", ("t", "a", "u"), 0, 1, "τ"),
+        ("β", ("b", "t", "a"), 0, 1, "β"),
+    ],
+)
+def test_unknown_variable_names_the_character_as_typed(text, variables, start, end, typed):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("unknown-variable", start, end)
+    allowed = ", ".join(variables[:-1]) + " and " + variables[-1]
+    assert err.msg.en == f"This problem uses {allowed}, not {typed}."
+    assert err.msg.ko == (
+        f"이 문제의 변수는 {', '.join(variables)}입니다. {typed}은(는) 쓰지 않습니다."
+    )
+
+
+def test_unknown_function_names_what_was_typed():
+    with pytest.raises(ParseError) as info:
+        parse("ｓｉｍ(x)", XY)
+    assert info.value.msg.en == "Unknown function 'ｓｉｍ': did you mean sin?"
+    assert (info.value.start, info.value.end) == (0, 3)
+
+
+def test_preview_points_at_the_greek_letter():
+    shown = preview("3x + θ", XY)
+    assert shown.error is not None
+    assert shown.error.message.en == "This problem uses x and y, not θ."
+    assert shown.error.caret() == "3x + θ\n     ^"
