@@ -98,6 +98,29 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "'{text}' is unclear: write {name}^{digits} or {name}*{digits}.",
         "'{text}'은(는) 뜻이 모호합니다. {name}^{digits} 또는 {name}*{digits}로 쓰세요.",
     ),
+    "log-base": (
+        "'{text}' is not available: log and ln are the natural logarithm. "
+        "For the logarithm to base {digits}, write ln(x)/ln({digits}).",
+        "'{text}'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+        "밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
+    ),
+    "log-digits": (
+        "'{text}' cannot be read: put the argument of {name} in parentheses, "
+        "like {name}({digits}x). For the logarithm to base {digits}, write ln(x)/ln({digits}).",
+        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x). "
+        "밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
+    ),
+    "function-digits": (
+        "'{text}' cannot be read: put the argument of {name} in parentheses, "
+        "like {name}({digits}x), and write a power of {name} as {name}^{digits}(x).",
+        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x). "
+        "{name}의 거듭제곱은 {name}^{digits}(x)처럼 씁니다.",
+    ),
+    "function-digits-plain": (
+        "'{text}' cannot be read: put the argument of {name} in parentheses, "
+        "like {name}({digits}x).",
+        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x).",
+    ),
     "function-needs-parens": (
         "Put the argument of {name} in parentheses, like {name}(x).",
         "{name}의 인수를 괄호로 감싸세요. 예: {name}(x)",

@@ -42,6 +42,10 @@ FUNCTION_ALIASES: dict[str, str] = {
     "log": "log", "sqrt": "sqrt", "abs": "abs",
 }  # fmt: skip
 CONSTANTS = ("e", "pi")
+# functions whose powers are usually written sin^2(x)
+_POWER_NOTATION = frozenset(
+    ["sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth"]
+)
 GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
     "η": "eta", "θ": "theta", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ρ": "rho",
@@ -441,14 +445,32 @@ class Names:
                 digits += c
             # the name right before the digits
             name = canon[:stuck]
-            for text, _k, _v in self.candidates:
+            kind = value = ""
+            for text, k, v in self.candidates:
                 if name.endswith(text):
-                    name = text
+                    name, kind, value = text, k, v
                     break
+            # the span as typed, underscores and braces included (log_10)
+            a, b = where[stuck - len(name)], where[stuck + len(digits) - 1] + 1
+            if tok.text[b : b + 1] == "}" and "{" in tok.text[a:b]:
+                b += 1
+            start, end = tok.nstart + a, tok.nstart + b
+            typed = tok.text[a:b]
+            if kind == "FUNC" and value == "log":
+                # log10(x), log_2 x: a logarithm to a base, which the grammar does not have
+                if (next_text == "(" and rest == digits) or "_" in typed:
+                    msg = message("log-base", text=typed, digits=digits)
+                else:
+                    msg = message("log-digits", text=typed, name=name, digits=digits)
+                return _at(msg, start, end)
+            if kind == "FUNC":
+                # sin2x: sin(2x) or sin^2(x); only sin^2-like powers are usual notation
+                code = "function-digits" if value in _POWER_NOTATION else "function-digits-plain"
+                return _at(message(code, text=typed, name=name, digits=digits), start, end)
             return _at(
                 message("name-then-digits", text=name + digits, name=name, digits=digits),
-                ns - len(name),
-                ns + len(digits),
+                start,
+                end,
             )
         word = rest
         functions = sorted(set(FUNCTION_ALIASES))

@@ -293,3 +293,99 @@ def test_preview_points_at_the_greek_letter():
     assert shown.error is not None
     assert shown.error.message.en == "This problem uses x and y, not θ."
     assert shown.error.caret() == "3x + θ\n     ^"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "start", "end", "en"),
+    [
+        (
+            "log10(x)",
+            "log-base",
+            0,
+            5,
+            "'log10' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 10, write ln(x)/ln(10).",
+        ),
+        (
+            "3 + log_10(x)",
+            "log-base",
+            4,
+            10,
+            "'log_10' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 10, write ln(x)/ln(10).",
+        ),
+        (
+            "log_{2} x",
+            "log-base",
+            0,
+            7,
+            "'log_{2}' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+        ),
+        (
+            "log2(x)",
+            "log-base",
+            0,
+            4,
+            "'log2' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+        ),
+        (
+            "ln2x",
+            "log-digits",
+            0,
+            3,
+            "'ln2' cannot be read: put the argument of ln in parentheses, like ln(2x). "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+        ),
+        (
+            "sin2x",
+            "function-digits",
+            0,
+            4,
+            "'sin2' cannot be read: put the argument of sin in parentheses, like sin(2x), "
+            "and write a power of sin as sin^2(x).",
+        ),
+        (
+            "ysin2(x)",
+            "function-digits",
+            1,
+            5,
+            "'sin2' cannot be read: put the argument of sin in parentheses, like sin(2x), "
+            "and write a power of sin as sin^2(x).",
+        ),
+        (
+            "sqrt2x",
+            "function-digits-plain",
+            0,
+            5,
+            "'sqrt2' cannot be read: put the argument of sqrt in parentheses, like sqrt(2x).",
+        ),
+        ("x_2", "name-then-digits", 0, 3, "'x2' is unclear: write x^2 or x*2."),
+    ],
+)
+def test_a_function_name_then_digits_gets_advice_that_parses(text, code, start, end, en):
+    with pytest.raises(ParseError) as info:
+        parse(text, XY)
+    err = info.value
+    assert (err.msg.code, err.start, err.end, err.msg.en) == (code, start, end, en)
+
+
+def test_log_base_advice_in_korean():
+    with pytest.raises(ParseError) as info:
+        parse("log10(x)", XY)
+    assert info.value.msg.ko == (
+        "'log10'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+        "밑이 10인 로그는 ln(x)/ln(10)처럼 쓰세요."
+    )
+
+
+@pytest.mark.parametrize("advice", ["ln(x)/ln(10)", "ln(2x)", "sin(2x)", "sin^2(x)", "sqrt(2x)"])
+def test_the_advised_forms_parse(advice):
+    parse(advice, XY)
+
+
+def test_preview_points_at_log10():
+    shown = preview("3 + log10(x)", XY)
+    assert shown.error is not None and shown.error.message.code == "log-base"
+    assert shown.error.caret() == "3 + log10(x)\n    ^^^^^"
