@@ -389,3 +389,18 @@ def test_preview_points_at_log10():
     shown = preview("3 + log10(x)", XY)
     assert shown.error is not None and shown.error.message.code == "log-base"
     assert shown.error.caret() == "3 + log10(x)\n    ^^^^^"
+
+
+@pytest.mark.parametrize(
+    ("text", "caret"),
+    [
+        ("3x + z", "     ^"),
+        ("x\u0304 + 1", "^"),  # x and a combining macron: one column
+        ("３ｘ + z", "       ^"),  # full-width characters take two columns each
+        ("한", "^^"),
+    ],
+)
+def test_the_caret_is_measured_in_display_columns(text, caret):
+    shown = preview(text, XY)
+    assert shown.error is not None
+    assert shown.error.caret() == f"{text}\n{caret}"
