@@ -21,6 +21,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The character '{char}' cannot be used here.",
         "'{char}' 문자는 여기에 쓸 수 없습니다.",
     ),
+    "accented-letter": (
+        "'{char}' cannot be read: letters with accents or marks are not variables here. "
+        "Type plain letters, and write out what '{char}' stands for.",
+        "'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
+        "기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요.",
+    ),
     "factorial": (
         "Factorials (!) are not used in these answers.",
         "이 답에는 계승(!)을 쓰지 않습니다.",
@@ -82,7 +88,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "unknown-variable": (
         "This problem uses {allowed}, not {name}.",
-        "이 문제의 변수는 {allowed}입니다. {name}은(는) 쓰지 않습니다.",
+        "이 문제의 변수는 {allowed_ko}입니다. {name}은(는) 쓰지 않습니다.",
     ),
     "unknown-name": (
         "Unknown name '{name}': did you mean {suggestion}?",
@@ -91,6 +97,29 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "name-then-digits": (
         "'{text}' is unclear: write {name}^{digits} or {name}*{digits}.",
         "'{text}'은(는) 뜻이 모호합니다. {name}^{digits} 또는 {name}*{digits}로 쓰세요.",
+    ),
+    "log-base": (
+        "'{text}' is not available: log and ln are the natural logarithm. "
+        "For the logarithm to base {digits}, write ln(x)/ln({digits}).",
+        "'{text}'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+        "밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
+    ),
+    "log-digits": (
+        "'{text}' cannot be read: put the argument of {name} in parentheses, "
+        "like {name}({digits}x). For the logarithm to base {digits}, write ln(x)/ln({digits}).",
+        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x). "
+        "밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
+    ),
+    "function-digits": (
+        "'{text}' cannot be read: put the argument of {name} in parentheses, "
+        "like {name}({digits}x), and write a power of {name} as {name}^{digits}(x).",
+        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x). "
+        "{name}의 거듭제곱은 {name}^{digits}(x)처럼 씁니다.",
+    ),
+    "function-digits-plain": (
+        "'{text}' cannot be read: put the argument of {name} in parentheses, "
+        "like {name}({digits}x).",
+        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x).",
     ),
     "function-needs-parens": (
         "Put the argument of {name} in parentheses, like {name}(x).",

@@ -42,12 +42,21 @@ FUNCTION_ALIASES: dict[str, str] = {
     "log": "log", "sqrt": "sqrt", "abs": "abs",
 }  # fmt: skip
 CONSTANTS = ("e", "pi")
+# functions whose powers are usually written sin^2(x)
+_POWER_NOTATION = frozenset(
+    ["sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth"]
+)
 GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
     "η": "eta", "θ": "theta", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ρ": "rho",
     "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
 }  # fmt: skip
 GREEK_NAMES = set(GREEK.values())
+# Greek letters stay Greek through normalizing: θ is the declared variable theta or nothing (never
+# the letters t, h, e, t, a), and a message about it names θ
+_GREEK_BY_NAME = sorted(
+    ((name, letter) for letter, name in GREEK.items()), key=lambda t: -len(t[0])
+)
 
 _SUPERSCRIPTS = {
     "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
@@ -56,7 +65,7 @@ _SUPERSCRIPTS = {
 _REPLACEMENTS = {
     "·": "*", "×": "*", "∙": "*", "⋅": "*", "−": "-", "–": "-", "—": "-", "÷": "/",
     "√": "sqrt", "π": "pi", "⟨": "<", "⟩": ">", "〈": "<", "〉": ">", "∇": "∇", "∂": "∂",
-    "′": "'", "’": "'", "ŷ": "y", **GREEK,
+    "′": "'", "’": "'",
 }  # fmt: skip
 _ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=_' !∂∇")
 
@@ -154,6 +163,8 @@ _PLAIN_ASCII = frozenset(
     + "".join(c for c in _ALLOWED_ASCII if c.isascii())
 )
 _WHITESPACE = str.maketrans("\t\n\r", "   ")
+# non-ASCII characters the normalized text keeps
+_KEPT = frozenset("∂∇" + "".join(GREEK))
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -162,6 +173,14 @@ def normalize(text: str) -> tuple[str, list[int]]:
         # what _normalize_chars does to such text, char by char
         return text.translate(_WHITESPACE), list(range(len(text) + 1))
     return _normalize_chars(text)
+
+
+_MARKS = ("Mn", "Mc", "Me")  # combining marks: accents, dots, bars, enclosing signs
+
+
+@lru_cache(maxsize=1024)
+def _decomposed(ch: str) -> str:
+    return unicodedata.normalize("NFD", ch)
 
 
 def _normalize_chars(text: str) -> tuple[str, list[int]]:
@@ -187,6 +206,17 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Co", "Cs") or ch in ("\u2028", "\u2029"):
             raise ParseError(message("control-char", pos=i + 1), i, i + 1)
+        if ch.isalpha():
+            # ŷ, x̄, é: the mark makes another symbol (ŷ is the prediction, not y), so the
+            # letter is not read without it; the span covers the letter and its marks
+            j = i + 1
+            while j < n and unicodedata.category(text[j]) in _MARKS:
+                j += 1
+            if j > i + 1 or (
+                ch not in _REPLACEMENTS
+                and any(unicodedata.category(c) in _MARKS for c in _decomposed(ch))
+            ):
+                raise ParseError(message("accented-letter", char=text[i:j]), i, j)
         if ch in _REPLACEMENTS:
             piece = _REPLACEMENTS[ch]
         elif ord(ch) < 128:
@@ -198,7 +228,7 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
             if piece in _REPLACEMENTS:
                 piece = _REPLACEMENTS[piece]
         for c in piece:
-            if not (c.isascii() and (c.isalnum() or c in _ALLOWED_ASCII)) and c not in "∂∇":
+            if not (c.isascii() and (c.isalnum() or c in _ALLOWED_ASCII)) and c not in _KEPT:
                 raise ParseError(message("bad-char", char=ch), i, i + 1)
         out.extend(piece)
         src.extend([i] * len(piece))
@@ -277,19 +307,49 @@ def lex(norm: str, start: int = 0) -> list[Token]:
 class _NormPos(Exception):
     """A ParseError whose span is still in normalized coordinates."""
 
-    def __init__(self, msg: Message, nstart: int, nend: int, readings: Sequence[Reading] = ()):
+    def __init__(
+        self,
+        msg: Message,
+        nstart: int,
+        nend: int,
+        readings: Sequence[Reading] = (),
+        naming: Callable[[str], Message] | None = None,
+    ):
         super().__init__(msg.en)
         self.msg = msg
         self.nstart = nstart
         self.nend = nend
         self.readings = tuple(readings)
+        # the message for a name, to name what was typed where it differs from the normalized
+        # text (ℓ, ｚ, ﬁ are read as l, z, fi)
+        self.naming = naming
 
 
 def _at(msg: Message, nstart: int, nend: int, readings: Sequence[Reading] = ()) -> _NormPos:
     return _NormPos(msg, nstart, nend, readings)
 
 
+def _naming_at(naming: Callable[[str], Message], name: str, nstart: int, nend: int) -> _NormPos:
+    return _NormPos(naming(name), nstart, nend, naming=naming)
+
+
 # --------------------------------------------------------------------------- names
+
+
+def _greek_spelling(canon: str) -> str:
+    """A name as typed with Greek letters: theta1 -> θ1 (unchanged without a Greek name in it)."""
+    out: list[str] = []
+    i = 0
+    while i < len(canon):
+        for name, letter in _GREEK_BY_NAME:
+            if canon.startswith(name, i):
+                out.append(letter)
+                i += len(name)
+                break
+        else:
+            out.append(canon[i])
+            i += 1
+    return "".join(out)
 
 
 class Names:
@@ -300,6 +360,9 @@ class Names:
         self.by_canon: dict[str, str] = {}
         for v in self.variables:
             self.by_canon[_canon(v)] = v
+        for v in self.variables:
+            # theta is typed θ, theta_1 θ_1 (a declared name spelled as typed wins)
+            self.by_canon.setdefault(_greek_spelling(_canon(v)), v)
         self.candidates: list[tuple[str, str, str]] = []  # (canon text, kind, value)
         for c, v in self.by_canon.items():
             self.candidates.append((c, "VAR", v))
@@ -315,11 +378,15 @@ class Names:
         for cand in self.candidates:
             self.by_first.setdefault(cand[0][:1], []).append(cand)
 
-    def allowed_text(self) -> str:
+    def allowed_en(self) -> str:
         vs = list(self.variables)
         if len(vs) == 1:
             return vs[0]
         return ", ".join(vs[:-1]) + " and " + vs[-1]
+
+    def allowed_ko(self) -> str:
+        # a comma list: "x와 y" / "x과 w1" would need the particle of how the last name is read
+        return ", ".join(self.variables)
 
     def split(self, tok: Token, next_text: str) -> list[Token]:
         """Split a letter run greedily into names, or explain what cannot be read."""
@@ -378,32 +445,67 @@ class Names:
                 digits += c
             # the name right before the digits
             name = canon[:stuck]
-            for text, _k, _v in self.candidates:
+            kind = value = ""
+            for text, k, v in self.candidates:
                 if name.endswith(text):
-                    name = text
+                    name, kind, value = text, k, v
                     break
+            # the span as typed, underscores and braces included (log_10)
+            a, b = where[stuck - len(name)], where[stuck + len(digits) - 1] + 1
+            if tok.text[b : b + 1] == "}" and "{" in tok.text[a:b]:
+                b += 1
+            start, end = tok.nstart + a, tok.nstart + b
+            typed = tok.text[a:b]
+            if kind == "FUNC" and value == "log":
+                # log10(x), log_2 x: a logarithm to a base, which the grammar does not have
+                if (next_text == "(" and rest == digits) or "_" in typed:
+                    msg = message("log-base", text=typed, digits=digits)
+                else:
+                    msg = message("log-digits", text=typed, name=name, digits=digits)
+                return _at(msg, start, end)
+            if kind == "FUNC":
+                # sin2x: sin(2x) or sin^2(x); only sin^2-like powers are usual notation
+                code = "function-digits" if value in _POWER_NOTATION else "function-digits-plain"
+                return _at(message(code, text=typed, name=name, digits=digits), start, end)
             return _at(
                 message("name-then-digits", text=name + digits, name=name, digits=digits),
-                ns - len(name),
-                ns + len(digits),
+                start,
+                end,
             )
         word = rest
         functions = sorted(set(FUNCTION_ALIASES))
-        if next_text == "(" and stuck == 0:
+        # a Greek letter is not a misspelt function or name: it is an undeclared variable
+        greek = rest[0] in GREEK
+        if next_text == "(" and stuck == 0 and not greek:
             close = difflib.get_close_matches(word, functions, n=1, cutoff=0.5)
             if close:
-                return _at(
-                    message("unknown-function", name=word, suggestion=close[0]),
+                suggestion = close[0]
+                return _naming_at(
+                    lambda name: message("unknown-function", name=name, suggestion=suggestion),
+                    word,
                     ns,
                     tok.nend,
                 )
-            return _at(message("unknown-function-plain", name=word), ns, tok.nend)
+            return _naming_at(
+                lambda name: message("unknown-function-plain", name=name), word, ns, tok.nend
+            )
         close = difflib.get_close_matches(word, functions + list(self.variables), n=1, cutoff=0.6)
-        if len(word) > 1 and close:
-            return _at(message("unknown-name", name=word, suggestion=close[0]), ns, tok.nend)
-        letter = rest[0]
-        return _at(
-            message("unknown-variable", allowed=self.allowed_text(), name=letter), ns, ns + 1
+        if len(word) > 1 and close and not greek:
+            suggestion = close[0]
+            return _naming_at(
+                lambda name: message("unknown-name", name=name, suggestion=suggestion),
+                word,
+                ns,
+                tok.nend,
+            )
+        allowed, allowed_ko = self.allowed_en(), self.allowed_ko()
+        return _naming_at(
+            lambda name: message(
+                "unknown-variable", allowed=allowed, allowed_ko=allowed_ko, name=name
+            ),
+            rest[0],
+            ns,
+            ns + 1,
         )
 
 
@@ -1096,7 +1198,11 @@ def parse(text: str, variables: Sequence[str]) -> Parsed:
         if exc.nend > exc.nstart and exc.nend - 1 < len(src):
             end = src[exc.nend - 1] + 1
         readings = [_reading(r.text, names) for r in exc.readings]
-        raise ParseError(exc.msg, start, max(end, start + 1), readings) from None
+        msg = exc.msg
+        typed = text[start:end]
+        if exc.naming is not None and typed != norm[exc.nstart : exc.nend]:
+            msg = exc.naming(typed)
+        raise ParseError(msg, start, max(end, start + 1), readings) from None
     except RecursionError:
         raise ParseError(message("too-deep", limit=limits.MAX_DEPTH), 0, len(text)) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +33,20 @@ class Message:
         return cls(code=str(data["code"]), en=str(data["en"]), ko=str(data["ko"]))
 
 
+def _columns(text: str) -> int:
+    """How many columns of a monospaced font the text takes."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Me", "Mn")
+        else 2
+        if unicodedata.east_asian_width(c) in ("W", "F")
+        else 1
+        for c in text
+    )
+
+
 @dataclass(frozen=True)
 class ParseFailure:
     """Why an input was rejected: a message and the 0-based character span it points at."""
@@ -42,9 +57,11 @@ class ParseFailure:
     text: str
 
     def caret(self) -> str:
-        """The input with a caret line under the offending characters."""
-        width = max(1, self.end - self.position)
-        return f"{self.text}\n{' ' * self.position}{'^' * width}"
+        """The input with a caret line under the offending characters, in display columns:
+        a combining mark (x̄ typed as x + U+0304) takes none, a wide character (３, ｘ) two."""
+        before = _columns(self.text[: self.position])
+        width = max(1, _columns(self.text[self.position : self.end]))
+        return f"{self.text}\n{' ' * before}{'^' * width}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from grading.engine import preview
 from grading.engine.parsing import ParseError, parse, parsed_latex, to_text
 
 XY = ("x", "y")
@@ -41,6 +42,9 @@ XY = ("x", "y")
         ("2bh1", ("b", "h1"), "2*b*h1"),
         ("w_11 + w_{11} + w11", ("w_11",), "w_11 + w_11 + w_11"),
         ("theta + θ", ("theta",), "theta + theta"),
+        ("θ_1 + θ₁ + 𝜃_1 + theta_1", ("theta_1",), "theta_1 + theta_1 + theta_1 + theta_1"),
+        ("2θx + µ", ("theta", "x", "mu"), "2*theta*x + mu"),
+        ("tau", ("t", "a", "u"), "t*a*u"),
         ("xe^x", XY, "x*e^x"),
         ("f_x = 3x^2", XY, "3*x^2"),
     ],
@@ -88,6 +92,11 @@ def test_labels_name_the_derivative(text, order):
     assert parse(text, XY).label == order
 
 
+@pytest.mark.parametrize("text", ["f_θ = 1", "∂f/∂θ = 1", "f_theta = 1"])
+def test_labels_name_a_greek_variable_as_typed(text):
+    assert parse(text, ("theta", "x")).label == ("theta",)
+
+
 @pytest.mark.parametrize(
     ("text", "code", "start", "end"),
     [
@@ -131,10 +140,40 @@ def test_unknown_function_suggests_the_near_name():
     assert info.value.msg.en == "Unknown function 'sni': did you mean sin?"
 
 
-def test_unknown_variable_names_the_declared_ones():
+@pytest.mark.parametrize(
+    ("text", "variables", "en", "ko"),
+    [
+        (
+            "z + 1",
+            XY,
+            "This problem uses x and y, not z.",
+            "이 문제의 변수는 x, y입니다. z은(는) 쓰지 않습니다.",
+        ),
+        (
+            "X",
+            XY,
+            "This problem uses x and y, not X.",
+            "이 문제의 변수는 x, y입니다. X은(는) 쓰지 않습니다.",
+        ),
+        (
+            "z",
+            ("x",),
+            "This problem uses x, not z.",
+            "이 문제의 변수는 x입니다. z은(는) 쓰지 않습니다.",
+        ),
+        (
+            "z",
+            ("w1", "h1", "b"),
+            "This problem uses w1, h1 and b, not z.",
+            "이 문제의 변수는 w1, h1, b입니다. z은(는) 쓰지 않습니다.",
+        ),
+    ],
+)
+def test_unknown_variable_names_the_declared_ones(text, variables, en, ko):
+    # the Korean list is a comma list: no English "and", no particle that depends on the name
     with pytest.raises(ParseError) as info:
-        parse("z + 1", XY)
-    assert info.value.msg.en == "This problem uses x and y, not z."
+        parse(text, variables)
+    assert (info.value.msg.en, info.value.msg.ko) == (en, ko)
 
 
 def test_caret_points_at_the_offending_character():
@@ -170,3 +209,198 @@ def test_latex_shows_implicit_multiplication():
 def test_decimal_warning_names_the_fraction():
     parsed = parse("0.33x", XY)
     assert [w.en for w in parsed.warnings] == ["Decimals are taken exactly: 0.33 is not 1/3."]
+
+
+LOSS = ("w1", "w2", "h1", "h2", "b", "y")
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "char"),
+    [
+        ("2(ŷ-y)h1", LOSS, 2, 3, "ŷ"),  # the prediction, once read as y: 2(y-y)h1 = 0
+        ("Ŷ", LOSS, 0, 1, "Ŷ"),
+        ("3é", XY, 1, 2, "é"),
+        ("x\u0304 + 1", XY, 0, 2, "x\u0304"),  # x̄ typed as x and a combining macron
+        ("3x\u0301\u0302^2+y", XY, 1, 4, "x\u0301\u0302"),
+        ("θ\u0302", ("theta",), 0, 2, "θ\u0302"),
+        ("ά", XY, 0, 1, "ά"),
+    ],
+)
+def test_letters_with_marks_are_refused_not_read_as_plain_letters(
+    text, variables, start, end, char
+):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("accented-letter", start, end)
+    assert text[err.start : err.end] == char
+    assert err.msg.en == (
+        f"'{char}' cannot be read: letters with accents or marks are not variables here. "
+        f"Type plain letters, and write out what '{char}' stands for."
+    )
+    assert err.msg.ko == (
+        f"'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
+        f"기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요."
+    )
+
+
+def test_preview_points_at_the_letter_with_a_mark():
+    shown = preview("2(ŷ-y)h1", LOSS)
+    assert not shown.ok and shown.error is not None
+    assert shown.error.message.code == "accented-letter"
+    assert shown.error.caret() == "2(ŷ-y)h1\n  ^"
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "typed"),
+    [
+        ("α", XY, 0, 1, "α"),
+        ("θ+x", XY, 0, 1, "θ"),
+        ("2θx", XY, 1, 2, "θ"),
+        ("θ(x)", XY, 0, 1, "θ"),
+        ("sin(θ)", XY, 4, 5, "θ"),
+        ("3x + β", XY, 5, 6, "β"),
+        ("µ", XY, 0, 1, "µ"),  # the micro sign, read as the Greek letter mu
+        ("ℓ", XY, 0, 1, "ℓ"),
+        ("ｚ + x", XY, 0, 1, "ｚ"),
+        ("ﬁ", XY, 0, 1, "ﬁ"),
+        # a Greek letter is one name: τ is not t*a*u, β is not b*e*t*a
+        ("τ", ("t", "a", "u"), 0, 1, "τ"),
+        ("β", ("b", "t", "a"), 0, 1, "β"),
+    ],
+)
+def test_unknown_variable_names_the_character_as_typed(text, variables, start, end, typed):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("unknown-variable", start, end)
+    allowed = ", ".join(variables[:-1]) + " and " + variables[-1]
+    assert err.msg.en == f"This problem uses {allowed}, not {typed}."
+    assert err.msg.ko == (
+        f"이 문제의 변수는 {', '.join(variables)}입니다. {typed}은(는) 쓰지 않습니다."
+    )
+
+
+def test_unknown_function_names_what_was_typed():
+    with pytest.raises(ParseError) as info:
+        parse("ｓｉｍ(x)", XY)
+    assert info.value.msg.en == "Unknown function 'ｓｉｍ': did you mean sin?"
+    assert (info.value.start, info.value.end) == (0, 3)
+
+
+def test_preview_points_at_the_greek_letter():
+    shown = preview("3x + θ", XY)
+    assert shown.error is not None
+    assert shown.error.message.en == "This problem uses x and y, not θ."
+    assert shown.error.caret() == "3x + θ\n     ^"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "start", "end", "en"),
+    [
+        (
+            "log10(x)",
+            "log-base",
+            0,
+            5,
+            "'log10' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 10, write ln(x)/ln(10).",
+        ),
+        (
+            "3 + log_10(x)",
+            "log-base",
+            4,
+            10,
+            "'log_10' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 10, write ln(x)/ln(10).",
+        ),
+        (
+            "log_{2} x",
+            "log-base",
+            0,
+            7,
+            "'log_{2}' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+        ),
+        (
+            "log2(x)",
+            "log-base",
+            0,
+            4,
+            "'log2' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+        ),
+        (
+            "ln2x",
+            "log-digits",
+            0,
+            3,
+            "'ln2' cannot be read: put the argument of ln in parentheses, like ln(2x). "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+        ),
+        (
+            "sin2x",
+            "function-digits",
+            0,
+            4,
+            "'sin2' cannot be read: put the argument of sin in parentheses, like sin(2x), "
+            "and write a power of sin as sin^2(x).",
+        ),
+        (
+            "ysin2(x)",
+            "function-digits",
+            1,
+            5,
+            "'sin2' cannot be read: put the argument of sin in parentheses, like sin(2x), "
+            "and write a power of sin as sin^2(x).",
+        ),
+        (
+            "sqrt2x",
+            "function-digits-plain",
+            0,
+            5,
+            "'sqrt2' cannot be read: put the argument of sqrt in parentheses, like sqrt(2x).",
+        ),
+        ("x_2", "name-then-digits", 0, 3, "'x2' is unclear: write x^2 or x*2."),
+    ],
+)
+def test_a_function_name_then_digits_gets_advice_that_parses(text, code, start, end, en):
+    with pytest.raises(ParseError) as info:
+        parse(text, XY)
+    err = info.value
+    assert (err.msg.code, err.start, err.end, err.msg.en) == (code, start, end, en)
+
+
+def test_log_base_advice_in_korean():
+    with pytest.raises(ParseError) as info:
+        parse("log10(x)", XY)
+    assert info.value.msg.ko == (
+        "'log10'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+        "밑이 10인 로그는 ln(x)/ln(10)처럼 쓰세요."
+    )
+
+
+@pytest.mark.parametrize("advice", ["ln(x)/ln(10)", "ln(2x)", "sin(2x)", "sin^2(x)", "sqrt(2x)"])
+def test_the_advised_forms_parse(advice):
+    parse(advice, XY)
+
+
+def test_preview_points_at_log10():
+    shown = preview("3 + log10(x)", XY)
+    assert shown.error is not None and shown.error.message.code == "log-base"
+    assert shown.error.caret() == "3 + log10(x)\n    ^^^^^"
+
+
+@pytest.mark.parametrize(
+    ("text", "caret"),
+    [
+        ("3x + z", "     ^"),
+        ("x\u0304 + 1", "^"),  # x and a combining macron: one column
+        ("３ｘ + z", "       ^"),  # full-width characters take two columns each
+        ("한", "^^"),
+    ],
+)
+def test_the_caret_is_measured_in_display_columns(text, caret):
+    shown = preview(text, XY)
+    assert shown.error is not None
+    assert shown.error.caret() == f"{text}\n{caret}"
