@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exercises import selectors
 from exercises.forms import AnswerForm
-from exercises.generators import answer_hint_of, statement_of, task_of
+from exercises.generators import answer_hint_of, statement_of, task_of, variables_hint_of
 from exercises.generators.statements import asked_latex
 from exercises.models import ProblemInstance, Submission
 from exercises.services import (
@@ -132,6 +132,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "statement": statement_of(params, _lang()),
         "asked_latex": asked_latex(params),
         "hint": answer_hint_of(params)[_lang()],
+        "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
         "form": AnswerForm(),
     }
     return render(request, "exercises/problem_detail.html", context)

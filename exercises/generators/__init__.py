@@ -14,7 +14,15 @@ from exercises.generators.families import FAMILIES, Params
 from exercises.generators.statements import statement_of
 from grading.engine import Task
 
-__all__ = ["FAMILIES", "Params", "generate", "statement_of", "task_of", "answer_hint_of"]
+__all__ = [
+    "FAMILIES",
+    "Params",
+    "answer_hint_of",
+    "generate",
+    "statement_of",
+    "task_of",
+    "variables_hint_of",
+]
 
 
 def generate(*, family: str, config: dict[str, Any], version: int, seed: int) -> Params:
@@ -38,6 +46,19 @@ def task_of(params: Params) -> Task:
         at=tuple((str(k), str(v)) for k, v in (params.get("at") or {}).items()),
         tolerance=float(params.get("tolerance", 1e-3)),
     )
+
+
+def variables_hint_of(params: Params) -> dict[str, str] | None:
+    """How to type the variables, when some are more than one letter (w_11, h1): shown under
+    the answer box, since the statement writes them with subscripts. None for x, y, ..."""
+    names = [str(v) for v in params.get("variables", [])]
+    if all(len(name) == 1 for name in names):
+        return None
+    listed = ", ".join(names)
+    return {
+        "en": f"Type the variables as {listed}.",
+        "ko": f"변수는 {listed} 로 입력하세요.",
+    }
 
 
 def answer_hint_of(params: Params) -> dict[str, str]:

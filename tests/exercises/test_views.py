@@ -431,3 +431,23 @@ def test_a_refused_answer_labels_the_earlier_verdict_shown_under_it(client, setu
     assert caption < body.index('data-status="incorrect"')
     fresh = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
     assert "before this answer" not in fresh.content.decode()
+
+
+def test_a_problem_in_named_variables_says_how_to_type_them(client):
+    c = factories.course()
+    student = factories.student(in_course=c, username="hana")
+    loss = factories.template(family="loss", config={"indexed": True, "wrt": ["w_11"]})
+    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=loss)
+    inst = factories.instance(for_item=item, for_student=student)
+    login(client, student)
+    url = reverse("exercises:problem-detail", args=[inst.pk])
+    body = client.get(url).content.decode()
+    assert "Type the variables as w_11, w_21, h1, h2, b_1, y." in body
+    client.cookies["django_language"] = "ko"
+    assert "변수는 w_11, w_21, h1, h2, b_1, y 로 입력하세요." in client.get(url).content.decode()
+
+
+def test_a_problem_in_x_and_y_needs_no_variable_hint(client, setup):
+    login(client, setup["alice"])
+    body = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]))
+    assert "Type the variables as" not in body.content.decode()
