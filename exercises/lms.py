@@ -28,6 +28,39 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 CANVAS_POINTS_POSSIBLE = "    Points Possible"  # Canvas's own exporter writes exactly this
 BRIGHTSPACE_EOL = "End-of-Line Indicator"
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for `makemessages`; the web layer translates it (this module stays pure)."""
+    return message
+
+
+class Note(str):
+    """A warning: its English text, which is what the string is, plus the msgid and values it was
+    made from, so that the web layer can show it in the user's language (views_class.note_text).
+    A tuple value is a list of alternatives ("a or b"); a Note value is translated in turn."""
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, **params: object) -> Note:
+        note = super().__new__(cls, msgid % {k: _english(v) for k, v in params.items()})
+        note.msgid, note.params = msgid, params
+        return note
+
+
+OR = gettext_noop("%(first)s or %(then)s")
+
+
+def _english(value: object) -> object:
+    if isinstance(value, tuple):
+        text = str(value[0]) if value else ""
+        for then in value[1:]:
+            text = OR % {"first": text, "then": then}
+        return text
+    return value
+
+
 _CANVAS_TITLE_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)  # Canvas Assignment.title_and_id
 _BLACKBOARD_HEADER = re.compile(r"\A(.*?)\s*(?:\[Total Pts:[^\]]*\])?\s*\|(\d+)\Z", re.S)
 _BRIGHTSPACE_POINTS = re.compile(r"\A(.*?)\s+Points Grade(?:\s*<[^>]*>)?\Z", re.S)
@@ -162,7 +195,11 @@ def brightspace_org_defined_id(student: ExportStudent) -> str:
     return student.lms_ids.get(BRIGHTSPACE) or student.student_id
 
 
-MOODLE_KEYS = {"email": "Email address", "username": "Username", "idnumber": "ID number"}
+MOODLE_KEYS = {
+    "email": gettext_noop("Email address"),
+    "username": gettext_noop("Username"),
+    "idnumber": gettext_noop("ID number"),
+}
 BRIGHTSPACE_KEYS = ("org_defined_id", "username", "both")
 
 
@@ -354,11 +391,30 @@ def export_warnings(
     warnings: list[str] = []
     for s in students:
         if lms == CANVAS and not (s.lms_ids.get(CANVAS) or s.sis_user_id or s.username):
-            warnings.append(f"{s.name}: no Canvas ID, SIS User ID or SIS Login ID; matched by name")
+            warnings.append(
+                Note(
+                    gettext_noop(
+                        "%(name)s: no Canvas ID, SIS User ID or SIS Login ID; matched by name"
+                    ),
+                    name=s.name,
+                )
+            )
         elif lms == MOODLE and not _moodle_key(s, key or "email"):
-            warnings.append(f"{s.name}: no {MOODLE_KEYS[key or 'email']}; Moodle skips the row")
+            what = Note(MOODLE_KEYS[key or "email"])
+            warnings.append(
+                Note(
+                    gettext_noop("%(name)s: no %(key)s; Moodle skips the row"),
+                    name=s.name,
+                    key=what,
+                )
+            )
         elif lms == BLACKBOARD and not blackboard_username(s):
-            warnings.append(f"{s.name}: no Blackboard username; the upload rejects the row")
+            warnings.append(
+                Note(
+                    gettext_noop("%(name)s: no Blackboard username; the upload rejects the row"),
+                    name=s.name,
+                )
+            )
         elif lms == BRIGHTSPACE:
             have = {
                 "org_defined_id": bool(brightspace_org_defined_id(s)),
@@ -367,22 +423,52 @@ def export_warnings(
             need = have.values() if (key or "both") == "both" else [have[key]]
             if not any(need):
                 warnings.append(
-                    f"{s.name}: no OrgDefinedId or Username; Brightspace rejects the row"
+                    Note(
+                        gettext_noop(
+                            "%(name)s: no OrgDefinedId or Username; Brightspace rejects the row"
+                        ),
+                        name=s.name,
+                    )
                 )
         for value in (s.email, s.username, s.student_id, s.sis_user_id):
             if value.startswith(FORMULA_TRIGGERS):
                 warnings.append(
-                    f"{s.name}: identifier {value!r} starts like a formula; not altered"
+                    Note(
+                        gettext_noop(
+                            "%(name)s: identifier %(value)s starts like a formula; not altered"
+                        ),
+                        name=s.name,
+                        value=repr(value),
+                    )
                 )
     for c in columns:
         if c.title.startswith(FORMULA_TRIGGERS):
-            warnings.append(f"{c.title!r}: title written with a leading apostrophe (formula guard)")
+            warnings.append(
+                Note(
+                    gettext_noop(
+                        "%(title)s: title written with a leading apostrophe (formula guard)"
+                    ),
+                    title=repr(c.title),
+                )
+            )
         if lms == CANVAS and not c.lms_ids.get(CANVAS) and _CANVAS_TITLE_ID.match(c.title):
             warnings.append(
-                f"{c.title!r}: Canvas reads the trailing '(number)' as an assignment id"
+                Note(
+                    gettext_noop(
+                        "%(title)s: Canvas reads the trailing '(number)' as an assignment id"
+                    ),
+                    title=repr(c.title),
+                )
             )
         if lms == BLACKBOARD and not c.lms_ids.get(BLACKBOARD):
-            warnings.append(f"{c.title!r}: no Blackboard column id; the upload adds a text column")
+            warnings.append(
+                Note(
+                    gettext_noop(
+                        "%(title)s: no Blackboard column id; the upload adds a text column"
+                    ),
+                    title=repr(c.title),
+                )
+            )
     return warnings
 
 
@@ -606,7 +692,7 @@ def fill_lms_export(
         wanted = " or ".join(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,)))
         raise ValueError(f"the {lms} file has no {wanted} column to match students on")
     id_indices = {index for _, _, index, _ in keys}
-    id_headers = " or ".join(id_header for _, id_header, _, _ in keys)
+    id_headers = tuple(id_header for _, id_header, _, _ in keys)
 
     warnings: list[str] = []
     # Columns: ours for each of theirs; report both sides' leftovers.
@@ -619,13 +705,25 @@ def fill_lms_export(
             continue
         if column.key in {c.key for c in targets.values()}:
             warnings.append(
-                f"column {cell.strip()!r}: {column.title!r} is already filled elsewhere"
+                Note(
+                    gettext_noop("column %(column)s: %(title)s is already filled elsewhere"),
+                    column=repr(cell.strip()),
+                    title=repr(column.title),
+                )
             )
             continue
         targets[index] = column
     for c in columns:
         if c.key not in {t.key for t in targets.values()}:
-            warnings.append(f"column {c.title!r}: not in the {lms} file; create it there first")
+            warnings.append(
+                Note(
+                    gettext_noop(
+                        "column %(title)s: not in the %(lms)s file; create it there first"
+                    ),
+                    title=repr(c.title),
+                    lms=lms,
+                )
+            )
 
     # Students.
     def folded(key: str, value: str) -> str:
@@ -635,13 +733,26 @@ def fill_lms_export(
     by_id: dict[str, dict[str, ExportStudent]] = {key: {} for key, _, _, _ in keys}
     for s in students:
         if not any(our_id(s).strip() for _, _, _, our_id in keys):
-            warnings.append(f"student {s.name!r}: no {id_headers} here; cannot match")
+            warnings.append(
+                Note(
+                    gettext_noop("student %(name)s: no %(headers)s here; cannot match"),
+                    name=repr(s.name),
+                    headers=id_headers,
+                )
+            )
         for key, id_header, _, our_id in keys:
             value = folded(key, our_id(s))
             if not value:
                 continue
             if value in by_id[key]:
-                warnings.append(f"student {s.name!r}: {id_header} {our_id(s)!r} is not unique here")
+                warnings.append(
+                    Note(
+                        gettext_noop("student %(name)s: %(header)s %(value)s is not unique here"),
+                        name=repr(s.name),
+                        header=id_header,
+                        value=repr(our_id(s)),
+                    )
+                )
             else:
                 by_id[key][value] = s
 
@@ -672,7 +783,12 @@ def fill_lms_export(
         if lms == CANVAS and "Points Possible" in first:
             read_only = {i for i in targets if i < len(row) and re.search(r"read\s+only", row[i])}
             for i in sorted(read_only):
-                warnings.append(f"column {header[i].strip()!r}: read only in Canvas; not filled")
+                warnings.append(
+                    Note(
+                        gettext_noop("column %(column)s: read only in Canvas; not filled"),
+                        column=repr(header[i].strip()),
+                    )
+                )
             continue
         if lms == CANVAS and all(
             re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in row
@@ -681,14 +797,25 @@ def fill_lms_export(
         student, tried = row_student(row)
         if student is None:
             who = row_name(row)
-            where = f"row {number} ({who})" if who else f"row {number}"
-            if tried:
-                warnings.append(f"{where}: no student here with {' or '.join(tried)}")
+            if tried and who:
+                msgid = gettext_noop("row %(number)s (%(who)s): no student here with %(tried)s")
+            elif tried:
+                msgid = gettext_noop("row %(number)s: no student here with %(tried)s")
+            elif who:
+                msgid = gettext_noop("row %(number)s (%(who)s): no %(headers)s in this row")
             else:
-                warnings.append(f"{where}: no {id_headers} in this row")
+                msgid = gettext_noop("row %(number)s: no %(headers)s in this row")
+            values = {"number": number, "who": who, "tried": tuple(tried), "headers": id_headers}
+            warnings.append(Note(msgid, **{k: v for k, v in values.items() if f"%({k})s" in msgid}))
             continue
         if student.key in seen:
-            warnings.append(f"row {number}: {student.name!r} appears twice; filled both")
+            warnings.append(
+                Note(
+                    gettext_noop("row %(number)s: %(name)s appears twice; filled both"),
+                    number=number,
+                    name=repr(student.name),
+                )
+            )
         seen.add(student.key)
         for index, column in targets.items():
             if index in read_only:
@@ -700,7 +827,14 @@ def fill_lms_export(
                 row.append("")
             if lms == CANVAS and row[index].strip() == "N/A":
                 warnings.append(
-                    f"row {number} ({student.name}): {column.title!r} is not assigned in Canvas"
+                    Note(
+                        gettext_noop(
+                            "row %(number)s (%(name)s): %(title)s is not assigned in Canvas"
+                        ),
+                        number=number,
+                        name=student.name,
+                        title=repr(column.title),
+                    )
                 )
                 continue
             row[index] = format_score(score)
@@ -708,7 +842,13 @@ def fill_lms_export(
     matchable = {s.key for ids in by_id.values() for s in ids.values()}
     for s in students:
         if s.key in matchable and s.key not in seen:
-            warnings.append(f"student {s.name!r}: not in the {lms} file")
+            warnings.append(
+                Note(
+                    gettext_noop("student %(name)s: not in the %(lms)s file"),
+                    name=repr(s.name),
+                    lms=lms,
+                )
+            )
             seen.add(s.key)
 
     line = _row_writer(delimiter, quoting, eol)

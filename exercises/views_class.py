@@ -40,7 +40,7 @@ from exercises.services.roster import (
     roster_import,
 )
 from exercises.views import _is_htmx
-from grading.models import DEFAULT_TOLERANCE, RegradeJob
+from grading.models import DEFAULT_TOLERANCE, REASON_REQUESTED, RegradeJob
 from grading.regrade import item_tolerance_set, regrade_job_create
 from grading.services import item_tolerance
 
@@ -233,7 +233,7 @@ def item_tolerance_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(sel.items_taught(user=request.user, instructor_only=True), pk=pk)
-    job = regrade_job_create(item=item, requested_by=request.user, reason="regrade requested")
+    job = regrade_job_create(item=item, requested_by=request.user, reason=REASON_REQUESTED)
     return redirect("exercises:regrade-detail", pk=job.pk)
 
 
@@ -272,6 +272,18 @@ def _export_data(course, form: ExportForm):  # type: ignore[no-untyped-def]
     return problem_set, data
 
 
+def note_text(note: object) -> str:
+    """An lms.Note in the active language (any other value as it is)."""
+    if isinstance(note, tuple):
+        text = note_text(note[0]) if note else ""
+        for then in note[1:]:
+            text = _(lms.OR) % {"first": text, "then": note_text(then)}
+        return text
+    if not isinstance(note, lms.Note):
+        return str(note)
+    return _(note.msgid) % {k: note_text(v) for k, v in note.params.items()}
+
+
 def _choices_text(form: ExportForm) -> str:
     attempt = _("best attempt") if form.cleaned_data["attempt"] == "best" else _("last attempt")
     late = (
@@ -303,12 +315,15 @@ def course_export(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             {
                 "choices": _choices_text(form),
-                "warnings": lms.export_warnings(
-                    lms_name if lms_name != "plain" else "",
-                    data.students,
-                    data.columns,
-                    key=form.cleaned_data["moodle_key"] if lms_name == "moodle" else "",
-                )
+                "warnings": [
+                    note_text(w)
+                    for w in lms.export_warnings(
+                        lms_name,
+                        data.students,
+                        data.columns,
+                        key=form.cleaned_data["moodle_key"] if lms_name == "moodle" else "",
+                    )
+                ]
                 if lms_name != "plain"
                 else [],
                 "download_url": reverse("exercises:course-grades-download", args=[course.pk])
@@ -377,6 +392,7 @@ def course_export_fill(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "choices": _choices_text(form),
             "filled": filled,
+            "fill_warnings": [note_text(w) for w in filled.warnings],
             "filled_href": f"data:text/csv;base64,{payload}",
             "filled_name": _file_name(course, problem_set, form, suffix="-filled").replace(
                 f"-{form.cleaned_data['lms']}-", f"-{filled.lms}-"

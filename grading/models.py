@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_TOLERANCE = 1e-3  # the engine's Task default
+
+# A job's reason is stored in English (admin, logs, old rows); pages show it translated.
+REASON_REQUESTED = gettext_noop("regrade requested")
+REASON_TOLERANCE = gettext_noop("tolerance %(old)s -> %(new)s")
+_TOLERANCE_CHANGE = re.compile(r"tolerance (\S+) -> (\S+)")
 
 
 class GradingPolicy(models.Model):
@@ -56,6 +64,16 @@ class RegradeJob(models.Model):
 
     def __str__(self) -> str:
         return f"regrade {self.pk} of item {self.item_id} ({self.status})"
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language; one we do not know is shown as stored."""
+        if self.reason == REASON_REQUESTED:
+            return gettext(REASON_REQUESTED)
+        change = _TOLERANCE_CHANGE.fullmatch(self.reason)
+        if change:
+            return gettext(REASON_TOLERANCE) % {"old": change[1], "new": change[2]}
+        return self.reason
 
     @property
     def percent(self) -> int:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from exercises.models import ProblemSetItem, Submission
 from grading.engine import grade
-from grading.models import DEFAULT_TOLERANCE, GradingPolicy, RegradeJob
+from grading.models import DEFAULT_TOLERANCE, REASON_TOLERANCE, GradingPolicy, RegradeJob
 from grading.services import instance_prepared, submission_score, submission_task
 
 MAX_TOLERANCE = 0.5
@@ -50,7 +50,9 @@ def item_tolerance_set(*, item: ProblemSetItem, tolerance: float, requested_by: 
     )
     GradingPolicy.objects.update_or_create(item=item, defaults={"tolerance": tolerance})
     return regrade_job_create(
-        item=item, requested_by=requested_by, reason=f"tolerance {old:g} -> {tolerance:g}"
+        item=item,
+        requested_by=requested_by,
+        reason=REASON_TOLERANCE % {"old": f"{old:g}", "new": f"{tolerance:g}"},
     )
 
 

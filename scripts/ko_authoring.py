@@ -106,4 +106,6 @@ KO_AUTHORING = {
     "Make a copy": "복사본 만들기",
     "A template in a problem set keeps its function and task; change a copy instead.": "문제 모음에 들어간 문제 틀은 함수와 과제를 바꿀 수 없습니다. 복사본을 만들어 바꾸세요.",
     "This is a copy: change it, check it, publish it.": "복사본입니다. 고치고, 검사하고, 게시하세요.",
+    "this template is in a problem set; make a copy to change its function or task": "이 문제 틀은 문제 모음에 들어 있습니다. 함수나 과제를 바꾸려면 복사본을 만드세요",
+    "%(title)s (copy)": "%(title)s (사본)",
 }

@@ -8,6 +8,7 @@ from typing import Any
 import sympy
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from exercises.generators import generate, statement_of, task_of
 from exercises.generators.custom import TemplateError, validate
@@ -66,7 +67,7 @@ def custom_template_update(
         # instances would no longer regenerate: change a copy instead.
         if template.items.exists():
             raise TemplateError(
-                "this template is in a problem set; make a copy to change its function or task"
+                _("this template is in a problem set; make a copy to change its function or task")
             )
         template.version += 1
         template.config = config

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from exercises.models import Course, ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.services.courses import problem_set_item_create
@@ -126,10 +128,17 @@ def problem_set_item_remove(*, item: ProblemSetItem) -> None:
     item.delete()
 
 
+# A copy's titles are content in each language, whatever language the instructor reads.
+COPY_TITLE = gettext_noop("%(title)s (copy)")
+
+
+def _in_korean(message: str) -> str:
+    with translation.override("ko"):
+        return gettext(message)
+
+
 @transaction.atomic
-def problem_set_duplicate(
-    *, problem_set: ProblemSet, course: Course | None = None, title_suffix: str = " (copy)"
-) -> ProblemSet:
+def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = None) -> ProblemSet:
     """A copy of the set and its items with their tolerances (not instances or submissions),
     in `course` or its own. The copy is hidden from students until the instructor releases
     it: its dates are the original's, which are rarely right for the copy."""
@@ -142,8 +151,8 @@ def problem_set_duplicate(
             raise ItemRefused(f"{it.template.slug} belongs to another course")
     copy = ProblemSet.objects.create(
         course=course,
-        title_en=problem_set.title_en + title_suffix,
-        title_ko=problem_set.title_ko + title_suffix,
+        title_en=COPY_TITLE % {"title": problem_set.title_en},
+        title_ko=_in_korean(COPY_TITLE) % {"title": problem_set.title_ko},
         position=problem_set.position,
         opens_at=problem_set.opens_at,
         due_at=problem_set.due_at,

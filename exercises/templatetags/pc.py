@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import template
@@ -28,5 +29,7 @@ def tr(message: Any) -> str:
 
 @register.filter
 def localized(obj: Any, field: str) -> str:
-    """obj.<field>_ko or obj.<field>_en by the active language."""
+    """obj.<field>_ko or obj.<field>_en by the active language (keys, for a mapping)."""
+    if isinstance(obj, Mapping):
+        return str(obj.get(f"{field}_{_lang()}", "") or obj.get(f"{field}_en", ""))
     return str(getattr(obj, f"{field}_{_lang()}", "") or getattr(obj, f"{field}_en", ""))

@@ -390,3 +390,31 @@ def test_a_late_window_before_the_due_date_is_one_sentence_on_the_set_page(clien
     assert "the late window" not in page
     item.refresh_from_db()
     assert item.late_until is None
+
+
+def test_the_editor_speaks_korean_on_examples_locked_templates_and_copies(client, world):
+    client.force_login(world["instructor"])
+    client.cookies["django_language"] = "ko"
+    new = client.get(reverse("exercises:template-create", args=[world["course"].pk])).content
+    assert '<a href="?example=polynomial">계수가 있는 x³ + xy − y</a>' in new.decode()
+    assert "with coefficients" not in new.decode()
+    factories.item(in_set=world["set"], tpl=world["template"])
+    edit = reverse("exercises:template-edit", args=[world["template"].pk])
+    refused = client.post(edit, {**FORM, "slug": "toy"}).content.decode()
+    assert (
+        "이 문제 틀은 문제 모음에 들어 있습니다. 함수나 과제를 바꾸려면 복사본을 만드세요"
+        in refused
+    )
+    assert world["template"].config == ProblemTemplate.objects.get(pk=world["template"].pk).config
+    ps = world["set"]
+    client.post(reverse("exercises:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
+    copy = ProblemSet.objects.exclude(pk=ps.pk).get()
+    assert (copy.title_en, copy.title_ko) == (f"{ps.title_en} (copy)", f"{ps.title_ko} (사본)")
+
+
+def test_the_copy_suffixes_do_not_follow_the_ui_language(client, world):
+    client.force_login(world["instructor"])
+    ps = world["set"]
+    client.post(reverse("exercises:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
+    copy = ProblemSet.objects.exclude(pk=ps.pk).get()
+    assert (copy.title_en, copy.title_ko) == (f"{ps.title_en} (copy)", f"{ps.title_ko} (사본)")

@@ -13,12 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from exercises.lms import ExportColumn, ExportStudent, export_warnings, fill_lms_export
 from exercises.models import Membership
 from exercises.selectors_class import export_scores
 from exercises.services import membership_create
 from exercises.services.roster import roster_import
+from exercises.views_class import note_text
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +306,87 @@ def test_brightspace_round_trip_matches_a_row_without_org_defined_id_on_its_user
         assert base64.b64decode(href).decode() == original.replace(
             ",#ben@example.edu,Lee,Ben,,#", ",#ben@example.edu,Lee,Ben,5,#"
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The warnings in the Korean UI: lms.py stays pure and gives English Notes; the view translates.
+
+
+def test_lms_warnings_read_in_korean_with_their_values_kept():
+    nobody = ExportStudent(key="s5", name="No Ids")
+    ana = ExportStudent(key="s4", name="Ana", username="ana", email="=cmd")
+    quiz = ExportColumn(key="p5", title="Quiz (3)")
+    week1 = ExportColumn(key="p1", title="Week 1")
+    english = [
+        *export_warnings("moodle", [nobody, ana], [quiz], key="idnumber"),
+        *export_warnings("canvas", [], [quiz]),
+    ]
+    assert english == [
+        "No Ids: no ID number; Moodle skips the row",
+        "Ana: no ID number; Moodle skips the row",
+        "Ana: identifier '=cmd' starts like a formula; not altered",
+        "'Quiz (3)': Canvas reads the trailing '(number)' as an assignment id",
+    ]
+    brightspace = (
+        "OrgDefinedId,Username,Last Name,First Name,Week 1 Points Grade,End-of-Line Indicator\r\n"
+        "#7777,#ghost,User,Ghost,,#\r\n"
+        ",,Park,Hana,,#\r\n"
+    )
+    filled = fill_lms_export(brightspace, {}, students=[ana], columns=[week1, quiz])
+    assert filled.warnings == (
+        "column 'Quiz (3)': not in the brightspace file; create it there first",
+        "row 2 (User, Ghost): no student here with OrgDefinedId '7777' or Username 'ghost'",
+        "row 3 (Park, Hana): no OrgDefinedId or Username in this row",
+        "student 'Ana': not in the brightspace file",
+    )
+    assert [note_text(w) for w in [*english, *filled.warnings]] == [*english, *filled.warnings]
+    with translation.override("ko"):
+        assert [note_text(w) for w in [*english, *filled.warnings]] == [
+            "No Ids: ID 번호 값이 없어 Moodle이 이 행을 건너뜁니다",
+            "Ana: ID 번호 값이 없어 Moodle이 이 행을 건너뜁니다",
+            "Ana: 식별자 '=cmd' 이(가) 수식처럼 시작하지만 바꾸지 않았습니다",
+            "'Quiz (3)': Canvas는 제목 끝의 '(숫자)'를 과제 ID로 읽습니다",
+            "열 'Quiz (3)': brightspace 파일에 없습니다. 먼저 brightspace에서 만드세요",
+            "2행 (User, Ghost): OrgDefinedId '7777' 또는 Username 'ghost' 에 해당하는 학생이 "
+            "이 사이트에 없습니다",
+            "3행 (Park, Hana): 이 행에 OrgDefinedId 또는 Username 값이 없습니다",
+            "학생 'Ana': brightspace 파일에 없습니다",
+        ]
+
+
+def test_export_page_shows_the_warnings_in_korean(client, course_scores):
+    client.force_login(course_scores["prof"])
+    client.cookies["django_language"] = "ko"
+    url = reverse("exercises:course-grades-export", args=[course_scores["course"].pk])
+    body = client.get(
+        url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
+    ).content.decode()
+    assert "<h3>올리기 전에 확인하세요</h3>" in body
+    assert (
+        "<li>&#x27;Week 1&#x27;: Blackboard 열 ID가 없어 업로드하면 "
+        "텍스트 열이 새로 추가됩니다</li>" in body
+    )
+    assert "no Blackboard column id" not in body
+
+
+def test_round_trip_shows_the_warnings_in_korean(client, course_scores):
+    client.force_login(course_scores["prof"])
+    client.cookies["django_language"] = "ko"
+    original = (
+        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (9001),Notes\r\n"
+        "    Points Possible,,,,,5,\r\n"
+        "Ben Lee,77,2024002,BEN@example.edu,A,,keep\r\n"
+        "Stranger,78,x,x@example.edu,A,3,\r\n"
+    )
+    upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
+    url = reverse("exercises:course-grades-fill", args=[course_scores["course"].pk])
+    query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
+    body = client.post(url + query, {"gradebook": upload}).content.decode()
+    assert (
+        "<li>4행 (Stranger): SIS Login ID &#x27;x@example.edu&#x27; 에 해당하는 학생이 "
+        "이 사이트에 없습니다</li>" in body
+    )
+    assert (
+        "<li>열 &#x27;Week 2&#x27;: canvas 파일에 없습니다. 먼저 canvas에서 만드세요</li>" in body
+    )
+    assert "no student here" not in body

@@ -152,3 +152,24 @@ def test_regrade_writes_are_for_the_course_instructors_only(client, decimals, wh
     job = regrade_job_create(item=item, requested_by=None)
     detail = client.get(reverse("exercises:regrade-detail", args=[job.pk])).status_code
     assert detail == (200 if who == "ta" else expected)
+
+
+def test_regrade_reasons_are_stored_in_english_and_shown_in_korean(
+    client, decimals, django_capture_on_commit_callbacks
+):
+    client.force_login(decimals["prof"])
+    client.cookies["django_language"] = "ko"
+    item = decimals["item"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("exercises:item-tolerance", args=[item.pk]), {"tolerance": "0.05"})
+        client.post(reverse("exercises:item-regrade", args=[item.pk]))
+    requested, changed = RegradeJob.objects.all()
+    assert (requested.reason, changed.reason) == ("regrade requested", "tolerance 0.001 -> 0.05")
+    page = client.get(reverse("exercises:item-wrong-answers", args=[item.pk])).content.decode()
+    assert ": 재채점 요청</a>" in page
+    assert ": 허용 오차 0.001 -&gt; 0.05</a>" in page
+    detail = client.get(reverse("exercises:regrade-detail", args=[changed.pk])).content.decode()
+    assert '<p class="muted">허용 오차 0.001 -&gt; 0.05</p>' in detail
+    client.cookies["django_language"] = "en"
+    detail = client.get(reverse("exercises:regrade-detail", args=[changed.pk])).content.decode()
+    assert '<p class="muted">tolerance 0.001 -&gt; 0.05</p>' in detail
