@@ -183,6 +183,46 @@ def _decomposed(ch: str) -> str:
     return unicodedata.normalize("NFD", ch)
 
 
+@lru_cache(maxsize=1024)
+def _decomposition_tag(ch: str) -> str:
+    """'<super>', '<sub>', '<circle>', ... for a compatibility character, else ''."""
+    d = unicodedata.decomposition(ch)
+    return d.split(" ", 1)[0] if d.startswith("<") else ""
+
+
+@lru_cache(maxsize=1024)
+def _raised(ch: str) -> bool:
+    """A superscript letter or bracket outside _SUPERSCRIPTS (ᵗ, ᴬ, ᵝ, ⁽): part of a power."""
+    return _decomposition_tag(ch) == "<super>" and (
+        unicodedata.category(ch).startswith("L") or ch in "⁽⁾"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _folded_away(ch: str) -> bool:
+    """A character that NFKC would fold into a plain letter or sign, losing what it shows:
+    subscripts other than digits (ₓ is not x; h₁ is h1), the other superscripts (⁼, ™) and
+    circled, parenthesized or squared letters (ⓧ, ⒳, 🄰 are not x, (x), A)."""
+    tag = _decomposition_tag(ch)
+    if tag == "<sub>":
+        return not unicodedata.normalize("NFKC", ch).isdigit()
+    if tag == "<super>":
+        return ch not in _SUPERSCRIPTS
+    name = unicodedata.name(ch, "")
+    return tag in ("<circle>", "<square>", "<compat>") and (
+        name.startswith(("CIRCLED ", "PARENTHESIZED ", "SQUARED ")) and " LETTER " in name
+    )
+
+
+def _power_example(text: str, i: int, exponent: str) -> str:
+    """How to write what was typed as a power: eᵗ -> e^t, (x+1)ᵃᵇ -> x^(ab)."""
+    prev = text[i - 1] if i else ""
+    base = prev if (prev.isascii() and prev.isalnum()) or prev in GREEK or prev == "π" else "x"
+    if len(exponent) > 1 and not (exponent[0] == "(" and exponent[-1] == ")"):
+        exponent = "(" + exponent + ")"
+    return base + "^" + exponent
+
+
 def _normalize_chars(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     src: list[int] = []
@@ -190,12 +230,16 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch in _SUPERSCRIPTS:
+        if ch in _SUPERSCRIPTS or _raised(ch):
             j = i
             run = []
-            while j < n and text[j] in _SUPERSCRIPTS:
-                run.append(_SUPERSCRIPTS[text[j]])
+            while j < n and (text[j] in _SUPERSCRIPTS or _raised(text[j])):
+                run.append(_SUPERSCRIPTS.get(text[j]) or unicodedata.normalize("NFKC", text[j]))
                 j += 1
+            if any(text[k] not in _SUPERSCRIPTS for k in range(i, j)):
+                # ᵗ is not the letter t: eᵗ was read as e*t
+                example = _power_example(text, i, "".join(run))
+                raise ParseError(message("superscript", char=text[i:j], example=example), i, j)
             piece = "^" + "".join(run) if len(run) == 1 else "^(" + "".join(run) + ")"
             out.extend(piece)
             src.extend([i] * len(piece))
@@ -221,6 +265,8 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
             piece = _REPLACEMENTS[ch]
         elif ord(ch) < 128:
             piece = ch
+        elif _folded_away(ch):
+            raise ParseError(message("special-character", char=ch), i, i + 1)
         else:
             piece = unicodedata.normalize("NFKC", ch)
             if ch == "\u3000":
@@ -456,21 +502,28 @@ class Names:
                 b += 1
             start, end = tok.nstart + a, tok.nstart + b
             typed = tok.text[a:b]
+            # the messages quote the text as typed where it differs (x₁, log₁₀)
             if kind == "FUNC" and value == "log":
-                # log10(x), log_2 x: a logarithm to a base, which the grammar does not have
-                if (next_text == "(" and rest == digits) or "_" in typed:
-                    msg = message("log-base", text=typed, digits=digits)
-                else:
-                    msg = message("log-digits", text=typed, name=name, digits=digits)
-                return _at(msg, start, end)
+                # log10(x), log_2 x, log₂ x: a logarithm to a base, which the grammar does not have
+                based = (next_text == "(" and rest == digits) or "_" in typed
+
+                def log_message(t: str) -> Message:
+                    if based or any(_decomposition_tag(c) == "<sub>" for c in t):
+                        return message("log-base", text=t, digits=digits)
+                    return message("log-digits", text=t, name=name, digits=digits)
+
+                return _naming_at(log_message, typed, start, end)
             if kind == "FUNC":
                 # sin2x: sin(2x) or sin^2(x); only sin^2-like powers are usual notation
                 code = "function-digits" if value in _POWER_NOTATION else "function-digits-plain"
-                return _at(message(code, text=typed, name=name, digits=digits), start, end)
-            return _at(
+                return _naming_at(
+                    lambda t: message(code, text=t, name=name, digits=digits), typed, start, end
+                )
+            return _NormPos(
                 message("name-then-digits", text=name + digits, name=name, digits=digits),
                 start,
                 end,
+                naming=lambda t: message("name-then-digits", text=t, name=name, digits=digits),
             )
         word = rest
         functions = sorted(set(FUNCTION_ALIASES))
