@@ -144,6 +144,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "'{text}' can be read in more than one way: which did you mean?",
         "'{text}'은(는) 여러 가지로 읽을 수 있습니다. 어느 것을 뜻했나요?",
     ),
+    "scientific-notation": (
+        "'{text}' cannot be read: scientific notation is not used here. Write {reading}.",
+        "'{text}'은(는) 읽을 수 없습니다. 과학적 표기법은 여기서 쓰지 않습니다. {reading}처럼 "
+        "쓰세요.",
+    ),
     "vector-not-expected": (
         "The answer should be a single expression, not a vector.",
         "답은 벡터가 아니라 하나의 식이어야 합니다.",

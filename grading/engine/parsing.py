@@ -1284,6 +1284,7 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
     elif offset:
         raise _at(message("unexpected", text="="), offset - 1, offset)
     raw_tokens = lex(norm, offset)
+    _check_scientific(norm, raw_tokens, names)
     tokens: list[Token] = []
     for idx, tok in enumerate(raw_tokens):
         if tok.kind == "NAME":
@@ -1306,6 +1307,79 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
         label_gradient=gradient,
         warnings=warnings,
     )
+
+
+# after a number, what a reading can be put next to without brackets
+_OPEN_SIDE = ("", "+", "-", "(", "[", "{", "<", ",", "=")
+_CLOSE_SIDE = ("", "+", "-", ")", "]", "}", ">", ",")
+
+
+def _check_scientific(norm: str, tokens: list[Token], names: Names) -> None:
+    """Refuse a number written right before e or E, a sign and digits (3.5e-2, 1e3, 2E5): it
+    reads as Euler's number (3.5e - 2), but a student may mean scientific notation. The readings
+    offered rewrite every such number in the answer, so that each reads as it is."""
+    found: list[tuple[int, int, str, str, bool]] = []  # start, end, science, other, other ok
+    for idx, num in enumerate(tokens):
+        if num.kind != "NUM" or idx + 1 >= len(tokens):
+            continue
+        name = tokens[idx + 1]
+        if name.kind != "NAME" or name.nstart != num.nend or name.text[0] not in "eE":
+            continue
+        letter = name.text[0]
+        if len(name.text) == 1:
+            # 3.5e-2: the sign and the digits are their own tokens, typed without spaces
+            if idx + 3 >= len(tokens):
+                continue
+            sign, digits = tokens[idx + 2], tokens[idx + 3]
+            if not (
+                sign.kind == "OP"
+                and sign.text in "+-"
+                and sign.nstart == name.nend
+                and digits.kind == "NUM"
+                and digits.nstart == sign.nend
+                and digits.text.isdigit()
+            ):
+                continue
+            exponent, end = digits.text, digits.nend
+            power = f"10^(-{exponent})" if sign.text == "-" else f"10^{exponent}"
+            # the reading the grammar makes: the sign is an operator
+            other = f"{num.text}{letter} {sign.text} {exponent}"
+        else:
+            # 1e3, 2E5x: the digits are in the letter run
+            k = 1
+            while k < len(name.text) and name.text[k].isdigit():
+                k += 1
+            if k == 1:
+                continue
+            exponent, end = name.text[1:k], name.nstart + k
+            power = f"10^{exponent}"
+            other = f"{num.text}{letter}^{exponent}"
+        bare = (
+            norm[: num.nstart].rstrip()[-1:] in _OPEN_SIDE
+            and norm[end:].lstrip()[:1] in _CLOSE_SIDE
+        )
+        science = f"{num.text}*{power}" if bare else f"({num.text}*{power})"
+        if len(name.text) > 1 and not bare:
+            other = f"({other})"
+        # e is Euler's number (or a declared e); E is something else only when declared
+        found.append((num.nstart, end, science, other, letter == "e" or letter in names.by_canon))
+    if not found:
+        return
+
+    def rewrite(pick: Callable[[tuple[int, int, str, str, bool]], str]) -> str:
+        out, last = [], 0
+        for item in found:
+            out += [norm[last : item[0]], pick(item)]
+            last = item[1]
+        return ("".join(out) + norm[last:]).strip()
+
+    start, end, science, _other, _ok = found[0]
+    typed = norm[start:end]
+    readings = [Reading(text=rewrite(lambda f: f[2]), latex="")]
+    if all(f[4] for f in found):
+        readings.append(Reading(text=rewrite(lambda f: f[3]), latex=""))
+        raise _at(message("ambiguous", text=typed), start, end, readings)
+    raise _at(message("scientific-notation", text=typed, reading=science), start, end, readings)
 
 
 def _decimal_warnings(node: Node) -> list[Message]:

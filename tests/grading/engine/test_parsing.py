@@ -51,6 +51,9 @@ LOSS = ("w1", "w2", "h1", "h2", "b", "y")
         # the superscripts in the parser's table are powers; subscript digits join a name
         ("xʸ + yˣ + x⁻¹ + yⁿ + x³", ("x", "y", "n"), "x^y + y^x + x^(-1) + y^n + x^3"),
         ("h₁ + h₂ + w₁", LOSS, "h1 + h2 + w1"),
+        # e after a number, but not scientific notation: read as Euler's number as before
+        ("2e^x + 3e + e^(2x) + 2e x", XY, "2*e^x + 3*e + e^(2*x) + 2*e*x"),
+        ("2e-x + 2 e-2 + 2e -2 + 2e-2.5", XY, "2*e - x + 2*e - 2 + 2*e - 2 + 2*e - 2.5"),
     ],
 )
 def test_accepted_syntax(text, variables, expected):
@@ -512,3 +515,49 @@ def test_name_then_digits_quotes_the_subscript_as_typed(text, code, start, end, 
     assert (err.msg.code, err.start, err.end, err.msg.en, err.msg.ko) == (code, start, end, en, ko)
     shown = preview(text, XY)
     assert shown.error is not None and shown.error.message == err.msg
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "readings"),
+    [
+        ("3.5e-2x", XY, 0, 6, ["(3.5*10^(-2))x", "3.5e - 2x"]),  # was 3.5*e - 2*x
+        ("y + 2e+3", XY, 4, 8, ["y + 2*10^3", "y + 2e + 3"]),  # was y + 2*e + 3
+        ("1e3", XY, 0, 3, ["1*10^3", "1e^3"]),
+        ("1/2e3", XY, 2, 5, ["1/(2*10^3)", "1/(2e^3)"]),
+        ("2e-3 + 4e-5", XY, 0, 4, ["2*10^(-3) + 4*10^(-5)", "2e - 3 + 4e - 5"]),
+        ("2E-5", ("x", "E"), 0, 4, ["2*10^(-5)", "2E - 5"]),  # was 2*E - 5
+    ],
+)
+def test_scientific_notation_is_not_read_as_eulers_number(text, variables, start, end, readings):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    typed = text[start:end]
+    assert (err.msg.code, err.start, err.end) == ("ambiguous", start, end)
+    assert err.msg.en == f"'{typed}' can be read in more than one way: which did you mean?"
+    assert err.msg.ko == f"'{typed}'은(는) 여러 가지로 읽을 수 있습니다. 어느 것을 뜻했나요?"
+    assert [r.text for r in err.readings] == readings
+    for reading in err.readings:
+        # each reading is offered to be chosen: it parses, with no question left
+        assert reading.latex == parsed_latex(parse(reading.text, variables))
+
+
+def test_scientific_notation_with_an_undeclared_capital_e():
+    with pytest.raises(ParseError) as info:
+        parse("2E5 + x", XY)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("scientific-notation", 0, 3)
+    assert err.msg.en == "'2E5' cannot be read: scientific notation is not used here. Write 2*10^5."
+    assert err.msg.ko == (
+        "'2E5'은(는) 읽을 수 없습니다. 과학적 표기법은 여기서 쓰지 않습니다. 2*10^5처럼 쓰세요."
+    )
+    assert [r.text for r in err.readings] == ["2*10^5 + x"]
+
+
+def test_preview_offers_both_readings_of_scientific_notation():
+    shown = preview("3.5e-2x", XY)
+    assert not shown.ok and shown.error is not None
+    assert shown.error.message.code == "ambiguous"
+    assert shown.error.caret() == "3.5e-2x\n^^^^^^"
+    assert [r.text for r in shown.readings] == ["(3.5*10^(-2))x", "3.5e - 2x"]
+    assert all(r.latex for r in shown.readings)
