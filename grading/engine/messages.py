@@ -27,6 +27,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
         "기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요.",
     ),
+    "superscript": (
+        "'{char}' cannot be read: write powers with ^, e.g. {example}.",
+        "'{char}'은(는) 읽을 수 없습니다. 거듭제곱은 ^로 쓰세요. 예: {example}",
+    ),
+    "special-character": (
+        "'{char}' cannot be read here: type plain letters and signs, and write a subscript "
+        "with _, e.g. f_x.",
+        "'{char}'은(는) 여기서 읽을 수 없습니다. 일반 글자와 기호로 쓰고, 아래 첨자는 f_x처럼 "
+        "_로 쓰세요.",
+    ),
     "factorial": (
         "Factorials (!) are not used in these answers.",
         "이 답에는 계승(!)을 쓰지 않습니다.",
@@ -133,6 +143,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ambiguous": (
         "'{text}' can be read in more than one way: which did you mean?",
         "'{text}'은(는) 여러 가지로 읽을 수 있습니다. 어느 것을 뜻했나요?",
+    ),
+    "scientific-notation": (
+        "'{text}' cannot be read: scientific notation is not used here. Write {reading}.",
+        "'{text}'은(는) 읽을 수 없습니다. 과학적 표기법은 여기서 쓰지 않습니다. {reading}처럼 "
+        "쓰세요.",
     ),
     "vector-not-expected": (
         "The answer should be a single expression, not a vector.",

@@ -183,6 +183,46 @@ def _decomposed(ch: str) -> str:
     return unicodedata.normalize("NFD", ch)
 
 
+@lru_cache(maxsize=1024)
+def _decomposition_tag(ch: str) -> str:
+    """'<super>', '<sub>', '<circle>', ... for a compatibility character, else ''."""
+    d = unicodedata.decomposition(ch)
+    return d.split(" ", 1)[0] if d.startswith("<") else ""
+
+
+@lru_cache(maxsize=1024)
+def _raised(ch: str) -> bool:
+    """A superscript letter or bracket outside _SUPERSCRIPTS (ᵗ, ᴬ, ᵝ, ⁽): part of a power."""
+    return _decomposition_tag(ch) == "<super>" and (
+        unicodedata.category(ch).startswith("L") or ch in "⁽⁾"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _folded_away(ch: str) -> bool:
+    """A character that NFKC would fold into a plain letter or sign, losing what it shows:
+    subscripts other than digits (ₓ is not x; h₁ is h1), the other superscripts (⁼, ™) and
+    circled, parenthesized or squared letters (ⓧ, ⒳, 🄰 are not x, (x), A)."""
+    tag = _decomposition_tag(ch)
+    if tag == "<sub>":
+        return not unicodedata.normalize("NFKC", ch).isdigit()
+    if tag == "<super>":
+        return ch not in _SUPERSCRIPTS
+    name = unicodedata.name(ch, "")
+    return tag in ("<circle>", "<square>", "<compat>") and (
+        name.startswith(("CIRCLED ", "PARENTHESIZED ", "SQUARED ")) and " LETTER " in name
+    )
+
+
+def _power_example(text: str, i: int, exponent: str) -> str:
+    """How to write what was typed as a power: eᵗ -> e^t, (x+1)ᵃᵇ -> x^(ab)."""
+    prev = text[i - 1] if i else ""
+    base = prev if (prev.isascii() and prev.isalnum()) or prev in GREEK or prev == "π" else "x"
+    if len(exponent) > 1 and not (exponent[0] == "(" and exponent[-1] == ")"):
+        exponent = "(" + exponent + ")"
+    return base + "^" + exponent
+
+
 def _normalize_chars(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     src: list[int] = []
@@ -190,12 +230,16 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch in _SUPERSCRIPTS:
+        if ch in _SUPERSCRIPTS or _raised(ch):
             j = i
             run = []
-            while j < n and text[j] in _SUPERSCRIPTS:
-                run.append(_SUPERSCRIPTS[text[j]])
+            while j < n and (text[j] in _SUPERSCRIPTS or _raised(text[j])):
+                run.append(_SUPERSCRIPTS.get(text[j]) or unicodedata.normalize("NFKC", text[j]))
                 j += 1
+            if any(text[k] not in _SUPERSCRIPTS for k in range(i, j)):
+                # ᵗ is not the letter t: eᵗ was read as e*t
+                example = _power_example(text, i, "".join(run))
+                raise ParseError(message("superscript", char=text[i:j], example=example), i, j)
             piece = "^" + "".join(run) if len(run) == 1 else "^(" + "".join(run) + ")"
             out.extend(piece)
             src.extend([i] * len(piece))
@@ -221,6 +265,8 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
             piece = _REPLACEMENTS[ch]
         elif ord(ch) < 128:
             piece = ch
+        elif _folded_away(ch):
+            raise ParseError(message("special-character", char=ch), i, i + 1)
         else:
             piece = unicodedata.normalize("NFKC", ch)
             if ch == "\u3000":
@@ -456,21 +502,28 @@ class Names:
                 b += 1
             start, end = tok.nstart + a, tok.nstart + b
             typed = tok.text[a:b]
+            # the messages quote the text as typed where it differs (x₁, log₁₀)
             if kind == "FUNC" and value == "log":
-                # log10(x), log_2 x: a logarithm to a base, which the grammar does not have
-                if (next_text == "(" and rest == digits) or "_" in typed:
-                    msg = message("log-base", text=typed, digits=digits)
-                else:
-                    msg = message("log-digits", text=typed, name=name, digits=digits)
-                return _at(msg, start, end)
+                # log10(x), log_2 x, log₂ x: a logarithm to a base, which the grammar does not have
+                based = (next_text == "(" and rest == digits) or "_" in typed
+
+                def log_message(t: str) -> Message:
+                    if based or any(_decomposition_tag(c) == "<sub>" for c in t):
+                        return message("log-base", text=t, digits=digits)
+                    return message("log-digits", text=t, name=name, digits=digits)
+
+                return _naming_at(log_message, typed, start, end)
             if kind == "FUNC":
                 # sin2x: sin(2x) or sin^2(x); only sin^2-like powers are usual notation
                 code = "function-digits" if value in _POWER_NOTATION else "function-digits-plain"
-                return _at(message(code, text=typed, name=name, digits=digits), start, end)
-            return _at(
+                return _naming_at(
+                    lambda t: message(code, text=t, name=name, digits=digits), typed, start, end
+                )
+            return _NormPos(
                 message("name-then-digits", text=name + digits, name=name, digits=digits),
                 start,
                 end,
+                naming=lambda t: message("name-then-digits", text=t, name=name, digits=digits),
             )
         word = rest
         functions = sorted(set(FUNCTION_ALIASES))
@@ -1231,6 +1284,7 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
     elif offset:
         raise _at(message("unexpected", text="="), offset - 1, offset)
     raw_tokens = lex(norm, offset)
+    _check_scientific(norm, raw_tokens, names)
     tokens: list[Token] = []
     for idx, tok in enumerate(raw_tokens):
         if tok.kind == "NAME":
@@ -1253,6 +1307,79 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
         label_gradient=gradient,
         warnings=warnings,
     )
+
+
+# after a number, what a reading can be put next to without brackets
+_OPEN_SIDE = ("", "+", "-", "(", "[", "{", "<", ",", "=")
+_CLOSE_SIDE = ("", "+", "-", ")", "]", "}", ">", ",")
+
+
+def _check_scientific(norm: str, tokens: list[Token], names: Names) -> None:
+    """Refuse a number written right before e or E, a sign and digits (3.5e-2, 1e3, 2E5): it
+    reads as Euler's number (3.5e - 2), but a student may mean scientific notation. The readings
+    offered rewrite every such number in the answer, so that each reads as it is."""
+    found: list[tuple[int, int, str, str, bool]] = []  # start, end, science, other, other ok
+    for idx, num in enumerate(tokens):
+        if num.kind != "NUM" or idx + 1 >= len(tokens):
+            continue
+        name = tokens[idx + 1]
+        if name.kind != "NAME" or name.nstart != num.nend or name.text[0] not in "eE":
+            continue
+        letter = name.text[0]
+        if len(name.text) == 1:
+            # 3.5e-2: the sign and the digits are their own tokens, typed without spaces
+            if idx + 3 >= len(tokens):
+                continue
+            sign, digits = tokens[idx + 2], tokens[idx + 3]
+            if not (
+                sign.kind == "OP"
+                and sign.text in "+-"
+                and sign.nstart == name.nend
+                and digits.kind == "NUM"
+                and digits.nstart == sign.nend
+                and digits.text.isdigit()
+            ):
+                continue
+            exponent, end = digits.text, digits.nend
+            power = f"10^(-{exponent})" if sign.text == "-" else f"10^{exponent}"
+            # the reading the grammar makes: the sign is an operator
+            other = f"{num.text}{letter} {sign.text} {exponent}"
+        else:
+            # 1e3, 2E5x: the digits are in the letter run
+            k = 1
+            while k < len(name.text) and name.text[k].isdigit():
+                k += 1
+            if k == 1:
+                continue
+            exponent, end = name.text[1:k], name.nstart + k
+            power = f"10^{exponent}"
+            other = f"{num.text}{letter}^{exponent}"
+        bare = (
+            norm[: num.nstart].rstrip()[-1:] in _OPEN_SIDE
+            and norm[end:].lstrip()[:1] in _CLOSE_SIDE
+        )
+        science = f"{num.text}*{power}" if bare else f"({num.text}*{power})"
+        if len(name.text) > 1 and not bare:
+            other = f"({other})"
+        # e is Euler's number (or a declared e); E is something else only when declared
+        found.append((num.nstart, end, science, other, letter == "e" or letter in names.by_canon))
+    if not found:
+        return
+
+    def rewrite(pick: Callable[[tuple[int, int, str, str, bool]], str]) -> str:
+        out, last = [], 0
+        for item in found:
+            out += [norm[last : item[0]], pick(item)]
+            last = item[1]
+        return ("".join(out) + norm[last:]).strip()
+
+    start, end, science, _other, _ok = found[0]
+    typed = norm[start:end]
+    readings = [Reading(text=rewrite(lambda f: f[2]), latex="")]
+    if all(f[4] for f in found):
+        readings.append(Reading(text=rewrite(lambda f: f[3]), latex=""))
+        raise _at(message("ambiguous", text=typed), start, end, readings)
+    raise _at(message("scientific-notation", text=typed, reading=science), start, end, readings)
 
 
 def _decimal_warnings(node: Node) -> list[Message]:

@@ -8,6 +8,7 @@ from grading.engine import preview
 from grading.engine.parsing import ParseError, parse, parsed_latex, to_text
 
 XY = ("x", "y")
+LOSS = ("w1", "w2", "h1", "h2", "b", "y")
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,12 @@ XY = ("x", "y")
         ("tau", ("t", "a", "u"), "t*a*u"),
         ("xe^x", XY, "x*e^x"),
         ("f_x = 3x^2", XY, "3*x^2"),
+        # the superscripts in the parser's table are powers; subscript digits join a name
+        ("xʸ + yˣ + x⁻¹ + yⁿ + x³", ("x", "y", "n"), "x^y + y^x + x^(-1) + y^n + x^3"),
+        ("h₁ + h₂ + w₁", LOSS, "h1 + h2 + w1"),
+        # e after a number, but not scientific notation: read as Euler's number as before
+        ("2e^x + 3e + e^(2x) + 2e x", XY, "2*e^x + 3*e + e^(2*x) + 2*e*x"),
+        ("2e-x + 2 e-2 + 2e -2 + 2e-2.5", XY, "2*e - x + 2*e - 2 + 2*e - 2 + 2*e - 2.5"),
     ],
 )
 def test_accepted_syntax(text, variables, expected):
@@ -209,9 +216,6 @@ def test_latex_shows_implicit_multiplication():
 def test_decimal_warning_names_the_fraction():
     parsed = parse("0.33x", XY)
     assert [w.en for w in parsed.warnings] == ["Decimals are taken exactly: 0.33 is not 1/3."]
-
-
-LOSS = ("w1", "w2", "h1", "h2", "b", "y")
 
 
 @pytest.mark.parametrize(
@@ -404,3 +408,156 @@ def test_the_caret_is_measured_in_display_columns(text, caret):
     shown = preview(text, XY)
     assert shown.error is not None
     assert shown.error.caret() == f"{text}\n{caret}"
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "char", "example"),
+    [
+        ("eᵗ", ("t",), 1, 2, "ᵗ", "e^t"),  # was read as e*t
+        ("3xᵃ", ("x", "a"), 2, 3, "ᵃ", "x^a"),  # was 3*x*a
+        ("eˣᵗ", ("x", "t"), 1, 3, "ˣᵗ", "e^(xt)"),  # ˣ is in the table, ᵗ is not
+        ("2ᵗ²", ("t",), 1, 3, "ᵗ²", "2^(t2)"),
+        ("(x+1)ᵗ", ("x", "t"), 5, 6, "ᵗ", "x^t"),
+        ("θᵝ", ("theta", "beta"), 1, 2, "ᵝ", "θ^β"),  # was theta*beta
+        ("πᵗ", ("t",), 1, 2, "ᵗ", "π^t"),
+        ("yᴬ", XY, 1, 2, "ᴬ", "y^A"),
+        ("x⁽ⁿ⁺¹⁾", ("x", "n"), 1, 6, "⁽ⁿ⁺¹⁾", "x^(n+1)"),
+    ],
+)
+def test_superscript_letters_are_refused_not_read_as_plain_letters(
+    text, variables, start, end, char, example
+):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("superscript", start, end)
+    assert text[err.start : err.end] == char
+    assert err.msg.en == f"'{char}' cannot be read: write powers with ^, e.g. {example}."
+    assert err.msg.ko == f"'{char}'은(는) 읽을 수 없습니다. 거듭제곱은 ^로 쓰세요. 예: {example}"
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end"),
+    [
+        ("xₓ", XY, 1, 2),  # was x*x
+        ("tₜ + 1", ("t",), 1, 2),  # was t*t + 1
+        ("x₋1", XY, 1, 2),  # was x - 1
+        ("fₓ = 2x", XY, 1, 2),
+        ("ⓧ", XY, 0, 1),  # was x
+        ("3Ⓨ", XY, 1, 2),
+        ("2⒳", XY, 1, 2),  # was 2*(x)
+        ("🄰 + x", ("A", "x"), 0, 1),  # was A + x
+        ("x⁼2", XY, 1, 2),
+        ("x™", ("x", "T", "M"), 1, 2),  # was x*T*M
+    ],
+)
+def test_subscript_and_enclosed_letters_are_refused(text, variables, start, end):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    char = text[start:end]
+    assert (err.msg.code, err.start, err.end) == ("special-character", start, end)
+    assert err.msg.en == (
+        f"'{char}' cannot be read here: type plain letters and signs, and write a subscript "
+        "with _, e.g. f_x."
+    )
+    assert err.msg.ko == (
+        f"'{char}'은(는) 여기서 읽을 수 없습니다. 일반 글자와 기호로 쓰고, 아래 첨자는 f_x처럼 "
+        "_로 쓰세요."
+    )
+
+
+def test_preview_points_at_the_superscript_letter():
+    shown = preview("2eᵗ + t", ("t",))
+    assert not shown.ok and shown.error is not None and shown.readings == ()
+    assert shown.error.message.en == "'ᵗ' cannot be read: write powers with ^, e.g. e^t."
+    assert shown.error.caret() == "2eᵗ + t\n  ^"
+    shown = preview("xₓ", XY)
+    assert shown.error is not None and shown.error.message.code == "special-character"
+    assert shown.error.caret() == "xₓ\n ^"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "start", "end", "en", "ko"),
+    [
+        (
+            "x₁",
+            "name-then-digits",
+            0,
+            2,
+            "'x₁' is unclear: write x^1 or x*1.",
+            "'x₁'은(는) 뜻이 모호합니다. x^1 또는 x*1로 쓰세요.",
+        ),
+        (
+            "3 + ｘ2",
+            "name-then-digits",
+            4,
+            6,
+            "'ｘ2' is unclear: write x^2 or x*2.",
+            "'ｘ2'은(는) 뜻이 모호합니다. x^2 또는 x*2로 쓰세요.",
+        ),
+        (
+            "log₂ x",
+            "log-base",
+            0,
+            4,
+            "'log₂' is not available: log and ln are the natural logarithm. "
+            "For the logarithm to base 2, write ln(x)/ln(2).",
+            "'log₂'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+            "밑이 2인 로그는 ln(x)/ln(2)처럼 쓰세요.",
+        ),
+    ],
+)
+def test_name_then_digits_quotes_the_subscript_as_typed(text, code, start, end, en, ko):
+    with pytest.raises(ParseError) as info:
+        parse(text, XY)
+    err = info.value
+    assert (err.msg.code, err.start, err.end, err.msg.en, err.msg.ko) == (code, start, end, en, ko)
+    shown = preview(text, XY)
+    assert shown.error is not None and shown.error.message == err.msg
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "start", "end", "readings"),
+    [
+        ("3.5e-2x", XY, 0, 6, ["(3.5*10^(-2))x", "3.5e - 2x"]),  # was 3.5*e - 2*x
+        ("y + 2e+3", XY, 4, 8, ["y + 2*10^3", "y + 2e + 3"]),  # was y + 2*e + 3
+        ("1e3", XY, 0, 3, ["1*10^3", "1e^3"]),
+        ("1/2e3", XY, 2, 5, ["1/(2*10^3)", "1/(2e^3)"]),
+        ("2e-3 + 4e-5", XY, 0, 4, ["2*10^(-3) + 4*10^(-5)", "2e - 3 + 4e - 5"]),
+        ("2E-5", ("x", "E"), 0, 4, ["2*10^(-5)", "2E - 5"]),  # was 2*E - 5
+    ],
+)
+def test_scientific_notation_is_not_read_as_eulers_number(text, variables, start, end, readings):
+    with pytest.raises(ParseError) as info:
+        parse(text, variables)
+    err = info.value
+    typed = text[start:end]
+    assert (err.msg.code, err.start, err.end) == ("ambiguous", start, end)
+    assert err.msg.en == f"'{typed}' can be read in more than one way: which did you mean?"
+    assert err.msg.ko == f"'{typed}'은(는) 여러 가지로 읽을 수 있습니다. 어느 것을 뜻했나요?"
+    assert [r.text for r in err.readings] == readings
+    for reading in err.readings:
+        # each reading is offered to be chosen: it parses, with no question left
+        assert reading.latex == parsed_latex(parse(reading.text, variables))
+
+
+def test_scientific_notation_with_an_undeclared_capital_e():
+    with pytest.raises(ParseError) as info:
+        parse("2E5 + x", XY)
+    err = info.value
+    assert (err.msg.code, err.start, err.end) == ("scientific-notation", 0, 3)
+    assert err.msg.en == "'2E5' cannot be read: scientific notation is not used here. Write 2*10^5."
+    assert err.msg.ko == (
+        "'2E5'은(는) 읽을 수 없습니다. 과학적 표기법은 여기서 쓰지 않습니다. 2*10^5처럼 쓰세요."
+    )
+    assert [r.text for r in err.readings] == ["2*10^5 + x"]
+
+
+def test_preview_offers_both_readings_of_scientific_notation():
+    shown = preview("3.5e-2x", XY)
+    assert not shown.ok and shown.error is not None
+    assert shown.error.message.code == "ambiguous"
+    assert shown.error.caret() == "3.5e-2x\n^^^^^^"
+    assert [r.text for r in shown.readings] == ["(3.5*10^(-2))x", "3.5e - 2x"]
+    assert all(r.latex for r in shown.readings)
