@@ -208,15 +208,19 @@ def test_download_queries_do_not_grow_with_students(client, course_scores):
     assert len(more) == len(few)
 
 
+# A Canvas gradebook export: one of our students (Ben), one stranger, a column of theirs.
+CANVAS_EXPORT = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (9001),Notes\r\n"
+    "    Points Possible,,,,,5,\r\n"
+    "Ben Lee,77,2024002,BEN@example.edu,A,,keep\r\n"
+    "Stranger,78,x,x@example.edu,A,3,\r\n"
+)
+
+
 def test_round_trip_fills_the_lms_file(client, course_scores):
     client.force_login(course_scores["prof"])
     c = course_scores["course"]
-    original = (
-        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (9001),Notes\r\n"
-        "    Points Possible,,,,,5,\r\n"
-        "Ben Lee,77,2024002,BEN@example.edu,A,,keep\r\n"
-        "Stranger,78,x,x@example.edu,A,3,\r\n"
-    )
+    original = CANVAS_EXPORT
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
     url = reverse("exercises:course-grades-fill", args=[c.pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
@@ -372,12 +376,7 @@ def test_export_page_shows_the_warnings_in_korean(client, course_scores):
 def test_round_trip_shows_the_warnings_in_korean(client, course_scores):
     client.force_login(course_scores["prof"])
     client.cookies["django_language"] = "ko"
-    original = (
-        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (9001),Notes\r\n"
-        "    Points Possible,,,,,5,\r\n"
-        "Ben Lee,77,2024002,BEN@example.edu,A,,keep\r\n"
-        "Stranger,78,x,x@example.edu,A,3,\r\n"
-    )
+    original = CANVAS_EXPORT
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
     url = reverse("exercises:course-grades-fill", args=[course_scores["course"].pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
