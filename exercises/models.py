@@ -235,3 +235,8 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Stored and not graded yet: queued, or a worker is grading it."""
+        return self.status in (self.Status.QUEUED, self.Status.GRADING)

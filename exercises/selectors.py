@@ -185,11 +185,7 @@ def problem_state(
     solved = any(s.equivalent is True for s in submissions)
     closed = now > item.closes_at
     pending = next(
-        (
-            s
-            for s in submissions
-            if s.status in (Submission.Status.QUEUED, Submission.Status.GRADING)
-        ),
+        (s for s in submissions if s.is_pending),
         None,
     )
     # With a late window the key waits until the window closes, or it could be copied late.

@@ -75,7 +75,6 @@ def item_open(request: HttpRequest, pk: int) -> HttpResponse:
 POLL_DELAYS_MS = (250,) * 4 + (500,) * 4 + (1000,)
 POLL_DELAY_CAP_MS = 2000
 POLL_LAST = len(POLL_DELAYS_MS)  # from this poll on, the delay is the cap
-_PENDING = (Submission.Status.QUEUED, Submission.Status.GRADING)
 
 
 def poll_delay_ms(poll: int) -> int:
@@ -106,7 +105,7 @@ def _result_context(
         shown, pending = state.latest, state.pending is not None
         poll_url = reverse("exercises:problem-detail", args=[instance.pk])
     else:
-        shown, pending = submission, submission.status in _PENDING
+        shown, pending = submission, submission.is_pending
         poll_url = reverse("exercises:submission-detail", args=[submission.pk])
     return {
         "instance": instance,
