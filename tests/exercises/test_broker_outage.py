@@ -13,6 +13,7 @@ from config.celery_app import app
 from exercises.models import Submission
 from exercises.services import submission_create, submission_requeue_stuck
 from tests import factories
+from tests.support.budget import HANG_S
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_submit_with_the_broker_down_stores_and_says_queued(
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         sub = submission_create(instance=inst, answer="3x^2 + y")
-    assert time.monotonic() - started < 5  # the request does not hang on the broker
+    assert time.monotonic() - started < HANG_S  # the request does not hang on the broker
     sub.refresh_from_db()
     assert sub.status == Submission.Status.QUEUED
     assert Submission.objects.count() == 1

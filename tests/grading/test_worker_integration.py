@@ -21,6 +21,7 @@ from config.celery_app import app
 from exercises.models import Submission
 from exercises.services import submission_create, submission_requeue_stuck
 from tests import factories
+from tests.support.budget import HANG_S
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -148,10 +149,11 @@ def test_worker_grades_a_submission_queued_on_commit(start_worker):
     assert _wait_graded(first.pk).status == "graded", worker
     started = time.monotonic()
     sub = submission_create(instance=inst, answer="3x^2 + y")
-    graded = _wait_graded(sub.pk, timeout=10)
+    graded = _wait_graded(sub.pk, timeout=HANG_S)
     elapsed = time.monotonic() - started
     assert (graded.status, graded.equivalent, graded.score) == ("graded", True, 2)
-    assert elapsed < 1.0, f"graded in {elapsed:.2f}s"
+    # How fast is bench-deadline's question; here: graded by the worker, not left queued.
+    assert elapsed < HANG_S, f"graded in {elapsed:.2f}s"
 
 
 def test_queued_message_survives_until_a_worker_starts(start_worker):

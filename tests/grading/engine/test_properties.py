@@ -11,17 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grading.engine import ParseFailure, Preview, Task, Verdict, grade, preview
+from tests.support.budget import HANG_S
 
-CORPUS = Path("/work/shared/corpus/equivalence.jsonl")
+CORPUS = Path(__file__).parent / "corpus" / "equivalence.jsonl"
 ROWS = [
     json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()
 ]
 TASK = Task(variables=("x", "y"), reference="3x^2+y")
-CALL_LIMIT_S = 1.0
 
 # Deterministic in CI: no example database, a fixed derandomized search.
 FUZZ = settings(
-    deadline=1000,
+    deadline=None,  # wall-clock speed is bench/'s job; HANG_S below catches unbounded work
     max_examples=1000,
     derandomize=True,
     database=None,
@@ -99,7 +99,7 @@ def _check_preview(text: str, variables: tuple[str, ...]) -> None:
     start = time.perf_counter()
     result = preview(text, variables)
     elapsed = time.perf_counter() - start
-    assert elapsed < CALL_LIMIT_S, f"preview took {elapsed:.3f} s"
+    assert elapsed < HANG_S, f"preview took {elapsed:.3f} s"
     assert isinstance(result, Preview)
     if result.ok:
         assert result.error is None and result.latex
@@ -112,7 +112,7 @@ def _check_grade(task: Task, text: str) -> Verdict:
     start = time.perf_counter()
     result = grade(task, text)
     elapsed = time.perf_counter() - start
-    assert elapsed < CALL_LIMIT_S, f"grade took {elapsed:.3f} s"
+    assert elapsed < HANG_S, f"grade took {elapsed:.3f} s"
     assert isinstance(result, Verdict)
     if result.error is not None:
         assert result.equivalent is None
