@@ -31,7 +31,7 @@ run: install
 
 test: install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
