@@ -310,8 +310,8 @@ def plan_answers(
     """(kind, answer, expected verdict) for one instance; falls back to another kind if the
     variant has no such answer (e.g. no typical mistake)."""
     import sympy
-
     from exercises.generators import task_of
+
     from grading.engine import diagnosis, key_of, limits, preview
     from grading.engine.api import _compile
     from grading.engine.equivalence import from_sympy
@@ -364,9 +364,9 @@ def _make_instances(job: tuple[int, list[int], str, list[str]]) -> list[dict[str
     """In a pool process: the student's instances (service, with the variant check) and answers."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-
     from exercises.models import ProblemSetItem
     from exercises.services import instance_get_or_create
+
     from grading.engine import preview
 
     index, item_ids, kind, run_names = job
@@ -417,7 +417,6 @@ def setup_data(args: argparse.Namespace, runs: list[str]) -> tuple[list[Planned]
     from django.contrib.auth import models as auth_models
     from django.db import connections
     from django.utils import timezone
-
     from exercises.models import Membership
     from exercises.services import (
         course_create,
@@ -945,6 +944,7 @@ def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
     wall time by kind."""
     from exercises.generators import task_of
     from exercises.models import ProblemInstance
+
     from grading.engine import grade
     from grading.engine.api import _compile_cached
     from grading.services import instance_prepared

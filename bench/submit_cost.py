@@ -63,7 +63,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from exercises.models import Submission
+    from grading.models import Submission
 
     try:
         from grading.services import submission_grade_record

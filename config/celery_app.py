@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("partial_credit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["grading", "exercises"])
+app.autodiscover_tasks()  # the tasks module of every installed app
 
 
 GC_GEN0_THRESHOLD = 20_000

@@ -1,4 +1,4 @@
-"""Root URLs: accounts, language switcher, admin, the exercises app, a health check, the icon."""
+"""Root URLs: accounts, language switcher, admin, the rooms of exercises, health check, icon."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
-from people.views import LoginView
+from exercises.courses.views import LoginView
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -38,5 +38,8 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("exercises.urls")),
+    path("", include("exercises.practice.urls")),
+    path("", include("exercises.courses.urls")),
+    path("", include("exercises.gradebook.urls")),
+    path("", include("exercises.authoring.urls")),
 ]

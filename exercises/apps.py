@@ -1,4 +1,4 @@
-"""App configuration for exercises."""
+"""App configuration for exercises: the container of the rooms (history and demo data only)."""
 
 from django.apps import AppConfig
 

@@ -1,4 +1,4 @@
-"""Per-item grading policy (tolerance) and regrade jobs with their progress and changes."""
+"""Submissions and their verdicts, and regrade jobs with their progress and changes."""
 
 from __future__ import annotations
 
@@ -9,27 +9,61 @@ from django.db import models
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_TOLERANCE = 1e-3  # the engine's Task default
+from exercises.authoring.models import ProblemInstance
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        GRADING = "grading", _("Grading")
+        GRADED = "graded", _("Graded")
+        ERROR = "error", _("Error")
+
+    instance = models.ForeignKey(
+        ProblemInstance, on_delete=models.CASCADE, related_name="submissions"
+    )
+    attempt = models.PositiveIntegerField()
+    answer = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    late = models.BooleanField(default=False)
+    verdict = models.JSONField(null=True, blank=True)
+    equivalent = models.BooleanField(null=True)
+    method = models.CharField(max_length=20, blank=True)
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    error_detail = models.TextField(blank=True)
+    requeue_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "exercises_submission"  # made by an earlier app; kept so that no data moves
+        ordering = ["instance_id", "attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "attempt"], name="submission_unique_attempt"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Stored and not graded yet: queued, or a worker is grading it."""
+        return self.status in (self.Status.QUEUED, self.Status.GRADING)
+
 
 # A job's reason is stored in English (admin, logs, old rows); pages show it translated.
 REASON_REQUESTED = gettext_noop("regrade requested")
+
+
 REASON_TOLERANCE = gettext_noop("tolerance %(old)s -> %(new)s")
+
+
 _TOLERANCE_CHANGE = re.compile(r"tolerance (\S+) -> (\S+)")
-
-
-class GradingPolicy(models.Model):
-    """How an item is graded beyond its key: the relative tolerance for decimal answers to a
-    value at a point, set by the instructor on this item. It overrides the template's tolerance
-    (its config's "tolerance", else DEFAULT_TOLERANCE); an item without a policy uses that."""
-
-    item = models.OneToOneField(
-        "exercises.ProblemSetItem", on_delete=models.CASCADE, related_name="grading_policy"
-    )
-    tolerance = models.FloatField(default=DEFAULT_TOLERANCE)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"item {self.item_id}: tolerance {self.tolerance}"
 
 
 class RegradeJob(models.Model):
@@ -43,7 +77,7 @@ class RegradeJob(models.Model):
         FAILED = "failed", _("Failed")
 
     item = models.ForeignKey(
-        "exercises.ProblemSetItem", on_delete=models.CASCADE, related_name="regrade_jobs"
+        "authoring.ProblemSetItem", on_delete=models.CASCADE, related_name="regrade_jobs"
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -8,52 +8,12 @@ job and no score is counted twice: a submission's score is replaced, never added
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
-from exercises.models import ProblemSetItem, Submission
 from grading.engine import grade
-from grading.models import DEFAULT_TOLERANCE, REASON_TOLERANCE, GradingPolicy, RegradeJob
+from grading.models import RegradeJob, Submission
 from grading.services import instance_prepared, submission_score, submission_task
-
-MAX_TOLERANCE = 0.5
-
-
-def _enqueue(job_id: int) -> None:
-    from grading.tasks import regrade_job_run_task
-
-    regrade_job_run_task.delay(job_id)
-
-
-def regrade_job_create(*, item: ProblemSetItem, requested_by: Any, reason: str = "") -> RegradeJob:
-    """A job for the item's graded submissions, queued once the transaction commits."""
-    total = Submission.objects.filter(instance__item=item, status=Submission.Status.GRADED).count()
-    job = RegradeJob.objects.create(
-        item=item, requested_by=requested_by, reason=reason[:200], total=total
-    )
-    transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
-
-
-@transaction.atomic
-def item_tolerance_set(*, item: ProblemSetItem, tolerance: float, requested_by: Any) -> RegradeJob:
-    """Change the item's tolerance and regrade its submissions under it."""
-    if not 0 <= tolerance <= MAX_TOLERANCE:
-        raise ValueError(f"tolerance must be between 0 and {MAX_TOLERANCE}")
-    policy = GradingPolicy.objects.select_for_update().filter(item=item).first()
-    old = (
-        policy.tolerance
-        if policy is not None
-        else float(item.template.config.get("tolerance", DEFAULT_TOLERANCE))
-    )
-    GradingPolicy.objects.update_or_create(item=item, defaults={"tolerance": tolerance})
-    return regrade_job_create(
-        item=item,
-        requested_by=requested_by,
-        reason=REASON_TOLERANCE % {"old": f"{old:g}", "new": f"{tolerance:g}"},
-    )
 
 
 def _pending_ids(job: RegradeJob) -> list[int]:

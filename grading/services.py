@@ -7,18 +7,21 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from exercises.generators import task_of
-from exercises.models import ProblemInstance, ProblemSetItem, Submission
+from exercises.authoring.generators import task_of
+from exercises.authoring.models import ProblemInstance
+from exercises.authoring.selectors import item_tolerance
 from grading.engine import ENGINE_VERSION, Prepared, Task, Verdict, grade, preview
-from grading.models import GradingPolicy
+from grading.models import Submission
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +44,6 @@ def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
         points=item.points,
         late_penalty=item.late_penalty,
     )
-
-
-def item_tolerance(*, item: ProblemSetItem) -> float | None:
-    """The tolerance the instructor set on the item (its policy), or None: the template's."""
-    try:
-        return item.grading_policy.tolerance
-    except GradingPolicy.DoesNotExist:
-        return None
 
 
 def task_under(*, params: dict[str, Any], tolerance: float | None) -> Task:
@@ -262,3 +257,33 @@ def submission_mark_error(*, submission_id: int, detail: str) -> None:
     Submission.objects.filter(pk=submission_id).exclude(status=Submission.Status.GRADED).update(
         status=Submission.Status.ERROR, error_detail=detail[:500]
     )
+
+
+def submission_requeue_stuck(*, now: datetime | None = None) -> list[int]:
+    """Mark as queued again the submissions left in queued/grading too long (a lost message or
+    worker) and return their ids; the sweep task (grading.tasks) sends them once this commits.
+
+    After GRADING_MAX_REQUEUES tries a submission is marked as an error instead of looping.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.GRADING_STUCK_AFTER_SECONDS)
+    pending = [Submission.Status.QUEUED, Submission.Status.GRADING]
+    requeued: list[int] = []
+    with transaction.atomic():
+        stuck = Submission.objects.select_for_update(skip_locked=True).filter(
+            status__in=pending, queued_at__lt=cutoff
+        )
+        for submission in stuck:
+            if submission.requeue_count >= settings.GRADING_MAX_REQUEUES:
+                submission.status = Submission.Status.ERROR
+                submission.error_detail = "gave up after repeated requeues"
+                submission.save(update_fields=["status", "error_detail"])
+                continue
+            Submission.objects.filter(pk=submission.pk).update(
+                status=Submission.Status.QUEUED,
+                queued_at=now,
+                started_at=None,
+                requeue_count=F("requeue_count") + 1,
+            )
+            requeued.append(submission.pk)
+    return requeued

@@ -9,25 +9,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from exercises.models import (
-    Course,
-    Membership,
-    ProblemInstance,
-    ProblemSet,
-    ProblemSetItem,
-    ProblemTemplate,
-    Submission,
-)
-from exercises.services import (
-    course_create,
-    instance_get_or_create,
-    membership_create,
-    problem_set_create,
-    problem_set_item_create,
-    problem_template_upsert,
-    submission_create,
-    user_create,
-)
+from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.services.instances import instance_get_or_create
+from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_create
+from exercises.authoring.services.templates import problem_template_upsert
+from exercises.courses.models import Course, Membership
+from exercises.courses.services.accounts import course_create, membership_create, user_create
+from exercises.practice.services import submission_create
+from grading.models import Submission
 
 PASSWORD = "test-password-123"  # noqa: S105
 _counter = itertools.count(1)

@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from exercises.models import Submission
-from exercises.services import SubmissionRejected, submission_create
+from exercises.practice.services import SubmissionRejected, submission_create
+from grading.models import Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db

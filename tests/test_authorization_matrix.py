@@ -32,20 +32,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from exercises.models import (
-    Course,
-    Membership,
+from exercises.authoring.models import (
+    GradingPolicy,
     ProblemInstance,
     ProblemSet,
     ProblemSetItem,
     ProblemTemplate,
-    Submission,
     TemplateCheck,
 )
-from exercises.services import membership_create, user_create
-from exercises.services.authoring import custom_template_create
-from grading.models import GradingPolicy, RegradeJob
-from grading.regrade import regrade_job_create
+from exercises.authoring.services.templates import custom_template_create
+from exercises.courses.models import Course, Membership
+from exercises.courses.services.accounts import membership_create, user_create
+from exercises.gradebook.services import regrade_job_create
+from grading.models import RegradeJob, Submission
 from tests import factories
 from tests.exercises.test_authoring_services import TOY
 
@@ -118,73 +117,73 @@ MATRIX: dict[str, list[Case]] = {
     "password_reset_complete": _cases("none", PUBLIC, "get"),
     "set_language": _cases("none", PUBLIC, "get", "post"),
     # ------------------------------------------------------------- student site
-    "exercises:dashboard": _cases("none", LOGGED_IN, "get"),
-    "exercises:course-join": _cases("none", LOGGED_IN, "get", "post"),
-    "exercises:course-gradebook": _cases("course", STAFF, "get"),
-    "exercises:problem-set-detail": _cases("set", COURSE_MEMBERS, "get"),
-    "exercises:item-open": _cases("item", COURSE_MEMBERS, "get"),  # each gets their own instance
-    "exercises:problem-detail": [
+    "practice:dashboard": _cases("none", LOGGED_IN, "get"),
+    "courses:course-join": _cases("none", LOGGED_IN, "get", "post"),
+    "gradebook:course-gradebook": _cases("course", STAFF, "get"),
+    "practice:problem-set-detail": _cases("set", COURSE_MEMBERS, "get"),
+    "practice:item-open": _cases("item", COURSE_MEMBERS, "get"),  # each gets their own instance
+    "practice:problem-detail": [
         *_cases("instance", OWNER, "get"),
         *_cases("instance", OWNER, "get", htmx=True),  # the result region polling
     ],
-    "exercises:problem-preview": _cases("instance", OWNER, "get", query="answer=2x"),
-    "exercises:submission-create": [
+    "practice:problem-preview": _cases("instance", OWNER, "get", query="answer=2x"),
+    "practice:submission-create": [
         *_cases("instance", OWNER, "post"),
         *_cases("instance", OWNER, "post", htmx=True),
     ],
-    "exercises:submission-detail": [
+    "practice:submission-detail": [
         *_cases("submission", OWNER, "get"),
         *_cases("submission", OWNER, "get", htmx=True),
     ],
     # --------------------------------------------------- the class (views_class)
-    "exercises:course-people": _cases("course", STAFF, "get"),
-    "exercises:course-roster-import": _cases("course", INSTRUCTOR, "post"),
-    "exercises:course-join-code": _cases("course", INSTRUCTOR, "post"),
-    "exercises:course-signin-links": _cases("course", INSTRUCTOR, "get"),  # they set passwords
-    "exercises:course-grades-export": _cases("course", STAFF, "get", query=EXPORT_QUERY),
-    "exercises:course-grades-download": _cases("course", STAFF, "get", query=EXPORT_QUERY),
-    "exercises:course-grades-fill": _cases("course", STAFF, "post"),  # builds a file, stores none
-    "exercises:item-wrong-answers": _cases("item", STAFF, "get"),
-    "exercises:item-tolerance": _cases("item", INSTRUCTOR, "post"),
-    "exercises:item-regrade": _cases("item", INSTRUCTOR, "post"),
-    "exercises:regrade-detail": [
+    "courses:course-people": _cases("course", STAFF, "get"),
+    "courses:course-roster-import": _cases("course", INSTRUCTOR, "post"),
+    "courses:course-join-code": _cases("course", INSTRUCTOR, "post"),
+    "courses:course-signin-links": _cases("course", INSTRUCTOR, "get"),  # they set passwords
+    "gradebook:course-grades-export": _cases("course", STAFF, "get", query=EXPORT_QUERY),
+    "gradebook:course-grades-download": _cases("course", STAFF, "get", query=EXPORT_QUERY),
+    "gradebook:course-grades-fill": _cases("course", STAFF, "post"),  # builds a file, stores none
+    "gradebook:item-wrong-answers": _cases("item", STAFF, "get"),
+    "gradebook:item-tolerance": _cases("item", INSTRUCTOR, "post"),
+    "gradebook:item-regrade": _cases("item", INSTRUCTOR, "post"),
+    "gradebook:regrade-detail": [
         *_cases("regrade", STAFF, "get"),
         *_cases("regrade", STAFF, "get", htmx=True),  # the progress bar polling
     ],
     # ------------------------------------------------ authoring (views_authoring)
-    "exercises:course-authoring": _cases("course", STAFF, "get"),
-    "exercises:template-create": _cases("course", STAFF, "get", "post"),
-    "exercises:set-create": _cases("course", STAFF, "get", "post"),
-    "exercises:course-export": _cases("course", STAFF, "get"),
-    "exercises:course-import": _cases("course", STAFF, "get", "post"),
-    "exercises:template-edit": [
+    "authoring:course-authoring": _cases("course", STAFF, "get"),
+    "authoring:template-create": _cases("course", STAFF, "get", "post"),
+    "authoring:set-create": _cases("course", STAFF, "get", "post"),
+    "authoring:course-export": _cases("course", STAFF, "get"),
+    "authoring:course-import": _cases("course", STAFF, "get", "post"),
+    "authoring:template-edit": [
         *_cases("template", STAFF, "get", "post"),
         *_cases("library", LIBRARY_READ, "get"),
         *_cases("library", LIBRARY_WRITE, "post"),
     ],
-    "exercises:template-preview": [
+    "authoring:template-preview": [
         *_cases("template", STAFF, "get"),
         *_cases("library", LIBRARY_READ, "get"),
     ],
-    "exercises:template-check": [
+    "authoring:template-check": [
         *_cases("template", STAFF, "get", "post"),
         *_cases("template", STAFF, "post", htmx=True),
         *_cases("library", LIBRARY_READ, "get"),
         *_cases("library", LIBRARY_WRITE, "post"),
     ],
     # only the course's own templates are published or copied: the library is not
-    "exercises:template-publish": [
+    "authoring:template-publish": [
         *_cases("template", STAFF, "post"),
         *_cases("library", _expect(NOT_FOUND, anonymous=LOGIN), "post"),
     ],
-    "exercises:template-copy": [
+    "authoring:template-copy": [
         *_cases("template", STAFF, "post"),
         *_cases("library", _expect(NOT_FOUND, anonymous=LOGIN), "post"),
     ],
-    "exercises:set-edit": _cases("set", STAFF, "get", "post"),
-    "exercises:item-add": _cases("set", STAFF, "post"),
-    "exercises:set-duplicate": _cases("set", STAFF, "post"),
-    "exercises:item-change": _cases("item", STAFF, "post"),
+    "authoring:set-edit": _cases("set", STAFF, "get", "post"),
+    "authoring:item-add": _cases("set", STAFF, "post"),
+    "authoring:set-duplicate": _cases("set", STAFF, "post"),
+    "authoring:item-change": _cases("item", STAFF, "post"),
 }
 
 # The admin is one family, classified by its prefix: no course role makes anyone site staff.
@@ -192,9 +191,9 @@ ADMIN_PREFIX = "admin/"
 ADMIN_CASES: dict[str, Case] = {
     "admin:index": Case("get", "none", ADMIN),
     "admin:auth_user_changelist": Case("get", "none", ADMIN),
-    "admin:exercises_submission_changelist": Case("get", "none", ADMIN),
-    "admin:exercises_submission_change": Case("get", "admin-submission", ADMIN),
-    "admin:exercises_course_change": Case("get", "admin-course", ADMIN),
+    "admin:grading_submission_changelist": Case("get", "none", ADMIN),
+    "admin:grading_submission_change": Case("get", "admin-submission", ADMIN),
+    "admin:courses_course_change": Case("get", "admin-course", ADMIN),
 }
 
 # Cells whose current answer is a known hole, too big to fix here: {(name, target, method,
@@ -412,7 +411,7 @@ def test_methods_not_in_the_matrix_are_refused(
 
 
 def test_item_open_gives_each_member_their_own_instance(world: SimpleNamespace) -> None:
-    url = reverse("exercises:item-open", args=[world.item.pk])
+    url = reverse("practice:item-open", args=[world.item.pk])
     for actor in ("owner", "peer", "instructor", "ta"):
         response = _client(world, actor).get(url)
         instance_pk = int(response["Location"].rstrip("/").rsplit("/", 1)[1])

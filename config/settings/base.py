@@ -24,9 +24,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_htmx",
+    # The course domain: the container app (migration history, demo data), then its rooms.
     "exercises",
+    "exercises.courses",
+    "exercises.authoring",
+    "exercises.practice",
+    "exercises.gradebook",
     "grading",
-    "people",
 ]
 
 MIDDLEWARE = [
@@ -38,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -78,7 +84,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "exercises:dashboard"
+LOGIN_REDIRECT_URL = "practice:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -97,10 +103,10 @@ STORAGES = {
 }
 
 # Where the cache is shared by every web process (production, tests), the logged-in user is
-# read from it (people/auth.py, enabled there); a save or delete of the user drops it.
+# read from it (exercises/courses/auth.py, enabled there); a save or delete of the user drops it.
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 60)
 CACHED_USER_BACKENDS = [
-    "people.auth.CachedModelBackend",
+    "exercises.courses.auth.CachedModelBackend",
     # second, for sessions made before the cached backend was enabled
     "django.contrib.auth.backends.ModelBackend",
 ]

@@ -33,7 +33,7 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
-# The logged-in user is read from that cache too (people/auth.py).
+# The logged-in user is read from that cache too (exercises/courses/auth.py).
 AUTHENTICATION_BACKENDS = CACHED_USER_BACKENDS  # noqa: F405
 # Sessions are read on every request: from the cache (Redis), with the database as the store
 # of record, so that a page or a poll costs no session query (Django's cached_db backend).

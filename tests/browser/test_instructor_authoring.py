@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from exercises.models import Membership, ProblemSet, ProblemTemplate
-from exercises.services import membership_create
+from exercises.authoring.models import ProblemSet, ProblemTemplate
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

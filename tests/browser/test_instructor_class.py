@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from exercises.models import Membership
-from exercises.services import membership_create
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

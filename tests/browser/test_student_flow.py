@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from exercises.models import Submission
+from grading.models import Submission
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from exercises.models import Submission
+from grading.models import Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_a_write_that_hits_a_database_error_gets_a_clear_page_and_stores_nothing
     )
     with broken:
         response = client.post(
-            reverse("exercises:submission-create", args=[inst.pk]), {"answer": "3x^2 + y"}
+            reverse("practice:submission-create", args=[inst.pk]), {"answer": "3x^2 + y"}
         )
     assert response.status_code == 503
     assert response["Retry-After"] == "10"
@@ -38,6 +38,6 @@ def test_other_errors_are_not_disguised():
     client.force_login(inst.student)
     with mock.patch.object(Submission.objects, "create", side_effect=ValueError("bug")):
         response = client.post(
-            reverse("exercises:submission-create", args=[inst.pk]), {"answer": "3x^2 + y"}
+            reverse("practice:submission-create", args=[inst.pk]), {"answer": "3x^2 + y"}
         )
     assert response.status_code == 500

@@ -135,7 +135,7 @@ def test_the_wsgi_app_loads_the_views_and_freezes_start_up_objects():
     code = (
         "import gc, sys; import config.wsgi; "
         "print(gc.get_freeze_count() > 10000, 'grading.engine.api' in sys.modules, "
-        "'exercises.views' in sys.modules)"
+        "'exercises.practice.views' in sys.modules)"
     )
     result = _run(code, SECRET_KEY=GOOD_SECRET, DJANGO_SETTINGS_MODULE="config.settings.production")
     assert result.stdout.strip() == "True True True", result.stderr

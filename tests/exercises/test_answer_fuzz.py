@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exercises.models import Submission
+from grading.models import Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_submit_never_fails_with_a_server_error(student_client, body, htmx):
     before = Submission.objects.count()
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     response = client.post(
-        reverse("exercises:submission-create", args=[inst.pk]), data=body, **headers
+        reverse("practice:submission-create", args=[inst.pk]), data=body, **headers
     )
     assert response.status_code in (200, 302, 400, 403, 404, 405, 413, 429)
     assert Submission.objects.count() - before in (0, 1)
@@ -75,7 +75,7 @@ def test_submit_never_fails_with_a_server_error(student_client, body, htmx):
 def test_preview_never_fails_with_a_server_error(student_client, answer):
     client, inst = student_client
     response = client.get(
-        reverse("exercises:problem-preview", args=[inst.pk]),
+        reverse("practice:problem-preview", args=[inst.pk]),
         {"answer": answer},
         HTTP_HX_REQUEST="true",
     )
@@ -88,7 +88,7 @@ def test_preview_never_fails_with_a_server_error(student_client, answer):
 def test_submit_with_a_raw_body(student_client, raw):
     client, inst = student_client
     response = client.post(
-        reverse("exercises:submission-create", args=[inst.pk]),
+        reverse("practice:submission-create", args=[inst.pk]),
         data=raw,
         content_type="application/x-www-form-urlencoded",
     )
@@ -100,7 +100,7 @@ def test_submit_without_a_csrf_token_is_refused_and_stores_nothing():
     client = Client(enforce_csrf_checks=True)
     client.force_login(inst.student)
     response = client.post(
-        reverse("exercises:submission-create", args=[inst.pk]), {"answer": "3x^2 + y"}
+        reverse("practice:submission-create", args=[inst.pk]), {"answer": "3x^2 + y"}
     )
     assert response.status_code == 403
     assert Submission.objects.count() == 0

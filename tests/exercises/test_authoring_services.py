@@ -7,30 +7,33 @@ from decimal import Decimal
 
 import pytest
 
-from exercises.generators import generate, statement_of, task_of
-from exercises.generators.custom import TemplateError, custom, sample_values, validate
-from exercises.models import ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
-from exercises.services.authoring import (
-    PublishRefused,
-    _rewrite,
-    custom_template_create,
-    custom_template_update,
-    seed_problems,
-    template_check_run,
-    template_check_start,
-    template_publish,
-    template_variant,
+from exercises.authoring.generators import generate, statement_of, task_of
+from exercises.authoring.generators.custom import TemplateError, custom, sample_values, validate
+from exercises.authoring.models import (
+    GradingPolicy,
+    ProblemSet,
+    ProblemSetItem,
+    ProblemTemplate,
+    TemplateCheck,
 )
-from exercises.services.problem_sets import (
+from exercises.authoring.services.checks import rewrite_key, seed_problems, template_check_run
+from exercises.authoring.services.problem_sets import (
     ItemRefused,
     problem_set_duplicate,
     problem_set_item_add,
     problem_set_item_move,
     problem_set_item_remove,
 )
+from exercises.authoring.services.templates import (
+    PublishRefused,
+    custom_template_create,
+    custom_template_update,
+    template_check_start,
+    template_publish,
+    template_variant,
+)
+from exercises.gradebook.services import item_tolerance_set
 from grading.engine import grade, key_of
-from grading.models import GradingPolicy
-from grading.regrade import item_tolerance_set
 from tests import factories
 from tests.support.budget import HANG_S
 
@@ -156,7 +159,7 @@ def test_rewrite_is_equivalent_and_written_differently():
     params = generate(family="custom", config=TOY, version=1, seed=4)
     task = task_of(params)
     key = key_of(task)
-    rewrite = _rewrite(key, task.variables)
+    rewrite = rewrite_key(key, task.variables)
     assert rewrite.replace(" ", "") != key.text.replace(" ", "")
     assert grade(task, rewrite, seed=4).equivalent is True
 
@@ -319,7 +322,7 @@ def test_points_default_to_the_templates_suggestion():
 
 @pytest.mark.django_db
 def test_a_template_in_a_set_keeps_its_config_and_its_instances_regenerate():
-    from exercises.services import instance_get_or_create, instance_regenerate
+    from exercises.authoring.services.instances import instance_get_or_create, instance_regenerate
 
     course = factories.course()
     tpl = _published_custom(course)

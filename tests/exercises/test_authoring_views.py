@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from exercises.models import Membership, ProblemSet, ProblemTemplate, TemplateCheck
-from exercises.services import membership_create
-from exercises.services.authoring import custom_template_create, template_publish
+from exercises.authoring.models import ProblemSet, ProblemTemplate, TemplateCheck
+from exercises.authoring.services.templates import custom_template_create, template_publish
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
 from tests import factories
 from tests.exercises.test_authoring_services import TOY
 
@@ -48,26 +49,26 @@ def world():
 def _urls(w):
     c, t, s, i = w["course"].pk, w["template"].pk, w["set"].pk, w["item"].pk
     return [
-        ("get", reverse("exercises:course-authoring", args=[c])),
-        ("get", reverse("exercises:template-create", args=[c])),
-        ("post", reverse("exercises:template-create", args=[c])),
-        ("get", reverse("exercises:set-create", args=[c])),
-        ("post", reverse("exercises:set-create", args=[c])),
-        ("get", reverse("exercises:course-export", args=[c])),
-        ("get", reverse("exercises:course-import", args=[c])),
-        ("post", reverse("exercises:course-import", args=[c])),
-        ("get", reverse("exercises:template-edit", args=[t])),
-        ("post", reverse("exercises:template-edit", args=[t])),
-        ("get", reverse("exercises:template-preview", args=[t])),
-        ("get", reverse("exercises:template-check", args=[t])),
-        ("post", reverse("exercises:template-check", args=[t])),
-        ("post", reverse("exercises:template-publish", args=[t])),
-        ("post", reverse("exercises:template-copy", args=[t])),
-        ("get", reverse("exercises:set-edit", args=[s])),
-        ("post", reverse("exercises:set-edit", args=[s])),
-        ("post", reverse("exercises:item-add", args=[s])),
-        ("post", reverse("exercises:set-duplicate", args=[s])),
-        ("post", reverse("exercises:item-change", args=[i])),
+        ("get", reverse("authoring:course-authoring", args=[c])),
+        ("get", reverse("authoring:template-create", args=[c])),
+        ("post", reverse("authoring:template-create", args=[c])),
+        ("get", reverse("authoring:set-create", args=[c])),
+        ("post", reverse("authoring:set-create", args=[c])),
+        ("get", reverse("authoring:course-export", args=[c])),
+        ("get", reverse("authoring:course-import", args=[c])),
+        ("post", reverse("authoring:course-import", args=[c])),
+        ("get", reverse("authoring:template-edit", args=[t])),
+        ("post", reverse("authoring:template-edit", args=[t])),
+        ("get", reverse("authoring:template-preview", args=[t])),
+        ("get", reverse("authoring:template-check", args=[t])),
+        ("post", reverse("authoring:template-check", args=[t])),
+        ("post", reverse("authoring:template-publish", args=[t])),
+        ("post", reverse("authoring:template-copy", args=[t])),
+        ("get", reverse("authoring:set-edit", args=[s])),
+        ("post", reverse("authoring:set-edit", args=[s])),
+        ("post", reverse("authoring:item-add", args=[s])),
+        ("post", reverse("authoring:set-duplicate", args=[s])),
+        ("post", reverse("authoring:item-change", args=[i])),
     ]
 
 
@@ -101,7 +102,7 @@ def test_course_page_lists_templates_and_sets_in_constant_queries(
     client, world, django_assert_num_queries
 ):
     client.force_login(world["instructor"])
-    url = reverse("exercises:course-authoring", args=[world["course"].pk])
+    url = reverse("authoring:course-authoring", args=[world["course"].pk])
     client.get(url)
     # session, course, templates, library, sets (the user comes from the cache)
     with django_assert_num_queries(5):
@@ -142,9 +143,9 @@ FORM = {
 
 def test_create_template_from_the_form(client, world):
     client.force_login(world["instructor"])
-    response = client.post(reverse("exercises:template-create", args=[world["course"].pk]), FORM)
+    response = client.post(reverse("authoring:template-create", args=[world["course"].pk]), FORM)
     tpl = ProblemTemplate.objects.get(slug="poly")
-    assert response["Location"] == reverse("exercises:template-edit", args=[tpl.pk])
+    assert response["Location"] == reverse("authoring:template-edit", args=[tpl.pk])
     assert (tpl.course, tpl.family, tpl.published, tpl.version) == (
         world["course"],
         "custom",
@@ -158,7 +159,7 @@ def test_create_template_from_the_form(client, world):
 def test_invalid_template_form_shows_the_reason_and_creates_nothing(client, world):
     client.force_login(world["instructor"])
     data = {**FORM, "function": "{a} x^3 + {q} y"}
-    response = client.post(reverse("exercises:template-create", args=[world["course"].pk]), data)
+    response = client.post(reverse("authoring:template-create", args=[world["course"].pk]), data)
     assert response.status_code == 200
     assert "&#x27;{q}&#x27; is not a parameter" in response.content.decode()
     assert not ProblemTemplate.objects.filter(slug="poly").exists()
@@ -166,7 +167,7 @@ def test_invalid_template_form_shows_the_reason_and_creates_nothing(client, worl
 
 def test_preview_shows_the_variant_of_the_seed(client, world):
     client.force_login(world["instructor"])
-    url = reverse("exercises:template-preview", args=[world["template"].pk])
+    url = reverse("authoring:template-preview", args=[world["template"].pk])
     response = client.get(url, {"seed": "7"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert 'data-seed="7"' in body
@@ -177,15 +178,15 @@ def test_preview_shows_the_variant_of_the_seed(client, world):
 def test_check_runs_and_publish_follows(client, world, django_capture_on_commit_callbacks):
     client.force_login(world["instructor"])
     tpl = world["template"]
-    publish = reverse("exercises:template-publish", args=[tpl.pk])
+    publish = reverse("authoring:template-publish", args=[tpl.pk])
     client.post(publish, {"action": "publish"})
     assert ProblemTemplate.objects.get(pk=tpl.pk).published is False
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("exercises:template-check", args=[tpl.pk]), HTTP_HX_REQUEST="true"
+            reverse("authoring:template-check", args=[tpl.pk]), HTTP_HX_REQUEST="true"
         )
     assert response.status_code == 200
-    polled = client.get(reverse("exercises:template-check", args=[tpl.pk]))
+    polled = client.get(reverse("authoring:template-check", args=[tpl.pk]))
     assert 'data-status="check-passed"' in polled.content.decode()
     assert TemplateCheck.objects.get().status == "passed"
     client.post(publish, {"action": "publish"})
@@ -196,12 +197,12 @@ def test_library_templates_are_read_only(client, world):
     client.force_login(world["instructor"])
     library = world["item"].template
     assert library.course_id is None
-    page = client.get(reverse("exercises:template-edit", args=[library.pk]))
+    page = client.get(reverse("authoring:template-edit", args=[library.pk]))
     assert page.status_code == 200
     assert b"cannot be edited here" in page.content
-    assert client.post(reverse("exercises:template-edit", args=[library.pk])).status_code == 403
-    assert client.post(reverse("exercises:template-check", args=[library.pk])).status_code == 403
-    assert client.post(reverse("exercises:template-publish", args=[library.pk])).status_code == 404
+    assert client.post(reverse("authoring:template-edit", args=[library.pk])).status_code == 403
+    assert client.post(reverse("authoring:template-check", args=[library.pk])).status_code == 403
+    assert client.post(reverse("authoring:template-publish", args=[library.pk])).status_code == 404
 
 
 def _dt(delta_days):
@@ -212,7 +213,7 @@ def test_create_set_add_items_and_duplicate(client, world):
     client.force_login(world["instructor"])
     course = world["course"]
     response = client.post(
-        reverse("exercises:set-create", args=[course.pk]),
+        reverse("authoring:set-create", args=[course.pk]),
         {
             "course": course.pk,
             "title_en": "Week 2",
@@ -223,8 +224,8 @@ def test_create_set_add_items_and_duplicate(client, world):
         },
     )
     ps = ProblemSet.objects.get(title_en="Week 2")
-    assert response["Location"] == reverse("exercises:set-edit", args=[ps.pk])
-    add = reverse("exercises:item-add", args=[ps.pk])
+    assert response["Location"] == reverse("authoring:set-edit", args=[ps.pk])
+    add = reverse("authoring:item-add", args=[ps.pk])
     item = {"points": "3", "max_attempts": "4", "late_until": "", "late_penalty": "0.25"}
     refused = client.post(add, {**item, "template": world["template"].pk})
     assert refused.status_code == 400
@@ -238,9 +239,9 @@ def test_create_set_add_items_and_duplicate(client, world):
     rows = list(ps.items.order_by("position").values_list("template_id", "points", "max_attempts"))
     assert rows == [(world["template"].pk, 3, 4), (world["item"].template_id, 3, 4)]
     last = ps.items.order_by("position").last()
-    client.post(reverse("exercises:item-change", args=[last.pk]), {"action": "up"})
+    client.post(reverse("authoring:item-change", args=[last.pk]), {"action": "up"})
     assert ps.items.order_by("position").first().pk == last.pk
-    client.post(reverse("exercises:set-duplicate", args=[ps.pk]), {"course": course.pk})
+    client.post(reverse("authoring:set-duplicate", args=[ps.pk]), {"course": course.pk})
     copy = ProblemSet.objects.get(title_en="Week 2 (copy)")
     assert list(copy.items.order_by("position").values_list("template_id", flat=True)) == list(
         ps.items.order_by("position").values_list("template_id", flat=True)
@@ -252,7 +253,7 @@ def test_set_cannot_be_moved_to_a_course_the_user_does_not_teach(client, world):
     ps = world["set"]
     foreign = factories.course()
     response = client.post(
-        reverse("exercises:set-edit", args=[ps.pk]),
+        reverse("authoring:set-edit", args=[ps.pk]),
         {"course": foreign.pk, "title_en": "X", "title_ko": "X", "position": 0, "due_at": _dt(3)},
     )
     assert response.status_code == 200
@@ -266,7 +267,7 @@ def test_a_running_check_polls_until_it_finishes(client, world):
     check = TemplateCheck.objects.create(
         template=tpl, version=1, seeds_total=50, seeds_done=10, status="running"
     )
-    url = reverse("exercises:template-check", args=[tpl.pk])
+    url = reverse("authoring:template-check", args=[tpl.pk])
     body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Checking: 10 of 50 seeds…" in body
     assert f'hx-get="{url}" hx-trigger="load delay:1s"' in body
@@ -283,11 +284,11 @@ def test_a_running_check_polls_until_it_finishes(client, world):
 
 @pytest.mark.parametrize("name", ["polynomial", "gaussian-slope", "rational-mixed", "gradient"])
 def test_examples_prefill_the_form_and_make_checkable_templates(client, world, name):
-    from exercises.forms_authoring import EXAMPLES, CustomTemplateForm
-    from exercises.services.authoring import seed_problems
+    from exercises.authoring.forms import EXAMPLES, CustomTemplateForm
+    from exercises.authoring.services.checks import seed_problems
 
     client.force_login(world["instructor"])
-    url = reverse("exercises:template-create", args=[world["course"].pk])
+    url = reverse("authoring:template-create", args=[world["course"].pk])
     page = client.get(url, {"example": name}).content.decode()
     assert f'value="{EXAMPLES[name]["function"]}"' in page
     form = CustomTemplateForm({**FORM, "at": "", "wrt": "", "constraints": "", **EXAMPLES[name]})
@@ -298,16 +299,16 @@ def test_examples_prefill_the_form_and_make_checkable_templates(client, world, n
 
 def test_copy_makes_an_unpublished_editable_template(client, world):
     client.force_login(world["ta"])
-    response = client.post(reverse("exercises:template-copy", args=[world["template"].pk]))
+    response = client.post(reverse("authoring:template-copy", args=[world["template"].pk]))
     copy = ProblemTemplate.objects.get(slug="toy-copy")
-    assert response["Location"] == reverse("exercises:template-edit", args=[copy.pk])
+    assert response["Location"] == reverse("authoring:template-edit", args=[copy.pk])
     assert (copy.course, copy.config, copy.published, copy.version) == (
         world["course"],
         TOY,
         False,
         1,
     )
-    client.post(reverse("exercises:template-copy", args=[world["template"].pk]))
+    client.post(reverse("authoring:template-copy", args=[world["template"].pk]))
     assert ProblemTemplate.objects.filter(slug="toy-copy-2").exists()
 
 
@@ -316,18 +317,18 @@ def test_students_see_a_set_only_from_its_release_time(client, world):
     ps.opens_at = timezone.now() + timedelta(hours=1)
     ps.save()
     client.force_login(student)
-    assert b"/sets/" not in client.get(reverse("exercises:dashboard")).content
-    assert client.get(reverse("exercises:problem-set-detail", args=[ps.pk])).status_code == 404
-    assert client.get(reverse("exercises:item-open", args=[world["item"].pk])).status_code == 404
+    assert b"/sets/" not in client.get(reverse("practice:dashboard")).content
+    assert client.get(reverse("practice:problem-set-detail", args=[ps.pk])).status_code == 404
+    assert client.get(reverse("practice:item-open", args=[world["item"].pk])).status_code == 404
     ps.opens_at = timezone.now() - timedelta(minutes=1)
     ps.save()
-    assert client.get(reverse("exercises:problem-set-detail", args=[ps.pk])).status_code == 200
-    assert client.get(reverse("exercises:item-open", args=[world["item"].pk])).status_code == 302
+    assert client.get(reverse("practice:problem-set-detail", args=[ps.pk])).status_code == 200
+    assert client.get(reverse("practice:item-open", args=[world["item"].pk])).status_code == 302
 
 
 def test_set_page_queries_do_not_grow_with_its_items(client, world):
     client.force_login(world["instructor"])
-    url = reverse("exercises:set-edit", args=[world["set"].pk])
+    url = reverse("authoring:set-edit", args=[world["set"].pk])
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for _ in range(4):
@@ -339,7 +340,7 @@ def test_set_page_queries_do_not_grow_with_its_items(client, world):
 
 
 def test_check_failures_show_parameters_and_fold_alike_seeds(client, world):
-    from exercises.models import TemplateCheck
+    from exercises.authoring.models import TemplateCheck
 
     client.force_login(world["instructor"])
     tpl = world["template"]
@@ -359,7 +360,7 @@ def test_check_failures_show_parameters_and_fold_alike_seeds(client, world):
             {"seed": 5, "values": {"a": 3, "b": -2}, "problems": [accepted]},
         ],
     )
-    url = reverse("exercises:template-check", args=[tpl.pk])
+    url = reverse("authoring:template-check", args=[tpl.pk])
     body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<td>1–3</td><td>–</td><td>the variant cannot be made: x</td>" in body
     assert "<td>5</td><td>a = 3, b = -2</td><td>A typical mistake ...</td>" in body
@@ -373,7 +374,7 @@ def test_a_late_window_before_the_due_date_is_one_sentence_on_the_set_page(clien
     ps, item = world["set"], world["item"]
     values = {"points": "1", "max_attempts": "3", "late_until": _dt(1), "late_penalty": "0.5"}
     response = client.post(
-        reverse("exercises:item-add", args=[ps.pk]),
+        reverse("authoring:item-add", args=[ps.pk]),
         {**values, "template": item.template_id},
     )
     body = response.content.decode()
@@ -382,7 +383,7 @@ def test_a_late_window_before_the_due_date_is_one_sentence_on_the_set_page(clien
     assert "the late window" not in body
     assert ps.items.count() == 1
     page = client.post(
-        reverse("exercises:item-change", args=[item.pk]),
+        reverse("authoring:item-change", args=[item.pk]),
         {**values, "action": "update"},
         follow=True,
     ).content.decode()
@@ -395,11 +396,11 @@ def test_a_late_window_before_the_due_date_is_one_sentence_on_the_set_page(clien
 def test_the_editor_speaks_korean_on_examples_locked_templates_and_copies(client, world):
     client.force_login(world["instructor"])
     client.cookies["django_language"] = "ko"
-    new = client.get(reverse("exercises:template-create", args=[world["course"].pk])).content
+    new = client.get(reverse("authoring:template-create", args=[world["course"].pk])).content
     assert '<a href="?example=polynomial">계수가 있는 x³ + xy − y</a>' in new.decode()
     assert "with coefficients" not in new.decode()
     factories.item(in_set=world["set"], tpl=world["template"])
-    edit = reverse("exercises:template-edit", args=[world["template"].pk])
+    edit = reverse("authoring:template-edit", args=[world["template"].pk])
     refused = client.post(edit, {**FORM, "slug": "toy"}).content.decode()
     assert (
         "이 문제 틀은 문제 모음에 들어 있습니다. 함수나 과제를 바꾸려면 복사본을 만드세요"
@@ -407,7 +408,7 @@ def test_the_editor_speaks_korean_on_examples_locked_templates_and_copies(client
     )
     assert world["template"].config == ProblemTemplate.objects.get(pk=world["template"].pk).config
     ps = world["set"]
-    client.post(reverse("exercises:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
+    client.post(reverse("authoring:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
     copy = ProblemSet.objects.exclude(pk=ps.pk).get()
     assert (copy.title_en, copy.title_ko) == (f"{ps.title_en} (copy)", f"{ps.title_ko} (사본)")
 
@@ -415,6 +416,6 @@ def test_the_editor_speaks_korean_on_examples_locked_templates_and_copies(client
 def test_the_copy_suffixes_do_not_follow_the_ui_language(client, world):
     client.force_login(world["instructor"])
     ps = world["set"]
-    client.post(reverse("exercises:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
+    client.post(reverse("authoring:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
     copy = ProblemSet.objects.exclude(pk=ps.pk).get()
     assert (copy.title_en, copy.title_ko) == (f"{ps.title_en} (copy)", f"{ps.title_ko} (사본)")

@@ -8,9 +8,10 @@ import time
 import pytest
 from django.urls import reverse
 
-from exercises.models import Membership, TemplateCheck
-from exercises.services import membership_create
-from exercises.services.authoring import custom_template_create
+from exercises.authoring.models import TemplateCheck
+from exercises.authoring.services.templates import custom_template_create
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
 from tests import factories
 from tests.exercises.test_authoring_services import TOY
 from tests.grading.test_worker_integration import broker, start_worker  # noqa: F401 (fixtures)
@@ -25,7 +26,7 @@ def test_a_worker_runs_the_check_and_the_page_shows_its_progress(start_worker, c
     membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
     tpl = custom_template_create(course=course, slug="t", title_en="T", title_ko="T", config=TOY)
     client.force_login(teacher)
-    url = reverse("exercises:template-check", args=[tpl.pk])
+    url = reverse("authoring:template-check", args=[tpl.pk])
     first = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Checking: 0 of 50 seeds…" in first  # queued: the request did not run the check
     seen: set[int] = set()

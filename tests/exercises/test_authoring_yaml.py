@@ -11,13 +11,23 @@ import pytest
 import yaml
 from django.urls import reverse
 
-from exercises.models import Membership, ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
-from exercises.services import membership_create, problem_set_create
-from exercises.services.authoring import custom_template_create, template_publish
-from exercises.services.problem_sets import problem_set_item_add
-from exercises.services.yaml_io import ImportFailed, course_export_yaml, course_import_yaml
-from grading.models import GradingPolicy
-from grading.regrade import item_tolerance_set
+from exercises.authoring.models import (
+    GradingPolicy,
+    ProblemSet,
+    ProblemSetItem,
+    ProblemTemplate,
+    TemplateCheck,
+)
+from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_add
+from exercises.authoring.services.templates import custom_template_create, template_publish
+from exercises.authoring.services.yaml_io import (
+    ImportFailed,
+    course_export_yaml,
+    course_import_yaml,
+)
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.services import item_tolerance_set
 from tests import factories
 from tests.exercises.test_authoring_services import TOY
 
@@ -179,18 +189,18 @@ def test_export_download_and_import_upload_views(client):
     target = factories.course()
     membership_create(course=target, user=teacher, role=Membership.Role.INSTRUCTOR)
     client.force_login(teacher)
-    response = client.get(reverse("exercises:course-export", args=[course.pk]))
+    response = client.get(reverse("authoring:course-export", args=[course.pk]))
     assert response["Content-Disposition"] == f'attachment; filename="{course.code}.yaml"'
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     bad = SimpleUploadedFile("c.yaml", b"format: partial-credit/1\ntemplates: [{slug: x}]\n")
-    page = client.post(reverse("exercises:course-import", args=[target.pk]), {"file": bad})
+    page = client.post(reverse("authoring:course-import", args=[target.pk]), {"file": bad})
     assert page.status_code == 400
     assert "templates[0]: missing keys" in page.content.decode()
     good = SimpleUploadedFile("c.yaml", response.content)
-    done = client.post(reverse("exercises:course-import", args=[target.pk]), {"file": good})
-    assert done["Location"] == reverse("exercises:course-authoring", args=[target.pk])
+    done = client.post(reverse("authoring:course-import", args=[target.pk]), {"file": good})
+    assert done["Location"] == reverse("authoring:course-authoring", args=[target.pk])
     assert ProblemSetItem.objects.filter(problem_set__course=target).count() == 2
 
 

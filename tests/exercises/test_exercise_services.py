@@ -9,15 +9,13 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from exercises.models import ProblemInstance, Submission
-from exercises.services import (
-    SubmissionRejected,
-    instance_get_or_create,
-    instance_regenerate,
-    problem_template_upsert,
-    submission_create,
-    submission_requeue_stuck,
-)
+from exercises.authoring.models import ProblemInstance
+from exercises.authoring.services.instances import instance_get_or_create, instance_regenerate
+from exercises.authoring.services.templates import problem_template_upsert
+from exercises.practice.services import SubmissionRejected, submission_create
+from grading.models import Submission
+from grading.services import submission_requeue_stuck
+from grading.tasks import submission_requeue_stuck_task
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +140,7 @@ def test_closed_problem_rejects_and_stores_nothing():
 
 
 def test_a_closed_problem_shows_the_key_kept_with_the_variant():
-    from exercises.selectors import problem_state
+    from exercises.practice.selectors import problem_state
     from grading.engine import Prepared
 
     now = timezone.now()
@@ -169,8 +167,7 @@ def test_requeue_stuck_requeues_old_pending_only(settings, django_capture_on_com
         queued_at=timezone.now() - timedelta(minutes=5), status="grading"
     )
     with mock.patch("grading.tasks.submission_grade_task.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            requeued = submission_requeue_stuck()
+        requeued = submission_requeue_stuck_task()  # beat's sweep: mark, then send
     assert requeued == [old.pk]
     delay.assert_called_once_with(old.pk)
     old.refresh_from_db()

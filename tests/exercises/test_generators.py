@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from exercises.generators import FAMILIES, generate, statement_of, task_of
-from exercises.generators.statements import derivative_latex
+from exercises.authoring.generators import FAMILIES, generate, statement_of, task_of
+from exercises.authoring.generators.statements import derivative_latex
 from grading.engine import grade, key_of, variant_check
 
 # "fixed" and "custom" make nothing without a config; their own tests give them one.
@@ -134,6 +134,6 @@ def test_unknown_family_is_rejected():
     ],
 )
 def test_asked_latex_labels_the_answer_box(params, expected):
-    from exercises.generators.statements import asked_latex
+    from exercises.authoring.generators.statements import asked_latex
 
     assert asked_latex(params) == expected

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from exercises.models import Membership
-from exercises.selectors import gradebook_rows
-from exercises.services import membership_create
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.selectors import gradebook_rows
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_gradebook_rows_hold_best_scores(course_with_scores):
 
 def test_ta_sees_the_gradebook_with_constant_queries(client, course_with_scores):
     client.force_login(course_with_scores["ta"])
-    url = reverse("exercises:course-gradebook", args=[course_with_scores["course"].pk])
+    url = reverse("gradebook:course-gradebook", args=[course_with_scores["course"].pk])
     with CaptureQueriesContext(connection) as few:
         body = client.get(url).content.decode()
     assert '<th scope="row">ann</th>' in body
@@ -61,7 +61,7 @@ def test_ta_sees_the_gradebook_with_constant_queries(client, course_with_scores)
 
 
 def test_students_and_outsiders_get_404(client, course_with_scores):
-    url = reverse("exercises:course-gradebook", args=[course_with_scores["course"].pk])
+    url = reverse("gradebook:course-gradebook", args=[course_with_scores["course"].pk])
     client.force_login(course_with_scores["ann"])
     assert client.get(url).status_code == 404
     client.force_login(factories.user())
@@ -69,11 +69,11 @@ def test_students_and_outsiders_get_404(client, course_with_scores):
 
 
 def test_dashboard_links_the_gradebook_for_staff_only(client, course_with_scores):
-    url = reverse("exercises:course-gradebook", args=[course_with_scores["course"].pk])
+    url = reverse("gradebook:course-gradebook", args=[course_with_scores["course"].pk])
     client.force_login(course_with_scores["ta"])
-    assert url in client.get(reverse("exercises:dashboard")).content.decode()
+    assert url in client.get(reverse("practice:dashboard")).content.decode()
     client.force_login(course_with_scores["ann"])
-    assert url not in client.get(reverse("exercises:dashboard")).content.decode()
+    assert url not in client.get(reverse("practice:dashboard")).content.decode()
 
 
 def test_cells_carry_attempts_and_items_their_statistics(course_with_scores):
@@ -91,8 +91,8 @@ def test_cells_carry_attempts_and_items_their_statistics(course_with_scores):
 def test_gradebook_page_shows_statistics_and_links_wrong_answers(client, course_with_scores):
     client.force_login(course_with_scores["ta"])
     course = course_with_scores["course"]
-    body = client.get(reverse("exercises:course-gradebook", args=[course.pk])).content.decode()
+    body = client.get(reverse("gradebook:course-gradebook", args=[course.pk])).content.decode()
     assert '<th scope="row">Median attempts</th><td>2</td><td>1</td>' in body
     assert '2.00 <span class="muted small">(2)</span>' in body
     first = course_with_scores["set"].items.order_by("id")[0]
-    assert reverse("exercises:item-wrong-answers", args=[first.pk]) in body
+    assert reverse("gradebook:item-wrong-answers", args=[first.pk]) in body

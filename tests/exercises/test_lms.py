@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from exercises.lms import (
+from exercises.gradebook.lms import (
     BLACKBOARD,
     BRIGHTSPACE,
     CANVAS,

@@ -23,7 +23,7 @@ def _korean(course_scores):  # noqa: F811
 
 def test_the_export_form_offers_the_whole_course_first(client, course_scores):  # noqa: F811
     client.force_login(course_scores["prof"])
-    url = reverse("exercises:course-grades-export", args=[course_scores["course"].pk])
+    url = reverse("gradebook:course-grades-export", args=[course_scores["course"].pk])
     body = client.get(url).content.decode()
     select = re.search(r'<select name="problem_set"[^>]*>(.*?)</select>', body, re.S).group(1)
     options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
@@ -49,7 +49,7 @@ def test_a_file_with_the_korean_title_is_filled(client, course_scores):  # noqa:
         "    Points Possible,,,,,5\r\n"
         "Ben Lee,77,2024002,ben@example.edu,A,\r\n"
     )
-    url = reverse("exercises:course-grades-fill", args=[course_scores["course"].pk])
+    url = reverse("gradebook:course-grades-fill", args=[course_scores["course"].pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     for language in ("en", "ko"):
         client.cookies["django_language"] = language

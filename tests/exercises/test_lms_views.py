@@ -15,12 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from exercises.lms import ExportColumn, ExportStudent, export_warnings, fill_lms_export
-from exercises.models import Membership
-from exercises.selectors_class import export_scores
-from exercises.services import membership_create
-from exercises.services.roster import roster_import
-from exercises.views_class import note_text
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.courses.services.roster import roster_import
+from exercises.gradebook.lms import ExportColumn, ExportStudent, export_warnings, fill_lms_export
+from exercises.gradebook.selectors import export_scores
+from exercises.gradebook.views import note_text
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_last_attempt_counts_a_later_wrong_answer():
 
 
 def _download(client, course, **params):
-    url = reverse("exercises:course-grades-download", args=[course.pk])
+    url = reverse("gradebook:course-grades-download", args=[course.pk])
     query = {
         "attempt": "best",
         "late_penalty": "yes",
@@ -177,7 +177,7 @@ def test_other_formats_download(client, course_scores):
 def test_export_page_shows_choices_and_warnings(client, course_scores):
     client.force_login(course_scores["prof"])
     c = course_scores["course"]
-    url = reverse("exercises:course-grades-export", args=[c.pk])
+    url = reverse("gradebook:course-grades-export", args=[c.pk])
     assert client.get(url).status_code == 200
     body = client.get(
         url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
@@ -222,7 +222,7 @@ def test_round_trip_fills_the_lms_file(client, course_scores):
     c = course_scores["course"]
     original = CANVAS_EXPORT
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
-    url = reverse("exercises:course-grades-fill", args=[c.pk])
+    url = reverse("gradebook:course-grades-fill", args=[c.pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     body = client.post(url + query, {"gradebook": upload}).content.decode()
     assert "canvas file: 1 cell filled." in body
@@ -255,7 +255,7 @@ def test_export_urls_by_role(client, course_scores, who, expected, name):
     membership_create(course=c, user=users["ta"], role=Membership.Role.TA)
     if who:
         client.force_login(users[who])
-    url = reverse(f"exercises:{name}", args=[c.pk])
+    url = reverse(f"gradebook:{name}", args=[c.pk])
     query = {"lms": "canvas", "attempt": "best", "late_penalty": "yes", "problem_set": ""}
     if name == "course-grades-fill":
         upload = SimpleUploadedFile(
@@ -275,7 +275,7 @@ def test_round_trip_can_match_on_another_column(client, course_scores):
     original = (
         "Student,ID,SIS User ID,SIS Login ID,Section,Week 1\r\nBen,77,2024002,elsewhere,A,\r\n"
     )
-    url = reverse("exercises:course-grades-fill", args=[c.pk])
+    url = reverse("gradebook:course-grades-fill", args=[c.pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
     body = client.post(
@@ -298,7 +298,7 @@ def test_brightspace_round_trip_matches_a_row_without_org_defined_id_on_its_user
         ",#ben@example.edu,Lee,Ben,,#\r\n"
         ",,Park,Hana,,#\r\n"
     )
-    url = reverse("exercises:course-grades-fill", args=[c.pk])
+    url = reverse("gradebook:course-grades-fill", args=[c.pk])
     query = "?lms=brightspace&attempt=best&late_penalty=yes&problem_set="
     for match_on in ("", "org_defined_id_or_username"):
         upload = SimpleUploadedFile("grades.csv", original.encode(), "text/csv")
@@ -361,7 +361,7 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
 def test_export_page_shows_the_warnings_in_korean(client, course_scores):
     client.force_login(course_scores["prof"])
     client.cookies["django_language"] = "ko"
-    url = reverse("exercises:course-grades-export", args=[course_scores["course"].pk])
+    url = reverse("gradebook:course-grades-export", args=[course_scores["course"].pk])
     body = client.get(
         url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
     ).content.decode()
@@ -378,7 +378,7 @@ def test_round_trip_shows_the_warnings_in_korean(client, course_scores):
     client.cookies["django_language"] = "ko"
     original = CANVAS_EXPORT
     upload = SimpleUploadedFile("canvas.csv", original.encode(), "text/csv")
-    url = reverse("exercises:course-grades-fill", args=[course_scores["course"].pk])
+    url = reverse("gradebook:course-grades-fill", args=[course_scores["course"].pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     body = client.post(url + query, {"gradebook": upload}).content.decode()
     assert (

@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from exercises.models import Membership, Submission
-from exercises.selectors import gradebook_rows
-from exercises.services import membership_create
-from grading.models import GradingPolicy, RegradeJob
-from grading.regrade import item_tolerance_set, regrade_job_create, regrade_job_run
+from exercises.authoring.models import GradingPolicy
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.selectors import gradebook_rows
+from exercises.gradebook.services import item_tolerance_set, regrade_job_create
+from grading.models import RegradeJob, Submission
+from grading.regrade import regrade_job_run
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -109,10 +111,10 @@ def test_tolerance_form_runs_the_job_and_the_page_polls_until_done(
     client.force_login(decimals["prof"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("exercises:item-tolerance", args=[decimals["item"].pk]), {"tolerance": "0.05"}
+            reverse("gradebook:item-tolerance", args=[decimals["item"].pk]), {"tolerance": "0.05"}
         )
     job = RegradeJob.objects.get()
-    assert response["Location"] == reverse("exercises:regrade-detail", args=[job.pk])
+    assert response["Location"] == reverse("gradebook:regrade-detail", args=[job.pk])
     assert job.status == "done"
     partial = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert 'data-status="done"' in partial
@@ -143,14 +145,14 @@ def test_regrade_writes_are_for_the_course_instructors_only(client, decimals, wh
     item = decimals["item"]
     assert (
         client.post(
-            reverse("exercises:item-tolerance", args=[item.pk]), {"tolerance": "0.05"}
+            reverse("gradebook:item-tolerance", args=[item.pk]), {"tolerance": "0.05"}
         ).status_code
         == expected
     )
-    assert client.post(reverse("exercises:item-regrade", args=[item.pk])).status_code == expected
+    assert client.post(reverse("gradebook:item-regrade", args=[item.pk])).status_code == expected
     assert RegradeJob.objects.count() == 0
     job = regrade_job_create(item=item, requested_by=None)
-    detail = client.get(reverse("exercises:regrade-detail", args=[job.pk])).status_code
+    detail = client.get(reverse("gradebook:regrade-detail", args=[job.pk])).status_code
     assert detail == (200 if who == "ta" else expected)
 
 
@@ -161,15 +163,15 @@ def test_regrade_reasons_are_stored_in_english_and_shown_in_korean(
     client.cookies["django_language"] = "ko"
     item = decimals["item"]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("exercises:item-tolerance", args=[item.pk]), {"tolerance": "0.05"})
-        client.post(reverse("exercises:item-regrade", args=[item.pk]))
+        client.post(reverse("gradebook:item-tolerance", args=[item.pk]), {"tolerance": "0.05"})
+        client.post(reverse("gradebook:item-regrade", args=[item.pk]))
     requested, changed = RegradeJob.objects.all()
     assert (requested.reason, changed.reason) == ("regrade requested", "tolerance 0.001 -> 0.05")
-    page = client.get(reverse("exercises:item-wrong-answers", args=[item.pk])).content.decode()
+    page = client.get(reverse("gradebook:item-wrong-answers", args=[item.pk])).content.decode()
     assert ": 재채점 요청</a>" in page
     assert ": 허용 오차 0.001 -&gt; 0.05</a>" in page
-    detail = client.get(reverse("exercises:regrade-detail", args=[changed.pk])).content.decode()
+    detail = client.get(reverse("gradebook:regrade-detail", args=[changed.pk])).content.decode()
     assert '<p class="muted">허용 오차 0.001 -&gt; 0.05</p>' in detail
     client.cookies["django_language"] = "en"
-    detail = client.get(reverse("exercises:regrade-detail", args=[changed.pk])).content.decode()
+    detail = client.get(reverse("gradebook:regrade-detail", args=[changed.pk])).content.decode()
     assert '<p class="muted">tolerance 0.001 -&gt; 0.05</p>' in detail

@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from exercises.models import Membership
-from exercises.services import membership_create
-from exercises.services.roster import (
+from exercises.courses.models import Membership, StudentProfile
+from exercises.courses.services.accounts import membership_create
+from exercises.courses.services.roster import (
     JoinRefused,
     RosterInvalid,
     course_join,
@@ -19,7 +19,6 @@ from exercises.services.roster import (
     roster_delimiter,
     roster_import,
 )
-from people.models import StudentProfile
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +207,7 @@ def people():
 def test_upload_previews_then_imports(client, people):
     c = people["course"]
     client.force_login(people["instructor"])
-    url = reverse("exercises:course-roster-import", args=[c.pk])
+    url = reverse("courses:course-roster-import", args=[c.pk])
     upload = SimpleUploadedFile("roster.csv", ("\ufeff" + GOOD).encode(), "text/csv")
     body = client.post(url, {"roster": upload}).content.decode()
     assert "2 students are ready to import." in body
@@ -217,7 +216,7 @@ def test_upload_previews_then_imports(client, people):
     response = client.post(url, {"text": GOOD})
     assert response.status_code == 302
     assert Membership.objects.filter(course=c, user__email="ben@example.edu").exists()
-    links = client.get(reverse("exercises:course-signin-links", args=[c.pk])).content.decode()
+    links = client.get(reverse("courses:course-signin-links", args=[c.pk])).content.decode()
     lines = links.lstrip("\ufeff").splitlines()
     assert lines[0] == "name,email,username,set password link"
     assert [line.split(",")[1] for line in lines[1:]] == ["ben@example.edu", "minji@example.edu"]
@@ -236,7 +235,7 @@ def test_upload_previews_then_imports(client, people):
 def test_counts_on_the_roster_page_use_singular_and_plural(client, people):
     c = people["course"]
     client.force_login(people["instructor"])
-    url = reverse("exercises:course-roster-import", args=[c.pk])
+    url = reverse("courses:course-roster-import", args=[c.pk])
     one = "name,email\nAnn,ann@example.edu\n"
     upload = SimpleUploadedFile("roster.csv", one.encode(), "text/csv")
     body = client.post(url, {"roster": upload}).content.decode()
@@ -251,7 +250,7 @@ def test_counts_on_the_roster_page_use_singular_and_plural(client, people):
 
 def test_upload_with_errors_shows_lines_and_imports_nothing(client, people):
     client.force_login(people["instructor"])
-    url = reverse("exercises:course-roster-import", args=[people["course"].pk])
+    url = reverse("courses:course-roster-import", args=[people["course"].pk])
     bad = SimpleUploadedFile("r.csv", b"name,email,student id\nAnn,,1\n", "text/csv")
     response = client.post(url, {"roster": bad})
     assert response.status_code == 400
@@ -266,14 +265,14 @@ def test_upload_with_errors_shows_lines_and_imports_nothing(client, people):
 def test_join_code_page_and_join_view(client, people):
     c = people["course"]
     client.force_login(people["instructor"])
-    client.post(reverse("exercises:course-join-code", args=[c.pk]), {"action": "regenerate"})
+    client.post(reverse("courses:course-join-code", args=[c.pk]), {"action": "regenerate"})
     c.refresh_from_db()
-    page = client.get(reverse("exercises:course-people", args=[c.pk])).content.decode()
+    page = client.get(reverse("courses:course-people", args=[c.pk])).content.decode()
     assert c.join_code in page
     newcomer = factories.user(username="newcomer")
     client.force_login(newcomer)
-    assert client.post(reverse("exercises:course-join"), {"code": "nope"}).status_code == 400
-    response = client.post(reverse("exercises:course-join"), {"code": c.join_code})
+    assert client.post(reverse("courses:course-join"), {"code": "nope"}).status_code == 400
+    response = client.post(reverse("courses:course-join"), {"code": c.join_code})
     assert response.status_code == 302
     assert Membership.objects.get(course=c, user=newcomer).role == "student"
 
@@ -304,7 +303,7 @@ def test_join_code_page_and_join_view(client, people):
 def test_people_urls_by_role(client, people, who, method, name, expected):
     if who:
         client.force_login(people[who])
-    url = reverse(f"exercises:{name}", args=[people["course"].pk])
+    url = reverse(f"courses:{name}", args=[people["course"].pk])
     response = getattr(client, method)(url, {"text": GOOD} if method == "post" else None)
     assert response.status_code == expected
     if expected == 302 and who is None:
@@ -313,6 +312,6 @@ def test_people_urls_by_role(client, people, who, method, name, expected):
 
 
 def test_join_page_needs_login(client):
-    response = client.get(reverse("exercises:course-join"))
+    response = client.get(reverse("courses:course-join"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from exercises.models import Course, Membership, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.courses.models import Course, Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_seed_demo_twice_creates_everything_once():
 
 
 def test_every_demo_item_opens_for_a_student():
-    from exercises.services import instance_get_or_create
+    from exercises.authoring.services.instances import instance_get_or_create
 
     call_command("seed_demo", stdout=StringIO())
     student = get_user_model().objects.get(username="student1")

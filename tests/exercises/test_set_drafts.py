@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exercises import selectors
-from exercises.models import Membership, ProblemSet
-from exercises.services import membership_create
-from exercises.services.problem_sets import problem_set_duplicate, problem_set_update
+from exercises.authoring.models import ProblemSet
+from exercises.authoring.services.problem_sets import problem_set_duplicate, problem_set_update
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.practice import selectors
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +40,8 @@ def test_a_duplicate_is_hidden_until_released(client, course_set):
     assert _visible(student) == {original.pk}
     client.force_login(student)
     copied_item = copy.items.get()
-    assert client.get(reverse("exercises:item-open", args=[copied_item.pk])).status_code == 404
-    assert "(copy)" not in client.get(reverse("exercises:dashboard")).content.decode()
+    assert client.get(reverse("practice:item-open", args=[copied_item.pk])).status_code == 404
+    assert "(copy)" not in client.get(reverse("practice:dashboard")).content.decode()
     problem_set_update(
         problem_set=copy,
         course=copy.course,
@@ -51,13 +52,13 @@ def test_a_duplicate_is_hidden_until_released(client, course_set):
         hidden=False,
     )
     assert _visible(student) == {original.pk, copy.pk}
-    assert client.get(reverse("exercises:item-open", args=[copied_item.pk])).status_code == 302
+    assert client.get(reverse("practice:item-open", args=[copied_item.pk])).status_code == 302
 
 
 def test_the_set_form_hides_and_releases(client, course_set):
     week = course_set["set"]
     client.force_login(course_set["teacher"])
-    url = reverse("exercises:set-edit", args=[week.pk])
+    url = reverse("authoring:set-edit", args=[week.pk])
     form = {
         "course": week.course_id,
         "title_en": week.title_en,
@@ -68,7 +69,7 @@ def test_the_set_form_hides_and_releases(client, course_set):
     client.post(url, {**form, "hidden": "on"})
     assert ProblemSet.objects.get(pk=week.pk).hidden is True
     assert _visible(course_set["student"]) == set()
-    listing = client.get(reverse("exercises:course-authoring", args=[week.course_id]))
+    listing = client.get(reverse("authoring:course-authoring", args=[week.course_id]))
     assert '<span class="badge">hidden</span>' in listing.content.decode()
     client.post(url, form)  # the box unticked
     assert ProblemSet.objects.get(pk=week.pk).hidden is False

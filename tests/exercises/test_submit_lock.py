@@ -11,8 +11,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from exercises.models import ProblemInstance, Submission
-from exercises.services import submission_create
+from exercises.authoring.models import ProblemInstance
+from exercises.practice.services import submission_create
+from grading.models import Submission
 from tests import factories
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from exercises.models import Submission
-from exercises.services import submission_create
-from exercises.views import poll_delay_ms
+from exercises.practice.services import submission_create
+from exercises.practice.views import poll_delay_ms
+from grading.models import Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -49,18 +49,18 @@ def login(client, user):
 
 def test_every_page_requires_login(client, setup):
     urls = [
-        reverse("exercises:dashboard"),
-        reverse("exercises:problem-set-detail", args=[setup["set"].pk]),
-        reverse("exercises:item-open", args=[setup["item"].pk]),
-        reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]),
-        reverse("exercises:problem-preview", args=[setup["alice_inst"].pk]),
-        reverse("exercises:submission-detail", args=[setup["bob_sub"].pk]),
+        reverse("practice:dashboard"),
+        reverse("practice:problem-set-detail", args=[setup["set"].pk]),
+        reverse("practice:item-open", args=[setup["item"].pk]),
+        reverse("practice:problem-detail", args=[setup["alice_inst"].pk]),
+        reverse("practice:problem-preview", args=[setup["alice_inst"].pk]),
+        reverse("practice:submission-detail", args=[setup["bob_sub"].pk]),
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith(reverse("login")), url
-    submit = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    submit = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     assert client.post(submit, {"answer": "x"}).status_code == 302
     assert Submission.objects.filter(instance=setup["alice_inst"]).count() == 0
 
@@ -69,21 +69,21 @@ def test_login_page_logs_in(client):
     factories.user(username="carol")
     response = client.post(reverse("login"), {"username": "carol", "password": factories.PASSWORD})
     assert response.status_code == 302
-    assert response.url == reverse("exercises:dashboard")
+    assert response.url == reverse("practice:dashboard")
 
 
 def test_other_students_ids_answer_404_on_every_url(client, setup):
     login(client, setup["alice"])
     bob_inst, bob_sub = setup["bob_inst"], setup["bob_sub"]
     gets = [
-        reverse("exercises:problem-detail", args=[bob_inst.pk]),
-        reverse("exercises:problem-preview", args=[bob_inst.pk]) + "?answer=x",
-        reverse("exercises:submission-detail", args=[bob_sub.pk]),
+        reverse("practice:problem-detail", args=[bob_inst.pk]),
+        reverse("practice:problem-preview", args=[bob_inst.pk]) + "?answer=x",
+        reverse("practice:submission-detail", args=[bob_sub.pk]),
     ]
     for url in gets:
         assert client.get(url).status_code == 404, url
         assert client.get(url, **HTMX).status_code == 404, url
-    url = reverse("exercises:submission-create", args=[bob_inst.pk])
+    url = reverse("practice:submission-create", args=[bob_inst.pk])
     assert client.post(url, {"answer": "3x^2+y"}, **HTMX).status_code == 404
     assert Submission.objects.filter(instance=bob_inst).count() == 1
 
@@ -92,27 +92,27 @@ def test_sets_and_items_of_other_courses_answer_404(client, setup):
     outsider = factories.user(username="outsider")
     login(client, outsider)
     assert (
-        client.get(reverse("exercises:problem-set-detail", args=[setup["set"].pk])).status_code
+        client.get(reverse("practice:problem-set-detail", args=[setup["set"].pk])).status_code
         == 404
     )
-    assert client.get(reverse("exercises:item-open", args=[setup["item"].pk])).status_code == 404
+    assert client.get(reverse("practice:item-open", args=[setup["item"].pk])).status_code == 404
     assert (
-        client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])).status_code
+        client.get(reverse("practice:problem-detail", args=[setup["alice_inst"].pk])).status_code
         == 404
     )
 
 
 def test_item_open_redirects_to_own_instance(client, setup):
     login(client, setup["alice"])
-    response = client.get(reverse("exercises:item-open", args=[setup["item"].pk]))
+    response = client.get(reverse("practice:item-open", args=[setup["item"].pk]))
     assert response.status_code == 302
-    assert response.url == reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    assert response.url == reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
 
 
 def test_dashboard_shows_sets_with_constant_queries(client, setup):
     login(client, setup["alice"])
     with CaptureQueriesContext(connection) as few:
-        response = client.get(reverse("exercises:dashboard"))
+        response = client.get(reverse("practice:dashboard"))
     assert response.status_code == 200
     assert "Set" in response.content.decode()
     for _ in range(3):
@@ -121,7 +121,7 @@ def test_dashboard_shows_sets_with_constant_queries(client, setup):
             it = factories.item(in_set=ps)
             factories.instance(for_item=it, for_student=setup["alice"])
     with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse("exercises:dashboard"))
+        response = client.get(reverse("practice:dashboard"))
     assert response.status_code == 200
     assert len(many) == len(few)
     assert response.content.decode().count('class="card set-card"') == 4
@@ -129,7 +129,7 @@ def test_dashboard_shows_sets_with_constant_queries(client, setup):
 
 def test_problem_set_page_has_constant_queries(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-set-detail", args=[setup["set"].pk])
+    url = reverse("practice:problem-set-detail", args=[setup["set"].pk])
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for _ in range(4):
@@ -142,7 +142,7 @@ def test_problem_set_page_has_constant_queries(client, setup):
 
 def test_problem_page_renders_statement_and_answer_box(client, setup):
     login(client, setup["alice"])
-    response = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]))
+    response = client.get(reverse("practice:problem-detail", args=[setup["alice_inst"].pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "x^3 + xy - y" in body
@@ -152,7 +152,7 @@ def test_problem_page_renders_statement_and_answer_box(client, setup):
 
 def test_preview_shows_latex_and_uses_no_attempt(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-preview", args=[setup["alice_inst"].pk])
     response = client.get(url, {"answer": "3x^2 + y"}, **HTMX)
     assert response.status_code == 200
     assert 'data-latex="' in response.content.decode()
@@ -161,7 +161,7 @@ def test_preview_shows_latex_and_uses_no_attempt(client, setup):
 
 def test_preview_shows_positioned_error(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-preview", args=[setup["alice_inst"].pk])
     body = client.get(url, {"answer": "3x^2 + (("}, **HTMX).content.decode()
     assert 'class="caret"' in body
     assert "^" in body.split('class="caret"')[1]
@@ -169,7 +169,7 @@ def test_preview_shows_positioned_error(client, setup):
 
 def test_preview_in_korean_uses_korean_messages(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-preview", args=[setup["alice_inst"].pk])
     client.cookies["django_language"] = "ko"
     body = client.get(url, {"answer": "3x^2 + z"}, **HTMX).content.decode()
     assert any("\uac00" <= ch <= "\ud7a3" for ch in body)  # Hangul syllables
@@ -179,7 +179,7 @@ def test_submit_htmx_shows_grading_then_the_verdict(
     client, setup, django_capture_on_commit_callbacks
 ):
     login(client, setup["alice"])
-    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url, {"answer": "3x^2 + y"}, **HTMX)
     body = response.content.decode()
@@ -187,7 +187,7 @@ def test_submit_htmx_shows_grading_then_the_verdict(
     assert len(callbacks) == 1
     assert 'data-status="grading"' in body
     assert 'hx-trigger="load delay:250ms"' in body
-    polled = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
+    polled = client.get(reverse("practice:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
     assert 'data-status="correct"' in polled.content.decode()
     sub = Submission.objects.get(instance=setup["alice_inst"])
     assert (sub.status, sub.equivalent) == ("graded", True)
@@ -195,7 +195,7 @@ def test_submit_htmx_shows_grading_then_the_verdict(
 
 def test_submit_malformed_shows_error_and_uses_no_attempt(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     body = client.post(url, {"answer": "3x^2 + ("}, **HTMX).content.decode()
     assert 'class="caret"' in body
     assert "No attempt was used." in body
@@ -206,7 +206,7 @@ def test_pending_result_polls_and_graded_result_stops(client, setup):
     login(client, setup["alice"])
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         sub = submission_create(instance=setup["alice_inst"], answer="3x^2+y")
-    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
     pending = client.get(url, **HTMX).content.decode()
     assert 'hx-trigger="load delay:250ms"' in pending
     assert 'data-status="grading"' in pending
@@ -221,7 +221,7 @@ def test_pending_result_polls_and_graded_result_stops(client, setup):
 
 def test_submission_detail_full_page_and_partial(client, setup):
     login(client, setup["bob"])
-    url = reverse("exercises:submission-detail", args=[setup["bob_sub"].pk])
+    url = reverse("practice:submission-detail", args=[setup["bob_sub"].pk])
     full = client.get(url).content.decode()
     partial = client.get(url, **HTMX).content.decode()
     assert "<html" in full
@@ -231,12 +231,12 @@ def test_submission_detail_full_page_and_partial(client, setup):
 
 def test_key_is_shown_once_attempts_are_used_up(client, setup, django_capture_on_commit_callbacks):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
     assert "Answer key" not in client.get(url).content.decode()
     for answer in ["x", "y", "x+y"]:
         with django_capture_on_commit_callbacks(execute=True):
             client.post(
-                reverse("exercises:submission-create", args=[setup["alice_inst"].pk]),
+                reverse("practice:submission-create", args=[setup["alice_inst"].pk]),
                 {"answer": answer},
                 **HTMX,
             )
@@ -251,7 +251,7 @@ def test_healthz(client):
 
 def test_preview_offers_did_you_mean_readings(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-preview", args=[setup["alice_inst"].pk])
     body = client.get(url, {"answer": "1/2x"}, **HTMX).content.decode()
     assert 'data-reading="1/(2x)"' in body
     assert 'data-reading="(1/2)x"' in body
@@ -260,7 +260,7 @@ def test_preview_offers_did_you_mean_readings(client, setup):
 
 def test_ambiguous_submission_uses_no_attempt(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     body = client.post(url, {"answer": "1/2x"}, **HTMX).content.decode()
     assert 'data-reading="1/(2x)"' in body
     assert "No attempt was used." in body
@@ -269,7 +269,7 @@ def test_ambiguous_submission_uses_no_attempt(client, setup):
 
 def test_preview_of_an_overlong_answer_says_so(client, setup):
     login(client, setup["alice"])
-    url = reverse("exercises:problem-preview", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-preview", args=[setup["alice_inst"].pk])
     body = client.get(url, {"answer": "x+" * 1001}, **HTMX).content.decode()
     assert "The answer is longer than 2000 characters." in body
 
@@ -302,7 +302,7 @@ def test_poll_schedule_shows_a_typical_verdict_within_a_second_then_slows_down()
 )
 def test_pending_result_polls_with_the_next_delay(client, setup, poll, delay_ms, next_poll):
     login(client, setup["bob"])
-    url = reverse("exercises:problem-detail", args=[setup["bob_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["bob_inst"].pk])
     response = client.get(url, {"poll": poll}, **HTMX)
     body = response.content.decode()
     assert response.status_code == 200
@@ -314,7 +314,7 @@ def test_pending_result_polls_with_the_next_delay(client, setup, poll, delay_ms,
 def test_graded_result_carries_no_poll(client, setup):
     login(client, setup["alice"])
     factories.graded(setup["alice_inst"], "3x^2 + y")
-    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
     body = client.get(url, {"poll": "5"}, **HTMX).content.decode()
     assert 'data-status="correct"' in body
     assert "hx-get" not in body
@@ -325,7 +325,7 @@ def test_result_poll_runs_three_queries(client, setup, django_assert_num_queries
     """Session, the instance with its item and set, its submissions: nothing more (the user
     comes from the cache; production reads the session from the cache too)."""
     login(client, setup["bob"])
-    url = reverse("exercises:problem-detail", args=[setup["bob_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["bob_inst"].pk])
     with django_assert_num_queries(3) as queries:
         response = client.get(url, {"poll": "3"}, **HTMX)
     assert 'data-status="grading"' in response.content.decode()
@@ -341,7 +341,7 @@ def test_submit_reads_the_history_once(client, setup, django_assert_num_queries)
     the insert: the result region is rendered from those, not from a second read."""
     factories.graded(setup["alice_inst"], "3x^2")
     login(client, setup["alice"])
-    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     with django_assert_num_queries(8) as queries:
         response = client.post(url, {"answer": "3x^2 + y"}, **HTMX)
     selects = [
@@ -363,7 +363,7 @@ def test_submit_graded_inline_shows_its_verdict_at_once(client, setup):
     """With Celery's eager mode the answer is graded as the submit commits: the response shows
     that verdict, not the "grading" state read before it."""
     login(client, setup["alice"])
-    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     body = client.post(url, {"answer": "3x^2 + y"}, **HTMX).content.decode()
     assert Submission.objects.get(instance=setup["alice_inst"]).status == "graded"
     assert 'data-status="correct"' in body
@@ -379,17 +379,17 @@ def test_a_submissions_page_shows_that_submissions_verdict(client, setup):
     second = factories.graded(setup["alice_inst"], "3x^2 + y")
     assert (first.equivalent, second.equivalent) == (False, True)
     login(client, setup["alice"])
-    body = client.get(reverse("exercises:submission-detail", args=[first.pk])).content.decode()
+    body = client.get(reverse("practice:submission-detail", args=[first.pk])).content.decode()
     result = body.split('id="result"')[1]
     assert 'data-status="incorrect"' in result
     assert 'data-status="correct"' not in result
-    later = client.get(reverse("exercises:submission-detail", args=[second.pk]), **HTMX)
+    later = client.get(reverse("practice:submission-detail", args=[second.pk]), **HTMX)
     assert 'data-status="correct"' in later.content.decode()
 
 
 def test_a_pending_submissions_page_polls_its_own_url(client, setup):
     login(client, setup["bob"])
-    url = reverse("exercises:submission-detail", args=[setup["bob_sub"].pk])
+    url = reverse("practice:submission-detail", args=[setup["bob_sub"].pk])
     body = client.get(url, {"poll": "2"}, **HTMX).content.decode()
     assert 'data-status="grading"' in body
     assert f'hx-get="{url}?poll=3"' in body
@@ -399,7 +399,7 @@ def test_the_result_region_says_when_no_more_answers_are_taken(client, setup):
     """The region carries whether Submit is allowed (app.js disables the button from it after
     each swap) and says why not, with the attempts used up, once graded."""
     login(client, setup["alice"])
-    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
     fresh = client.get(url, **HTMX).content.decode()
     assert 'data-can-submit="true"' in fresh
     assert 'id="submit-closed"' not in fresh
@@ -415,7 +415,7 @@ def test_the_result_region_says_when_no_more_answers_are_taken(client, setup):
 def test_a_solved_problem_says_so_instead_of_inviting_another_answer(client, setup):
     factories.graded(setup["alice_inst"], "3x^2 + y")
     login(client, setup["alice"])
-    url = reverse("exercises:problem-detail", args=[setup["alice_inst"].pk])
+    url = reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
     body = client.get(url, **HTMX).content.decode()
     assert 'data-can-submit="false"' in body
     assert "Solved: no more answers are needed." in body
@@ -424,12 +424,12 @@ def test_a_solved_problem_says_so_instead_of_inviting_another_answer(client, set
 def test_a_refused_answer_labels_the_earlier_verdict_shown_under_it(client, setup):
     factories.graded(setup["alice_inst"], "3x^2")
     login(client, setup["alice"])
-    url = reverse("exercises:submission-create", args=[setup["alice_inst"].pk])
+    url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
     body = client.post(url, {"answer": "3x^2 + ("}, **HTMX).content.decode()
     assert "No attempt was used." in body
     caption = body.index("Your attempt 1, before this answer:")
     assert caption < body.index('data-status="incorrect"')
-    fresh = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
+    fresh = client.get(reverse("practice:problem-detail", args=[setup["alice_inst"].pk]), **HTMX)
     assert "before this answer" not in fresh.content.decode()
 
 
@@ -440,7 +440,7 @@ def test_a_problem_in_named_variables_says_how_to_type_them(client):
     item = factories.item(in_set=factories.problem_set(in_course=c), tpl=loss)
     inst = factories.instance(for_item=item, for_student=student)
     login(client, student)
-    url = reverse("exercises:problem-detail", args=[inst.pk])
+    url = reverse("practice:problem-detail", args=[inst.pk])
     body = client.get(url).content.decode()
     assert "Type the variables as w_11, w_21, h1, h2, b_1, y." in body
     client.cookies["django_language"] = "ko"
@@ -449,5 +449,5 @@ def test_a_problem_in_named_variables_says_how_to_type_them(client):
 
 def test_a_problem_in_x_and_y_needs_no_variable_hint(client, setup):
     login(client, setup["alice"])
-    body = client.get(reverse("exercises:problem-detail", args=[setup["alice_inst"].pk]))
+    body = client.get(reverse("practice:problem-detail", args=[setup["alice_inst"].pk]))
     assert "Type the variables as" not in body.content.decode()

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from exercises.models import Membership
-from exercises.selectors_class import common_wrong_answers
-from exercises.services import membership_create
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.selectors import common_wrong_answers
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_different_variants_are_not_merged():
 
 def test_page_shows_groups_with_a_fixed_number_of_queries(client, answered):
     client.force_login(answered["instructor"])
-    url = reverse("exercises:item-wrong-answers", args=[answered["item"].pk])
+    url = reverse("gradebook:item-wrong-answers", args=[answered["item"].pk])
     with CaptureQueriesContext(connection) as first:
         body = client.get(url).content.decode()
     assert '<strong class="share">75%</strong>' in body
@@ -103,12 +103,12 @@ def test_wrong_answers_url_by_role(client, answered, who, expected):
     membership_create(course=c, user=users["ta"], role=Membership.Role.TA)
     if who:
         client.force_login(users[who])
-    response = client.get(reverse("exercises:item-wrong-answers", args=[answered["item"].pk]))
+    response = client.get(reverse("gradebook:item-wrong-answers", args=[answered["item"].pk]))
     assert response.status_code == expected
 
 
 def test_the_work_is_capped(answered, monkeypatch):
-    import exercises.selectors_class as sel
+    import exercises.gradebook.selectors as sel
 
     monkeypatch.setattr(sel, "WRONG_ANSWERS_EXAMINED", 6)
     monkeypatch.setattr(sel, "WRONG_ANSWER_GROUPS", 2)

@@ -7,9 +7,9 @@ from unittest import mock
 
 import pytest
 
-from exercises.models import Submission
-from exercises.services import submission_create
+from exercises.practice.services import submission_create
 from grading.engine import ENGINE_VERSION, Prepared
+from grading.models import Submission
 from grading.services import submission_grade
 from tests import factories
 
@@ -124,7 +124,7 @@ def test_an_instance_without_kept_work_is_graded_from_its_params():
 
 
 def test_grading_input_reads_what_the_models_hold():
-    from grading.models import GradingPolicy
+    from exercises.authoring.models import GradingPolicy
     from grading.services import grading_input
 
     sub = _queued("3x^2 + y", points=Decimal("2.50"))
@@ -156,8 +156,8 @@ def test_a_late_right_answer_scores_the_late_share():
 
 
 def test_an_item_tolerance_is_what_the_answer_is_graded_under():
+    from exercises.authoring.models import GradingPolicy
     from grading import services
-    from grading.models import GradingPolicy
 
     sub = _queued("3x^2 + y")
     GradingPolicy.objects.create(item=sub.instance.item, tolerance=0.01)

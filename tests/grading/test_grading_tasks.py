@@ -8,8 +8,8 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from config.celery_app import app
-from exercises.models import Submission
-from exercises.services import submission_create
+from exercises.practice.services import submission_create
+from grading.models import Submission
 from grading.tasks import submission_grade_task, submission_requeue_stuck_task
 from tests import factories
 

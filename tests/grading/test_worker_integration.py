@@ -18,8 +18,9 @@ import pytest
 from django.db import connection
 
 from config.celery_app import app
-from exercises.models import Submission
-from exercises.services import submission_create, submission_requeue_stuck
+from exercises.practice.services import submission_create
+from grading.models import Submission
+from grading.tasks import submission_requeue_stuck_task
 from tests import factories
 from tests.support.budget import HANG_S
 
@@ -172,7 +173,7 @@ def test_requeue_recovers_a_lost_submission(start_worker, settings):
         sub = submission_create(instance=inst, answer="3x^2 + y")
     Submission.objects.filter(pk=sub.pk).update(status="grading")  # its worker died mid-way
     start_worker()
-    assert submission_requeue_stuck() == [sub.pk]
+    assert submission_requeue_stuck_task() == [sub.pk]
     graded = _wait_graded(sub.pk)
     assert (graded.status, graded.equivalent, graded.requeue_count) == ("graded", True, 1)
 
@@ -278,7 +279,7 @@ def test_redis_restart_during_a_burst_loses_nothing(start_worker, private_redis,
 
     private_redis.start()
     _reset_connections()
-    requeued = submission_requeue_stuck()
+    requeued = submission_requeue_stuck_task()
     assert sorted(requeued) == sorted(s.pk for s in during)
     graded = [_wait_graded(s.pk) for s in during]
     assert [(g.status, g.requeue_count) for g in graded] == [("graded", 1)] * 3

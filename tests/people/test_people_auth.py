@@ -27,7 +27,7 @@ def _user_queries(captured) -> int:
 def test_the_user_is_read_from_the_cache_after_login(django_assert_max_num_queries):
     user = factories.user()
     client = _logged_in(user)
-    url = reverse("exercises:dashboard")
+    url = reverse("practice:dashboard")
     for _ in range(2):
         with django_assert_max_num_queries(50) as page:
             assert client.get(url).status_code == 200
@@ -37,7 +37,7 @@ def test_the_user_is_read_from_the_cache_after_login(django_assert_max_num_queri
 def test_a_user_not_in_the_cache_is_read_once_then_kept(django_assert_max_num_queries):
     user = factories.user()
     client = _logged_in(user)
-    url = reverse("exercises:dashboard")
+    url = reverse("practice:dashboard")
     cache.clear()
     with django_assert_max_num_queries(50) as first:
         assert client.get(url).status_code == 200
@@ -50,7 +50,7 @@ def test_a_user_not_in_the_cache_is_read_once_then_kept(django_assert_max_num_qu
 def test_a_password_change_logs_the_old_session_out_at_once():
     user = factories.user()
     client = _logged_in(user)
-    url = reverse("exercises:dashboard")
+    url = reverse("practice:dashboard")
     assert client.get(url).status_code == 200  # now cached
     user.set_password("another-password-456")
     user.save()
@@ -62,7 +62,7 @@ def test_a_password_change_logs_the_old_session_out_at_once():
 def test_a_deactivated_user_is_refused_at_once():
     user = factories.user()
     client = _logged_in(user)
-    url = reverse("exercises:dashboard")
+    url = reverse("practice:dashboard")
     assert client.get(url).status_code == 200
     user.is_active = False
     user.save()
@@ -72,7 +72,7 @@ def test_a_deactivated_user_is_refused_at_once():
 def test_a_deleted_user_is_logged_out():
     user = factories.user()
     client = _logged_in(user)
-    url = reverse("exercises:dashboard")
+    url = reverse("practice:dashboard")
     assert client.get(url).status_code == 200
     user.delete()
     assert client.get(url).status_code == 302
@@ -87,14 +87,14 @@ def test_without_the_cache_the_user_comes_from_the_database(monkeypatch):
 
     monkeypatch.setattr(cache, "get", down)
     monkeypatch.setattr(cache, "set", down)
-    assert client.get(reverse("exercises:dashboard")).status_code == 200
+    assert client.get(reverse("practice:dashboard")).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_copy_cached_before_the_change_commits_is_dropped_at_commit():
     from django.db import transaction
 
-    from people.auth import CachedModelBackend, _remember
+    from exercises.courses.auth import CachedModelBackend, _remember
 
     user = factories.user()
     backend = CachedModelBackend()
@@ -108,7 +108,7 @@ def test_a_copy_cached_before_the_change_commits_is_dropped_at_commit():
 
 
 def test_a_failed_drop_is_logged_not_raised(monkeypatch, caplog):
-    from people.auth import user_cache_forget
+    from exercises.courses.auth import user_cache_forget
 
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
@@ -121,4 +121,4 @@ def test_a_failed_drop_is_logged_not_raised(monkeypatch, caplog):
 def test_the_cached_backend_is_what_production_and_the_tests_use():
     from django.conf import settings
 
-    assert settings.AUTHENTICATION_BACKENDS[0] == "people.auth.CachedModelBackend"
+    assert settings.AUTHENTICATION_BACKENDS[0] == "exercises.courses.auth.CachedModelBackend"

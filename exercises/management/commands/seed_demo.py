@@ -11,15 +11,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from exercises.models import Course, Membership, ProblemSet
-from exercises.services import (
-    course_create,
-    membership_create,
-    problem_set_create,
-    problem_set_item_create,
-    problem_template_upsert,
-    user_create,
-)
+from exercises.authoring.models import ProblemSet
+from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_create
+from exercises.authoring.services.templates import problem_template_upsert
+from exercises.courses.models import Course, Membership
+from exercises.courses.services.accounts import course_create, membership_create, user_create
 
 DEMO_PASSWORD = "partial-credit-demo"  # noqa: S105 (printed on purpose: demo logins)
 USERS = [("instructor", Membership.Role.INSTRUCTOR), ("ta", Membership.Role.TA)] + [

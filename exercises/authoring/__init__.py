@@ -1,0 +1,1 @@
+"""What instructors author: templates, generators, variant checks, problem sets, YAML."""

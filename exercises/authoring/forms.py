@@ -1,0 +1,330 @@
+"""Forms of the instructor's editor: custom templates, problem sets, items, YAML import."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.models import ProblemSet, ProblemTemplate
+from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
+from exercises.courses.models import Course
+
+PARAM_LINE = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9]*)\s*:\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?:except\s+(.+))?$"
+)
+
+
+def parameters_text(parameters: list[dict[str, Any]]) -> str:
+    lines = []
+    for p in parameters:
+        line = f"{p['name']}: {p['min']}..{p['max']}"
+        if p.get("exclude"):
+            line += " except " + ", ".join(str(v) for v in p["exclude"])
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _parameters(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = PARAM_LINE.match(line)
+        if not m:
+            raise forms.ValidationError(
+                _("Write each parameter as “a: 1..9” or “b: -5..5 except 0”: %(line)s"),
+                params={"line": line.strip()},
+            )
+        try:
+            exclude = [int(v) for v in re.split(r"[,\s]+", (m.group(4) or "").strip()) if v]
+        except ValueError:
+            raise forms.ValidationError(
+                _("Excluded values must be whole numbers: %(line)s"), params={"line": line}
+            ) from None
+        out.append(
+            {"name": m.group(1), "min": int(m.group(2)), "max": int(m.group(3)), "exclude": exclude}
+        )
+    return out
+
+
+def _names(text: str) -> list[str]:
+    return [v for v in re.split(r"[,\s]+", text.strip()) if v]
+
+
+def _point(text: str) -> dict[str, str]:
+    at = {}
+    for part in (p for p in text.split(",") if p.strip()):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise forms.ValidationError(_("Write the point as “x = 1, y = {a}”."))
+        at[name.strip()] = value.strip()
+    return at
+
+
+# Starting points in the editor, modeled on the lecture's toy examples (../shared/seed).
+EXAMPLES: dict[str, dict[str, str]] = {
+    "polynomial": {
+        "title_en": "x³ + xy − y with coefficients",
+        "title_ko": "계수가 있는 x³ + xy − y",
+        "function": "{a} x^3 + {b} x y - {c} y",
+        "parameters": "a: 1..9\nb: -5..5 except 0\nc: 1..9",
+        "constraints": "a != c\na + c > 2",
+        "task": "partial",
+        "wrt": "x",
+    },
+    "gaussian-slope": {
+        "title_en": "The slope of c xy / e^(x²+y²) at y = 1",
+        "title_ko": "y = 1 에서 c xy / e^(x²+y²) 의 기울기",
+        "function": "{c} x y / e^(x^2 + y^2)",
+        "parameters": "c: 2..9\np: 2..3",
+        "task": "value",
+        "wrt": "x",
+        "at": "x = {p}, y = 1",
+    },
+    "rational-mixed": {
+        "title_en": "A mixed partial of c y / (x² + y² + k)",
+        "title_ko": "c y / (x² + y² + k) 의 혼합 편도함수",
+        "function": "{c} y / (x^2 + y^2 + {k})",
+        "parameters": "c: 2..9\nk: 1..4",
+        "task": "partial",
+        "wrt": "x, y",
+    },
+    "gradient": {
+        "title_en": "The gradient of a e^(b x y)",
+        "title_ko": "a e^(b x y) 의 기울기 벡터",
+        "function": "{a} e^({b} x y)",
+        "parameters": "a: 1..5\nb: -3..3 except 0",
+        "task": "gradient",
+    },
+}
+
+
+class CustomTemplateForm(forms.Form):
+    slug = forms.SlugField(label=_("Short name (slug)"), max_length=80)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200)
+    title_ko = forms.CharField(label=_("Title (Korean)"), max_length=200)
+    function = forms.CharField(
+        label=_("Function"), max_length=300, help_text=_("e.g. {a} x^3 + {b} x y - {c} y")
+    )
+    variables = forms.CharField(label=_("Variables"), max_length=60, initial="x, y")
+    parameters = forms.CharField(
+        label=_("Parameters"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("One a line: a: 1..9 or b: -5..5 except 0"),
+    )
+    constraints = forms.CharField(
+        label=_("Constraints"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One a line, e.g. a != c or a + c > 2"),
+    )
+    task = forms.ChoiceField(
+        label=_("Task"),
+        choices=[
+            ("partial", _("A partial derivative (first, second or mixed)")),
+            ("value", _("The value of a partial derivative at a point")),
+            ("gradient", _("The gradient")),
+        ],
+    )
+    wrt = forms.CharField(
+        label=_("Differentiate by"),
+        max_length=40,
+        required=False,
+        initial="x",
+        help_text=_("x for the first partial; x, y for the mixed partial f_xy"),
+    )
+    at = forms.CharField(
+        label=_("Point"),
+        max_length=120,
+        required=False,
+        help_text=_("For a value: x = 1, y = {a}"),
+    )
+    notation = forms.ChoiceField(
+        label=_("Notation"),
+        choices=[
+            ("any", _("Any of the three, by seed")),
+            ("partial", "∂f/∂x"),
+            ("subscript", "f_x"),
+            ("prime", "f'_x"),
+        ],
+    )
+    statement_en = forms.CharField(
+        label=_("Statement (English)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Leave empty for the generated one; {a} and {function} are filled in"),
+    )
+    statement_ko = forms.CharField(
+        label=_("Statement (Korean)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    points = forms.DecimalField(
+        label=_("Points"), min_value=Decimal("0"), max_digits=6, decimal_places=2, initial=1
+    )
+    tolerance = forms.FloatField(
+        label=_("Numeric tolerance"),
+        min_value=0,
+        max_value=MAX_TOLERANCE,
+        initial=DEFAULT_TOLERANCE,
+    )
+
+    def __init__(self, *args: Any, template: ProblemTemplate | None = None, **kw: Any) -> None:
+        if template is not None and "initial" not in kw:
+            kw["initial"] = self.initial_of(template)
+        super().__init__(*args, **kw)
+        if template is not None:
+            self.fields["slug"].disabled = True
+
+    @staticmethod
+    def initial_of(template: ProblemTemplate) -> dict[str, Any]:
+        c = template.config
+        return {
+            "slug": template.slug,
+            "title_en": template.title_en,
+            "title_ko": template.title_ko,
+            "function": c.get("function", ""),
+            "variables": ", ".join(c.get("variables", ["x", "y"])),
+            "parameters": parameters_text(c.get("parameters", [])),
+            "constraints": "\n".join(c.get("constraints", [])),
+            "task": c.get("task", "partial"),
+            "wrt": ", ".join(c.get("wrt", [])),
+            "at": ", ".join(f"{k} = {v}" for k, v in (c.get("at") or {}).items()),
+            "notation": c.get("notation", "any"),
+            "statement_en": c.get("statement_en", ""),
+            "statement_ko": c.get("statement_ko", ""),
+            "points": c.get("points", "1"),
+            "tolerance": template_tolerance(c),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            config: dict[str, Any] = {
+                "function": data["function"].strip(),
+                "variables": _names(data["variables"]),
+                "parameters": _parameters(data["parameters"]),
+                "constraints": [c.strip() for c in data["constraints"].splitlines() if c.strip()],
+                "task": data["task"],
+                "wrt": [] if data["task"] == "gradient" else _names(data["wrt"]),
+                "notation": data["notation"],
+                "points": str(data["points"]),
+                "tolerance": data["tolerance"],
+            }
+            if data["task"] == "value":
+                config["at"] = _point(data["at"])
+            for key in ("statement_en", "statement_ko"):
+                if data[key].strip():
+                    config[key] = data[key].strip()
+            validate(config)
+        except TemplateError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        data["config"] = config
+        return data
+
+
+class ProblemSetForm(forms.ModelForm):
+    class Meta:
+        model = ProblemSet
+        fields = ["course", "title_en", "title_ko", "position", "opens_at", "due_at", "hidden"]
+        labels = {
+            "course": _("Course"),
+            "title_en": _("Title (English)"),
+            "title_ko": _("Title (Korean)"),
+            "position": _("Position"),
+            "opens_at": _("Opens at"),
+            "due_at": _("Due at"),
+            "hidden": _("Hidden from students (a draft)"),
+        }
+        widgets = {
+            "opens_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "due_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args: Any, courses: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["course"].empty_label = None  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens, due = data.get("opens_at"), data.get("due_at")
+        if opens and due and opens > due:
+            self.add_error("opens_at", _("The set opens after it is due."))
+        return data
+
+
+def _template_label(template: ProblemTemplate) -> str:
+    korean = (get_language() or "en").startswith("ko")
+    title = template.title_ko if korean and template.title_ko else template.title_en
+    return f"{title} ({template.slug})"
+
+
+class ItemForm(forms.Form):
+    template = forms.ModelChoiceField(label=_("Template"), queryset=ProblemTemplate.objects.none())
+    points = forms.DecimalField(
+        label=_("Points"),
+        min_value=Decimal("0"),
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: the template's points"),
+    )
+    max_attempts = forms.IntegerField(label=_("Attempts"), min_value=1, max_value=100, initial=3)
+    late_until = forms.DateTimeField(
+        label=_("Late until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    late_penalty = forms.DecimalField(
+        label=_("Late penalty (0 to 1)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        max_digits=4,
+        decimal_places=3,
+        initial=Decimal("0.5"),
+    )
+
+    def __init__(
+        self, *args: Any, templates: Any = None, due_at: datetime | None = None, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        # The due date the late window must not end before (the set's, or the item's own).
+        self.due_at = due_at
+        if templates is None:
+            del self.fields["template"]
+        else:
+            field = self.fields["template"]
+            field.queryset = templates  # type: ignore[attr-defined]
+            field.label_from_instance = _template_label  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        late_until = data.get("late_until")
+        if late_until and self.due_at and late_until < self.due_at:
+            self.add_error("late_until", _("The late window ends before the due date."))
+        return data
+
+
+class DuplicateForm(forms.Form):
+    course = forms.ModelChoiceField(label=_("Into course"), queryset=Course.objects.none())
+
+    def __init__(self, *args: Any, courses: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+
+
+class YamlImportForm(forms.Form):
+    file = forms.FileField(label=_("YAML file"))

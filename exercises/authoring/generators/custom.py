@@ -1,0 +1,258 @@
+"""The "custom" family: an instructor's function template with parameters and constraints.
+
+The config (also the YAML schema, see docs/yaml-format.md):
+
+    function     "{a} x^3 + {b} x y - {c} y"        placeholders name parameters
+    variables    ["x", "y"]
+    parameters   [{"name": "a", "min": 1, "max": 9, "exclude": []}, ...]
+    constraints  ["a != c", "a + c > 2"]            one relation each: < <= > >= = == !=
+    task         "partial" | "value" | "gradient"
+    wrt          ["x"] or ["x", "y"] (second and mixed partials; not for a gradient)
+    at           {"x": "1", "y": "{a}"}             task "value": the point, may use parameters
+    notation     "partial" | "subscript" | "prime" | "any"
+    statement_en, statement_ko                      optional; "{a}" and "{function}" are filled in
+    points, tolerance
+
+Each substituted value is wrapped in parentheses (`{b} x` with b = -3 reads `(-3) x`), and every
+text, constraints included, is read by the engine's allow-listed parser: nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import sympy
+
+from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
+from grading.engine.equivalence import Unsupported, from_sympy
+from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy, to_text
+
+Params = dict[str, Any]
+
+TASKS = ("partial", "value", "gradient")
+NOTATION_CHOICES = ("partial", "subscript", "prime", "any")
+PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+PARAM_NAME = re.compile(r"^[a-z][0-9]*$")
+VARIABLE_NAME = re.compile(r"^[a-z](_?[0-9]+)?$")
+RELATION = re.compile(r"<=|>=|!=|==|<|>|=")
+MAX_RANGE = 200
+MATH_REGION = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)  # \( ... \) and \[ ... \]
+MAX_ABS = 1000
+MAX_PARAMETERS = 8
+MAX_CONSTRAINTS = 8
+MAX_TEXT = 300
+SAMPLING_TRIES = 200
+RESERVED = frozenset({"e", "i"})
+
+
+class TemplateError(ValueError):
+    """The config cannot make variants; the message says what to fix."""
+
+
+def _allowed(spec: dict[str, Any]) -> list[int]:
+    excluded = {int(v) for v in spec.get("exclude", [])}
+    return [v for v in range(int(spec["min"]), int(spec["max"]) + 1) if v not in excluded]
+
+
+def _parameter_names(config: dict[str, Any]) -> list[str]:
+    return [str(p["name"]) for p in config.get("parameters", [])]
+
+
+def _relation(text: str, names: list[str]) -> tuple[Any, str, Any]:
+    """(left, operator, right) as SymPy expressions in the parameter symbols."""
+    operators = RELATION.findall(text)
+    if len(operators) != 1:
+        raise TemplateError(f"constraint '{text}': write exactly one of < <= > >= = != ")
+    left_text, right_text = RELATION.split(text)
+    symbols = {n: sympy.Symbol(n) for n in names}
+    sides = []
+    for side in (left_text, right_text):
+        try:
+            parsed = parse(side.strip(), tuple(names))
+        except ParseError as exc:
+            raise TemplateError(f"constraint '{text}': {exc.msg.en}") from None
+        if parsed.is_vector:
+            raise TemplateError(f"constraint '{text}': a side is not a single expression")
+        sides.append(to_sympy(parsed.node, symbols))
+    return sides[0], operators[0], sides[1]
+
+
+def _holds(relation: tuple[Any, str, Any], values: dict[str, int]) -> bool:
+    left, op, right = relation
+    subs = {sympy.Symbol(k): sympy.Integer(v) for k, v in values.items()}
+    diff = sympy.nsimplify(left.subs(subs) - right.subs(subs))
+    if diff.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or diff.is_real is not True:
+        return False
+    if op in ("=", "=="):
+        return bool(diff.is_zero)
+    if op == "!=":
+        return diff.is_zero is False
+    if op == "<":
+        return bool(diff.is_negative)
+    if op == "<=":
+        return bool(diff.is_nonpositive)
+    if op == ">":
+        return bool(diff.is_positive)
+    return bool(diff.is_nonnegative)
+
+
+def fill(
+    text: str, values: dict[str, int], *, wrap: bool = True, keep: tuple[str, ...] = ()
+) -> str:
+    """Put the values in for the placeholders, in parentheses unless `wrap` is false."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in keep:
+            return match.group(0)
+        if name not in values:
+            raise TemplateError(f"'{{{name}}}' is not a parameter")
+        return f"({values[name]})" if wrap else str(values[name])
+
+    return PLACEHOLDER.sub(one, text)
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Raise TemplateError for a config that cannot make variants (before sampling any)."""
+    variables = [str(v) for v in config.get("variables", ["x", "y"])]
+    if not variables or len(variables) > 6 or len(set(variables)) != len(variables):
+        raise TemplateError("declare between one and six distinct variables")
+    for v in variables:
+        if not VARIABLE_NAME.match(v) or v in RESERVED:
+            raise TemplateError(f"'{v}' cannot be a variable name (use a letter, e.g. x or w1)")
+    params = config.get("parameters", [])
+    if len(params) > MAX_PARAMETERS:
+        raise TemplateError(f"at most {MAX_PARAMETERS} parameters")
+    names = _parameter_names(config)
+    if len(set(names)) != len(names):
+        raise TemplateError("parameter names must be distinct")
+    for spec in params:
+        name = str(spec.get("name", ""))
+        if not PARAM_NAME.match(name) or name in RESERVED or name in variables:
+            raise TemplateError(
+                f"'{name}' cannot be a parameter name (one letter, maybe digits, not a variable)"
+            )
+        try:
+            low, high = int(spec["min"]), int(spec["max"])
+            [int(v) for v in spec.get("exclude", [])]
+        except (KeyError, TypeError, ValueError):
+            raise TemplateError(f"parameter {name}: min and max must be integers") from None
+        if low > high or high - low > MAX_RANGE or max(abs(low), abs(high)) > MAX_ABS:
+            raise TemplateError(
+                f"parameter {name}: need min <= max, "
+                f"at most {MAX_RANGE} apart, |value| <= {MAX_ABS}"
+            )
+        if not _allowed(spec):
+            raise TemplateError(f"parameter {name}: every value is excluded")
+    constraints = config.get("constraints", [])
+    if len(constraints) > MAX_CONSTRAINTS:
+        raise TemplateError(f"at most {MAX_CONSTRAINTS} constraints")
+    for text in constraints:
+        if len(str(text)) > MAX_TEXT:
+            raise TemplateError("a constraint is too long")
+        _relation(str(text), names)
+    function = str(config.get("function", ""))
+    if not function.strip() or len(function) > MAX_TEXT:
+        raise TemplateError("write the function (at most 300 characters)")
+    task = config.get("task", "partial")
+    if task not in TASKS:
+        raise TemplateError(f"the task must be one of {', '.join(TASKS)}")
+    wrt = [str(v) for v in config.get("wrt", [])]
+    if task != "gradient" and not 1 <= len(wrt) <= 3:
+        raise TemplateError("say which variable(s) to differentiate by (one to three)")
+    unknown = [v for v in wrt if v not in variables]
+    if unknown:
+        raise TemplateError(f"differentiating by an undeclared variable: {', '.join(unknown)}")
+    if task == "value":
+        at = config.get("at") or {}
+        if sorted(at) != sorted(variables):
+            raise TemplateError("give the point a value for every variable")
+    if config.get("notation", "any") not in NOTATION_CHOICES:
+        raise TemplateError("unknown notation")
+    tolerance = template_tolerance(config)
+    if not 0 <= tolerance <= MAX_TOLERANCE:
+        raise TemplateError(f"the tolerance must be between 0 and {MAX_TOLERANCE}")
+    # Every placeholder names a parameter, and the function reads with middle values put in.
+    sample = {n: _allowed(s)[0] for n, s in zip(names, params, strict=True)}
+    for text in [function, *(config.get("at") or {}).values()]:
+        fill(str(text), sample)
+    for key in ("statement_en", "statement_ko"):
+        fill(str(config.get(key, "")), sample, wrap=False, keep=("function",))
+    try:
+        parse(fill(function, sample), tuple(variables))
+    except ParseError as exc:
+        raise TemplateError(f"the function does not read: {exc.msg.en}") from None
+
+
+def sample_values(rng: random.Random, config: dict[str, Any]) -> dict[str, int]:
+    """Parameter values that satisfy every constraint, drawn from `rng` only."""
+    names = _parameter_names(config)
+    relations = [_relation(str(c), names) for c in config.get("constraints", [])]
+    specs = config.get("parameters", [])
+    for _ in range(SAMPLING_TRIES):
+        values = {str(s["name"]): rng.choice(_allowed(s)) for s in specs}
+        if all(_holds(r, values) for r in relations):
+            return values
+    raise TemplateError(f"no parameter values met the constraints in {SAMPLING_TRIES} draws")
+
+
+def _number_text(text: str) -> str:
+    try:
+        parsed = parse(text, ())
+        value = sympy.nsimplify(to_sympy(parsed.node, {}))
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or value.is_real is not True:
+            raise TemplateError(f"the point coordinate '{text}' is not a real number")
+        return to_text(from_sympy(value))
+    except (ParseError, Unsupported) as exc:
+        raise TemplateError(f"the point coordinate '{text}' does not read") from exc
+
+
+def custom(rng: random.Random, config: dict[str, Any]) -> Params:
+    validate(config)
+    variables = [str(v) for v in config.get("variables", ["x", "y"])]
+    values = sample_values(rng, config)
+    function = fill(str(config["function"]), values)
+    parsed = parse(function, tuple(variables))
+    latex = sympy.latex(to_sympy(parsed.node, make_symbols(tuple(variables))))
+    task = config.get("task", "partial")
+    notation = config.get("notation", "any")
+    if notation not in ("partial", "subscript", "prime"):
+        notation = rng.choice(("partial", "subscript", "prime"))
+    params: Params = {
+        "variables": variables,
+        "function": function,
+        "function_latex": latex,
+        "wrt": [] if task == "gradient" else [str(v) for v in config.get("wrt", [])],
+        "notation": "partial" if task == "gradient" else notation,
+        "values": values,
+        "tolerance": template_tolerance(config),
+    }
+    if task == "gradient":
+        params["gradient"] = True
+    if task == "value":
+        at = config["at"]
+        params["at"] = {v: _number_text(fill(str(at[v]), values)) for v in variables}
+    statement = {}
+    for lang in ("en", "ko"):
+        text = str(config.get(f"statement_{lang}", "")).strip()
+        if text:
+            filled = fill(text, values, wrap=False, keep=("function",))
+            statement[lang] = _fill_function(filled, latex)
+    if statement:
+        params["statement"] = statement
+    return params
+
+
+def _fill_function(text: str, latex: str) -> str:
+    """The statement with "{function}" replaced by the function's LaTeX: as is inside the
+    author's \\( \\) or \\[ \\], and wrapped in \\( \\) elsewhere, so that it is shown
+    as maths and not as raw LaTeX ("9 x^{3} - 4 x y")."""
+    out, pos = [], 0
+    for region in MATH_REGION.finditer(text):
+        out.append(text[pos : region.start()].replace("{function}", f"\\({latex}\\)"))
+        out.append(region.group(0).replace("{function}", latex))
+        pos = region.end()
+    out.append(text[pos:].replace("{function}", f"\\({latex}\\)"))
+    return "".join(out)

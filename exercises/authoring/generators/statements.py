@@ -1,0 +1,86 @@
+"""Problem statements in English and Korean, with the notations the course teaches."""
+
+from __future__ import annotations
+
+from exercises.authoring.generators.families import Params, _tex
+
+
+def _signature(params: Params) -> str:
+    return ", ".join(_tex(v) for v in params["variables"])
+
+
+def derivative_latex(params: Params) -> str:
+    """The asked derivative in the instance's notation: ∂f/∂x, f_x or f'_x (and 2nd order)."""
+    name = params.get("fname", "f")
+    wrt = [_tex(v) for v in params.get("wrt", [])]
+    notation = params.get("notation", "partial")
+    if len(wrt) == 1:
+        if notation == "subscript":
+            return f"{name}_{{{wrt[0]}}}"
+        if notation == "prime":
+            return f"{name}'_{{{wrt[0]}}}"
+        return f"\\frac{{\\partial {name}}}{{\\partial {wrt[0]}}}"
+    if notation == "subscript":
+        return f"{name}_{{{''.join(wrt)}}}"
+    if notation == "prime":
+        return f"{name}''_{{{''.join(wrt)}}}"
+    order = len(wrt)
+    if len(set(wrt)) == 1:
+        return f"\\frac{{\\partial^{order} {name}}}{{\\partial {wrt[0]}^{order}}}"
+    # f_xy = d/dy (d/dx f): the denominator lists the variables last-applied first.
+    denominator = "\\,".join(f"\\partial {v}" for v in reversed(wrt))
+    return f"\\frac{{\\partial^{order} {name}}}{{{denominator}}}"
+
+
+def statement_of(params: Params, lang: str) -> str:
+    """The task as one paragraph; math between \\( and \\) for KaTeX's auto-render."""
+    ko = lang.startswith("ko")
+    custom = (params.get("statement") or {}).get("ko" if ko else "en")
+    if custom:
+        return str(custom)
+    name = params.get("fname", "f")
+    definition = f"\\({name}({_signature(params)}) = {params['function_latex']}\\)"
+    if params.get("gradient"):
+        grad = f"\\(\\nabla {name}({_signature(params)})\\)"
+        if ko:
+            order = f"({_signature(params)})"
+            return f"{definition} 일 때, 기울기 벡터 {grad} 를 구하시오. (성분은 {order} 순서)"
+        return (
+            f"Let {definition}. Find the gradient {grad}, "
+            f"with components in the order ({_signature(params)})."
+        )
+    derivative = derivative_latex(params)
+    at = params.get("at") or {}
+    if params.get("slope"):
+        x0, y0 = at["x"], at["y"]
+        if ko:
+            return (
+                f"{definition} 에서 \\(y = {y0}\\) 로 고정하고 \\(x\\) 에 대하여 미분하시오. "
+                f"\\(x = {x0}\\) 에서의 기울기, 곧 \\({derivative}({x0}, {y0})\\) 의 값을 구하시오."
+            )
+        return (
+            f"Let {definition}. Hold \\(y = {y0}\\) fixed and differentiate in \\(x\\): "
+            f"what is the slope at \\(x = {x0}\\), that is \\({derivative}({x0}, {y0})\\)?"
+        )
+    if at:
+        point = ", ".join(at[v] for v in params["variables"])
+        if ko:
+            return f"{definition} 일 때, \\({derivative}({point})\\) 의 값을 구하시오."
+        return f"Let {definition}. Find the value of \\({derivative}({point})\\)."
+    if name == "L":
+        if ko:
+            return f"손실 함수 {definition} 에 대하여 \\({derivative}\\) 를 구하시오."
+        return f"For the squared-error loss {definition}, find \\({derivative}\\)."
+    if ko:
+        return f"{definition} 일 때, \\({derivative}\\) 를 구하시오."
+    return f"Let {definition}. Find \\({derivative}\\)."
+
+
+def asked_latex(params: Params) -> str:
+    """What the answer box answers, e.g. f_x, f_x(2, 1) or the gradient."""
+    name = params.get("fname", "f")
+    if params.get("gradient"):
+        return f"\\nabla {name}({_signature(params)})"
+    at = params.get("at") or {}
+    point = f"({', '.join(at[v] for v in params['variables'])})" if at else ""
+    return derivative_latex(params) + point

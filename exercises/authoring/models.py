@@ -1,0 +1,190 @@
+"""What instructors author: problem templates and their checks, problem sets and items (with
+the item's grading policy), and each student's variant of an item."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from exercises.authoring.tolerance import DEFAULT_TOLERANCE
+from exercises.courses.models import Course
+
+
+class ProblemTemplate(models.Model):
+    """A family of problems; `family` names a generator, `config` narrows it.
+
+    `version` is bumped whenever the generator or config changes, so that an instance can be
+    regenerated with the version it was made from.
+    """
+
+    slug = models.SlugField(max_length=80)
+    family = models.CharField(max_length=40)
+    config = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    title_en = models.CharField(max_length=200)
+    title_ko = models.CharField(max_length=200)
+    # The course whose instructors edit it; None: a library template (read-only in the editor).
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, null=True, blank=True, related_name="templates"
+    )
+    # Only published templates can be added to a set; a custom template is published only after
+    # a passing check of its current version, and any change of family or config unpublishes it.
+    published = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "exercises_problemtemplate"  # made by an earlier app; kept so that no data moves
+        ordering = ["slug"]
+        # A slug is unique within its course, and among the library templates (no course), so
+        # that a course's YAML file imports into another course under the same slugs.
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="template_unique_course_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(course__isnull=True),
+                name="template_unique_library_slug",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} v{self.version}"
+
+
+class TemplateCheck(models.Model):
+    """A check of one template version over many seeds; a background job updates its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.CASCADE, related_name="checks")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    seeds_total = models.PositiveIntegerField()
+    seeds_done = models.PositiveIntegerField(default=0)
+    # [{"seed": 7, "problems": ["..."]}, ...]: only the failing seeds.
+    failures = models.JSONField(default=list, blank=True)
+    max_elapsed_ms = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "exercises_templatecheck"  # made by an earlier app; kept so that no data moves
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"check {self.pk} of {self.template_id} v{self.version}: {self.status}"
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.seeds_done / self.seeds_total) if self.seeds_total else 100
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.PASSED, self.Status.FAILED)
+
+
+class ProblemSet(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="problem_sets")
+    title_en = models.CharField(max_length=200)
+    title_ko = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField()
+    # A draft: students do not see the set, whatever its dates (a duplicate starts hidden).
+    hidden = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "exercises_problemset"  # made by an earlier app; kept so that no data moves
+        ordering = ["course_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class ProblemSetItem(models.Model):
+    """One problem in a set: which template, worth how much, under which rules.
+
+    Submissions after `due_at` and before `late_until` score `1 - late_penalty` of the points;
+    after `late_until` (or `due_at` when there is no late window) the set is closed.
+    """
+
+    problem_set = models.ForeignKey(ProblemSet, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveIntegerField(default=0)
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+    max_attempts = models.PositiveIntegerField(default=3, validators=[MinValueValidator(1)])
+    due_at = models.DateTimeField(null=True, blank=True, help_text=_("Defaults to the set's."))
+    late_until = models.DateTimeField(null=True, blank=True)
+    late_penalty = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+
+    class Meta:
+        db_table = "exercises_problemsetitem"  # made by an earlier app; kept so that no data moves
+        ordering = ["problem_set_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.problem_set_id}#{self.position}"
+
+    @property
+    def effective_due_at(self) -> datetime:
+        return self.due_at or self.problem_set.due_at
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.late_until or self.effective_due_at
+
+
+class ProblemInstance(models.Model):
+    """A student's own variant: reproducible from template, template_version, seed."""
+
+    item = models.ForeignKey(ProblemSetItem, on_delete=models.CASCADE, related_name="instances")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problem_instances"
+    )
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.PROTECT)
+    template_version = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    params = models.JSONField()
+    # The engine's SymPy work for this variant (grading.engine.prepare): key, LaTeX, typical
+    # mistakes. Derived from params; empty for variants made before it was kept.
+    prepared = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "exercises_probleminstance"  # made by an earlier app; kept so that no data moves
+        constraints = [
+            models.UniqueConstraint(fields=["item", "student"], name="instance_unique_student")
+        ]
+
+    def __str__(self) -> str:
+        return f"instance {self.pk}"
+
+
+class GradingPolicy(models.Model):
+    """How an item is graded beyond its key: the relative tolerance for decimal answers to a
+    value at a point, set by the instructor on this item. It overrides the template's tolerance
+    (its config's "tolerance", else DEFAULT_TOLERANCE); an item without a policy uses that."""
+
+    item = models.OneToOneField(
+        "authoring.ProblemSetItem", on_delete=models.CASCADE, related_name="grading_policy"
+    )
+    tolerance = models.FloatField(default=DEFAULT_TOLERANCE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "grading_gradingpolicy"  # made by an earlier app; kept so that no data moves
+
+    def __str__(self) -> str:
+        return f"item {self.item_id}: tolerance {self.tolerance}"

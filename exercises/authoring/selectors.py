@@ -1,0 +1,118 @@
+"""Reads for the instructor's editor: only the courses the user teaches, fixed query counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, Q, QuerySet
+
+from exercises.authoring.models import (
+    GradingPolicy,
+    ProblemSet,
+    ProblemSetItem,
+    ProblemTemplate,
+    TemplateCheck,
+)
+from exercises.authoring.tolerance import template_tolerance
+from exercises.courses.models import Course, Membership
+from exercises.courses.selectors import STAFF_ROLES, courses_taught
+
+
+def staff_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
+    """Custom templates of the courses the user teaches (the ones they may edit)."""
+    return ProblemTemplate.objects.filter(course__in=courses_taught(user=user)).select_related(
+        "course"
+    )
+
+
+def viewable_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
+    """What the editor may show: the user's courses' templates, and the read-only library to
+    anyone who teaches a course. Never to a student: a preview shows the key of their problem."""
+    teaches = courses_taught(user=user)
+    return ProblemTemplate.objects.filter(
+        Q(course__in=teaches) | (Q(course__isnull=True) & Exists(teaches))
+    ).select_related("course")
+
+
+def staff_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:
+    return ProblemSet.objects.filter(course__in=courses_taught(user=user)).select_related("course")
+
+
+def items_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[ProblemSetItem]:
+    """Items of the courses where the user is an instructor (or a TA, unless instructor_only)."""
+    roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
+    return (
+        ProblemSetItem.objects.filter(
+            problem_set__course__memberships__user=user,
+            problem_set__course__memberships__role__in=roles,
+        )
+        .select_related("problem_set__course", "template")
+        .distinct()
+    )
+
+
+def usable_templates(*, course: Course) -> QuerySet[ProblemTemplate]:
+    """Published templates a set of this course may use: the library and its own."""
+    return ProblemTemplate.objects.filter(
+        Q(course__isnull=True) | Q(course=course), published=True
+    ).order_by("course_id", "slug")
+
+
+def course_authoring(*, course: Course) -> dict[str, Any]:
+    """The course's templates, the library, and its sets with item counts: three queries."""
+    templates = list(ProblemTemplate.objects.filter(course=course).order_by("slug"))
+    library = list(ProblemTemplate.objects.filter(course__isnull=True).order_by("slug"))
+    sets = list(
+        ProblemSet.objects.filter(course=course)
+        .annotate(n_items=Count("items"))
+        .order_by("position", "due_at", "id")
+    )
+    return {"templates": templates, "library": library, "sets": sets}
+
+
+def latest_check(*, template: ProblemTemplate) -> TemplateCheck | None:
+    return (
+        TemplateCheck.objects.filter(template=template, version=template.version)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def check_failure_rows(*, check: TemplateCheck) -> list[dict[str, Any]]:
+    """The failing seeds of a check for display: each with its parameter values, and runs of
+    consecutive seeds that failed alike without values (no variant could be drawn) as one row,
+    so that an impossible constraint is one line, not fifty."""
+    rows: list[dict[str, Any]] = []
+    for failure in check.failures:
+        seed, values = failure.get("seed"), failure.get("values") or {}
+        problems = list(failure.get("problems") or [])
+        last = rows[-1] if rows else None
+        if (
+            last is not None
+            and not values
+            and not last["values"]
+            and last["problems"] == problems
+            and last["last"] == seed - 1
+        ):
+            last["last"] = seed
+            continue
+        rows.append({"first": seed, "last": seed, "values": values, "problems": problems})
+    for row in rows:
+        first, last = row["first"], row["last"]
+        row["seeds"] = str(first) if first == last else f"{first}–{last}"
+        row["values_text"] = ", ".join(f"{k} = {v}" for k, v in row["values"].items())
+    return rows
+
+
+def item_tolerance(*, item: ProblemSetItem) -> float | None:
+    """The tolerance the instructor set on the item (its policy), or None: the template's."""
+    try:
+        return item.grading_policy.tolerance
+    except GradingPolicy.DoesNotExist:
+        return None
+
+
+def item_tolerance_in_force(*, item: ProblemSetItem) -> float:
+    """The tolerance the item's answers are graded under: its own, else its template's."""
+    tolerance = item_tolerance(item=item)
+    return template_tolerance(item.template.config) if tolerance is None else tolerance

@@ -1,0 +1,226 @@
+"""Writes for problem sets in the instructor's editor: edit, order items, assign, duplicate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from exercises.authoring.models import GradingPolicy, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.selectors import item_tolerance
+from exercises.courses.models import Course
+
+
+class ItemRefused(ValueError):
+    """The item cannot be added or removed (unpublished template, instances exist, ...)."""
+
+
+def _check_dates(
+    opens_at: datetime | None, due_at: datetime, late_until: datetime | None = None
+) -> None:
+    if opens_at is not None and opens_at > due_at:
+        raise ValueError("the set opens after it is due")
+    if late_until is not None and late_until < due_at:
+        raise ValueError("the late window ends before the due date")
+
+
+def problem_set_update(
+    *,
+    problem_set: ProblemSet,
+    course: Course,
+    title_en: str,
+    title_ko: str,
+    due_at: datetime,
+    opens_at: datetime | None = None,
+    position: int = 0,
+    hidden: bool | None = None,
+) -> ProblemSet:
+    """Change a set's titles, dates and order; `course` assigns it to another course;
+    `hidden` (None: unchanged) keeps it from students or releases it."""
+    _check_dates(opens_at, due_at)
+    opened = problem_set.items.filter(instances__isnull=False).exists()
+    if course.pk != problem_set.course_id and opened:
+        raise ItemRefused("students have opened this set; duplicate it instead of moving it")
+    problem_set.course = course
+    problem_set.title_en, problem_set.title_ko = title_en, title_ko
+    problem_set.due_at, problem_set.opens_at, problem_set.position = due_at, opens_at, position
+    if hidden is not None:
+        problem_set.hidden = hidden
+    problem_set.save()
+    return problem_set
+
+
+def problem_set_item_add(
+    *,
+    problem_set: ProblemSet,
+    template: ProblemTemplate,
+    points: Decimal | None = None,
+    max_attempts: int = 3,
+    late_until: datetime | None = None,
+    late_penalty: Decimal = Decimal("0.5"),
+) -> ProblemSetItem:
+    """Append a published template usable in the set's course; `points` defaults to the
+    template's suggested points (1 when it has none)."""
+    if not template.published:
+        raise ItemRefused(f"{template.slug} is not published")
+    if template.course_id not in (None, problem_set.course_id):
+        raise ItemRefused(f"{template.slug} belongs to another course")
+    _check_dates(None, problem_set.due_at, late_until)
+    if points is None:
+        points = Decimal(str(template.config.get("points", "1")))
+    last = problem_set.items.aggregate(m=Max("position"))["m"]
+    return problem_set_item_create(
+        problem_set=problem_set,
+        template=template,
+        position=0 if last is None else last + 1,
+        points=points,
+        max_attempts=max_attempts,
+        late_until=late_until,
+        late_penalty=late_penalty,
+    )
+
+
+def problem_set_item_update(
+    *,
+    item: ProblemSetItem,
+    points: Decimal,
+    max_attempts: int,
+    late_until: datetime | None,
+    late_penalty: Decimal,
+) -> ProblemSetItem:
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    if not Decimal("0") <= late_penalty <= Decimal("1"):
+        raise ValueError("late_penalty must be between 0 and 1")
+    _check_dates(None, item.effective_due_at, late_until)
+    item.points, item.max_attempts = points, max_attempts
+    item.late_until, item.late_penalty = late_until, late_penalty
+    item.save()
+    return item
+
+
+@transaction.atomic
+def problem_set_item_move(*, item: ProblemSetItem, offset: int) -> None:
+    """Move an item up (-1) or down (+1); positions become 0..n-1 in the new order."""
+    items = list(
+        ProblemSetItem.objects.select_for_update()
+        .filter(problem_set_id=item.problem_set_id)
+        .order_by("position", "id")
+    )
+    index = next(i for i, it in enumerate(items) if it.pk == item.pk)
+    target = min(max(index + offset, 0), len(items) - 1)
+    items.insert(target, items.pop(index))
+    for position, it in enumerate(items):
+        if it.position != position:
+            it.position = position
+            it.save(update_fields=["position"])
+
+
+def problem_set_item_remove(*, item: ProblemSetItem) -> None:
+    """Remove an item no student has opened (their work would go with it)."""
+    if item.instances.exists():
+        raise ItemRefused("students have opened this problem; it cannot be removed")
+    item.delete()
+
+
+# A copy's titles are content in each language, whatever language the instructor reads.
+COPY_TITLE = gettext_noop("%(title)s (copy)")
+
+
+def _in_korean(message: str) -> str:
+    with translation.override("ko"):
+        return gettext(message)
+
+
+@transaction.atomic
+def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = None) -> ProblemSet:
+    """A copy of the set and its items with their tolerances (not instances or submissions),
+    in `course` or its own. The copy is hidden from students until the instructor releases
+    it: its dates are the original's, which are rarely right for the copy."""
+    course = course or problem_set.course
+    items = list(
+        problem_set.items.select_related("template", "grading_policy").order_by("position", "id")
+    )
+    for it in items:
+        if it.template.course_id not in (None, course.pk):
+            raise ItemRefused(f"{it.template.slug} belongs to another course")
+    copy = ProblemSet.objects.create(
+        course=course,
+        title_en=COPY_TITLE % {"title": problem_set.title_en},
+        title_ko=_in_korean(COPY_TITLE) % {"title": problem_set.title_ko},
+        position=problem_set.position,
+        opens_at=problem_set.opens_at,
+        due_at=problem_set.due_at,
+        hidden=True,
+    )
+    copies = ProblemSetItem.objects.bulk_create(
+        ProblemSetItem(
+            problem_set=copy,
+            template_id=it.template_id,
+            position=it.position,
+            points=it.points,
+            max_attempts=it.max_attempts,
+            due_at=it.due_at,
+            late_until=it.late_until,
+            late_penalty=it.late_penalty,
+        )
+        for it in items
+    )
+    # The tolerance set on the wrong-answers page is the item's, not the template's: copy it.
+    tolerances = [(c, item_tolerance(item=it)) for c, it in zip(copies, items, strict=True)]
+    GradingPolicy.objects.bulk_create(
+        GradingPolicy(item=c, tolerance=t) for c, t in tolerances if t is not None
+    )
+    return copy
+
+
+def problem_set_create(
+    *,
+    course: Course,
+    title_en: str,
+    title_ko: str,
+    due_at: datetime,
+    position: int = 0,
+    opens_at: datetime | None = None,
+    hidden: bool = False,
+) -> ProblemSet:
+    return ProblemSet.objects.create(
+        course=course,
+        title_en=title_en,
+        title_ko=title_ko,
+        due_at=due_at,
+        position=position,
+        opens_at=opens_at,
+        hidden=hidden,
+    )
+
+
+def problem_set_item_create(
+    *,
+    problem_set: ProblemSet,
+    template: ProblemTemplate,
+    position: int = 0,
+    points: Decimal = Decimal("1"),
+    max_attempts: int = 3,
+    due_at: datetime | None = None,
+    late_until: datetime | None = None,
+    late_penalty: Decimal = Decimal("0.5"),
+) -> ProblemSetItem:
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    if not Decimal("0") <= late_penalty <= Decimal("1"):
+        raise ValueError("late_penalty must be between 0 and 1")
+    return ProblemSetItem.objects.create(
+        problem_set=problem_set,
+        template=template,
+        position=position,
+        points=points,
+        max_attempts=max_attempts,
+        due_at=due_at,
+        late_until=late_until,
+        late_penalty=late_penalty,
+    )

@@ -1,0 +1,181 @@
+"""Writes for templates: library upserts, custom templates (create, edit, copy), checks
+started, publish and unpublish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from exercises.authoring.generators import FAMILIES, generate, statement_of, task_of
+from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.generators.statements import asked_latex
+from exercises.authoring.models import ProblemTemplate, TemplateCheck
+from exercises.authoring.services.checks import CHECK_SEEDS
+from exercises.authoring.tasks import template_check_run_task
+from exercises.courses.models import Course
+from grading.engine import Key, key_of
+
+
+@transaction.atomic
+def problem_template_upsert(
+    *, slug: str, family: str, title_en: str, title_ko: str, config: dict[str, Any] | None = None
+) -> ProblemTemplate:
+    """Create a template, or update it and bump its version when family or config change."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown problem family {family!r}")
+    config = dict(config or {})
+    template = (
+        ProblemTemplate.objects.select_for_update().filter(slug=slug, course__isnull=True).first()
+    )
+    if template is None:
+        # The code families are ready templates, published from the start; a custom template
+        # is published only by exercises.services.authoring after a passing check.
+        return ProblemTemplate.objects.create(
+            slug=slug,
+            family=family,
+            config=config,
+            title_en=title_en,
+            title_ko=title_ko,
+            published=family != "custom",
+        )
+    if template.family != family or template.config != config:
+        template.version += 1
+        template.published = family != "custom"
+    template.family, template.config = family, config
+    template.title_en, template.title_ko = title_en, title_ko
+    template.save()
+    return template
+
+
+class PublishRefused(Exception):
+    """The template's current version has no passing check."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    seed: int
+    params: dict[str, Any]
+    statement_en: str
+    statement_ko: str
+    asked_latex: str
+    key: Key | None
+    error: str = ""
+
+
+def custom_template_create(
+    *, course: Course, slug: str, title_en: str, title_ko: str, config: dict[str, Any]
+) -> ProblemTemplate:
+    """A new, unpublished custom template of the course. Raises TemplateError for a bad config."""
+    validate(config)
+    return ProblemTemplate.objects.create(
+        course=course,
+        slug=slug,
+        family="custom",
+        config=config,
+        title_en=title_en,
+        title_ko=title_ko,
+        published=False,
+    )
+
+
+@transaction.atomic
+def custom_template_update(
+    *, template: ProblemTemplate, title_en: str, title_ko: str, config: dict[str, Any]
+) -> ProblemTemplate:
+    """Edit a custom template; a changed config is a new version, unpublished until checked."""
+    if template.family != "custom" or template.course_id is None:
+        raise ValueError("only a course's custom templates can be edited")
+    validate(config)
+    template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.config != config:
+        # A new version would reach students of live sets unchecked, and their stored
+        # instances would no longer regenerate: change a copy instead.
+        if template.items.exists():
+            raise TemplateError(
+                _("this template is in a problem set; make a copy to change its function or task")
+            )
+        template.version += 1
+        template.config = config
+        template.published = False
+    template.title_en, template.title_ko = title_en, title_ko
+    template.save()
+    return template
+
+
+def template_copy(*, template: ProblemTemplate, course: Course) -> ProblemTemplate:
+    """An unpublished copy of a custom template in `course`, under a free slug."""
+    if template.family != "custom":
+        raise ValueError("only custom templates are copied; ready templates are used as they are")
+    base = f"{template.slug}-copy"[:74]
+    taken = set(
+        ProblemTemplate.objects.filter(course=course, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    slug = next(s for s in [base, *(f"{base}-{n}" for n in range(2, 10**4))] if s not in taken)
+    return ProblemTemplate.objects.create(
+        course=course,
+        slug=slug,
+        family=template.family,
+        config=template.config,
+        title_en=template.title_en,
+        title_ko=template.title_ko,
+        published=False,
+    )
+
+
+def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:
+    """One variant as a student would get it, with its key (a read: nothing is stored)."""
+    try:
+        params = generate(
+            family=template.family, config=template.config, version=template.version, seed=seed
+        )
+    except TemplateError as exc:
+        return Variant(seed, {}, "", "", "", None, error=str(exc))
+    try:
+        key: Key | None = key_of(task_of(params))
+        error = ""
+    except ValueError as exc:
+        key, error = None, str(exc)
+    return Variant(
+        seed=seed,
+        params=params,
+        statement_en=statement_of(params, "en"),
+        statement_ko=statement_of(params, "ko"),
+        asked_latex=asked_latex(params),
+        key=key,
+        error=error,
+    )
+
+
+def template_check_start(*, template: ProblemTemplate, seeds: int = CHECK_SEEDS) -> TemplateCheck:
+    """A check of seeds 1..`seeds` of the template's current version, run after commit."""
+    check = TemplateCheck.objects.create(
+        template=template, version=template.version, seeds_total=seeds
+    )
+    transaction.on_commit(lambda: template_check_run_task.delay(check.pk))
+    return check
+
+
+@transaction.atomic
+def template_publish(*, template: ProblemTemplate) -> ProblemTemplate:
+    """Publish a template whose current version passed a check; refuse otherwise."""
+    template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.family == "custom":
+        passed = TemplateCheck.objects.filter(
+            template=template, version=template.version, status=TemplateCheck.Status.PASSED
+        ).exists()
+        if not passed:
+            raise PublishRefused(f"{template.slug} v{template.version} has no passing check")
+    template.published = True
+    template.save(update_fields=["published", "updated_at"])
+    return template
+
+
+def template_unpublish(*, template: ProblemTemplate) -> ProblemTemplate:
+    template.published = False
+    template.save(update_fields=["published", "updated_at"])
+    return template

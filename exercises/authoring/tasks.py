@@ -1,0 +1,29 @@
+"""Thin Celery tasks of the exercises app: ids in, time limits; the work is in services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import DatabaseError
+
+from exercises.authoring.models import TemplateCheck
+from exercises.authoring.services.checks import template_check_run
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=330,
+    autoretry_for=(DatabaseError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def template_check_run_task(check_id: int) -> None:
+    try:
+        template_check_run(check_id=check_id)
+    except SoftTimeLimitExceeded:
+        TemplateCheck.objects.filter(pk=check_id).update(
+            status=TemplateCheck.Status.FAILED,
+            failures=[{"seed": 0, "problems": ["the check took over 300 s"]}],
+        )

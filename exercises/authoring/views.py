@@ -1,0 +1,379 @@
+"""The instructor's editor: templates (preview, check, publish), problem sets, YAML in and out.
+
+Every object is looked up within the courses the user teaches, so another course's ids answer
+404 and anonymous users are sent to log in.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from exercises.authoring import selectors
+from exercises.authoring.forms import (
+    EXAMPLES,
+    CustomTemplateForm,
+    DuplicateForm,
+    ItemForm,
+    ProblemSetForm,
+    YamlImportForm,
+)
+from exercises.authoring.generators.custom import TemplateError
+from exercises.authoring.models import ProblemSet
+from exercises.authoring.services.problem_sets import (
+    ItemRefused,
+    problem_set_create,
+    problem_set_duplicate,
+    problem_set_item_add,
+    problem_set_item_move,
+    problem_set_item_remove,
+    problem_set_item_update,
+    problem_set_update,
+)
+from exercises.authoring.services.templates import (
+    PublishRefused,
+    custom_template_create,
+    custom_template_update,
+    template_check_start,
+    template_copy,
+    template_publish,
+    template_unpublish,
+    template_variant,
+)
+from exercises.authoring.services.yaml_io import (
+    MAX_YAML_BYTES,
+    ImportFailed,
+    course_export_yaml,
+    course_import_yaml,
+)
+from exercises.courses.selectors import courses_taught
+
+
+@login_required
+@require_GET
+def course_authoring(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    context = {"course": course, **selectors.course_authoring(course=course)}
+    return render(request, "exercises/authoring/course_authoring.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_create(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    example = EXAMPLES.get(request.GET.get("example", ""), {})
+    form = CustomTemplateForm(request.POST or None, initial={"slug": "", **example})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                template = custom_template_create(
+                    course=course,
+                    slug=data["slug"],
+                    title_en=data["title_en"],
+                    title_ko=data["title_ko"],
+                    config=data["config"],
+                )
+        except IntegrityError:
+            form.add_error("slug", _("This course already has a template with this name."))
+        except TemplateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("authoring:template-edit", pk=template.pk)
+    context = {"course": course, "form": form, "template": None, "examples": EXAMPLES}
+    return render(request, "exercises/authoring/template_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(selectors.viewable_templates(user=request.user), pk=pk)
+    editable = template.family == "custom" and template.course_id is not None
+    form = CustomTemplateForm(request.POST or None, template=template) if editable else None
+    if request.method == "POST":
+        if form is None:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                custom_template_update(
+                    template=template,
+                    title_en=data["title_en"],
+                    title_ko=data["title_ko"],
+                    config=data["config"],
+                )
+            except TemplateError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("authoring:template-edit", pk=template.pk)
+    check = selectors.latest_check(template=template)
+    context = {
+        "course": template.course,
+        "template": template,
+        "form": form,
+        "check": check,
+        "failure_rows": selectors.check_failure_rows(check=check) if check else [],
+        "variant": template_variant(template=template, seed=1),
+    }
+    return render(request, "exercises/authoring/template_form.html", context)
+
+
+@login_required
+@require_GET
+def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(selectors.viewable_templates(user=request.user), pk=pk)
+    try:
+        seed = max(1, min(int(request.GET.get("seed", "1")), 10**9))
+    except ValueError:
+        seed = 1
+    context = {"template": template, "variant": template_variant(template=template, seed=seed)}
+    return render(request, "exercises/authoring/_variant.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
+def template_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST starts a check of 50 seeds; GET (polled by htmx) shows its progress and result."""
+    template = get_object_or_404(selectors.viewable_templates(user=request.user), pk=pk)
+    if request.method == "POST":
+        if template.course_id is None:
+            return HttpResponse(status=403)
+        template_check_start(template=template)
+        if not request.htmx:
+            return redirect("authoring:template-edit", pk=template.pk)
+    check = selectors.latest_check(template=template)
+    rows = selectors.check_failure_rows(check=check) if check else []
+    return render(
+        request,
+        "exercises/authoring/_check.html",
+        {"template": template, "check": check, "failure_rows": rows},
+    )
+
+
+@login_required
+@require_POST
+def template_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(selectors.staff_templates(user=request.user), pk=pk)
+    if request.POST.get("action") == "unpublish":
+        template_unpublish(template=template)
+        messages.success(request, _("Unpublished."))
+    else:
+        try:
+            template_publish(template=template)
+        except PublishRefused:
+            messages.error(request, _("Run the check and let it pass before publishing."))
+        else:
+            messages.success(request, _("Published."))
+    return redirect("authoring:template-edit", pk=template.pk)
+
+
+@login_required
+@require_POST
+def template_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(
+        selectors.staff_templates(user=request.user), pk=pk, family="custom"
+    )
+    assert template.course is not None  # staff_templates are course templates
+    copy = template_copy(template=template, course=template.course)
+    messages.success(request, _("This is a copy: change it, check it, publish it."))
+    return redirect("authoring:template-edit", pk=copy.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_set_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    courses = courses_taught(user=request.user)
+    form = ProblemSetForm(request.POST or None, courses=courses, initial={"course": course})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        problem_set = problem_set_create(
+            course=data["course"],
+            title_en=data["title_en"],
+            title_ko=data["title_ko"],
+            due_at=data["due_at"],
+            opens_at=data["opens_at"],
+            position=data["position"] or 0,
+            hidden=data["hidden"],
+        )
+        return redirect("authoring:set-edit", pk=problem_set.pk)
+    return render(
+        request, "exercises/authoring/set_form.html", {"course": course, "form": form, "set": None}
+    )
+
+
+def _set_context(
+    request: HttpRequest, problem_set: ProblemSet, **extra: object
+) -> dict[str, object]:
+    courses = courses_taught(user=request.user)
+    return {
+        "set": problem_set,
+        "course": problem_set.course,
+        "items": list(problem_set.items.select_related("template").order_by("position", "id")),
+        "form": ProblemSetForm(instance=problem_set, courses=courses),
+        "item_form": ItemForm(templates=selectors.usable_templates(course=problem_set.course)),
+        "duplicate_form": DuplicateForm(courses=courses, initial={"course": problem_set.course}),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    problem_set = get_object_or_404(selectors.staff_problem_sets(user=request.user), pk=pk)
+    courses = courses_taught(user=request.user)
+    extra: dict[str, object] = {}
+    if request.method == "POST":
+        form = ProblemSetForm(request.POST, instance=problem_set, courses=courses)
+        # The ModelForm has already written the cleaned values onto the instance: reload it.
+        if form.is_valid():
+            data = form.cleaned_data
+            fresh = ProblemSet.objects.get(pk=problem_set.pk)
+            try:
+                problem_set_update(
+                    problem_set=fresh,
+                    course=data["course"],
+                    title_en=data["title_en"],
+                    title_ko=data["title_ko"],
+                    due_at=data["due_at"],
+                    opens_at=data["opens_at"],
+                    position=data["position"] or 0,
+                    hidden=data["hidden"],
+                )
+            except (ItemRefused, ValueError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("authoring:set-edit", pk=problem_set.pk)
+        problem_set.refresh_from_db()
+        extra["form"] = form
+    return render(
+        request, "exercises/authoring/set_form.html", _set_context(request, problem_set, **extra)
+    )
+
+
+@login_required
+@require_POST
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    problem_set = get_object_or_404(selectors.staff_problem_sets(user=request.user), pk=pk)
+    templates = selectors.usable_templates(course=problem_set.course)
+    form = ItemForm(request.POST, templates=templates, due_at=problem_set.due_at)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            problem_set_item_add(
+                problem_set=problem_set,
+                template=data["template"],
+                points=data["points"],
+                max_attempts=data["max_attempts"],
+                late_until=data["late_until"],
+                late_penalty=data["late_penalty"],
+            )
+        except (ItemRefused, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("authoring:set-edit", pk=problem_set.pk)
+    context = _set_context(request, problem_set, item_form=form)
+    return render(request, "exercises/authoring/set_form.html", context, status=400)
+
+
+@login_required
+@require_POST
+def item_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move (up/down), remove, or update one item; `action` says which."""
+    item = get_object_or_404(selectors.items_taught(user=request.user), pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        if action in ("up", "down"):
+            problem_set_item_move(item=item, offset=-1 if action == "up" else 1)
+        elif action == "remove":
+            problem_set_item_remove(item=item)
+        elif action == "update":
+            form = ItemForm(request.POST, due_at=item.effective_due_at)
+            if not form.is_valid():
+                late = form.errors.get("late_until")
+                messages.error(request, late[0] if late else _("Check the item's values."))
+                return redirect("authoring:set-edit", pk=item.problem_set_id)
+            data = form.cleaned_data
+            problem_set_item_update(
+                item=item,
+                points=item.points if data["points"] is None else data["points"],
+                max_attempts=data["max_attempts"],
+                late_until=data["late_until"],
+                late_penalty=data["late_penalty"],
+            )
+        else:
+            return HttpResponse(status=400)
+    except (ItemRefused, ValueError) as exc:
+        messages.error(request, str(exc))
+    return redirect("authoring:set-edit", pk=item.problem_set_id)
+
+
+@login_required
+@require_POST
+def problem_set_duplicate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    problem_set = get_object_or_404(selectors.staff_problem_sets(user=request.user), pk=pk)
+    form = DuplicateForm(request.POST, courses=courses_taught(user=request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your courses."))
+        return redirect("authoring:set-edit", pk=problem_set.pk)
+    try:
+        copy = problem_set_duplicate(problem_set=problem_set, course=form.cleaned_data["course"])
+    except ItemRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("authoring:set-edit", pk=problem_set.pk)
+    messages.success(
+        request,
+        _("Duplicated. The copy is hidden from students until you check its dates and release it."),
+    )
+    return redirect("authoring:set-edit", pk=copy.pk)
+
+
+@login_required
+@require_GET
+def course_yaml_export(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    response = HttpResponse(
+        course_export_yaml(course=course), content_type="application/yaml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{course.code}.yaml"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_yaml_import(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    form = YamlImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read(MAX_YAML_BYTES + 1).decode("utf-8")
+            result = course_import_yaml(course=course, text=text)
+        except UnicodeDecodeError:
+            errors = [_("The file is not UTF-8 text.")]
+        except ImportFailed as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s templates created, %(updated)s updated, %(sets)s sets.")
+                % {
+                    "created": result.templates_created,
+                    "updated": result.templates_updated,
+                    "sets": result.problem_sets_created,
+                },
+            )
+            return redirect("authoring:course-authoring", pk=course.pk)
+    context = {"course": course, "form": form, "errors": errors}
+    status = 400 if errors else 200
+    return render(request, "exercises/authoring/course_import.html", context, status=status)

@@ -1,0 +1,53 @@
+"""Reads about courses: who teaches what, a user's role, the roster's sign-in links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.db.models import QuerySet
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from exercises.courses.models import Course, Membership
+
+STAFF_ROLES = (Membership.Role.INSTRUCTOR, Membership.Role.TA)
+
+
+def courses_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[Course]:
+    """Courses where the user is an instructor (or a TA, unless instructor_only)."""
+    roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
+    return Course.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def course_role(*, user: Any, course: Course) -> str | None:
+    return (
+        Membership.objects.filter(course=course, user=user).values_list("role", flat=True).first()
+    )
+
+
+@dataclass
+class SigninLink:
+    user: Any
+    uidb64: str
+    token: str
+
+
+def roster_signin_links(*, course: Course) -> list[SigninLink]:
+    """Students of the course who have not set a password yet, with a one-time set-password
+    token each (it stops working once the password is set, or after PASSWORD_RESET_TIMEOUT)."""
+    memberships = (
+        Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [
+        SigninLink(
+            user=m.user,
+            uidb64=urlsafe_base64_encode(force_bytes(m.user.pk)),
+            token=default_token_generator.make_token(m.user),
+        )
+        for m in memberships
+        if not m.user.has_usable_password()
+    ]

@@ -1,0 +1,1 @@
+"""Writes: every change goes through these functions (tests build their data with them too)."""

@@ -1,0 +1,17 @@
+"""URLs of a course's people: roster, join code, sign-in links, joining by code."""
+
+from django.urls import path
+
+from exercises.courses import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("join/", views.course_join_view, name="course-join"),
+    path("courses/<int:pk>/people/", views.course_people, name="course-people"),
+    path("courses/<int:pk>/roster/", views.course_roster_import, name="course-roster-import"),
+    path("courses/<int:pk>/join-code/", views.course_join_code, name="course-join-code"),
+    path(
+        "courses/<int:pk>/signin-links.csv", views.course_signin_links, name="course-signin-links"
+    ),
+]

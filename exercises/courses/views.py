@@ -1,0 +1,195 @@
+"""Thin views for a course's people: the login page, roster, join code, sign-in links, joining.
+Staff of the course may look; only its instructors may change anything."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from exercises.courses import selectors as sel
+from exercises.courses.forms import JoinForm, RosterConfirmForm, RosterUploadForm
+from exercises.courses.models import Membership
+from exercises.courses.services.roster import (
+    MAX_ROSTER_BYTES,
+    JoinRefused,
+    RosterInvalid,
+    course_join,
+    course_join_code_disable,
+    course_join_code_regenerate,
+    roster_check,
+    roster_decode,
+    roster_import,
+)
+from exercises.courses.spreadsheet import neutralize
+from exercises.courses.throttling import login_blocked, login_failed, login_succeeded
+
+
+def _address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class LoginView(auth_views.LoginView):
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        username = str(request.POST.get("username", ""))[:150]
+        address = _address(request)
+        if login_blocked(username=username, address=address):
+            # refused before the password is even checked
+            context = self.get_context_data(form=self.form_class(request), throttled=True)
+            response = self.render_to_response(context)
+            response.status_code = 429
+            return response
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 302:
+            login_succeeded(username=username, address=address)
+        else:
+            login_failed(username=username, address=address)
+        return response
+
+
+def _people_context(request: HttpRequest, course, **extra):  # type: ignore[no-untyped-def]
+    students = (
+        Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+        .select_related("user__student_profile")
+        .order_by("user__username")
+    )
+    is_instructor = sel.course_role(user=request.user, course=course) == "instructor"
+    return {
+        "course": course,
+        "students": students,
+        "is_instructor": is_instructor,
+        "upload_form": RosterUploadForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def course_people(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(sel.courses_taught(user=request.user), pk=pk)
+    return render(request, "exercises/class/course_people.html", _people_context(request, course))
+
+
+@login_required
+@require_POST
+def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1 (a file): check every row and show the preview. Step 2 (the checked text):
+    import all rows in one transaction, or none."""
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+    if "text" in request.POST:
+        confirm = RosterConfirmForm(request.POST)
+        if not confirm.is_valid():
+            return redirect("courses:course-people", pk=course.pk)
+        try:
+            check = roster_import(course=course, text=confirm.cleaned_data["text"])
+        except RosterInvalid as exc:
+            context = _people_context(request, course, check=exc.check)
+            return render(request, "exercises/class/course_people.html", context, status=400)
+        n, new = len(check.rows), check.count("new")
+        existing = check.count("existing") + check.count("enrolled")
+        # One plural per count: a message can only choose its form by one number.
+        messages.success(
+            request,
+            _("%(students)s: %(new)s, %(existing)s.")
+            % {
+                "students": ngettext("Imported %(n)s student", "Imported %(n)s students", n)
+                % {"n": n},
+                "new": ngettext("%(n)s new account", "%(n)s new accounts", new) % {"n": new},
+                "existing": ngettext("%(n)s existing", "%(n)s existing", existing)
+                % {"n": existing},
+            },
+        )
+        return redirect("courses:course-people", pk=course.pk)
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        context = _people_context(request, course)
+        context["upload_form"] = form
+        return render(request, "exercises/class/course_people.html", context, status=400)
+    upload = form.cleaned_data["roster"]
+    try:
+        text = roster_decode(upload.read(MAX_ROSTER_BYTES + 1))
+    except (UnicodeDecodeError, ValueError):
+        form.add_error("roster", _("Save the roster as a UTF-8 CSV file (at most 1 MB)."))
+        context = _people_context(request, course)
+        context["upload_form"] = form
+        return render(request, "exercises/class/course_people.html", context, status=400)
+    check = roster_check(course=course, text=text)
+    context = _people_context(
+        request, course, check=check, confirm_form=RosterConfirmForm(initial={"text": text})
+    )
+    return render(
+        request,
+        "exercises/class/course_people.html",
+        context,
+        status=200 if check.ok else 400,
+    )
+
+
+@login_required
+@require_POST
+def course_join_code(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+    if request.POST.get("action") == "disable":
+        course_join_code_disable(course=course)
+        messages.success(request, _("The join code is off."))
+    else:
+        code = course_join_code_regenerate(course=course)
+        messages.success(request, _("New join code: %(code)s") % {"code": code})
+    return redirect("courses:course-people", pk=course.pk)
+
+
+@login_required
+@require_GET
+def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """A CSV of one-time set-password links for the students who have no password yet."""
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["name", "email", "username", "set password link"])
+    for link in sel.roster_signin_links(course=course):
+        url = request.build_absolute_uri(
+            reverse("password_reset_confirm", args=[link.uidb64, link.token])
+        )
+        user = link.user
+        writer.writerow(
+            [
+                neutralize(user.get_full_name()),
+                user.email,
+                user.get_username(),
+                url,
+            ]
+        )
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{course.code}-signin-links.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_join_view(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = course_join(user=request.user, code=form.cleaned_data["code"])
+        except JoinRefused as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request, _("You are enrolled in %(course)s.") % {"course": membership.course.code}
+            )
+            return redirect("practice:dashboard")
+    status = 400 if error else 200
+    return render(
+        request, "exercises/class/course_join.html", {"form": form, "error": error}, status=status
+    )

@@ -1,0 +1,1 @@
+"""What staff read: the gradebook, common wrong answers, regrades, exports to LMSs."""

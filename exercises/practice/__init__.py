@@ -1,0 +1,1 @@
+"""What a student does: problem pages, preview, submit, their results."""

@@ -1,0 +1,197 @@
+"""Reads: what a student may see, shaped for the pages (fixed query counts on list pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from exercises.authoring.generators import task_of
+from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
+from grading.engine import Key, Prepared, key_of
+from grading.models import Submission
+
+
+def _released(prefix: str = "") -> Q:
+    """Sets that are not hidden and whose release time (opens_at) has come, or have none."""
+    opened = Q(**{f"{prefix}opens_at__isnull": True}) | Q(
+        **{f"{prefix}opens_at__lte": timezone.now()}
+    )
+    return opened & Q(**{f"{prefix}hidden": False})
+
+
+def student_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:
+    return (
+        ProblemSet.objects.filter(course__memberships__user=user)
+        .filter(_released())
+        .select_related("course")
+    )
+
+
+def student_items(*, user: Any) -> QuerySet[ProblemSetItem]:
+    return (
+        ProblemSetItem.objects.filter(problem_set__course__memberships__user=user)
+        .filter(_released("problem_set__"))
+        .select_related("problem_set", "template")
+    )
+
+
+def student_instances(*, user: Any) -> QuerySet[ProblemInstance]:
+    """Only the user's own instances: any other id is simply not found."""
+    return ProblemInstance.objects.filter(student=user).select_related(
+        "item__problem_set__course", "template"
+    )
+
+
+def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
+    """student_instances joined only to what the result region and the submit read (the item
+    and its set's due date): it is polled while grading and read on every submit, so each
+    should be as cheap as it can be."""
+    return (
+        student_instances(user=user)
+        .select_related(None)
+        .select_related("item__problem_set")
+        # the prepared task (about 12 kB of JSON) is read only to reveal the key
+        .defer("prepared")
+    )
+
+
+def student_submissions(*, user: Any) -> QuerySet[Submission]:
+    return Submission.objects.filter(instance__student=user).select_related(
+        "instance__item__problem_set"
+    )
+
+
+@dataclass
+class ItemRow:
+    item: ProblemSetItem
+    instance_id: int | None = None
+    attempts: int = 0
+    solved: bool = False
+    score: Decimal = Decimal("0")
+
+
+@dataclass
+class SetRow:
+    problem_set: ProblemSet
+    items: list[ItemRow] = field(default_factory=list)
+
+    @property
+    def solved(self) -> int:
+        return sum(1 for row in self.items if row.solved)
+
+    @property
+    def attempted(self) -> int:
+        return sum(1 for row in self.items if row.attempts)
+
+    @property
+    def score(self) -> Decimal:
+        return sum((row.score for row in self.items), Decimal("0"))
+
+    @property
+    def max_score(self) -> Decimal:
+        return sum((row.item.points for row in self.items), Decimal("0"))
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.solved / len(self.items)) if self.items else 0
+
+
+def dashboard_rows(*, user: Any, problem_set_id: int | None = None) -> list[SetRow]:
+    """The user's problem sets with per-item progress and score, in three queries."""
+    sets = student_problem_sets(user=user).order_by("due_at", "position", "id")
+    if problem_set_id is not None:
+        sets = sets.filter(pk=problem_set_id)
+    rows = {ps.pk: SetRow(problem_set=ps) for ps in sets}
+    if not rows:
+        return []
+    items = (
+        ProblemSetItem.objects.filter(problem_set_id__in=rows)
+        .select_related("template", "problem_set")
+        .order_by("problem_set_id", "position", "id")
+    )
+    instances = (
+        ProblemInstance.objects.filter(student=user, item__problem_set_id__in=rows)
+        .annotate(
+            n_submissions=Count("submissions"),
+            best_score=Max("submissions__score"),
+            n_correct=Count("submissions", filter=Q(submissions__equivalent=True)),
+        )
+        .values("id", "item_id", "n_submissions", "best_score", "n_correct")
+    )
+    by_item = {row["item_id"]: row for row in instances}
+    for item in items:
+        found = by_item.get(item.pk)
+        row = ItemRow(item=item)
+        if found:
+            row.instance_id = found["id"]
+            row.attempts = found["n_submissions"]
+            row.solved = found["n_correct"] > 0
+            row.score = found["best_score"] or Decimal("0")
+        rows[item.problem_set_id].items.append(row)
+    return list(rows.values())
+
+
+@dataclass
+class ProblemState:
+    instance: ProblemInstance
+    submissions: list[Submission]
+    attempts_used: int
+    attempts_left: int
+    solved: bool
+    closed: bool
+    late: bool
+    pending: Submission | None
+    best_score: Decimal
+    key: Key | None
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.submissions[-1] if self.submissions else None
+
+    @property
+    def can_submit(self) -> bool:
+        return not (self.closed or self.solved or self.attempts_left <= 0)
+
+
+def _instance_key(instance: ProblemInstance) -> Key:
+    """The instance's key: from what the engine prepared when the variant was made, or
+    computed again for variants made before that was kept."""
+    return key_of(task_of(instance.params), Prepared.load(instance.prepared))
+
+
+def problem_state(
+    *, instance: ProblemInstance, now: datetime, submissions: list[Submission] | None = None
+) -> ProblemState:
+    """Attempts, deadlines, history; the key once attempts are used up, solved, or closed.
+
+    `submissions`: the instance's submissions in attempt order when the caller has just read
+    them (a submit does, under the instance's lock); otherwise they are read here."""
+    item = instance.item
+    if submissions is None:
+        submissions = list(instance.submissions.order_by("attempt"))
+    used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
+    solved = any(s.equivalent is True for s in submissions)
+    closed = now > item.closes_at
+    pending = next(
+        (s for s in submissions if s.is_pending),
+        None,
+    )
+    # With a late window the key waits until the window closes, or it could be copied late.
+    reveal = closed or (pending is None and (solved or used >= item.max_attempts))
+    return ProblemState(
+        instance=instance,
+        submissions=submissions,
+        attempts_used=used,
+        attempts_left=max(0, item.max_attempts - used),
+        solved=solved,
+        closed=closed,
+        late=now > item.effective_due_at and not closed,
+        pending=pending,
+        best_score=max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
+        key=_instance_key(instance) if reveal else None,
+    )

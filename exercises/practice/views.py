@@ -1,0 +1,185 @@
+"""Thin views of what a student does: a form, one service or selector, render; htmx requests
+get the partial."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from exercises.authoring.generators import answer_hint_of, statement_of, task_of, variables_hint_of
+from exercises.authoring.generators.statements import asked_latex
+from exercises.authoring.models import ProblemInstance
+from exercises.authoring.services.instances import instance_get_or_create
+from exercises.courses.selectors import courses_taught
+from exercises.practice import selectors
+from exercises.practice.forms import AnswerForm
+from exercises.practice.services import TOO_LONG, SubmissionRejected, Submitted, submission_submit
+from grading.engine import preview
+from grading.models import Submission
+
+
+def _lang() -> str:
+    return "ko" if (get_language() or "en").startswith("ko") else "en"
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    rows = selectors.dashboard_rows(user=request.user)
+    teaching = list(courses_taught(user=request.user))
+    context = {"rows": rows, "teaching": teaching, "now": timezone.now()}
+    return render(request, "exercises/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def problem_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rows = selectors.dashboard_rows(user=request.user, problem_set_id=pk)
+    if not rows:
+        raise Http404
+    return render(
+        request, "exercises/problem_set_detail.html", {"row": rows[0], "now": timezone.now()}
+    )
+
+
+@login_required
+@require_GET
+def item_open(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(selectors.student_items(user=request.user), pk=pk)
+    instance = instance_get_or_create(item=item, student=request.user)
+    return redirect("practice:problem-detail", pk=instance.pk)
+
+
+# While grading, the result region polls itself: quick at first, since most verdicts arrive
+# within a second and students should see them that soon, then slower, so that hundreds of
+# students waiting at a deadline do not swamp the web tier before the grading workers.
+POLL_DELAYS_MS = (250,) * 4 + (500,) * 4 + (1000,)
+
+
+POLL_DELAY_CAP_MS = 2000
+
+
+POLL_LAST = len(POLL_DELAYS_MS)  # from this poll on, the delay is the cap
+
+
+def poll_delay_ms(poll: int) -> int:
+    """How long the result region waits before its next poll, after `poll` polls so far."""
+    return POLL_DELAYS_MS[max(poll, 0)] if poll < POLL_LAST else POLL_DELAY_CAP_MS
+
+
+def _poll_count(raw: str | None) -> int:
+    """The client's `poll` parameter, clamped to 0..POLL_LAST: garbage counts as a first poll."""
+    try:
+        poll = int(raw or 0)
+    except ValueError:  # also an over-long string of digits (int's digit limit)
+        return 0
+    return min(max(poll, 0), POLL_LAST)
+
+
+def _result_context(
+    request: HttpRequest,
+    instance: ProblemInstance,
+    submissions: list[Submission] | None = None,
+    submission: Submission | None = None,
+) -> dict[str, object]:
+    """The result region: the problem's latest attempt, or on a submission's own page that
+    submission; while it is being graded, the region polls its own URL."""
+    state = selectors.problem_state(instance=instance, now=timezone.now(), submissions=submissions)
+    poll = _poll_count(request.GET.get("poll"))
+    if submission is None:
+        shown, pending = state.latest, state.pending is not None
+        poll_url = reverse("practice:problem-detail", args=[instance.pk])
+    else:
+        shown, pending = submission, submission.is_pending
+        poll_url = reverse("practice:submission-detail", args=[submission.pk])
+    return {
+        "instance": instance,
+        "state": state,
+        "shown": shown,
+        "pending": pending,
+        "poll_url": poll_url,
+        "poll_next": min(poll + 1, POLL_LAST),
+        "poll_delay_ms": poll_delay_ms(poll),
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.htmx:  # the result region polling itself while grading
+        instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+        return render(request, "exercises/_result.html", _result_context(request, instance))
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    params = instance.params
+    context = {
+        **_result_context(request, instance),
+        "statement": statement_of(params, _lang()),
+        "asked_latex": asked_latex(params),
+        "hint": answer_hint_of(params)[_lang()],
+        "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
+        "form": AnswerForm(),
+    }
+    return render(request, "exercises/problem_detail.html", context)
+
+
+@login_required
+@require_GET
+def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    form = AnswerForm(request.GET)
+    if not form.is_valid():
+        return render(request, "exercises/_preview.html", {"rejected": TOO_LONG})
+    answer = form.cleaned_data["answer"]
+    shown = None
+    if answer:
+        params = instance.params
+        shown = preview(answer, tuple(params["variables"]), task=task_of(params))
+    return render(request, "exercises/_preview.html", {"preview": shown, "answer": answer})
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
+def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+    form = AnswerForm(request.POST)
+    rejected: SubmissionRejected | None = None
+    submitted: Submitted | None = None
+    if form.is_valid():
+        try:
+            submitted = submission_submit(instance=instance, answer=form.cleaned_data["answer"])
+        except SubmissionRejected as exc:
+            rejected = exc
+    else:
+        rejected = SubmissionRejected(TOO_LONG)
+    if not request.htmx:
+        return redirect("practice:problem-detail", pk=instance.pk)
+    # the result region shows what the submit read and wrote, not a second read of it
+    submissions = submitted.submissions if submitted is not None else None
+    context = {**_result_context(request, instance, submissions), "rejected": rejected}
+    # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
+    return render(request, "exercises/_result.html", context)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(selectors.student_submissions(user=request.user), pk=pk)
+    instance = get_object_or_404(
+        selectors.student_instances(user=request.user), pk=submission.instance_id
+    )
+    context = {
+        **_result_context(request, instance, submission=submission),
+        "submission": submission,
+    }
+    if request.htmx:
+        return render(request, "exercises/_result.html", context)
+    return render(request, "exercises/submission_detail.html", context)
