@@ -18,11 +18,9 @@ import bench.deadline
 from bench.deadline.accounting import (
     STAT_FIELDS,
     comm_snapshot,
-    cpu_of_trees,
-    machine_busy,
+    cpu_reading,
     machine_split,
     other_by_name,
-    own_cpu,
     service_pids,
     services_snapshot,
     services_used,
@@ -100,23 +98,11 @@ def run_phase(
     services0 = services_snapshot()
     comms0 = comm_snapshot()
     split0 = machine_split()
-    cpu0 = (
-        cpu_of_trees(web),
-        cpu_of_trees(workers),
-        own_cpu(),
-        0.0,
-        machine_busy(),
-    )
+    cpu0 = cpu_reading(web, workers, lambda: 0.0)
     sends, t0 = burst(browsers, planned, args.burst_seconds, args.client_threads, args.hard_limit)
     log(f"{name}: burst done in {max(s.answered for s in sends) - t0:.1f} s; waiting for verdicts")
     rows, waited = wait_graded([p.instance_id for p in planned], args.verdict_timeout)
-    cpu1 = (
-        cpu_of_trees(web),
-        cpu_of_trees(workers),
-        own_cpu(),
-        services_used(services0, services_snapshot()),
-        machine_busy(),
-    )
+    cpu1 = cpu_reading(web, workers, lambda: services_used(services0, services_snapshot()))
     known = tree_pids(web + workers) | set(services0) | set(service_pids()) | {os.getpid()}
     others = other_by_name(comms0, comm_snapshot(), known)
     split1 = machine_split()
@@ -131,10 +117,9 @@ def run_phase(
         "other": max(0.0, used[4] - used[0] - used[1] - used[2] - used[3]),
         "wall": wall,
     }
-    res_others = others
     stop_workers(stack, name)
     res = Result(
-        name, config, sends, rows, t0, waited, load=load, cpu=cpu, others=res_others, split=split
+        name, config, sends, rows, t0, waited, load=load, cpu=cpu, others=others, split=split
     )
     res.stats = analyse(res)
     st = res.stats
@@ -302,12 +287,8 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
     results = []
     for run in runs:
         mine = [p for p in planned if p.run == run]
-        if run == "baseline":
-            results.append(run_phase(args, stack, env, browsers, mine, run, 1, 1, {}))
-        else:
-            results.append(
-                run_phase(args, stack, env, browsers, mine, run, args.workers, args.concurrency, {})
-            )
+        nodes, concurrency = (1, 1) if run == "baseline" else (args.workers, args.concurrency)
+        results.append(run_phase(args, stack, env, browsers, mine, run, nodes, concurrency, {}))
 
     profile = None
     if not args.no_profile:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,19 +112,29 @@ def own_cpu() -> float:
 STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
+def _stat_ticks() -> list[int]:
+    """The machine's CPU time so far in clock ticks, one number per STAT_FIELDS (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    return [int(v) for v in fields]
+
+
 def machine_split() -> dict[str, float]:
     """CPU seconds the whole machine has spent so far, by kind (/proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
     tick = os.sysconf("SC_CLK_TCK")
-    return {name: int(v) / tick for name, v in zip(STAT_FIELDS, fields, strict=True)}
+    return {name: v / tick for name, v in zip(STAT_FIELDS, _stat_ticks(), strict=True)}
 
 
 def machine_busy() -> float:
     """CPU seconds all processes on the machine have used (from /proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    values = [int(v) for v in fields]
+    values = _stat_ticks()
     idle = values[3] + values[4]
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_reading(web: list[int], workers: list[int], services: Callable[[], float]) -> list[float]:
+    """CPU seconds so far of gunicorn's tree, the workers' trees, this process, `services()`,
+    and all of the machine's busy time, read in that order."""
+    return [cpu_of_trees(web), cpu_of_trees(workers), own_cpu(), services(), machine_busy()]
 
 
 def machine() -> str:

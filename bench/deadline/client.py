@@ -62,16 +62,21 @@ class Browser:
         finally:
             conn.close()
 
-    def login(self, username: str) -> None:
-        status, _, page = self.request("GET", "/accounts/login/")
+    def page_token(self, path: str, what: str) -> str:
+        """GET the page at `path` and return its form's CSRF token."""
+        status, _, page = self.request("GET", path)
         m = self.TOKEN.search(page)
         if status != 200 or m is None:
-            raise RuntimeError(f"login page: HTTP {status}")
+            raise RuntimeError(f"{what}: HTTP {status}")
+        return m.group(1)
+
+    def login(self, username: str) -> None:
+        token = self.page_token("/accounts/login/", "login page")
         status, headers, _ = self.request(
             "POST",
             "/accounts/login/",
             {
-                "csrfmiddlewaretoken": m.group(1),
+                "csrfmiddlewaretoken": token,
                 "username": username,
                 "password": PASSWORD,
                 "next": "",
@@ -82,11 +87,8 @@ class Browser:
             raise RuntimeError(f"login of {username}: HTTP {status}")
 
     def open_problem(self, instance_id: int) -> None:
-        status, _, page = self.request("GET", f"/problems/{instance_id}/")
-        m = self.TOKEN.search(page)
-        if status != 200 or m is None:
-            raise RuntimeError(f"problem page {instance_id}: HTTP {status}")
-        self.tokens[instance_id] = m.group(1)
+        path = f"/problems/{instance_id}/"
+        self.tokens[instance_id] = self.page_token(path, f"problem page {instance_id}")
 
     def submit(self, instance_id: int, answer: str) -> tuple[int, str]:
         page = f"{self.origin}/problems/{instance_id}/"

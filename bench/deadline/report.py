@@ -225,6 +225,11 @@ def pyspy_summary(
     return total, project[:top], leaves[:8]
 
 
+def table_head(*columns: str) -> list[str]:
+    """A Markdown table's header row and the separator row under it."""
+    return ["| " + " | ".join(columns) + " |", "| " + " | ".join(["---"] * len(columns)) + " |"]
+
+
 def git_state(written: Path | None = None) -> str:
     """The commit, and whether tracked files differ from it; the file this bench writes its
     section into (BENCHMARKS.md) does not count, so a second run is not reported as changed
@@ -284,10 +289,22 @@ def report(
         f"`graded_at` minus the moment the client sent the POST (adds the HTTP queue)."
     )
     L.append("")
-    L.append(
-        "| configuration | sent | accepted/s | stored | graded | lost | p50 s | p95 s | p99 s | max s | client p99 s | all graded after s |"  # noqa: E501
+    L.extend(
+        table_head(
+            "configuration",
+            "sent",
+            "accepted/s",
+            "stored",
+            "graded",
+            "lost",
+            "p50 s",
+            "p95 s",
+            "p99 s",
+            "max s",
+            "client p99 s",
+            "all graded after s",
+        )
     )
-    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         st = r.stats
         L.append(
@@ -323,10 +340,20 @@ def report(
         "verdict as expected, p99 submit-to-verdict, mean engine time."
     )
     L.append("")
-    L.append(
-        "| run | kind | sent | stored | rejected | graded | lost | verdict as expected | p99 s | engine ms |"  # noqa: E501
+    L.extend(
+        table_head(
+            "run",
+            "kind",
+            "sent",
+            "stored",
+            "rejected",
+            "graded",
+            "lost",
+            "verdict as expected",
+            "p99 s",
+            "engine ms",
+        )
     )
-    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         for kind, k in sorted(r.stats["kinds"].items()):
             L.append(
@@ -337,10 +364,15 @@ def report(
     L.append("")
     L.append("Where the time goes (medians / p99, seconds):")
     L.append("")
-    L.append(
-        "| run | HTTP submit (client) | queue wait (started_at - created_at) | task (graded_at - started_at) | engine (verdict.elapsed_ms) |"  # noqa: E501
+    L.extend(
+        table_head(
+            "run",
+            "HTTP submit (client)",
+            "queue wait (started_at - created_at)",
+            "task (graded_at - started_at)",
+            "engine (verdict.elapsed_ms)",
+        )
     )
-    L.append("| --- | --- | --- | --- | --- |")
     for r in results:
         st = r.stats
         eng = [e / 1000 for e in st["engine_ms"]]
@@ -360,10 +392,20 @@ def report(
         "any) and what no process alive at the end accounts for."
     )
     L.append("")
-    L.append(
-        "| run | wall s | gunicorn | Celery | client | PostgreSQL + Redis | other | web CPU ms / submit | worker CPU ms / graded | load avg before |"  # noqa: E501
+    L.extend(
+        table_head(
+            "run",
+            "wall s",
+            "gunicorn",
+            "Celery",
+            "client",
+            "PostgreSQL + Redis",
+            "other",
+            "web CPU ms / submit",
+            "worker CPU ms / graded",
+            "load avg before",
+        )
     )
-    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         c, st = r.cpu, r.stats
         L.append(
@@ -446,8 +488,7 @@ def report(
             + "). Top by cumulative time:"
         )
         L.append("")
-        L.append("| cumulative s | own s | function |")
-        L.append("| --- | --- | --- |")
+        L.extend(table_head("cumulative s", "own s", "function"))
         L.extend(compact_profile(text))
         L.append("")
     for label, file, must in pyspy_files:
@@ -456,8 +497,7 @@ def report(
             continue
         L.append(f"py-spy ({label}, {total} samples at 100 Hz under `{must}`), inclusive share:")
         L.append("")
-        L.append("| share | function |")
-        L.append("| --- | --- |")
+        L.extend(table_head("share", "function"))
         L.extend(f"| {v:.0f} % | `{f}` |" for f, v in project)
         L.append("")
         L.append("Hottest leaves (self): " + "; ".join(f"`{f}` {v:.0f} %" for f, v in leaves) + ".")
