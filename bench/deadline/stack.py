@@ -185,13 +185,19 @@ def ensure_redis(stack: Stack, port: int) -> str:
 
 
 def django_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
+    """Settings for the bench's processes: its own database and Redis db number. The broker and
+    the cache are named too, so that a CELERY_BROKER_URL or CACHE_URL in the caller's
+    environment cannot point them at another Redis db (the test suite's, db 0)."""
+    redis_url = f"redis://{HOST}:{args.redis_port}/{args.redis_db}"
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": HOST,
         "DEBUG": "false",
         "DATABASE_URL": f"postgres://postgres@{HOST}:{args.pg_port}/{args.db}",
-        "REDIS_URL": f"redis://{HOST}:{args.redis_port}/{args.redis_db}",
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CACHE_URL": redis_url,
         "CONN_MAX_AGE": str(args.conn_max_age),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
