@@ -56,4 +56,4 @@ messages: install
 # The exam-deadline burst on the production-like stack (gunicorn, Celery, PostgreSQL, Redis).
 .PHONY: bench-deadline
 bench-deadline: install
-	BENCH_VIA_MAKE=1 $(PY) bench/deadline.py --write BENCHMARKS.md $(BENCH_ARGS)
+	BENCH_VIA_MAKE=1 $(PY) -m bench.deadline --write BENCHMARKS.md $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """CPU cost of one submission, in-process: the submit view and the grading service, profiled.
 
-`bench/deadline.py` measures the whole stack under a burst, but a run takes a quarter of an hour
+`bench/deadline/` measures the whole stack under a burst, but a run takes a quarter of an hour
 (500 PBKDF2 logins). This measures the two halves one submission costs, in one process, with
 production settings against PostgreSQL and Redis, so that a change to either can be judged in a
 minute:
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import deadline  # noqa: E402
+from bench.deadline import accounting, stack  # noqa: E402
 
 
 def main() -> int:
@@ -51,10 +51,10 @@ def main() -> int:
     ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before measuring")
     args = ap.parse_args()
 
-    denv = deadline.django_env(args, "cost-" + secrets.token_urlsafe(64))
+    denv = stack.django_env(args, "cost-" + secrets.token_urlsafe(64))
     os.environ.update(denv)
-    deadline.recreate_database(args)
-    deadline.manage({**os.environ}, "migrate", "--no-input")
+    stack.recreate_database(args)
+    stack.manage({**os.environ}, "migrate", "--no-input")
 
     import django
 
@@ -71,7 +71,7 @@ def main() -> int:
         from grading.services import submission_grade as submission_grade_record
 
     redis.Redis.from_url(denv["REDIS_URL"]).flushdb()
-    planned, took = deadline.setup_data(args, ["cost"])
+    planned, took = stack.setup_data(args, ["cost"])
     print(f"setup: {args.students} students, {len(planned)} instances in {took:.0f} s")
     users = {u.username: u for u in get_user_model().objects.all()}
     order = [p for p in planned if p.warm] + [p for p in planned if not p.warm]
@@ -87,7 +87,7 @@ def main() -> int:
         client.force_login(users[p.student])
         cookies[p.student] = client.cookies
 
-    def submit(p: deadline.Planned) -> float:
+    def submit(p: stack.Planned) -> float:
         client.cookies = cookies[p.student]
         page = f"https://127.0.0.1/problems/{p.instance_id}/"
         t0 = time.process_time()
@@ -127,9 +127,9 @@ def main() -> int:
     cold = [p for p in order if not p.warm]
     for p in warm:
         submit(p)
-    s0 = deadline.services_snapshot()
+    s0 = accounting.services_snapshot()
     web = measured("web", submit, cold)
-    web_services = deadline.services_used(s0, deadline.services_snapshot())
+    web_services = accounting.services_used(s0, accounting.services_snapshot())
     ids = list(
         Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
         .order_by("id")
@@ -143,9 +143,9 @@ def main() -> int:
         submission_grade_record(submission_id=sid)
         return time.process_time() - t0
 
-    s0 = deadline.services_snapshot()
+    s0 = accounting.services_snapshot()
     worker = measured("worker", grade_one, ids[len(warm) :])
-    worker_services = deadline.services_used(s0, deadline.services_snapshot())
+    worker_services = accounting.services_used(s0, accounting.services_snapshot())
     kind_of = {p.instance_id: p.kind for p in order}
     rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
     by_kind: dict[str, list[tuple[float, float]]] = {}

@@ -140,7 +140,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # (config/celery_app.py), so a broken connection, or one older than CONN_MAX_AGE, is replaced.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A backstop: a grading process above this resident size (KiB) is replaced after its task. A
-# process settles at about 150 MB (engine caches full; bench/deadline.py runs).
+# process settles at about 150 MB (engine caches full; bench/deadline runs).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "grading")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
