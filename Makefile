@@ -52,7 +52,7 @@ clean:
 # from the sources stays as an obsolete "#~" entry. Then compile, and fail while any entry is
 # fuzzy or untranslated. English is the source language and needs no catalogue.
 KO_PO := locale/ko/LC_MESSAGES/django.po
-MAKEMESSAGES_ARGS := --no-location --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
+MAKEMESSAGES_ARGS := --no-location --no-wrap --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
 
 messages: $(PY_STAMP)
 	$(PY) manage.py makemessages -l ko $(MAKEMESSAGES_ARGS)
@@ -64,9 +64,11 @@ check-messages:
 	fuzzy="$$(msgattrib --no-obsolete --only-fuzzy $(KO_PO))"; \
 	untranslated="$$(msgattrib --no-obsolete --untranslated $(KO_PO))"; \
 	if [ -n "$$fuzzy$$untranslated" ]; then \
-		printf '%s\n\n' "$$fuzzy" "$$untranslated"; \
-		echo "$(KO_PO): the entries above are fuzzy or untranslated. Write each msgstr, delete" \
-		     "its '#, fuzzy' line, then run make messages again." >&2; \
+		[ -z "$$fuzzy" ] || printf '%s\n\n' "$$fuzzy"; \
+		[ -z "$$untranslated" ] || printf '%s\n\n' "$$untranslated"; \
+		echo "$(KO_PO): the entries above are fuzzy or untranslated. Write each msgstr" \
+		     "(for a fuzzy one: check it, delete its '#, fuzzy' line), then run make messages" \
+		     "again." >&2; \
 		exit 1; \
 	fi
 
