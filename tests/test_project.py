@@ -208,10 +208,6 @@ def test_catalogue_covers_every_marked_string(tmp_path):
     assert missing == [], "run make messages and translate them"
 
 
-def test_english_catalogue_exists():
-    assert (ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po").exists()
-
-
 def test_domain_layer_does_not_import_the_web_layer():
     """Services, selectors, models and generators never reach for requests or views."""
     web = ("exercises.views", "exercises.forms", "django.http", "django.shortcuts", "config.urls")
