@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed-from-lock
 VENDOR_STAMP := static/vendor/.copied
 
-.PHONY: install run test lint bench clean messages
+.PHONY: install run test lint bench clean messages check-messages
 
 install: $(PY_STAMP) $(VENDOR_STAMP)
 
@@ -46,12 +46,31 @@ bench: install
 clean:
 	rm -rf static/vendor staticfiles $(PY_STAMP)
 
-# Regenerate both catalogues from the sources and the Korean table in scripts/fill_ko.py.
-messages: install
-	rm -f locale/ko/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
-	$(PY) manage.py makemessages -l ko -l en --no-location --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
-	$(PY) scripts/fill_ko.py
+# Translations: locale/ko/LC_MESSAGES/django.po is edited by hand (README, "Translations").
+# makemessages merges the strings marked in the sources into it with msgmerge: translations are
+# kept, a new string arrives untranslated (or fuzzy, with a guessed translation), a string gone
+# from the sources stays as an obsolete "#~" entry. Then compile, and fail while any entry is
+# fuzzy or untranslated. English is the source language and needs no catalogue.
+KO_PO := locale/ko/LC_MESSAGES/django.po
+MAKEMESSAGES_ARGS := --no-location --no-wrap --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
+
+messages: $(PY_STAMP)
+	$(PY) manage.py makemessages -l ko $(MAKEMESSAGES_ARGS)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+	@$(MAKE) --no-print-directory check-messages
+
+check-messages:
+	@set -e; \
+	fuzzy="$$(msgattrib --no-obsolete --only-fuzzy $(KO_PO))"; \
+	untranslated="$$(msgattrib --no-obsolete --untranslated $(KO_PO))"; \
+	if [ -n "$$fuzzy$$untranslated" ]; then \
+		[ -z "$$fuzzy" ] || printf '%s\n\n' "$$fuzzy"; \
+		[ -z "$$untranslated" ] || printf '%s\n\n' "$$untranslated"; \
+		echo "$(KO_PO): the entries above are fuzzy or untranslated. Write each msgstr" \
+		     "(for a fuzzy one: check it, delete its '#, fuzzy' line), then run make messages" \
+		     "again." >&2; \
+		exit 1; \
+	fi
 
 # The exam-deadline burst on the production-like stack (gunicorn, Celery, PostgreSQL, Redis).
 .PHONY: bench-deadline

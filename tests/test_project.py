@@ -1,8 +1,15 @@
-"""Project-wide checks: migrations are complete, both translation catalogues are complete."""
+"""Project-wide checks: migrations are complete, the Korean catalogue is complete and compiled."""
 
 from __future__ import annotations
 
+import gettext
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
@@ -19,59 +26,186 @@ def test_no_missing_migrations():
     assert "No changes detected" in out.getvalue()
 
 
-def _entries(po: str) -> list[tuple[str, str, bool]]:
-    """(msgid, first msgstr, fuzzy) for each entry except the header."""
+KO_PO = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+
+
+@dataclass
+class Entry:
+    msgid: str
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: list[str] = field(default_factory=list)
+    fuzzy: bool = False
+    obsolete: bool = False
+
+    @property
+    def key(self) -> tuple[str | None, str, str | None]:
+        return (self.msgctxt, self.msgid, self.msgid_plural)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unquote(line: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[0]), line.strip()[1:-1])
+
+
+def parse_po(text: str) -> list[Entry]:
+    """The entries of a .po file (header included, msgid ""): enough of the format for the
+    files msgmerge writes (flags, obsolete #~ entries, msgctxt, plurals, wrapped strings)."""
     entries = []
-    for block in po.split("\n\n"):
-        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
-        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
-        if not msgid or not msgstr:
+    for block in re.split(r"\n\s*\n", text.strip()):
+        fields: dict[str, str] = {}
+        current = None
+        flags = ""
+        obsolete = False
+        for line in block.splitlines():
+            if line.startswith("#~"):
+                obsolete = True
+                line = line[2:].strip()
+                if line.startswith("|"):
+                    continue  # a previous msgid of an obsolete entry
+            elif line.startswith("#,"):
+                flags += line
+                continue
+            elif line.startswith("#") or not line.strip():
+                continue
+            if line.startswith('"'):
+                assert current is not None, block
+                fields[current] += _unquote(line)
+            else:
+                current, _, value = line.partition(" ")
+                fields[current] = _unquote(value)
+        if "msgid" not in fields:
             continue
-        join = lambda s: "".join(re.findall(r'"(.*)"', s))  # noqa: E731
-        if join(msgid.group(1)) == "":
-            continue
-        entries.append((join(msgid.group(1)), join(msgstr.group(1)), "#, fuzzy" in block))
+        entries.append(
+            Entry(
+                msgid=fields["msgid"],
+                msgid_plural=fields.get("msgid_plural"),
+                msgctxt=fields.get("msgctxt"),
+                msgstr=[v for k, v in sorted(fields.items()) if k.startswith("msgstr")],
+                fuzzy="fuzzy" in flags,
+                obsolete=obsolete,
+            )
+        )
     return entries
 
 
+def _messages(path: Path) -> dict[tuple[str | None, str, str | None], Entry]:
+    """The catalogue's live entries (not the header, not the obsolete ones) by key."""
+    entries = parse_po(path.read_text(encoding="utf-8"))
+    return {e.key: e for e in entries if e.msgid and not e.obsolete}
+
+
+def test_po_parser_reads_what_msgmerge_writes():
+    text = r"""msgid ""
+msgstr ""
+"Language: ko\n"
+
+#, python-format
+msgid ""
+"Wrapped %(n)s with \"quotes\" "
+"and more"
+msgstr "감싼 %(n)s"
+
+msgctxt "month"
+msgid "May"
+msgid_plural "Mays"
+msgstr[0] "5월"
+
+#, fuzzy
+#| msgid "Old"
+msgid "New"
+msgstr "옛"
+
+#~ msgid "Gone"
+#~ msgstr "사라짐"
+"""
+    header, wrapped, plural, fuzzy, gone = parse_po(text)
+    assert (header.msgid, header.msgstr) == ("", ["Language: ko\n"])
+    assert wrapped.msgid == 'Wrapped %(n)s with "quotes" and more'
+    assert wrapped.msgstr == ["감싼 %(n)s"]
+    assert plural.key == ("month", "May", "Mays") and plural.msgstr == ["5월"]
+    assert fuzzy.fuzzy and not wrapped.fuzzy
+    assert gone.obsolete and gone.msgstr == ["사라짐"]
+
+
 def test_korean_catalogue_is_complete_and_compiled():
-    po_path = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
-    entries = _entries(po_path.read_text(encoding="utf-8"))
-    assert len(entries) > 40
-    missing = [msgid for msgid, msgstr, fuzzy in entries if not msgstr or fuzzy]
-    assert missing == []
-    assert (po_path.with_suffix(".mo")).exists()
+    """Every entry is translated and none is fuzzy (make messages refuses the same), and the
+    committed .mo holds exactly what the .po says: an edit was compiled."""
+    entries = _messages(KO_PO)
+    assert len(entries) > 300
+    todo = [e.msgid for e in entries.values() if e.fuzzy or not all(e.msgstr)]
+    assert todo == []
+    assert all(len(e.msgstr) == 1 for e in entries.values())  # Korean: nplurals=1
+    header = next(e for e in parse_po(KO_PO.read_text(encoding="utf-8")) if not e.msgid)
+    assert "Plural-Forms: nplurals=1; plural=0;" in header.msgstr[0]
+
+    with KO_PO.with_suffix(".mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    expected: dict[object, str] = {}
+    for e in entries.values():
+        msgid = e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}"
+        if e.msgid_plural is None:
+            expected[msgid] = e.msgstr[0]
+        else:
+            expected[(msgid, 0)] = e.msgstr[0]
+    compiled.pop("", None)  # the header
+    assert compiled == expected, "run make messages (or manage.py compilemessages)"
 
 
-def test_catalogue_covers_every_template_string():
-    po = (ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
-    ids = {msgid for msgid, _, _ in _entries(po)}
-    found = set()
-    for template in (ROOT / "templates").rglob("*.html"):
-        found.update(re.findall(r'{% translate "([^"]+)" %}', template.read_text(encoding="utf-8")))
-    assert sorted(found - ids) == []
+def _makemessages_args() -> list[str]:
+    """The arguments `make messages` gives makemessages, read from the Makefile."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    args = re.search(r"^MAKEMESSAGES_ARGS := (.*)$", makefile, re.M)
+    assert args, "Makefile: MAKEMESSAGES_ARGS"
+    return shlex.split(args[1])
 
 
-def test_catalogue_covers_every_python_string():
-    """Messages marked in Python (gettext, gettext_lazy as _, ngettext) are in the Korean
-    catalogue: a string added without `make messages` would show in English to Korean users."""
-    po = (ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
-    ids = {msgid for msgid, _, _ in _entries(po)}
-    marked = re.compile(
-        r'(?<![\w.])(?:_|gettext|gettext_lazy|ngettext|ngettext_lazy)\(\s*"((?:[^"\\]|\\.)+)"'
+def test_catalogue_covers_every_marked_string(tmp_path):
+    """Every message marked in Python (gettext, gettext_noop, ngettext...) or in a template
+    (translate, blocktranslate) is in the Korean catalogue: a string added without
+    `make messages` would show in English to Korean users.
+
+    makemessages itself extracts them, with the Makefile's arguments, from a copy of the
+    project (it writes its catalogue next to the sources; the copy has no locale/ of its own
+    and its settings point to the copy, so the real catalogue is never touched)."""
+    if shutil.which("xgettext") is None:
+        pytest.fail("makemessages needs GNU gettext: apt-get install gettext")
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".*", "__pycache__", "node_modules", "vendor", "staticfiles", "locale", "*.sqlite3"
+        ),
     )
-    found = set()
-    for package in ("config", "exercises", "grading"):
-        for source in (ROOT / package).rglob("*.py"):
-            if "engine" in source.parts or "migrations" in source.parts:
-                continue  # the engine has its own bilingual messages
-            found.update(m.replace('\\"', '"') for m in marked.findall(source.read_text("utf-8")))
-    assert len(found) > 50
-    assert sorted(found - ids) == []
-
-
-def test_english_catalogue_exists():
-    assert (ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po").exists()
+    (copy / "locale").mkdir()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": ""}
+    before = KO_PO.read_bytes()
+    run = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "ko", *_makemessages_args()],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert KO_PO.read_bytes() == before
+    marked = _messages(copy / "locale" / "ko" / "LC_MESSAGES" / "django.po")
+    assert len(marked) > 300
+    # settings, gettext_noop, a template, a blocktranslate plural:
+    kinds = (
+        "Korean",
+        "%(first)s or %(then)s",
+        "Skip to content",
+        "%(n)s student is ready to import.",
+    )
+    for msgid in kinds:
+        assert any(key[1] == msgid for key in marked), msgid
+    missing = sorted(key[1] for key in marked.keys() - _messages(KO_PO).keys())
+    assert missing == [], "run make messages and translate them"
 
 
 def test_domain_layer_does_not_import_the_web_layer():
