@@ -46,7 +46,7 @@ from exercises.courses.services.accounts import membership_create, user_create
 from exercises.gradebook.services import regrade_job_create
 from grading.models import RegradeJob, Submission
 from tests import factories
-from tests.exercises.test_authoring_services import TOY
+from tests.exercises.authoring.test_authoring_services import TOY
 
 pytestmark = pytest.mark.django_db
 

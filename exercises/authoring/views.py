@@ -60,7 +60,7 @@ from exercises.courses.selectors import courses_taught
 def course_authoring(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(courses_taught(user=request.user), pk=pk)
     context = {"course": course, **selectors.course_authoring(course=course)}
-    return render(request, "exercises/authoring/course_authoring.html", context)
+    return render(request, "authoring/course_authoring.html", context)
 
 
 @login_required
@@ -87,7 +87,7 @@ def template_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("authoring:template-edit", pk=template.pk)
     context = {"course": course, "form": form, "template": None, "examples": EXAMPLES}
-    return render(request, "exercises/authoring/template_form.html", context)
+    return render(request, "authoring/template_form.html", context)
 
 
 @login_required
@@ -122,7 +122,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "failure_rows": selectors.check_failure_rows(check=check) if check else [],
         "variant": template_variant(template=template, seed=1),
     }
-    return render(request, "exercises/authoring/template_form.html", context)
+    return render(request, "authoring/template_form.html", context)
 
 
 @login_required
@@ -134,7 +134,7 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         seed = 1
     context = {"template": template, "variant": template_variant(template=template, seed=seed)}
-    return render(request, "exercises/authoring/_variant.html", context)
+    return render(request, "authoring/_variant.html", context)
 
 
 @login_required
@@ -153,7 +153,7 @@ def template_check(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.check_failure_rows(check=check) if check else []
     return render(
         request,
-        "exercises/authoring/_check.html",
+        "authoring/_check.html",
         {"template": template, "check": check, "failure_rows": rows},
     )
 
@@ -205,9 +205,7 @@ def problem_set_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             hidden=data["hidden"],
         )
         return redirect("authoring:set-edit", pk=problem_set.pk)
-    return render(
-        request, "exercises/authoring/set_form.html", {"course": course, "form": form, "set": None}
-    )
+    return render(request, "authoring/set_form.html", {"course": course, "form": form, "set": None})
 
 
 def _set_context(
@@ -255,9 +253,7 @@ def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("authoring:set-edit", pk=problem_set.pk)
         problem_set.refresh_from_db()
         extra["form"] = form
-    return render(
-        request, "exercises/authoring/set_form.html", _set_context(request, problem_set, **extra)
-    )
+    return render(request, "authoring/set_form.html", _set_context(request, problem_set, **extra))
 
 
 @login_required
@@ -282,7 +278,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("authoring:set-edit", pk=problem_set.pk)
     context = _set_context(request, problem_set, item_form=form)
-    return render(request, "exercises/authoring/set_form.html", context, status=400)
+    return render(request, "authoring/set_form.html", context, status=400)
 
 
 @login_required
@@ -376,4 +372,4 @@ def course_yaml_import(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("authoring:course-authoring", pk=course.pk)
     context = {"course": course, "form": form, "errors": errors}
     status = 400 if errors else 200
-    return render(request, "exercises/authoring/course_import.html", context, status=status)
+    return render(request, "authoring/course_import.html", context, status=status)

@@ -76,7 +76,7 @@ def _people_context(request: HttpRequest, course, **extra):  # type: ignore[no-u
 @require_GET
 def course_people(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(sel.courses_taught(user=request.user), pk=pk)
-    return render(request, "exercises/class/course_people.html", _people_context(request, course))
+    return render(request, "courses/course_people.html", _people_context(request, course))
 
 
 @login_required
@@ -93,7 +93,7 @@ def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
             check = roster_import(course=course, text=confirm.cleaned_data["text"])
         except RosterInvalid as exc:
             context = _people_context(request, course, check=exc.check)
-            return render(request, "exercises/class/course_people.html", context, status=400)
+            return render(request, "courses/course_people.html", context, status=400)
         n, new = len(check.rows), check.count("new")
         existing = check.count("existing") + check.count("enrolled")
         # One plural per count: a message can only choose its form by one number.
@@ -113,7 +113,7 @@ def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         context = _people_context(request, course)
         context["upload_form"] = form
-        return render(request, "exercises/class/course_people.html", context, status=400)
+        return render(request, "courses/course_people.html", context, status=400)
     upload = form.cleaned_data["roster"]
     try:
         text = roster_decode(upload.read(MAX_ROSTER_BYTES + 1))
@@ -121,14 +121,14 @@ def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error("roster", _("Save the roster as a UTF-8 CSV file (at most 1 MB)."))
         context = _people_context(request, course)
         context["upload_form"] = form
-        return render(request, "exercises/class/course_people.html", context, status=400)
+        return render(request, "courses/course_people.html", context, status=400)
     check = roster_check(course=course, text=text)
     context = _people_context(
         request, course, check=check, confirm_form=RosterConfirmForm(initial={"text": text})
     )
     return render(
         request,
-        "exercises/class/course_people.html",
+        "courses/course_people.html",
         context,
         status=200 if check.ok else 400,
     )
@@ -191,5 +191,5 @@ def course_join_view(request: HttpRequest) -> HttpResponse:
             return redirect("practice:dashboard")
     status = 400 if error else 200
     return render(
-        request, "exercises/class/course_join.html", {"form": form, "error": error}, status=status
+        request, "courses/course_join.html", {"form": form, "error": error}, status=status
     )

@@ -1,7 +1,8 @@
 """Grade CSVs that Canvas, Moodle, Blackboard Learn and Brightspace import without edits.
 
 Pure on purpose: no Django, no database. The view streams a writer's lines; tests read them back.
-Each format fact is cited in docs/lms-export.md and beside its test in tests/exercises/test_lms.py.
+Each format fact is cited in docs/lms-export.md and beside its test in
+tests/exercises/gradebook/test_lms.py.
 """
 
 from __future__ import annotations

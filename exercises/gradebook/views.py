@@ -31,7 +31,7 @@ from grading.models import REASON_REQUESTED, RegradeJob
 def course_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(courses_taught(user=request.user), pk=pk)
     gradebook = sel.gradebook_rows(course=course)
-    return render(request, "exercises/course_gradebook.html", {"gradebook": gradebook})
+    return render(request, "gradebook/course_gradebook.html", {"gradebook": gradebook})
 
 
 @login_required
@@ -48,7 +48,7 @@ def item_wrong_answers(request: HttpRequest, pk: int) -> HttpResponse:
         "examined_cap": sel.WRONG_ANSWERS_EXAMINED,
         "comparison_cap": sel.ENGINE_COMPARISONS,
     }
-    return render(request, "exercises/class/item_wrong_answers.html", context)
+    return render(request, "gradebook/item_wrong_answers.html", context)
 
 
 @login_required
@@ -82,9 +82,9 @@ def regrade_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         item__in=items_taught(user=request.user),
     )
-    template = "exercises/class/_regrade_progress.html" if request.htmx else None
+    template = "gradebook/_regrade_progress.html" if request.htmx else None
     return render(
-        request, template or "exercises/class/regrade_detail.html", {"job": job, "item": job.item}
+        request, template or "gradebook/regrade_detail.html", {"job": job, "item": job.item}
     )
 
 
@@ -167,7 +167,7 @@ def course_grades_export(request: HttpRequest, pk: int) -> HttpResponse:
                 "n_columns": len(data.columns),
             }
         )
-    return render(request, "exercises/class/course_export.html", context)
+    return render(request, "gradebook/course_export.html", context)
 
 
 @login_required
@@ -205,7 +205,7 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
     fill_form = FillForm(request.POST, request.FILES)
     context = {"course": course, "form": form, "fill_form": fill_form}
     if not (form.is_valid() and fill_form.is_valid()):
-        return render(request, "exercises/class/course_export.html", context, status=400)
+        return render(request, "gradebook/course_export.html", context, status=400)
     problem_set, data = _export_data(course, form)
     original = fill_form.cleaned_data["gradebook"].read(lms.MAX_LMS_FILE_BYTES + 1)
     try:
@@ -220,7 +220,7 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValueError as exc:
         context["fill_error"] = str(exc)
-        return render(request, "exercises/class/course_export.html", context, status=400)
+        return render(request, "gradebook/course_export.html", context, status=400)
     payload = base64.b64encode(filled.text.encode(filled.encoding)).decode("ascii")
     context.update(
         {
@@ -233,4 +233,4 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         }
     )
-    return render(request, "exercises/class/course_export.html", context)
+    return render(request, "gradebook/course_export.html", context)

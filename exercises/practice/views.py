@@ -34,7 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(user=request.user)
     teaching = list(courses_taught(user=request.user))
     context = {"rows": rows, "teaching": teaching, "now": timezone.now()}
-    return render(request, "exercises/dashboard.html", context)
+    return render(request, "practice/dashboard.html", context)
 
 
 @login_required
@@ -44,7 +44,7 @@ def problem_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not rows:
         raise Http404
     return render(
-        request, "exercises/problem_set_detail.html", {"row": rows[0], "now": timezone.now()}
+        request, "practice/problem_set_detail.html", {"row": rows[0], "now": timezone.now()}
     )
 
 
@@ -115,7 +115,7 @@ def _result_context(
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # the result region polling itself while grading
         instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
-        return render(request, "exercises/_result.html", _result_context(request, instance))
+        return render(request, "practice/_result.html", _result_context(request, instance))
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     params = instance.params
     context = {
@@ -126,7 +126,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
         "form": AnswerForm(),
     }
-    return render(request, "exercises/problem_detail.html", context)
+    return render(request, "practice/problem_detail.html", context)
 
 
 @login_required
@@ -135,13 +135,13 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     form = AnswerForm(request.GET)
     if not form.is_valid():
-        return render(request, "exercises/_preview.html", {"rejected": TOO_LONG})
+        return render(request, "practice/_preview.html", {"rejected": TOO_LONG})
     answer = form.cleaned_data["answer"]
     shown = None
     if answer:
         params = instance.params
         shown = preview(answer, tuple(params["variables"]), task=task_of(params))
-    return render(request, "exercises/_preview.html", {"preview": shown, "answer": answer})
+    return render(request, "practice/_preview.html", {"preview": shown, "answer": answer})
 
 
 @login_required
@@ -165,7 +165,7 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     submissions = submitted.submissions if submitted is not None else None
     context = {**_result_context(request, instance, submissions), "rejected": rejected}
     # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
-    return render(request, "exercises/_result.html", context)
+    return render(request, "practice/_result.html", context)
 
 
 @login_required
@@ -181,5 +181,5 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "submission": submission,
     }
     if request.htmx:
-        return render(request, "exercises/_result.html", context)
-    return render(request, "exercises/submission_detail.html", context)
+        return render(request, "practice/_result.html", context)
+    return render(request, "practice/submission_detail.html", context)

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django_redis.cache import RedisCache
 
-from exercises.services import submission_create
+from exercises.practice.services import submission_create
 from grading.services import submission_grade
 from tests import factories
 from tests.config.test_settings import GOOD_SECRET, _run

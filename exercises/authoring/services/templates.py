@@ -32,7 +32,7 @@ def problem_template_upsert(
     )
     if template is None:
         # The code families are ready templates, published from the start; a custom template
-        # is published only by exercises.services.authoring after a passing check.
+        # is published only by authoring.services.templates.template_publish after a passing check.
         return ProblemTemplate.objects.create(
             slug=slug,
             family=family,

@@ -15,7 +15,7 @@ from exercises.authoring.services.templates import custom_template_create, templ
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
-from tests.exercises.test_authoring_services import TOY
+from tests.exercises.authoring.test_authoring_services import TOY
 
 pytestmark = pytest.mark.django_db
 

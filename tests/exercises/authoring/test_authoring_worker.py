@@ -13,7 +13,7 @@ from exercises.authoring.services.templates import custom_template_create
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
-from tests.exercises.test_authoring_services import TOY
+from tests.exercises.authoring.test_authoring_services import TOY
 from tests.grading.test_worker_integration import broker, start_worker  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

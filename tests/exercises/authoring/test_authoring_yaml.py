@@ -29,10 +29,10 @@ from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.gradebook.services import item_tolerance_set
 from tests import factories
-from tests.exercises.test_authoring_services import TOY
+from tests.exercises.authoring.test_authoring_services import TOY
 
 pytestmark = pytest.mark.django_db
-DOC = Path(__file__).resolve().parents[2] / "docs" / "yaml-format.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "yaml-format.md"
 
 
 def _doc_example() -> str:

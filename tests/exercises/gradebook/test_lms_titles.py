@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.exercises.test_lms_views import _download, course_scores  # noqa: F401 (fixture)
+from tests.exercises.gradebook.test_lms_views import _download, course_scores  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
