@@ -27,7 +27,6 @@ SYMBOLIC_MAX_NODES = 120
 # candidates are matched against a wrong answer.
 DIAGNOSIS_BUDGET_S = 1.0
 DIAGNOSIS_MAX_CANDIDATES = 40
-KEY_BUDGET_S = 2.0
 
 # Numeric sampling.
 SAMPLE_TARGET_POINTS = 10

@@ -254,7 +254,3 @@ def message_each(code: str, en: dict[str, Any], ko: dict[str, Any]) -> Message:
     """A message whose fields differ by language (a detail that is itself a Message)."""
     en_text, ko_text = _TEXTS[code]
     return Message(code=code, en=en_text.format(**en), ko=ko_text.format(**ko))
-
-
-def codes() -> list[str]:
-    return sorted(_TEXTS)

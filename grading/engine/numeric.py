@@ -122,11 +122,6 @@ def _certain_sign(v: Any, e: float) -> int:
 
 # --------------------------------------------------------------------------- unary functions
 
-_UNARY_NAMES = (
-    "sin cos tan sec csc cot asin acos atan asec acsc acot sinh cosh tanh sech csch coth "
-    "asinh acosh atanh exp log sqrt abs sign"
-).split()
-
 
 def _unary(name: str, u: Value) -> Value:
     v, e = u
