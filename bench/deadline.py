@@ -278,8 +278,8 @@ def _slow_answer(c: Any, key_text: str) -> str | None:
     import sympy
 
     from grading.engine import preview
-    from grading.engine.equivalence import from_sympy
-    from grading.engine.parsing import to_text
+    from grading.engine.printing import to_text
+    from grading.engine.sympy_bridge import from_sympy
 
     task = c.task
     if c.is_number:
@@ -299,7 +299,7 @@ def _slow_answer(c: Any, key_text: str) -> str | None:
 
 
 def c_components(c: Any, key_text: str) -> list[str]:
-    from grading.engine.parsing import to_text
+    from grading.engine.printing import to_text
 
     return [to_text(n) for n in c.key_nodes] if c.is_vector else [key_text]
 
@@ -314,8 +314,8 @@ def plan_answers(
     from exercises.generators import task_of
     from grading.engine import diagnosis, key_of, limits, preview
     from grading.engine.api import _compile
-    from grading.engine.equivalence import from_sympy
-    from grading.engine.parsing import to_text
+    from grading.engine.printing import to_text
+    from grading.engine.sympy_bridge import from_sympy
 
     task = task_of(params)
     c = _compile(task)

@@ -33,7 +33,8 @@ from sympy.core.cache import clear_cache  # noqa: E402
 
 from grading.engine import Task, grade, key_of  # noqa: E402
 from grading.engine.api import _parse_answer  # noqa: E402
-from grading.engine.parsing import make_symbols, parse, to_sympy  # noqa: E402
+from grading.engine.parsing import parse  # noqa: E402
+from grading.engine.sympy_bridge import make_symbols, to_sympy  # noqa: E402
 
 BASELINE_CAP_S = 10.0
 MARK_START = "<!-- bench/engine.py:start -->"

@@ -25,8 +25,15 @@ from typing import Any
 
 import sympy
 
-from grading.engine.equivalence import Unsupported, from_sympy
-from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy, to_text
+from grading.engine import (
+    ParseError,
+    Unsupported,
+    from_sympy,
+    make_symbols,
+    parse,
+    to_sympy,
+    to_text,
+)
 
 Params = dict[str, Any]
 

@@ -14,9 +14,19 @@ from exercises.generators import generate, statement_of, task_of
 from exercises.generators.custom import TemplateError, validate
 from exercises.generators.statements import asked_latex
 from exercises.models import Course, ProblemTemplate, TemplateCheck
-from grading.engine import Key, grade, key_of, variant_check
-from grading.engine.equivalence import Unsupported, from_sympy
-from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy, to_text
+from grading.engine import (
+    Key,
+    ParseError,
+    Unsupported,
+    from_sympy,
+    grade,
+    key_of,
+    make_symbols,
+    parse,
+    to_sympy,
+    to_text,
+    variant_check,
+)
 
 CHECK_SEEDS = 50
 TIME_BUDGET_MS = 1000.0

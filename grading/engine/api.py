@@ -13,22 +13,18 @@ from typing import Any
 import sympy
 
 from grading.engine import equivalence, exact, floats, limits, numeric
-from grading.engine.equivalence import from_sympy
 from grading.engine.messages import message, message_each
 from grading.engine.numeric import compile_node
-from grading.engine.parsing import (
+from grading.engine.parsing import ParseError, parse
+from grading.engine.printing import parsed_latex, to_text
+from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
+from grading.engine.tree import (
     BinOp,
     Neg,
     Node,
     Num,
     Parsed,
-    ParseError,
     Var,
-    make_symbols,
-    parse,
-    parsed_latex,
-    to_sympy,
-    to_text,
     tree_from_data,
     tree_to_data,
     walk,
@@ -130,7 +126,7 @@ class _Compiled:
                     raise KeyError_("the key is not real and finite")
             try:
                 self.key_nodes = [from_sympy(e) for e in self._exprs]
-            except equivalence.Unsupported as exc:
+            except Unsupported as exc:
                 raise KeyError_(f"the key uses {exc}, which cannot be graded") from None
         # one memo for the three compilers of the key (they look at the same subtrees)
         memo: dict[Any, Any] = {}
@@ -652,7 +648,7 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
     return out
 
 
-_UNCOMPILABLE = (equivalence.Unsupported, RecursionError, ValueError, TypeError)
+_UNCOMPILABLE = (Unsupported, RecursionError, ValueError, TypeError)
 
 
 class _CompileFailed(Exception):
@@ -761,7 +757,7 @@ def prepare(task: Task) -> Prepared:
             try:
                 exprs = [e.subs(c.point) if c.point else e for e in cand.expr]
                 nodes = [from_sympy(e) for e in exprs]
-            except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
+            except (Unsupported, RecursionError, ValueError, TypeError):
                 continue
             mistakes.append(
                 PreparedMistake(
@@ -806,7 +802,7 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         try:
             exprs = [e.subs(c.point) if c.point else e for e in cand.expr]
             texts = [to_text(from_sympy(e)) for e in exprs]
-        except (equivalence.Unsupported, RecursionError, ValueError, TypeError):
+        except (Unsupported, RecursionError, ValueError, TypeError):
             continue
         text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
         wrong = grade(task, text, seed=seed)

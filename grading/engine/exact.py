@@ -18,8 +18,8 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from grading.engine.numeric import Undefined, _integer_exponent
-from grading.engine.parsing import BinOp, Group, Neg, Node, Num, Var
+from grading.engine.numeric import Undefined
+from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent
 
 EFn = Callable[[dict[str, Fraction]], Fraction]
 # Degree bound (numerator plus denominator) up to which exact evaluation is used: at 53-bit
@@ -46,7 +46,7 @@ def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, 
     elif isinstance(node, BinOp):
         a = _degrees(node.left, memo)
         if node.op == "^":
-            n = _integer_exponent(node.right)
+            n = integer_exponent(node.right)
             if a is not None and n is not None:
                 out = (n * a[0], n * a[1]) if n >= 0 else (-n * a[1], -n * a[0])
         else:
@@ -96,7 +96,7 @@ def _is_polynomial(node: Node, memo: dict[Any, Any]) -> bool:
         if node.op == "/":
             out = False
         elif node.op == "^":
-            e = _integer_exponent(node.right)
+            e = integer_exponent(node.right)
             out = e is not None and e >= 0
         else:
             out = True
@@ -158,7 +158,7 @@ def _dyadic(node: Node) -> DFn:
     assert isinstance(node, BinOp)
     a = _dyadic(node.left)
     if node.op == "^":
-        p = _integer_exponent(node.right)
+        p = integer_exponent(node.right)
         assert p is not None and p >= 0
 
         def power(pt: dict[str, Dyadic]) -> Dyadic:
@@ -235,7 +235,7 @@ def _compile_fraction(node: Node) -> EFn:
         raise TypeError(f"not a rational function: {type(node).__name__}")
     a = _compile_fraction(node.left)
     if node.op == "^":
-        n = _integer_exponent(node.right)
+        n = integer_exponent(node.right)
         if n is None:
             raise TypeError("not an integer power")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from grading.engine import limits
 from grading.engine.numeric import Arithmetic, NeedPrecision, Undefined, _l2, compile_tree
-from grading.engine.parsing import Node
+from grading.engine.tree import Node
 
 NEG_INF = -math.inf
 PREC = 53  # bits, reported as the precision of a point settled here

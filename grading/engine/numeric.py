@@ -22,7 +22,7 @@ import mpmath
 import numpy
 
 from grading.engine import limits
-from grading.engine.parsing import (
+from grading.engine.tree import (
     BinOp,
     Call,
     Const,
@@ -32,7 +32,7 @@ from grading.engine.parsing import (
     Num,
     Var,
     Vec,
-    _const_value,
+    integer_exponent,
     walk,
 )
 
@@ -276,16 +276,6 @@ def _unary(name: str, u: Value) -> Value:
 # --------------------------------------------------------------------------- compiling
 
 
-def _integer_exponent(node: Node) -> int | None:
-    if type(node) is Num:  # the usual exponent: a plain number
-        n = node.value
-        return int(n) if n.denominator == 1 else None
-    v = _const_value(node)
-    if isinstance(v, Fraction) and v.denominator == 1:
-        return int(v)
-    return None
-
-
 def _add(a: Value, b: Value) -> Value:
     r = a[0] + b[0]
     return r, _l2(_l2(a[1], b[1]), mag(r) - _Prec.bits)
@@ -497,7 +487,7 @@ def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[
     if node.op == "/":
         div = ar.div
         return lambda pt: div(a(pt), b(pt))
-    n = _integer_exponent(node.right)
+    n = integer_exponent(node.right)
     if n is not None:
         ipow = ar.ipow
         return lambda pt: ipow(a(pt), n)
@@ -686,7 +676,7 @@ def _poly(node: Node) -> tuple[str | None, dict[int, Fraction]] | None:
     if a is None:
         return None
     if node.op == "^":
-        n = _integer_exponent(node.right)
+        n = integer_exponent(node.right)
         if n is None or not 0 <= n <= 8:
             return None
         out: tuple[str | None, dict[int, Fraction]] = (a[0], {0: Fraction(1)})
@@ -776,7 +766,7 @@ def boundary_hints(nodes: Sequence[Node]) -> dict[str, list[Fraction]]:
                     add(n.arg, (1,))
             elif isinstance(n, BinOp) and n.op == "/":
                 add(n.right, (0,))
-            elif isinstance(n, BinOp) and n.op == "^" and _integer_exponent(n.right) is None:
+            elif isinstance(n, BinOp) and n.op == "^" and integer_exponent(n.right) is None:
                 add(n.left, (0,))
     return hints
 

@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grading.engine import exact
-from grading.engine.numeric import _integer_exponent
-from grading.engine.parsing import BinOp, Group, Neg, Node, Num, Var, walk
+from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent, walk
 from tests.grading.engine.test_exact import PROPERTY, _parse, mixed, rational
 
 
@@ -19,7 +18,7 @@ def _is_polynomial_by_walk(node: Node) -> bool:
             if n.op == "/":
                 return False
             if n.op == "^":
-                e = _integer_exponent(n.right)
+                e = integer_exponent(n.right)
                 if e is None or e < 0:
                     return False
         elif isinstance(n, Num) and n.value.denominator & (n.value.denominator - 1):

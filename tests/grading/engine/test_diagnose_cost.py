@@ -115,7 +115,7 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
         return compile_node(node, memo)
 
     monkeypatch.setattr(api, "compile_node", counting)
-    from grading.engine.parsing import to_text
+    from grading.engine.printing import to_text
 
     verdict = grade(task, to_text(answer), seed=5, prepared=prepared)
     assert verdict.equivalent is False

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from grading.engine import Task, exact, floats, grade, numeric
 from grading.engine.numeric import NeedPrecision, Undefined
-from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy
+from grading.engine.parsing import ParseError, parse
+from grading.engine.sympy_bridge import make_symbols, to_sympy
 
 PROPERTY = settings(
     deadline=3000,
