@@ -12,9 +12,11 @@ from typing import Any
 
 import sympy
 
-from grading.engine import equivalence, exact, floats, limits, numeric
+from grading.engine import equivalence, limits
 from grading.engine.messages import message, message_each
-from grading.engine.numeric import compile_node
+from grading.engine.numeric import comparison, exact, floats, multiprecision, sampling
+from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
+from grading.engine.numeric.multiprecision import compile_node
 from grading.engine.parsing import ParseError, parse
 from grading.engine.printing import parsed_latex, to_text
 from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
@@ -133,7 +135,7 @@ class _Compiled:
         self.key_fns = [compile_node(n, memo) for n in self.key_nodes]
         self.key_floats = [floats.compile_float(n, memo) for n in self.key_nodes]
         self.key_exact = exact.compile_all(self.key_nodes, memo)
-        self.hints = numeric.boundary_hints(self.key_nodes)
+        self.hints = sampling.boundary_hints(self.key_nodes)
         if task.at:
             if not _defined_at_point(self.key_fns):
                 raise KeyError_("the key is undefined at the given point") from None
@@ -232,16 +234,16 @@ class _PreparedCandidates:
 
 
 def _defined_at_point(fns: list[Any]) -> bool:
-    prec = numeric.BASE_PREC
+    prec = multiprecision.BASE_PREC
     while True:
         try:
-            numeric.evaluate(fns, {}, prec)
+            multiprecision.evaluate(fns, {}, prec)
             return True
-        except numeric.NeedPrecision:
-            if prec >= numeric.MAX_PREC:
+        except NeedPrecision:
+            if prec >= multiprecision.MAX_PREC:
                 return False
             prec *= 2
-        except (numeric.Undefined, numeric.Unusable, numeric.Clamped):
+        except (Undefined, Unusable, Clamped):
             return False
 
 
@@ -494,9 +496,9 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     answer_floats = _Lazy(lambda: [floats.compile_float(p, memo) for p in parts], len(parts))
     answer_exact = exact.compile_all(parts, memo) if c.key_exact is not None else None
     hints = dict(c.hints)
-    for name, roots in numeric.boundary_hints(parts).items():
+    for name, roots in sampling.boundary_hints(parts).items():
         hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
-    outcome = numeric.compare(
+    outcome = comparison.compare(
         c.key_fns,
         answer_fns,
         c.sample_variables,
@@ -578,7 +580,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     return done(equivalent=True, method=method, evidence=evidence, **common)
 
 
-def _reason(outcome: numeric.Outcome, c: _Compiled, rtol: float) -> Message:
+def _reason(outcome: comparison.Outcome, c: _Compiled, rtol: float) -> Message:
     if outcome.answer_undefined:
         return message("undefined-answer")
     if c.is_number and rtol:
@@ -677,11 +679,11 @@ def _diagnose(
         candidates = iter(c.candidates())
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
-    answer_side = numeric.Memo(answer_fns)
+    answer_side = multiprecision.Memo(answer_fns)
     answer_quick = floats.Memo(answer_floats)
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     # every candidate is compared at the same seeded points: drawn once
-    draws = numeric.SharedDraws(c.sample_variables, seed, c.task.positive, c.hints)
+    draws = sampling.SharedDraws(c.sample_variables, seed, c.task.positive, c.hints)
     # a count, not a clock, bounds the matching: the named mistake must not depend on load
     for _ in range(limits.DIAGNOSIS_MAX_CANDIDATES):
         try:
@@ -711,7 +713,7 @@ def _diagnose(
             partial(_compiled, partial(floats.compile_float, memo=memo), nodes), len(nodes)
         )
         try:
-            outcome = numeric.compare(
+            outcome = comparison.compare(
                 fns,
                 answer_side,
                 c.sample_variables,

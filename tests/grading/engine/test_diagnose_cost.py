@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from grading.engine import Prepared, Task, api, exact, floats, grade, limits, numeric, prepare
-from grading.engine.numeric import compile_node
+from grading.engine import Prepared, Task, api, grade, limits, prepare
+from grading.engine.numeric import comparison, exact, floats, multiprecision
+from grading.engine.numeric.multiprecision import compile_node
 from tests.grading.engine.test_corpus import TEXTBOOK, task_from_textbook
 
 TASKS = [
@@ -29,7 +30,7 @@ def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
     answer_fns = [compile_node(p) for p in parts]
     answer_floats = [floats.compile_float(p) for p in parts]
     answer_exact = exact.compile_all(parts) if c.key_exact is not None else None
-    answer_side = numeric.Memo(answer_fns)
+    answer_side = multiprecision.Memo(answer_fns)
     answer_quick = floats.Memo(answer_floats)
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     matched: dict[str, Any] = {}
@@ -43,7 +44,7 @@ def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
             cand_exact = exact.compile_all(nodes) if answer_exactly is not None else None
         except (ValueError, TypeError, RecursionError):
             continue
-        outcome = numeric.compare(
+        outcome = comparison.compare(
             fns,
             answer_side,
             c.sample_variables,

@@ -18,7 +18,9 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from grading.engine.numeric import Undefined
+import mpmath
+
+from grading.engine.numeric.bounds import Undefined
 from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent
 
 EFn = Callable[[dict[str, Fraction]], Fraction]
@@ -265,7 +267,7 @@ def _compile_fraction(node: Node) -> EFn:
 
 def compile_all(nodes: Sequence[Node], memo: dict[Any, Any] | None = None) -> list[EFn] | None:
     """Exact evaluators for every component, or None if any is not a small rational function.
-    `memo`: as for numeric.compile_node."""
+    `memo`: as for multiprecision.compile_node."""
     if memo is None:
         memo = {}
     for node in nodes:
@@ -288,7 +290,7 @@ def point_of(point: dict[str, Any]) -> dict[str, Fraction]:
 
 
 class Memo:
-    """One side's exact values at the points already seen (see numeric.Memo)."""
+    """One side's exact values at the points already seen (see multiprecision.Memo)."""
 
     def __init__(self, fns: Sequence[EFn]) -> None:
         self.fns = fns
@@ -309,8 +311,6 @@ class Memo:
 
 
 def _text(v: Fraction) -> str:
-    import mpmath
-
     with mpmath.workprec(64):
         return str(mpmath.nstr(mpmath.mpf(v.numerator) / v.denominator, 12))
 
