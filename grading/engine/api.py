@@ -13,7 +13,7 @@ from typing import Any
 import sympy
 
 from grading.engine import equivalence, limits
-from grading.engine.messages import message, message_each
+from grading.engine.messages import message, message_each, mistake
 from grading.engine.numeric import comparison, exact, floats, multiprecision, sampling
 from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
 from grading.engine.numeric.multiprecision import compile_node
@@ -605,8 +605,6 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
 
     Built on the key's AST, not SymPy, so that diagnosing a wrong answer stays cheap.
     """
-    from grading.engine.diagnosis import _message
-
     key = tuple(c.key_nodes)
     n = len(key)
     two = Num(0, 0, 0, 0, value=Fraction(2), text="2")
@@ -621,30 +619,28 @@ def _reference_mistakes(c: _Compiled) -> list[_AstCandidate]:
             swapped[i], swapped[j] = swapped[j], swapped[i]
             out.append(
                 _AstCandidate(
-                    "gradient-swapped", tuple(swapped), _message("gradient-swapped", "vector")
+                    "gradient-swapped", tuple(swapped), mistake("gradient-swapped", "vector")
                 )
             )
-    out.append(_AstCandidate("sign-error", tuple(neg(k) for k in key), _message("sign-error")))
+    out.append(_AstCandidate("sign-error", tuple(neg(k) for k in key), mistake("sign-error")))
     if n > 1:
         for i in range(n):
             parts = tuple(neg(k) if j == i else k for j, k in enumerate(key))
             out.append(
-                _AstCandidate(
-                    "sign-error", parts, _message("sign-error", "component", i=str(i + 1))
-                )
+                _AstCandidate("sign-error", parts, mistake("sign-error", "component", i=str(i + 1)))
             )
     out.append(
         _AstCandidate(
             "missing-factor-2",
             tuple(BinOp(0, 0, 0, 0, op="/", left=k, right=two) for k in key),
-            _message("missing-factor-2"),
+            mistake("missing-factor-2"),
         )
     )
     out.append(
         _AstCandidate(
             "doubled",
             tuple(BinOp(0, 0, 0, 0, op="*", left=two, right=k) for k in key),
-            _message("doubled"),
+            mistake("doubled"),
         )
     )
     return out

@@ -5,7 +5,7 @@ and equal to the key wherever the key is real and finite, up to isolated holes. 
 
 1. structural: the same expression once written out explicitly (spacing, brackets and implicit
    products aside): equal, and with the same domain.
-2. numeric (the numeric package): seeded points over six scales and near the boundaries the expressions
+2. numeric (numeric/): seeded points over six scales and near the boundaries the expressions
    announce (roots of arguments of abs, roots, logs, inverse trig, denominators), kept where the
    key is real and finite. Both sides are evaluated in real arithmetic with a rigorous error
    bound, at rising precision until the bound decides: apart means "not equivalent", an answer
