@@ -313,12 +313,12 @@ def plan_answers(
 
     from exercises.generators import task_of
     from grading.engine import diagnosis, key_of, limits, preview
-    from grading.engine.api import _compile
+    from grading.engine.compiled import compile_task
     from grading.engine.printing import to_text
     from grading.engine.sympy_bridge import from_sympy
 
     task = task_of(params)
-    c = _compile(task)
+    c = compile_task(task)
     key = key_of(task)
     if kind == "malformed":
         for text in rng.sample(MALFORMED, len(MALFORMED)):
@@ -946,7 +946,7 @@ def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
     from exercises.generators import task_of
     from exercises.models import ProblemInstance
     from grading.engine import grade
-    from grading.engine.api import _compile_cached
+    from grading.engine.compiled import forget_compiled
     from grading.services import instance_prepared
 
     instances = ProblemInstance.objects.in_bulk([p.instance_id for p in planned])
@@ -957,7 +957,7 @@ def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
             continue
         inst = instances[p.instance_id]
         task = task_of(inst.params)
-        _compile_cached.cache_clear()
+        forget_compiled()
         t = time.perf_counter()
         prof.enable()
         grade(task, p.answer, seed=inst.seed, prepared=instance_prepared(instance=inst))

@@ -9,23 +9,44 @@ can misapply one rule at one place ("site") or everywhere: a chain-rule factor l
 product- or quotient-rule term dropped or with the wrong sign, the power rule misused, e^u taken
 for a power. Nothing here parses text, uses threads, or calls `simplify`/`integrate`: every step
 is cheap and the whole search stops when the time budget is spent.
+
+The end of the module names the mistake a wrong answer makes (diagnose): it compares the answer
+with the task's candidates (task_mistakes, read back from a Prepared task, or for a bare key the
+sign, factor 2 and order slips built on its tree) at the same seeded points, in order, and
+reports the first that matches. The sentences themselves are in messages.py.
 """
 
 from __future__ import annotations
 
 import cmath
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import sympy
 from sympy import Add, Dummy, Integer, Mul, Symbol
 
+from grading.engine import limits
+from grading.engine.compiled import Compiled, Evaluators, KeyInvalid, Lazy, prepared_nodes
 from grading.engine.messages import in_component, mistake
-from grading.engine.types import Message
+from grading.engine.numeric import comparison, exact, floats, multiprecision, sampling
+from grading.engine.numeric.multiprecision import compile_node
+from grading.engine.sympy_bridge import Unsupported, from_sympy
+from grading.engine.tree import BinOp, Neg, Node, Num
+from grading.engine.types import Message, PreparedMistake
 
-__all__ = ["CODES", "Candidate", "mistakes_for_reference", "typical_mistakes"]
+__all__ = [
+    "CODES",
+    "Candidate",
+    "candidates",
+    "diagnose",
+    "mistakes_for_reference",
+    "task_mistakes",
+    "typical_mistakes",
+]
 
 Expr = Any  # SymPy ships no type information; annotations below say which objects are expressions.
 
@@ -1161,3 +1182,208 @@ def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
         return _finish(rows, key, symbols, _MAX_CANDIDATES, _finish_allowance(0.05))
     except Exception:
         return []
+
+
+# --------------------------------------------------------------------------------------------
+# Naming the mistake a wrong answer makes
+
+
+def task_mistakes(c: Compiled) -> list[Candidate]:
+    """The task's typical mistakes, generated once per compiled task and process (variant_check
+    makes them when the variant is made; every wrong answer after that reuses them)."""
+    if c.typical_mistakes is None:
+        assert c.function is not None
+        c.typical_mistakes = typical_mistakes(
+            c.function,
+            wrt=[c.symbols[v] for v in c.task.wrt],
+            variables=[c.symbols[v] for v in c.task.variables],
+            gradient=c.task.gradient,
+            budget_s=limits.DIAGNOSIS_BUDGET_S,
+        )
+    return c.typical_mistakes
+
+
+def candidates(c: Compiled) -> Iterable[Any]:
+    """The mistakes to match a wrong answer against: parsed from the prepared task (one at a
+    time, as the matching reaches them), made by SymPy from the function, or (a bare key) made
+    from the key's AST."""
+    if c.prepared_mistakes is not None:
+        if c.prepared_candidates is None:
+            c.prepared_candidates = _PreparedCandidates(c.prepared_mistakes, c.task.variables)
+        found: Iterable[Any] = c.prepared_candidates
+        return found
+    if c.function is not None:
+        return task_mistakes(c)
+    return _reference_mistakes(c)
+
+
+class _PreparedCandidates:
+    """A prepared task's mistakes, parsed when first reached (those that cannot be parsed are
+    left out) and kept for the next wrong answer."""
+
+    def __init__(self, mistakes: tuple[PreparedMistake, ...], variables: tuple[str, ...]) -> None:
+        self._pending = iter(mistakes)
+        self._variables = variables
+        self._parsed: list[_AstCandidate] = []
+
+    def __iter__(self) -> Iterator[_AstCandidate]:
+        i = 0
+        while True:
+            if i < len(self._parsed):
+                yield self._parsed[i]
+                i += 1
+                continue
+            m = next(self._pending, None)
+            if m is None:
+                return
+            try:
+                nodes = prepared_nodes(m.trees, m.parts, self._variables)
+            except KeyInvalid:
+                continue
+            self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
+
+
+@dataclass(frozen=True)
+class _AstCandidate:
+    code: str
+    nodes: tuple[Node, ...]
+    message: Message
+
+
+def _reference_mistakes(c: Compiled) -> list[_AstCandidate]:
+    """Mistakes visible from a key alone (no function given): sign, factor 2, swapped parts.
+
+    Built on the key's AST, not SymPy, so that diagnosing a wrong answer stays cheap.
+    """
+    key = tuple(c.key_nodes)
+    n = len(key)
+    two = Num(0, 0, 0, 0, value=Fraction(2), text="2")
+
+    def neg(node: Node) -> Node:
+        return Neg(0, 0, 0, 0, operand=node)
+
+    out: list[_AstCandidate] = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            swapped = list(key)
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            out.append(
+                _AstCandidate(
+                    "gradient-swapped", tuple(swapped), mistake("gradient-swapped", "vector")
+                )
+            )
+    out.append(_AstCandidate("sign-error", tuple(neg(k) for k in key), mistake("sign-error")))
+    if n > 1:
+        for i in range(n):
+            parts = tuple(neg(k) if j == i else k for j, k in enumerate(key))
+            out.append(
+                _AstCandidate("sign-error", parts, mistake("sign-error", "component", i=str(i + 1)))
+            )
+    out.append(
+        _AstCandidate(
+            "missing-factor-2",
+            tuple(BinOp(0, 0, 0, 0, op="/", left=k, right=two) for k in key),
+            mistake("missing-factor-2"),
+        )
+    )
+    out.append(
+        _AstCandidate(
+            "doubled",
+            tuple(BinOp(0, 0, 0, 0, op="*", left=two, right=k) for k in key),
+            mistake("doubled"),
+        )
+    )
+    return out
+
+
+_UNCOMPILABLE = (Unsupported, RecursionError, ValueError, TypeError)
+
+
+class _CompileFailed(Exception):
+    """A candidate's evaluators, made on first use, could not be compiled."""
+
+
+def _compiled(compile_one: Callable[[Node], Any], nodes: list[Node]) -> list[Any]:
+    try:
+        return [compile_one(n) for n in nodes]
+    except _UNCOMPILABLE:
+        raise _CompileFailed from None
+
+
+def diagnose(
+    c: Compiled,
+    answer: Evaluators,
+    seed: int,
+    rtol: float = 0.0,
+    floor: float = 0.0,
+) -> Message | None:
+    """Name the typical mistake the wrong answer matches, if any."""
+    matched: dict[str, Message] = {}
+    try:
+        found = iter(candidates(c))
+    except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
+        return None
+    answer_side = multiprecision.Memo(answer.fns)
+    answer_quick = floats.Memo(answer.doubles)
+    answer_exactly = exact.Memo(answer.exact) if answer.exact is not None else None
+    # every candidate is compared at the same seeded points: drawn once
+    draws = sampling.SharedDraws(c.sample_variables, seed, c.task.positive, c.hints)
+    # a count, not a clock, bounds the matching: the named mistake must not depend on load
+    for _ in range(limits.DIAGNOSIS_MAX_CANDIDATES):
+        try:
+            cand = next(found, None)
+        except Exception:  # noqa: BLE001 - as above (prepared candidates are parsed here)
+            return None
+        if cand is None:
+            break
+        try:
+            if isinstance(cand, _AstCandidate):
+                nodes = list(cand.nodes)
+            else:
+                exprs = list(cand.expr)
+                if c.point:
+                    exprs = [e.subs(c.point) for e in exprs]
+                nodes = [from_sympy(e) for e in exprs]
+            if len(nodes) != len(answer.fns):
+                continue
+            memo: dict[Any, Any] = {}  # the candidate's, for its nodes
+            cand_exact = exact.compile_all(nodes, memo) if answer_exactly is not None else None
+        except _UNCOMPILABLE:
+            continue
+        # the evaluators compare() does not reach are never made: compared exactly, a
+        # candidate needs neither; most differ from the answer at the first point, in doubles
+        fns = Lazy(partial(_compiled, partial(compile_node, memo=memo), nodes), len(nodes))
+        quick = Lazy(
+            partial(_compiled, partial(floats.compile_float, memo=memo), nodes), len(nodes)
+        )
+        try:
+            outcome = comparison.compare(
+                fns,
+                answer_side,
+                c.sample_variables,
+                seed=seed,
+                positive=c.task.positive,
+                hints=c.hints,
+                rtol=rtol,
+                floor=floor,
+                target=4,
+                max_draws=24,
+                confirm=False,
+                key_floats=quick,
+                answer_floats=answer_quick,
+                key_exact=cand_exact,
+                answer_exact=answer_exactly,
+                explain=False,
+                shared=draws,
+            )
+        except _CompileFailed:
+            continue  # as if it had failed before the comparison: the candidate is skipped
+        if outcome.equivalent:
+            if not c.is_number:
+                named: Message = cand.message
+                return named
+            # a single value matches several mistakes by coincidence: name one only if unique
+            matched.setdefault(cand.code, cand.message)
+            if len(matched) > 1:
+                return None
+    return next(iter(matched.values()), None)

@@ -14,19 +14,27 @@ and equal to the key wherever the key is real and finite, up to isolated holes. 
 3. symbolic: when the points agree, SymPy looks at key - answer within a time budget. Zero
    upgrades the method to symbolic; a nonzero rational function or a nonzero constant is a
    difference too small for the sampled scales (x + 10^-40/x) and decides "not equivalent".
+
+judge() runs these steps for a compiled task and a parsed answer; the caller (api.grade) names
+the typical mistake of a wrong answer with diagnosis.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from grading.engine import limits
+from grading.engine.compiled import Compiled, Evaluators, evaluators
+from grading.engine.messages import message
+from grading.engine.numeric import comparison, sampling
 from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import to_sympy
-from grading.engine.tree import BinOp, Call, Node, Var, integer_exponent, walk
+from grading.engine.tree import BinOp, Call, Node, Num, Parsed, Var, integer_exponent, walk
+from grading.engine.types import Evidence, Message, Method
 
 # --------------------------------------------------------------------------- structural
 
@@ -106,3 +114,132 @@ def symbolic_check(
         return None
     except sympy.PolynomialError:
         return None
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the comparison decided, how, and why. `answer` is set when the answer is wrong and
+    worth diagnosing (defined where it differs): its evaluators, to match against the typical
+    mistakes at the same points, with the tolerance it was compared with."""
+
+    equivalent: bool | None
+    method: Method
+    evidence: Evidence
+    reason: Message | None = None
+    answer: Evaluators | None = None
+    rtol: float = 0.0
+    floor: float = 0.0
+
+
+def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
+    """Compare a parsed answer (of the task's shape) with the compiled key: structurally, at
+    seeded sample points, then symbolically where that can decide."""
+    parts = parsed.parts()
+    if structurally_equal(c.key_nodes, parts):
+        return Judgement(
+            equivalent=True,
+            method="structural",
+            evidence=Evidence(seed=seed, detail="same expression"),
+        )
+
+    rtol = 0.0
+    floor = 0.0
+    decimal_value = c.is_number and _has_decimal(parsed)
+    if decimal_value:
+        rtol, floor = c.task.tolerance, 1.0
+    answer = evaluators(parts, with_exact=c.key_exact is not None)
+    hints = dict(c.hints)
+    for name, roots in sampling.boundary_hints(parts).items():
+        hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
+    outcome = comparison.compare(
+        c.key_fns,
+        answer.fns,
+        c.sample_variables,
+        seed=seed,
+        positive=c.task.positive,
+        rtol=rtol,
+        floor=floor,
+        hints=hints,
+        key_floats=c.key_floats,
+        answer_floats=answer.doubles,
+        key_exact=c.key_exact,
+        answer_exact=answer.exact,
+    )
+    evidence = Evidence(
+        seed=seed,
+        points=outcome.points,
+        witness=outcome.witness,
+        key_value=outcome.key_value,
+        answer_value=outcome.answer_value,
+        max_rel_error=outcome.max_rel_error,
+        component=outcome.component,
+        detail=(
+            f"{outcome.draws} points drawn, evaluated exactly (rational arithmetic)"
+            if outcome.max_prec == 0
+            else f"{outcome.draws} points drawn, up to {outcome.max_prec} bits"
+        ),
+    )
+    if outcome.equivalent is None:
+        return Judgement(
+            equivalent=None,
+            method="numeric",
+            evidence=evidence,
+            reason=message("too-few-points", points=outcome.points),
+        )
+    if outcome.equivalent is False:
+        return Judgement(
+            equivalent=False,
+            method="numeric",
+            evidence=evidence,
+            reason=_reason(outcome, c, rtol),
+            answer=None if outcome.answer_undefined else answer,
+            rtol=rtol,
+            floor=floor,
+        )
+    if decimal_value:
+        return Judgement(equivalent=True, method="numeric", evidence=evidence)
+    # The symbolic step runs where it can decide what sampling cannot: a rational difference
+    # too small to see at 512 bits is refuted, an identity is proven. With exp, log, trig or
+    # real powers SymPy could only prove (expansion), never refute, so it cannot change the
+    # verdict: the agreement above stands, and the method says it was numeric.
+    settled = None
+    size = max(len(walk(p)) for p in [*c.key_nodes, *parts])
+    if size <= limits.SYMBOLIC_MAX_NODES and all(is_rational(p) for p in [*c.key_nodes, *parts]):
+        settled = symbolic_check(
+            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, c.key_expanded
+        )
+    if settled is False:
+        return Judgement(
+            equivalent=False,
+            method="symbolic",
+            evidence=Evidence(
+                seed=seed,
+                points=outcome.points,
+                detail="the sampled points agree, but key - answer simplifies to a nonzero value",
+            ),
+            reason=message("differs-symbolic"),
+            answer=answer,
+        )
+    return Judgement(
+        equivalent=True, method="symbolic" if settled else "numeric", evidence=evidence
+    )
+
+
+def _has_decimal(parsed: Parsed) -> bool:
+    return any(isinstance(n, Num) and n.is_decimal for p in parsed.parts() for n in walk(p))
+
+
+def _reason(outcome: comparison.Outcome, c: Compiled, rtol: float) -> Message:
+    if outcome.answer_undefined:
+        return message("undefined-answer")
+    if c.is_number and rtol:
+        return message("outside-tolerance", tolerance=f"{rtol:.2%}")
+    if outcome.component is not None:
+        return message("component-differs", index=outcome.component + 1)
+    if outcome.witness:
+        point = ", ".join(f"{k} = {v}" for k, v in outcome.witness.items())
+        return message("differs", point=point)
+    return message("differs", point="—")
