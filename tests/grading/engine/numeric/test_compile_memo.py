@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from grading.engine.numeric import exact, floats, multiprecision, sampling
 from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent, walk
-from tests.grading.engine.test_exact import PROPERTY, _parse, mixed, rational
+from tests.grading.engine.numeric.test_exact import PROPERTY, _parse, mixed, rational
 
 
 def _is_polynomial_by_walk(node: Node) -> bool:
