@@ -439,7 +439,7 @@ class _Differentiator:
         return self._choose(path, options, correct, info, False)
 
 
-def _variantmistake(variant: str, site: dict[str, str], v: Symbol) -> tuple[str, Message]:
+def _variant_message(variant: str, site: dict[str, str], v: Symbol) -> tuple[str, Message]:
     """The code and message of one misapplied variant; `site` is empty when applied everywhere."""
     inner = site.get("inner", "")
     if variant in ("chain-inner-drop", "chain-inner-sign"):
@@ -674,12 +674,12 @@ def _step_rule_mistakes(
             expr = _Differentiator(v, others, at=site.path, variant=site.variant, cache=cache).run(
                 g
             )
-            code, message = _variantmistake(site.variant, dict(site.info), v)
+            code, message = _variant_message(site.variant, dict(site.info), v)
             # The only site of its kind: the same mistake as "everywhere", which a gradient can
             # line up across components (not so a product term named by its position).
             alone = counts[site.variant] == 1 and not site.variant.startswith("product-drop-")
             align = f"everywhere:{site.variant}" if alone else ""
-            generic = _variantmistake(site.variant, {}, v)[1] if align else None
+            generic = _variant_message(site.variant, {}, v)[1] if align else None
             sink.add(_Raw(code, expr, message, align=align, generic=generic))
         except _OutOfTime:
             raise
@@ -694,7 +694,7 @@ def _step_rule_mistakes(
         try:
             expr = _Differentiator(v, others, everywhere=names).run(g)
             lead = "product-rule-product" if "product-rule-product" in names else min(names)
-            code, message = _variantmistake(lead, {}, v)
+            code, message = _variant_message(lead, {}, v)
             key = "everywhere:" + "+".join(sorted(names))
             sink.add(_Raw(code, expr, message, align=key, generic=message))
         except _OutOfTime:
