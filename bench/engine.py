@@ -32,8 +32,9 @@ import sympy  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
 from grading.engine import Task, grade, key_of  # noqa: E402
-from grading.engine.api import _parse_answer  # noqa: E402
-from grading.engine.parsing import make_symbols, parse, to_sympy  # noqa: E402
+from grading.engine.api import parse_answer  # noqa: E402
+from grading.engine.parsing import parse  # noqa: E402
+from grading.engine.sympy_bridge import make_symbols, to_sympy  # noqa: E402
 
 BASELINE_CAP_S = 10.0
 MARK_START = "<!-- bench/engine.py:start -->"
@@ -121,7 +122,7 @@ def run(corpus: Path) -> dict:
     # two passes in the same run, engine first, so that neither runs amid the other's garbage
     for cid, task, answer, expected in cases:
         clear_cache()
-        _parse_answer.cache_clear()  # the engine's own memory of recent answers, too
+        parse_answer.cache_clear()  # the engine's own memory of recent answers, too
         gc.collect()
         t0 = time.perf_counter()
         verdict = grade(task, answer)

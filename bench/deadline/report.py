@@ -149,7 +149,7 @@ def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
     from exercises.authoring.generators import task_of
     from exercises.authoring.models import ProblemInstance
     from grading.engine import grade
-    from grading.engine.api import _compile_cached
+    from grading.engine.compiled import forget_compiled
     from grading.services import instance_prepared
 
     instances = ProblemInstance.objects.in_bulk([p.instance_id for p in planned])
@@ -160,7 +160,7 @@ def profile_engine(planned: list[Planned]) -> tuple[str, dict[str, float]]:
             continue
         inst = instances[p.instance_id]
         task = task_of(inst.params)
-        _compile_cached.cache_clear()
+        forget_compiled()
         t = time.perf_counter()
         prof.enable()
         grade(task, p.answer, seed=inst.seed, prepared=instance_prepared(instance=inst))

@@ -244,8 +244,8 @@ def _slow_answer(c: Any, key_text: str) -> str | None:
     import sympy
 
     from grading.engine import preview
-    from grading.engine.equivalence import from_sympy
-    from grading.engine.parsing import to_text
+    from grading.engine.printing import to_text
+    from grading.engine.sympy_bridge import from_sympy
 
     task = c.task
     if c.is_number:
@@ -265,7 +265,7 @@ def _slow_answer(c: Any, key_text: str) -> str | None:
 
 
 def c_components(c: Any, key_text: str) -> list[str]:
-    from grading.engine.parsing import to_text
+    from grading.engine.printing import to_text
 
     return [to_text(n) for n in c.key_nodes] if c.is_vector else [key_text]
 
@@ -279,12 +279,12 @@ def plan_answers(
 
     from exercises.authoring.generators import task_of
     from grading.engine import diagnosis, key_of, limits, preview
-    from grading.engine.api import _compile
-    from grading.engine.equivalence import from_sympy
-    from grading.engine.parsing import to_text
+    from grading.engine.compiled import compile_task
+    from grading.engine.printing import to_text
+    from grading.engine.sympy_bridge import from_sympy
 
     task = task_of(params)
-    c = _compile(task)
+    c = compile_task(task)
     key = key_of(task)
     if kind == "malformed":
         for text in rng.sample(MALFORMED, len(MALFORMED)):

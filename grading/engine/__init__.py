@@ -7,10 +7,19 @@
     prepare(task) -> Prepared                             the SymPy work of a task, done once:
                                                           grade(..., prepared=) then only parses
 
+For authoring (exercise templates, generated keys), the expression tools under them:
+    parse(text, variables) -> Parsed (raises ParseError)  the student grammar, text -> tree
+    to_text(node) -> str                                  a tree as plain, re-parseable text
+    make_symbols, to_sympy(node, symbols)                 tree -> SymPy
+    from_sympy(expr) -> tree (raises Unsupported)         SymPy -> tree
+
 Nothing here imports Django, Celery or the web layer (an import-linter contract checks it).
 """
 
 from grading.engine.api import Key, grade, key_of, prepare, preview, variant_check
+from grading.engine.parsing import ParseError, parse
+from grading.engine.printing import to_text
+from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
 from grading.engine.types import (
     ENGINE_VERSION,
     Evidence,
@@ -29,16 +38,23 @@ __all__ = [
     "Evidence",
     "Key",
     "Message",
+    "ParseError",
     "ParseFailure",
     "Prepared",
     "PreparedMistake",
     "Preview",
     "Reading",
     "Task",
+    "Unsupported",
     "Verdict",
+    "from_sympy",
     "grade",
     "key_of",
+    "make_symbols",
+    "parse",
     "prepare",
     "preview",
+    "to_sympy",
+    "to_text",
     "variant_check",
 ]

@@ -9,22 +9,44 @@ can misapply one rule at one place ("site") or everywhere: a chain-rule factor l
 product- or quotient-rule term dropped or with the wrong sign, the power rule misused, e^u taken
 for a power. Nothing here parses text, uses threads, or calls `simplify`/`integrate`: every step
 is cheap and the whole search stops when the time budget is spent.
+
+The end of the module names the mistake a wrong answer makes (diagnose): it compares the answer
+with the task's candidates (task_mistakes, read back from a Prepared task, or for a bare key the
+sign, factor 2 and order slips built on its tree) at the same seeded points, in order, and
+reports the first that matches. The sentences themselves are in messages.py.
 """
 
 from __future__ import annotations
 
 import cmath
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import sympy
 from sympy import Add, Dummy, Integer, Mul, Symbol
 
-from grading.engine.types import Message
+from grading.engine import limits
+from grading.engine.compiled import Compiled, Evaluators, KeyInvalid, Lazy, prepared_nodes
+from grading.engine.messages import in_component, mistake
+from grading.engine.numeric import comparison, exact, floats, multiprecision, sampling
+from grading.engine.numeric.multiprecision import compile_node
+from grading.engine.sympy_bridge import Unsupported, from_sympy
+from grading.engine.tree import BinOp, Neg, Node, Num
+from grading.engine.types import Message, PreparedMistake
 
-__all__ = ["CODES", "Candidate", "mistakes_for_reference", "typical_mistakes"]
+__all__ = [
+    "CODES",
+    "Candidate",
+    "candidates",
+    "diagnose",
+    "mistakes_for_reference",
+    "task_mistakes",
+    "typical_mistakes",
+]
 
 Expr = Any  # SymPy ships no type information; annotations below say which objects are expressions.
 
@@ -107,240 +129,6 @@ def _partial_name(wrt: Sequence[Symbol]) -> str:
     if all(len(n) == 1 for n in names):
         return "f_" + "".join(names)
     return "f_(" + ",".join(names) + ")"
-
-
-# (code, variant) -> (English, Korean); {v} is the variable of the step, {others} the variables held
-# constant, other fields come from the site. Korean sentences never put a particle directly after
-# a placeholder (it would depend on how the name is read), except after a closing parenthesis.
-_TEXT: dict[str, tuple[str, str]] = {
-    "wrong-variable": (
-        "You differentiated with respect to {u} instead of {v}.",
-        "{v}에 대해 미분해야 하는데 {u}에 대해 미분했습니다.",
-    ),
-    "wrong-variable:order": (
-        "This is {got}, not {want}: check the variable of each differentiation.",
-        "이 답은 {got}입니다. 구해야 하는 것은 {want}이므로 각 단계에서 미분하는 변수를 "
-        "확인하세요.",
-    ),
-    "wrong-variable-term": (
-        "In one term you differentiated with respect to {u} instead of {v}.",
-        "한 항을 {v}에 대해 미분하지 않고 {u}에 대해 미분했습니다.",
-    ),
-    "held-variable-differentiated": (
-        "You also differentiated with respect to {others}. For the partial derivative with "
-        "respect to {v}, hold {others} constant.",
-        "{others}에 대해서도 미분했습니다. {v}에 대해 편미분할 때는 나머지 변수({others})를 "
-        "상수로 둡니다.",
-    ),
-    "constant-differentiated": (
-        "You differentiated a part that contains only {others}. With respect to {v} it is a "
-        "constant: a constant term has derivative 0 and a constant factor stays as it is.",
-        "{others}만 들어 있는 부분까지 미분했습니다. {v}에 대해 미분할 때 그 부분은 상수이므로 "
-        "상수항의 도함수는 0이고, 상수 인수는 그대로 남습니다.",
-    ),
-    "constant-differentiated:generic": (
-        "You differentiated a part that does not contain the variable of differentiation. It is "
-        "a constant: a constant term has derivative 0 and a constant factor stays as it is.",
-        "미분하는 변수가 들어 있지 않은 부분까지 미분했습니다. 그 부분은 상수이므로 상수항의 "
-        "도함수는 0이고, 상수 인수는 그대로 남습니다.",
-    ),
-    "held-variable-dropped": (
-        "You dropped terms that contain {others}. Holding {others} constant means treating it "
-        "like a number, not setting it to 0.",
-        "{others}에 관한 항을 빠뜨렸습니다. 상수로 둔다는 것은 0으로 놓는다는 뜻이 아니라 "
-        "하나의 수처럼 다룬다는 뜻입니다.",
-    ),
-    "held-factor-dropped": (
-        "You dropped the constant factor {factor}. A constant factor stays in the derivative.",
-        "상수 인수({factor})를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
-    ),
-    "held-factor-dropped:generic": (
-        "You dropped a constant factor. A constant factor stays in the derivative.",
-        "상수 인수를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
-    ),
-    "exp-as-power": (
-        "e^u is not a power of u: (e^u)′ = e^u·u′, not u·e^(u−1).",
-        "e^u는 u의 거듭제곱이 아닙니다. (e^u)′ = e^u·u′이고, u·e^(u−1)이 아닙니다.",
-    ),
-    "exp-as-power:base": (
-        "With the variable in the exponent, a^u is not a power of u: (a^u)′ = a^u·ln(a)·u′.",
-        "지수에 변수가 있는 a^u에는 거듭제곱의 미분법을 쓸 수 없습니다. "
-        "(a^u)′ = a^u·ln(a)·u′입니다.",
-    ),
-    "exp-log-factor": (
-        "(a^u)′ = a^u·ln(a)·u′: the factor ln({a}) is missing.",
-        "(a^u)′ = a^u·ln(a)·u′인데 인수 ln({a})가 빠졌습니다.",
-    ),
-    "exp-log-factor:divided": (
-        "(a^u)′ = a^u·ln(a)·u′: multiply by ln({a}), do not divide by it.",
-        "(a^u)′ = a^u·ln(a)·u′이므로 ln({a})로 나누지 말고 곱해야 합니다.",
-    ),
-    "log-rule": (
-        "(ln u)′ = u′/u, not 1/u′.",
-        "(ln u)′ = u′/u이고, 1/u′이 아닙니다.",
-    ),
-    "log-rule:squared": (
-        "(ln u)′ = u′/u: the denominator is u, not u².",
-        "(ln u)′ = u′/u이므로 분모는 u²이 아니라 u입니다.",
-    ),
-    "trig-sign": (
-        "Check the sign: (sin u)′ = cos u·u′ and (cos u)′ = −sin u·u′.",
-        "부호를 확인하세요. (sin u)′ = cos u·u′이고 (cos u)′ = −sin u·u′입니다.",
-    ),
-    "trig-rule": (
-        "(tan u)′ = sec²u·u′ = u′/cos²u, not tan²u·u′.",
-        "(tan u)′ = sec²u·u′ = u′/cos²u이고, tan²u·u′이 아닙니다.",
-    ),
-    "quotient-rule-quotient": (
-        "The derivative of a quotient is not the quotient of the derivatives: "
-        "(f/g)′ = (f′g − fg′)/g².",
-        "몫의 도함수는 도함수의 몫이 아닙니다. (f/g)′ = (f′g − fg′)/g²입니다.",
-    ),
-    "quotient-rule-sign": (
-        "Quotient rule: (f/g)′ = (f′g − fg′)/g². Check the sign and the order of the terms in "
-        "the numerator.",
-        "몫의 미분법: (f/g)′ = (f′g − fg′)/g²입니다. 분자에 있는 두 항의 부호와 순서를 확인하세요.",
-    ),
-    "quotient-rule-sign:reciprocal": (
-        "Check the sign: (1/g)′ = −g′/g².",
-        "부호를 확인하세요. (1/g)′ = −g′/g²입니다.",
-    ),
-    "quotient-rule-denominator": (
-        "Quotient rule: the denominator is squared: (f/g)′ = (f′g − fg′)/g².",
-        "몫의 미분법에서는 분모를 제곱합니다. (f/g)′ = (f′g − fg′)/g²입니다.",
-    ),
-    "quotient-rule-denominator:reciprocal": (
-        "The denominator is squared: (1/g)′ = −g′/g².",
-        "분모를 제곱해야 합니다. (1/g)′ = −g′/g²입니다.",
-    ),
-    "quotient-rule-term-dropped": (
-        "Quotient rule: (f/g)′ = (f′g − fg′)/g². A term of the numerator is missing.",
-        "몫의 미분법: (f/g)′ = (f′g − fg′)/g²인데 분자의 한 항이 빠졌습니다.",
-    ),
-    "product-rule-product": (
-        "The derivative of a product is not the product of the derivatives: (fg)′ = f′g + fg′.",
-        "곱의 도함수는 도함수의 곱이 아닙니다. (fg)′ = f′g + fg′입니다.",
-    ),
-    "product-rule-sign": (
-        "Product rule: the two terms are added: (fg)′ = f′g + fg′.",
-        "곱의 미분법에서는 두 항을 더합니다. (fg)′ = f′g + fg′입니다.",
-    ),
-    "product-rule-term-dropped": (
-        "Product rule: (fg)′ = f′g + fg′. One of the terms is missing.",
-        "곱의 미분법: (fg)′ = f′g + fg′인데 한 항이 빠졌습니다.",
-    ),
-    "power-rule": (
-        "Power rule: lower the exponent by one: (u^n)′ = n·u^(n−1)·u′.",
-        "거듭제곱의 미분법: 지수를 1만큼 줄여야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
-    ),
-    "power-rule-coefficient": (
-        "Power rule: bring the exponent down as a factor: (u^n)′ = n·u^(n−1)·u′.",
-        "거듭제곱의 미분법: 지수를 앞으로 내려 곱해야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
-    ),
-    "missing-factor-2:square": (
-        "(u²)′ = 2u·u′: the factor 2 is missing.",
-        "(u²)′ = 2u·u′인데 인수 2가 빠졌습니다.",
-    ),
-    "power-rule-new-exponent": (
-        "Power rule: the factor in front is the original exponent n, not n−1: "
-        "(u^n)′ = n·u^(n−1)·u′.",
-        "거듭제곱의 미분법: 앞에 곱하는 수는 n−1이 아니라 원래 지수 n입니다. "
-        "(u^n)′ = n·u^(n−1)·u′입니다.",
-    ),
-    "power-rule-exponent-raised": (
-        "Power rule: subtract one from the exponent, also when it is negative: "
-        "(x^(−2))′ = −2x^(−3).",
-        "거듭제곱의 미분법: 지수가 음수여도 1을 뺍니다. (x^(−2))′ = −2x^(−3)입니다.",
-    ),
-    "power-rule-power-dropped": (
-        "Power rule: keep the power u^(n−1): (u^n)′ = n·u^(n−1)·u′.",
-        "거듭제곱의 미분법: u^(n−1)을 남겨야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
-    ),
-    "power-rule-denominator": (
-        "Write 1/u^n as u^(−n) and use the power rule: (u^(−n))′ = −n·u^(−n−1)·u′. "
-        "Differentiating the denominator alone is not enough.",
-        "1/u^n은 u^(−n)으로 바꾸어 미분하세요. (u^(−n))′ = −n·u^(−n−1)·u′이며, "
-        "분모만 미분하면 안 됩니다.",
-    ),
-    "missing-chain-factor": (
-        "Chain rule: multiply by the derivative of the inner function {inner}.",
-        "연쇄법칙: 안쪽 함수 {inner}의 도함수를 곱해야 합니다.",
-    ),
-    "missing-chain-factor:generic": (
-        "Chain rule: multiply by the derivative of the inner function.",
-        "연쇄법칙: 안쪽 함수의 도함수를 곱해야 합니다.",
-    ),
-    "chain-outer-missing": (
-        "Chain rule: you multiplied by the derivative of the inside but did not differentiate "
-        "the outer function {outer}.",
-        "연쇄법칙: 안쪽 함수의 도함수는 곱했지만 바깥 함수({outer})는 미분하지 않았습니다.",
-    ),
-    "chain-outer-missing:generic": (
-        "Chain rule: you multiplied by the derivative of the inside but did not differentiate "
-        "the outer function.",
-        "연쇄법칙: 안쪽 함수의 도함수는 곱했지만 바깥 함수는 미분하지 않았습니다.",
-    ),
-    "chain-argument-replaced": (
-        "Chain rule: (f(u))′ = f′(u)·u′. Keep the inner function u as the argument; do not "
-        "replace it by u′.",
-        "연쇄법칙: (f(u))′ = f′(u)·u′입니다. 바깥 함수의 인수는 u 그대로 두고 u′로 바꾸지 마세요.",
-    ),
-    "missing-differentiation": (
-        "One differentiation is missing: this is {got}, not {want}.",
-        "미분을 한 번 덜 했습니다. 이 답은 {got}이고, 구해야 하는 것은 {want}입니다.",
-    ),
-    "function-returned": (
-        "This is the function itself, not its derivative.",
-        "이것은 도함수가 아니라 주어진 함수 자체입니다.",
-    ),
-    "antiderivative": (
-        "You integrated with respect to {v} instead of differentiating.",
-        "{v}에 대해 미분하지 않고 적분했습니다.",
-    ),
-    "sign-error": (
-        "The sign of your answer is wrong.",
-        "답의 부호가 반대입니다.",
-    ),
-    "sign-error:term": (
-        "One term has the wrong sign.",
-        "한 항의 부호가 틀렸습니다.",
-    ),
-    "sign-error:component": (
-        "The sign of component {i} is wrong.",
-        "{i}번째 성분의 부호가 틀렸습니다.",
-    ),
-    "missing-factor-2": (
-        "Your answer is half the correct one: a factor 2 is missing.",
-        "답이 정답의 절반입니다. 인수 2가 빠졌습니다.",
-    ),
-    "doubled": (
-        "Your answer is twice the correct one: check for an extra factor 2.",
-        "답이 정답의 두 배입니다. 불필요한 인수 2가 있는지 확인하세요.",
-    ),
-    "gradient-swapped": (
-        "The components are in the wrong order: the gradient lists the partial derivatives in "
-        "the order {order}.",
-        "성분의 순서가 바뀌었습니다. 기울기 벡터는 편도함수를 {order} 순서로 씁니다.",
-    ),
-    "gradient-swapped:vector": (
-        "Two components are in the wrong order.",
-        "두 성분의 순서가 바뀌었습니다.",
-    ),
-}
-
-
-def _message(code: str, variant: str = "", **fields: str) -> Message:
-    en, ko = _TEXT[f"{code}:{variant}" if variant else code]
-    return Message(code=code, en=en.format(**fields), ko=ko.format(**fields))
-
-
-def _in_component(message: Message, v: Symbol) -> Message:
-    """The same message, said of one component of a gradient."""
-    return Message(
-        code=message.code,
-        en=f"In ∂f/∂{v}: {message.en}",
-        ko=f"∂f/∂{v} 성분: {message.ko}",
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -656,31 +444,31 @@ def _variant_message(variant: str, site: dict[str, str], v: Symbol) -> tuple[str
     inner = site.get("inner", "")
     if variant in ("chain-inner-drop", "chain-inner-sign"):
         if inner:
-            return "missing-chain-factor", _message("missing-chain-factor", inner=inner)
-        return "missing-chain-factor", _message("missing-chain-factor", "generic")
+            return "missing-chain-factor", mistake("missing-chain-factor", inner=inner)
+        return "missing-chain-factor", mistake("missing-chain-factor", "generic")
     if variant == "chain-outer-drop":
         outer = site.get("outer", "")
         if outer:
-            return "chain-outer-missing", _message("chain-outer-missing", outer=outer)
-        return "chain-outer-missing", _message("chain-outer-missing", "generic")
+            return "chain-outer-missing", mistake("chain-outer-missing", outer=outer)
+        return "chain-outer-missing", mistake("chain-outer-missing", "generic")
     if variant == "chain-arg-replaced":
-        return "chain-argument-replaced", _message("chain-argument-replaced")
+        return "chain-argument-replaced", mistake("chain-argument-replaced")
     if variant in ("exp-as-power", "exp-as-power-chain"):
-        return "exp-as-power", _message("exp-as-power")
+        return "exp-as-power", mistake("exp-as-power")
     if variant in ("base-as-power", "base-as-power-chain"):
-        return "exp-as-power", _message("exp-as-power", "base")
+        return "exp-as-power", mistake("exp-as-power", "base")
     if variant == "exp-log-missing":
-        return "exp-log-factor", _message("exp-log-factor", a=site.get("a") or "a")
+        return "exp-log-factor", mistake("exp-log-factor", a=site.get("a") or "a")
     if variant == "exp-log-divided":
-        return "exp-log-factor", _message("exp-log-factor", "divided", a=site.get("a") or "a")
+        return "exp-log-factor", mistake("exp-log-factor", "divided", a=site.get("a") or "a")
     if variant == "log-reciprocal":
-        return "log-rule", _message("log-rule")
+        return "log-rule", mistake("log-rule")
     if variant == "log-squared":
-        return "log-rule", _message("log-rule", "squared")
+        return "log-rule", mistake("log-rule", "squared")
     if variant == "trig-sign":
-        return "trig-sign", _message("trig-sign")
+        return "trig-sign", mistake("trig-sign")
     if variant == "trig-tan-squared":
-        return "trig-rule", _message("trig-rule")
+        return "trig-rule", mistake("trig-rule")
     if variant.startswith("quotient-rule-"):
         code = {
             "quotient-rule-quotient": "quotient-rule-quotient",
@@ -690,49 +478,49 @@ def _variant_message(variant: str, site: dict[str, str], v: Symbol) -> tuple[str
             "quotient-rule-numerator-only": "quotient-rule-term-dropped",
             "quotient-rule-denominator-only": "quotient-rule-term-dropped",
         }[variant]
-        return code, _message(code)
+        return code, mistake(code)
     if variant.startswith("product-drop-"):
-        return "product-rule-term-dropped", _message("product-rule-term-dropped")
+        return "product-rule-term-dropped", mistake("product-rule-term-dropped")
     if variant.startswith("product-rule-sign"):
-        return "product-rule-sign", _message("product-rule-sign")
+        return "product-rule-sign", mistake("product-rule-sign")
     if variant == "product-rule-product":
-        return "product-rule-product", _message("product-rule-product")
+        return "product-rule-product", mistake("product-rule-product")
     n = site.get("n", "")
     if variant == "power-not-lowered":
         if n == "-1":
-            return "quotient-rule-denominator", _message("quotient-rule-denominator", "reciprocal")
-        return "power-rule", _message("power-rule")
+            return "quotient-rule-denominator", mistake("quotient-rule-denominator", "reciprocal")
+        return "power-rule", mistake("power-rule")
     if variant == "power-coefficient":
         if n == "2":
-            return "missing-factor-2", _message("missing-factor-2", "square")
+            return "missing-factor-2", mistake("missing-factor-2", "square")
         if n == "-1":
-            return "quotient-rule-sign", _message("quotient-rule-sign", "reciprocal")
-        return "power-rule-coefficient", _message("power-rule-coefficient")
+            return "quotient-rule-sign", mistake("quotient-rule-sign", "reciprocal")
+        return "power-rule-coefficient", mistake("power-rule-coefficient")
     if variant == "power-new-exponent":
-        return "power-rule-new-exponent", _message("power-rule-new-exponent")
+        return "power-rule-new-exponent", mistake("power-rule-new-exponent")
     if variant == "power-raised":
-        return "power-rule-exponent-raised", _message("power-rule-exponent-raised")
+        return "power-rule-exponent-raised", mistake("power-rule-exponent-raised")
     if variant.startswith("power-denominator"):
-        return "power-rule-denominator", _message("power-rule-denominator")
+        return "power-rule-denominator", mistake("power-rule-denominator")
     if variant == "power-power-dropped":
-        return "power-rule-power-dropped", _message("power-rule-power-dropped")
+        return "power-rule-power-dropped", mistake("power-rule-power-dropped")
     if variant == "held-factor-dropped":
         factor = site.get("factor", "")
         if factor:
-            return "held-factor-dropped", _message("held-factor-dropped", factor=factor)
-        return "held-factor-dropped", _message("held-factor-dropped", "generic")
+            return "held-factor-dropped", mistake("held-factor-dropped", factor=factor)
+        return "held-factor-dropped", mistake("held-factor-dropped", "generic")
     if variant == "constant-differentiated":
         held = site.get("held", "")
         if held:
-            message = _message("constant-differentiated", others=held, v=str(v))
+            message = mistake("constant-differentiated", others=held, v=str(v))
         else:
-            message = _message("constant-differentiated", "generic")
+            message = mistake("constant-differentiated", "generic")
         return "constant-differentiated", message
     if variant == "held-variable-dropped":
         dropped = site.get("dropped", "")
         if dropped:
-            return "held-variable-dropped", _message("held-variable-dropped", others=dropped)
-        return "held-variable-dropped", _GENERIC["held-variable-dropped"]
+            return "held-variable-dropped", mistake("held-variable-dropped", others=dropped)
+        return "held-variable-dropped", mistake("held-variable-dropped", "generic")
     raise KeyError(variant)
 
 
@@ -915,28 +703,6 @@ def _step_rule_mistakes(
             continue
 
 
-_GENERIC = {
-    "held-variable-differentiated": Message(
-        code="held-variable-differentiated",
-        en="You differentiated with respect to every variable at once. For a partial derivative, "
-        "hold the other variables constant.",
-        ko="모든 변수에 대해 한꺼번에 미분했습니다. 편미분할 때는 나머지 변수를 상수로 둡니다.",
-    ),
-    "held-variable-dropped": Message(
-        code="held-variable-dropped",
-        en="You dropped the terms that contain the other variables. Holding a variable constant "
-        "means treating it like a number, not setting it to 0.",
-        ko="다른 변수에 관한 항을 빠뜨렸습니다. 상수로 둔다는 것은 0으로 놓는다는 뜻이 아니라 "
-        "하나의 수처럼 다룬다는 뜻입니다.",
-    ),
-    "antiderivative": Message(
-        code="antiderivative",
-        en="You integrated instead of differentiating.",
-        ko="미분하지 않고 적분했습니다.",
-    ),
-}
-
-
 def _step_mistakes(
     g: Expr,
     v: Symbol,
@@ -962,13 +728,13 @@ def _step_mistakes(
         if not others_in:
             return
         base = _diff(g, v)
-        message = _message("held-variable-differentiated", v=str(v), others=_names(others_in))
+        message = mistake("held-variable-differentiated", v=str(v), others=_names(others_in))
         everything = base + Add(*[_diff(g, u) for u in others_in])
-        generic = _GENERIC["held-variable-differentiated"]
+        generic = mistake("held-variable-differentiated", "generic")
         sink.add(_Raw("held-variable-differentiated", everything, message, "total", generic))
         if len(others_in) > 1:
             for u in others_in:
-                one = _message("held-variable-differentiated", v=str(v), others=str(u))
+                one = mistake("held-variable-differentiated", v=str(v), others=str(u))
                 sink.add(_Raw("held-variable-differentiated", base + _diff(g, u), one))
 
     def dropped() -> None:
@@ -977,8 +743,8 @@ def _step_mistakes(
         zeroed = g.xreplace({u: Integer(0) for u in others_in})
         if not _is_usable(zeroed):
             return
-        message = _message("held-variable-dropped", others=_names(others_in))
-        generic = _GENERIC["held-variable-dropped"]
+        message = mistake("held-variable-dropped", others=_names(others_in))
+        generic = mistake("held-variable-dropped", "generic")
         sink.add(_Raw("held-variable-dropped", _diff(zeroed, v), message, "dropped", generic))
 
     def rules() -> None:
@@ -991,8 +757,8 @@ def _step_mistakes(
     def integrated() -> None:
         anti = _antiderivative(g, v)
         if anti is not None:
-            message = _message("antiderivative", v=str(v))
-            generic = _GENERIC["antiderivative"]
+            message = mistake("antiderivative", v=str(v))
+            generic = mistake("antiderivative", "generic")
             sink.add(_Raw("antiderivative", anti, message, "antiderivative", generic))
 
     def term_wrong_variable() -> None:
@@ -1004,7 +770,7 @@ def _step_mistakes(
             for u in others:
                 if t.has(u):
                     expr = Add(*[d for j, d in enumerate(ds) if j != i]) + _diff(t, u)
-                    message = _message("wrong-variable-term", v=str(v), u=str(u))
+                    message = mistake("wrong-variable-term", v=str(v), u=str(u))
                     sink.add(_Raw("wrong-variable-term", expr, message))
 
     # Cheap and telling first: when the budget runs out, the later generators are the ones lost.
@@ -1020,9 +786,9 @@ def _step_mistakes(
 
 def _key_mistakes(key: Expr, clock: _Clock, sink: _Sink) -> None:
     """Mistakes seen only in the result: the sign of the whole or of one term, a factor 2."""
-    sign = _message("sign-error")
+    sign = mistake("sign-error")
     sink.add(_Raw("sign-error", -key, sign, "sign", sign))
-    half = _message("missing-factor-2")
+    half = mistake("missing-factor-2")
     sink.add(_Raw("missing-factor-2", key / 2, half, "half", half))
     forms: list[tuple[Expr, Expr]] = [(key, Integer(1))]
     try:
@@ -1038,7 +804,7 @@ def _key_mistakes(key: Expr, clock: _Clock, sink: _Sink) -> None:
         raise
     except Exception:  # noqa: S110 - the plain form is enough
         pass
-    term = _message("sign-error", "term")
+    term = mistake("sign-error", "term")
     for numer, denom in forms:
         clock.check()
         terms = _terms(numer)
@@ -1299,23 +1065,23 @@ def _scalar_mistakes(
                     clock.check()
                     alt = wrt[:i] + (u,) + wrt[i + 1 :]
                     if len(wrt) == 1:
-                        message = _message("wrong-variable", v=str(step), u=str(u))
+                        message = mistake("wrong-variable", v=str(step), u=str(u))
                     else:
-                        message = _message(
+                        message = mistake(
                             "wrong-variable", "order", got=_partial_name(alt), want=want
                         )
                     sink.add(_Raw("wrong-variable", _diff(f, *alt), message))
         _key_mistakes(key, clock, sink)
         if len(wrt) == 1:
-            returned = _message("function-returned")
+            returned = mistake("function-returned")
             _step_mistakes(f, wrt[0], variables, clock, sink, returned=returned)
         else:
-            sink.add(_Raw("function-returned", f, _message("function-returned")))
+            sink.add(_Raw("function-returned", f, mistake("function-returned")))
             g = _diff(f, *wrt[:-1])
             clock.check()
             # The student differentiates their own, usually factored, form of the first derivative.
             forms = [sympy.factor_terms(g)] if _ops(g) <= _MAX_OPS_REWRITE else []
-            missing = _message("missing-differentiation", got=_partial_name(wrt[:-1]), want=want)
+            missing = mistake("missing-differentiation", got=_partial_name(wrt[:-1]), want=want)
             _step_mistakes(g, wrt[-1], variables, clock, sink, returned=missing, forms=forms)
             # The same mistakes made at the first step, then the other steps done right.
             rest = wrt[1:]
@@ -1343,7 +1109,7 @@ def _gradient_mistakes(
     n = len(key)
     rows: list[tuple[_Raw, tuple[Expr, ...]]] = []
     order = ", ".join(f"∂f/∂{u}" for u in variables)
-    swapped = _message("gradient-swapped", order=order)
+    swapped = mistake("gradient-swapped", order=order)
     for i in range(n):
         for j in range(i + 1, n):
             rows.append((_Raw("gradient-swapped", None, swapped), _swapped(key, i, j)))
@@ -1355,10 +1121,10 @@ def _gradient_mistakes(
             sink = _Sink(per_component[i])
             for j, w in enumerate(variables):
                 if j != i:
-                    message = _message("wrong-variable", v=str(u), u=str(w))
+                    message = mistake("wrong-variable", v=str(u), u=str(w))
                     sink.add(_Raw("wrong-variable", key[j], message))
             _key_mistakes(key[i], clock, sink)
-            _step_mistakes(f, u, variables, clock, sink, returned=_message("function-returned"))
+            _step_mistakes(f, u, variables, clock, sink, returned=mistake("function-returned"))
     except _OutOfTime:
         pass
     # The same mistake in every component where it can be made, then in one component only.
@@ -1376,7 +1142,7 @@ def _gradient_mistakes(
     for i, raws in enumerate(per_component):
         for raw in raws:
             exprs = tuple(raw.expr if j == i else key[j] for j in range(n))
-            rows.append((_Raw(raw.code, None, _in_component(raw.message, variables[i])), exprs))
+            rows.append((_Raw(raw.code, None, in_component(raw.message, str(variables[i]))), exprs))
     symbols = f.free_symbols | set(variables)
     return _finish(rows, key, symbols, limit, _finish_allowance(budget_s))
 
@@ -1393,11 +1159,11 @@ def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
         n = len(key)
         rows: list[tuple[_Raw, tuple[Expr, ...]]] = []
         if n > 1:
-            swapped = _message("gradient-swapped", "vector")
+            swapped = mistake("gradient-swapped", "vector")
             for i in range(n):
                 for j in range(i + 1, n):
                     rows.append((_Raw("gradient-swapped", None, swapped), _swapped(key, i, j)))
-        sign = _message("sign-error")
+        sign = mistake("sign-error")
         rows.append((_Raw("sign-error", None, sign), tuple(-e for e in key)))
         if n == 1:
             raws: list[_Raw] = []
@@ -1405,14 +1171,219 @@ def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
             rows.extend((raw, (raw.expr,)) for raw in raws if raw.code == "sign-error")
         else:
             for i in range(n):
-                message = _message("sign-error", "component", i=str(i + 1))
+                message = mistake("sign-error", "component", i=str(i + 1))
                 exprs = tuple(-e if j == i else e for j, e in enumerate(key))
                 rows.append((_Raw("sign-error", None, message), exprs))
-        half = _message("missing-factor-2")
+        half = mistake("missing-factor-2")
         rows.append((_Raw("missing-factor-2", None, half), tuple(e / 2 for e in key)))
-        doubled = _message("doubled")
+        doubled = mistake("doubled")
         rows.append((_Raw("doubled", None, doubled), tuple(2 * e for e in key)))
         symbols = {s for e in key for s in e.free_symbols}
         return _finish(rows, key, symbols, _MAX_CANDIDATES, _finish_allowance(0.05))
     except Exception:
         return []
+
+
+# --------------------------------------------------------------------------------------------
+# Naming the mistake a wrong answer makes
+
+
+def task_mistakes(c: Compiled) -> list[Candidate]:
+    """The task's typical mistakes, generated once per compiled task and process (variant_check
+    makes them when the variant is made; every wrong answer after that reuses them)."""
+    if c.typical_mistakes is None:
+        assert c.function is not None
+        c.typical_mistakes = typical_mistakes(
+            c.function,
+            wrt=[c.symbols[v] for v in c.task.wrt],
+            variables=[c.symbols[v] for v in c.task.variables],
+            gradient=c.task.gradient,
+            budget_s=limits.DIAGNOSIS_BUDGET_S,
+        )
+    return c.typical_mistakes
+
+
+def candidates(c: Compiled) -> Iterable[Any]:
+    """The mistakes to match a wrong answer against: parsed from the prepared task (one at a
+    time, as the matching reaches them), made by SymPy from the function, or (a bare key) made
+    from the key's AST."""
+    if c.prepared_mistakes is not None:
+        if c.prepared_candidates is None:
+            c.prepared_candidates = _PreparedCandidates(c.prepared_mistakes, c.task.variables)
+        found: Iterable[Any] = c.prepared_candidates
+        return found
+    if c.function is not None:
+        return task_mistakes(c)
+    return _reference_mistakes(c)
+
+
+class _PreparedCandidates:
+    """A prepared task's mistakes, parsed when first reached (those that cannot be parsed are
+    left out) and kept for the next wrong answer."""
+
+    def __init__(self, mistakes: tuple[PreparedMistake, ...], variables: tuple[str, ...]) -> None:
+        self._pending = iter(mistakes)
+        self._variables = variables
+        self._parsed: list[_AstCandidate] = []
+
+    def __iter__(self) -> Iterator[_AstCandidate]:
+        i = 0
+        while True:
+            if i < len(self._parsed):
+                yield self._parsed[i]
+                i += 1
+                continue
+            m = next(self._pending, None)
+            if m is None:
+                return
+            try:
+                nodes = prepared_nodes(m.trees, m.parts, self._variables)
+            except KeyInvalid:
+                continue
+            self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
+
+
+@dataclass(frozen=True)
+class _AstCandidate:
+    code: str
+    nodes: tuple[Node, ...]
+    message: Message
+
+
+def _reference_mistakes(c: Compiled) -> list[_AstCandidate]:
+    """Mistakes visible from a key alone (no function given): sign, factor 2, swapped parts.
+
+    Built on the key's AST, not SymPy, so that diagnosing a wrong answer stays cheap.
+    """
+    key = tuple(c.key_nodes)
+    n = len(key)
+    two = Num(0, 0, 0, 0, value=Fraction(2), text="2")
+
+    def neg(node: Node) -> Node:
+        return Neg(0, 0, 0, 0, operand=node)
+
+    out: list[_AstCandidate] = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            swapped = list(key)
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            out.append(
+                _AstCandidate(
+                    "gradient-swapped", tuple(swapped), mistake("gradient-swapped", "vector")
+                )
+            )
+    out.append(_AstCandidate("sign-error", tuple(neg(k) for k in key), mistake("sign-error")))
+    if n > 1:
+        for i in range(n):
+            parts = tuple(neg(k) if j == i else k for j, k in enumerate(key))
+            out.append(
+                _AstCandidate("sign-error", parts, mistake("sign-error", "component", i=str(i + 1)))
+            )
+    out.append(
+        _AstCandidate(
+            "missing-factor-2",
+            tuple(BinOp(0, 0, 0, 0, op="/", left=k, right=two) for k in key),
+            mistake("missing-factor-2"),
+        )
+    )
+    out.append(
+        _AstCandidate(
+            "doubled",
+            tuple(BinOp(0, 0, 0, 0, op="*", left=two, right=k) for k in key),
+            mistake("doubled"),
+        )
+    )
+    return out
+
+
+_UNCOMPILABLE = (Unsupported, RecursionError, ValueError, TypeError)
+
+
+class _CompileFailed(Exception):
+    """A candidate's evaluators, made on first use, could not be compiled."""
+
+
+def _compiled(compile_one: Callable[[Node], Any], nodes: list[Node]) -> list[Any]:
+    try:
+        return [compile_one(n) for n in nodes]
+    except _UNCOMPILABLE:
+        raise _CompileFailed from None
+
+
+def diagnose(
+    c: Compiled,
+    answer: Evaluators,
+    seed: int,
+    rtol: float = 0.0,
+    floor: float = 0.0,
+) -> Message | None:
+    """Name the typical mistake the wrong answer matches, if any."""
+    matched: dict[str, Message] = {}
+    try:
+        found = iter(candidates(c))
+    except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
+        return None
+    answer_side = multiprecision.Memo(answer.fns)
+    answer_quick = floats.Memo(answer.doubles)
+    answer_exactly = exact.Memo(answer.exact) if answer.exact is not None else None
+    # every candidate is compared at the same seeded points: drawn once
+    draws = sampling.SharedDraws(c.sample_variables, seed, c.task.positive, c.hints)
+    # a count, not a clock, bounds the matching: the named mistake must not depend on load
+    for _ in range(limits.DIAGNOSIS_MAX_CANDIDATES):
+        try:
+            cand = next(found, None)
+        except Exception:  # noqa: BLE001 - as above (prepared candidates are parsed here)
+            return None
+        if cand is None:
+            break
+        try:
+            if isinstance(cand, _AstCandidate):
+                nodes = list(cand.nodes)
+            else:
+                exprs = list(cand.expr)
+                if c.point:
+                    exprs = [e.subs(c.point) for e in exprs]
+                nodes = [from_sympy(e) for e in exprs]
+            if len(nodes) != len(answer.fns):
+                continue
+            memo: dict[Any, Any] = {}  # the candidate's, for its nodes
+            cand_exact = exact.compile_all(nodes, memo) if answer_exactly is not None else None
+        except _UNCOMPILABLE:
+            continue
+        # the evaluators compare() does not reach are never made: compared exactly, a
+        # candidate needs neither; most differ from the answer at the first point, in doubles
+        fns = Lazy(partial(_compiled, partial(compile_node, memo=memo), nodes), len(nodes))
+        quick = Lazy(
+            partial(_compiled, partial(floats.compile_float, memo=memo), nodes), len(nodes)
+        )
+        try:
+            outcome = comparison.compare(
+                fns,
+                answer_side,
+                c.sample_variables,
+                seed=seed,
+                positive=c.task.positive,
+                hints=c.hints,
+                rtol=rtol,
+                floor=floor,
+                target=4,
+                max_draws=24,
+                confirm=False,
+                key_floats=quick,
+                answer_floats=answer_quick,
+                key_exact=cand_exact,
+                answer_exact=answer_exactly,
+                explain=False,
+                shared=draws,
+            )
+        except _CompileFailed:
+            continue  # as if it had failed before the comparison: the candidate is skipped
+        if outcome.equivalent:
+            if not c.is_number:
+                named: Message = cand.message
+                return named
+            # a single value matches several mistakes by coincidence: name one only if unique
+            matched.setdefault(cand.code, cand.message)
+            if len(matched) > 1:
+                return None
+    return next(iter(matched.values()), None)

@@ -5,7 +5,7 @@ and equal to the key wherever the key is real and finite, up to isolated holes. 
 
 1. structural: the same expression once written out explicitly (spacing, brackets and implicit
    products aside): equal, and with the same domain.
-2. numeric (numeric.py): seeded points over six scales and near the boundaries the expressions
+2. numeric (numeric/): seeded points over six scales and near the boundaries the expressions
    announce (roots of arguments of abs, roots, logs, inverse trig, denominators), kept where the
    key is real and finite. Both sides are evaluated in real arithmetic with a rigorous error
    bound, at rising precision until the bound decides: apart means "not equivalent", an answer
@@ -14,125 +14,33 @@ and equal to the key wherever the key is real and finite, up to isolated holes. 
 3. symbolic: when the points agree, SymPy looks at key - answer within a time budget. Zero
    upgrades the method to symbolic; a nonzero rational function or a nonzero constant is a
    difference too small for the sampled scales (x + 10^-40/x) and decides "not equivalent".
+
+judge() runs these steps for a compiled task and a parsed answer; the caller (api.grade) names
+the typical mistake of a wrong answer with diagnosis.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
+from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from grading.engine import limits
-from grading.engine.parsing import BinOp, Call, Const, Neg, Node, Num, Var, walk
+from grading.engine.compiled import Compiled, Evaluators, evaluators
+from grading.engine.messages import message
+from grading.engine.numeric import comparison, sampling
+from grading.engine.printing import to_text
+from grading.engine.sympy_bridge import to_sympy
+from grading.engine.tree import BinOp, Call, Node, Num, Parsed, Var, integer_exponent, walk
+from grading.engine.types import Evidence, Message, Method
 
-
-class Unsupported(Exception):
-    """A SymPy expression that has no counterpart in the student grammar (e.g. Piecewise)."""
-
-
-# --------------------------------------------------------------------------- SymPy -> AST
-
-_SYMPY_NAMES: dict[Any, str] = {
-    sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.sec: "sec",
-    sympy.csc: "csc", sympy.cot: "cot", sympy.asin: "asin", sympy.acos: "acos",
-    sympy.atan: "atan", sympy.asec: "asec", sympy.acsc: "acsc", sympy.acot: "acot",
-    sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.sech: "sech",
-    sympy.csch: "csch", sympy.coth: "coth", sympy.asinh: "asinh", sympy.acosh: "acosh",
-    sympy.atanh: "atanh", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs",
-    sympy.sign: "sign",
-}  # fmt: skip
-
-
-def _z() -> tuple[int, int, int, int]:
-    return (0, 0, 0, 0)
-
-
-def from_sympy(expr: Any) -> Node:
-    """Convert a SymPy expression (a key, a mistake) into the AST the evaluator runs."""
-    if expr.is_Integer or expr.is_Rational:
-        v = Fraction(int(expr.p), int(expr.q))
-        if v < 0:
-            return Neg(*_z(), operand=from_sympy(-expr))
-        if v.denominator == 1:
-            return Num(*_z(), value=v, text=str(v))
-        return BinOp(*_z(), op="/", left=_int(v.numerator), right=_int(v.denominator))
-    if expr.is_Float:
-        v = Fraction(str(expr))
-        if v < 0:
-            return Neg(*_z(), operand=Num(*_z(), value=-v, text=str(-v)))
-        return Num(*_z(), value=v, text=str(v))
-    if expr is sympy.E:
-        return Const(*_z(), name="e")
-    if expr is sympy.pi:
-        return Const(*_z(), name="pi")
-    if expr.is_Symbol:
-        return Var(*_z(), name=expr.name)
-    if expr.is_Add:
-        args = list(expr.as_ordered_terms())
-        node = from_sympy(args[0])
-        for term in args[1:]:
-            coeff, rest = term.as_coeff_Mul()
-            if coeff.is_negative:
-                node = BinOp(*_z(), op="-", left=node, right=from_sympy(-term))
-            else:
-                node = BinOp(*_z(), op="+", left=node, right=from_sympy(term))
-        return node
-    if expr.is_Mul:
-        coeff, rest = expr.as_coeff_Mul()
-        if coeff.is_negative:
-            return Neg(*_z(), operand=from_sympy(-expr))
-        num: list[Node] = []
-        den: list[Node] = []
-        for f in expr.args:
-            if f.is_Pow and f.exp.is_negative and f.exp.is_Rational:
-                den.append(from_sympy(sympy.Pow(f.base, -f.exp)))
-            elif f.is_Rational and f.q != 1:
-                if f.p != 1:
-                    num.append(from_sympy(sympy.Integer(f.p)))
-                den.append(from_sympy(sympy.Integer(f.q)))
-            else:
-                num.append(from_sympy(f))
-        top = _product(num) if num else Num(*_z(), value=Fraction(1), text="1")
-        if not den:
-            return top
-        return BinOp(*_z(), op="/", left=top, right=_product(den))
-    if expr.is_Pow:
-        base, e = expr.args
-        if e.is_Rational and e.is_negative:
-            return BinOp(
-                *_z(),
-                op="/",
-                left=Num(*_z(), value=Fraction(1), text="1"),
-                right=from_sympy(sympy.Pow(base, -e)),
-            )
-        if e == sympy.Rational(1, 2):
-            return Call(*_z(), fn="sqrt", arg=from_sympy(base))
-        return BinOp(*_z(), op="^", left=from_sympy(base), right=from_sympy(e))
-    if expr.func in _SYMPY_NAMES and len(expr.args) == 1:
-        return Call(*_z(), fn=_SYMPY_NAMES[expr.func], arg=from_sympy(expr.args[0]))
-    raise Unsupported(type(expr).__name__)
-
-
-def _int(n: int) -> Num:
-    return Num(*_z(), value=Fraction(n), text=str(n))
-
-
-def _product(nodes: list[Node]) -> Node:
-    node = nodes[0]
-    for n in nodes[1:]:
-        node = BinOp(*_z(), op="*", left=node, right=n)
-    return node
-
-
-# --------------------------------------------------------------------------- sampling
+# --------------------------------------------------------------------------- structural
 
 
 def structurally_equal(key: Sequence[Node], answer: Sequence[Node]) -> bool:
     """The same expression up to spacing, brackets and implicit multiplication."""
-    from grading.engine.parsing import to_text
-
     return len(key) == len(answer) and all(
         to_text(k) == to_text(a) for k, a in zip(key, answer, strict=True)
     )
@@ -143,7 +51,6 @@ def structurally_equal(key: Sequence[Node], answer: Sequence[Node]) -> bool:
 
 def is_rational(node: Node) -> bool:
     """No functions and only integer powers: a rational function of the variables."""
-    from grading.engine.numeric import _integer_exponent
 
     def has_var(m: Node) -> bool:
         return any(isinstance(k, Var) for k in walk(m))
@@ -152,7 +59,7 @@ def is_rational(node: Node) -> bool:
         # functions of constants are just numbers (exp(262144), sin(1))
         if isinstance(n, Call) and has_var(n.arg):
             return False
-        if isinstance(n, BinOp) and n.op == "^" and _integer_exponent(n.right) is None:
+        if isinstance(n, BinOp) and n.op == "^" and integer_exponent(n.right) is None:
             if has_var(n):
                 return False
     return True
@@ -173,8 +80,6 @@ def symbolic_check(
     Sampling has already checked domains, so SymPy's automatic rewrites (exp(log x) -> x) cannot
     smuggle a domain difference into a True here. Runs only on the main thread (SIGALRM).
     """
-    from grading.engine.parsing import to_sympy
-
     syms = [symbols[k] for k in sorted(symbols)]
     try:
         with limits.time_budget(budget_s) as hard:
@@ -209,3 +114,132 @@ def symbolic_check(
         return None
     except sympy.PolynomialError:
         return None
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the comparison decided, how, and why. `answer` is set when the answer is wrong and
+    worth diagnosing (defined where it differs): its evaluators, to match against the typical
+    mistakes at the same points, with the tolerance it was compared with."""
+
+    equivalent: bool | None
+    method: Method
+    evidence: Evidence
+    reason: Message | None = None
+    answer: Evaluators | None = None
+    rtol: float = 0.0
+    floor: float = 0.0
+
+
+def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
+    """Compare a parsed answer (of the task's shape) with the compiled key: structurally, at
+    seeded sample points, then symbolically where that can decide."""
+    parts = parsed.parts()
+    if structurally_equal(c.key_nodes, parts):
+        return Judgement(
+            equivalent=True,
+            method="structural",
+            evidence=Evidence(seed=seed, detail="same expression"),
+        )
+
+    rtol = 0.0
+    floor = 0.0
+    decimal_value = c.is_number and _has_decimal(parsed)
+    if decimal_value:
+        rtol, floor = c.task.tolerance, 1.0
+    answer = evaluators(parts, with_exact=c.key_exact is not None)
+    hints = dict(c.hints)
+    for name, roots in sampling.boundary_hints(parts).items():
+        hints[name] = list(dict.fromkeys([*hints.get(name, []), *roots]))
+    outcome = comparison.compare(
+        c.key_fns,
+        answer.fns,
+        c.sample_variables,
+        seed=seed,
+        positive=c.task.positive,
+        rtol=rtol,
+        floor=floor,
+        hints=hints,
+        key_floats=c.key_floats,
+        answer_floats=answer.doubles,
+        key_exact=c.key_exact,
+        answer_exact=answer.exact,
+    )
+    evidence = Evidence(
+        seed=seed,
+        points=outcome.points,
+        witness=outcome.witness,
+        key_value=outcome.key_value,
+        answer_value=outcome.answer_value,
+        max_rel_error=outcome.max_rel_error,
+        component=outcome.component,
+        detail=(
+            f"{outcome.draws} points drawn, evaluated exactly (rational arithmetic)"
+            if outcome.max_prec == 0
+            else f"{outcome.draws} points drawn, up to {outcome.max_prec} bits"
+        ),
+    )
+    if outcome.equivalent is None:
+        return Judgement(
+            equivalent=None,
+            method="numeric",
+            evidence=evidence,
+            reason=message("too-few-points", points=outcome.points),
+        )
+    if outcome.equivalent is False:
+        return Judgement(
+            equivalent=False,
+            method="numeric",
+            evidence=evidence,
+            reason=_reason(outcome, c, rtol),
+            answer=None if outcome.answer_undefined else answer,
+            rtol=rtol,
+            floor=floor,
+        )
+    if decimal_value:
+        return Judgement(equivalent=True, method="numeric", evidence=evidence)
+    # The symbolic step runs where it can decide what sampling cannot: a rational difference
+    # too small to see at 512 bits is refuted, an identity is proven. With exp, log, trig or
+    # real powers SymPy could only prove (expansion), never refute, so it cannot change the
+    # verdict: the agreement above stands, and the method says it was numeric.
+    settled = None
+    size = max(len(walk(p)) for p in [*c.key_nodes, *parts])
+    if size <= limits.SYMBOLIC_MAX_NODES and all(is_rational(p) for p in [*c.key_nodes, *parts]):
+        settled = symbolic_check(
+            c.key_exprs, parts, c.symbols, limits.SYMBOLIC_BUDGET_S, c.key_expanded
+        )
+    if settled is False:
+        return Judgement(
+            equivalent=False,
+            method="symbolic",
+            evidence=Evidence(
+                seed=seed,
+                points=outcome.points,
+                detail="the sampled points agree, but key - answer simplifies to a nonzero value",
+            ),
+            reason=message("differs-symbolic"),
+            answer=answer,
+        )
+    return Judgement(
+        equivalent=True, method="symbolic" if settled else "numeric", evidence=evidence
+    )
+
+
+def _has_decimal(parsed: Parsed) -> bool:
+    return any(isinstance(n, Num) and n.is_decimal for p in parsed.parts() for n in walk(p))
+
+
+def _reason(outcome: comparison.Outcome, c: Compiled, rtol: float) -> Message:
+    if outcome.answer_undefined:
+        return message("undefined-answer")
+    if c.is_number and rtol:
+        return message("outside-tolerance", tolerance=f"{rtol:.2%}")
+    if outcome.component is not None:
+        return message("component-differs", index=outcome.component + 1)
+    if outcome.witness:
+        point = ", ".join(f"{k} = {v}" for k, v in outcome.witness.items())
+        return message("differs", point=point)
+    return message("differs", point="—")

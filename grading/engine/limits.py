@@ -27,16 +27,15 @@ SYMBOLIC_MAX_NODES = 120
 # candidates are matched against a wrong answer.
 DIAGNOSIS_BUDGET_S = 1.0
 DIAGNOSIS_MAX_CANDIDATES = 40
-KEY_BUDGET_S = 2.0
 
 # Numeric sampling.
 SAMPLE_TARGET_POINTS = 10
 SAMPLE_MIN_POINTS = 6
 # Of the agreeing points, at least this many are evaluated with mpmath (at 128 bits and up):
-# one in each scale band (numeric.BANDS), so that a difference far below double precision
-# (x^40/10^80 beside e^x, e^(-100/x^2)/10^20) is looked for at every scale, and the first
+# one in each scale band (numeric.sampling.BANDS), so that a difference far below double
+# precision (x^40/10^80 beside e^x, e^(-100/x^2)/10^20) is looked for at every scale, and the first
 # 2^n points visit every orthant. The others may be settled in doubles with a rigorous bound
-# (floats.py). The first agreeing one is confirmed at 512 bits.
+# (numeric/floats.py). The first agreeing one is confirmed at 512 bits.
 SAMPLE_FULL_PRECISION_POINTS = 6
 SAMPLE_FULL_PRECISION_BANDS = (0, 1, 2, 3, 4, 5)
 SAMPLE_MAX_DRAWS = 200

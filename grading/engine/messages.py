@@ -1,4 +1,6 @@
-"""Every sentence the engine says to a person, in English and Korean, by stable code."""
+"""Every sentence the engine says to a person, in English and Korean, by stable code: why an
+answer cannot be read, why it is wrong, what keeps a variant from use, and the typical mistakes
+that diagnosis.py names."""
 
 from __future__ import annotations
 
@@ -256,5 +258,254 @@ def message_each(code: str, en: dict[str, Any], ko: dict[str, Any]) -> Message:
     return Message(code=code, en=en_text.format(**en), ko=ko_text.format(**ko))
 
 
-def codes() -> list[str]:
-    return sorted(_TEXTS)
+# --------------------------------------------------------------------------- typical mistakes
+
+# (code, variant) -> (English, Korean); {v} is the variable of the step, {others} the variables held
+# constant, other fields come from the site. Korean sentences never put a particle directly after
+# a placeholder (it would depend on how the name is read), except after a closing parenthesis.
+_MISTAKES: dict[str, tuple[str, str]] = {
+    "wrong-variable": (
+        "You differentiated with respect to {u} instead of {v}.",
+        "{v}에 대해 미분해야 하는데 {u}에 대해 미분했습니다.",
+    ),
+    "wrong-variable:order": (
+        "This is {got}, not {want}: check the variable of each differentiation.",
+        "이 답은 {got}입니다. 구해야 하는 것은 {want}이므로 각 단계에서 미분하는 변수를 "
+        "확인하세요.",
+    ),
+    "wrong-variable-term": (
+        "In one term you differentiated with respect to {u} instead of {v}.",
+        "한 항을 {v}에 대해 미분하지 않고 {u}에 대해 미분했습니다.",
+    ),
+    "held-variable-differentiated": (
+        "You also differentiated with respect to {others}. For the partial derivative with "
+        "respect to {v}, hold {others} constant.",
+        "{others}에 대해서도 미분했습니다. {v}에 대해 편미분할 때는 나머지 변수({others})를 "
+        "상수로 둡니다.",
+    ),
+    "constant-differentiated": (
+        "You differentiated a part that contains only {others}. With respect to {v} it is a "
+        "constant: a constant term has derivative 0 and a constant factor stays as it is.",
+        "{others}만 들어 있는 부분까지 미분했습니다. {v}에 대해 미분할 때 그 부분은 상수이므로 "
+        "상수항의 도함수는 0이고, 상수 인수는 그대로 남습니다.",
+    ),
+    "constant-differentiated:generic": (
+        "You differentiated a part that does not contain the variable of differentiation. It is "
+        "a constant: a constant term has derivative 0 and a constant factor stays as it is.",
+        "미분하는 변수가 들어 있지 않은 부분까지 미분했습니다. 그 부분은 상수이므로 상수항의 "
+        "도함수는 0이고, 상수 인수는 그대로 남습니다.",
+    ),
+    "held-variable-dropped": (
+        "You dropped terms that contain {others}. Holding {others} constant means treating it "
+        "like a number, not setting it to 0.",
+        "{others}에 관한 항을 빠뜨렸습니다. 상수로 둔다는 것은 0으로 놓는다는 뜻이 아니라 "
+        "하나의 수처럼 다룬다는 뜻입니다.",
+    ),
+    "held-factor-dropped": (
+        "You dropped the constant factor {factor}. A constant factor stays in the derivative.",
+        "상수 인수({factor})를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
+    ),
+    "held-factor-dropped:generic": (
+        "You dropped a constant factor. A constant factor stays in the derivative.",
+        "상수 인수를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
+    ),
+    "exp-as-power": (
+        "e^u is not a power of u: (e^u)′ = e^u·u′, not u·e^(u−1).",
+        "e^u는 u의 거듭제곱이 아닙니다. (e^u)′ = e^u·u′이고, u·e^(u−1)이 아닙니다.",
+    ),
+    "exp-as-power:base": (
+        "With the variable in the exponent, a^u is not a power of u: (a^u)′ = a^u·ln(a)·u′.",
+        "지수에 변수가 있는 a^u에는 거듭제곱의 미분법을 쓸 수 없습니다. "
+        "(a^u)′ = a^u·ln(a)·u′입니다.",
+    ),
+    "exp-log-factor": (
+        "(a^u)′ = a^u·ln(a)·u′: the factor ln({a}) is missing.",
+        "(a^u)′ = a^u·ln(a)·u′인데 인수 ln({a})가 빠졌습니다.",
+    ),
+    "exp-log-factor:divided": (
+        "(a^u)′ = a^u·ln(a)·u′: multiply by ln({a}), do not divide by it.",
+        "(a^u)′ = a^u·ln(a)·u′이므로 ln({a})로 나누지 말고 곱해야 합니다.",
+    ),
+    "log-rule": (
+        "(ln u)′ = u′/u, not 1/u′.",
+        "(ln u)′ = u′/u이고, 1/u′이 아닙니다.",
+    ),
+    "log-rule:squared": (
+        "(ln u)′ = u′/u: the denominator is u, not u².",
+        "(ln u)′ = u′/u이므로 분모는 u²이 아니라 u입니다.",
+    ),
+    "trig-sign": (
+        "Check the sign: (sin u)′ = cos u·u′ and (cos u)′ = −sin u·u′.",
+        "부호를 확인하세요. (sin u)′ = cos u·u′이고 (cos u)′ = −sin u·u′입니다.",
+    ),
+    "trig-rule": (
+        "(tan u)′ = sec²u·u′ = u′/cos²u, not tan²u·u′.",
+        "(tan u)′ = sec²u·u′ = u′/cos²u이고, tan²u·u′이 아닙니다.",
+    ),
+    "quotient-rule-quotient": (
+        "The derivative of a quotient is not the quotient of the derivatives: "
+        "(f/g)′ = (f′g − fg′)/g².",
+        "몫의 도함수는 도함수의 몫이 아닙니다. (f/g)′ = (f′g − fg′)/g²입니다.",
+    ),
+    "quotient-rule-sign": (
+        "Quotient rule: (f/g)′ = (f′g − fg′)/g². Check the sign and the order of the terms in "
+        "the numerator.",
+        "몫의 미분법: (f/g)′ = (f′g − fg′)/g²입니다. 분자에 있는 두 항의 부호와 순서를 확인하세요.",
+    ),
+    "quotient-rule-sign:reciprocal": (
+        "Check the sign: (1/g)′ = −g′/g².",
+        "부호를 확인하세요. (1/g)′ = −g′/g²입니다.",
+    ),
+    "quotient-rule-denominator": (
+        "Quotient rule: the denominator is squared: (f/g)′ = (f′g − fg′)/g².",
+        "몫의 미분법에서는 분모를 제곱합니다. (f/g)′ = (f′g − fg′)/g²입니다.",
+    ),
+    "quotient-rule-denominator:reciprocal": (
+        "The denominator is squared: (1/g)′ = −g′/g².",
+        "분모를 제곱해야 합니다. (1/g)′ = −g′/g²입니다.",
+    ),
+    "quotient-rule-term-dropped": (
+        "Quotient rule: (f/g)′ = (f′g − fg′)/g². A term of the numerator is missing.",
+        "몫의 미분법: (f/g)′ = (f′g − fg′)/g²인데 분자의 한 항이 빠졌습니다.",
+    ),
+    "product-rule-product": (
+        "The derivative of a product is not the product of the derivatives: (fg)′ = f′g + fg′.",
+        "곱의 도함수는 도함수의 곱이 아닙니다. (fg)′ = f′g + fg′입니다.",
+    ),
+    "product-rule-sign": (
+        "Product rule: the two terms are added: (fg)′ = f′g + fg′.",
+        "곱의 미분법에서는 두 항을 더합니다. (fg)′ = f′g + fg′입니다.",
+    ),
+    "product-rule-term-dropped": (
+        "Product rule: (fg)′ = f′g + fg′. One of the terms is missing.",
+        "곱의 미분법: (fg)′ = f′g + fg′인데 한 항이 빠졌습니다.",
+    ),
+    "power-rule": (
+        "Power rule: lower the exponent by one: (u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: 지수를 1만큼 줄여야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "power-rule-coefficient": (
+        "Power rule: bring the exponent down as a factor: (u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: 지수를 앞으로 내려 곱해야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "missing-factor-2:square": (
+        "(u²)′ = 2u·u′: the factor 2 is missing.",
+        "(u²)′ = 2u·u′인데 인수 2가 빠졌습니다.",
+    ),
+    "power-rule-new-exponent": (
+        "Power rule: the factor in front is the original exponent n, not n−1: "
+        "(u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: 앞에 곱하는 수는 n−1이 아니라 원래 지수 n입니다. "
+        "(u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "power-rule-exponent-raised": (
+        "Power rule: subtract one from the exponent, also when it is negative: "
+        "(x^(−2))′ = −2x^(−3).",
+        "거듭제곱의 미분법: 지수가 음수여도 1을 뺍니다. (x^(−2))′ = −2x^(−3)입니다.",
+    ),
+    "power-rule-power-dropped": (
+        "Power rule: keep the power u^(n−1): (u^n)′ = n·u^(n−1)·u′.",
+        "거듭제곱의 미분법: u^(n−1)을 남겨야 합니다. (u^n)′ = n·u^(n−1)·u′입니다.",
+    ),
+    "power-rule-denominator": (
+        "Write 1/u^n as u^(−n) and use the power rule: (u^(−n))′ = −n·u^(−n−1)·u′. "
+        "Differentiating the denominator alone is not enough.",
+        "1/u^n은 u^(−n)으로 바꾸어 미분하세요. (u^(−n))′ = −n·u^(−n−1)·u′이며, "
+        "분모만 미분하면 안 됩니다.",
+    ),
+    "missing-chain-factor": (
+        "Chain rule: multiply by the derivative of the inner function {inner}.",
+        "연쇄법칙: 안쪽 함수 {inner}의 도함수를 곱해야 합니다.",
+    ),
+    "missing-chain-factor:generic": (
+        "Chain rule: multiply by the derivative of the inner function.",
+        "연쇄법칙: 안쪽 함수의 도함수를 곱해야 합니다.",
+    ),
+    "chain-outer-missing": (
+        "Chain rule: you multiplied by the derivative of the inside but did not differentiate "
+        "the outer function {outer}.",
+        "연쇄법칙: 안쪽 함수의 도함수는 곱했지만 바깥 함수({outer})는 미분하지 않았습니다.",
+    ),
+    "chain-outer-missing:generic": (
+        "Chain rule: you multiplied by the derivative of the inside but did not differentiate "
+        "the outer function.",
+        "연쇄법칙: 안쪽 함수의 도함수는 곱했지만 바깥 함수는 미분하지 않았습니다.",
+    ),
+    "chain-argument-replaced": (
+        "Chain rule: (f(u))′ = f′(u)·u′. Keep the inner function u as the argument; do not "
+        "replace it by u′.",
+        "연쇄법칙: (f(u))′ = f′(u)·u′입니다. 바깥 함수의 인수는 u 그대로 두고 u′로 바꾸지 마세요.",
+    ),
+    "missing-differentiation": (
+        "One differentiation is missing: this is {got}, not {want}.",
+        "미분을 한 번 덜 했습니다. 이 답은 {got}이고, 구해야 하는 것은 {want}입니다.",
+    ),
+    "function-returned": (
+        "This is the function itself, not its derivative.",
+        "이것은 도함수가 아니라 주어진 함수 자체입니다.",
+    ),
+    "antiderivative": (
+        "You integrated with respect to {v} instead of differentiating.",
+        "{v}에 대해 미분하지 않고 적분했습니다.",
+    ),
+    "sign-error": (
+        "The sign of your answer is wrong.",
+        "답의 부호가 반대입니다.",
+    ),
+    "sign-error:term": (
+        "One term has the wrong sign.",
+        "한 항의 부호가 틀렸습니다.",
+    ),
+    "sign-error:component": (
+        "The sign of component {i} is wrong.",
+        "{i}번째 성분의 부호가 틀렸습니다.",
+    ),
+    "missing-factor-2": (
+        "Your answer is half the correct one: a factor 2 is missing.",
+        "답이 정답의 절반입니다. 인수 2가 빠졌습니다.",
+    ),
+    "doubled": (
+        "Your answer is twice the correct one: check for an extra factor 2.",
+        "답이 정답의 두 배입니다. 불필요한 인수 2가 있는지 확인하세요.",
+    ),
+    "gradient-swapped": (
+        "The components are in the wrong order: the gradient lists the partial derivatives in "
+        "the order {order}.",
+        "성분의 순서가 바뀌었습니다. 기울기 벡터는 편도함수를 {order} 순서로 씁니다.",
+    ),
+    "gradient-swapped:vector": (
+        "Two components are in the wrong order.",
+        "두 성분의 순서가 바뀌었습니다.",
+    ),
+    # the same mistakes said of a whole gradient (the same slip in every component)
+    "held-variable-differentiated:generic": (
+        "You differentiated with respect to every variable at once. For a partial derivative, "
+        "hold the other variables constant.",
+        "모든 변수에 대해 한꺼번에 미분했습니다. 편미분할 때는 나머지 변수를 상수로 둡니다.",
+    ),
+    "held-variable-dropped:generic": (
+        "You dropped the terms that contain the other variables. Holding a variable constant "
+        "means treating it like a number, not setting it to 0.",
+        "다른 변수에 관한 항을 빠뜨렸습니다. 상수로 둔다는 것은 0으로 놓는다는 뜻이 아니라 "
+        "하나의 수처럼 다룬다는 뜻입니다.",
+    ),
+    "antiderivative:generic": (
+        "You integrated instead of differentiating.",
+        "미분하지 않고 적분했습니다.",
+    ),
+}
+
+
+def mistake(code: str, variant: str = "", **fields: str) -> Message:
+    """The sentence that names a typical mistake (diagnosis.CODES), in one of its variants."""
+    en, ko = _MISTAKES[f"{code}:{variant}" if variant else code]
+    return Message(code=code, en=en.format(**fields), ko=ko.format(**fields))
+
+
+def in_component(message: Message, v: str) -> Message:
+    """The same message, said of one component of a gradient (the derivative by v)."""
+    return Message(
+        code=message.code,
+        en=f"In ∂f/∂{v}: {message.en}",
+        ko=f"∂f/∂{v} 성분: {message.ko}",
+    )

@@ -1,4 +1,5 @@
-"""Allow-listed grammar for what students type: text -> AST -> SymPy, never eval.
+"""Allow-listed grammar for what students type: text -> tree (tree.py), never eval; a rejection
+carries a bilingual message and the span of the input it points at.
 
 The grammar (precedence low to high):
     answer  := [label '='] expr | vector
@@ -15,18 +16,32 @@ Contested readings (1/2x, e^2x, e^x y, sin x^2) are refused with the readings to
 from __future__ import annotations
 
 import difflib
-import math
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
-
-import sympy
 
 from grading.engine import limits
 from grading.engine.messages import message
+from grading.engine.printing import parsed_latex
+from grading.engine.tree import (
+    CONSTANTS,
+    GREEK,
+    BinOp,
+    Call,
+    Const,
+    Group,
+    Neg,
+    Node,
+    Num,
+    Parsed,
+    Var,
+    Vec,
+    const_value,
+    log10_abs,
+    walk,
+)
 from grading.engine.types import Message, ParseFailure, Reading
 
 # --------------------------------------------------------------------------- names
@@ -41,17 +56,10 @@ FUNCTION_ALIASES: dict[str, str] = {
     "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "exp": "exp", "ln": "log",
     "log": "log", "sqrt": "sqrt", "abs": "abs",
 }  # fmt: skip
-CONSTANTS = ("e", "pi")
 # functions whose powers are usually written sin^2(x)
 _POWER_NOTATION = frozenset(
     ["sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth"]
 )
-GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
-    "η": "eta", "θ": "theta", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ρ": "rho",
-    "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
-}  # fmt: skip
-GREEK_NAMES = set(GREEK.values())
 # Greek letters stay Greek through normalizing: θ is the declared variable theta or nothing (never
 # the letters t, h, e, t, a), and a message about it names θ
 _GREEK_BY_NAME = sorted(
@@ -68,68 +76,6 @@ _REPLACEMENTS = {
     "′": "'", "’": "'",
 }  # fmt: skip
 _ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=_' !∂∇")
-
-# --------------------------------------------------------------------------- AST
-
-
-@dataclass(eq=False)
-class Node:
-    start: int  # position in the original text
-    end: int
-    nstart: int  # position in the normalized text
-    nend: int
-
-
-@dataclass(eq=False)
-class Num(Node):
-    value: Fraction = Fraction(0)
-    text: str = "0"
-
-    @property
-    def is_decimal(self) -> bool:
-        return "." in self.text
-
-
-@dataclass(eq=False)
-class Var(Node):
-    name: str = ""
-
-
-@dataclass(eq=False)
-class Const(Node):
-    name: str = "e"
-
-
-@dataclass(eq=False)
-class Neg(Node):
-    operand: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
-
-
-@dataclass(eq=False)
-class BinOp(Node):
-    op: str = "+"
-    left: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
-    right: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
-    implicit: bool = False
-
-
-@dataclass(eq=False)
-class Call(Node):
-    fn: str = "sin"
-    arg: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
-
-
-@dataclass(eq=False)
-class Vec(Node):
-    items: list[Node] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class Group(Node):
-    """Brackets as typed; kept so that LaTeX and readings can show them."""
-
-    inner: Node = field(default_factory=lambda: Num(0, 0, 0, 0))
-
 
 # --------------------------------------------------------------------------- errors
 
@@ -568,26 +514,6 @@ _OPEN_CLOSE = {"(": ")", "[": "]", "{": "}", "<": ">"}
 _CLOSERS = set(_OPEN_CLOSE.values())
 
 
-@dataclass
-class Parsed:
-    """A successful parse: a scalar AST or a vector of them, plus what the preview shows."""
-
-    text: str
-    node: Node
-    components: list[Node] | None  # set when the answer is a vector
-    label: tuple[str, ...] | None  # derivative order named by a leading label, if any
-    label_text: str
-    label_gradient: bool
-    warnings: list[Message]
-
-    @property
-    def is_vector(self) -> bool:
-        return self.components is not None
-
-    def parts(self) -> list[Node]:
-        return self.components if self.components is not None else [self.node]
-
-
 class Parser:
     def __init__(self, norm: str, tokens: list[Token], names: Names) -> None:
         self.norm = norm
@@ -868,7 +794,7 @@ class Parser:
             exponent = self._function_exponent()
             arg, end = self._function_argument(ftok)
             call = self._node(Call(0, 0, ftok.nstart, end, fn=fn, arg=arg))
-            value = _const_value(exponent)
+            value = const_value(exponent)
             if value is not None and value == -1 and fn in _INVERSES:
                 s = self.norm
                 a_text = _INVERSES[fn] + "(" + s[arg.nstart : arg.nend].strip("()[]") + ")"
@@ -966,60 +892,12 @@ def _number(t: Token) -> Num:
     return Num(0, 0, t.nstart, t.nend, value=value, text=text)
 
 
-def _const_value(node: Node) -> Fraction | float | None:
-    """The value of a constant subexpression (exact where it can be), or None."""
-    if isinstance(node, Num):
-        return node.value
-    if isinstance(node, Group):
-        return _const_value(node.inner)
-    if isinstance(node, Const):
-        return math.e if node.name == "e" else math.pi
-    if isinstance(node, Neg):
-        v = _const_value(node.operand)
-        return None if v is None else -v
-    if isinstance(node, BinOp):
-        a = _const_value(node.left)
-        b = _const_value(node.right)
-        if a is None or b is None:
-            return None
-        try:
-            if node.op == "+":
-                return a + b
-            if node.op == "-":
-                return a - b
-            if node.op == "*":
-                return a * b
-            if node.op == "/":
-                return a / b if b != 0 else None
-            if node.op == "^":
-                if _log10_abs(a) * abs(float(b)) > limits.MAX_POWER_DIGITS:
-                    return None
-                if isinstance(a, Fraction) and isinstance(b, Fraction) and b.denominator == 1:
-                    if a == 0 and b < 0:
-                        return None
-                    return a ** int(b)
-                if float(a) < 0:
-                    return None
-                return float(float(a) ** float(b))
-        except (OverflowError, ZeroDivisionError, ValueError):
-            return None
-    return None
-
-
-def _log10_abs(v: Fraction | float) -> float:
-    if v == 0:
-        return 0.0
-    if isinstance(v, Fraction):
-        return abs(math.log10(abs(v.numerator)) - math.log10(v.denominator))
-    return abs(math.log10(abs(v)))
-
-
 def _has_variable(node: Node) -> bool:
     return any(isinstance(n, Var) for n in walk(node))
 
 
 def _check_power(base: Node, exponent: Node) -> None:
-    e = _const_value(exponent)
+    e = const_value(exponent)
     if e is None:
         if not _has_variable(exponent) and _has_variable(base):
             raise _at(
@@ -1028,11 +906,11 @@ def _check_power(base: Node, exponent: Node) -> None:
                 exponent.nend,
             )
         if not _has_variable(exponent) and not _has_variable(base):
-            b = _const_value(base)
+            b = const_value(base)
             if b is None:
                 raise _at(message("power-too-large"), base.nstart, exponent.nend)
         return
-    if _has_variable(base) or _const_value(base) is None:
+    if _has_variable(base) or const_value(base) is None:
         # a variable, or a constant known only through functions (sin(1)^2): keep n small
         if abs(float(e)) > limits.MAX_SYMBOLIC_EXPONENT:
             raise _at(
@@ -1041,36 +919,13 @@ def _check_power(base: Node, exponent: Node) -> None:
                 exponent.nend,
             )
         return
-    b = _const_value(base)
+    b = const_value(base)
     if b is None:
         if not _has_variable(base):
             raise _at(message("power-too-large"), base.nstart, exponent.nend)
         return
-    if _log10_abs(b) * abs(float(e)) > limits.MAX_POWER_DIGITS:
+    if log10_abs(b) * abs(float(e)) > limits.MAX_POWER_DIGITS:
         raise _at(message("power-too-large"), base.nstart, exponent.nend)
-
-
-def walk(node: Node) -> list[Node]:
-    """Every node of the tree, parents before children (right subtrees first). The node
-    classes have no subclasses: their exact types are compared."""
-    out: list[Node] = []
-    stack = [node]
-    pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
-    while stack:
-        n = pop()
-        add(n)
-        kind = type(n)
-        if kind is BinOp:
-            extend((n.left, n.right))  # type: ignore[attr-defined]
-        elif kind is Neg:
-            push(n.operand)  # type: ignore[attr-defined]
-        elif kind is Group:
-            push(n.inner)  # type: ignore[attr-defined]
-        elif kind is Call:
-            push(n.arg)  # type: ignore[attr-defined]
-        elif kind is Vec:
-            extend(n.items)  # type: ignore[attr-defined]
-    return out
 
 
 # --------------------------------------------------------------------------- vectors
@@ -1392,248 +1247,3 @@ def _decimal_warnings(node: Node) -> list[Message]:
                 if f != v and f.denominator == q and abs(v - f) <= Fraction(1, 100) * abs(f):
                     return [message("decimal-exact", text=n.text, fraction=f"{p}/{q}")]
     return []
-
-
-# --------------------------------------------------------------------------- output
-
-
-_LATEX_FUNCS = {
-    "sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "sec": r"\sec", "csc": r"\csc",
-    "cot": r"\cot", "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan",
-    "sinh": r"\sinh", "cosh": r"\cosh", "tanh": r"\tanh", "coth": r"\coth", "exp": r"\exp",
-    "log": r"\ln",
-}  # fmt: skip
-
-
-def latex_name(name: str) -> str:
-    base, sub = name, ""
-    if "_" in name:
-        base, sub = name.split("_", 1)
-    else:
-        k = len(name)
-        while k > 0 and name[k - 1].isdigit():
-            k -= 1
-        if 0 < k < len(name):
-            base, sub = name[:k], name[k:]
-    base = (
-        "\\" + base if base in GREEK_NAMES else (base if len(base) == 1 else rf"\mathit{{{base}}}")
-    )
-    return f"{base}_{{{sub}}}" if sub else base
-
-
-def _prec(node: Node) -> int:
-    if isinstance(node, BinOp):
-        return {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}[node.op]
-    if isinstance(node, Neg):
-        return 1
-    return 5
-
-
-def to_latex(node: Node) -> str:
-    if isinstance(node, Num):
-        return node.text
-    if isinstance(node, Var):
-        return latex_name(node.name)
-    if isinstance(node, Const):
-        return "e" if node.name == "e" else r"\pi"
-    if isinstance(node, Group):
-        return rf"\left({to_latex(node.inner)}\right)"
-    if isinstance(node, Neg):
-        inner = to_latex(node.operand)
-        if _prec(node.operand) <= 1:
-            inner = rf"\left({inner}\right)"
-        return "-" + inner
-    if isinstance(node, Vec):
-        return r"\left\langle " + ", ".join(to_latex(i) for i in node.items) + r"\right\rangle"
-    if isinstance(node, Call):
-        arg = to_latex(node.arg)
-        if node.fn == "sqrt":
-            return rf"\sqrt{{{arg}}}"
-        if node.fn == "abs":
-            return rf"\left|{arg}\right|"
-        name = _LATEX_FUNCS.get(node.fn, rf"\operatorname{{{node.fn}}}")
-        return rf"{name}\left({arg}\right)"
-    assert isinstance(node, BinOp)
-    left, right = to_latex(node.left), to_latex(node.right)
-    if node.op == "/":
-        return rf"\frac{{{_strip_group(node.left)}}}{{{_strip_group(node.right)}}}"
-    if node.op == "^":
-        if (
-            _prec(node.left) <= 4
-            or isinstance(node.left, Call)
-            and node.left.fn not in ("sqrt", "abs")
-        ):
-            left = rf"\left({left}\right)"
-        return f"{{{left}}}^{{{_strip_group(node.right)}}}"
-    if node.op == "*":
-        if _prec(node.left) < 2:
-            left = rf"\left({left}\right)"
-        if (
-            _prec(node.right) <= 2
-            and not isinstance(node.right, BinOp)
-            or (isinstance(node.right, BinOp) and node.right.op in "+-*")
-            or isinstance(node.right, Neg)
-        ):
-            right = rf"\left({right}\right)"
-        return rf"{left} \cdot {right}"
-    if node.op == "-" and (_prec(node.right) <= 1):
-        right = rf"\left({right}\right)"
-    if node.op == "+" and isinstance(node.right, Neg):
-        right = rf"\left({right}\right)"
-    return f"{left} {node.op} {right}"
-
-
-def _strip_group(node: Node) -> str:
-    return to_latex(node.inner) if isinstance(node, Group) else to_latex(node)
-
-
-def parsed_latex(parsed: Parsed) -> str:
-    if parsed.components is not None:
-        return (
-            r"\left\langle "
-            + ", ".join(to_latex(c) for c in parsed.components)
-            + (r"\right\rangle")
-        )
-    return to_latex(parsed.node)
-
-
-def to_text(node: Node) -> str:
-    """A plain, explicit, re-parseable form: every product written with '*'."""
-    if isinstance(node, Num):
-        return node.text
-    if isinstance(node, Var):
-        return node.name
-    if isinstance(node, Const):
-        return node.name
-    if isinstance(node, Group):
-        return f"({to_text(node.inner)})"
-    if isinstance(node, Neg):
-        inner = to_text(node.operand)
-        return f"-({inner})" if _prec(node.operand) <= 1 else "-" + inner
-    if isinstance(node, Vec):
-        return "<" + ", ".join(to_text(i) for i in node.items) + ">"
-    if isinstance(node, Call):
-        fn = "ln" if node.fn == "log" else node.fn
-        return f"{fn}({to_text(node.arg)})"
-    assert isinstance(node, BinOp)
-    left, right = to_text(node.left), to_text(node.right)
-    p = _prec(node)
-    if _prec(node.left) < p or (node.op == "^" and _prec(node.left) <= 4):
-        left = f"({left})"
-    if (
-        _prec(node.right) < p
-        or (_prec(node.right) == p and node.op in "-/")
-        or (node.op == "^" and _prec(node.right) < 5)
-    ):
-        right = f"({right})"
-    return f"{left}{node.op}{right}" if node.op in "*/^" else f"{left} {node.op} {right}"
-
-
-# --------------------------------------------------------------------------- SymPy
-
-
-def make_symbols(variables: Sequence[str], positive: bool = False) -> dict[str, sympy.Symbol]:
-    if positive:
-        return {v: sympy.Symbol(v, positive=True) for v in variables}
-    return {v: sympy.Symbol(v, real=True) for v in variables}
-
-
-_SYMPY_FUNCS: dict[str, Any] = {
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sec": sympy.sec,
-    "csc": sympy.csc, "cot": sympy.cot, "asin": sympy.asin, "acos": sympy.acos,
-    "atan": sympy.atan, "asec": sympy.asec, "acsc": sympy.acsc, "acot": sympy.acot,
-    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "sech": sympy.sech,
-    "csch": sympy.csch, "coth": sympy.coth, "asinh": sympy.asinh, "acosh": sympy.acosh,
-    "atanh": sympy.atanh, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
-    "abs": sympy.Abs,
-}  # fmt: skip
-
-
-def to_sympy(node: Node, symbols: dict[str, sympy.Symbol]) -> Any:
-    """Build the SymPy expression (SymPy's own evaluation applies; see equivalence for domains)."""
-    if isinstance(node, Num):
-        return sympy.Rational(node.value.numerator, node.value.denominator)
-    if isinstance(node, Var):
-        return symbols[node.name]
-    if isinstance(node, Const):
-        return sympy.E if node.name == "e" else sympy.pi
-    if isinstance(node, Group):
-        return to_sympy(node.inner, symbols)
-    if isinstance(node, Neg):
-        return -to_sympy(node.operand, symbols)
-    if isinstance(node, Call):
-        return _SYMPY_FUNCS[node.fn](to_sympy(node.arg, symbols))
-    if isinstance(node, Vec):
-        raise TypeError("vectors are converted per component")
-    assert isinstance(node, BinOp)
-    a = to_sympy(node.left, symbols)
-    b = to_sympy(node.right, symbols)
-    if node.op == "+":
-        return a + b
-    if node.op == "-":
-        return a - b
-    if node.op == "*":
-        return a * b
-    if node.op == "/":
-        return a / b
-    return sympy.Pow(a, b)
-
-
-# --------------------------------------------------------------------------- trees as data
-
-# The functions a tree may call (every target of FUNCTION_ALIASES).
-_TREE_FUNCTIONS = frozenset(FUNCTION_ALIASES.values()) | {"sign"}
-
-
-def tree_to_data(node: Node) -> Any:
-    """A JSON-ready form of a tree, rebuilt by tree_from_data without parsing (for trees the
-    engine made itself, kept with a variant)."""
-    if isinstance(node, Num):
-        return ["n", node.value.numerator, node.value.denominator, node.text]
-    if isinstance(node, Var):
-        return ["v", node.name]
-    if isinstance(node, Const):
-        return ["c", node.name]
-    if isinstance(node, Neg):
-        return ["-", tree_to_data(node.operand)]
-    if isinstance(node, Group):
-        return ["g", tree_to_data(node.inner)]
-    if isinstance(node, Call):
-        return ["f", node.fn, tree_to_data(node.arg)]
-    if isinstance(node, BinOp):
-        return ["b", node.op, tree_to_data(node.left), tree_to_data(node.right), node.implicit]
-    raise TypeError(f"no data form for {type(node).__name__}")
-
-
-def tree_from_data(data: Any, variables: Sequence[str], depth: int = 0) -> Node:
-    """The tree back from tree_to_data, checked: known node kinds, operators, functions,
-    constants and the problem's variables only, within the depth limit (ValueError else)."""
-    if depth > 4 * limits.MAX_DEPTH or not isinstance(data, list) or not data:
-        raise ValueError("not a tree")
-    kind = data[0]
-    z = (0, 0, 0, 0)
-    if kind == "n" and len(data) == 4:
-        p, q, text = data[1], data[2], data[3]
-        if not (isinstance(p, int) and isinstance(q, int) and q > 0 and isinstance(text, str)):
-            raise ValueError("bad number")
-        # Fraction(p) is Fraction(p, 1) without the gcd
-        return Num(*z, value=Fraction(p) if q == 1 else Fraction(p, q), text=text)
-    if kind == "v" and len(data) == 2 and data[1] in variables:
-        return Var(*z, name=data[1])
-    if kind == "c" and len(data) == 2 and data[1] in CONSTANTS:
-        return Const(*z, name=data[1])
-    if kind == "-" and len(data) == 2:
-        return Neg(*z, operand=tree_from_data(data[1], variables, depth + 1))
-    if kind == "g" and len(data) == 2:
-        return Group(*z, inner=tree_from_data(data[1], variables, depth + 1))
-    if kind == "f" and len(data) == 3 and data[1] in _TREE_FUNCTIONS:
-        return Call(*z, fn=data[1], arg=tree_from_data(data[2], variables, depth + 1))
-    if kind == "b" and len(data) == 5 and data[1] in ("+", "-", "*", "/", "^"):
-        return BinOp(
-            *z,
-            op=data[1],
-            left=tree_from_data(data[2], variables, depth + 1),
-            right=tree_from_data(data[3], variables, depth + 1),
-            implicit=bool(data[4]),
-        )
-    raise ValueError(f"not a tree node: {str(data)[:40]}")

@@ -26,8 +26,15 @@ from typing import Any
 import sympy
 
 from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
-from grading.engine.equivalence import Unsupported, from_sympy
-from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy, to_text
+from grading.engine import (
+    ParseError,
+    Unsupported,
+    from_sympy,
+    make_symbols,
+    parse,
+    to_sympy,
+    to_text,
+)
 
 Params = dict[str, Any]
 

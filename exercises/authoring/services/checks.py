@@ -11,9 +11,19 @@ from django.utils import timezone
 from exercises.authoring.generators import generate, task_of
 from exercises.authoring.generators.custom import TemplateError
 from exercises.authoring.models import ProblemTemplate, TemplateCheck
-from grading.engine import Key, grade, key_of, variant_check
-from grading.engine.equivalence import Unsupported, from_sympy
-from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy, to_text
+from grading.engine import (
+    Key,
+    ParseError,
+    Unsupported,
+    from_sympy,
+    grade,
+    key_of,
+    make_symbols,
+    parse,
+    to_sympy,
+    to_text,
+    variant_check,
+)
 
 CHECK_SEEDS = 50
 

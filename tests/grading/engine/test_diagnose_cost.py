@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from grading.engine import Prepared, Task, api, exact, floats, grade, limits, numeric, prepare
-from grading.engine.numeric import compile_node
+from grading.engine import Prepared, Task, api, diagnosis, grade, limits, prepare
+from grading.engine.compiled import compile_task, forget_compiled
+from grading.engine.numeric import comparison, exact, floats, multiprecision
+from grading.engine.numeric.multiprecision import compile_node
 from tests.grading.engine.test_corpus import TEXTBOOK, task_from_textbook
 
 TASKS = [
@@ -24,16 +26,16 @@ TASKS = [
 
 
 def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
-    """api._diagnose as it was before its evaluators were made lazily: every candidate
+    """diagnosis.diagnose as it was before its evaluators were made lazily: every candidate
     compiled with all three evaluators before it is compared."""
     answer_fns = [compile_node(p) for p in parts]
     answer_floats = [floats.compile_float(p) for p in parts]
     answer_exact = exact.compile_all(parts) if c.key_exact is not None else None
-    answer_side = numeric.Memo(answer_fns)
+    answer_side = multiprecision.Memo(answer_fns)
     answer_quick = floats.Memo(answer_floats)
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     matched: dict[str, Any] = {}
-    for cand in list(c.candidates())[: limits.DIAGNOSIS_MAX_CANDIDATES]:
+    for cand in list(diagnosis.candidates(c))[: limits.DIAGNOSIS_MAX_CANDIDATES]:
         nodes = list(cand.nodes)
         if len(nodes) != len(answer_fns):
             continue
@@ -43,7 +45,7 @@ def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
             cand_exact = exact.compile_all(nodes) if answer_exactly is not None else None
         except (ValueError, TypeError, RecursionError):
             continue
-        outcome = numeric.compare(
+        outcome = comparison.compare(
             fns,
             answer_side,
             c.sample_variables,
@@ -87,8 +89,8 @@ def test_the_lazy_diagnosis_names_what_the_eager_one_names(task: Task) -> None:
             verdict = grade(task, answer, seed=seed, prepared=prepared)
             if verdict.equivalent is not False:
                 continue
-            c = api._compile(task, prepared)
-            parts = api._parse_answer(answer, task.variables).parts()
+            c = compile_task(task, prepared)
+            parts = api.parse_answer(answer, task.variables).parts()
             expected = _eager_diagnose(c, parts, seed)
             if verdict.reason is not None and verdict.reason.code == "undefined-answer":
                 expected = None  # the grade diagnoses only answers defined where they differ
@@ -103,9 +105,9 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
 ) -> None:
     task = Task(variables=("x", "y"), function="7y e^(-(x^2+y^2))", wrt=("x",))
     prepared = prepare(task)
-    api._compile_cached.cache_clear()
-    c = api._compile(task, prepared)
-    candidates = list(c.candidates())
+    forget_compiled()
+    c = compile_task(task, prepared)
+    candidates = list(diagnosis.candidates(c))
     last = candidates[-1]
     answer = last.nodes[0]
     made: list[Any] = []
@@ -114,8 +116,8 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
         made.append(node)
         return compile_node(node, memo)
 
-    monkeypatch.setattr(api, "compile_node", counting)
-    from grading.engine.parsing import to_text
+    monkeypatch.setattr(diagnosis, "compile_node", counting)
+    from grading.engine.printing import to_text
 
     verdict = grade(task, to_text(answer), seed=5, prepared=prepared)
     assert verdict.equivalent is False
@@ -135,8 +137,8 @@ def test_a_candidate_whose_lazy_evaluators_cannot_be_made_is_skipped(
     before = grade(task, answer, seed=5, prepared=prepared)
     assert before.mistake is not None
     code = before.mistake.code
-    c = api._compile(task, prepared)
-    broken = {id(n) for cand in c.candidates() if cand.code == code for n in cand.nodes}
+    c = compile_task(task, prepared)
+    broken = {id(n) for cand in diagnosis.candidates(c) if cand.code == code for n in cand.nodes}
     assert broken
 
     def failing(node: Any, memo: Any = None) -> Any:
@@ -144,7 +146,7 @@ def test_a_candidate_whose_lazy_evaluators_cannot_be_made_is_skipped(
             raise ValueError("cannot compile")
         return compile_node(node, memo)
 
-    monkeypatch.setattr(api, "compile_node", failing)
+    monkeypatch.setattr(diagnosis, "compile_node", failing)
     after = grade(task, answer, seed=5, prepared=prepared)
     assert after.equivalent is False
     assert after.mistake is None or after.mistake.code != code
@@ -155,25 +157,25 @@ def test_prepared_candidates_are_parsed_as_the_matching_reaches_them(
 ) -> None:
     task = Task(variables=("x", "y"), function="x^2 y^3 + sin(x y)", wrt=("x",))
     prepared = prepare(task)
-    api._compile_cached.cache_clear()
-    plain = list(api._compile(task).candidates())
+    forget_compiled()
+    plain = list(diagnosis.candidates(compile_task(task)))
     first = prepared.mistakes[0]
     parsed: list[Any] = []
-    real = api._prepared_nodes
+    real = diagnosis.prepared_nodes
 
     def counting(*args: Any) -> Any:
         if args[1] != prepared.key:  # the key's own trees are read when the task is compiled
             parsed.append(args)
         return real(*args)
 
-    monkeypatch.setattr(api, "_prepared_nodes", counting)
+    monkeypatch.setattr(diagnosis, "prepared_nodes", counting)
     verdict = grade(task, first.parts[0], seed=2, prepared=prepared)
     assert verdict.mistake is not None and verdict.mistake.code == first.code
     assert 1 <= len(parsed) < len(prepared.mistakes)
     # all of them when iterated to the end, in order, each parsed once, the same every time
-    c = api._compile(task, prepared)
-    once = [(m.code, [str(n) for n in m.nodes]) for m in c.candidates()]
-    again = [(m.code, [str(n) for n in m.nodes]) for m in c.candidates()]
+    c = compile_task(task, prepared)
+    once = [(m.code, [str(n) for n in m.nodes]) for m in diagnosis.candidates(c)]
+    again = [(m.code, [str(n) for n in m.nodes]) for m in diagnosis.candidates(c)]
     assert once == again
     assert len(parsed) == len(prepared.mistakes)
     assert [code for code, _ in once] == [m.code for m in prepared.mistakes]

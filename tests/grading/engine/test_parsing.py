@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grading.engine import preview
-from grading.engine.parsing import ParseError, parse, parsed_latex, to_text
+from grading.engine.parsing import ParseError, parse
+from grading.engine.printing import parsed_latex, to_text
 
 XY = ("x", "y")
 LOSS = ("w1", "w2", "h1", "h2", "b", "y")
@@ -561,3 +562,11 @@ def test_preview_offers_both_readings_of_scientific_notation():
     assert shown.error.caret() == "3.5e-2x\n^^^^^^"
     assert [r.text for r in shown.readings] == ["(3.5*10^(-2))x", "3.5e - 2x"]
     assert all(r.latex for r in shown.readings)
+
+
+def test_every_function_the_grammar_reads_is_one_a_tree_may_call() -> None:
+    from grading.engine.parsing import FUNCTION_ALIASES
+    from grading.engine.tree import FUNCTIONS
+
+    # a stored tree (tree_from_data) calls what the grammar reads, and sign (from SymPy)
+    assert set(FUNCTION_ALIASES.values()) | {"sign"} == FUNCTIONS

@@ -9,21 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.engine import parsing
+from grading.engine import parsing, printing, tree
 from grading.engine.parsing import (
-    BinOp,
-    Call,
-    Group,
-    Neg,
-    Node,
     ParseError,
-    Vec,
     _decimal_warnings,
     _normalize_chars,
     _vectorize,
     normalize,
     parse,
 )
+from grading.engine.tree import BinOp, Call, Group, Neg, Node, Vec
 
 ASCII = string.printable + "\x00\x07\x1b\x7f"
 TEXTS = st.text(alphabet=ASCII, max_size=60) | st.text(
@@ -83,8 +78,8 @@ ANSWERS = [
 @pytest.mark.parametrize("text", ANSWERS)
 def test_walk_visits_the_nodes_in_the_same_order(text: str) -> None:
     p = parse(text, ("x", "y"))
-    assert [id(n) for n in parsing.walk(p.node)] == [id(n) for n in _walk_reference(p.node)]
-    assert len(parsing.walk(p.node)) > 3
+    assert [id(n) for n in tree.walk(p.node)] == [id(n) for n in _walk_reference(p.node)]
+    assert len(tree.walk(p.node)) > 3
 
 
 @pytest.mark.parametrize("text", ANSWERS)
@@ -93,8 +88,8 @@ def test_the_skipped_passes_would_have_found_nothing(text: str) -> None:
     components = _vectorize(p.node)
     assert (components is None) == (p.components is None)
     if components is not None and p.components is not None:
-        assert [parsing.to_text(c) for c in components] == [
-            parsing.to_text(c) for c in p.components
+        assert [printing.to_text(c) for c in components] == [
+            printing.to_text(c) for c in p.components
         ]
     assert _decimal_warnings(p.node) == p.warnings
     if "." not in text:

@@ -93,7 +93,8 @@ def test_stored_prepared_data_that_is_empty_or_unreadable_loads_as_none() -> Non
 
 
 def test_prepared_expressions_are_kept_as_trees_that_rebuild_without_parsing() -> None:
-    from grading.engine.parsing import to_text, tree_from_data
+    from grading.engine.printing import to_text
+    from grading.engine.tree import tree_from_data
 
     task = DERIVATIVE_TASKS[1]
     prepared = prepare(task)
@@ -121,14 +122,14 @@ def test_prepared_expressions_are_kept_as_trees_that_rebuild_without_parsing() -
     ],
 )
 def test_a_tree_that_is_not_one_the_engine_makes_is_refused(data: object) -> None:
-    from grading.engine.parsing import tree_from_data
+    from grading.engine.tree import tree_from_data
 
     with pytest.raises(ValueError):
         tree_from_data(data, ("x", "y"))
 
 
 def test_a_tree_nested_past_the_limit_is_refused() -> None:
-    from grading.engine.parsing import tree_from_data
+    from grading.engine.tree import tree_from_data
 
     deep: object = ["v", "x"]
     for _ in range(1000):

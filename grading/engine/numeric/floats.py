@@ -1,6 +1,6 @@
 """Double-precision evaluation with a rigorous error bound: the cheap first look at a point.
 
-The same model as `numeric` (every value comes with an upper bound on log2 of its absolute
+The same model as `multiprecision` (every value comes with an upper bound on log2 of its absolute
 error, -inf when exact; a step whose bound would not hold asks for more precision), in IEEE
 doubles instead of mpmath numbers, which makes a point about twenty times cheaper to evaluate.
 
@@ -10,7 +10,7 @@ about four times glibc's documented worst case. Overflow, underflow towards the 
 anything this module does not model (the inverse functions with a bounded domain, reciprocal
 hyperbolics) raise `NeedPrecision`, so that the caller evaluates that point with mpmath instead.
 `Undefined` is raised only when the bound proves it (a certain negative sign under a square root,
-an exact zero divisor), exactly as in `numeric`.
+an exact zero divisor), exactly as in `multiprecision`.
 
 So a comparison made here is as trustworthy as one made with mpmath, only coarser: two values
 "agree" when their intervals overlap and are narrower than 2^-RESOLVE_BITS of the values, and
@@ -25,11 +25,13 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from grading.engine import limits
-from grading.engine.numeric import Arithmetic, NeedPrecision, Undefined, _l2, compile_tree
-from grading.engine.parsing import Node
+import mpmath
 
-NEG_INF = -math.inf
+from grading.engine import limits
+from grading.engine.numeric.bounds import NEG_INF, NeedPrecision, Undefined, l2
+from grading.engine.numeric.compiler import Arithmetic, compile_tree
+from grading.engine.tree import Node
+
 PREC = 53  # bits, reported as the precision of a point settled here
 FValue = tuple[float, float]
 FPoint = dict[str, FValue]
@@ -97,18 +99,18 @@ def _unary(name: str, u: FValue) -> FValue:
             raise NeedPrecision
         r = _libm(_FUNCS[name], v)
         # all 1-Lipschitz
-        return r, _l2(e, _r(r) + _LIBM) + 0.5
+        return r, l2(e, _r(r) + _LIBM) + 0.5
     if name == "exp":
         if e > -4:
             raise NeedPrecision
         r = _libm(math.exp, v)
-        return r, _l2(mag(r) + e + 1, _r(r) + _LIBM) + 0.5
+        return r, l2(mag(r) + e + 1, _r(r) + _LIBM) + 0.5
     if name in ("sinh", "cosh"):
         if e > -4:
             raise NeedPrecision
         r = _libm(_FUNCS[name], v)
         slope = max(mag(r), 0.0) + 1
-        return r, _l2(slope + e + 1, _r(r) + _LIBM) + 0.5
+        return r, l2(slope + e + 1, _r(r) + _LIBM) + 0.5
     if name in ("log", "sqrt"):
         s = _certain_sign(v, e)
         if s == -1 or (s == 0 and name == "log"):
@@ -119,13 +121,13 @@ def _unary(name: str, u: FValue) -> FValue:
             raise NeedPrecision
         r = _libm(_FUNCS[name], v)
         if name == "log":
-            return r, _l2(e - (mag(v) - 1) + 1, _r(r) + _LIBM) + 0.5
-        return r, _l2(e - (mag(r) - 1), _r(r) + _LIBM) + 0.5
+            return r, l2(e - (mag(v) - 1) + 1, _r(r) + _LIBM) + 0.5
+        return r, l2(e - (mag(r) - 1), _r(r) + _LIBM) + 0.5
     if name in ("tan", "sec", "csc", "cot"):
         if abs(v) > limits.MAX_TRIG_ARGUMENT:
             raise NeedPrecision
         d = _libm(math.cos if name in ("tan", "sec") else math.sin, v)
-        d_err = _l2(e, _r(d) + _LIBM) + 0.5 if d else NEG_INF
+        d_err = l2(e, _r(d) + _LIBM) + 0.5 if d else NEG_INF
         if d == 0.0 or d_err > mag(d) - 5:
             raise NeedPrecision
         if name == "tan":
@@ -137,7 +139,7 @@ def _unary(name: str, u: FValue) -> FValue:
             r_err = _r(r) + _LIBM + 1
         # |f'| <= (|f| + 1)^2 for all four, on the neighbourhood (d_err < |d| / 32)
         slope = 2 * (max(mag(r), 0.0) + 1) + 1
-        return r, _l2(e + slope, r_err) + 0.5
+        return r, l2(e + slope, r_err) + 0.5
     # asin acos atanh acosh asec acsc acot coth csch sech: bounded domains or poles handled by
     # numeric's careful code only
     raise NeedPrecision
@@ -158,7 +160,7 @@ _FUNCS: dict[str, Callable[[float], float]] = {
 
 def _add(a: FValue, b: FValue) -> FValue:
     r = _fin(a[0] + b[0])
-    return r, _l2(_l2(a[1], b[1]), _r(r))
+    return r, l2(l2(a[1], b[1]), _r(r))
 
 
 def _mul(a: FValue, b: FValue) -> FValue:
@@ -168,7 +170,7 @@ def _mul(a: FValue, b: FValue) -> FValue:
         raise NeedPrecision  # underflow
     if ex == NEG_INF and ey == NEG_INF:
         return r, _r(r)
-    return r, _l2(_l2(mag(x) + ey, mag(y) + ex), _l2(ex + ey, _r(r)))
+    return r, l2(l2(mag(x) + ey, mag(y) + ex), l2(ex + ey, _r(r)))
 
 
 def _div(a: FValue, b: FValue) -> FValue:
@@ -182,7 +184,7 @@ def _div(a: FValue, b: FValue) -> FValue:
     r = _fin(x / y)
     if r == 0.0 and x != 0.0:
         raise NeedPrecision
-    return r, _l2(_l2(ex, mag(r) + ey) - (mag(y) - 1) + 1, _r(r))
+    return r, l2(l2(ex, mag(r) + ey) - (mag(y) - 1) + 1, _r(r))
 
 
 def _ipow(b: FValue, n: int) -> FValue:
@@ -206,9 +208,9 @@ def _ipow(b: FValue, n: int) -> FValue:
         raise NeedPrecision from None
     if r == 0.0:
         raise NeedPrecision  # underflow
-    # pow is charged like a library function; the bound for the input as in numeric._ipow
+    # pow is charged like a library function; the bound for the input as in multiprecision._ipow
     rel = math.log2(abs(n)) + ex - (mag(x) - 1) + 1
-    return r, _l2(mag(r) + rel, _r(r) + _LIBM)
+    return r, l2(mag(r) + rel, _r(r) + _LIBM)
 
 
 def _rpow(b: FValue, p: FValue) -> FValue:
@@ -229,10 +231,10 @@ def _rpow(b: FValue, p: FValue) -> FValue:
     if r == 0.0:
         raise NeedPrecision  # underflow
     # d(x^y) = x^y (ln x dy + y dx / x); ln x itself is charged one extra bit
-    rel = _l2(mag(lx) + 1 + ey, mag(y) + ex - (mag(x) - 1)) + 1
+    rel = l2(mag(lx) + 1 + ey, mag(y) + ex - (mag(x) - 1)) + 1
     if rel > -4:
         raise NeedPrecision
-    return r, _l2(mag(r) + rel, _r(r) + _LIBM) + 0.5
+    return r, l2(mag(r) + rel, _r(r) + _LIBM) + 0.5
 
 
 def _num(value: Fraction) -> FFn:
@@ -312,7 +314,7 @@ DOUBLES = Arithmetic(
 
 def compile_float(node: Node, memo: dict[Any, Any] | None = None) -> FFn:
     """Turn an AST into a function of a double point returning (value, log2 error bound).
-    `memo`: as for numeric.compile_node."""
+    `memo`: as for multiprecision.compile_node."""
     return compile_tree(node, DOUBLES, {} if memo is None else memo)
 
 
@@ -347,12 +349,12 @@ def judge(
     key: tuple[list[float], list[float]], answer: tuple[list[float], list[float]]
 ) -> tuple[str, Any]:
     """("agree", rel) | ("differ", component) | ("escalate", None), for exact comparison
-    (no tolerance): the same rule as numeric._judge at double precision."""
+    (no tolerance): the same rule as multiprecision's at double precision."""
     worst = 0.0
     for c, (k, a) in enumerate(zip(key[0], answer[0], strict=True)):
         d = abs(a - k)
         d_lo = d * (1 - 2.0**-50)  # |a - k| is at least this (one rounding)
-        bound_e = _l2(key[1][c], answer[1][c])
+        bound_e = l2(key[1][c], answer[1][c])
         if bound_e == NEG_INF:
             if d == 0.0:
                 continue
@@ -371,7 +373,7 @@ def judge(
 
 
 class Memo:
-    """One side's double values at the points already seen (see numeric.Memo)."""
+    """One side's double values at the points already seen (see multiprecision.Memo)."""
 
     def __init__(self, fns: Sequence[FFn]) -> None:
         self.fns = fns
@@ -392,8 +394,6 @@ class Memo:
 
 
 def _text(v: float) -> str:
-    import mpmath
-
     return str(mpmath.nstr(mpmath.mpf(v), 12))
 
 

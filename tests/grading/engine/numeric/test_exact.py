@@ -12,9 +12,11 @@ import sympy
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from grading.engine import Task, exact, floats, grade, numeric
-from grading.engine.numeric import NeedPrecision, Undefined
-from grading.engine.parsing import ParseError, make_symbols, parse, to_sympy
+from grading.engine import Task, grade
+from grading.engine.numeric import bounds, exact, floats, multiprecision, sampling
+from grading.engine.numeric.bounds import NeedPrecision, Undefined
+from grading.engine.parsing import ParseError, parse
+from grading.engine.sympy_bridge import make_symbols, to_sympy
 
 PROPERTY = settings(
     deadline=3000,
@@ -99,7 +101,7 @@ def test_exact_values_are_sympys_values(text: str, seed: int) -> None:
     fns = exact.compile_all([node])
     if fns is None:  # above the degree limit: not used exactly
         return
-    sampler = numeric.Sampler(list(VARS), seed, positive=False)
+    sampler = sampling.Sampler(list(VARS), seed, positive=False)
     for _ in range(4):
         point = sampler.draw()
         truth = _truth(node, point)
@@ -117,14 +119,14 @@ def test_exact_values_are_sympys_values(text: str, seed: int) -> None:
 def test_values_with_exact_subtrees_are_within_their_bounds(text: str, seed: int) -> None:
     node = _parse(text)
     quick = floats.compile_float(node)
-    careful = numeric.compile_node(node)
-    sampler = numeric.Sampler(list(VARS), seed, positive=False)
+    careful = multiprecision.compile_node(node)
+    sampler = sampling.Sampler(list(VARS), seed, positive=False)
     for _ in range(4):
         point = sampler.draw()
         truth = _truth(node, point)
         try:
-            side = numeric.evaluate([careful], point, 128)
-        except (NeedPrecision, numeric.Unusable, numeric.Clamped):
+            side = multiprecision.evaluate([careful], point, 128)
+        except (NeedPrecision, bounds.Unusable, bounds.Clamped):
             side = None
         except Undefined:
             assert truth is None, f"{text}: undefined for mpmath only"

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from grading.engine import Task, floats, grade, numeric
-from grading.engine.numeric import NeedPrecision, Undefined
+from grading.engine import Task, grade
+from grading.engine.numeric import bounds, floats, multiprecision, sampling
+from grading.engine.numeric.bounds import NeedPrecision, Undefined
 from grading.engine.parsing import ParseError, parse
 
 PROPERTY = settings(
@@ -54,20 +55,20 @@ def _extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 expression = st.recursive(_leaf(), _extend, max_leaves=8)
 
 
-def _true_value(fn: numeric.Fn, point: numeric.Point) -> tuple[str, object]:
+def _true_value(fn: multiprecision.Fn, point: bounds.Point) -> tuple[str, object]:
     """("value", mpf) or ("undefined", None) or ("unknown", None), from mpmath."""
     prec = 256
     while True:
         try:
-            side = numeric.evaluate([fn], point, prec)
+            side = multiprecision.evaluate([fn], point, prec)
             return "value", side.values[0]
         except NeedPrecision:
-            if prec >= numeric.MAX_PREC:
+            if prec >= multiprecision.MAX_PREC:
                 return "unknown", None
             prec *= 2
         except Undefined:
             return "undefined", None
-        except (numeric.Unusable, numeric.Clamped):
+        except (bounds.Unusable, bounds.Clamped):
             return "unknown", None
 
 
@@ -79,8 +80,8 @@ def test_every_double_value_is_within_its_bound(expr: str, seed: int) -> None:
     except ParseError:
         reject()  # e.g. a constant power over the size limit
     quick = floats.compile_float(node)
-    exact = numeric.compile_node(node)
-    sampler = numeric.Sampler(["x", "y"], seed, positive=False)
+    exact = multiprecision.compile_node(node)
+    sampler = sampling.Sampler(["x", "y"], seed, positive=False)
     for _ in range(6):
         point = sampler.draw()
         try:
@@ -203,7 +204,7 @@ def test_a_difference_doubles_cannot_see_is_found_at_every_seed(
 
 def test_the_first_points_visit_every_quadrant() -> None:
     for seed in range(10):
-        sampler = numeric.Sampler(["x", "y"], seed, positive=False)
+        sampler = sampling.Sampler(["x", "y"], seed, positive=False)
         points = [sampler.draw() for _ in range(4)]
         quadrants = {(p["x"] < 0, p["y"] < 0) for p in points}
         assert len(quadrants) == 4, seed

@@ -18,8 +18,10 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from grading.engine.numeric import Undefined, _integer_exponent
-from grading.engine.parsing import BinOp, Group, Neg, Node, Num, Var
+import mpmath
+
+from grading.engine.numeric.bounds import Undefined
+from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent
 
 EFn = Callable[[dict[str, Fraction]], Fraction]
 # Degree bound (numerator plus denominator) up to which exact evaluation is used: at 53-bit
@@ -46,7 +48,7 @@ def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, 
     elif isinstance(node, BinOp):
         a = _degrees(node.left, memo)
         if node.op == "^":
-            n = _integer_exponent(node.right)
+            n = integer_exponent(node.right)
             if a is not None and n is not None:
                 out = (n * a[0], n * a[1]) if n >= 0 else (-n * a[1], -n * a[0])
         else:
@@ -96,7 +98,7 @@ def _is_polynomial(node: Node, memo: dict[Any, Any]) -> bool:
         if node.op == "/":
             out = False
         elif node.op == "^":
-            e = _integer_exponent(node.right)
+            e = integer_exponent(node.right)
             out = e is not None and e >= 0
         else:
             out = True
@@ -158,7 +160,7 @@ def _dyadic(node: Node) -> DFn:
     assert isinstance(node, BinOp)
     a = _dyadic(node.left)
     if node.op == "^":
-        p = _integer_exponent(node.right)
+        p = integer_exponent(node.right)
         assert p is not None and p >= 0
 
         def power(pt: dict[str, Dyadic]) -> Dyadic:
@@ -235,7 +237,7 @@ def _compile_fraction(node: Node) -> EFn:
         raise TypeError(f"not a rational function: {type(node).__name__}")
     a = _compile_fraction(node.left)
     if node.op == "^":
-        n = _integer_exponent(node.right)
+        n = integer_exponent(node.right)
         if n is None:
             raise TypeError("not an integer power")
 
@@ -265,7 +267,7 @@ def _compile_fraction(node: Node) -> EFn:
 
 def compile_all(nodes: Sequence[Node], memo: dict[Any, Any] | None = None) -> list[EFn] | None:
     """Exact evaluators for every component, or None if any is not a small rational function.
-    `memo`: as for numeric.compile_node."""
+    `memo`: as for multiprecision.compile_node."""
     if memo is None:
         memo = {}
     for node in nodes:
@@ -288,7 +290,7 @@ def point_of(point: dict[str, Any]) -> dict[str, Fraction]:
 
 
 class Memo:
-    """One side's exact values at the points already seen (see numeric.Memo)."""
+    """One side's exact values at the points already seen (see multiprecision.Memo)."""
 
     def __init__(self, fns: Sequence[EFn]) -> None:
         self.fns = fns
@@ -309,8 +311,6 @@ class Memo:
 
 
 def _text(v: Fraction) -> str:
-    import mpmath
-
     with mpmath.workprec(64):
         return str(mpmath.nstr(mpmath.mpf(v.numerator) / v.denominator, 12))
 

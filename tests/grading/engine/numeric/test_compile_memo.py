@@ -6,10 +6,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grading.engine import exact
-from grading.engine.numeric import _integer_exponent
-from grading.engine.parsing import BinOp, Group, Neg, Node, Num, Var, walk
-from tests.grading.engine.test_exact import PROPERTY, _parse, mixed, rational
+from grading.engine.numeric import exact, floats, multiprecision, sampling
+from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent, walk
+from tests.grading.engine.numeric.test_exact import PROPERTY, _parse, mixed, rational
 
 
 def _is_polynomial_by_walk(node: Node) -> bool:
@@ -19,7 +18,7 @@ def _is_polynomial_by_walk(node: Node) -> bool:
             if n.op == "/":
                 return False
             if n.op == "^":
-                e = _integer_exponent(n.right)
+                e = integer_exponent(n.right)
                 if e is None or e < 0:
                     return False
         elif isinstance(n, Num) and n.value.denominator & (n.value.denominator - 1):
@@ -47,13 +46,12 @@ def test_the_memoized_polynomial_test_agrees_with_a_walk(text: str) -> None:
 
 def _values(fns: list, point: dict, prec: int | None):  # type: ignore[no-untyped-def]  # noqa: ANN202
     """(values, errors) or the exception's type, at a copy of the point (no cache shared)."""
-    from grading.engine import floats, numeric
 
     pt = {k: v for k, v in point.items() if not k.startswith("__dy") and k != "__exact__"}
     try:
         if prec is None:
             return floats.evaluate(fns, floats.point_of(pt))
-        side = numeric.evaluate(fns, pt, prec)
+        side = multiprecision.evaluate(fns, pt, prec)
         return side.values, side.errors
     except Exception as exc:  # noqa: BLE001
         return type(exc)
@@ -62,18 +60,17 @@ def _values(fns: list, point: dict, prec: int | None):  # type: ignore[no-untype
 @PROPERTY
 @given(text=st.one_of(mixed, rational), seed=st.integers(min_value=0, max_value=10_000))
 def test_one_memo_for_all_compilers_gives_the_same_evaluators(text: str, seed: int) -> None:
-    from grading.engine import floats, numeric
 
     node = _parse(text)
     shared: dict[object, object] = {}
     exact_shared = exact.compile_all([node], shared)
-    mp_shared = [numeric.compile_node(node, shared)]
+    mp_shared = [multiprecision.compile_node(node, shared)]
     fl_shared = [floats.compile_float(node, shared)]
     exact_alone = exact.compile_all([node])
-    mp_alone = [numeric.compile_node(node)]
+    mp_alone = [multiprecision.compile_node(node)]
     fl_alone = [floats.compile_float(node)]
     assert (exact_shared is None) == (exact_alone is None)
-    sampler = numeric.Sampler(["x", "y"], seed, positive=False)
+    sampler = sampling.Sampler(["x", "y"], seed, positive=False)
     for _ in range(3):
         point = sampler.draw()
         assert _values(fl_shared, point, None) == _values(fl_alone, point, None), text
@@ -96,7 +93,6 @@ def test_one_memo_for_all_compilers_gives_the_same_evaluators(text: str, seed: i
 
 
 def test_an_exact_subtree_is_evaluated_once_per_point_for_both_arithmetics() -> None:
-    from grading.engine import floats, numeric
     from grading.engine.parsing import parse
 
     node = parse(
@@ -104,13 +100,13 @@ def test_an_exact_subtree_is_evaluated_once_per_point_for_both_arithmetics() -> 
     ).node
     memo: dict[object, object] = {}
     quick = floats.compile_float(node, memo)
-    careful = numeric.compile_node(node, memo)
-    point = numeric.Sampler(["x", "y"], 1, positive=False).draw()
+    careful = multiprecision.compile_node(node, memo)
+    point = sampling.Sampler(["x", "y"], 1, positive=False).draw()
     floats.evaluate([quick], floats.point_of(point))
     cached = point["__dyadic_values__"]
     assert len(cached) == 1
     ((fn, value),) = cached.items()
     assert value == (0, value[1])  # the expansion minus the power: exactly 0
-    numeric.evaluate([careful], point, 128)
-    numeric.evaluate([careful], point, 512)
+    multiprecision.evaluate([careful], point, 128)
+    multiprecision.evaluate([careful], point, 512)
     assert point["__dyadic_values__"] == {fn: value}

@@ -8,7 +8,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.engine import numeric
+from grading.engine.numeric import bounds, sampling
 
 SETTINGS = st.tuples(
     st.sampled_from([[], ["x"], ["x", "y"], ["x", "y", "z"], ["w1", "b", "x"]]),
@@ -18,7 +18,7 @@ SETTINGS = st.tuples(
 )
 
 
-def _plain(point: numeric.Point) -> dict[str, object]:
+def _plain(point: bounds.Point) -> dict[str, object]:
     return {k: v for k, v in point.items() if k in ("__signs__",) or not k.startswith("__")}
 
 
@@ -30,14 +30,14 @@ def test_shared_draws_are_the_draws(
     earlier: int,
 ) -> None:
     variables, seed, positive, hints = config
-    shared = numeric.SharedDraws(variables, seed, positive, hints)
+    shared = sampling.SharedDraws(variables, seed, positive, hints)
     # other comparisons drew from it before (some further than this one goes)
     for k in range(earlier):
-        s = numeric.Sampler(list(variables), seed, positive, hints, shared=shared)
+        s = sampling.Sampler(list(variables), seed, positive, hints, shared=shared)
         for _ in range(5 + 7 * k):
             s.accept(s.draw())
-    alone = numeric.Sampler(list(variables), seed, positive, hints)
-    with_shared = numeric.Sampler(list(variables), seed, positive, hints, shared=shared)
+    alone = sampling.Sampler(list(variables), seed, positive, hints)
+    with_shared = sampling.Sampler(list(variables), seed, positive, hints, shared=shared)
     assert with_shared.shared is shared
     for accept in accepts:
         a, b = alone.draw(), with_shared.draw()
@@ -49,16 +49,16 @@ def test_shared_draws_are_the_draws(
 
 
 def test_draws_for_other_settings_are_not_used() -> None:
-    shared = numeric.SharedDraws(["x", "y"], 7, False, {})
+    shared = sampling.SharedDraws(["x", "y"], 7, False, {})
     for other in (
-        numeric.Sampler(["x", "y"], 8, False, {}, shared=shared),
-        numeric.Sampler(["x"], 7, False, {}, shared=shared),
-        numeric.Sampler(["x", "y"], 7, True, {}, shared=shared),
-        numeric.Sampler(["x", "y"], 7, False, {"x": [Fraction(1)]}, shared=shared),
+        sampling.Sampler(["x", "y"], 8, False, {}, shared=shared),
+        sampling.Sampler(["x"], 7, False, {}, shared=shared),
+        sampling.Sampler(["x", "y"], 7, True, {}, shared=shared),
+        sampling.Sampler(["x", "y"], 7, False, {"x": [Fraction(1)]}, shared=shared),
     ):
         assert other.shared is None
-        alone = numeric.Sampler(other.variables, other.seed, other.positive, other.hints)
+        alone = sampling.Sampler(other.variables, other.seed, other.positive, other.hints)
         assert _plain(other.draw()) == _plain(alone.draw())
-    same = numeric.Sampler(["x", "y"], 7, False, {}, shared=shared)
+    same = sampling.Sampler(["x", "y"], 7, False, {}, shared=shared)
     assert same.shared is shared
     assert same.draw() is shared.point(0)

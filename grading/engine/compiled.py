@@ -1,0 +1,240 @@
+"""A task made ready to grade: its key as trees and evaluators (from SymPy, or read back from a
+Prepared task), kept per (task, prepared) so that every grade of the same variant reuses it;
+and the evaluators of one side of a comparison (Evaluators), made on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import sympy
+
+from grading.engine.numeric import exact, floats, multiprecision, sampling
+from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
+from grading.engine.parsing import ParseError, parse
+from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
+from grading.engine.tree import Node, Parsed, tree_from_data
+from grading.engine.types import ENGINE_VERSION, Prepared, PreparedMistake, Task
+
+
+class KeyInvalid(Exception):
+    """The task's key cannot be computed or is undefined where it is asked for."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Compiled:
+    """A task made ready to grade: key ASTs and evaluators now, SymPy forms on demand.
+
+    With a `Prepared` of this engine's version, the key and the typical mistakes are parsed
+    from it instead of being computed by SymPy (no differentiation, no LaTeX printing).
+    """
+
+    def __init__(self, task: Task, prepared: Prepared | None = None) -> None:
+        self.task = task
+        self.symbols: dict[str, Any] = make_symbols(task.variables, task.positive)
+        self.function: Any | None = None
+        self.point: dict[Any, Any] = {}
+        self._exprs: list[Any] | None = None
+        self._latex: str | None = None
+        self._expanded: list[Any] | None = None
+        self.prepared_mistakes: tuple[PreparedMistake, ...] | None = None
+        # what diagnosis.py learns about the task's mistakes, kept with it (made on first need)
+        self.typical_mistakes: list[Any] | None = None
+        self.prepared_candidates: Any = None
+        self.key_nodes: list[Node] = []
+        if prepared is not None and (prepared.engine != ENGINE_VERSION or task.function is None):
+            prepared = None
+        if prepared is not None:
+            # the key as SymPy computed it when the variant was made (point already applied):
+            # rebuilt from its trees (no parsing), or parsed from its text
+            self.key_nodes = prepared_nodes(prepared.key_trees, prepared.key, task.variables)
+            self._latex = prepared.latex
+            self.prepared_mistakes = prepared.mistakes
+        elif task.reference is not None:
+            # the key is graded as typed: its AST keeps its exact real domain
+            self.key_nodes = _parse_key_expression(task.reference, task.variables).parts()
+            if task.at:
+                self._exprs = [to_sympy(n, self.symbols) for n in self.key_nodes]
+        elif task.function is not None:
+            parsed = _parse_key_expression(task.function, task.variables)
+            if parsed.is_vector:
+                raise KeyInvalid("the function must be a single expression")
+            self.function = to_sympy(parsed.node, self.symbols)
+            if task.gradient:
+                self._exprs = [sympy.diff(self.function, self.symbols[v]) for v in task.variables]
+            else:
+                if not task.wrt:
+                    raise KeyInvalid("a function needs wrt (the variables to differentiate by)")
+                unknown = [v for v in task.wrt if v not in self.symbols]
+                if unknown:
+                    raise KeyInvalid(f"wrt names undeclared variables: {', '.join(unknown)}")
+                self._exprs = [sympy.diff(self.function, *[self.symbols[v] for v in task.wrt])]
+        else:
+            raise KeyInvalid("a task needs a reference or a function")
+        if task.at and prepared is None:
+            for name, value in task.at:
+                if name not in self.symbols:
+                    raise KeyInvalid(f"the point names an undeclared variable: {name}")
+                vparsed = _parse_key_expression(value, ())
+                self.point[self.symbols[name]] = to_sympy(vparsed.node, {})
+            missing = [v for v in task.variables if self.symbols[v] not in self.point]
+            if missing:
+                raise KeyInvalid(f"the point has no value for {', '.join(missing)}")
+            assert self._exprs is not None
+            self._exprs = [e.subs(self.point) for e in self._exprs]
+        if self._exprs is not None:
+            for e in self._exprs:
+                if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+                    raise KeyInvalid("the key is not real and finite")
+            try:
+                self.key_nodes = [from_sympy(e) for e in self._exprs]
+            except Unsupported as exc:
+                raise KeyInvalid(f"the key uses {exc}, which cannot be graded") from None
+        # one memo for the three compilers of the key (they look at the same subtrees)
+        memo: dict[Any, Any] = {}
+        self.key_fns = [multiprecision.compile_node(n, memo) for n in self.key_nodes]
+        self.key_floats = [floats.compile_float(n, memo) for n in self.key_nodes]
+        self.key_exact = exact.compile_all(self.key_nodes, memo)
+        self.hints = sampling.boundary_hints(self.key_nodes)
+        if task.at:
+            if not _defined_at_point(self.key_fns):
+                raise KeyInvalid("the key is undefined at the given point") from None
+
+    @property
+    def key_expanded(self) -> list[Any]:
+        """The key's expansion, for the symbolic step (made once per task)."""
+        if self._expanded is None:
+            self._expanded = [sympy.expand(e) for e in self.key_exprs]
+        return self._expanded
+
+    @property
+    def key_exprs(self) -> list[Any]:
+        if self._exprs is None:
+            self._exprs = [to_sympy(n, self.symbols) for n in self.key_nodes]
+        return self._exprs
+
+    @property
+    def latex(self) -> str:
+        if self._latex is None:
+            self.key_expanded  # noqa: B018 - made with the key, as the variant is made
+            latexes = [sympy.latex(e) for e in self.key_exprs]
+            if self.is_vector:
+                self._latex = r"\left\langle " + ", ".join(latexes) + r"\right\rangle"
+            else:
+                self._latex = latexes[0]
+        return self._latex
+
+    @property
+    def is_number(self) -> bool:
+        return bool(self.task.at)
+
+    @property
+    def is_vector(self) -> bool:
+        return len(self.key_nodes) > 1 or self.task.gradient
+
+    @property
+    def sample_variables(self) -> tuple[str, ...]:
+        return () if self.is_number else self.task.variables
+
+
+class Lazy(Sequence[Any]):
+    """A list of compiled evaluators, made on first access (its length is known before)."""
+
+    def __init__(self, make: Callable[[], list[Any]], n: int) -> None:
+        self._make = make
+        self._n = n
+        self._items: list[Any] | None = None
+
+    def _get(self) -> list[Any]:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._get()[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._get())
+
+
+@dataclass(frozen=True)
+class Evaluators:
+    """One side's evaluators, component by component: mpmath (`fns`), doubles (`doubles`), both
+    made on first use, and exact (`exact`, None unless every component is a small rational
+    function and exact evaluation is asked for)."""
+
+    fns: Sequence[Any]
+    doubles: Sequence[Any]
+    exact: list[Any] | None
+
+
+def evaluators(parts: Sequence[Node], with_exact: bool) -> Evaluators:
+    """The evaluators of an answer's parts. One memo is shared by its compilers (the parts
+    outlive it); the mpmath and double ones are compiled on first use: rational answers
+    compared exactly never need them."""
+    memo: dict[Any, Any] = {}
+    return Evaluators(
+        fns=Lazy(lambda: [multiprecision.compile_node(p, memo) for p in parts], len(parts)),
+        doubles=Lazy(lambda: [floats.compile_float(p, memo) for p in parts], len(parts)),
+        exact=exact.compile_all(parts, memo) if with_exact else None,
+    )
+
+
+def _defined_at_point(fns: list[Any]) -> bool:
+    prec = multiprecision.BASE_PREC
+    while True:
+        try:
+            multiprecision.evaluate(fns, {}, prec)
+            return True
+        except NeedPrecision:
+            if prec >= multiprecision.MAX_PREC:
+                return False
+            prec *= 2
+        except (Undefined, Unusable, Clamped):
+            return False
+
+
+def prepared_nodes(
+    trees: tuple[Any, ...], texts: tuple[str, ...], variables: tuple[str, ...]
+) -> list[Node]:
+    """Expressions kept with a prepared task: from their trees when they are there and valid,
+    else parsed from their text."""
+    if trees and len(trees) == len(texts):
+        try:
+            return [tree_from_data(t, variables) for t in trees]
+        except (ValueError, TypeError, RecursionError):
+            pass
+    return [_parse_key_expression(t, variables).node for t in texts]
+
+
+def _parse_key_expression(text: str, variables: tuple[str, ...]) -> Parsed:
+    """An expression of the task (reference, function, a point's value), or KeyInvalid."""
+    try:
+        return parse(text, variables)
+    except ParseError as exc:
+        raise KeyInvalid(f"'{text}': {exc.msg.en}") from None
+
+
+def compile_task(task: Task, prepared: Prepared | None = None) -> Compiled:
+    """The task compiled, remembered for the last 1024 (task, prepared) pairs. Raises
+    KeyInvalid when its key cannot be computed."""
+    # one cache entry per (task, prepared), however the caller passed them
+    return _compile_cached(task, prepared)
+
+
+@lru_cache(maxsize=1024)
+def _compile_cached(task: Task, prepared: Prepared | None) -> Compiled:
+    return Compiled(task, prepared)
+
+
+def forget_compiled() -> None:
+    """Drop the remembered compiled tasks (a cold start, for benchmarks and tests)."""
+    _compile_cached.cache_clear()

@@ -1,0 +1,51 @@
+"""What every evaluator shares: the sample point, the four ways a point fails, and sums of
+error bounds kept as log2 (an upper bound on log2 of an absolute error; -inf when exact)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+NEG_INF = -math.inf
+# A sample point: variable -> mpmath value, plus what evaluators keep in it under "__" keys.
+Point = dict[str, Any]
+
+
+class Undefined(Exception):
+    """Not real and finite at this point (decided with the error bound, not by rounding)."""
+
+
+class Unusable(Exception):
+    """Too extreme to evaluate (huge magnitudes or arguments); draw another point."""
+
+
+class NeedPrecision(Exception):
+    """The error bound is too wide for the next step; evaluate again with more bits."""
+
+
+class Clamped(Exception):
+    """At the highest precision a domain boundary could not be resolved."""
+
+
+# Every failure an evaluation at one point can end in.
+POINT_FAILURES = (NeedPrecision, Undefined, Unusable, Clamped)
+
+
+def l2(a: float, b: float) -> float:
+    """log2(2^a + 2^b), rounded up."""
+    if a < b:
+        a, b = b, a
+    if b == NEG_INF:
+        return a
+    d = b - a
+    if d < -40:
+        return a + 1.5 * math.pow(2.0, d)
+    return a + math.log2(1.0 + math.pow(2.0, d)) + 1e-9
+
+
+def lsum(*es: float) -> float:
+    """log2 of the sum of 2^e."""
+    acc = NEG_INF
+    for e in es:
+        acc = l2(acc, e)
+    return acc

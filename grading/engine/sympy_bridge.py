@@ -1,0 +1,161 @@
+"""Trees to SymPy and back: make_symbols, to_sympy (tree -> SymPy), from_sympy (SymPy -> tree)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from grading.engine.tree import BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec
+
+# --------------------------------------------------------------------------- tree -> SymPy
+
+
+def make_symbols(variables: Sequence[str], positive: bool = False) -> dict[str, sympy.Symbol]:
+    if positive:
+        return {v: sympy.Symbol(v, positive=True) for v in variables}
+    return {v: sympy.Symbol(v, real=True) for v in variables}
+
+
+_SYMPY_FUNCS: dict[str, Any] = {
+    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sec": sympy.sec,
+    "csc": sympy.csc, "cot": sympy.cot, "asin": sympy.asin, "acos": sympy.acos,
+    "atan": sympy.atan, "asec": sympy.asec, "acsc": sympy.acsc, "acot": sympy.acot,
+    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "sech": sympy.sech,
+    "csch": sympy.csch, "coth": sympy.coth, "asinh": sympy.asinh, "acosh": sympy.acosh,
+    "atanh": sympy.atanh, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
+}  # fmt: skip
+
+
+def to_sympy(node: Node, symbols: dict[str, sympy.Symbol]) -> Any:
+    """Build the SymPy expression (SymPy's own evaluation applies; see equivalence for domains)."""
+    if isinstance(node, Num):
+        return sympy.Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, Var):
+        return symbols[node.name]
+    if isinstance(node, Const):
+        return sympy.E if node.name == "e" else sympy.pi
+    if isinstance(node, Group):
+        return to_sympy(node.inner, symbols)
+    if isinstance(node, Neg):
+        return -to_sympy(node.operand, symbols)
+    if isinstance(node, Call):
+        return _SYMPY_FUNCS[node.fn](to_sympy(node.arg, symbols))
+    if isinstance(node, Vec):
+        raise TypeError("vectors are converted per component")
+    assert isinstance(node, BinOp)
+    a = to_sympy(node.left, symbols)
+    b = to_sympy(node.right, symbols)
+    if node.op == "+":
+        return a + b
+    if node.op == "-":
+        return a - b
+    if node.op == "*":
+        return a * b
+    if node.op == "/":
+        return a / b
+    return sympy.Pow(a, b)
+
+
+# --------------------------------------------------------------------------- SymPy -> tree
+
+
+class Unsupported(Exception):
+    """A SymPy expression that has no counterpart in the student grammar (e.g. Piecewise)."""
+
+
+# --------------------------------------------------------------------------- SymPy -> AST
+
+_SYMPY_NAMES: dict[Any, str] = {
+    sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.sec: "sec",
+    sympy.csc: "csc", sympy.cot: "cot", sympy.asin: "asin", sympy.acos: "acos",
+    sympy.atan: "atan", sympy.asec: "asec", sympy.acsc: "acsc", sympy.acot: "acot",
+    sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.sech: "sech",
+    sympy.csch: "csch", sympy.coth: "coth", sympy.asinh: "asinh", sympy.acosh: "acosh",
+    sympy.atanh: "atanh", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs",
+    sympy.sign: "sign",
+}  # fmt: skip
+
+
+def _z() -> tuple[int, int, int, int]:
+    return (0, 0, 0, 0)
+
+
+def from_sympy(expr: Any) -> Node:
+    """Convert a SymPy expression (a key, a mistake) into the AST the evaluator runs."""
+    if expr.is_Integer or expr.is_Rational:
+        v = Fraction(int(expr.p), int(expr.q))
+        if v < 0:
+            return Neg(*_z(), operand=from_sympy(-expr))
+        if v.denominator == 1:
+            return Num(*_z(), value=v, text=str(v))
+        return BinOp(*_z(), op="/", left=_int(v.numerator), right=_int(v.denominator))
+    if expr.is_Float:
+        v = Fraction(str(expr))
+        if v < 0:
+            return Neg(*_z(), operand=Num(*_z(), value=-v, text=str(-v)))
+        return Num(*_z(), value=v, text=str(v))
+    if expr is sympy.E:
+        return Const(*_z(), name="e")
+    if expr is sympy.pi:
+        return Const(*_z(), name="pi")
+    if expr.is_Symbol:
+        return Var(*_z(), name=expr.name)
+    if expr.is_Add:
+        args = list(expr.as_ordered_terms())
+        node = from_sympy(args[0])
+        for term in args[1:]:
+            coeff, rest = term.as_coeff_Mul()
+            if coeff.is_negative:
+                node = BinOp(*_z(), op="-", left=node, right=from_sympy(-term))
+            else:
+                node = BinOp(*_z(), op="+", left=node, right=from_sympy(term))
+        return node
+    if expr.is_Mul:
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_negative:
+            return Neg(*_z(), operand=from_sympy(-expr))
+        num: list[Node] = []
+        den: list[Node] = []
+        for f in expr.args:
+            if f.is_Pow and f.exp.is_negative and f.exp.is_Rational:
+                den.append(from_sympy(sympy.Pow(f.base, -f.exp)))
+            elif f.is_Rational and f.q != 1:
+                if f.p != 1:
+                    num.append(from_sympy(sympy.Integer(f.p)))
+                den.append(from_sympy(sympy.Integer(f.q)))
+            else:
+                num.append(from_sympy(f))
+        top = _product(num) if num else Num(*_z(), value=Fraction(1), text="1")
+        if not den:
+            return top
+        return BinOp(*_z(), op="/", left=top, right=_product(den))
+    if expr.is_Pow:
+        base, e = expr.args
+        if e.is_Rational and e.is_negative:
+            return BinOp(
+                *_z(),
+                op="/",
+                left=Num(*_z(), value=Fraction(1), text="1"),
+                right=from_sympy(sympy.Pow(base, -e)),
+            )
+        if e == sympy.Rational(1, 2):
+            return Call(*_z(), fn="sqrt", arg=from_sympy(base))
+        return BinOp(*_z(), op="^", left=from_sympy(base), right=from_sympy(e))
+    if expr.func in _SYMPY_NAMES and len(expr.args) == 1:
+        return Call(*_z(), fn=_SYMPY_NAMES[expr.func], arg=from_sympy(expr.args[0]))
+    raise Unsupported(type(expr).__name__)
+
+
+def _int(n: int) -> Num:
+    return Num(*_z(), value=Fraction(n), text=str(n))
+
+
+def _product(nodes: list[Node]) -> Node:
+    node = nodes[0]
+    for n in nodes[1:]:
+        node = BinOp(*_z(), op="*", left=node, right=n)
+    return node
