@@ -51,6 +51,16 @@ class Submission(models.Model):
         return f"submission {self.pk} ({self.status})"
 
     @property
+    def outcome(self) -> str:
+        """What the student is told, in one word: correct, incorrect, undecided (the engine could
+        not decide), error (grading failed for good) or pending (queued or grading)."""
+        if self.status == self.Status.GRADED:
+            if self.equivalent is None:
+                return "undecided"
+            return "correct" if self.equivalent else "incorrect"
+        return "error" if self.status == self.Status.ERROR else "pending"
+
+    @property
     def is_pending(self) -> bool:
         """Stored and not graded yet: queued, or a worker is grading it."""
         return self.status in (self.Status.QUEUED, self.Status.GRADING)
