@@ -102,6 +102,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "This problem uses {allowed}, not {name}.",
         "이 문제의 변수는 {allowed_ko}입니다. {name}은(는) 쓰지 않습니다.",
     ),
+    "no-variables": (
+        "This expression has no variables: {name} is not a number or a known function.",
+        "이 식에는 변수가 없습니다 (입력한 문자: {name}).",
+    ),
     "unknown-name": (
         "Unknown name '{name}': did you mean {suggestion}?",
         "알 수 없는 이름 '{name}': {suggestion}을(를) 뜻했나요?",

@@ -497,6 +497,8 @@ class Names:
                 ns,
                 tok.nend,
             )
+        if not self.variables:  # a constant expression (e.g. an instructor's constraint)
+            return _naming_at(lambda name: message("no-variables", name=name), rest[0], ns, ns + 1)
         allowed, allowed_ko = self.allowed_en(), self.allowed_ko()
         return _naming_at(
             lambda name: message(

@@ -570,3 +570,13 @@ def test_every_function_the_grammar_reads_is_one_a_tree_may_call() -> None:
 
     # a stored tree (tree_from_data) calls what the grammar reads, and sign (from SymPy)
     assert set(FUNCTION_ALIASES.values()) | {"sign"} == FUNCTIONS
+
+
+@pytest.mark.parametrize("text", ["t", "2t + 1", "a^2"])
+def test_a_letter_where_there_are_no_variables_is_explained(text):
+    # An instructor's constraint over no parameters reached an IndexError (found by the form
+    # fuzz in tests/security): there is no variable to list.
+    with pytest.raises(ParseError) as caught:
+        parse(text, ())
+    assert caught.value.msg.code == "no-variables"
+    assert caught.value.msg.en and "변수가 없습니다" in caught.value.msg.ko
