@@ -47,12 +47,23 @@ class Membership(models.Model):
 
 class StudentProfile(models.Model):
     """Filled by roster imports. The student id is unique across the site when present: the
-    LMS files match students on it (Moodle "ID number", Brightspace OrgDefinedId)."""
+    LMS files match students on it (Moodle "ID number", Brightspace OrgDefinedId).
+
+    `created_by_course` is the course whose roster made the account: only that course's
+    instructors may hand out a set-password link for it (`roster_signin_links`), and only until
+    the student has set a password. Null for every account a roster did not make."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student_profile"
     )
     student_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    created_by_course = models.ForeignKey(
+        Course,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         db_table = "people_studentprofile"  # made by an earlier app; kept so that no data moves

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -27,6 +28,15 @@ def course_role(*, user: Any, course: Course) -> str | None:
     )
 
 
+def accounts_roster_protected() -> QuerySet[Any]:
+    """Accounts that no roster may enrol and no instructor may get a set-password link for:
+    staff, superusers, and instructors or TAs of any course."""
+    teaching = Membership.objects.filter(role__in=STAFF_ROLES).values("user_id")
+    return get_user_model().objects.filter(
+        Q(is_staff=True) | Q(is_superuser=True) | Q(pk__in=teaching)
+    )
+
+
 @dataclass
 class SigninLink:
     user: Any
@@ -35,10 +45,19 @@ class SigninLink:
 
 
 def roster_signin_links(*, course: Course) -> list[SigninLink]:
-    """Students of the course who have not set a password yet, with a one-time set-password
-    token each (it stops working once the password is set, or after PASSWORD_RESET_TIMEOUT)."""
+    """Students of the course whose account this course's roster made and who have never set a
+    password nor logged in, with a one-time set-password token each (it stops working once the
+    password is set, or after PASSWORD_RESET_TIMEOUT). Any other account (made by another
+    course's roster, by an administrator, or protected: `accounts_roster_protected`) is never
+    handed over, whatever its password."""
     memberships = (
-        Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
+        Membership.objects.filter(
+            course=course,
+            role=Membership.Role.STUDENT,
+            user__student_profile__created_by_course=course,
+            user__last_login__isnull=True,
+        )
+        .exclude(user__in=accounts_roster_protected())
         .select_related("user")
         .order_by("user__username")
     )

@@ -7,5 +7,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralize(text: str) -> str:
     """A text cell that a spreadsheet will not run as a formula (OWASP: leading apostrophe).
-    Only for free text (names, titles, sections): never for ids or numbers."""
+    For every text cell of a file people open, but never for numbers, nor for the identifier an
+    LMS matches a row on (it must stay as it is; rosters refuse ids that start like a formula)."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text

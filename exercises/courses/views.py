@@ -108,6 +108,19 @@ def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"n": existing},
             },
         )
+        unlinked = sum(1 for r in check.rows if r.status == "existing" and not r.made_here)
+        if unlinked:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)s existing account was enrolled as it is: it gets no set-password "
+                    "link, and the student signs in with their own password.",
+                    "%(n)s existing accounts were enrolled as they are: they get no "
+                    "set-password link, and the students sign in with their own password.",
+                    unlinked,
+                )
+                % {"n": unlinked},
+            )
         return redirect("courses:course-people", pk=course.pk)
     form = RosterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -150,7 +163,8 @@ def course_join_code(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
-    """A CSV of one-time set-password links for the students who have no password yet."""
+    """A CSV of one-time set-password links for the students this course's roster made who have
+    not set a password yet. Every cell is neutralised: this file is for people, not an LMS."""
     course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -162,10 +176,8 @@ def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
         user = link.user
         writer.writerow(
             [
-                neutralize(user.get_full_name()),
-                user.email,
-                user.get_username(),
-                url,
+                neutralize(cell)
+                for cell in (user.get_full_name(), user.email, user.get_username(), url)
             ]
         )
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")

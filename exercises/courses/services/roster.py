@@ -17,7 +17,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from exercises.courses.models import Course, Membership, StudentProfile
+from exercises.courses.selectors import accounts_roster_protected
 from exercises.courses.services.accounts import membership_create
+from exercises.courses.spreadsheet import FORMULA_TRIGGERS
 from grading.engine import Message
 
 MAX_ROSTER_BYTES = 1_000_000
@@ -45,6 +47,13 @@ class RosterRow:
     student_id: str
     status: str  # "new": an account is made; "existing": enrolled; "enrolled": already in
     user: Any = None  # the existing account, when there is one
+    # Existing accounts are never changed, but for a student id recorded where it is missing
+    # and no other course uses the account; this says whether the import records it.
+    record_id: bool = False
+    # This course's roster made (or makes) the account: only then can its instructors download
+    # a set-password link for it (until the student sets a password).
+    made_here: bool = False
+    notes: tuple[Message, ...] = ()  # what the instructor should know about the row
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,18 @@ class RosterInvalid(Exception):
 
 def _m(code: str, en: str, ko: str) -> Message:
     return Message(code=code, en=en, ko=ko)
+
+
+def _formula(code: str, what_en: str, what_ko: str, value: str) -> Message:
+    """An id a spreadsheet would run as a formula (CSV injection): it would be written as it is
+    into the LMS files, which match on it, so it is refused here."""
+    return _m(
+        code,
+        f"The {what_en} '{value}' starts with {value[0]!r}: a spreadsheet would read it as "
+        "a formula. Ids may not start with = + - @.",
+        f"{what_ko} '{value}'이(가) {value[0]!r}(으)로 시작해 스프레드시트가 수식으로 읽습니다. "
+        "= + - @로 시작할 수 없습니다.",
+    )
 
 
 def roster_decode(data: bytes) -> str:
@@ -184,6 +205,8 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
             )
         if not email:
             problems.append(_m("no_email", "The email is missing.", "이메일이 없습니다."))
+        elif email.startswith(FORMULA_TRIGGERS):
+            problems.append(_formula("formula_email", "email", "이메일", email))
         else:
             try:
                 validate_email(email)
@@ -206,7 +229,9 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                         )
                     )
         if student_id:
-            if len(student_id) > STUDENT_ID_MAX or any(ch.isspace() for ch in student_id):
+            if student_id.startswith(FORMULA_TRIGGERS):
+                problems.append(_formula("formula_id", "student id", "학번", student_id))
+            elif len(student_id) > STUDENT_ID_MAX or any(ch.isspace() for ch in student_id):
                 problems.append(
                     _m(
                         "bad_id",
@@ -253,15 +278,21 @@ def _check_against_database(
             by_email.setdefault(key, []).append(user)
     ids = {sid for _, _, _, sid in parsed if sid}
     profiles = {p.student_id: p.user_id for p in StudentProfile.objects.filter(student_id__in=ids)}
-    own_ids = dict(
-        StudentProfile.objects.filter(
-            user__in=[u for us in by_email.values() for u in us]
-        ).values_list("user_id", "student_id")
-    )
+    found = [u.pk for us in by_email.values() for u in us]
+    own_ids: dict[int, str | None] = {}
+    own_course: dict[int, int | None] = {}
+    for user_id, own_id, made_by in StudentProfile.objects.filter(user__in=found).values_list(
+        "user_id", "student_id", "created_by_course_id"
+    ):
+        own_ids[user_id], own_course[user_id] = own_id, made_by
     roles = dict(
-        Membership.objects.filter(
-            course=course, user__in=[u for us in by_email.values() for u in us]
-        ).values_list("user_id", "role")
+        Membership.objects.filter(course=course, user__in=found).values_list("user_id", "role")
+    )
+    protected = set(accounts_roster_protected().filter(pk__in=found).values_list("pk", flat=True))
+    elsewhere = set(
+        Membership.objects.filter(user__in=found)
+        .exclude(course=course)
+        .values_list("user_id", flat=True)
     )
     for line, name, email, student_id in parsed:
         users = by_email.get(email.casefold(), [])
@@ -303,7 +334,10 @@ def _check_against_database(
                 )
             )
             continue
-        role = roles.get(user.pk) if user is not None else None
+        if user is None:
+            check.rows.append(RosterRow(line, name, email, student_id, "new", made_here=True))
+            continue
+        role = roles.get(user.pk)
         if role in (Membership.Role.INSTRUCTOR, Membership.Role.TA):
             check.errors.append(
                 RosterError(
@@ -316,14 +350,57 @@ def _check_against_database(
                 )
             )
             continue
-        status = "new" if user is None else ("enrolled" if role else "existing")
-        check.rows.append(RosterRow(line, name, email, student_id, status, user))
+        if user.pk in protected:
+            check.errors.append(
+                RosterError(
+                    line,
+                    _m(
+                        "protected",
+                        f"{email} is the account of a teacher or an administrator: a roster "
+                        "cannot enrol it. Remove this row; an administrator can enrol it.",
+                        f"{email}은(는) 교수자나 관리자의 계정이라 명단으로 등록할 수 없습니다. "
+                        "이 줄을 지우세요. 관리자가 등록할 수 있습니다.",
+                    ),
+                )
+            )
+            continue
+        notes: list[Message] = []
+        made_here = own_course.get(user.pk) == course.pk
+        if not made_here:
+            notes.append(
+                _m(
+                    "existing_no_link",
+                    "Existing account: enrolled as it is, with no set-password link; the "
+                    "student signs in with their own password.",
+                    "기존 계정: 그대로 등록되며 비밀번호 설정 링크는 없습니다. 학생은 자신의 "
+                    "비밀번호로 로그인합니다.",
+                )
+            )
+        record_id = bool(student_id) and own_ids.get(user.pk) is None
+        if record_id and user.pk in elsewhere:
+            record_id = False
+            notes.append(
+                _m(
+                    "id_not_recorded",
+                    f"The student id {student_id} is not recorded: the account is also in "
+                    "another course. An administrator can record it.",
+                    f"학번 {student_id}은(는) 기록되지 않습니다. 이 계정은 다른 강좌에도 "
+                    "있습니다. 관리자가 기록할 수 있습니다.",
+                )
+            )
+        status = "enrolled" if role else "existing"
+        check.rows.append(
+            RosterRow(
+                line, name, email, student_id, status, user, record_id, made_here, tuple(notes)
+            )
+        )
 
 
 def roster_import(*, course: Course, text: str) -> RosterCheck:
     """Check the file, then create the accounts and enrolments in one transaction: all rows or
     none. New accounts have no password yet; they get a one-time set-password link
-    (`roster_signin_links`). Raises RosterInvalid with the per-row errors."""
+    (`roster_signin_links`), which an account made elsewhere never gets. Raises RosterInvalid
+    with the per-row errors."""
     check = roster_check(course=course, text=text)
     if not check.ok:
         raise RosterInvalid(check)
@@ -337,14 +414,15 @@ def roster_import(*, course: Course, text: str) -> RosterCheck:
                     )
                     user.set_unusable_password()
                     user.save()
-                else:
-                    user = user_model.objects.filter(
-                        email__iexact=row.email
-                    ).first() or user_model.objects.get(username=row.email.casefold())
-                if row.student_id:
-                    StudentProfile.objects.update_or_create(
-                        user=user, defaults={"student_id": row.student_id}
+                    StudentProfile.objects.create(
+                        user=user, student_id=row.student_id or None, created_by_course=course
                     )
+                else:
+                    user = row.user
+                    if row.record_id:
+                        StudentProfile.objects.update_or_create(
+                            user=user, defaults={"student_id": row.student_id}
+                        )
                 if row.status != "enrolled":
                     membership_create(course=course, user=user, role=Membership.Role.STUDENT)
     except IntegrityError as exc:

@@ -315,3 +315,19 @@ def test_join_page_needs_login(client):
     response = client.get(reverse("courses:course-join"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_admin_records_a_student_id_but_cannot_change_who_made_the_account(client):
+    c = factories.course()
+    roster_import(course=c, text="name,email\nAnn,ann@example.edu\n")
+    profile = StudentProfile.objects.get(user__email="ann@example.edu")
+    admin = get_user_model().objects.create_superuser("root", "root@example.edu", "pw-9981-x")
+    client.force_login(admin)
+    url = reverse("admin:courses_studentprofile_change", args=[profile.pk])
+    other = factories.course()
+    response = client.post(
+        url, {"user": profile.user_id, "student_id": "2024777", "created_by_course": other.pk}
+    )
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.student_id, profile.created_by_course) == ("2024777", c)
