@@ -30,6 +30,7 @@ from grading.engine.numeric.bounds import (
     l2,
     lsum,
 )
+from grading.engine.numeric.bounds import Memo as PointMemo
 from grading.engine.numeric.compiler import Arithmetic, compile_tree
 from grading.engine.tree import Node
 
@@ -399,26 +400,13 @@ class Side:
     errors: list[float]
 
 
-class Memo:
-    """Values of one side at the points already seen, so that comparing one answer with many
-    candidate mistakes at the same seeded points evaluates the answer once per point."""
-
-    def __init__(self, fns: Sequence[Fn]) -> None:
-        self.fns = fns
-        self.seen: dict[tuple[Any, ...], Side | BaseException] = {}
+class Memo(PointMemo[Side]):
+    """One side's values at the points already seen, by precision (bounds.Memo); any failure
+    of a point is kept."""
 
     def __call__(self, point: Point, prec: int) -> Side:
         key = (prec, *(v for k, v in sorted(point.items()) if not k.startswith("__")))
-        hit = self.seen.get(key)
-        if hit is None:
-            try:
-                hit = evaluate(self.fns, point, prec)
-            except (NeedPrecision, Undefined, Unusable, Clamped) as exc:
-                hit = exc
-            self.seen[key] = hit
-        if isinstance(hit, BaseException):
-            raise hit
-        return hit
+        return self.recall(key, evaluate, self.fns, point, prec)
 
 
 def evaluate(fns: Sequence[Fn], point: Point, prec: int = BASE_PREC) -> Side:
