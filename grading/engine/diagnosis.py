@@ -441,16 +441,10 @@ class _Differentiator:
 
 def _variant_message(variant: str, site: dict[str, str], v: Symbol) -> tuple[str, Message]:
     """The code and message of one misapplied variant; `site` is empty when applied everywhere."""
-    inner = site.get("inner", "")
     if variant in ("chain-inner-drop", "chain-inner-sign"):
-        if inner:
-            return "missing-chain-factor", mistake("missing-chain-factor", inner=inner)
-        return "missing-chain-factor", mistake("missing-chain-factor", "generic")
+        return _naming("missing-chain-factor", "inner", site.get("inner", ""))
     if variant == "chain-outer-drop":
-        outer = site.get("outer", "")
-        if outer:
-            return "chain-outer-missing", mistake("chain-outer-missing", outer=outer)
-        return "chain-outer-missing", mistake("chain-outer-missing", "generic")
+        return _naming("chain-outer-missing", "outer", site.get("outer", ""))
     if variant == "chain-arg-replaced":
         return "chain-argument-replaced", mistake("chain-argument-replaced")
     if variant in ("exp-as-power", "exp-as-power-chain"):
@@ -505,23 +499,20 @@ def _variant_message(variant: str, site: dict[str, str], v: Symbol) -> tuple[str
     if variant == "power-power-dropped":
         return "power-rule-power-dropped", mistake("power-rule-power-dropped")
     if variant == "held-factor-dropped":
-        factor = site.get("factor", "")
-        if factor:
-            return "held-factor-dropped", mistake("held-factor-dropped", factor=factor)
-        return "held-factor-dropped", mistake("held-factor-dropped", "generic")
+        return _naming("held-factor-dropped", "factor", site.get("factor", ""))
     if variant == "constant-differentiated":
-        held = site.get("held", "")
-        if held:
-            message = mistake("constant-differentiated", others=held, v=str(v))
-        else:
-            message = mistake("constant-differentiated", "generic")
-        return "constant-differentiated", message
+        return _naming("constant-differentiated", "others", site.get("held", ""), v=str(v))
     if variant == "held-variable-dropped":
-        dropped = site.get("dropped", "")
-        if dropped:
-            return "held-variable-dropped", mistake("held-variable-dropped", others=dropped)
-        return "held-variable-dropped", mistake("held-variable-dropped", "generic")
+        return _naming("held-variable-dropped", "others", site.get("dropped", ""))
     raise KeyError(variant)
+
+
+def _naming(code: str, field: str, value: str, **more: str) -> tuple[str, Message]:
+    """The code and its message naming the site's part (`value`, as `field`), or the generic
+    message when the site does not know it (a variant applied everywhere has no one site)."""
+    if value:
+        return code, mistake(code, **{field: value}, **more)
+    return code, mistake(code, "generic")
 
 
 # Variants that are also tried at every site at once (a student who forgets the chain rule forgets

@@ -325,6 +325,20 @@ def _naming_at(naming: Callable[[str], Message], name: str, nstart: int, nend: i
     return _NormPos(naming(name), nstart, nend, naming=naming)
 
 
+def _suggesting(
+    code: str, word: str, candidates: Sequence[str], cutoff: float, nstart: int, nend: int
+) -> _NormPos | None:
+    """The message `code` naming the word and suggesting the closest of the candidates, or
+    None when none is close enough."""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    if not close:
+        return None
+    suggestion = close[0]
+    return _naming_at(
+        lambda name: message(code, name=name, suggestion=suggestion), word, nstart, nend
+    )
+
+
 # --------------------------------------------------------------------------- names
 
 
@@ -476,27 +490,17 @@ class Names:
         # a Greek letter is not a misspelt function or name: it is an undeclared variable
         greek = rest[0] in GREEK
         if next_text == "(" and stuck == 0 and not greek:
-            close = difflib.get_close_matches(word, functions, n=1, cutoff=0.5)
-            if close:
-                suggestion = close[0]
-                return _naming_at(
-                    lambda name: message("unknown-function", name=name, suggestion=suggestion),
-                    word,
-                    ns,
-                    tok.nend,
-                )
+            found = _suggesting("unknown-function", word, functions, 0.5, ns, tok.nend)
+            if found is not None:
+                return found
             return _naming_at(
                 lambda name: message("unknown-function-plain", name=name), word, ns, tok.nend
             )
-        close = difflib.get_close_matches(word, functions + list(self.variables), n=1, cutoff=0.6)
-        if len(word) > 1 and close and not greek:
-            suggestion = close[0]
-            return _naming_at(
-                lambda name: message("unknown-name", name=name, suggestion=suggestion),
-                word,
-                ns,
-                tok.nend,
-            )
+        if len(word) > 1 and not greek:
+            candidates = functions + list(self.variables)
+            found = _suggesting("unknown-name", word, candidates, 0.6, ns, tok.nend)
+            if found is not None:
+                return found
         if not self.variables:  # a constant expression (e.g. an instructor's constraint)
             return _naming_at(lambda name: message("no-variables", name=name), rest[0], ns, ns + 1)
         allowed, allowed_ko = self.allowed_en(), self.allowed_ko()
@@ -933,6 +937,13 @@ def _check_power(base: Node, exponent: Node) -> None:
 # --------------------------------------------------------------------------- vectors
 
 
+def _component(at: Node, op: str, left: Node, right: Node, implicit: bool = False) -> BinOp:
+    """One component of a vector operation, placed where the vector's component `at` is."""
+    return BinOp(
+        at.start, at.end, at.nstart, at.nend, op=op, left=left, right=right, implicit=implicit
+    )
+
+
 def _vectorize(node: Node) -> list[Node] | None:
     """Distribute scalars over a vector answer; None for a scalar expression."""
     if isinstance(node, Vec):
@@ -955,41 +966,12 @@ def _vectorize(node: Node) -> list[Node] | None:
         if node.op == "*" and (a is None) != (b is None):
             if a is None:
                 assert b is not None
-                return [
-                    BinOp(
-                        c.start,
-                        c.end,
-                        c.nstart,
-                        c.nend,
-                        op="*",
-                        left=node.left,
-                        right=c,
-                        implicit=node.implicit,
-                    )
-                    for c in b
-                ]
-            return [
-                BinOp(
-                    c.start,
-                    c.end,
-                    c.nstart,
-                    c.nend,
-                    op="*",
-                    left=c,
-                    right=node.right,
-                    implicit=node.implicit,
-                )
-                for c in a
-            ]
+                return [_component(c, "*", node.left, c, node.implicit) for c in b]
+            return [_component(c, "*", c, node.right, node.implicit) for c in a]
         if node.op == "/" and a is not None and b is None:
-            return [
-                BinOp(c.start, c.end, c.nstart, c.nend, op="/", left=c, right=node.right) for c in a
-            ]
+            return [_component(c, "/", c, node.right) for c in a]
         if node.op in "+-" and a is not None and b is not None and len(a) == len(b):
-            return [
-                BinOp(x.start, x.end, x.nstart, x.nend, op=node.op, left=x, right=y)
-                for x, y in zip(a, b, strict=True)
-            ]
+            return [_component(x, node.op, x, y) for x, y in zip(a, b, strict=True)]
         raise _at(message("vector-misuse"), node.nstart, node.nend)
     if isinstance(node, Call):
         if _vectorize(node.arg) is not None:

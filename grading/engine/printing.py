@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from grading.engine.tree import (
-    GREEK_NAMES,
-    BinOp,
-    Call,
-    Const,
-    Group,
-    Neg,
-    Node,
-    Num,
-    Parsed,
-    Var,
-    Vec,
-)
+from grading.engine import tree
 
 _LATEX_FUNCS = {
     "sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "sec": r"\sec", "csc": r"\csc",
@@ -34,37 +22,38 @@ def latex_name(name: str) -> str:
             k -= 1
         if 0 < k < len(name):
             base, sub = name[:k], name[k:]
-    base = (
-        "\\" + base if base in GREEK_NAMES else (base if len(base) == 1 else rf"\mathit{{{base}}}")
-    )
+    if base in tree.GREEK_NAMES:
+        base = "\\" + base
+    elif len(base) != 1:
+        base = rf"\mathit{{{base}}}"
     return f"{base}_{{{sub}}}" if sub else base
 
 
-def _prec(node: Node) -> int:
-    if isinstance(node, BinOp):
+def _prec(node: tree.Node) -> int:
+    if isinstance(node, tree.BinOp):
         return {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}[node.op]
-    if isinstance(node, Neg):
+    if isinstance(node, tree.Neg):
         return 1
     return 5
 
 
-def to_latex(node: Node) -> str:
-    if isinstance(node, Num):
+def to_latex(node: tree.Node) -> str:
+    if isinstance(node, tree.Num):
         return node.text
-    if isinstance(node, Var):
+    if isinstance(node, tree.Var):
         return latex_name(node.name)
-    if isinstance(node, Const):
+    if isinstance(node, tree.Const):
         return "e" if node.name == "e" else r"\pi"
-    if isinstance(node, Group):
+    if isinstance(node, tree.Group):
         return rf"\left({to_latex(node.inner)}\right)"
-    if isinstance(node, Neg):
+    if isinstance(node, tree.Neg):
         inner = to_latex(node.operand)
         if _prec(node.operand) <= 1:
             inner = rf"\left({inner}\right)"
         return "-" + inner
-    if isinstance(node, Vec):
+    if isinstance(node, tree.Vec):
         return r"\left\langle " + ", ".join(to_latex(i) for i in node.items) + r"\right\rangle"
-    if isinstance(node, Call):
+    if isinstance(node, tree.Call):
         arg = to_latex(node.arg)
         if node.fn == "sqrt":
             return rf"\sqrt{{{arg}}}"
@@ -72,14 +61,14 @@ def to_latex(node: Node) -> str:
             return rf"\left|{arg}\right|"
         name = _LATEX_FUNCS.get(node.fn, rf"\operatorname{{{node.fn}}}")
         return rf"{name}\left({arg}\right)"
-    assert isinstance(node, BinOp)
+    assert isinstance(node, tree.BinOp)
     left, right = to_latex(node.left), to_latex(node.right)
     if node.op == "/":
         return rf"\frac{{{_strip_group(node.left)}}}{{{_strip_group(node.right)}}}"
     if node.op == "^":
         if (
             _prec(node.left) <= 4
-            or isinstance(node.left, Call)
+            or isinstance(node.left, tree.Call)
             and node.left.fn not in ("sqrt", "abs")
         ):
             left = rf"\left({left}\right)"
@@ -89,24 +78,24 @@ def to_latex(node: Node) -> str:
             left = rf"\left({left}\right)"
         if (
             _prec(node.right) <= 2
-            and not isinstance(node.right, BinOp)
-            or (isinstance(node.right, BinOp) and node.right.op in "+-*")
-            or isinstance(node.right, Neg)
+            and not isinstance(node.right, tree.BinOp)
+            or (isinstance(node.right, tree.BinOp) and node.right.op in "+-*")
+            or isinstance(node.right, tree.Neg)
         ):
             right = rf"\left({right}\right)"
         return rf"{left} \cdot {right}"
     if node.op == "-" and (_prec(node.right) <= 1):
         right = rf"\left({right}\right)"
-    if node.op == "+" and isinstance(node.right, Neg):
+    if node.op == "+" and isinstance(node.right, tree.Neg):
         right = rf"\left({right}\right)"
     return f"{left} {node.op} {right}"
 
 
-def _strip_group(node: Node) -> str:
-    return to_latex(node.inner) if isinstance(node, Group) else to_latex(node)
+def _strip_group(node: tree.Node) -> str:
+    return to_latex(node.inner) if isinstance(node, tree.Group) else to_latex(node)
 
 
-def parsed_latex(parsed: Parsed) -> str:
+def parsed_latex(parsed: tree.Parsed) -> str:
     if parsed.components is not None:
         return (
             r"\left\langle "
@@ -116,25 +105,25 @@ def parsed_latex(parsed: Parsed) -> str:
     return to_latex(parsed.node)
 
 
-def to_text(node: Node) -> str:
+def to_text(node: tree.Node) -> str:
     """A plain, explicit, re-parseable form: every product written with '*'."""
-    if isinstance(node, Num):
+    if isinstance(node, tree.Num):
         return node.text
-    if isinstance(node, Var):
+    if isinstance(node, tree.Var):
         return node.name
-    if isinstance(node, Const):
+    if isinstance(node, tree.Const):
         return node.name
-    if isinstance(node, Group):
+    if isinstance(node, tree.Group):
         return f"({to_text(node.inner)})"
-    if isinstance(node, Neg):
+    if isinstance(node, tree.Neg):
         inner = to_text(node.operand)
         return f"-({inner})" if _prec(node.operand) <= 1 else "-" + inner
-    if isinstance(node, Vec):
+    if isinstance(node, tree.Vec):
         return "<" + ", ".join(to_text(i) for i in node.items) + ">"
-    if isinstance(node, Call):
+    if isinstance(node, tree.Call):
         fn = "ln" if node.fn == "log" else node.fn
         return f"{fn}({to_text(node.arg)})"
-    assert isinstance(node, BinOp)
+    assert isinstance(node, tree.BinOp)
     left, right = to_text(node.left), to_text(node.right)
     p = _prec(node)
     if _prec(node.left) < p or (node.op == "^" and _prec(node.left) <= 4):

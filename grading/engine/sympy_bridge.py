@@ -8,7 +8,7 @@ from typing import Any
 
 import sympy
 
-from grading.engine.tree import BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec
+from grading.engine.tree import ARITHMETIC, BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec
 
 # --------------------------------------------------------------------------- tree -> SymPy
 
@@ -49,14 +49,8 @@ def to_sympy(node: Node, symbols: dict[str, sympy.Symbol]) -> Any:
     assert isinstance(node, BinOp)
     a = to_sympy(node.left, symbols)
     b = to_sympy(node.right, symbols)
-    if node.op == "+":
-        return a + b
-    if node.op == "-":
-        return a - b
-    if node.op == "*":
-        return a * b
-    if node.op == "/":
-        return a / b
+    if node.op in ARITHMETIC:
+        return ARITHMETIC[node.op](a, b)
     return sympy.Pow(a, b)
 
 

@@ -8,7 +8,8 @@ bridge converts them (sympy_bridge.py) and the numeric package evaluates them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -31,6 +32,13 @@ GREEK = {
     "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
 }  # fmt: skip
 GREEK_NAMES = set(GREEK.values())
+# What + - * / do to two values (Fractions, floats, SymPy expressions); "^" is each user's own.
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+}
 
 # --------------------------------------------------------------------------- AST
 
@@ -157,14 +165,11 @@ def const_value(node: Node) -> Fraction | float | None:
         if a is None or b is None:
             return None
         try:
-            if node.op == "+":
-                return a + b
-            if node.op == "-":
-                return a - b
-            if node.op == "*":
-                return a * b
-            if node.op == "/":
-                return a / b if b != 0 else None
+            if node.op in ARITHMETIC:
+                if node.op == "/" and b == 0:
+                    return None
+                value: Fraction | float = ARITHMETIC[node.op](a, b)
+                return value
             if node.op == "^":
                 if log10_abs(a) * abs(float(b)) > limits.MAX_POWER_DIGITS:
                     return None

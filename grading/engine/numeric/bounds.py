@@ -4,7 +4,8 @@ error bounds kept as log2 (an upper bound on log2 of an absolute error; -inf whe
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 NEG_INF = -math.inf
 # A sample point: variable -> mpmath value, plus what evaluators keep in it under "__" keys.
@@ -28,7 +29,39 @@ class Clamped(Exception):
 
 
 # Every failure an evaluation at one point can end in.
-POINT_FAILURES = (NeedPrecision, Undefined, Unusable, Clamped)
+POINT_FAILURES: tuple[type[Exception], ...] = (NeedPrecision, Undefined, Unusable, Clamped)
+
+V = TypeVar("V")
+
+
+def point_key(point: dict[str, Any]) -> tuple[Any, ...]:
+    """A sample point's variables and values, without what evaluators keep in it ("__" keys)."""
+    return tuple(sorted((k, v) for k, v in point.items() if not k.startswith("__")))
+
+
+class Memo(Generic[V]):
+    """One side's values at the points already seen, so that comparing one answer with many
+    candidate mistakes at the same seeded points evaluates the answer once per point. A failure
+    (one of `failures`, the evaluator's own) is kept and raised again."""
+
+    failures: tuple[type[Exception], ...] = POINT_FAILURES
+
+    def __init__(self, fns: Sequence[Any]) -> None:
+        self.fns = fns
+        self.seen: dict[tuple[Any, ...], V | Exception] = {}
+
+    def recall(self, key: tuple[Any, ...], evaluate: Callable[..., V], *args: Any) -> V:
+        """What evaluate(*args) gave when first called for `key`."""
+        hit = self.seen.get(key)
+        if hit is None:
+            try:
+                hit = evaluate(*args)
+            except self.failures as exc:
+                hit = exc
+            self.seen[key] = hit
+        if isinstance(hit, Exception):
+            raise hit
+        return hit
 
 
 def l2(a: float, b: float) -> float:

@@ -9,20 +9,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from grading.engine import tree
 from grading.engine.numeric import exact
 from grading.engine.numeric.bounds import POINT_FAILURES, Point
-from grading.engine.tree import (
-    BinOp,
-    Call,
-    Const,
-    Group,
-    Neg,
-    Node,
-    Num,
-    Var,
-    Vec,
-    integer_exponent,
-)
 
 
 @dataclass(frozen=True)
@@ -48,20 +37,20 @@ class Arithmetic:
     setting: Callable[[], int]
 
 
-def _constant(node: Node, memo: dict[Any, Any]) -> bool:
+def _constant(node: tree.Node, memo: dict[Any, Any]) -> bool:
     """No variable in the subtree: its value is the same at every point."""
     key = ("constant", id(node))
     known = memo.get(key)
     if known is None:
-        if isinstance(node, (Num, Const)):
+        if isinstance(node, (tree.Num, tree.Const)):
             known = True
-        elif isinstance(node, Group):
+        elif isinstance(node, tree.Group):
             known = _constant(node.inner, memo)
-        elif isinstance(node, Neg):
+        elif isinstance(node, tree.Neg):
             known = _constant(node.operand, memo)
-        elif isinstance(node, Call):
+        elif isinstance(node, tree.Call):
             known = _constant(node.arg, memo)
-        elif isinstance(node, BinOp):
+        elif isinstance(node, tree.BinOp):
             known = _constant(node.left, memo) and _constant(node.right, memo)
         else:
             known = False
@@ -69,14 +58,14 @@ def _constant(node: Node, memo: dict[Any, Any]) -> bool:
     return bool(known)
 
 
-def compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
+def compile_tree(node: tree.Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
     """Turn an AST into a function of a point returning (value, log2 error bound), computing
     with `ar`. Big rational subtrees are evaluated exactly and rounded once (exact.py); a
     sum's rational terms are gathered first, so that their cancellation is exact too; a
     constant subtree (tan(pi/2), e^2) is evaluated once per precision, not at every point.
     `memo`: one dict per tree (sizes, degrees and constness by node id)."""
     f = _compile_tree(node, ar, memo)
-    if isinstance(node, (Num, Const, Var)) or not _constant(node, memo):
+    if isinstance(node, (tree.Num, tree.Const, tree.Var)) or not _constant(node, memo):
         return f
     seen: dict[int, Any] = {}
     setting = ar.setting
@@ -97,7 +86,7 @@ def compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[
     return once
 
 
-def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
+def _compile_tree(node: tree.Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[[Any], Any]:
     if exact.worth_exact(node, memo):
         source = ar.source
         dy = exact.compile_dyadic(node, memo)
@@ -107,17 +96,17 @@ def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[
         ex = exact.compile_exact(node, memo)
         from_fraction = ar.from_fraction
         return lambda pt: from_fraction(ex(exact.exact_point(source(pt))))
-    if isinstance(node, BinOp) and node.op in "+-":
+    if isinstance(node, tree.BinOp) and node.op in "+-":
         node = exact.regroup(node, memo)
-    if isinstance(node, Num):
+    if isinstance(node, tree.Num):
         return ar.num(node.value)
-    if isinstance(node, Var):
+    if isinstance(node, tree.Var):
         return ar.var(node.name)
-    if isinstance(node, Const):
+    if isinstance(node, tree.Const):
         return ar.const(node.name)
-    if isinstance(node, Group):
+    if isinstance(node, tree.Group):
         return compile_tree(node.inner, ar, memo)
-    if isinstance(node, Neg):
+    if isinstance(node, tree.Neg):
         f = compile_tree(node.operand, ar, memo)
 
         def neg(pt: Any) -> Any:
@@ -126,13 +115,13 @@ def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[
 
         return neg
     unary = ar.unary
-    if isinstance(node, Call):
+    if isinstance(node, tree.Call):
         g = compile_tree(node.arg, ar, memo)
         name = node.fn
         return lambda pt: unary(name, g(pt))
-    if isinstance(node, Vec):
+    if isinstance(node, tree.Vec):
         raise TypeError("vectors are compiled per component")
-    assert isinstance(node, BinOp)
+    assert isinstance(node, tree.BinOp)
     a = compile_tree(node.left, ar, memo)
     b = compile_tree(node.right, ar, memo)
     add = ar.add
@@ -150,11 +139,11 @@ def _compile_tree(node: Node, ar: Arithmetic, memo: dict[Any, Any]) -> Callable[
     if node.op == "/":
         div = ar.div
         return lambda pt: div(a(pt), b(pt))
-    n = integer_exponent(node.right)
+    n = tree.integer_exponent(node.right)
     if n is not None:
         ipow = ar.ipow
         return lambda pt: ipow(a(pt), n)
-    if isinstance(node.left, Const) and node.left.name == "e":
+    if isinstance(node.left, tree.Const) and node.left.name == "e":
         return lambda pt: unary("exp", b(pt))
     rpow = ar.rpow
     return lambda pt: rpow(a(pt), b(pt))

@@ -20,7 +20,8 @@ from typing import Any
 
 import mpmath
 
-from grading.engine.numeric.bounds import Undefined
+from grading.engine.numeric.bounds import Memo as PointMemo
+from grading.engine.numeric.bounds import Undefined, point_key
 from grading.engine.tree import BinOp, Group, Neg, Node, Num, Var, integer_exponent
 
 EFn = Callable[[dict[str, Fraction]], Fraction]
@@ -289,25 +290,18 @@ def point_of(point: dict[str, Any]) -> dict[str, Fraction]:
     return out
 
 
-class Memo:
-    """One side's exact values at the points already seen (see multiprecision.Memo)."""
+def evaluate(fns: Sequence[EFn], point: dict[str, Fraction]) -> list[Fraction]:
+    """All components at an exact point (raises Undefined at a pole)."""
+    return [f(point) for f in fns]
 
-    def __init__(self, fns: Sequence[EFn]) -> None:
-        self.fns = fns
-        self.seen: dict[tuple[Any, ...], list[Fraction] | Undefined] = {}
+
+class Memo(PointMemo[list[Fraction]]):
+    """One side's exact values at the points already seen (bounds.Memo)."""
+
+    failures = (Undefined,)
 
     def __call__(self, point: dict[str, Fraction]) -> list[Fraction]:
-        key = tuple(sorted((k, v) for k, v in point.items() if not k.startswith("__")))
-        hit = self.seen.get(key)
-        if hit is None:
-            try:
-                hit = [f(point) for f in self.fns]
-            except Undefined as exc:
-                hit = exc
-            self.seen[key] = hit
-        if isinstance(hit, Undefined):
-            raise hit
-        return hit
+        return self.recall(point_key(point), evaluate, self.fns, point)
 
 
 def _text(v: Fraction) -> str:
@@ -321,11 +315,11 @@ def compare_point(
     """("agree" | "differ" | "undefined" | "unusable" (the key has a pole there), detail)."""
     xpoint = exact_point(point)
     try:
-        key = [f(xpoint) for f in key_fns]
+        key = evaluate(key_fns, xpoint)
     except Undefined:
         return "unusable", {}
     try:
-        ans = answer(xpoint) if isinstance(answer, Memo) else [f(xpoint) for f in answer]
+        ans = answer(xpoint) if isinstance(answer, Memo) else evaluate(answer, xpoint)
     except Undefined:
         return "undefined", {"key": partial(_text, key[0]), "answer": None, "prec": 0}
     for c, (k, a) in enumerate(zip(key, ans, strict=True)):

@@ -28,7 +28,8 @@ from typing import Any
 import mpmath
 
 from grading.engine import limits
-from grading.engine.numeric.bounds import NEG_INF, NeedPrecision, Undefined, l2
+from grading.engine.numeric.bounds import NEG_INF, NeedPrecision, Undefined, l2, point_key
+from grading.engine.numeric.bounds import Memo as PointMemo
 from grading.engine.numeric.compiler import Arithmetic, compile_tree
 from grading.engine.tree import Node
 
@@ -372,25 +373,13 @@ def judge(
     return "agree", worst
 
 
-class Memo:
-    """One side's double values at the points already seen (see multiprecision.Memo)."""
+class Memo(PointMemo[tuple[list[float], list[float]]]):
+    """One side's double values at the points already seen (bounds.Memo)."""
 
-    def __init__(self, fns: Sequence[FFn]) -> None:
-        self.fns = fns
-        self.seen: dict[tuple[Any, ...], tuple[list[float], list[float]] | BaseException] = {}
+    failures = (NeedPrecision, Undefined)
 
     def __call__(self, point: FPoint) -> tuple[list[float], list[float]]:
-        key = tuple(sorted((k, v) for k, v in point.items() if not k.startswith("__")))
-        hit = self.seen.get(key)
-        if hit is None:
-            try:
-                hit = evaluate(self.fns, point)
-            except (NeedPrecision, Undefined) as exc:
-                hit = exc
-            self.seen[key] = hit
-        if isinstance(hit, BaseException):
-            raise hit
-        return hit
+        return self.recall(point_key(point), evaluate, self.fns, point)
 
 
 def _text(v: float) -> str:

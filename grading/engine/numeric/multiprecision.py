@@ -30,6 +30,7 @@ from grading.engine.numeric.bounds import (
     l2,
     lsum,
 )
+from grading.engine.numeric.bounds import Memo as PointMemo
 from grading.engine.numeric.compiler import Arithmetic, compile_tree
 from grading.engine.tree import Node
 
@@ -80,6 +81,26 @@ def _certain_sign(v: Any, e: float) -> int:
 
 
 # --------------------------------------------------------------------------- unary functions
+
+# The inverse functions defined on a bounded domain (or outside one).
+_BOUNDED_DOMAIN: dict[str, Callable[[Any], Any]] = {
+    "asin": mpmath.asin,
+    "acos": mpmath.acos,
+    "atanh": mpmath.atanh,
+    "acosh": mpmath.acosh,
+    "asec": lambda t: mpmath.acos(1 / t),
+    "acsc": lambda t: mpmath.asin(1 / t),
+}
+# The functions with poles: the denominator that vanishes at them, and the function.
+_WITH_POLES: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "tan": (mpmath.cos, mpmath.tan),
+    "sec": (mpmath.cos, mpmath.sec),
+    "csc": (mpmath.sin, mpmath.csc),
+    "cot": (mpmath.sin, mpmath.cot),
+    "coth": (mpmath.sinh, mpmath.coth),
+    "csch": (mpmath.sinh, mpmath.csch),
+    "sech": (mpmath.cosh, mpmath.sech),
+}
 
 
 def _unary(name: str, u: Value) -> Value:
@@ -152,7 +173,7 @@ def _unary(name: str, u: Value) -> Value:
             return r, lsum((e + 1) / 2 + 1, _round(r) if r else NEG_INF)
         r = mpmath.sqrt(v)
         return r, lsum(e - (mag(r) - 1), _round(r)) + 0.5
-    if name in ("asin", "acos", "atanh", "acosh", "asec", "acsc"):
+    if name in _BOUNDED_DOMAIN:
         one = mpmath.mpf(1)
         if name == "acosh":
             gap = v - one
@@ -179,35 +200,19 @@ def _unary(name: str, u: Value) -> Value:
             e = NEG_INF
         else:
             raise NeedPrecision
-        fn = {
-            "asin": mpmath.asin,
-            "acos": mpmath.acos,
-            "atanh": mpmath.atanh,
-            "acosh": mpmath.acosh,
-            "asec": lambda t: mpmath.acos(1 / t),
-            "acsc": lambda t: mpmath.asin(1 / t),
-        }[name]
-        r = fn(v)
+        r = _BOUNDED_DOMAIN[name](v)
         if not gap:
             return r, _round(r) + 1 if r else NEG_INF
         # slope ~ 1/sqrt(gap) (1/gap for atanh): bound it on the half-gap neighbourhood
         slope = -(mag(gap) - 2) if name == "atanh" else -(mag(gap) - 2) / 2 + 1
         return r, lsum(e + slope + 1, _round(r)) + 0.5
-    if name in ("tan", "sec", "csc", "cot", "coth", "csch", "sech"):
+    if name in _WITH_POLES:
         if name in ("tan", "sec", "csc", "cot") and abs(v) > limits.MAX_TRIG_ARGUMENT:
             raise Unusable
         if name in ("coth", "csch", "sech") and abs(v) > limits.MAX_EXP_ARGUMENT:
             raise Unusable
-        base = {
-            "tan": mpmath.cos,
-            "sec": mpmath.cos,
-            "csc": mpmath.sin,
-            "cot": mpmath.sin,
-            "coth": mpmath.sinh,
-            "csch": mpmath.sinh,
-            "sech": mpmath.cosh,
-        }[name]
-        d = base(v)
+        denominator, fn = _WITH_POLES[name]
+        d = denominator(v)
         # the denominator's bound: Lipschitz 1 for sin/cos, cosh for sinh/cosh
         d_slope = 0.0 if name in ("tan", "sec", "csc", "cot") else max(mag(mpmath.cosh(v)), 0.0)
         d_err = lsum(e + d_slope, _round(d) if d else NEG_INF) + 0.5
@@ -215,16 +220,7 @@ def _unary(name: str, u: Value) -> Value:
             raise Undefined if e == NEG_INF else NeedPrecision
         if d_err > mag(d) - 5:
             raise NeedPrecision
-        r = {
-            "tan": mpmath.tan,
-            "sec": mpmath.sec,
-            "csc": mpmath.csc,
-            "cot": mpmath.cot,
-            "coth": mpmath.coth,
-            "csch": mpmath.csch,
-            "sech": mpmath.sech,
-        }[name](v)
-        r = _check(r)
+        r = _check(fn(v))
         # |f'| <= (|f| + 1)^2 for all of these; the bound holds on the neighbourhood because
         # the denominator is at least 1/2 of its value there (d_err < |d| / 32)
         slope = 2 * (max(mag(r), 0.0) + 1) + 1
@@ -404,26 +400,13 @@ class Side:
     errors: list[float]
 
 
-class Memo:
-    """Values of one side at the points already seen, so that comparing one answer with many
-    candidate mistakes at the same seeded points evaluates the answer once per point."""
-
-    def __init__(self, fns: Sequence[Fn]) -> None:
-        self.fns = fns
-        self.seen: dict[tuple[Any, ...], Side | BaseException] = {}
+class Memo(PointMemo[Side]):
+    """One side's values at the points already seen, by precision (bounds.Memo); any failure
+    of a point is kept."""
 
     def __call__(self, point: Point, prec: int) -> Side:
         key = (prec, *(v for k, v in sorted(point.items()) if not k.startswith("__")))
-        hit = self.seen.get(key)
-        if hit is None:
-            try:
-                hit = evaluate(self.fns, point, prec)
-            except (NeedPrecision, Undefined, Unusable, Clamped) as exc:
-                hit = exc
-            self.seen[key] = hit
-        if isinstance(hit, BaseException):
-            raise hit
-        return hit
+        return self.recall(key, evaluate, self.fns, point, prec)
 
 
 def evaluate(fns: Sequence[Fn], point: Point, prec: int = BASE_PREC) -> Side:
