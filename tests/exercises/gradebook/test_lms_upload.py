@@ -237,6 +237,8 @@ uploads = st.one_of(
 @settings(
     max_examples=150,
     deadline=None,  # wall-clock speed is bench/'s job; HANG_S below catches unbounded work
+    derandomize=True,  # the same examples on every run, as in the answer fuzz tests
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(content=uploads)
