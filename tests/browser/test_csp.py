@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
+from tests.browser.flows import log_in, save_toy_template
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,14 +40,6 @@ def watched(page):
     page.add_init_script(REPORT_VIOLATIONS)
     page.on("console", console)
     return page, violations
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit].primary")
-    expect(page.locator("h1")).to_have_text("Your problem sets")
 
 
 def test_a_student_answering_a_problem_meets_no_csp_violation(watched, live_server):
@@ -85,16 +78,7 @@ def test_an_instructor_editing_previewing_and_grading_meets_no_csp_violation(wat
     factories.graded(factories.instance(for_item=item, for_student=student), "x - 1")
 
     log_in(page, live_server, "prof")
-    page.get_by_role("link", name="Templates and sets").click()
-    page.get_by_role("link", name="New template").click()
-    page.fill("#id_slug", "toy-1")
-    page.fill("#id_title_en", "Toy #1 with parameters")
-    page.fill("#id_title_ko", "토이 1")
-    page.fill("#id_function", "{a} x^3 + {b} x y - {c} y")
-    page.fill("#id_parameters", "a: 1..9\nb: -5..5 except 0\nc: 1..9")
-    page.select_option("#id_task", "partial")
-    page.fill("#id_wrt", "x")
-    page.click("#save-template")
+    save_toy_template(page)
     expect(page.locator("#variant .katex").first).to_be_visible()
     page.fill("#seed", "5")
     page.click("#preview-button")
