@@ -16,10 +16,12 @@ COPY requirements.lock pyproject.toml ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 COPY --from=assets /app/static/vendor static/vendor
-# collectstatic needs some SECRET_KEY to import the production settings; it is not kept.
-RUN SECRET_KEY=build-only-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
+# Building loads the settings, which need some SECRET_KEY: config.settings.build takes this
+# build-only one, for this step only (not ENV: it is not kept in the image). Production refuses
+# it (tests/config/test_settings.py reads it from here).
+RUN DJANGO_SETTINGS_MODULE=config.settings.build SECRET_KEY=build-only-not-secret \
     python manage.py compilemessages --ignore=.venv --ignore=node_modules \
-    && SECRET_KEY=build-only-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
+    && DJANGO_SETTINGS_MODULE=config.settings.build SECRET_KEY=build-only-not-secret \
     python manage.py collectstatic --no-input
 USER app
 EXPOSE 8000

@@ -26,7 +26,7 @@ $(VENDOR_STAMP): node_modules/.package-lock.json scripts/copy_vendor.sh
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --admin
 	$(PY) scripts/run_dev.py
 
 test: install

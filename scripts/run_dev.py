@@ -78,6 +78,7 @@ def main() -> int:
     print(f"Partial Credit is running at http://{HOST}:{PORT}/")
     print(f"Grading worker: {mode}")
     print("Logins: student1, student2, student3, ta, instructor; password: partial-credit-demo")
+    print("Site admin (/admin/, in no course): admin; same password")
     print("Press Ctrl-C to stop the server and the worker.")
     print("=" * 72 + "\n", flush=True)
 

@@ -11,7 +11,8 @@ The expectations come from the product (README "How it works"), not from the cod
   regrade) and the one-time set-password links;
 - the read-only template library: anyone who teaches a course, never a student (its preview shows
   the key);
-- the Django admin: site staff only (no course role grants it).
+- the Django admin: site admins only, active superusers (no course role grants it, nor is_staff
+  or model permissions alone: tests/security/test_admin_scope.py).
 Refusals are 404 (an id that is not yours does not exist), except a write to a library template
 that its viewer may see but not change (403).
 """

@@ -1,4 +1,4 @@
-"""Production: refuses to start without SECRET_KEY or with DEBUG on; HTTPS hardening."""
+"""Production: refuses to start without a real SECRET_KEY or with DEBUG on; HTTPS hardening."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -6,8 +6,18 @@ from config.settings.base import *  # noqa: F403
 from config.settings.env import env_bool, env_int, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", required=True)
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
-    raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters.")
+# A key anyone can read (the Dockerfile's build-only key, base.py's development default, a
+# documentation example) signs sessions and password-reset links that anyone can forge.
+_PLACEHOLDER_WORDS = ("insecure", "build", "placeholder", "example", "change", "secret", "dummy")
+if (
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or any(word in SECRET_KEY.lower() for word in _PLACEHOLDER_WORDS)
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a random string of at least 50 characters, not a placeholder "
+        "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+    )
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")

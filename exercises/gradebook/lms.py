@@ -31,6 +31,12 @@ LMS_NAMES = (CANVAS, MOODLE, BLACKBOARD, BRIGHTSPACE)
 CANVAS_POINTS_POSSIBLE = "    Points Possible"  # Canvas's own exporter writes exactly this
 BRIGHTSPACE_EOL = "End-of-Line Indicator"
 MAX_LMS_FILE_BYTES = 5_000_000  # an LMS gradebook export uploaded to be filled
+# Bounds on an uploaded gradebook beyond its size: rows (students, plus the header and Canvas's
+# "Points Possible"), cells in a row, characters in a column title (LMSs allow about 255). A cell
+# is bounded by the csv module's field_size_limit (128 KiB), which is left as it is.
+MAX_LMS_ROWS = 10_000
+MAX_LMS_COLUMNS = 1_000
+MAX_LMS_HEADER_CHARS = 1_000
 
 
 def gettext_noop(message: str) -> str:
@@ -55,6 +61,14 @@ class Note(str):
 OR = gettext_noop("%(first)s or %(then)s")
 
 
+class FillError(ValueError):
+    """A gradebook file that cannot be filled; `note` says why (a Note the view translates)."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.note = Note(msgid, **params)
+        super().__init__(self.note)
+
+
 def _english(value: object) -> object:
     if isinstance(value, tuple):
         text = str(value[0]) if value else ""
@@ -65,8 +79,12 @@ def _english(value: object) -> object:
 
 
 _CANVAS_TITLE_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)  # Canvas Assignment.title_and_id
-_BLACKBOARD_HEADER = re.compile(r"\A(.*?)\s*(?:\[Total Pts:[^\]]*\])?\s*\|(\d+)\Z", re.S)
-_BRIGHTSPACE_POINTS = re.compile(r"\A(.*?)\s+Points Grade(?:\s*<[^>]*>)?\Z", re.S)
+# Blackboard "Title [Total Pts: 5 Score] |123" and Brightspace "Title Points Grade <...>" are
+# read from the end (_blackboard_header, _brightspace_points): a single regex with a lazy title
+# and optional whitespace runs backtracks cubically on a title of many spaces.
+_BLACKBOARD_ID = re.compile(r"\|(\d+)\Z")
+_BLACKBOARD_TOTAL = re.compile(r"\[Total Pts:[^\]]*\]\Z")
+_BRIGHTSPACE_POINTS = re.compile(r"\sPoints Grade(?:\s*<[^>]*>)?\Z")
 _MOODLE_DISPLAY = re.compile(r"\A(.*)\s\((Real|Percentage|Letter|Feedback)\)\Z", re.S)
 
 Scores = Mapping[tuple[str, str], Decimal | int | None]
@@ -513,46 +531,106 @@ _FIRST_NAME_HEADERS = {"firstname", "givenname"}
 _LAST_NAME_HEADERS = {"lastname", "surname", "familyname"}
 
 
+def _utf16_without_bom(original: bytes) -> str | None:
+    """UTF-16 without a byte order mark (some Excel "Unicode text" saves): ASCII text has a zero
+    byte in every other place. The byte order, or None if it does not look like UTF-16."""
+    sample = original[:4096]
+    half = len(sample) // 2
+    if half == 0 or b"\x00" not in sample:
+        return None
+    odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+    if odd_zeros > half // 2 and even_zeros == 0:
+        return "utf-16-le"
+    if even_zeros > half // 2 and odd_zeros == 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode(original: str | bytes) -> tuple[str, str]:
+    if len(original) > MAX_LMS_FILE_BYTES:
+        raise FillError(
+            gettext_noop("the gradebook file is larger than %(megabytes)s MB"),
+            megabytes=MAX_LMS_FILE_BYTES // 1_000_000,
+        )
     if isinstance(original, str):
-        return original, "utf-8"
-    # Explicit byte order keeps the BOM in the text, so text.encode(encoding) gives it back once;
-    # a UTF-8 BOM likewise stays as "\ufeff".
-    if original.startswith(b"\xff\xfe"):
-        encoding = "utf-16-le"
-    elif original.startswith(b"\xfe\xff"):
-        encoding = "utf-16-be"
+        text, encoding = original, "utf-8"
     else:
-        encoding = "utf-8"
+        # Explicit byte order keeps the BOM in the text, so text.encode(encoding) gives it back
+        # once; a UTF-8 BOM likewise stays as "\ufeff".
+        if original.startswith(b"\xff\xfe"):
+            encoding = "utf-16-le"
+        elif original.startswith(b"\xfe\xff"):
+            encoding = "utf-16-be"
+        else:
+            encoding = _utf16_without_bom(original) or "utf-8"
+        try:
+            text = original.decode(encoding)
+        except UnicodeDecodeError as error:
+            raise FillError(
+                gettext_noop(
+                    "the gradebook file is not UTF-8 or UTF-16 text; export it again as CSV (UTF-8)"
+                )
+            ) from error
+    if "\x00" in text:
+        raise FillError(
+            gettext_noop(
+                "the gradebook file contains null characters, so it is not a CSV file; export it "
+                "again as CSV (UTF-8)"
+            )
+        )
+    return text, encoding
+
+
+_FIRST_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n)?")  # Windows, Unix or old Mac (CR) ends
+
+
+def _cells(line: str, delimiter: str) -> int:
+    """How many cells `line` has when split on `delimiter`; 0 when a cell would be too long."""
     try:
-        return original.decode(encoding), encoding
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            "the gradebook file is not UTF-8 or UTF-16; export it again as UTF-8"
-        ) from error
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return 0
 
 
 def _dialect(first_line: str) -> tuple[str, _Quoting]:
-    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in (",", "\t", ";")}
+    counts = {d: _cells(first_line, d) for d in (",", "\t", ";")}
     delimiter = max(counts, key=lambda d: (counts[d], d == ","))
     quoting: _Quoting = csv.QUOTE_ALL if first_line.startswith('"') else csv.QUOTE_MINIMAL
     return delimiter, quoting
 
 
+def _blackboard_header(header: str) -> tuple[str, str] | None:
+    """(title, column id) of a stripped Blackboard header "Title [Total Pts: 5 Score] |123"."""
+    found = _BLACKBOARD_ID.search(header)
+    if not found:
+        return None
+    title = header[: found.start()].rstrip()
+    total = _BLACKBOARD_TOTAL.search(title)
+    return (title[: total.start()].rstrip() if total else title), found.group(1)
+
+
+def _brightspace_points(header: str) -> str | None:
+    """The grade item's name in a stripped Brightspace header "Title Points Grade <...>"."""
+    found = _BRIGHTSPACE_POINTS.search(header)
+    return header[: found.start()].rstrip() if found else None
+
+
 def detect_lms(header: Sequence[str]) -> str:
     """Which LMS exported this header row."""
     cells = [h.strip() for h in header]
-    if BRIGHTSPACE_EOL in cells or any(_BRIGHTSPACE_POINTS.match(h) for h in cells):
+    if BRIGHTSPACE_EOL in cells or any(_brightspace_points(h) is not None for h in cells):
         return BRIGHTSPACE
     if len(cells) > 3 and ("Student" in cells[0] or "LastName" in cells[0]) and "Section" in cells:
         return CANVAS
-    if "Username" in cells and any(_BLACKBOARD_HEADER.match(h) for h in cells):
+    if "Username" in cells and any(_blackboard_header(h) for h in cells):
         return BLACKBOARD
     if "Last Name" in cells and "First Name" in cells and "Username" in cells:
         return BLACKBOARD
     if "Email address" in cells or "ID number" in cells or "First name" in cells:
         return MOODLE
-    raise ValueError("not a Canvas, Moodle, Blackboard or Brightspace gradebook export header")
+    raise FillError(
+        gettext_noop("not a Canvas, Moodle, Blackboard or Brightspace gradebook export header")
+    )
 
 
 def _norm(value: str) -> str:
@@ -568,14 +646,12 @@ def _match_column(lms: str, header: str, columns: Sequence[ExportColumn]) -> Exp
         if found:
             title, lms_id = found.group(1), found.group(2)
     elif lms == BLACKBOARD:
-        found = _BLACKBOARD_HEADER.match(header)
-        if found:
-            title, lms_id = found.group(1), found.group(2)
+        title, lms_id = _blackboard_header(header) or (title, lms_id)
     elif lms == BRIGHTSPACE:
-        found = _BRIGHTSPACE_POINTS.match(header)
-        if not found:
+        points = _brightspace_points(header)
+        if points is None:
             return None
-        title = lms_id = found.group(1)
+        title = lms_id = points
     elif lms == MOODLE:
         found = _MOODLE_DISPLAY.match(header)
         if found and found.group(2) != "Real":
@@ -643,6 +719,46 @@ def _student_cell(value: str, lms: str) -> str:
     return value
 
 
+def _read_rows(body: str, delimiter: str) -> list[list[str]]:
+    """The file's rows, within MAX_LMS_ROWS and MAX_LMS_COLUMNS; a cell longer than the csv
+    module's field limit, or text it cannot read, is refused with the row's number."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            if len(rows) == MAX_LMS_ROWS:
+                raise FillError(
+                    gettext_noop(
+                        "the gradebook file has more than %(max)s rows; fill it in parts (by "
+                        "section) or export a smaller gradebook"
+                    ),
+                    max=MAX_LMS_ROWS,
+                )
+            if len(row) > MAX_LMS_COLUMNS:
+                raise FillError(
+                    gettext_noop("row %(number)s has more than %(max)s columns"),
+                    number=len(rows) + 1,
+                    max=MAX_LMS_COLUMNS,
+                )
+            rows.append(row)
+    except csv.Error as error:
+        number = len(rows) + 1
+        if "field larger than field limit" in str(error):
+            raise FillError(
+                gettext_noop(
+                    "row %(number)s: a cell is longer than %(max)s characters (is a quote "
+                    "left open?)"
+                ),
+                number=number,
+                max=csv.field_size_limit(),
+            ) from error
+        raise FillError(
+            gettext_noop("row %(number)s cannot be read as CSV; export the file again"),
+            number=number,
+        ) from error
+    return rows
+
+
 def fill_lms_export(
     original_csv_text: str | bytes,
     scores: Scores,
@@ -661,22 +777,35 @@ def fill_lms_export(
     text, encoding = _decode(original_csv_text)
     bom = text.startswith("\ufeff")
     body = text[1:] if bom else text
-    first_line = body.split("\n", 1)[0]
-    eol = "\r\n" if first_line.endswith("\r") else "\n"
-    first_line = first_line.rstrip("\r")
-    delimiter, quoting = _dialect(first_line)
-    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter))
-    if not rows:
-        raise ValueError("the gradebook file is empty")
+    first = _FIRST_LINE.match(body)
+    assert first is not None  # the pattern matches any text
+    eol = first.group(2) or "\n"
+    delimiter, quoting = _dialect(first.group(1))
+    rows = _read_rows(body, delimiter)
+    if not any(cell.strip() for row in rows for cell in row):
+        raise FillError(gettext_noop("the gradebook file is empty"))
     header = rows[0]
+    for number, cell in enumerate(header, start=1):
+        if len(cell) > MAX_LMS_HEADER_CHARS:
+            raise FillError(
+                gettext_noop(
+                    "row 1, column %(number)s: the column title is longer than %(max)s "
+                    "characters; this is not an LMS gradebook header"
+                ),
+                number=number,
+                max=MAX_LMS_HEADER_CHARS,
+            )
     lms = lms or detect_lms(header)
     if lms not in LMS_NAMES:
         raise ValueError(f"lms is one of {LMS_NAMES}, not {lms!r}")
     match_on = match_on or DEFAULT_MATCH[lms]
     chains = _CHAINS.get(lms, {})
     if match_on not in _MATCH[lms] and match_on not in chains:
-        raise ValueError(
-            f"{lms} rows match on one of {sorted([*_MATCH[lms], *chains])}, not {match_on!r}"
+        raise FillError(
+            gettext_noop("%(lms)s rows match on one of %(keys)s, not %(key)s"),
+            lms=lms,
+            keys=str(sorted([*_MATCH[lms], *chains])),
+            key=repr(match_on),
         )
     stripped = [h.strip() for h in header]
     # (key, the file's column, its index, our value) for each key tried, in order.
@@ -686,8 +815,11 @@ def fill_lms_export(
         if _MATCH[lms][key][0] in stripped
     ]
     if not keys:
-        wanted = " or ".join(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,)))
-        raise ValueError(f"the {lms} file has no {wanted} column to match students on")
+        raise FillError(
+            gettext_noop("the %(lms)s file has no %(wanted)s column to match students on"),
+            lms=lms,
+            wanted=tuple(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,))),
+        )
     id_indices = {index for _, _, index, _ in keys}
     id_headers = tuple(id_header for _, id_header, _, _ in keys)
 
@@ -788,7 +920,7 @@ def fill_lms_export(
                 )
             continue
         if lms == CANVAS and all(
-            re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in row
+            re.fullmatch(r"(Muted|Manual Posting.*)?", c.strip(), re.I) for c in row
         ):
             continue
         student, tried = row_student(row)

@@ -208,9 +208,7 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "gradebook/course_export.html", context, status=400)
     problem_set, data = _export_data(course, form)
     original = fill_form.cleaned_data["gradebook"].read(lms.MAX_LMS_FILE_BYTES + 1)
-    try:
-        if len(original) > lms.MAX_LMS_FILE_BYTES:
-            raise ValueError("the file is larger than 5 MB")
+    try:  # the file is refused when larger than MAX_LMS_FILE_BYTES: one more byte was read
         filled = lms.fill_lms_export(
             original,
             data.scores,
@@ -218,8 +216,8 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
             columns=data.columns,
             match_on=fill_form.cleaned_data["match_on"] or None,
         )
-    except ValueError as exc:
-        context["fill_error"] = str(exc)
+    except lms.FillError as exc:
+        context["fill_error"] = note_text(exc.note)
         return render(request, "gradebook/course_export.html", context, status=400)
     payload = base64.b64encode(filled.text.encode(filled.encoding)).decode("ascii")
     context.update(

@@ -50,6 +50,19 @@ TOO_LONG = Message(
 )
 
 
+NULL_CHARACTER = Message(
+    code="null_character",
+    en=(
+        "The answer contains a character that can't be typed (a null character, often pasted "
+        "from another program): delete it, or type the answer again."
+    ),
+    ko=(
+        "답에 키보드로 입력할 수 없는 문자(널 문자, 다른 프로그램에서 붙여 넣을 때 자주 "
+        "섞입니다)가 들어 있습니다. 그 문자를 지우거나 답을 다시 입력하세요."
+    ),
+)
+
+
 AMBIGUOUS = Message(
     code="ambiguous",
     en="This answer can be read in more than one way: choose what you meant.",

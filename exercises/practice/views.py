@@ -19,7 +19,7 @@ from exercises.authoring.services.instances import instance_get_or_create
 from exercises.courses.selectors import courses_taught
 from exercises.practice import selectors
 from exercises.practice.forms import AnswerForm
-from exercises.practice.services import TOO_LONG, SubmissionRejected, Submitted, submission_submit
+from exercises.practice.services import SubmissionRejected, Submitted, submission_submit
 from grading.engine import preview
 from grading.models import Submission
 
@@ -135,7 +135,7 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     form = AnswerForm(request.GET)
     if not form.is_valid():
-        return render(request, "practice/_preview.html", {"rejected": TOO_LONG})
+        return render(request, "practice/_preview.html", {"rejected": form.refusal()})
     answer = form.cleaned_data["answer"]
     shown = None
     if answer:
@@ -158,7 +158,7 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         except SubmissionRejected as exc:
             rejected = exc
     else:
-        rejected = SubmissionRejected(TOO_LONG)
+        rejected = SubmissionRejected(form.refusal())
     if not request.htmx:
         return redirect("practice:problem-detail", pk=instance.pk)
     # the result region shows what the submit read and wrote, not a second read of it

@@ -12,16 +12,9 @@ from exercises.authoring.models import ProblemSet, ProblemTemplate
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
+from tests.browser.flows import log_in, save_toy_template
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit].primary")
-    expect(page.locator("h1")).to_have_text("Your problem sets")
 
 
 def test_instructor_authors_checks_publishes_and_assigns(page, live_server):
@@ -31,18 +24,7 @@ def test_instructor_authors_checks_publishes_and_assigns(page, live_server):
     factories.student(in_course=course, username="student1")
 
     log_in(page, live_server, "prof")
-    page.get_by_role("link", name="Templates and sets").click()
-    page.get_by_role("link", name="New template").click()
-    page.fill("#id_slug", "toy-1")
-    page.fill("#id_title_en", "Toy #1 with parameters")
-    page.fill("#id_title_ko", "토이 1")
-    page.fill("#id_function", "{a} x^3 + {b} x y - {c} y")
-    page.fill("#id_parameters", "a: 1..9\nb: -5..5 except 0\nc: 1..9")
-    page.fill("#id_constraints", "a != c\na + c > 2")
-    page.select_option("#id_task", "partial")
-    page.fill("#id_wrt", "x")
-    page.select_option("#id_notation", "subscript")
-    page.click("#save-template")
+    save_toy_template(page)
 
     expect(page.locator("[data-status=draft]")).to_be_visible()
     expect(page.locator("#variant .katex").first).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,52 @@ def test_production_refuses_a_weak_secret():
     result = _run(IMPORT_PRODUCTION, SECRET_KEY="short")
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "build-only-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",  # the old one
+        "insecure-local-development-key-change-me" + "x" * 20,
+        "django-insecure-" + "q8w7e6r5t4y3u2i1o0p9" * 3,
+        "ab" * 40,  # long but not random
+        "example-key-" + "9f8e7d6c5b4a3" * 5,
+    ],
+)
+def test_production_refuses_a_placeholder_secret(key):
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "not a placeholder" in result.stderr
+
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+BUILD_KEYS = set(re.findall(r"SECRET_KEY=(\S+)", DOCKERFILE))
+
+
+def test_the_dockerfiles_build_key_cannot_run_production():
+    assert len(BUILD_KEYS) == 1, BUILD_KEYS
+    # passed to the build step only: no ENV or ARG keeps it in the image or its history
+    assert not re.search(r"^\s*(ENV|ARG)\b[^\n]*SECRET_KEY", DOCKERFILE, re.M | re.I)
+    (key,) = BUILD_KEYS
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "not a placeholder" in result.stderr
+
+
+def test_the_build_settings_take_the_build_key_and_serve_no_host():
+    (key,) = BUILD_KEYS
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        f"print(settings.SECRET_KEY == {key!r}, settings.DEBUG, settings.ALLOWED_HOSTS, "
+        "settings.STORAGES['staticfiles']['BACKEND'])"
+    )
+    result = _run(code, SECRET_KEY=key, DJANGO_SETTINGS_MODULE="config.settings.build")
+    assert result.stdout.split() == [
+        "True",
+        "False",
+        "[]",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    ], result.stderr
 
 
 def test_production_loads_with_secret_key():

@@ -48,3 +48,23 @@ def test_every_demo_item_opens_for_a_student():
     for item in ProblemSetItem.objects.all():
         inst = instance_get_or_create(item=item, student=student)
         assert inst.params["function"]
+
+
+def test_the_demo_instructor_is_only_an_instructor_and_the_site_admin_is_apart():
+    users = get_user_model().objects
+    old = users.create_user(
+        username="instructor", password="x", is_staff=True, is_superuser=True
+    )  # what an older seed_demo made
+    call_command("seed_demo", stdout=StringIO())
+    old.refresh_from_db()
+    assert (old.is_staff, old.is_superuser) == (False, False)
+    assert not users.filter(is_staff=True).exists()
+    assert Membership.objects.get(user=old).role == Membership.Role.INSTRUCTOR
+
+    out = StringIO()
+    call_command("seed_demo", "--admin", stdout=out)
+    site_admin = users.get(is_superuser=True)
+    assert (site_admin.username, site_admin.is_staff) == ("admin", True)
+    assert not Membership.objects.filter(user=site_admin).exists()
+    assert "admin        site admin (/admin/), in no course" in out.getvalue()
+    assert users.filter(is_staff=True).count() == 1

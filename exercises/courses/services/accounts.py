@@ -20,6 +20,15 @@ def user_create(
     return user
 
 
+def user_site_admin_set(*, user: AbstractUser, site_admin: bool) -> AbstractUser:
+    """Make `user` a site admin (staff and superuser: the Django admin, config/admin.py) or
+    take it away. A course role never needs either."""
+    if (user.is_staff, user.is_superuser) != (site_admin, site_admin):
+        user.is_staff = user.is_superuser = site_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
 def course_create(*, code: str, title_en: str, title_ko: str) -> Course:
     return Course.objects.create(code=code, title_en=title_en, title_ko=title_ko)
 

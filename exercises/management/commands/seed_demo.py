@@ -15,12 +15,20 @@ from exercises.authoring.models import ProblemSet
 from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_create
 from exercises.authoring.services.templates import problem_template_upsert
 from exercises.courses.models import Course, Membership
-from exercises.courses.services.accounts import course_create, membership_create, user_create
+from exercises.courses.services.accounts import (
+    course_create,
+    membership_create,
+    user_create,
+    user_site_admin_set,
+)
 
 DEMO_PASSWORD = "partial-credit-demo"  # noqa: S105 (printed on purpose: demo logins)
 USERS = [("instructor", Membership.Role.INSTRUCTOR), ("ta", Membership.Role.TA)] + [
     (f"student{i}", Membership.Role.STUDENT) for i in (1, 2, 3)
 ]
+# With --admin (make run): a site admin for /admin/, in no course. Never on a public site: the
+# demo password is printed and in the README.
+ADMIN_USERNAME = "admin"
 
 TEMPLATES: list[dict[str, Any]] = [
     {
@@ -140,19 +148,26 @@ SETS = [
 class Command(BaseCommand):
     help = "Create (or update) the demo course, users and problem sets, and print the logins."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help=f"also a site admin '{ADMIN_USERNAME}' for /admin/ (local demo only)",
+        )
+
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         users = {}
         user_model = get_user_model()
         for username, _role in USERS:
             user = user_model.objects.filter(username=username).first()
-            # The demo instructor may use the admin too (a demo: in real use, grant permissions).
-            users[username] = user or user_create(
-                username=username,
-                password=DEMO_PASSWORD,
-                is_staff=username == "instructor",
-                is_superuser=username == "instructor",
-            )
+            user = user or user_create(username=username, password=DEMO_PASSWORD)
+            # Course roles only: an older demo database made the instructor a superuser.
+            users[username] = user_site_admin_set(user=user, site_admin=False)
+        if options["admin"]:
+            site_admin = user_model.objects.filter(username=ADMIN_USERNAME).first()
+            site_admin = site_admin or user_create(username=ADMIN_USERNAME, password=DEMO_PASSWORD)
+            user_site_admin_set(user=site_admin, site_admin=True)
         course = Course.objects.filter(code="calc-partials").first() or course_create(
             code="calc-partials", title_en="Partial differentiation", title_ko="편미분"
         )
@@ -181,3 +196,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in USERS:
             self.stdout.write(f"  {username:<12} {role}")
+        if options["admin"]:
+            self.stdout.write(f"  {ADMIN_USERNAME:<12} site admin (/admin/), in no course")

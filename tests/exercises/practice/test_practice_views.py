@@ -274,6 +274,29 @@ def test_preview_of_an_overlong_answer_says_so(client, setup):
     assert "The answer is longer than 2000 characters." in body
 
 
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("endpoint", ["preview", "submit"])
+def test_a_null_character_is_named_not_called_too_long(client, setup, endpoint, language):
+    """Django's CharField refuses a null character; the answer box said "longer than 2000
+    characters" for any invalid form."""
+    login(client, setup["alice"])
+    client.cookies["django_language"] = language
+    pk = setup["alice_inst"].pk
+    if endpoint == "preview":
+        url = reverse("practice:problem-preview", args=[pk])
+        body = client.get(url, {"answer": "3x^2\x00 + y"}, **HTMX).content.decode()
+    else:
+        url = reverse("practice:submission-create", args=[pk])
+        body = client.post(url, {"answer": "3x^2\x00 + y"}, **HTMX).content.decode()
+    expected = {
+        "en": "The answer contains a character that can&#x27;t be typed (a null character",
+        "ko": "답에 키보드로 입력할 수 없는 문자(널 문자",
+    }
+    assert expected[language] in body
+    assert "2000" not in body
+    assert not Submission.objects.filter(instance=setup["alice_inst"]).exists()
+
+
 @pytest.mark.parametrize(
     ("poll", "delay_ms"),
     [(0, 250), (3, 250), (4, 500), (7, 500), (8, 1000), (9, 2000), (50, 2000), (-1, 250)],
