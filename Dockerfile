@@ -16,11 +16,12 @@ COPY requirements.lock pyproject.toml ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 COPY --from=assets /app/static/vendor static/vendor
-# collectstatic needs some SECRET_KEY to import the production settings; it is not kept.
-RUN SECRET_KEY=build-only-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
-    python manage.py compilemessages --ignore=.venv --ignore=node_modules \
-    && SECRET_KEY=build-only-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
-    python manage.py collectstatic --no-input
+# collectstatic needs some SECRET_KEY and DATABASE_URL to import the production settings (it
+# opens no database); neither is kept: compose sets the real ones.
+RUN export SECRET_KEY=build-only-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
+    DATABASE_URL=sqlite:////tmp/build-only-unused.sqlite3 \
+    && python manage.py compilemessages --ignore=.venv --ignore=node_modules \
+    && python manage.py collectstatic --no-input
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

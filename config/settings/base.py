@@ -74,6 +74,19 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+# SQLite (`make run`, or any sqlite:// DATABASE_URL) has one writer at a time. So that a class
+# submitting at once waits its turn instead of failing with "database is locked": WAL lets pages
+# read while an answer is written (synchronous=NORMAL is safe with WAL); every transaction takes
+# the write lock when it begins (IMMEDIATE), so one that read first never fails to upgrade its
+# lock, which no busy timeout can help; and a writer waits up to SQLITE_BUSY_TIMEOUT seconds.
+# The transactions are short (a submit locks, reads one problem's history and inserts one row),
+# so the wait is milliseconds.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
