@@ -174,11 +174,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Background jobs (regrades, template checks) whose heartbeat stopped for JOB_STUCK_AFTER_SECONDS
+# (their worker died) are resumed by beat's sweeps, every JOB_SWEEP_SECONDS: within a minute, not
+# after the broker's visibility timeout; after JOB_MAX_RESUMES resumes a job is failed instead.
+JOB_STUCK_AFTER_SECONDS = env_int("JOB_STUCK_AFTER_SECONDS", 30)
+JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 15)
+JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 5)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "grading.tasks.submission_requeue_stuck_task",
         "schedule": 30.0,
-    }
+    },
+    "resume-stuck-regrades": {
+        "task": "grading.tasks.regrade_job_resume_stuck_task",
+        "schedule": float(JOB_SWEEP_SECONDS),
+    },
+    "resume-stuck-template-checks": {
+        "task": "exercises.authoring.tasks.template_check_resume_stuck_task",
+        "schedule": float(JOB_SWEEP_SECONDS),
+    },
 }
 
 # Grading limits (seconds): a submission older than this in queued/grading is requeued by beat.
