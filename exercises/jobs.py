@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -62,3 +62,10 @@ def jobs_resume_stuck(
             )
             resumed.append(job.pk)
     return resumed
+
+
+def jobs_send(job_ids: list[int], task: Any) -> list[int]:
+    """For a sweep task, after its service committed: send each resumed job's run task."""
+    for job_id in job_ids:
+        task.delay(job_id)
+    return job_ids

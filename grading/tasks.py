@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
+from exercises.jobs import jobs_send
 from grading.models import ERROR_TOO_LONG
 from grading.regrade import regrade_job_mark_failed, regrade_job_resume_stuck, regrade_job_run
 from grading.services import (
@@ -86,7 +87,4 @@ def regrade_job_run_task(job_id: int) -> None:
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def regrade_job_resume_stuck_task() -> list[int]:
     """Beat's sweep: regrades whose worker died are sent again; each continues from its cursor."""
-    resumed = regrade_job_resume_stuck()
-    for job_id in resumed:
-        regrade_job_run_task.delay(job_id)
-    return resumed
+    return jobs_send(regrade_job_resume_stuck(), regrade_job_run_task)

@@ -8,6 +8,7 @@ from django.db import DatabaseError
 
 from exercises.authoring.models import TemplateCheck
 from exercises.authoring.services.checks import template_check_resume_stuck, template_check_run
+from exercises.jobs import jobs_send
 
 
 @shared_task(
@@ -32,7 +33,4 @@ def template_check_run_task(check_id: int) -> None:
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def template_check_resume_stuck_task() -> list[int]:
     """Beat's sweep: checks whose worker died are sent again; each continues after seeds_done."""
-    resumed = template_check_resume_stuck()
-    for check_id in resumed:
-        template_check_run_task.delay(check_id)
-    return resumed
+    return jobs_send(template_check_resume_stuck(), template_check_run_task)
