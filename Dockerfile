@@ -18,7 +18,7 @@ COPY . .
 COPY --from=assets /app/static/vendor static/vendor
 # Building loads the settings, which need some SECRET_KEY: config.settings.build takes this
 # build-only one, for this step only (not ENV: it is not kept in the image). Production refuses
-# it (tests/config/test_settings.py reads it from here).
+# it (tests/config/test_settings.py reads it from here). No database is opened.
 RUN DJANGO_SETTINGS_MODULE=config.settings.build SECRET_KEY=build-only-not-secret \
     python manage.py compilemessages --ignore=.venv --ignore=node_modules \
     && DJANGO_SETTINGS_MODULE=config.settings.build SECRET_KEY=build-only-not-secret \

@@ -1,4 +1,4 @@
-# Partial Credit: `make run` serves the site with a grading worker; `make test` runs every test.
+# Partial Credit: `make run` serves the site with a grading worker and beat; `make test` runs every test.
 PYTHON_BOOT ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.models import ProblemInstance
+from exercises.jobs import ResumableJob
 
 
 class Submission(models.Model):
@@ -73,12 +74,20 @@ REASON_REQUESTED = gettext_noop("regrade requested")
 REASON_TOLERANCE = gettext_noop("tolerance %(old)s -> %(new)s")
 
 
+# Why a job failed, stored in English too; pages show a known one translated.
+ERROR_TOO_LONG = gettext_noop("the regrade took too long")
+
+
+ERROR_GAVE_UP = gettext_noop("gave up: the regrade lost its worker too many times")
+
+
 _TOLERANCE_CHANGE = re.compile(r"tolerance (\S+) -> (\S+)")
 
 
-class RegradeJob(models.Model):
+class RegradeJob(ResumableJob):
     """Regrading the graded submissions of one item. `cursor` is the last submission id done,
-    so a redelivered or second run continues instead of counting a submission twice."""
+    so a redelivered, resumed (exercises/jobs.py) or second run continues instead of counting a
+    submission twice."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -118,6 +127,13 @@ class RegradeJob(models.Model):
         if change:
             return gettext(REASON_TOLERANCE) % {"old": change[1], "new": change[2]}
         return self.reason
+
+    @property
+    def error_display(self) -> str:
+        """error_detail in the active language when it is one of ours; otherwise as stored."""
+        if self.error_detail in (ERROR_TOO_LONG, ERROR_GAVE_UP):
+            return gettext(self.error_detail)
+        return self.error_detail
 
     @property
     def percent(self) -> int:

@@ -2,17 +2,22 @@
 
 A job walks the item's graded submissions in id order and records, per submission, the new
 verdict and score, the change (old -> new) if any, and its cursor, all in one transaction. A
-second or redelivered run continues after the cursor, so no submission is regraded twice by one
-job and no score is counted twice: a submission's score is replaced, never added to.
+second, redelivered or resumed run continues after the cursor, so no submission is regraded twice
+by one job and no score is counted twice: a submission's score is replaced, never added to.
+Each step beats the job's heartbeat; beat's sweep resumes a job whose heartbeat stopped (its
+worker died: exercises/jobs.py).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
+from exercises.jobs import jobs_resume_stuck
 from grading.engine import grade
-from grading.models import RegradeJob, Submission
+from grading.models import ERROR_GAVE_UP, RegradeJob, Submission
 from grading.services import instance_prepared, submission_score, submission_task
 
 
@@ -36,7 +41,8 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
             job.status = RegradeJob.Status.RUNNING
             job.started_at = timezone.now()
         job.total = job.done + len(_pending_ids(job))
-        job.save(update_fields=["status", "started_at", "total"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "started_at", "total", "heartbeat_at"])
 
     for submission_id in _pending_ids(job):
         submission = Submission.objects.select_related(
@@ -77,7 +83,8 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
             current.save(update_fields=["verdict", "equivalent", "method", "score", "graded_at"])
             job.done += 1
             job.cursor = submission_id
-            job.save(update_fields=["changes", "done", "cursor"])
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["changes", "done", "cursor", "heartbeat_at"])
 
     with transaction.atomic():
         job = RegradeJob.objects.select_for_update().get(pk=job_id)
@@ -93,3 +100,18 @@ def regrade_job_mark_failed(*, job_id: int, detail: str) -> None:
     RegradeJob.objects.filter(pk=job_id).exclude(status=RegradeJob.Status.DONE).update(
         status=RegradeJob.Status.FAILED, error_detail=detail[:500], finished_at=timezone.now()
     )
+
+
+def regrade_job_resume_stuck(*, now: datetime | None = None) -> list[int]:
+    """The ids of unfinished jobs whose worker died, marked resumed, for the sweep task to send
+    again (each continues from its cursor); one resumed too often is failed instead."""
+
+    def give_up(job: RegradeJob) -> None:
+        job.status, job.error_detail, job.finished_at = RegradeJob.Status.FAILED, ERROR_GAVE_UP, now
+        job.save(update_fields=["status", "error_detail", "finished_at"])
+
+    now = now or timezone.now()
+    pending = RegradeJob.objects.filter(
+        status__in=[RegradeJob.Status.QUEUED, RegradeJob.Status.RUNNING]
+    )
+    return jobs_resume_stuck(pending=pending, give_up=give_up, now=now)

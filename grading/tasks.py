@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
-from grading.regrade import regrade_job_mark_failed, regrade_job_run
+from exercises.jobs import jobs_send
+from grading.models import ERROR_TOO_LONG
+from grading.regrade import regrade_job_mark_failed, regrade_job_resume_stuck, regrade_job_run
 from grading.services import (
     submission_grade_record,
     submission_mark_error,
@@ -79,4 +81,10 @@ def regrade_job_run_task(job_id: int) -> None:
     try:
         regrade_job_run(job_id=job_id)
     except SoftTimeLimitExceeded:
-        regrade_job_mark_failed(job_id=job_id, detail="the regrade took too long")
+        regrade_job_mark_failed(job_id=job_id, detail=ERROR_TOO_LONG)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def regrade_job_resume_stuck_task() -> list[int]:
+    """Beat's sweep: regrades whose worker died are sent again; each continues from its cursor."""
+    return jobs_send(regrade_job_resume_stuck(), regrade_job_run_task)

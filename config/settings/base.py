@@ -97,6 +97,19 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+# SQLite (`make run`, or any sqlite:// DATABASE_URL) has one writer at a time. So that a class
+# submitting at once waits its turn instead of failing with "database is locked": WAL lets pages
+# read while an answer is written (synchronous=NORMAL is safe with WAL); every transaction takes
+# the write lock when it begins (IMMEDIATE), so one that read first never fails to upgrade its
+# lock, which no busy timeout can help; and a writer waits up to SQLITE_BUSY_TIMEOUT seconds.
+# The transactions are short (a submit locks, reads one problem's history and inserts one row),
+# so the wait is milliseconds.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,11 +197,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Background jobs (regrades, template checks) whose heartbeat stopped for JOB_STUCK_AFTER_SECONDS
+# (their worker died) are resumed by beat's sweeps, every JOB_SWEEP_SECONDS: within a minute, not
+# after the broker's visibility timeout; after JOB_MAX_RESUMES resumes a job is failed instead.
+JOB_STUCK_AFTER_SECONDS = env_int("JOB_STUCK_AFTER_SECONDS", 30)
+JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 15)
+JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 5)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "grading.tasks.submission_requeue_stuck_task",
         "schedule": 30.0,
-    }
+    },
+    "resume-stuck-regrades": {
+        "task": "grading.tasks.regrade_job_resume_stuck_task",
+        "schedule": float(JOB_SWEEP_SECONDS),
+    },
+    "resume-stuck-template-checks": {
+        "task": "exercises.authoring.tasks.template_check_resume_stuck_task",
+        "schedule": float(JOB_SWEEP_SECONDS),
+    },
 }
 
 # Grading limits (seconds): a submission older than this in queued/grading is requeued by beat.

@@ -1,4 +1,5 @@
-"""Production: refuses to start without a real SECRET_KEY or with DEBUG on; HTTPS hardening."""
+"""Production: refuses to start without a real SECRET_KEY or DATABASE_URL, or with DEBUG on;
+HTTPS hardening."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -21,6 +22,12 @@ if (
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
+# No silent SQLite file next to the code: the database is named, whichever it is.
+if not env_str("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "The environment variable DATABASE_URL must be set in production "
+        "(e.g. postgres://user:password@host:5432/partial)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE
 from exercises.courses.models import Course
+from exercises.jobs import ResumableJob
 
 
 class ProblemTemplate(models.Model):
@@ -55,8 +56,9 @@ class ProblemTemplate(models.Model):
         return f"{self.slug} v{self.version}"
 
 
-class TemplateCheck(models.Model):
-    """A check of one template version over many seeds; a background job updates its progress."""
+class TemplateCheck(ResumableJob):
+    """A check of one template version over many seeds; a background job updates its progress
+    (seeds_done), from which a resumed run (exercises/jobs.py) continues."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

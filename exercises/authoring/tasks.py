@@ -7,7 +7,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError
 
 from exercises.authoring.models import TemplateCheck
-from exercises.authoring.services.checks import template_check_run
+from exercises.authoring.services.checks import template_check_resume_stuck, template_check_run
+from exercises.jobs import jobs_send
 
 
 @shared_task(
@@ -27,3 +28,9 @@ def template_check_run_task(check_id: int) -> None:
             status=TemplateCheck.Status.FAILED,
             failures=[{"seed": 0, "problems": ["the check took over 300 s"]}],
         )
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def template_check_resume_stuck_task() -> list[int]:
+    """Beat's sweep: checks whose worker died are sent again; each continues after seeds_done."""
+    return jobs_send(template_check_resume_stuck(), template_check_run_task)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
+from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of
 from grading.models import Submission
 
@@ -24,26 +25,32 @@ def _released(prefix: str = "") -> Q:
     return opened & Q(**{f"{prefix}hidden": False})
 
 
+def _open_to(user: Any, prefix: str = "") -> Q:
+    """The one rule of what a student reaches, on the problem set at `prefix`: the user is a
+    member of its course now, and the set is released (not hidden, opens_at passed). Every
+    student selector below filters on it, so every student page follows a removed membership,
+    a hidden set or a release date by construction."""
+    # a subquery rather than a join through the course: the polled result region stays narrow
+    courses = Membership.objects.filter(user=user).values("course_id")
+    return Q(**{f"{prefix}course_id__in": courses}) & _released(prefix)
+
+
 def student_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:
-    return (
-        ProblemSet.objects.filter(course__memberships__user=user)
-        .filter(_released())
-        .select_related("course")
-    )
+    return ProblemSet.objects.filter(_open_to(user)).select_related("course")
 
 
 def student_items(*, user: Any) -> QuerySet[ProblemSetItem]:
-    return (
-        ProblemSetItem.objects.filter(problem_set__course__memberships__user=user)
-        .filter(_released("problem_set__"))
-        .select_related("problem_set", "template")
+    return ProblemSetItem.objects.filter(_open_to(user, "problem_set__")).select_related(
+        "problem_set", "template"
     )
 
 
 def student_instances(*, user: Any) -> QuerySet[ProblemInstance]:
-    """Only the user's own instances: any other id is simply not found."""
-    return ProblemInstance.objects.filter(student=user).select_related(
-        "item__problem_set__course", "template"
+    """Only the user's own instances, of sets open to them: any other id is simply not found."""
+    return (
+        ProblemInstance.objects.filter(student=user)
+        .filter(_open_to(user, "item__problem_set__"))
+        .select_related("item__problem_set__course", "template")
     )
 
 
@@ -61,8 +68,11 @@ def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
 
 
 def student_submissions(*, user: Any) -> QuerySet[Submission]:
-    return Submission.objects.filter(instance__student=user).select_related(
-        "instance__item__problem_set"
+    """Only the user's own submissions, to problems of sets open to them."""
+    return (
+        Submission.objects.filter(instance__student=user)
+        .filter(_open_to(user, "instance__item__problem_set__"))
+        .select_related("instance__item__problem_set")
     )
 
 

@@ -15,7 +15,7 @@ from django_redis.cache import RedisCache
 from exercises.practice.services import submission_create
 from grading.services import submission_grade
 from tests import factories
-from tests.config.test_settings import GOOD_SECRET, _run
+from tests.config.test_settings import GOOD_SECRET, PRODUCTION_DB, _run
 
 # Nothing listens on port 1: a connection is refused at once.
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -32,6 +32,7 @@ def _production(code: str, **extra: str) -> dict:
         setup + code,
         SECRET_KEY=GOOD_SECRET,
         DJANGO_SETTINGS_MODULE="config.settings.production",
+        DATABASE_URL=PRODUCTION_DB,
         **extra,
     )
     assert result.returncode == 0, result.stderr

@@ -15,13 +15,15 @@ from config.settings import env
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k" * 20 + "9f8e7d6c5b4a3" * 4
+# a database for the production settings to name; importing them opens no connection
+PRODUCTION_DB = "postgres://u@db:5432/pc"
 
 
 def _run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
     }
     environment.update(extra)
     return subprocess.run(
@@ -104,8 +106,40 @@ def test_the_build_settings_take_the_build_key_and_serve_no_host():
 
 
 def test_production_loads_with_secret_key():
-    result = _run(IMPORT_PRODUCTION, SECRET_KEY=GOOD_SECRET)
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY=GOOD_SECRET, DATABASE_URL=PRODUCTION_DB)
     assert result.stdout.strip() == "loaded", result.stderr
+
+
+@pytest.mark.parametrize("database_url", [None, ""])
+def test_production_refuses_to_start_without_database_url(database_url):
+    """Not a silent SQLite file next to the code: unset or empty, production does not start."""
+    extra = {} if database_url is None else {"DATABASE_URL": database_url}
+    result = _run(IMPORT_PRODUCTION, SECRET_KEY=GOOD_SECRET, **extra)
+    assert result.returncode != 0
+    assert "The environment variable DATABASE_URL must be set in production" in result.stderr
+
+
+def test_every_production_container_names_its_database():
+    """The compose stack's app containers (web, worker, beat, migrate) set DATABASE_URL; the
+    image build runs collectstatic on the build-only settings, which need no database."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    apps = {
+        name: service
+        for name, service in compose["services"].items()
+        if service.get("image", "").startswith("partial-credit")
+    }
+    assert {"web", "worker", "beat", "migrate"} <= set(apps)
+    for name, service in apps.items():
+        assert service["environment"]["DATABASE_URL"].startswith("postgres://"), name
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    (build,) = [line for line in dockerfile.splitlines() if "manage.py collectstatic" in line]
+    assert build.startswith("RUN ")
+    assert (
+        "DJANGO_SETTINGS_MODULE=config.settings.build" in build.split("manage.py collectstatic")[0]
+    )
+    assert "settings.production" not in (ROOT / "config" / "settings" / "build.py").read_text()
 
 
 def test_check_deploy_is_clean():
@@ -116,6 +150,7 @@ def test_check_deploy_is_clean():
         SECRET_KEY=GOOD_SECRET,
         DJANGO_SETTINGS_MODULE="config.settings.production",
         ALLOWED_HOSTS="example.org",
+        DATABASE_URL=PRODUCTION_DB,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -184,7 +219,12 @@ def test_the_wsgi_app_loads_the_views_and_freezes_start_up_objects():
         "print(gc.get_freeze_count() > 10000, 'grading.engine.api' in sys.modules, "
         "'exercises.practice.views' in sys.modules)"
     )
-    result = _run(code, SECRET_KEY=GOOD_SECRET, DJANGO_SETTINGS_MODULE="config.settings.production")
+    result = _run(
+        code,
+        SECRET_KEY=GOOD_SECRET,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DATABASE_URL=PRODUCTION_DB,
+    )
     assert result.stdout.strip() == "True True True", result.stderr
 
 
@@ -250,6 +290,7 @@ def test_celery_replaces_a_grading_process_that_outgrows_its_memory():
         "print(app.conf.worker_max_memory_per_child)",
         SECRET_KEY=GOOD_SECRET,
         DJANGO_SETTINGS_MODULE="config.settings.production",
+        DATABASE_URL=PRODUCTION_DB,
         CELERY_WORKER_MAX_MEMORY_PER_CHILD="250000",
     )
     assert result.stdout.strip() == "250000", result.stderr

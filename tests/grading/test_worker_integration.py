@@ -18,9 +18,10 @@ import pytest
 from django.db import connection
 
 from config.celery_app import app
+from exercises.gradebook.services import regrade_job_create
 from exercises.practice.services import submission_create
-from grading.models import Submission
-from grading.tasks import submission_requeue_stuck_task
+from grading.models import RegradeJob, Submission
+from grading.tasks import regrade_job_resume_stuck_task, submission_requeue_stuck_task
 from tests import factories
 from tests.support.budget import HANG_S
 
@@ -201,6 +202,42 @@ def test_a_killed_worker_process_loses_no_submission(start_worker, tmp_path):
     os.kill(int(marker.read_text()), signal.SIGKILL)
     graded = _wait_graded(sub.pk)
     assert (graded.status, graded.equivalent, graded.requeue_count) == ("graded", True, 0)
+
+
+def test_the_sweep_resumes_a_regrade_whose_worker_was_killed(start_worker, tmp_path, settings):
+    """Issue #12 item 9: the whole worker is SIGKILLed mid-regrade, so its message waits in
+    Redis for the visibility timeout (300 s here). Beat's sweep resumes the job with another
+    worker long before, from its cursor: what the dead worker did is not done again."""
+    settings.JOB_STUCK_AFTER_SECONDS = 0
+    marker = tmp_path / "first-task-pid"
+    dead = start_worker("tests.support.slow_worker", PC_TEST_SLOW_MARKER=str(marker))
+    inst = factories.toy_instance()
+    item, course = inst.item, inst.item.problem_set.course
+    others = [
+        factories.instance(for_item=item, for_student=factories.student(in_course=course))
+        for _ in range(2)
+    ]
+    subs = [factories.graded(i, a) for i, a in zip([inst, *others], ["3x^2 + y", "x", "3x^2+y"])]
+    job = regrade_job_create(item=item, requested_by=None)  # sent to the slow worker
+    deadline = time.monotonic() + 60
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the worker never started the regrade"
+    # as if the dead worker had regraded the first submission before it died
+    RegradeJob.objects.filter(pk=job.pk).update(status="running", done=1, cursor=subs[0].pk)
+    dead.kill()  # the main process first: nobody is left to hand the message back
+    dead.wait(timeout=HANG_S)
+    os.kill(int(marker.read_text()), signal.SIGKILL)
+    start_worker()
+    assert regrade_job_resume_stuck_task() == [job.pk]
+    deadline = time.monotonic() + HANG_S
+    while RegradeJob.objects.get(pk=job.pk).status != "done" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total, job.resume_count) == ("done", 3, 3, 1)
+    graded_at = [Submission.objects.get(pk=s.pk).graded_at for s in subs]
+    assert graded_at[0] == subs[0].graded_at  # the dead worker's share is not done again
+    assert graded_at[1] > subs[1].graded_at and graded_at[2] > subs[2].graded_at
 
 
 class PrivateRedis:

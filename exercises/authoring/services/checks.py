@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sympy
+from django.db import transaction
 from django.utils import timezone
 
 from exercises.authoring.generators import generate, task_of
 from exercises.authoring.generators.custom import TemplateError
 from exercises.authoring.models import ProblemTemplate, TemplateCheck
+from exercises.jobs import jobs_resume_stuck
 from grading.engine import (
     Key,
     ParseError,
@@ -122,7 +125,10 @@ def seed_problems(*, template: ProblemTemplate, seed: int) -> tuple[list[dict[st
 
 
 def template_check_run(*, check_id: int) -> TemplateCheck:
-    """Run (or continue) a check, saving progress after each seed; safe to run twice."""
+    """Run (or continue) a check, saving progress after each seed; safe to run twice, even at
+    once: each seed is recorded under the check's row lock, and a run that finds a seed already
+    recorded stops, leaving the check to the run that is ahead (a resumed one: jobs_resume_stuck).
+    """
     check = TemplateCheck.objects.select_related("template").get(pk=check_id)
     if check.finished:
         return check
@@ -132,17 +138,46 @@ def template_check_run(*, check_id: int) -> TemplateCheck:
         check.status, check.finished_at = TemplateCheck.Status.FAILED, timezone.now()
         check.save()
         return check
-    check.status = TemplateCheck.Status.RUNNING
-    check.save(update_fields=["status"])
+    check.status, check.heartbeat_at = TemplateCheck.Status.RUNNING, timezone.now()
+    check.save(update_fields=["status", "heartbeat_at"])
     for seed in range(check.seeds_done + 1, check.seeds_total + 1):
         report = seed_report(template=template, seed=seed)
-        check.seeds_done = seed
-        check.max_elapsed_ms = max(check.max_elapsed_ms, report.slowest_ms)
-        if report.problems:
-            failure = {"seed": seed, "values": report.values, "problems": report.problems}
-            check.failures = [*check.failures, failure]
-        check.save(update_fields=["seeds_done", "max_elapsed_ms", "failures"])
-    check.status = TemplateCheck.Status.FAILED if check.failures else TemplateCheck.Status.PASSED
-    check.finished_at = timezone.now()
-    check.save(update_fields=["status", "finished_at"])
+        with transaction.atomic():
+            check = TemplateCheck.objects.select_for_update().get(pk=check_id)
+            if check.finished or check.seeds_done >= seed:
+                return check  # another run of this check is at or past this seed
+            check.seeds_done = seed
+            check.max_elapsed_ms = max(check.max_elapsed_ms, report.slowest_ms)
+            if report.problems:
+                failure = {"seed": seed, "values": report.values, "problems": report.problems}
+                check.failures = [*check.failures, failure]
+            check.heartbeat_at = timezone.now()
+            check.save(update_fields=["seeds_done", "max_elapsed_ms", "failures", "heartbeat_at"])
+    with transaction.atomic():
+        check = TemplateCheck.objects.select_for_update().get(pk=check_id)
+        if not check.finished:
+            failed = bool(check.failures)
+            check.status = TemplateCheck.Status.FAILED if failed else TemplateCheck.Status.PASSED
+            check.finished_at = timezone.now()
+            check.save(update_fields=["status", "finished_at"])
     return check
+
+
+def template_check_resume_stuck(*, now: datetime | None = None) -> list[int]:
+    """The ids of unfinished checks whose worker died, marked resumed, for the sweep task to send
+    again (each continues after seeds_done); one resumed too often is failed instead."""
+
+    def give_up(check: TemplateCheck) -> None:
+        gave_up = _problem(
+            "the check lost its worker too many times",
+            "검사 작업이 작업 프로세스를 너무 여러 번 잃었습니다",
+        )
+        check.failures = [*check.failures, {"seed": 0, "problems": [gave_up]}]
+        check.status, check.finished_at = TemplateCheck.Status.FAILED, now
+        check.save(update_fields=["failures", "status", "finished_at"])
+
+    now = now or timezone.now()
+    pending = TemplateCheck.objects.filter(
+        status__in=[TemplateCheck.Status.QUEUED, TemplateCheck.Status.RUNNING]
+    )
+    return jobs_resume_stuck(pending=pending, give_up=give_up, now=now)
