@@ -143,13 +143,11 @@ def _text_date(value: Any) -> Any:
     return value
 
 
-def _short(n: int) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=n), AfterValidator(_plain)]
-
-
-Title = _short(200)  # ProblemTemplate/ProblemSet.title_*: CharField(max_length=200)
-Name = _short(8)  # a variable's or parameter's name (custom.VARIABLE_NAME, PARAM_NAME)
-Expression = _short(MAX_TEXT)
+# ProblemTemplate/ProblemSet.title_*: CharField(max_length=200)
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain)]
+# a variable's or parameter's name (custom.VARIABLE_NAME, PARAM_NAME)
+Name = Annotated[str, Field(min_length=1, max_length=8), AfterValidator(_plain)]
+Expression = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_plain)]
 Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$")]
 Statement = Annotated[str, Field(max_length=MAX_STATEMENT), AfterValidator(_multiline)]
 Latex = Annotated[str, Field(min_length=1, max_length=MAX_LATEX), AfterValidator(_plain)]
@@ -252,7 +250,7 @@ CONFIGS: dict[str, type[BaseModel]] = {
     "fixed": FixedConfig,
 }
 
-Family = Literal[tuple(CONFIGS)]  # type: ignore[valid-type]
+Family = Literal[tuple(CONFIGS)]  # type: ignore[valid-type]  # the families, from CONFIGS
 
 
 # --- The file ---------------------------------------------------------------------------------
@@ -260,7 +258,7 @@ Family = Literal[tuple(CONFIGS)]  # type: ignore[valid-type]
 
 class TemplateEntry(_Strict):
     slug: Slug
-    family: Family
+    family: Family  # type: ignore[valid-type]
     title_en: Title
     title_ko: Title
     published: StrictBool = False
@@ -400,7 +398,8 @@ def parse(data: Any) -> CourseFile:
         raise ImportFailed(
             [problem(path_of(()), _("must be a mapping with format: %(f)s") % {"f": FORMAT})]
         )
-    top = _entry(_Top, data, (), errors := [])
+    errors: list[str] = []
+    top = _entry(_Top, data, (), errors)
     if top is None:
         raise ImportFailed(errors)
     templates = []

@@ -113,9 +113,20 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes a value seen twice twice: the import refuses anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def course_export_yaml(*, course: Course) -> str:
-    return yaml.safe_dump(
-        course_export_data(course=course), sort_keys=False, allow_unicode=True, width=100
+    return yaml.dump(
+        course_export_data(course=course),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
 
 
@@ -237,11 +248,20 @@ def _write_template(entry: TemplateEntry, course: Course, targets: _Targets) -> 
     library = targets.library_of(entry)
     if library is not None:
         return library
-    fields = {"title_en": entry.title_en, "title_ko": entry.title_ko, "config": entry.config}
+    title_en, title_ko, family, config = entry.title_en, entry.title_ko, entry.family, entry.config
     own = targets.own.get(entry.slug)
     if own is not None:
-        return custom_template_update(template=own, family=entry.family, **fields)
-    return custom_template_create(course=course, slug=entry.slug, family=entry.family, **fields)
+        return custom_template_update(
+            template=own, title_en=title_en, title_ko=title_ko, config=config, family=family
+        )
+    return custom_template_create(
+        course=course,
+        slug=entry.slug,
+        title_en=title_en,
+        title_ko=title_ko,
+        config=config,
+        family=family,
+    )
 
 
 def course_import_yaml(*, course: Course, text: str) -> ImportResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -240,3 +241,185 @@ def test_reimport_updates_titles_but_not_the_config_of_a_template_in_a_set():
         "task cannot change; give the changed one a new slug"
     ]
     assert ProblemTemplate.objects.get(pk=tpl.pk).config == TOY
+
+
+# --- Through the upload page: every problem named by its path, nothing written -------------
+
+
+def _file(
+    *, template: dict | None = None, problem_set: dict | None = None, item: dict | None = None
+):
+    """A valid file (a code family template in one set) with `template`, `problem_set` and
+    `item` merged into its entries."""
+    return {
+        "format": "partial-credit/1",
+        "templates": [
+            {
+                "slug": "ok",
+                "family": "fixed",
+                "title_en": "A",
+                "title_ko": "A",
+                "published": True,
+                "config": dict(factories.TOY1),
+                **(template or {}),
+            }
+        ],
+        "problem_sets": [
+            {
+                "title_en": "Week 1",
+                "title_ko": "1주차",
+                "position": 0,
+                "opens_at": None,
+                "due_at": "2026-03-09T23:59:00+00:00",
+                "items": [{"template": "ok", "points": "1.00", **(item or {})}],
+                **(problem_set or {}),
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def upload(client):
+    """Post a file to a fresh course's import page as its instructor: (course, response)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    course = factories.course()
+    teacher = factories.user()
+    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
+    client.force_login(teacher)
+
+    def post(data):
+        text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True)
+        url = reverse("authoring:course-import", args=[course.pk])
+        return course, client.post(url, {"file": SimpleUploadedFile("c.yaml", text.encode())})
+
+    return post
+
+
+def _refused(upload, data) -> str:
+    course, response = upload(data)
+    assert response.status_code == 400
+    assert not ProblemTemplate.objects.filter(course=course).exists()
+    assert not ProblemSet.objects.filter(course=course).exists()
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({**_file(), "extra": 1}, "extra: unknown key"),
+        (_file(template={"colour": "red"}), "templates[0].colour: unknown key"),
+        (
+            _file(template={"config": {**factories.TOY1, "nope": 1}}),
+            "templates[0].config.nope: unknown key",
+        ),
+        (
+            _file(
+                template={
+                    "family": "custom",
+                    "config": {**TOY, "parameters": [{"name": "a", "min": 1, "max": 2, "x": 0}]},
+                }
+            ),
+            "templates[0].config.parameters[0].x: unknown key",
+        ),
+        (_file(template={"family": "polynomial", "config": {"y0": 1}}), "config.y0: unknown key"),
+        (_file(problem_set={"hidden": True}), "problem_sets[0].hidden: unknown key"),
+        (_file(item={"weight": 2}), "problem_sets[0].items[0].weight: unknown key"),
+    ],
+)
+def test_an_unknown_key_is_refused_with_its_path(upload, data, error):
+    assert error in _refused(upload, data)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (_file(problem_set={"opens_at": "2026-13-45"}), "problem_sets[0].opens_at: not a real"),
+        (
+            _file(problem_set={"due_at": "2026-02-30T10:00:00Z"}),
+            "problem_sets[0].due_at: not a real date and time",
+        ),
+        (_file(problem_set={"due_at": "2026-03-09T23:59:00"}), "due_at: give a time zone"),
+        (_file(problem_set={"due_at": 1767225600}), "due_at: give a date and time with a time"),
+        (_file(problem_set={"position": "abc"}), "problem_sets[0].position: must be a whole"),
+        (_file(problem_set={"position": 10**22}), "problem_sets[0].position: must be at most 9999"),
+        (_file(item={"points": float("nan")}), "items[0].points: must be a finite number"),
+        (_file(item={"points": "1e400"}), "items[0].points: must be at most 9999"),
+        (_file(item={"max_attempts": True}), "items[0].max_attempts: must be a whole number"),
+        (_file(item={"late_penalty": "2"}), "items[0].late_penalty: must be at most 1"),
+        (_file(item={"tolerance": True}), "items[0].tolerance: must be a number"),
+        (
+            _file(item={"late_until": "2026-03-01T00:00:00Z"}),
+            "items[0].late_until: before the due date",
+        ),
+        (_file(template={"title_en": "x" * 201}), "templates[0].title_en: at most 200 characters"),
+        (_file(template={"title_ko": "a\0b"}), "templates[0].title_ko: contains a control"),
+        (
+            _file(template={"config": {**factories.TOY1, "function": "x\0"}}),
+            "templates[0].config.function: contains a control",
+        ),
+        (_file(template={"slug": "한글"}), "templates[0].slug: use letters, digits, - and _"),
+        (_file(template={"published": "yes"}), "templates[0].published: must be true or false"),
+        (
+            _file(template={"published": False}),
+            "items[0].template: &#x27;ok&#x27; is not published",
+        ),
+    ],
+)
+def test_a_bad_value_is_refused_with_its_path(upload, data, error):
+    assert error in _refused(upload, data)
+
+
+def test_the_messages_are_in_korean_for_a_korean_instructor(upload, client):
+    client.cookies["django_language"] = "ko"
+    page = _refused(upload, _file(item={"weight": 2, "max_attempts": 0}))
+    assert "problem_sets[0].items[0].weight: 알 수 없는 키" in page
+    assert "problem_sets[0].items[0].max_attempts: 1 이상이어야 합니다" in page
+
+
+@pytest.mark.services
+def test_on_postgresql_a_long_title_or_a_nul_is_refused_not_a_500(upload, require_postgres):
+    """PostgreSQL refuses what SQLite stores: a title over 200 characters (varchar(200)) and a
+    NUL in text or in jsonb; the import must say so before writing."""
+    data = _file(template={"title_en": "x" * 201, "config": {**factories.TOY1, "fname": "\0"}})
+    page = _refused(upload, data)
+    assert "templates[0].title_en: at most 200 characters" in page
+    data = _file(template={"config": {**factories.TOY1, "function_latex": "x\0"}})
+    assert "templates[0].config.function_latex: contains a control character" in _refused(
+        upload, data
+    )
+
+
+def test_an_import_returns_at_once_and_its_checks_run_in_the_background(
+    upload, client, django_capture_on_commit_callbacks
+):
+    """N templates: the page answers before any check runs (each is queued after commit);
+    then each runs, and those marked published: true are published when theirs passes."""
+    data = _file()
+    data["templates"] += [
+        {**data["templates"][0], "slug": "ok-y", "config": {**factories.TOY1, "wrt": ["y"]}},
+        {**copy.deepcopy(data["templates"][0]), "slug": "draft", "published": False},
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        course, response = upload(data)
+    assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.content.decode())
+    templates = ProblemTemplate.objects.filter(course=course)
+    checks = TemplateCheck.objects.filter(template__course=course)
+    assert len(queued) == 3
+    assert not templates.filter(published=True).exists()
+    assert set(checks.values_list("status", flat=True)) == {"queued"}
+    # the course page says so, and polls each check's progress as the editor does
+    page = client.get(response["Location"]).content.decode()
+    assert "3 templates are being checked in the background" in page
+    for t in templates:
+        assert reverse("authoring:template-check", args=[t.pk]) + "?compact=1" in page
+    for callback in queued:
+        callback()
+    assert set(checks.values_list("status", flat=True)) == {"passed"}
+    assert dict(templates.values_list("slug", "published")) == {
+        "ok": True,
+        "ok-y": True,
+        "draft": False,
+    }
+    polled = client.get(reverse("authoring:template-check", args=[templates[0].pk]), {"compact": 1})
+    assert 'data-status="check-passed"' in polled.content.decode()
