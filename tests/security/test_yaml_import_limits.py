@@ -4,13 +4,8 @@ names the problem, nothing written, and no work proportional to what an alias wo
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from exercises.authoring.models import ProblemSet, ProblemTemplate, TemplateCheck
-from exercises.courses.models import Membership
-from exercises.courses.services.accounts import membership_create
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +22,9 @@ ALIAS_BOMB = (
 
 
 @pytest.fixture
-def upload(client):
-    course = factories.course()
-    teacher = factories.user()
-    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
-    client.force_login(teacher)
-
-    def post(text: str):
-        response = client.post(
-            reverse("authoring:course-import", args=[course.pk]),
-            {"file": SimpleUploadedFile("c.yaml", text.encode())},
-        )
+def upload(yaml_upload):
+    def post(text: str) -> str:
+        course, response = yaml_upload(text)
         assert response.status_code == 400
         assert not ProblemTemplate.objects.filter(course=course).exists()
         assert not ProblemSet.objects.filter(course=course).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Max
@@ -159,15 +160,11 @@ def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = No
     )
     for it in items:
         # The tolerance set on the wrong-answers page is the item's, not the template's: copy it.
-        problem_set_item_create(
+        problem_set_item_copy(
             problem_set=copy,
             template=it.template,
             position=it.position,
-            points=it.points,
-            max_attempts=it.max_attempts,
-            due_at=it.due_at,
-            late_until=it.late_until,
-            late_penalty=it.late_penalty,
+            fields=it,
             tolerance=item_tolerance(item=it),
         )
     return copy
@@ -224,3 +221,35 @@ def problem_set_item_create(
     if tolerance is not None:
         GradingPolicy.objects.create(item=item, tolerance=tolerance)
     return item
+
+
+class ItemFields(Protocol):
+    """An item's own fields, as another item or a YAML file's entry has them."""
+
+    points: Decimal
+    max_attempts: int
+    due_at: datetime | None
+    late_until: datetime | None
+    late_penalty: Decimal
+
+
+def problem_set_item_copy(
+    *,
+    problem_set: ProblemSet,
+    template: ProblemTemplate,
+    position: int,
+    fields: ItemFields,
+    tolerance: float | None,
+) -> ProblemSetItem:
+    """An item with the fields of `fields` (a duplicated item, an imported entry)."""
+    return problem_set_item_create(
+        problem_set=problem_set,
+        template=template,
+        position=position,
+        points=fields.points,
+        max_attempts=fields.max_attempts,
+        due_at=fields.due_at,
+        late_until=fields.late_until,
+        late_penalty=fields.late_penalty,
+        tolerance=tolerance,
+    )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from exercises.authoring.generators.custom import TemplateError, validate
 from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
 from exercises.authoring.selectors import item_tolerance
-from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_create
+from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_copy
 from exercises.authoring.services.templates import (
     custom_template_create,
     custom_template_update,
@@ -296,15 +296,11 @@ def course_import_yaml(*, course: Course, text: str) -> ImportResult:
                 opens_at=ps.opens_at,
             )
             for position, item in enumerate(ps.items):
-                problem_set_item_create(
+                problem_set_item_copy(
                     problem_set=problem_set,
                     template=by_slug[item.template],
                     position=position,
-                    points=item.points,
-                    max_attempts=item.max_attempts,
-                    due_at=item.due_at,
-                    late_until=item.late_until,
-                    late_penalty=item.late_penalty,
+                    fields=item,
                     tolerance=item.tolerance,
                 )
     return ImportResult(created, updated, len(course_file.problem_sets), checks)

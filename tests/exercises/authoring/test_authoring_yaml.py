@@ -146,35 +146,52 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
     assert ProblemSet.objects.filter(course=target).count() == 0
 
 
+# --- Through the upload page: every problem named by its path, nothing written -------------
+
+
+def _file(
+    *, template: dict | None = None, problem_set: dict | None = None, item: dict | None = None
+):
+    """A valid file (a code family template in one set) with `template`, `problem_set` and
+    `item` merged into its entries."""
+    return {
+        "format": "partial-credit/1",
+        "templates": [
+            {
+                "slug": "ok",
+                "family": "fixed",
+                "title_en": "A",
+                "title_ko": "A",
+                "published": True,
+                "config": dict(factories.TOY1),
+                **(template or {}),
+            }
+        ],
+        "problem_sets": [
+            {
+                "title_en": "Week 1",
+                "title_ko": "1주차",
+                "position": 0,
+                "opens_at": None,
+                "due_at": "2026-03-09T23:59:00+00:00",
+                "items": [{"template": "ok", "points": "1.00", **(item or {})}],
+                **(problem_set or {}),
+            }
+        ],
+    }
+
+
 def test_a_failing_check_leaves_the_template_unpublished(django_capture_on_commit_callbacks):
     """The checks run after the import, as in the editor: a template whose check fails stays
     a draft (and its check says why), whatever its family; one that passes is published."""
     broken = {**TOY, "task": "value", "at": {"x": "0", "y": "1"}, "function": "{a}/x + y"}
     broken["constraints"] = []
-    text = yaml.safe_dump(
-        {
-            "format": "partial-credit/1",
-            "templates": [
-                {
-                    "slug": "ok",
-                    "family": "fixed",
-                    "title_en": "A",
-                    "title_ko": "A",
-                    "published": True,
-                    "config": factories.TOY1,
-                },
-                {
-                    "slug": "bad",
-                    "family": "custom",
-                    "title_en": "B",
-                    "title_ko": "B",
-                    "published": True,
-                    "config": broken,
-                },
-            ],
-            "problem_sets": [],
-        }
+    data = _file()
+    data["problem_sets"] = []
+    data["templates"].append(
+        {**copy.deepcopy(data["templates"][0]), "slug": "bad", "family": "custom", "config": broken}
     )
+    text = yaml.safe_dump(data)
     course = factories.course()
     with django_capture_on_commit_callbacks(execute=True):
         result = course_import_yaml(course=course, text=text)
@@ -243,61 +260,8 @@ def test_reimport_updates_titles_but_not_the_config_of_a_template_in_a_set():
     assert ProblemTemplate.objects.get(pk=tpl.pk).config == TOY
 
 
-# --- Through the upload page: every problem named by its path, nothing written -------------
-
-
-def _file(
-    *, template: dict | None = None, problem_set: dict | None = None, item: dict | None = None
-):
-    """A valid file (a code family template in one set) with `template`, `problem_set` and
-    `item` merged into its entries."""
-    return {
-        "format": "partial-credit/1",
-        "templates": [
-            {
-                "slug": "ok",
-                "family": "fixed",
-                "title_en": "A",
-                "title_ko": "A",
-                "published": True,
-                "config": dict(factories.TOY1),
-                **(template or {}),
-            }
-        ],
-        "problem_sets": [
-            {
-                "title_en": "Week 1",
-                "title_ko": "1주차",
-                "position": 0,
-                "opens_at": None,
-                "due_at": "2026-03-09T23:59:00+00:00",
-                "items": [{"template": "ok", "points": "1.00", **(item or {})}],
-                **(problem_set or {}),
-            }
-        ],
-    }
-
-
-@pytest.fixture
-def upload(client):
-    """Post a file to a fresh course's import page as its instructor: (course, response)."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    course = factories.course()
-    teacher = factories.user()
-    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
-    client.force_login(teacher)
-
-    def post(data):
-        text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True)
-        url = reverse("authoring:course-import", args=[course.pk])
-        return course, client.post(url, {"file": SimpleUploadedFile("c.yaml", text.encode())})
-
-    return post
-
-
-def _refused(upload, data) -> str:
-    course, response = upload(data)
+def _refused(yaml_upload, data) -> str:
+    course, response = yaml_upload(data)
     assert response.status_code == 400
     assert not ProblemTemplate.objects.filter(course=course).exists()
     assert not ProblemSet.objects.filter(course=course).exists()
@@ -327,8 +291,8 @@ def _refused(upload, data) -> str:
         (_file(item={"weight": 2}), "problem_sets[0].items[0].weight: unknown key"),
     ],
 )
-def test_an_unknown_key_is_refused_with_its_path(upload, data, error):
-    assert error in _refused(upload, data)
+def test_an_unknown_key_is_refused_with_its_path(yaml_upload, data, error):
+    assert error in _refused(yaml_upload, data)
 
 
 @pytest.mark.parametrize(
@@ -366,32 +330,32 @@ def test_an_unknown_key_is_refused_with_its_path(upload, data, error):
         ),
     ],
 )
-def test_a_bad_value_is_refused_with_its_path(upload, data, error):
-    assert error in _refused(upload, data)
+def test_a_bad_value_is_refused_with_its_path(yaml_upload, data, error):
+    assert error in _refused(yaml_upload, data)
 
 
-def test_the_messages_are_in_korean_for_a_korean_instructor(upload, client):
+def test_the_messages_are_in_korean_for_a_korean_instructor(yaml_upload, client):
     client.cookies["django_language"] = "ko"
-    page = _refused(upload, _file(item={"weight": 2, "max_attempts": 0}))
+    page = _refused(yaml_upload, _file(item={"weight": 2, "max_attempts": 0}))
     assert "problem_sets[0].items[0].weight: 알 수 없는 키" in page
     assert "problem_sets[0].items[0].max_attempts: 1 이상이어야 합니다" in page
 
 
 @pytest.mark.services
-def test_on_postgresql_a_long_title_or_a_nul_is_refused_not_a_500(upload, require_postgres):
+def test_on_postgresql_a_long_title_or_a_nul_is_refused_not_a_500(yaml_upload, require_postgres):
     """PostgreSQL refuses what SQLite stores: a title over 200 characters (varchar(200)) and a
     NUL in text or in jsonb; the import must say so before writing."""
     data = _file(template={"title_en": "x" * 201, "config": {**factories.TOY1, "fname": "\0"}})
-    page = _refused(upload, data)
+    page = _refused(yaml_upload, data)
     assert "templates[0].title_en: at most 200 characters" in page
     data = _file(template={"config": {**factories.TOY1, "function_latex": "x\0"}})
     assert "templates[0].config.function_latex: contains a control character" in _refused(
-        upload, data
+        yaml_upload, data
     )
 
 
 def test_an_import_returns_at_once_and_its_checks_run_in_the_background(
-    upload, client, django_capture_on_commit_callbacks
+    yaml_upload, client, django_capture_on_commit_callbacks
 ):
     """N templates: the page answers before any check runs (each is queued after commit);
     then each runs, and those marked published: true are published when theirs passes."""
@@ -401,7 +365,7 @@ def test_an_import_returns_at_once_and_its_checks_run_in_the_background(
         {**copy.deepcopy(data["templates"][0]), "slug": "draft", "published": False},
     ]
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        course, response = upload(data)
+        course, response = yaml_upload(data)
     assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.content.decode())
     templates = ProblemTemplate.objects.filter(course=course)
     checks = TemplateCheck.objects.filter(template__course=course)
