@@ -90,3 +90,28 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def yaml_upload(client):
+    """post(data): upload `data` (YAML text, or data to dump) to a fresh course's import page as
+    its instructor; returns (course, response)."""
+    import yaml
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from exercises.courses.models import Membership
+    from exercises.courses.services.accounts import membership_create
+    from tests import factories
+
+    course = factories.course()
+    teacher = factories.user()
+    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
+    client.force_login(teacher)
+
+    def post(data):
+        text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True)
+        url = reverse("authoring:course-import", args=[course.pk])
+        return course, client.post(url, {"file": SimpleUploadedFile("c.yaml", text.encode())})
+
+    return post

@@ -74,6 +74,9 @@ class TemplateCheck(ResumableJob):
     # [{"seed": 7, "problems": ["..."]}, ...]: only the failing seeds.
     failures = models.JSONField(default=list, blank=True)
     max_elapsed_ms = models.FloatField(default=0)
+    # Publish the template when this check passes (a YAML import's `published: true`), if it is
+    # still at the checked version.
+    publish_on_pass = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from exercises.authoring.models import (
     GradingPolicy,
@@ -59,8 +59,18 @@ def usable_templates(*, course: Course) -> QuerySet[ProblemTemplate]:
 
 
 def course_authoring(*, course: Course) -> dict[str, Any]:
-    """The course's templates, the library, and its sets with item counts: three queries."""
-    templates = list(ProblemTemplate.objects.filter(course=course).order_by("slug"))
+    """The course's templates (with the status of their current version's latest check),
+    the library, and its sets with item counts: three queries."""
+    latest = TemplateCheck.objects.filter(
+        template=OuterRef("pk"), version=OuterRef("version")
+    ).order_by("-created_at", "-id")
+    templates = list(
+        ProblemTemplate.objects.filter(course=course)
+        .annotate(
+            check_status=Subquery(latest.values("status")[:1]),
+        )
+        .order_by("slug")
+    )
     library = list(ProblemTemplate.objects.filter(course__isnull=True).order_by("slug"))
     sets = list(
         ProblemSet.objects.filter(course=course)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -151,10 +152,12 @@ def template_check(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("authoring:template-edit", pk=template.pk)
     check = selectors.latest_check(template=template)
     rows = selectors.check_failure_rows(check=check) if check else []
+    # compact: a row of the course's template list (no failure table)
+    compact = request.GET.get("compact") == "1"
     return render(
         request,
         "authoring/_check.html",
-        {"template": template, "check": check, "failure_rows": rows},
+        {"template": template, "check": check, "failure_rows": rows, "compact": compact},
     )
 
 
@@ -369,6 +372,18 @@ def course_yaml_import(request: HttpRequest, pk: int) -> HttpResponse:
                     "sets": result.problem_sets_created,
                 },
             )
+            if result.checks_started:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(n)s template is being checked in the background; one marked "
+                        "published: true is published when its check passes.",
+                        "%(n)s templates are being checked in the background; those marked "
+                        "published: true are published when their check passes.",
+                        result.checks_started,
+                    )
+                    % {"n": result.checks_started},
+                )
             return redirect("authoring:course-authoring", pk=course.pk)
     context = {"course": course, "form": form, "errors": errors}
     status = 400 if errors else 200

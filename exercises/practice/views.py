@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from exercises.authoring.generators import answer_hint_of, statement_of, task_of, variables_hint_of
 from exercises.authoring.generators.statements import asked_latex
 from exercises.authoring.models import ProblemInstance
-from exercises.authoring.services.instances import instance_get_or_create
+from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
 from exercises.courses.selectors import courses_taught
 from exercises.practice import selectors
 from exercises.practice.forms import AnswerForm
@@ -52,7 +52,11 @@ def problem_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def item_open(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.student_items(user=request.user), pk=pk)
-    instance = instance_get_or_create(item=item, student=request.user)
+    try:
+        instance = instance_get_or_create(item=item, student=request.user)
+    except ProblemUnavailable:
+        # Not published yet (its check runs) or no usable variant: a page that says so.
+        return render(request, "practice/unavailable.html", {"item": item})
     return redirect("practice:problem-detail", pk=instance.pk)
 
 

@@ -1,4 +1,5 @@
-"""Checking a template version over many seeds: each seed's problems, and the resumable run."""
+"""Checking a template version over many seeds: each seed's problems, the resumable run, and
+publishing, which needs a passing check of the template's current version."""
 
 from __future__ import annotations
 
@@ -29,6 +30,25 @@ from grading.engine import (
 )
 
 CHECK_SEEDS = 50
+
+
+class PublishRefused(Exception):
+    """The template's current version has no passing check."""
+
+
+@transaction.atomic
+def template_publish(*, template: ProblemTemplate) -> ProblemTemplate:
+    """Publish a template whose current version passed a check; refuse otherwise, whatever its
+    family (a code family's config can be as wrong as a custom one's)."""
+    template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
+    passed = TemplateCheck.objects.filter(
+        template=template, version=template.version, status=TemplateCheck.Status.PASSED
+    ).exists()
+    if not passed:
+        raise PublishRefused(f"{template.slug} v{template.version} has no passing check")
+    template.published = True
+    template.save(update_fields=["published", "updated_at"])
+    return template
 
 
 TIME_BUDGET_MS = 1000.0
@@ -160,6 +180,11 @@ def template_check_run(*, check_id: int) -> TemplateCheck:
             check.status = TemplateCheck.Status.FAILED if failed else TemplateCheck.Status.PASSED
             check.finished_at = timezone.now()
             check.save(update_fields=["status", "finished_at"])
+    if check.publish_on_pass and check.status == TemplateCheck.Status.PASSED:
+        try:
+            template_publish(template=template)
+        except PublishRefused:
+            pass  # the template changed meanwhile: its new version waits for its own check
     return check
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -10,12 +11,23 @@ from django.db import IntegrityError, transaction
 from exercises.authoring.generators import Params, generate, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSetItem
 from grading.engine import prepare, variant_check
+from grading.engine.parsing import ParseError
 
 MAX_VARIANT_TRIES = 25
+logger = logging.getLogger(__name__)
 
 
-class NoUsableVariant(RuntimeError):
-    """Every seed tried gave a variant that the engine's variant check rejected."""
+class ProblemUnavailable(RuntimeError):
+    """The student cannot get a variant of this item now (the page says so; never a 500)."""
+
+
+class NotPublished(ProblemUnavailable):
+    """The item's template is not published (its check has not passed yet)."""
+
+
+class NoUsableVariant(ProblemUnavailable):
+    """Every seed tried gave a variant that could not be made or that the engine's variant
+    check rejected."""
 
 
 def _seed_for(*, item_id: int, student_id: int, attempt: int) -> int:
@@ -27,19 +39,27 @@ def _usable_variant(item: ProblemSetItem, student_id: int) -> tuple[int, Params]
     template = item.template
     for attempt in range(MAX_VARIANT_TRIES):
         seed = _seed_for(item_id=item.pk, student_id=student_id, attempt=attempt)
-        params = generate(
-            family=template.family, config=template.config, version=template.version, seed=seed
-        )
-        if not variant_check(task_of(params), seed=seed):
-            return seed, params
+        try:
+            params = generate(
+                family=template.family, config=template.config, version=template.version, seed=seed
+            )
+            if not variant_check(task_of(params), seed=seed):
+                return seed, params
+        except (ValueError, KeyError, TypeError, ParseError) as exc:  # TemplateError too
+            logger.warning("template %s seed %s: no variant: %s", template.pk, seed, exc)
+    logger.error("no usable variant of template %s (item %s)", template.pk, item.pk)
     raise NoUsableVariant(f"no usable variant of {template.slug} after {MAX_VARIANT_TRIES} seeds")
 
 
 def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInstance:
-    """The student's own variant of an item, made (and checked by the engine) on first open."""
+    """The student's own variant of an item, made (and checked by the engine) on first open;
+    ProblemUnavailable when none can be made: the template is not published (a variant of an
+    unchecked version could be wrong), or no seed gives a usable variant."""
     existing = ProblemInstance.objects.filter(item=item, student=student).first()
     if existing is not None:
         return existing
+    if not item.template.published:
+        raise NotPublished(f"{item.template.slug} is not published")
     seed, params = _usable_variant(item, student.pk)
     # the key and the typical mistakes, computed now (variant_check just made them in this
     # process) so that no grading worker has to differentiate with SymPy again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Max
@@ -148,7 +149,7 @@ def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = No
     for it in items:
         if it.template.course_id not in (None, course.pk):
             raise ItemRefused(f"{it.template.slug} belongs to another course")
-    copy = ProblemSet.objects.create(
+    copy = problem_set_create(
         course=course,
         title_en=COPY_TITLE % {"title": problem_set.title_en},
         title_ko=_in_korean(COPY_TITLE) % {"title": problem_set.title_ko},
@@ -157,24 +158,15 @@ def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = No
         due_at=problem_set.due_at,
         hidden=True,
     )
-    copies = ProblemSetItem.objects.bulk_create(
-        ProblemSetItem(
+    for it in items:
+        # The tolerance set on the wrong-answers page is the item's, not the template's: copy it.
+        problem_set_item_copy(
             problem_set=copy,
-            template_id=it.template_id,
+            template=it.template,
             position=it.position,
-            points=it.points,
-            max_attempts=it.max_attempts,
-            due_at=it.due_at,
-            late_until=it.late_until,
-            late_penalty=it.late_penalty,
+            fields=it,
+            tolerance=item_tolerance(item=it),
         )
-        for it in items
-    )
-    # The tolerance set on the wrong-answers page is the item's, not the template's: copy it.
-    tolerances = [(c, item_tolerance(item=it)) for c, it in zip(copies, items, strict=True)]
-    GradingPolicy.objects.bulk_create(
-        GradingPolicy(item=c, tolerance=t) for c, t in tolerances if t is not None
-    )
     return copy
 
 
@@ -209,12 +201,14 @@ def problem_set_item_create(
     due_at: datetime | None = None,
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
+    tolerance: float | None = None,
 ) -> ProblemSetItem:
+    """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     if not Decimal("0") <= late_penalty <= Decimal("1"):
         raise ValueError("late_penalty must be between 0 and 1")
-    return ProblemSetItem.objects.create(
+    item = ProblemSetItem.objects.create(
         problem_set=problem_set,
         template=template,
         position=position,
@@ -223,4 +217,39 @@ def problem_set_item_create(
         due_at=due_at,
         late_until=late_until,
         late_penalty=late_penalty,
+    )
+    if tolerance is not None:
+        GradingPolicy.objects.create(item=item, tolerance=tolerance)
+    return item
+
+
+class ItemFields(Protocol):
+    """An item's own fields, as another item or a YAML file's entry has them."""
+
+    points: Decimal
+    max_attempts: int
+    due_at: datetime | None
+    late_until: datetime | None
+    late_penalty: Decimal
+
+
+def problem_set_item_copy(
+    *,
+    problem_set: ProblemSet,
+    template: ProblemTemplate,
+    position: int,
+    fields: ItemFields,
+    tolerance: float | None,
+) -> ProblemSetItem:
+    """An item with the fields of `fields` (a duplicated item, an imported entry)."""
+    return problem_set_item_create(
+        problem_set=problem_set,
+        template=template,
+        position=position,
+        points=fields.points,
+        max_attempts=fields.max_attempts,
+        due_at=fields.due_at,
+        late_until=fields.late_until,
+        late_penalty=fields.late_penalty,
+        tolerance=tolerance,
     )

@@ -14,6 +14,8 @@ from exercises.authoring.generators.custom import TemplateError, validate
 from exercises.authoring.generators.statements import asked_latex
 from exercises.authoring.models import ProblemTemplate, TemplateCheck
 from exercises.authoring.services.checks import CHECK_SEEDS
+from exercises.authoring.services.checks import PublishRefused as PublishRefused
+from exercises.authoring.services.checks import template_publish as template_publish
 from exercises.authoring.tasks import template_check_run_task
 from exercises.courses.models import Course
 from grading.engine import Key, key_of
@@ -32,7 +34,7 @@ def problem_template_upsert(
     )
     if template is None:
         # The code families are ready templates, published from the start; a custom template
-        # is published only by authoring.services.templates.template_publish after a passing check.
+        # is published only by authoring.services.checks.template_publish after a passing check.
         return ProblemTemplate.objects.create(
             slug=slug,
             family=family,
@@ -50,10 +52,6 @@ def problem_template_upsert(
     return template
 
 
-class PublishRefused(Exception):
-    """The template's current version has no passing check."""
-
-
 @dataclass(frozen=True)
 class Variant:
     seed: int
@@ -65,15 +63,29 @@ class Variant:
     error: str = ""
 
 
+def _validate_config(family: str, config: dict[str, Any]) -> None:
+    if family not in FAMILIES:
+        raise TemplateError(f"unknown problem family {family!r}")
+    if family == "custom":
+        validate(config)
+
+
 def custom_template_create(
-    *, course: Course, slug: str, title_en: str, title_ko: str, config: dict[str, Any]
+    *,
+    course: Course,
+    slug: str,
+    title_en: str,
+    title_ko: str,
+    config: dict[str, Any],
+    family: str = "custom",
 ) -> ProblemTemplate:
-    """A new, unpublished custom template of the course. Raises TemplateError for a bad config."""
-    validate(config)
+    """A new, unpublished template of the course: custom (the editor), or a code family (a YAML
+    import). Raises TemplateError for a bad config; published only after a passing check."""
+    _validate_config(family, config)
     return ProblemTemplate.objects.create(
         course=course,
         slug=slug,
-        family="custom",
+        family=family,
         config=config,
         title_en=title_en,
         title_ko=title_ko,
@@ -83,14 +95,22 @@ def custom_template_create(
 
 @transaction.atomic
 def custom_template_update(
-    *, template: ProblemTemplate, title_en: str, title_ko: str, config: dict[str, Any]
+    *,
+    template: ProblemTemplate,
+    title_en: str,
+    title_ko: str,
+    config: dict[str, Any],
+    family: str | None = None,
 ) -> ProblemTemplate:
-    """Edit a custom template; a changed config is a new version, unpublished until checked."""
-    if template.family != "custom" or template.course_id is None:
-        raise ValueError("only a course's custom templates can be edited")
-    validate(config)
+    """Edit a course's template (the editor's custom ones; any family from a YAML import,
+    `family` None: unchanged); a changed family or config is a new version, unpublished until
+    checked."""
+    if template.course_id is None or (family is None and template.family != "custom"):
+        raise ValueError("only a course's templates can be edited, and in the editor custom ones")
+    family = template.family if family is None else family
+    _validate_config(family, config)
     template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
-    if template.config != config:
+    if (template.family, template.config) != (family, config):
         # A new version would reach students of live sets unchecked, and their stored
         # instances would no longer regenerate: change a copy instead.
         if template.items.exists():
@@ -98,7 +118,7 @@ def custom_template_update(
                 _("this template is in a problem set; make a copy to change its function or task")
             )
         template.version += 1
-        template.config = config
+        template.family, template.config = family, config
         template.published = False
     template.title_en, template.title_ko = title_en, title_ko
     template.save()
@@ -151,28 +171,19 @@ def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:
     )
 
 
-def template_check_start(*, template: ProblemTemplate, seeds: int = CHECK_SEEDS) -> TemplateCheck:
-    """A check of seeds 1..`seeds` of the template's current version, run after commit."""
+def template_check_start(
+    *, template: ProblemTemplate, seeds: int = CHECK_SEEDS, publish_on_pass: bool = False
+) -> TemplateCheck:
+    """A check of seeds 1..`seeds` of the template's current version, run after commit;
+    `publish_on_pass`: the template is published when it passes."""
     check = TemplateCheck.objects.create(
-        template=template, version=template.version, seeds_total=seeds
+        template=template,
+        version=template.version,
+        seeds_total=seeds,
+        publish_on_pass=publish_on_pass,
     )
     transaction.on_commit(lambda: template_check_run_task.delay(check.pk))
     return check
-
-
-@transaction.atomic
-def template_publish(*, template: ProblemTemplate) -> ProblemTemplate:
-    """Publish a template whose current version passed a check; refuse otherwise."""
-    template = ProblemTemplate.objects.select_for_update().get(pk=template.pk)
-    if template.family == "custom":
-        passed = TemplateCheck.objects.filter(
-            template=template, version=template.version, status=TemplateCheck.Status.PASSED
-        ).exists()
-        if not passed:
-            raise PublishRefused(f"{template.slug} v{template.version} has no passing check")
-    template.published = True
-    template.save(update_fields=["published", "updated_at"])
-    return template
 
 
 def template_unpublish(*, template: ProblemTemplate) -> ProblemTemplate:

@@ -1,56 +1,53 @@
-"""YAML export and import of a course's templates and problem sets (schema: docs/yaml-format.md).
+"""YAML export and import of a course's templates and problem sets (docs/yaml-format.md).
 
-Only yaml.safe_dump and yaml.safe_load are used. An import is checked whole before anything is
-written, and written in one transaction: a file with any error changes nothing.
+The export uses yaml.safe_dump. An import is read and checked whole (authoring.yaml_schema, then
+against the course) before anything is written, and written in one transaction through the
+editor's services: a file with any error changes nothing. Templates are stored unpublished and
+checked by the background job, as in the editor; those marked `published: true` are published
+when their check passes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
-from exercises.authoring.generators import FAMILIES
 from exercises.authoring.generators.custom import TemplateError, validate
-from exercises.authoring.models import (
-    GradingPolicy,
-    ProblemSet,
-    ProblemSetItem,
-    ProblemTemplate,
-    TemplateCheck,
-)
+from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
 from exercises.authoring.selectors import item_tolerance
-from exercises.authoring.services.checks import template_check_run
-from exercises.authoring.tolerance import MAX_TOLERANCE
+from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_copy
+from exercises.authoring.services.templates import (
+    custom_template_create,
+    custom_template_update,
+    template_check_start,
+    template_publish,
+)
+from exercises.authoring.yaml_schema import (
+    FORMAT,
+    MAX_YAML_BYTES,
+    CourseFile,
+    ImportFailed,
+    TemplateEntry,
+    load,
+    parse,
+    problem,
+)
 from exercises.courses.models import Course
 
-FORMAT = "partial-credit/1"
-MAX_YAML_BYTES = 512 * 1024
-TEMPLATE_KEYS = {"slug", "family", "title_en", "title_ko", "published", "config"}
-SET_KEYS = {"title_en", "title_ko", "position", "opens_at", "due_at", "items"}
-ITEM_KEYS = {
-    "template",
-    "points",
-    "max_attempts",
-    "due_at",
-    "late_until",
-    "late_penalty",
-    "tolerance",
-}
-
-
-class ImportFailed(Exception):
-    """The file was not imported; `errors` lists every problem, each naming its item."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
+__all__ = [
+    "MAX_YAML_BYTES",
+    "ImportFailed",
+    "ImportResult",
+    "course_export_data",
+    "course_export_yaml",
+    "course_import_yaml",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,7 @@ class ImportResult:
     templates_created: int
     templates_updated: int
     problem_sets_created: int
+    checks_started: int
 
 
 def _when(value: datetime | None) -> str | None:
@@ -115,232 +113,194 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes a value seen twice twice: the import refuses anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def course_export_yaml(*, course: Course) -> str:
-    return yaml.safe_dump(
-        course_export_data(course=course), sort_keys=False, allow_unicode=True, width=100
+    return yaml.dump(
+        course_export_data(course=course),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
 
 
-def _date(value: Any, where: str, errors: list[str], required: bool = False) -> datetime | None:
-    if value is None and not required:
-        return None
-    parsed = value if isinstance(value, datetime) else parse_datetime(str(value or ""))
-    if parsed is None or parsed.tzinfo is None:
-        errors.append(f"{where}: give a date and time with a time zone, e.g. 2026-03-02T23:59:00Z")
-        return None
-    return parsed
+class _Targets:
+    """Where each template entry goes: a library template it names (code families), the
+    course's template of that slug (updated), or a new one; read in three queries."""
 
-
-def _decimal(value: Any, where: str, errors: list[str], low: str, high: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors.append(f"{where}: not a number")
-        return Decimal("0")
-    if not Decimal(low) <= number <= Decimal(high):
-        errors.append(f"{where}: must be between {low} and {high}")
-    return number
-
-
-def _check_template(entry: Any, where: str, course: Course, errors: list[str]) -> None:
-    if not isinstance(entry, dict):
-        errors.append(f"{where}: expected a mapping")
-        return
-    unknown = set(entry) - TEMPLATE_KEYS
-    missing = {"slug", "family", "title_en", "title_ko", "config"} - set(entry)
-    if unknown or missing:
-        errors.append(
-            f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}"
-            if unknown
-            else f"{where}: missing keys {sorted(missing)}"
+    def __init__(self, course: Course, entries: list[TemplateEntry]) -> None:
+        slugs = [e.slug for e in entries]
+        self.library = {
+            t.slug: t for t in ProblemTemplate.objects.filter(course__isnull=True, slug__in=slugs)
+        }
+        self.own = {
+            t.slug: t for t in ProblemTemplate.objects.filter(course=course, slug__in=slugs)
+        }
+        self.in_sets = set(
+            ProblemSetItem.objects.filter(template__in=self.own.values()).values_list(
+                "template__slug", flat=True
+            )
         )
-        return
-    slug = str(entry["slug"])
-    if not slug or len(slug) > 80 or not all(c.isalnum() or c in "-_" for c in slug):
-        errors.append(f"{where}: slug '{slug}' may use letters, digits, - and _ only")
-    if entry["family"] not in FAMILIES:
-        errors.append(f"{where} ({slug}): unknown family '{entry['family']}'")
-    elif not isinstance(entry["config"], dict):
-        errors.append(f"{where} ({slug}): config must be a mapping")
-    elif entry["family"] == "custom":
-        try:
-            validate(entry["config"])
-        except TemplateError as exc:
-            errors.append(f"{where} ({slug}): {exc}")
-    own = ProblemTemplate.objects.filter(slug=slug, course=course).first()
-    changed = own is not None and (own.family, own.config) != (entry["family"], entry["config"])
-    if changed and own is not None and own.items.exists():
-        errors.append(
-            f"{where} ({slug}): this course's template is in a problem set, so its function and "
-            "task cannot change; give the changed one a new slug"
-        )
-    library = ProblemTemplate.objects.filter(slug=slug, course__isnull=True).first()
-    if library is not None and entry["family"] != "custom":
-        if (library.family, library.config) != (entry["family"], entry["config"]):
-            errors.append(f"{where} ({slug}): a library template has this slug with other content")
+
+    def library_of(self, entry: TemplateEntry) -> ProblemTemplate | None:
+        return self.library.get(entry.slug) if entry.family != "custom" else None
+
+    def changes(self, entry: TemplateEntry) -> bool:
+        """Whether the course's template of this slug gets a new version from the entry."""
+        own = self.own.get(entry.slug)
+        return own is not None and (own.family, own.config) != (entry.family, entry.config)
+
+    def ends_published(self, entry: TemplateEntry) -> bool:
+        """Published after the import (or once its check passes, for `published: true`)."""
+        if self.library_of(entry) is not None or entry.published:
+            return True
+        own = self.own.get(entry.slug)
+        return own is not None and own.published and not self.changes(entry)
 
 
-def _check_set(entry: Any, where: str, slugs: set[str], errors: list[str]) -> None:
-    if not isinstance(entry, dict):
-        errors.append(f"{where}: expected a mapping")
-        return
-    unknown = set(entry) - SET_KEYS
-    missing = {"title_en", "title_ko", "due_at", "items"} - set(entry)
-    if unknown or missing:
-        errors.append(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
-        return
-    where = f"{where} ({entry['title_en']})"
-    opens = _date(entry.get("opens_at"), f"{where}: opens_at", errors)
-    due = _date(entry["due_at"], f"{where}: due_at", errors, required=True)
-    if opens and due and opens > due:
-        errors.append(f"{where}: opens_at is after due_at")
-    if not isinstance(entry["items"], list):
-        errors.append(f"{where}: items must be a list")
-        return
-    for j, item in enumerate(entry["items"]):
-        at = f"{where}: items[{j}]"
-        if not isinstance(item, dict) or set(item) - ITEM_KEYS or "template" not in item:
-            errors.append(f"{at}: expected a mapping with 'template' and the keys {ITEM_KEYS}")
-            continue
-        if str(item["template"]) not in slugs:
-            errors.append(f"{at}: template '{item['template']}' is not in this file")
-        _decimal(item.get("points", "1"), f"{at}: points", errors, "0", "9999")
-        _decimal(item.get("late_penalty", "0.5"), f"{at}: late_penalty", errors, "0", "1")
-        attempts = item.get("max_attempts", 3)
-        if not isinstance(attempts, int) or not 1 <= attempts <= 100:
-            errors.append(f"{at}: max_attempts must be a whole number from 1 to 100")
-        _date(item.get("due_at"), f"{at}: due_at", errors)
-        _date(item.get("late_until"), f"{at}: late_until", errors)
-        tolerance = item.get("tolerance")
-        if tolerance is not None and (
-            isinstance(tolerance, bool)
-            or not isinstance(tolerance, int | float)
-            or not 0 <= tolerance <= MAX_TOLERANCE
+def _template_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
+    errors: list[str] = []
+    seen: set[str] = set()
+    for i, entry in course_file.templates:
+        at = f"templates[{i}]"
+        if entry.slug in seen:
+            errors.append(problem(f"{at}.slug", _("another template of this file has this slug")))
+        seen.add(entry.slug)
+        if entry.family == "custom":
+            try:
+                validate(entry.config)
+            except TemplateError as exc:
+                errors.append(problem(f"{at}.config", str(exc)))
+        library = targets.library_of(entry)
+        if library is not None and (library.family, library.config) != (
+            entry.family,
+            entry.config,
         ):
-            errors.append(f"{at}: tolerance must be null or a number from 0 to {MAX_TOLERANCE}")
+            errors.append(
+                problem(at, _("a ready template has this slug with other content; rename yours"))
+            )
+        elif library is None and targets.changes(entry) and entry.slug in targets.in_sets:
+            errors.append(
+                problem(
+                    at,
+                    _(
+                        "this course's template is in a problem set, so its function and task "
+                        "cannot change; give the changed one a new slug"
+                    ),
+                )
+            )
+    return errors
 
 
-def _load(text: str) -> dict[str, Any]:
-    if len(text.encode()) > MAX_YAML_BYTES:
-        raise ImportFailed([f"the file is larger than {MAX_YAML_BYTES // 1024} KiB"])
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ImportFailed([f"not YAML: {exc}"]) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportFailed([f"the file must be a mapping with format: {FORMAT}"])
-    unknown = set(data) - {"format", "templates", "problem_sets"}
-    if unknown:
-        raise ImportFailed([f"unknown top-level keys {sorted(unknown)}"])
-    return data
+def _set_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
+    errors: list[str] = []
+    entries = {e.slug: e for _i, e in course_file.templates}
+    for i, ps in course_file.problem_sets:
+        at = f"problem_sets[{i}]"
+        if ps.opens_at is not None and ps.opens_at > ps.due_at:
+            errors.append(problem(f"{at}.opens_at", _("after due_at")))
+        for j, item in enumerate(ps.items):
+            where = f"{at}.items[{j}]"
+            entry = entries.get(item.template)
+            if item.template not in course_file.slugs:
+                errors.append(
+                    problem(
+                        f"{where}.template",
+                        _("'%(slug)s' is not a template of this file") % {"slug": item.template},
+                    )
+                )
+            elif entry is not None and not targets.ends_published(entry):
+                errors.append(
+                    problem(
+                        f"{where}.template",
+                        _("'%(slug)s' is not published: mark it published: true")
+                        % {"slug": item.template},
+                    )
+                )
+            if item.late_until is not None and item.late_until < (item.due_at or ps.due_at):
+                errors.append(problem(f"{where}.late_until", _("before the due date")))
+    return errors
 
 
-def _upsert_template(entry: dict[str, Any], course: Course) -> tuple[ProblemTemplate, bool]:
-    """The template to use for an entry, and whether it was created."""
-    if entry["family"] != "custom":
-        library = ProblemTemplate.objects.filter(slug=entry["slug"], course__isnull=True).first()
-        if library is not None:
-            return library, False
-    existing = ProblemTemplate.objects.filter(slug=entry["slug"], course=course).first()
-    if existing is None:
-        created = ProblemTemplate.objects.create(
-            course=course,
-            slug=entry["slug"],
-            family=entry["family"],
-            config=entry["config"],
-            title_en=entry["title_en"],
-            title_ko=entry["title_ko"],
-            published=entry["family"] != "custom" and bool(entry.get("published", True)),
+def _check_or_publish(template: ProblemTemplate, publish: bool) -> bool:
+    """Start a check of the template's version unless one that will do exists; publish a
+    version that passed, when asked. Whether a check was started."""
+    if template.published:
+        return False
+    checks = TemplateCheck.objects.filter(template=template, version=template.version)
+    if publish and checks.filter(status=TemplateCheck.Status.PASSED).exists():
+        template_publish(template=template)
+        return False
+    waiting = checks.filter(status__in=[TemplateCheck.Status.QUEUED, TemplateCheck.Status.RUNNING])
+    if (waiting.filter(publish_on_pass=True) if publish else checks).exists():
+        return False
+    template_check_start(template=template, publish_on_pass=publish)
+    return True
+
+
+def _write_template(entry: TemplateEntry, course: Course, targets: _Targets) -> ProblemTemplate:
+    library = targets.library_of(entry)
+    if library is not None:
+        return library
+    title_en, title_ko, family, config = entry.title_en, entry.title_ko, entry.family, entry.config
+    own = targets.own.get(entry.slug)
+    if own is not None:
+        return custom_template_update(
+            template=own, title_en=title_en, title_ko=title_ko, config=config, family=family
         )
-        return created, True
-    if (existing.family, existing.config) != (entry["family"], entry["config"]):
-        existing.version += 1
-        existing.family, existing.config = entry["family"], entry["config"]
-        existing.published = entry["family"] != "custom" and bool(entry.get("published", True))
-    existing.title_en, existing.title_ko = entry["title_en"], entry["title_ko"]
-    existing.save()
-    return existing, False
-
-
-def _publish_checked(template: ProblemTemplate, where: str, errors: list[str]) -> None:
-    """Publish an imported custom template the way the editor does: after a passing check."""
-    passed = TemplateCheck.objects.filter(
-        template=template, version=template.version, status=TemplateCheck.Status.PASSED
-    ).exists()
-    if not passed:
-        check = TemplateCheck.objects.create(
-            template=template, version=template.version, seeds_total=50
-        )
-        check = template_check_run(check_id=check.pk)
-        if check.status != TemplateCheck.Status.PASSED:
-            seeds = ", ".join(str(f["seed"]) for f in check.failures[:5])
-            errors.append(f"{where} ({template.slug}): the check failed (seeds {seeds})")
-            return
-    template.published = True
-    template.save(update_fields=["published", "updated_at"])
+    return custom_template_create(
+        course=course,
+        slug=entry.slug,
+        title_en=title_en,
+        title_ko=title_ko,
+        config=config,
+        family=family,
+    )
 
 
 def course_import_yaml(*, course: Course, text: str) -> ImportResult:
-    """Import templates (created or updated by slug) and sets (always created) into `course`."""
-    data = _load(text)
-    errors: list[str] = []
-    templates = data.get("templates") or []
-    sets = data.get("problem_sets") or []
-    if not isinstance(templates, list) or not isinstance(sets, list):
-        raise ImportFailed(["templates and problem_sets must be lists"])
-    for i, entry in enumerate(templates):
-        _check_template(entry, f"templates[{i}]", course, errors)
-    slugs = {str(e.get("slug")) for e in templates if isinstance(e, dict)}
-    if len(slugs) != len(templates):
-        errors.append("templates: two entries have the same slug")
-    for i, entry in enumerate(sets):
-        _check_set(entry, f"problem_sets[{i}]", slugs, errors)
+    """Import templates (created or updated by slug) and sets (always created) into `course`;
+    ImportFailed lists every problem of the file, each with its path, and nothing is written."""
+    course_file = parse(load(text))
+    targets = _Targets(course, [entry for _i, entry in course_file.templates])
+    errors = [
+        *course_file.errors,
+        *_template_problems(course_file, targets),
+        *_set_problems(course_file, targets),
+    ]
     if errors:
         raise ImportFailed(errors)
-    created = updated = 0
+    created = updated = checks = 0
     with transaction.atomic():
         by_slug: dict[str, ProblemTemplate] = {}
-        for i, entry in enumerate(templates):
-            template, was_created = _upsert_template(entry, course)
-            created += was_created
-            updated += not was_created and template.course_id == course.pk
-            if template.family == "custom" and entry.get("published"):
-                _publish_checked(template, f"templates[{i}]", errors)
-            by_slug[template.slug] = template
-        for i, entry in enumerate(sets):
-            for j, item in enumerate(entry["items"]):
-                if not by_slug[str(item["template"])].published:
-                    errors.append(
-                        f"problem_sets[{i}] ({entry['title_en']}): items[{j}]: "
-                        f"template '{item['template']}' is not published"
-                    )
-        if errors:
-            raise ImportFailed(errors)  # leaving the atomic block rolls back every write
-        for entry in sets:
-            ps = ProblemSet.objects.create(
+        for _i, entry in course_file.templates:
+            template = _write_template(entry, course, targets)
+            if template.course_id == course.pk:
+                created += entry.slug not in targets.own
+                updated += entry.slug in targets.own
+                checks += _check_or_publish(template, entry.published)
+            by_slug[entry.slug] = template
+        for _i, ps in course_file.problem_sets:
+            problem_set = problem_set_create(
                 course=course,
-                title_en=entry["title_en"],
-                title_ko=entry["title_ko"],
-                position=int(entry.get("position", 0)),
-                opens_at=_date(entry.get("opens_at"), "", []),
-                due_at=_date(entry["due_at"], "", [], required=True),
+                title_en=ps.title_en,
+                title_ko=ps.title_ko,
+                due_at=ps.due_at,
+                position=ps.position,
+                opens_at=ps.opens_at,
             )
-            created_items = ProblemSetItem.objects.bulk_create(
-                ProblemSetItem(
-                    problem_set=ps,
-                    template=by_slug[str(item["template"])],
+            for position, item in enumerate(ps.items):
+                problem_set_item_copy(
+                    problem_set=problem_set,
+                    template=by_slug[item.template],
                     position=position,
-                    points=Decimal(str(item.get("points", "1"))),
-                    max_attempts=item.get("max_attempts", 3),
-                    due_at=_date(item.get("due_at"), "", []),
-                    late_until=_date(item.get("late_until"), "", []),
-                    late_penalty=Decimal(str(item.get("late_penalty", "0.5"))),
+                    fields=item,
+                    tolerance=item.tolerance,
                 )
-                for position, item in enumerate(entry["items"])
-            )
-            GradingPolicy.objects.bulk_create(
-                GradingPolicy(item=created, tolerance=float(item["tolerance"]))
-                for created, item in zip(created_items, entry["items"], strict=True)
-                if item.get("tolerance") is not None
-            )
-    return ImportResult(created, updated, len(sets))
+    return ImportResult(created, updated, len(course_file.problem_sets), checks)

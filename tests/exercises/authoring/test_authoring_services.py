@@ -336,3 +336,22 @@ def test_a_template_in_a_set_keeps_its_config_and_its_instances_regenerate():
         )
     renamed = custom_template_update(template=tpl, title_en="New", title_ko="새", config=TOY)
     assert (renamed.version, renamed.published, renamed.title_en) == (1, True, "New")
+
+
+@pytest.mark.django_db
+def test_a_course_template_of_a_code_family_is_published_only_after_a_passing_check():
+    """A code family's config can be as wrong as a custom one's (a YAML import makes them)."""
+    course = factories.course()
+    tpl = custom_template_create(
+        course=course,
+        slug="fixed",
+        title_en="F",
+        title_ko="F",
+        config=dict(factories.TOY1),
+        family="fixed",
+    )
+    assert tpl.published is False
+    with pytest.raises(PublishRefused):
+        template_publish(template=tpl)
+    TemplateCheck.objects.create(template=tpl, version=1, seeds_total=1, status="passed")
+    assert template_publish(template=tpl).published is True

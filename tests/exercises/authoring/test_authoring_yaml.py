@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -68,7 +69,7 @@ def _course_with_content():
     return course, draft
 
 
-def test_export_import_export_is_identical():
+def test_export_import_export_is_identical(django_capture_on_commit_callbacks):
     course, _ = _course_with_content()
     exported = course_export_yaml(course=course)
     data = yaml.safe_load(exported)
@@ -85,7 +86,8 @@ def test_export_import_export_is_identical():
     assert data["problem_sets"][0]["items"][1]["tolerance"] == 0.02
     assert "tolerance: 0.02\n" in exported
     target = factories.course()
-    result = course_import_yaml(course=target, text=exported)
+    with django_capture_on_commit_callbacks(execute=True):  # the checks, eager in tests
+        result = course_import_yaml(course=target, text=exported)
     assert (result.templates_created, result.problem_sets_created) == (2, 1)
     assert course_export_yaml(course=target) == exported
     policies = GradingPolicy.objects.filter(item__problem_set__course=target)
@@ -97,9 +99,10 @@ def test_export_import_export_is_identical():
     assert ProblemTemplate.objects.filter(slug="lib-toy").count() == 1
 
 
-def test_the_documented_example_imports_and_publishes():
+def test_the_documented_example_imports_and_publishes(django_capture_on_commit_callbacks):
     course = factories.course()
-    result = course_import_yaml(course=course, text=_doc_example())
+    with django_capture_on_commit_callbacks(execute=True):
+        result = course_import_yaml(course=course, text=_doc_example())
     assert (result.templates_created, result.problem_sets_created) == (2, 1)
     ps = ProblemSet.objects.get(course=course)
     assert ps.title_ko == "1주차: 편미분"
@@ -121,59 +124,92 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
     with pytest.raises(ImportFailed) as exc:
         course_import_yaml(course=target, text=yaml.safe_dump(data, allow_unicode=True))
     assert exc.value.errors == [
-        "templates[0] (draft): '{zz}' is not a parameter",
-        "templates[2] (toy-1): unknown family 'nonesuch'",
-        "problem_sets[0] (Week 1): due_at: give a date and time with a time zone, "
-        "e.g. 2026-03-02T23:59:00Z",
-        "problem_sets[0] (Week 1): items[0]: template 'missing' is not in this file",
-        "problem_sets[0] (Week 1): items[0]: tolerance must be null or a number from 0 to 0.5",
-        "problem_sets[0] (Week 1): items[1]: max_attempts must be a whole number from 1 to 100",
+        "templates[2].family: must be one of: 'custom', 'polynomial', 'gaussian', 'rational', "
+        "'chain', 'slope', 'loss', 'gradient', 'second' or 'fixed'",
+        "problem_sets[0].due_at: not a real date and time, e.g. 2026-03-02T23:59:00Z",
+        "problem_sets[0].items[0].tolerance: must be at most 0.5",
+        "problem_sets[0].items[1].max_attempts: must be at least 1",
+        "templates[0].config: '{zz}' is not a parameter",
+    ]
+    data["problem_sets"][0]["due_at"] = "2026-03-09T23:59:00Z"
+    data["problem_sets"][0]["items"][0]["tolerance"] = 0.1
+    data["problem_sets"][0]["items"][1]["max_attempts"] = 1
+    with pytest.raises(ImportFailed) as exc:
+        course_import_yaml(course=target, text=yaml.safe_dump(data, allow_unicode=True))
+    assert exc.value.errors == [
+        "templates[2].family: must be one of: 'custom', 'polynomial', 'gaussian', 'rational', "
+        "'chain', 'slope', 'loss', 'gradient', 'second' or 'fixed'",
+        "templates[0].config: '{zz}' is not a parameter",
+        "problem_sets[0].items[0].template: 'missing' is not a template of this file",
     ]
     assert ProblemTemplate.objects.filter(course=target).count() == 0
     assert ProblemSet.objects.filter(course=target).count() == 0
 
 
-def test_a_failing_check_rolls_back_the_whole_import():
+# --- Through the upload page: every problem named by its path, nothing written -------------
+
+
+def _file(
+    *, template: dict | None = None, problem_set: dict | None = None, item: dict | None = None
+):
+    """A valid file (a code family template in one set) with `template`, `problem_set` and
+    `item` merged into its entries."""
+    return {
+        "format": "partial-credit/1",
+        "templates": [
+            {
+                "slug": "ok",
+                "family": "fixed",
+                "title_en": "A",
+                "title_ko": "A",
+                "published": True,
+                "config": dict(factories.TOY1),
+                **(template or {}),
+            }
+        ],
+        "problem_sets": [
+            {
+                "title_en": "Week 1",
+                "title_ko": "1주차",
+                "position": 0,
+                "opens_at": None,
+                "due_at": "2026-03-09T23:59:00+00:00",
+                "items": [{"template": "ok", "points": "1.00", **(item or {})}],
+                **(problem_set or {}),
+            }
+        ],
+    }
+
+
+def test_a_failing_check_leaves_the_template_unpublished(django_capture_on_commit_callbacks):
+    """The checks run after the import, as in the editor: a template whose check fails stays
+    a draft (and its check says why), whatever its family; one that passes is published."""
     broken = {**TOY, "task": "value", "at": {"x": "0", "y": "1"}, "function": "{a}/x + y"}
     broken["constraints"] = []
-    text = yaml.safe_dump(
-        {
-            "format": "partial-credit/1",
-            "templates": [
-                {
-                    "slug": "ok",
-                    "family": "fixed",
-                    "title_en": "A",
-                    "title_ko": "A",
-                    "published": True,
-                    "config": factories.TOY1,
-                },
-                {
-                    "slug": "bad",
-                    "family": "custom",
-                    "title_en": "B",
-                    "title_ko": "B",
-                    "published": True,
-                    "config": broken,
-                },
-            ],
-            "problem_sets": [],
-        }
+    data = _file()
+    data["problem_sets"] = []
+    data["templates"].append(
+        {**copy.deepcopy(data["templates"][0]), "slug": "bad", "family": "custom", "config": broken}
     )
+    text = yaml.safe_dump(data)
     course = factories.course()
-    with pytest.raises(ImportFailed) as exc:
-        course_import_yaml(course=course, text=text)
-    assert exc.value.errors == ["templates[1] (bad): the check failed (seeds 1, 2, 3, 4, 5)"]
-    assert ProblemTemplate.objects.filter(course=course).count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        result = course_import_yaml(course=course, text=text)
+    assert (result.templates_created, result.checks_started) == (2, 2)
+    templates = ProblemTemplate.objects.filter(course=course)
+    assert dict(templates.values_list("slug", "published")) == {"ok": True, "bad": False}
+    bad = TemplateCheck.objects.get(template__slug="bad", template__course=course)
+    assert (bad.status, bad.publish_on_pass) == ("failed", True)
 
 
 @pytest.mark.parametrize(
     ("text", "error"),
     [
         ("[1, 2", "not YAML"),
-        ("format: other/1\n", "the file must be a mapping with format: partial-credit/1"),
+        ("format: other/1\n", "format: must be one of: 'partial-credit/1'"),
+        ("- format: partial-credit/1\n", "the file: must be a mapping with format"),
         ("!!python/object/apply:os.system ['true']\n", "not YAML"),
-        ("format: partial-credit/1\nextra: 1\n", "unknown top-level keys ['extra']"),
+        ("format: partial-credit/1\nextra: 1\n", "extra: unknown key"),
     ],
 )
 def test_malformed_files_are_refused(text, error):
@@ -182,7 +218,7 @@ def test_malformed_files_are_refused(text, error):
     assert exc.value.errors[0].startswith(error)
 
 
-def test_export_download_and_import_upload_views(client):
+def test_export_download_and_import_upload_views(client, django_capture_on_commit_callbacks):
     course, _ = _course_with_content()
     teacher = factories.user()
     membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
@@ -197,9 +233,10 @@ def test_export_download_and_import_upload_views(client):
     bad = SimpleUploadedFile("c.yaml", b"format: partial-credit/1\ntemplates: [{slug: x}]\n")
     page = client.post(reverse("authoring:course-import", args=[target.pk]), {"file": bad})
     assert page.status_code == 400
-    assert "templates[0]: missing keys" in page.content.decode()
+    assert "templates[0].family: missing (required)" in page.content.decode()
     good = SimpleUploadedFile("c.yaml", response.content)
-    done = client.post(reverse("authoring:course-import", args=[target.pk]), {"file": good})
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("authoring:course-import", args=[target.pk]), {"file": good})
     assert done["Location"] == reverse("authoring:course-authoring", args=[target.pk])
     assert ProblemSetItem.objects.filter(problem_set__course=target).count() == 2
 
@@ -217,7 +254,136 @@ def test_reimport_updates_titles_but_not_the_config_of_a_template_in_a_set():
     with pytest.raises(ImportFailed) as exc:
         course_import_yaml(course=course, text=yaml.safe_dump(data, allow_unicode=True))
     assert exc.value.errors == [
-        "templates[2] (toy-1): this course's template is in a problem set, so its function and "
+        "templates[2]: this course's template is in a problem set, so its function and "
         "task cannot change; give the changed one a new slug"
     ]
     assert ProblemTemplate.objects.get(pk=tpl.pk).config == TOY
+
+
+def _refused(yaml_upload, data) -> str:
+    course, response = yaml_upload(data)
+    assert response.status_code == 400
+    assert not ProblemTemplate.objects.filter(course=course).exists()
+    assert not ProblemSet.objects.filter(course=course).exists()
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({**_file(), "extra": 1}, "extra: unknown key"),
+        (_file(template={"colour": "red"}), "templates[0].colour: unknown key"),
+        (
+            _file(template={"config": {**factories.TOY1, "nope": 1}}),
+            "templates[0].config.nope: unknown key",
+        ),
+        (
+            _file(
+                template={
+                    "family": "custom",
+                    "config": {**TOY, "parameters": [{"name": "a", "min": 1, "max": 2, "x": 0}]},
+                }
+            ),
+            "templates[0].config.parameters[0].x: unknown key",
+        ),
+        (_file(template={"family": "polynomial", "config": {"y0": 1}}), "config.y0: unknown key"),
+        (_file(problem_set={"hidden": True}), "problem_sets[0].hidden: unknown key"),
+        (_file(item={"weight": 2}), "problem_sets[0].items[0].weight: unknown key"),
+    ],
+)
+def test_an_unknown_key_is_refused_with_its_path(yaml_upload, data, error):
+    assert error in _refused(yaml_upload, data)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (_file(problem_set={"opens_at": "2026-13-45"}), "problem_sets[0].opens_at: not a real"),
+        (
+            _file(problem_set={"due_at": "2026-02-30T10:00:00Z"}),
+            "problem_sets[0].due_at: not a real date and time",
+        ),
+        (_file(problem_set={"due_at": "2026-03-09T23:59:00"}), "due_at: give a time zone"),
+        (_file(problem_set={"due_at": 1767225600}), "due_at: give a date and time with a time"),
+        (_file(problem_set={"position": "abc"}), "problem_sets[0].position: must be a whole"),
+        (_file(problem_set={"position": 10**22}), "problem_sets[0].position: must be at most 9999"),
+        (_file(item={"points": float("nan")}), "items[0].points: must be a finite number"),
+        (_file(item={"points": "1e400"}), "items[0].points: must be at most 9999"),
+        (_file(item={"max_attempts": True}), "items[0].max_attempts: must be a whole number"),
+        (_file(item={"late_penalty": "2"}), "items[0].late_penalty: must be at most 1"),
+        (_file(item={"tolerance": True}), "items[0].tolerance: must be a number"),
+        (
+            _file(item={"late_until": "2026-03-01T00:00:00Z"}),
+            "items[0].late_until: before the due date",
+        ),
+        (_file(template={"title_en": "x" * 201}), "templates[0].title_en: at most 200 characters"),
+        (_file(template={"title_ko": "a\0b"}), "templates[0].title_ko: contains a control"),
+        (
+            _file(template={"config": {**factories.TOY1, "function": "x\0"}}),
+            "templates[0].config.function: contains a control",
+        ),
+        (_file(template={"slug": "한글"}), "templates[0].slug: use letters, digits, - and _"),
+        (_file(template={"published": "yes"}), "templates[0].published: must be true or false"),
+        (
+            _file(template={"published": False}),
+            "items[0].template: &#x27;ok&#x27; is not published",
+        ),
+    ],
+)
+def test_a_bad_value_is_refused_with_its_path(yaml_upload, data, error):
+    assert error in _refused(yaml_upload, data)
+
+
+def test_the_messages_are_in_korean_for_a_korean_instructor(yaml_upload, client):
+    client.cookies["django_language"] = "ko"
+    page = _refused(yaml_upload, _file(item={"weight": 2, "max_attempts": 0}))
+    assert "problem_sets[0].items[0].weight: 알 수 없는 키" in page
+    assert "problem_sets[0].items[0].max_attempts: 1 이상이어야 합니다" in page
+
+
+@pytest.mark.services
+def test_on_postgresql_a_long_title_or_a_nul_is_refused_not_a_500(yaml_upload, require_postgres):
+    """PostgreSQL refuses what SQLite stores: a title over 200 characters (varchar(200)) and a
+    NUL in text or in jsonb; the import must say so before writing."""
+    data = _file(template={"title_en": "x" * 201, "config": {**factories.TOY1, "fname": "\0"}})
+    page = _refused(yaml_upload, data)
+    assert "templates[0].title_en: at most 200 characters" in page
+    data = _file(template={"config": {**factories.TOY1, "function_latex": "x\0"}})
+    assert "templates[0].config.function_latex: contains a control character" in _refused(
+        yaml_upload, data
+    )
+
+
+def test_an_import_returns_at_once_and_its_checks_run_in_the_background(
+    yaml_upload, client, django_capture_on_commit_callbacks
+):
+    """N templates: the page answers before any check runs (each is queued after commit);
+    then each runs, and those marked published: true are published when theirs passes."""
+    data = _file()
+    data["templates"] += [
+        {**data["templates"][0], "slug": "ok-y", "config": {**factories.TOY1, "wrt": ["y"]}},
+        {**copy.deepcopy(data["templates"][0]), "slug": "draft", "published": False},
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        course, response = yaml_upload(data)
+    assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.content.decode())
+    templates = ProblemTemplate.objects.filter(course=course)
+    checks = TemplateCheck.objects.filter(template__course=course)
+    assert len(queued) == 3
+    assert not templates.filter(published=True).exists()
+    assert set(checks.values_list("status", flat=True)) == {"queued"}
+    # the course page says so, and polls each check's progress as the editor does
+    page = client.get(response["Location"]).content.decode()
+    assert "3 templates are being checked in the background" in page
+    for t in templates:
+        assert reverse("authoring:template-check", args=[t.pk]) + "?compact=1" in page
+    for callback in queued:
+        callback()
+    assert set(checks.values_list("status", flat=True)) == {"passed"}
+    assert dict(templates.values_list("slug", "published")) == {
+        "ok": True,
+        "ok-y": True,
+        "draft": False,
+    }
+    polled = client.get(reverse("authoring:template-check", args=[templates[0].pk]), {"compact": 1})
+    assert 'data-status="check-passed"' in polled.content.decode()

@@ -474,3 +474,36 @@ def test_a_problem_in_x_and_y_needs_no_variable_hint(client, setup):
     login(client, setup["alice"])
     body = client.get(reverse("practice:problem-detail", args=[setup["alice_inst"].pk]))
     assert "Type the variables as" not in body.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_an_item_without_a_usable_variant_shows_a_page_not_a_500(client, setup, lang):
+    """A published template whose function does not read (no seed gives a variant): the student
+    is told the problem is not available yet, in their language, and nothing is stored."""
+    broken = factories.template(config={**factories.TOY1, "function": "x^^3 +"})
+    item = factories.item(in_set=setup["set"], tpl=broken)
+    login(client, setup["alice"])
+    client.cookies["django_language"] = lang
+    response = client.get(reverse("practice:item-open", args=[item.pk]))
+    assert response.status_code == 200
+    expected = {"en": "This problem is not available yet.", "ko": "이 문제는 아직 풀 수 없습니다."}
+    assert expected[lang] in response.content.decode()
+    assert not item.instances.exists()
+
+
+def test_an_item_whose_template_is_not_published_is_not_available_yet(client, setup):
+    """A template still being checked (or whose check failed) gives no variant to a student;
+    a student who already has one keeps it."""
+    from exercises.authoring.services.templates import custom_template_create
+    from tests.exercises.authoring.test_authoring_services import TOY
+
+    draft = custom_template_create(
+        course=setup["course"], slug="draft", title_en="D", title_ko="D", config=TOY
+    )
+    item = factories.item(in_set=setup["set"], tpl=draft)
+    login(client, setup["alice"])
+    response = client.get(reverse("practice:item-open", args=[item.pk]))
+    assert "This problem is not available yet." in response.content.decode()
+    assert not item.instances.exists()
+    opened = client.get(reverse("practice:item-open", args=[setup["item"].pk]))
+    assert opened["Location"] == reverse("practice:problem-detail", args=[setup["alice_inst"].pk])
