@@ -44,6 +44,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # before anything reads the body (CsrfViewMiddleware.process_view does); needs request.user
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -193,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
     }
 }
+
+# Request bodies (config/middleware.py): at most this many bytes, unless a logged-in user posts
+# to an upload view (its file's cap more) or a staff member to the admin (Django's 2.5 MB).
+REQUEST_BODY_MAX_BYTES = 64 * 1024
 
 # Grading limits (seconds): a submission older than this in queued/grading is requeued by beat.
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 60)
