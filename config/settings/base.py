@@ -170,8 +170,8 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 # TLS proxy in front of the web container): addresses or networks, comma-separated.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 AXES_HANDLER = "exercises.courses.login_limits.LoginLimitHandler"
+# what LoginLimitHandler counts, each with its own limit above (axes' checks and logs read it)
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "username"]
-AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True

@@ -148,3 +148,24 @@ def test_the_admin_login_shares_the_count(student3):
         REMOTE_ADDR="198.51.100.1",
     )
     assert refused.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "trusted, remote, forwarded, client",
+    [
+        ([], PROXY, "192.0.2.10", PROXY),  # no trusted proxy: the header is anyone's
+        ([PROXY], "203.0.113.5", "192.0.2.10", "203.0.113.5"),  # not from the proxy
+        ([PROXY], PROXY, "192.0.2.99, 192.0.2.10", "192.0.2.10"),  # the proxy's entry only
+        (["10.0.0.0/8"], PROXY, "192.0.2.99, 192.0.2.10, 10.0.0.2", "192.0.2.10"),  # two hops
+        ([PROXY], PROXY, "192.0.2.99, not-an-address", PROXY),  # garbage: stay with the proxy
+        ([PROXY], PROXY, "", PROXY),
+        (["::1"], "::1", "2001:db8::7", "2001:db8::7"),
+        ([], "::ffff:192.0.2.8", "", "192.0.2.8"),
+    ],
+)
+def test_the_client_address(rf, trusted, remote, forwarded, client):
+    from exercises.courses.login_limits import client_address
+
+    request = rf.post("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    with override_settings(TRUSTED_PROXIES=trusted):
+        assert client_address(request) == client
