@@ -107,15 +107,17 @@ def _key(*parts: str) -> str:
     return f"login-fail:v{KEY_VERSION}:{digest}"
 
 
+def _pair_key(address: str, username: str) -> str:
+    return _key("address+account", address, username)
+
+
 def _counters(*, address: str | None, username: str | None) -> list[tuple[str, int]]:
     """(cache key, failure limit) of each counter the attempt counts against."""
     counters: list[tuple[str, int]] = []
     if username:
         counters.append((_key("account", username), settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT))
         if address:
-            counters.append(
-                (_key("address+account", address, username), settings.LOGIN_FAILURE_LIMIT)
-            )
+            counters.append((_pair_key(address, username), settings.LOGIN_FAILURE_LIMIT))
     return counters
 
 
@@ -191,7 +193,7 @@ class LoginLimitHandler(AxesCacheHandler):
         # counter stays, it may be counting someone else's guesses from elsewhere.
         if not settings.AXES_RESET_ON_SUCCESS:
             return
-        key = _key("address+account", request.axes_ip_address, account_key(user.get_username()))
+        key = _pair_key(request.axes_ip_address, account_key(user.get_username()))
         try:
             self.cache.delete(key)
         except Exception:  # noqa: BLE001

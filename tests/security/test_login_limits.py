@@ -5,6 +5,8 @@ alone."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
@@ -169,3 +171,13 @@ def test_the_client_address(rf, trusted, remote, forwarded, client):
     request = rf.post("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     with override_settings(TRUSTED_PROXIES=trusted):
         assert client_address(request) == client
+
+
+def test_an_admin_clears_an_accounts_count_by_any_spelling_of_its_name(student3):
+    from django.core.management import call_command
+
+    for n in range(settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT):
+        _fail(1, "student3", REMOTE_ADDR=f"203.0.113.{n + 1}")
+    assert _login(Client(), "student3", factories.PASSWORD).status_code == 429
+    call_command("axes_reset_username", "ＳＴＵＤＥＮＴ３", stdout=io.StringIO())
+    assert _login(Client(), "student3", factories.PASSWORD).status_code == 302
