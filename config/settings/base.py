@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.env import env_bool, env_int, env_list, env_str
+from config.settings.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     # The course domain: the container app (migration history, demo data), then its rooms.
     "exercises",
     "exercises.courses",
@@ -44,10 +46,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # before anything reads the body (CsrfViewMiddleware.process_view does); needs request.user
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    # last: turns a login refused by the login limits into the 429 page
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp 4): scripts, styles, fonts and requests only from this site,
@@ -141,7 +147,12 @@ STORAGES = {
 # Where the cache is shared by every web process (production, tests), the logged-in user is
 # read from it (exercises/courses/auth.py, enabled there); a save or delete of the user drops it.
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 60)
+# First, django-axes refuses a login attempt that is over the login limits (below) before any
+# password is checked.
+LOGIN_LIMIT_BACKEND = "axes.backends.AxesStandaloneBackend"
+AUTHENTICATION_BACKENDS = [LOGIN_LIMIT_BACKEND, "django.contrib.auth.backends.ModelBackend"]
 CACHED_USER_BACKENDS = [
+    LOGIN_LIMIT_BACKEND,
     "exercises.courses.auth.CachedModelBackend",
     # second, for sessions made before the cached backend was enabled
     "django.contrib.auth.backends.ModelBackend",
@@ -180,14 +191,31 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "grading")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Abuse limits: answers per student per minute; failed logins per username and address (and
-# per address alone) within LOGIN_FAILURE_WINDOW seconds before logins are refused for a while.
+# Abuse limit: answers per student per minute.
 SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 12)
 # Verdicts are cached by (task, normalized answer, engine version) for this long.
 VERDICT_CACHE_SECONDS = env_int("VERDICT_CACHE_SECONDS", 7 * 24 * 3600)
+
+# Login limits (django-axes, exercises/courses/login_limits.py): failed logins per (client
+# address, account) and per account from all addresses, counted in the cache, until
+# LOGIN_FAILURE_WINDOW seconds after the last one; no limit per address alone.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", 20)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+# The client address is X-Forwarded-For's only when the request comes from one of these (the
+# TLS proxy in front of the web container): addresses or networks, comma-separated.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+AXES_HANDLER = "exercises.courses.login_limits.LoginLimitHandler"
+# what LoginLimitHandler counts, each with its own limit above (axes' checks and logs read it)
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "username"]
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "exercises.courses.login_limits.login_username"
+AXES_CLIENT_IP_CALLABLE = "exercises.courses.login_limits.client_address"
+AXES_LOCKOUT_CALLABLE = "exercises.courses.views.login_refused"
+AXES_ENABLE_ADMIN = False  # the counts are in the cache, axes' tables stay empty
+AXES_VERBOSE = False  # no banner on every manage.py command; the handler logs the lockouts
 # A request that stores a submission must not hang on a broker that is down: publish gives up
 # after about a second and the requeue sweep sends the submission later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -217,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(JOB_SWEEP_SECONDS),
     },
 }
+
+# Request bodies (config/middleware.py): at most this many bytes, unless a logged-in user posts
+# to an upload view (its file's cap more) or a staff member to the admin (Django's 2.5 MB).
+REQUEST_BODY_MAX_BYTES = 64 * 1024
 
 # Grading limits (seconds): a submission older than this in queued/grading is requeued by beat.
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 60)

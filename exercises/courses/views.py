@@ -31,29 +31,18 @@ from exercises.courses.services.roster import (
     roster_import,
 )
 from exercises.courses.spreadsheet import neutralize
-from exercises.courses.throttling import login_blocked, login_failed, login_succeeded
 
 
-def _address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
-class LoginView(auth_views.LoginView):
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        username = str(request.POST.get("username", ""))[:150]
-        address = _address(request)
-        if login_blocked(username=username, address=address):
-            # refused before the password is even checked
-            context = self.get_context_data(form=self.form_class(request), throttled=True)
-            response = self.render_to_response(context)
-            response.status_code = 429
-            return response
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 302:
-            login_succeeded(username=username, address=address)
-        else:
-            login_failed(username=username, address=address)
-        return response
+def login_refused(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the login page saying to wait (429), for an attempt refused by
+    the login limits (exercises/courses/login_limits.py) before its password was checked."""
+    view = auth_views.LoginView()
+    view.setup(request)
+    context = view.get_context_data(form=view.get_form_class()(request), throttled=True)
+    response = view.render_to_response(context, status=429)
+    return response.render()
 
 
 def _people_context(request: HttpRequest, course, **extra):  # type: ignore[no-untyped-def]

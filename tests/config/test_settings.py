@@ -294,3 +294,11 @@ def test_celery_replaces_a_grading_process_that_outgrows_its_memory():
         CELERY_WORKER_MAX_MEMORY_PER_CHILD="250000",
     )
     assert result.stdout.strip() == "250000", result.stderr
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5, 172.18.0.0/16,::1")
+    assert env.env_networks("TRUSTED_PROXIES") == ["10.0.0.5", "172.18.0.0/16", "::1"]
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5,proxy.internal")
+    with pytest.raises(ImproperlyConfigured, match="'proxy.internal' is not an IP address"):
+        env.env_networks("TRUSTED_PROXIES")

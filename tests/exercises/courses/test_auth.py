@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def _logged_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=factories.PASSWORD)
+    # axes (the login limits) needs the request: its address is part of the count
+    assert client.login(request=HttpRequest(), username=user.username, password=factories.PASSWORD)
     return client
 
 
@@ -121,4 +123,9 @@ def test_a_failed_drop_is_logged_not_raised(monkeypatch, caplog):
 def test_the_cached_backend_is_what_production_and_the_tests_use():
     from django.conf import settings
 
-    assert settings.AUTHENTICATION_BACKENDS[0] == "exercises.courses.auth.CachedModelBackend"
+    # after django-axes' check of the login limits, which must come first (it authenticates
+    # nobody: it refuses an attempt over the limits before any password is checked)
+    assert settings.AUTHENTICATION_BACKENDS[:2] == [
+        "axes.backends.AxesStandaloneBackend",
+        "exercises.courses.auth.CachedModelBackend",
+    ]

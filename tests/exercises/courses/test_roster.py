@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest
 from django.urls import reverse
 
 from exercises.courses.models import Membership, StudentProfile
@@ -229,7 +230,9 @@ def test_upload_previews_then_imports(client, people):
         {"new_password1": "a-long-pass-9981", "new_password2": "a-long-pass-9981"},
     )
     assert done.status_code == 302
-    assert client.login(username="ben@example.edu", password="a-long-pass-9981")
+    assert client.login(
+        request=HttpRequest(), username="ben@example.edu", password="a-long-pass-9981"
+    )
 
 
 def test_counts_on_the_roster_page_use_singular_and_plural(client, people):
