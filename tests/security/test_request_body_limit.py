@@ -151,7 +151,7 @@ def test_files_just_over_their_cap_reach_their_view_and_its_own_message(instruct
     header = b"Student,ID,SIS Login ID,Section,Week 1\n"
     refused = _upload(client, lms[0], lms[1], MAX_LMS_FILE_BYTES + 1, header)
     assert refused.status_code == 400
-    assert "the file is larger than 5 MB" in refused.content.decode()
+    assert "the gradebook file is larger than 5 MB" in refused.content.decode()
 
 
 def test_bodies_over_an_upload_views_cap_are_refused(instructor):

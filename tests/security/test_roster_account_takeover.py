@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.urls import reverse
 
 from exercises.courses.models import Membership, StudentProfile
@@ -77,7 +78,7 @@ def test_another_courses_pending_student_is_not_handed_over(client, two_courses)
     client.logout()
     for path in links.values():  # whatever the file holds, none of it opens Victim's account
         _set_password(client, path)
-    assert not client.login(username="victim@example.edu", password=PASSWORD)
+    assert not client.login(request=HttpRequest(), username="victim@example.edu", password=PASSWORD)
     victim.refresh_from_db()
     assert victim.has_usable_password() is False
     # A student-only account may be enrolled, and the instructor is told what that means.
@@ -98,7 +99,7 @@ def test_roster_made_account_gets_its_link_until_the_password_is_set(client, two
     assert _links(client, two_courses["a"])["ann@example.edu"]  # every download has it
     client.logout()
     assert _set_password(client, path) == 302
-    assert client.login(username="ann@example.edu", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="ann@example.edu", password=PASSWORD)
     client.force_login(two_courses["prof_a"])
     assert _links(client, two_courses["a"]) == {}
     client.logout()
