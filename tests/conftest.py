@@ -90,3 +90,21 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request made with the test client leaves its language active in the thread (the
+    LocaleMiddleware activates it and nothing resets it): start each test in the default one,
+    so that an error put into words when shown (exercises.authoring.errors) reads the same
+    whatever test ran before."""
+    from django.conf import settings
+
+    if not settings.configured:  # the engine's tests run without Django
+        yield
+        return
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -528,7 +528,9 @@ def _decode(original: str | bytes) -> tuple[str, str]:
         return original.decode(encoding), encoding
     except UnicodeDecodeError as error:
         raise ValueError(
-            "the gradebook file is not UTF-8 or UTF-16; export it again as UTF-8"
+            Note(
+                gettext_noop("the gradebook file is not UTF-8 or UTF-16; export it again as UTF-8")
+            )
         ) from error
 
 
@@ -552,7 +554,11 @@ def detect_lms(header: Sequence[str]) -> str:
         return BLACKBOARD
     if "Email address" in cells or "ID number" in cells or "First name" in cells:
         return MOODLE
-    raise ValueError("not a Canvas, Moodle, Blackboard or Brightspace gradebook export header")
+    raise ValueError(
+        Note(
+            gettext_noop("not a Canvas, Moodle, Blackboard or Brightspace gradebook export header")
+        )
+    )
 
 
 def _norm(value: str) -> str:
@@ -667,7 +673,7 @@ def fill_lms_export(
     delimiter, quoting = _dialect(first_line)
     rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter))
     if not rows:
-        raise ValueError("the gradebook file is empty")
+        raise ValueError(Note(gettext_noop("the gradebook file is empty")))
     header = rows[0]
     lms = lms or detect_lms(header)
     if lms not in LMS_NAMES:
@@ -686,8 +692,14 @@ def fill_lms_export(
         if _MATCH[lms][key][0] in stripped
     ]
     if not keys:
-        wanted = " or ".join(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,)))
-        raise ValueError(f"the {lms} file has no {wanted} column to match students on")
+        wanted = tuple(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,)))
+        raise ValueError(
+            Note(
+                gettext_noop("the %(lms)s file has no %(wanted)s column to match students on"),
+                lms=lms,
+                wanted=wanted,
+            )
+        )
     id_indices = {index for _, _, index, _ in keys}
     id_headers = tuple(id_header for _, id_header, _, _ in keys)
 

@@ -210,7 +210,9 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
     original = fill_form.cleaned_data["gradebook"].read(lms.MAX_LMS_FILE_BYTES + 1)
     try:
         if len(original) > lms.MAX_LMS_FILE_BYTES:
-            raise ValueError("the file is larger than 5 MB")
+            raise ValueError(
+                _("The file is larger than %(mb)s MB.") % {"mb": lms.MAX_LMS_FILE_BYTES // 10**6}
+            )
         filled = lms.fill_lms_export(
             original,
             data.scores,
@@ -219,7 +221,7 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
             match_on=fill_form.cleaned_data["match_on"] or None,
         )
     except ValueError as exc:
-        context["fill_error"] = str(exc)
+        context["fill_error"] = note_text(exc.args[0]) if exc.args else str(exc)
         return render(request, "gradebook/course_export.html", context, status=400)
     payload = base64.b64encode(filled.text.encode(filled.encoding)).decode("ascii")
     context.update(

@@ -213,6 +213,41 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The answer key could not be computed: {detail}",
         "정답을 계산할 수 없습니다: {detail}",
     ),
+    # why a task's key cannot be computed (compiled.KeyInvalid; the detail of key-invalid)
+    "key-single": (
+        "the function must be a single expression",
+        "함수는 하나의 식이어야 합니다",
+    ),
+    "key-needs-wrt": (
+        "a function needs wrt (the variables to differentiate by)",
+        "함수에는 미분할 변수(wrt)가 필요합니다",
+    ),
+    "key-wrt-undeclared": (
+        "wrt names undeclared variables: {names}",
+        "미분할 변수 중 선언하지 않은 변수가 있습니다: {names}",
+    ),
+    "key-no-source": (
+        "a task needs a reference or a function",
+        "문제에는 정답 식이나 함수가 있어야 합니다",
+    ),
+    "key-point-undeclared": (
+        "the point names an undeclared variable: {name}",
+        "점에 선언하지 않은 변수가 있습니다: {name}",
+    ),
+    "key-point-missing": (
+        "the point has no value for {names}",
+        "점에 값이 없는 변수가 있습니다: {names}",
+    ),
+    "key-not-finite": ("the key is not real and finite", "정답이 유한한 실수가 아닙니다"),
+    "key-unsupported": (
+        "the key uses {what}, which cannot be graded",
+        "정답 식에 채점할 수 없는 부분이 있습니다: {what}",
+    ),
+    "key-undefined-at-point": (
+        "the key is undefined at the given point",
+        "주어진 점에서 정답이 정의되지 않습니다",
+    ),
+    "key-unreadable": ("'{text}': {why}", "'{text}': {why}"),
     # why a variant is not shown (variant_check; read by instructors)
     "key-not-accepted": (
         "The engine does not accept the answer key {key} as right: {detail}",
