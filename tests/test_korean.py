@@ -323,6 +323,12 @@ def test_the_student_pages_in_korean(korean):
     assert_reads_korean(refused.content.decode(), "refused answer")
 
 
+def _custom(course, slug, config):
+    return custom_template_create(
+        course=course, slug=slug, title_en=slug, title_ko=f"{slug} 문제", config=config
+    )
+
+
 def _staff(course):
     user = factories.user()
     membership_create(course=course, user=user, role=Membership.Role.INSTRUCTOR)
@@ -338,35 +344,17 @@ def test_the_instructor_pages_in_korean(korean):
     item = factories.item(in_set=problem_set)
     instance = factories.instance(for_item=item, for_student=student)
     factories.graded(instance, "x - 1")
+    a_to_9 = [{"name": "a", "min": 1, "max": 9}]
     # a template whose key is not finite at the point: every seed fails its check
-    broken = custom_template_create(
-        course=course,
-        slug="broken",
-        title_en="Broken",
-        title_ko="나누기 0",
-        config={
-            "function": "{a}/x + y",
-            "parameters": [{"name": "a", "min": 1, "max": 9}],
-            "task": "value",
-            "wrt": ["x"],
-            "at": {"x": "0", "y": "1"},
-        },
+    value_at_0 = {"task": "value", "wrt": ["x"], "at": {"x": "0", "y": "1"}}
+    broken = _custom(
+        course, "broken", {"function": "{a}/x + y", "parameters": a_to_9, **value_at_0}
     )
     check = TemplateCheck.objects.create(template=broken, version=1, seeds_total=2)
     template_check_run(check_id=check.pk)
     # a template none of whose seeds can be drawn: its preview says why
-    impossible = custom_template_create(
-        course=course,
-        slug="impossible",
-        title_en="Impossible",
-        title_ko="불가능",
-        config={
-            "function": "{a} x y",
-            "parameters": [{"name": "a", "min": 1, "max": 3}],
-            "constraints": ["a > 5"],
-            "wrt": ["x"],
-        },
-    )
+    never = {"function": "{a} x y", "parameters": a_to_9, "constraints": ["a > 20"], "wrt": ["x"]}
+    impossible = _custom(course, "impossible", never)
     korean.force_login(instructor)
     pages = {
         "authoring": reverse("authoring:course-authoring", args=[course.pk]),

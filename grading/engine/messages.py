@@ -3,7 +3,7 @@ answer cannot be read, why it is wrong, what keeps a variant from use, and the t
 that diagnosis.py names.
 
 The Korean follows docs/glossary-ko.md. A Korean particle that depends on the last sound of the
-word before it (은/는, 이/가, 을/를, 와/과, (으)로) never follows a placeholder, since a
+word before it (은/는, 이/가, 을/를, 와/과, 으로/로) never follows a placeholder, since a
 placeholder can be a formula read either way; a noun goes between ('(' 괄호를, '{text}' 식은),
 or the sentence is turned around ("…입니다: {name}"). Particles that never change (에, 의, 에서,
 만, 처럼) and the copula (입니다, 인, 이고) may. tests/test_korean.py holds every text to this."""
