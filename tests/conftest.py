@@ -78,16 +78,21 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached verdicts and login counts must not leak from one test into the next."""
+def _fresh_state():
+    """Cached verdicts, login counts and the active language must not leak from one test into
+    the next. (A request made with the test client leaves its language active in the thread:
+    the LocaleMiddleware activates it and nothing resets it; an error put into words when shown,
+    exercises.authoring.errors, must read the same whatever test ran before.)"""
     from django.conf import settings
 
     if not settings.configured:  # the engine's tests run without Django
         yield
         return
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    translation.deactivate()
     yield
     cache.clear()
 

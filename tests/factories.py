@@ -48,7 +48,7 @@ def template(
         slug=slug or f"tpl-{next(_counter)}",
         family=family,
         title_en="Toy #1",
-        title_ko="토이 1",
+        title_ko="Toy #1",
         config=config or {},
     )
 

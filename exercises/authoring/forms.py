@@ -81,7 +81,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     },
     "gaussian-slope": {
         "title_en": "The slope of c xy / e^(x²+y²) at y = 1",
-        "title_ko": "y = 1 에서 c xy / e^(x²+y²) 의 기울기",
+        "title_ko": "y = 1일 때 c xy / e^(x²+y²)의 기울기",
         "function": "{c} x y / e^(x^2 + y^2)",
         "parameters": "c: 2..9\np: 2..3",
         "task": "value",
@@ -90,7 +90,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     },
     "rational-mixed": {
         "title_en": "A mixed partial of c y / (x² + y² + k)",
-        "title_ko": "c y / (x² + y² + k) 의 혼합 편도함수",
+        "title_ko": "c y / (x² + y² + k)의 혼합 편도함수",
         "function": "{c} y / (x^2 + y^2 + {k})",
         "parameters": "c: 2..9\nk: 1..4",
         "task": "partial",
@@ -98,7 +98,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     },
     "gradient": {
         "title_en": "The gradient of a e^(b x y)",
-        "title_ko": "a e^(b x y) 의 기울기 벡터",
+        "title_ko": "a e^(b x y)의 기울기 벡터",
         "function": "{a} e^({b} x y)",
         "parameters": "a: 1..5\nb: -3..3 except 0",
         "task": "gradient",

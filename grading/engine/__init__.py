@@ -2,7 +2,8 @@
 
     preview(text, variables, *, task=None) -> Preview     cheap: parse and show, never grades
     grade(task, answer, *, seed=0) -> Verdict             parse, compare with the key, diagnose
-    key_of(task) -> Key                                   the key computed by SymPy (text, LaTeX)
+    key_of(task) -> Key                                   the key computed by SymPy (text, LaTeX);
+                                                          KeyUnavailable (a ValueError) says why not
     variant_check(task, *, seed=0) -> list[Message]       problems that keep a variant from use
     prepare(task) -> Prepared                             the SymPy work of a task, done once:
                                                           grade(..., prepared=) then only parses
@@ -17,6 +18,7 @@ Nothing here imports Django, Celery or the web layer (an import-linter contract 
 """
 
 from grading.engine.api import Key, grade, key_of, prepare, preview, variant_check
+from grading.engine.compiled import KeyUnavailable
 from grading.engine.parsing import ParseError, parse
 from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
@@ -37,6 +39,7 @@ __all__ = [
     "ENGINE_VERSION",
     "Evidence",
     "Key",
+    "KeyUnavailable",
     "Message",
     "ParseError",
     "ParseFailure",

@@ -13,7 +13,7 @@ from typing import Any
 import sympy
 
 from grading.engine import diagnosis, equivalence, limits
-from grading.engine.compiled import KeyInvalid, compile_task
+from grading.engine.compiled import KeyInvalid, KeyUnavailable, compile_task
 from grading.engine.messages import message, message_each
 from grading.engine.parsing import ParseError, parse
 from grading.engine.printing import parsed_latex, to_text
@@ -65,7 +65,7 @@ def key_of(task: Task, prepared: Prepared | None = None) -> Key:
     try:
         c = compile_task(task)
     except KeyInvalid as exc:
-        raise ValueError(exc.detail) from None
+        raise KeyUnavailable(exc.msg) from None
     texts = tuple(to_text(n) for n in c.key_nodes)
     text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
     return Key(
@@ -200,7 +200,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     try:
         c = compile_task(task, prepared)
     except KeyInvalid as exc:
-        return done(equivalent=None, reason=message("key-invalid", detail=exc.detail))
+        return done(equivalent=None, reason=_key_invalid(exc.msg))
     try:
         parsed = parse_answer(answer, task.variables)
     except ParseError as exc:
@@ -261,14 +261,18 @@ def prepare(task: Task) -> Prepared:
     )
 
 
+def _key_invalid(why: Message) -> Message:
+    return message_each("key-invalid", {"detail": why.en}, {"detail": why.ko})
+
+
 def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
     """Problems that keep a variant from being shown: the key is undefined or not accepted,
     grading it is too slow, or a typical mistake of the task would be accepted as right."""
     problems: list[Message] = []
     try:
         key = key_of(task)
-    except ValueError as exc:
-        return [message("key-invalid", detail=str(exc))]
+    except KeyUnavailable as exc:
+        return [_key_invalid(exc.msg)]
     verdict = grade(task, key.text, seed=seed)
     if verdict.equivalent is not True:
         why = verdict.error.message if verdict.error else verdict.reason

@@ -11,20 +11,30 @@ from typing import Any
 
 import sympy
 
+from grading.engine.messages import message, message_each
 from grading.engine.numeric import exact, floats, multiprecision, sampling
 from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
 from grading.engine.parsing import ParseError, parse
 from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
 from grading.engine.tree import Node, Parsed, tree_from_data
-from grading.engine.types import ENGINE_VERSION, Prepared, PreparedMistake, Task
+from grading.engine.types import ENGINE_VERSION, Message, Prepared, PreparedMistake, Task
 
 
 class KeyInvalid(Exception):
-    """The task's key cannot be computed or is undefined where it is asked for."""
+    """The task's key cannot be computed or is undefined where it is asked for: why, in both
+    languages (`msg`), and in English (`detail`)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, msg: Message) -> None:
+        super().__init__(msg.en)
+        self.msg, self.detail = msg, msg.en
+
+
+class KeyUnavailable(ValueError):
+    """key_of's refusal: a ValueError whose text is English, with the Message in `msg`."""
+
+    def __init__(self, msg: Message) -> None:
+        super().__init__(msg.en)
+        self.msg = msg
 
 
 class Compiled:
@@ -63,38 +73,38 @@ class Compiled:
         elif task.function is not None:
             parsed = _parse_key_expression(task.function, task.variables)
             if parsed.is_vector:
-                raise KeyInvalid("the function must be a single expression")
+                raise KeyInvalid(message("key-single"))
             self.function = to_sympy(parsed.node, self.symbols)
             if task.gradient:
                 self._exprs = [sympy.diff(self.function, self.symbols[v]) for v in task.variables]
             else:
                 if not task.wrt:
-                    raise KeyInvalid("a function needs wrt (the variables to differentiate by)")
+                    raise KeyInvalid(message("key-needs-wrt"))
                 unknown = [v for v in task.wrt if v not in self.symbols]
                 if unknown:
-                    raise KeyInvalid(f"wrt names undeclared variables: {', '.join(unknown)}")
+                    raise KeyInvalid(message("key-wrt-undeclared", names=", ".join(unknown)))
                 self._exprs = [sympy.diff(self.function, *[self.symbols[v] for v in task.wrt])]
         else:
-            raise KeyInvalid("a task needs a reference or a function")
+            raise KeyInvalid(message("key-no-source"))
         if task.at and prepared is None:
             for name, value in task.at:
                 if name not in self.symbols:
-                    raise KeyInvalid(f"the point names an undeclared variable: {name}")
+                    raise KeyInvalid(message("key-point-undeclared", name=name))
                 vparsed = _parse_key_expression(value, ())
                 self.point[self.symbols[name]] = to_sympy(vparsed.node, {})
             missing = [v for v in task.variables if self.symbols[v] not in self.point]
             if missing:
-                raise KeyInvalid(f"the point has no value for {', '.join(missing)}")
+                raise KeyInvalid(message("key-point-missing", names=", ".join(missing)))
             assert self._exprs is not None
             self._exprs = [e.subs(self.point) for e in self._exprs]
         if self._exprs is not None:
             for e in self._exprs:
                 if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
-                    raise KeyInvalid("the key is not real and finite")
+                    raise KeyInvalid(message("key-not-finite"))
             try:
                 self.key_nodes = [from_sympy(e) for e in self._exprs]
             except Unsupported as exc:
-                raise KeyInvalid(f"the key uses {exc}, which cannot be graded") from None
+                raise KeyInvalid(message("key-unsupported", what=str(exc))) from None
         # one memo for the three compilers of the key (they look at the same subtrees)
         memo: dict[Any, Any] = {}
         self.key_fns = [multiprecision.compile_node(n, memo) for n in self.key_nodes]
@@ -103,7 +113,7 @@ class Compiled:
         self.hints = sampling.boundary_hints(self.key_nodes)
         if task.at:
             if not _defined_at_point(self.key_fns):
-                raise KeyInvalid("the key is undefined at the given point") from None
+                raise KeyInvalid(message("key-undefined-at-point")) from None
 
     @property
     def key_expanded(self) -> list[Any]:
@@ -220,7 +230,10 @@ def _parse_key_expression(text: str, variables: tuple[str, ...]) -> Parsed:
     try:
         return parse(text, variables)
     except ParseError as exc:
-        raise KeyInvalid(f"'{text}': {exc.msg.en}") from None
+        why = message_each(
+            "key-unreadable", {"text": text, "why": exc.msg.en}, {"text": text, "why": exc.msg.ko}
+        )
+        raise KeyInvalid(why) from None
 
 
 def compile_task(task: Task, prepared: Prepared | None = None) -> Compiled:

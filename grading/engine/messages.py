@@ -1,6 +1,12 @@
 """Every sentence the engine says to a person, in English and Korean, by stable code: why an
 answer cannot be read, why it is wrong, what keeps a variant from use, and the typical mistakes
-that diagnosis.py names."""
+that diagnosis.py names.
+
+The Korean follows docs/glossary-ko.md. A Korean particle that depends on the last sound of the
+word before it (은/는, 이/가, 을/를, 와/과, 으로/로) never follows a placeholder, since a
+placeholder can be a formula read either way; a noun goes between ('(' 괄호를, '{text}' 식은),
+or the sentence is turned around ("…입니다: {name}"). Particles that never change (에, 의, 에서,
+만, 처럼) and the copula (입니다, 인, 이고) may. tests/test_korean.py holds every text to this."""
 
 from __future__ import annotations
 
@@ -26,18 +32,18 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "accented-letter": (
         "'{char}' cannot be read: letters with accents or marks are not variables here. "
         "Type plain letters, and write out what '{char}' stands for.",
-        "'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
-        "기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요.",
+        "'{char}' 문자는 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수로 쓰지 "
+        "않습니다. 기호 없는 글자로 쓰고, '{char}' 문자가 나타내는 식을 풀어 쓰세요.",
     ),
     "superscript": (
         "'{char}' cannot be read: write powers with ^, e.g. {example}.",
-        "'{char}'은(는) 읽을 수 없습니다. 거듭제곱은 ^로 쓰세요. 예: {example}",
+        "'{char}' 문자는 읽을 수 없습니다. 거듭제곱은 ^ 기호로 쓰세요. 예: {example}",
     ),
     "special-character": (
         "'{char}' cannot be read here: type plain letters and signs, and write a subscript "
         "with _, e.g. f_x.",
-        "'{char}'은(는) 여기서 읽을 수 없습니다. 일반 글자와 기호로 쓰고, 아래 첨자는 f_x처럼 "
-        "_로 쓰세요.",
+        "'{char}' 문자는 여기서 읽을 수 없습니다. 일반 글자와 기호로 쓰고, 아래 첨자는 "
+        "f_x처럼 _ 기호로 쓰세요.",
     ),
     "factorial": (
         "Factorials (!) are not used in these answers.",
@@ -67,7 +73,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Exponents on variables must stay between -{limit} and {limit}.",
         "변수의 지수는 -{limit}에서 {limit} 사이여야 합니다.",
     ),
-    "bad-number": ("'{text}' is not a number.", "'{text}'은(는) 올바른 숫자가 아닙니다."),
+    "bad-number": ("'{text}' is not a number.", "'{text}' 부분은 올바른 숫자가 아닙니다."),
     "two-numbers": (
         "Two numbers in a row: write an operator between them.",
         "숫자 두 개가 연달아 있습니다. 사이에 연산자를 쓰세요.",
@@ -76,31 +82,31 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The answer ends too early: something is missing after '{after}'.",
         "답이 너무 일찍 끝납니다. '{after}' 뒤에 무언가 빠졌습니다.",
     ),
-    "unexpected": ("Unexpected '{text}' here.", "여기에 '{text}'이(가) 올 수 없습니다."),
+    "unexpected": ("Unexpected '{text}' here.", "여기에는 '{text}' 부분이 올 수 없습니다."),
     "unclosed": (
         "This '{open}' is never closed: add '{close}'.",
-        "이 '{open}'이(가) 닫히지 않았습니다. '{close}'를 추가하세요.",
+        "이 '{open}' 괄호가 닫히지 않았습니다. '{close}' 괄호를 추가하세요.",
     ),
     "unopened": (
         "This '{text}' closes nothing.",
-        "이 '{text}'에 맞는 여는 괄호가 없습니다.",
+        "이 '{text}' 괄호에 맞는 여는 괄호가 없습니다.",
     ),
     "mismatched": (
         "'{open}' is closed by '{text}': use '{close}'.",
-        "'{open}'을(를) '{text}'(으)로 닫았습니다. '{close}'를 쓰세요.",
+        "'{open}' 괄호를 '{text}' 괄호로 닫았습니다. '{close}' 괄호로 닫으세요.",
     ),
     "empty-parens": ("Empty brackets: put something inside.", "빈 괄호입니다. 안에 식을 쓰세요."),
     "unknown-function": (
         "Unknown function '{name}': did you mean {suggestion}?",
-        "알 수 없는 함수 '{name}': {suggestion}을(를) 뜻했나요?",
+        "알 수 없는 함수입니다: '{name}'. 혹시 {suggestion}인가요?",
     ),
     "unknown-function-plain": (
         "Unknown function '{name}'.",
-        "알 수 없는 함수 '{name}'입니다.",
+        "알 수 없는 함수입니다: '{name}'.",
     ),
     "unknown-variable": (
         "This problem uses {allowed}, not {name}.",
-        "이 문제의 변수는 {allowed_ko}입니다. {name}은(는) 쓰지 않습니다.",
+        "이 문제의 변수는 {allowed_ko}입니다 (입력한 문자: {name}).",
     ),
     "no-variables": (
         "This expression has no variables: {name} is not a number or a known function.",
@@ -108,52 +114,56 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "unknown-name": (
         "Unknown name '{name}': did you mean {suggestion}?",
-        "알 수 없는 이름 '{name}': {suggestion}을(를) 뜻했나요?",
+        "알 수 없는 이름입니다: '{name}'. 혹시 {suggestion}인가요?",
     ),
     "name-then-digits": (
         "'{text}' is unclear: write {name}^{digits} or {name}*{digits}.",
-        "'{text}'은(는) 뜻이 모호합니다. {name}^{digits} 또는 {name}*{digits}로 쓰세요.",
+        "'{text}' 표기는 뜻이 모호합니다. {name}^{digits} 또는 {name}*{digits}처럼 쓰세요.",
     ),
     "log-base": (
         "'{text}' is not available: log and ln are the natural logarithm. "
         "For the logarithm to base {digits}, write ln(x)/ln({digits}).",
-        "'{text}'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+        "'{text}' 표기는 쓸 수 없습니다. log와 ln은 자연로그입니다. "
         "밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
     ),
     "log-digits": (
         "'{text}' cannot be read: put the argument of {name} in parentheses, "
         "like {name}({digits}x). For the logarithm to base {digits}, write ln(x)/ln({digits}).",
-        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x). "
-        "밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
+        "'{text}' 표기는 읽을 수 없습니다. {name} 뒤의 식을 괄호로 감싸세요. "
+        "예: {name}({digits}x). 밑이 {digits}인 로그는 ln(x)/ln({digits})처럼 쓰세요.",
     ),
     "function-digits": (
         "'{text}' cannot be read: put the argument of {name} in parentheses, "
         "like {name}({digits}x), and write a power of {name} as {name}^{digits}(x).",
-        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x). "
-        "{name}의 거듭제곱은 {name}^{digits}(x)처럼 씁니다.",
+        "'{text}' 표기는 읽을 수 없습니다. {name} 뒤의 식을 괄호로 감싸세요. "
+        "예: {name}({digits}x). {name}의 거듭제곱은 {name}^{digits}(x)처럼 씁니다.",
     ),
     "function-digits-plain": (
         "'{text}' cannot be read: put the argument of {name} in parentheses, "
         "like {name}({digits}x).",
-        "'{text}'은(는) 읽을 수 없습니다. {name}의 인수를 괄호로 감싸세요. 예: {name}({digits}x).",
+        "'{text}' 표기는 읽을 수 없습니다. {name} 뒤의 식을 괄호로 감싸세요. "
+        "예: {name}({digits}x).",
     ),
     "function-needs-parens": (
         "Put the argument of {name} in parentheses, like {name}(x).",
-        "{name}의 인수를 괄호로 감싸세요. 예: {name}(x)",
+        "{name} 뒤의 식을 괄호로 감싸세요. 예: {name}(x)",
     ),
     "function-arity": (
         "{name} takes one argument ({name} is the natural logarithm).",
-        "{name}은(는) 인수를 하나만 받습니다 ({name}은(는) 자연로그입니다).",
+        "{name} 함수의 괄호 안에는 식을 하나만 씁니다 ({name} 함수는 자연로그입니다).",
     ),
-    "function-arity-plain": ("{name} takes one argument.", "{name}은(는) 인수를 하나만 받습니다."),
+    "function-arity-plain": (
+        "{name} takes one argument.",
+        "{name} 함수의 괄호 안에는 식을 하나만 씁니다.",
+    ),
     "ambiguous": (
         "'{text}' can be read in more than one way: which did you mean?",
-        "'{text}'은(는) 여러 가지로 읽을 수 있습니다. 어느 것을 뜻했나요?",
+        "'{text}' 식은 여러 가지로 읽힐 수 있습니다. 아래에서 의도한 식을 고르세요.",
     ),
     "scientific-notation": (
         "'{text}' cannot be read: scientific notation is not used here. Write {reading}.",
-        "'{text}'은(는) 읽을 수 없습니다. 과학적 표기법은 여기서 쓰지 않습니다. {reading}처럼 "
-        "쓰세요.",
+        "'{text}' 표기는 읽을 수 없습니다. 여기서는 과학적 표기법을 쓰지 않습니다. "
+        "{reading}처럼 쓰세요.",
     ),
     "vector-not-expected": (
         "The answer should be a single expression, not a vector.",
@@ -174,29 +184,29 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "vector-nested": ("Vectors cannot contain vectors.", "벡터 안에 벡터를 넣을 수 없습니다."),
     "number-expected": (
         "The answer should be a number: it still contains {name}.",
-        "답은 숫자여야 합니다. 아직 {name}이(가) 남아 있습니다.",
+        "답은 숫자여야 하는데 아직 변수가 남아 있습니다: {name}",
     ),
     "label-unreadable": (
         "The label before '=' cannot be read: write just the expression, or a label like f_x =.",
-        "'=' 앞의 표기를 읽을 수 없습니다. 식만 쓰거나 f_x = 처럼 쓰세요.",
+        "'=' 앞의 표기를 읽을 수 없습니다. 식만 쓰거나, 식 앞에 f_x = 처럼 쓰세요.",
     ),
     "label-mismatch": (
         "Your answer is labelled {label}, but the question asks for {asked}.",
-        "답에 {label}(이)라고 썼지만 문제는 {asked}을(를) 묻습니다.",
+        "답 앞에 쓴 표기는 {label}이지만, 이 문제에서 구할 것은 {asked}입니다.",
     ),
     "label-function": (
         "The label names the function itself; the question asks for {asked}.",
-        "표기가 함수 자체를 가리킵니다. 문제는 {asked}을(를) 묻습니다.",
+        "답 앞의 표기가 함수 자체를 가리킵니다. 이 문제에서 구할 것은 {asked}입니다.",
     ),
-    "many-equals": ("Use '=' at most once.", "'='는 한 번만 쓰세요."),
+    "many-equals": ("Use '=' at most once.", "등호(=)는 한 번만 쓰세요."),
     # warnings
     "decimal-exact": (
         "Decimals are taken exactly: {text} is not {fraction}.",
-        "소수는 그대로 계산됩니다: {text}은(는) {fraction}과(와) 같지 않습니다.",
+        "소수는 적힌 값 그대로 계산합니다 ({text} ≠ {fraction}).",
     ),
     "label-accepted": (
         "Read the label {label} and graded the expression after '='.",
-        "{label} 표기를 읽고 '=' 뒤의 식을 채점했습니다.",
+        "답 앞의 {label} 표기를 확인하고 '=' 뒤의 식을 채점했습니다.",
     ),
     # grading reasons
     "too-few-points": (
@@ -207,10 +217,45 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The answer key could not be computed: {detail}",
         "정답을 계산할 수 없습니다: {detail}",
     ),
+    # why a task's key cannot be computed (compiled.KeyInvalid; the detail of key-invalid)
+    "key-single": (
+        "the function must be a single expression",
+        "함수는 하나의 식이어야 합니다",
+    ),
+    "key-needs-wrt": (
+        "a function needs wrt (the variables to differentiate by)",
+        "함수에는 미분할 변수(wrt)가 필요합니다",
+    ),
+    "key-wrt-undeclared": (
+        "wrt names undeclared variables: {names}",
+        "미분할 변수 중 선언하지 않은 변수가 있습니다: {names}",
+    ),
+    "key-no-source": (
+        "a task needs a reference or a function",
+        "문제에는 정답 식이나 함수가 있어야 합니다",
+    ),
+    "key-point-undeclared": (
+        "the point names an undeclared variable: {name}",
+        "점에 선언하지 않은 변수가 있습니다: {name}",
+    ),
+    "key-point-missing": (
+        "the point has no value for {names}",
+        "점에 값이 없는 변수가 있습니다: {names}",
+    ),
+    "key-not-finite": ("the key is not real and finite", "정답이 유한한 실수가 아닙니다"),
+    "key-unsupported": (
+        "the key uses {what}, which cannot be graded",
+        "정답 식에 채점할 수 없는 부분이 있습니다: {what}",
+    ),
+    "key-undefined-at-point": (
+        "the key is undefined at the given point",
+        "주어진 점에서 정답이 정의되지 않습니다",
+    ),
+    "key-unreadable": ("'{text}': {why}", "'{text}': {why}"),
     # why a variant is not shown (variant_check; read by instructors)
     "key-not-accepted": (
         "The engine does not accept the answer key {key} as right: {detail}",
-        "채점기가 정답 식 {key} 을(를) 정답으로 받아들이지 않습니다: {detail}",
+        "채점기가 정답 식을 맞는 답으로 채점하지 않습니다 (정답 식: {key}). 이유: {detail}",
     ),
     "key-slow": (
         "Grading the answer key takes over 1 s.",
@@ -219,8 +264,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mistake-accepted": (
         "A typical mistake would be graded as right: it gives {text}, as the key does in this "
         "variant. The mistake: “{mistake}” Change the parameters or the point.",
-        "전형적인 실수가 정답으로 채점됩니다: 이 변형에서는 실수의 답 {text} 이(가) 정답과 "
-        "같습니다. 실수: “{mistake}” 매개변수나 점을 바꾸세요.",
+        "전형적인 실수가 정답으로 채점됩니다. 이 변형에서는 실수로 얻는 답이 정답과 같습니다: "
+        "{text}. 실수: “{mistake}” 매개변수나 점을 바꾸세요.",
     ),
     "mistake-undecided": (
         "A typical mistake cannot be told apart from the key: {text}. The mistake: "
@@ -234,11 +279,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "differs": (
         "Your answer differs from the correct one, for example at {point}.",
-        "답이 정답과 다릅니다. 예: {point}에서",
+        "답이 정답과 같지 않습니다. 예를 들어 {point}에서 값이 다릅니다.",
     ),
     "differs-symbolic": (
         "Your answer differs from the correct one by a small nonzero amount.",
-        "답이 정답과 아주 작지만 0이 아닌 만큼 다릅니다.",
+        "답과 정답의 차이가 아주 작지만 0은 아닙니다.",
     ),
     "outside-tolerance": (
         "Your value is outside the allowed tolerance ({tolerance}).",
@@ -265,8 +310,8 @@ def message_each(code: str, en: dict[str, Any], ko: dict[str, Any]) -> Message:
 # --------------------------------------------------------------------------- typical mistakes
 
 # (code, variant) -> (English, Korean); {v} is the variable of the step, {others} the variables held
-# constant, other fields come from the site. Korean sentences never put a particle directly after
-# a placeholder (it would depend on how the name is read), except after a closing parenthesis.
+# constant, other fields come from the site. The Korean follows the rule of the module docstring
+# (a particle after a closing parenthesis belongs to the word before it: 곱해진 상수({factor})를).
 _MISTAKES: dict[str, tuple[str, str]] = {
     "wrong-variable": (
         "You differentiated with respect to {u} instead of {v}.",
@@ -291,13 +336,13 @@ _MISTAKES: dict[str, tuple[str, str]] = {
         "You differentiated a part that contains only {others}. With respect to {v} it is a "
         "constant: a constant term has derivative 0 and a constant factor stays as it is.",
         "{others}만 들어 있는 부분까지 미분했습니다. {v}에 대해 미분할 때 그 부분은 상수이므로 "
-        "상수항의 도함수는 0이고, 상수 인수는 그대로 남습니다.",
+        "상수항의 도함수는 0이고, 곱해진 상수는 그대로 남습니다.",
     ),
     "constant-differentiated:generic": (
         "You differentiated a part that does not contain the variable of differentiation. It is "
         "a constant: a constant term has derivative 0 and a constant factor stays as it is.",
         "미분하는 변수가 들어 있지 않은 부분까지 미분했습니다. 그 부분은 상수이므로 상수항의 "
-        "도함수는 0이고, 상수 인수는 그대로 남습니다.",
+        "도함수는 0이고, 곱해진 상수는 그대로 남습니다.",
     ),
     "held-variable-dropped": (
         "You dropped terms that contain {others}. Holding {others} constant means treating it "
@@ -307,11 +352,11 @@ _MISTAKES: dict[str, tuple[str, str]] = {
     ),
     "held-factor-dropped": (
         "You dropped the constant factor {factor}. A constant factor stays in the derivative.",
-        "상수 인수({factor})를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
+        "곱해진 상수({factor})를 빠뜨렸습니다. 곱해진 상수는 미분한 뒤에도 그대로 남습니다.",
     ),
     "held-factor-dropped:generic": (
         "You dropped a constant factor. A constant factor stays in the derivative.",
-        "상수 인수를 빠뜨렸습니다. 상수 인수는 미분한 뒤에도 그대로 남습니다.",
+        "곱해진 상수를 빠뜨렸습니다. 곱해진 상수는 미분한 뒤에도 그대로 남습니다.",
     ),
     "exp-as-power": (
         "e^u is not a power of u: (e^u)′ = e^u·u′, not u·e^(u−1).",
@@ -324,11 +369,11 @@ _MISTAKES: dict[str, tuple[str, str]] = {
     ),
     "exp-log-factor": (
         "(a^u)′ = a^u·ln(a)·u′: the factor ln({a}) is missing.",
-        "(a^u)′ = a^u·ln(a)·u′인데 인수 ln({a})가 빠졌습니다.",
+        "(a^u)′ = a^u·ln(a)·u′입니다. 곱해야 하는 ln({a}) 부분이 빠졌습니다.",
     ),
     "exp-log-factor:divided": (
         "(a^u)′ = a^u·ln(a)·u′: multiply by ln({a}), do not divide by it.",
-        "(a^u)′ = a^u·ln(a)·u′이므로 ln({a})로 나누지 말고 곱해야 합니다.",
+        "(a^u)′ = a^u·ln(a)·u′입니다. ln({a}) 값으로 나누지 말고 곱하세요.",
     ),
     "log-rule": (
         "(ln u)′ = u′/u, not 1/u′.",
@@ -394,7 +439,7 @@ _MISTAKES: dict[str, tuple[str, str]] = {
     ),
     "missing-factor-2:square": (
         "(u²)′ = 2u·u′: the factor 2 is missing.",
-        "(u²)′ = 2u·u′인데 인수 2가 빠졌습니다.",
+        "(u²)′ = 2u·u′입니다. 앞에 곱하는 2가 빠졌습니다.",
     ),
     "power-rule-new-exponent": (
         "Power rule: the factor in front is the original exponent n, not n−1: "
@@ -438,7 +483,8 @@ _MISTAKES: dict[str, tuple[str, str]] = {
     "chain-argument-replaced": (
         "Chain rule: (f(u))′ = f′(u)·u′. Keep the inner function u as the argument; do not "
         "replace it by u′.",
-        "연쇄법칙: (f(u))′ = f′(u)·u′입니다. 바깥 함수의 인수는 u 그대로 두고 u′로 바꾸지 마세요.",
+        "연쇄법칙: (f(u))′ = f′(u)·u′입니다. 바깥 함수 안의 식은 u 그대로 두고, u′로 바꾸지 "
+        "마세요.",
     ),
     "missing-differentiation": (
         "One differentiation is missing: this is {got}, not {want}.",
@@ -466,11 +512,11 @@ _MISTAKES: dict[str, tuple[str, str]] = {
     ),
     "missing-factor-2": (
         "Your answer is half the correct one: a factor 2 is missing.",
-        "답이 정답의 절반입니다. 인수 2가 빠졌습니다.",
+        "답이 정답의 절반입니다. 2를 곱하는 것을 빠뜨렸습니다.",
     ),
     "doubled": (
         "Your answer is twice the correct one: check for an extra factor 2.",
-        "답이 정답의 두 배입니다. 불필요한 인수 2가 있는지 확인하세요.",
+        "답이 정답의 두 배입니다. 2를 한 번 더 곱하지 않았는지 확인하세요.",
     ),
     "gradient-swapped": (
         "The components are in the wrong order: the gradient lists the partial derivatives in "

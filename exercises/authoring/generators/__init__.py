@@ -58,7 +58,7 @@ def variables_hint_of(params: Params) -> dict[str, str] | None:
     listed = ", ".join(names)
     return {
         "en": f"Type the variables as {listed}.",
-        "ko": f"변수는 {listed} 로 입력하세요.",
+        "ko": f"변수는 다음과 같이 입력하세요: {listed}",
     }
 
 

@@ -24,7 +24,9 @@ import re
 from typing import Any
 
 import sympy
+from django.utils.translation import gettext_noop
 
+from exercises.authoring.errors import Refused
 from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
 from grading.engine import (
     ParseError,
@@ -54,8 +56,9 @@ SAMPLING_TRIES = 200
 RESERVED = frozenset({"e", "i"})
 
 
-class TemplateError(ValueError):
-    """The config cannot make variants; the message says what to fix."""
+class TemplateError(Refused):
+    """The config cannot make variants; the message says what to fix (errors.Refused: in the
+    language of whoever reads it)."""
 
 
 def _allowed(spec: dict[str, Any]) -> list[int]:
@@ -71,7 +74,9 @@ def _relation(text: str, names: list[str]) -> tuple[Any, str, Any]:
     """(left, operator, right) as SymPy expressions in the parameter symbols."""
     operators = RELATION.findall(text)
     if len(operators) != 1:
-        raise TemplateError(f"constraint '{text}': write exactly one of < <= > >= = != ")
+        raise TemplateError(
+            gettext_noop("constraint '%(text)s': write exactly one of < <= > >= = !="), text=text
+        )
     left_text, right_text = RELATION.split(text)
     symbols = {n: sympy.Symbol(n) for n in names}
     sides = []
@@ -79,9 +84,13 @@ def _relation(text: str, names: list[str]) -> tuple[Any, str, Any]:
         try:
             parsed = parse(side.strip(), tuple(names))
         except ParseError as exc:
-            raise TemplateError(f"constraint '{text}': {exc.msg.en}") from None
+            raise TemplateError(
+                gettext_noop("constraint '%(text)s': %(why)s"), text=text, why=exc.msg
+            ) from None
         if parsed.is_vector:
-            raise TemplateError(f"constraint '{text}': a side is not a single expression")
+            raise TemplateError(
+                gettext_noop("constraint '%(text)s': a side is not a single expression"), text=text
+            )
         sides.append(to_sympy(parsed.node, symbols))
     return sides[0], operators[0], sides[1]
 
@@ -115,7 +124,7 @@ def fill(
         if name in keep:
             return match.group(0)
         if name not in values:
-            raise TemplateError(f"'{{{name}}}' is not a parameter")
+            raise TemplateError(gettext_noop("'{%(name)s}' is not a parameter"), name=name)
         return f"({values[name]})" if wrap else str(values[name])
 
     return PLACEHOLDER.sub(one, text)
@@ -125,62 +134,89 @@ def validate(config: dict[str, Any]) -> None:
     """Raise TemplateError for a config that cannot make variants (before sampling any)."""
     variables = [str(v) for v in config.get("variables", ["x", "y"])]
     if not variables or len(variables) > 6 or len(set(variables)) != len(variables):
-        raise TemplateError("declare between one and six distinct variables")
+        raise TemplateError(gettext_noop("declare between one and six distinct variables"))
     for v in variables:
         if not VARIABLE_NAME.match(v) or v in RESERVED:
-            raise TemplateError(f"'{v}' cannot be a variable name (use a letter, e.g. x or w1)")
+            raise TemplateError(
+                gettext_noop("'%(name)s' cannot be a variable name (use a letter, e.g. x or w1)"),
+                name=v,
+            )
     params = config.get("parameters", [])
     if len(params) > MAX_PARAMETERS:
-        raise TemplateError(f"at most {MAX_PARAMETERS} parameters")
+        raise TemplateError(gettext_noop("at most %(n)s parameters"), n=MAX_PARAMETERS)
     names = _parameter_names(config)
     if len(set(names)) != len(names):
-        raise TemplateError("parameter names must be distinct")
+        raise TemplateError(gettext_noop("parameter names must be distinct"))
     for spec in params:
         name = str(spec.get("name", ""))
         if not PARAM_NAME.match(name) or name in RESERVED or name in variables:
             raise TemplateError(
-                f"'{name}' cannot be a parameter name (one letter, maybe digits, not a variable)"
+                gettext_noop(
+                    "'%(name)s' cannot be a parameter name (one letter, maybe digits, "
+                    "not a variable)"
+                ),
+                name=name,
             )
         try:
             low, high = int(spec["min"]), int(spec["max"])
             [int(v) for v in spec.get("exclude", [])]
         except (KeyError, TypeError, ValueError):
-            raise TemplateError(f"parameter {name}: min and max must be integers") from None
+            raise TemplateError(
+                gettext_noop("parameter %(name)s: min and max must be integers"), name=name
+            ) from None
         if low > high or high - low > MAX_RANGE or max(abs(low), abs(high)) > MAX_ABS:
             raise TemplateError(
-                f"parameter {name}: need min <= max, "
-                f"at most {MAX_RANGE} apart, |value| <= {MAX_ABS}"
+                gettext_noop(
+                    "parameter %(name)s: need min <= max, at most %(range)s apart, "
+                    "|value| <= %(abs)s"
+                ),
+                name=name,
+                range=MAX_RANGE,
+                abs=MAX_ABS,
             )
         if not _allowed(spec):
-            raise TemplateError(f"parameter {name}: every value is excluded")
+            raise TemplateError(
+                gettext_noop("parameter %(name)s: every value is excluded"), name=name
+            )
     constraints = config.get("constraints", [])
     if len(constraints) > MAX_CONSTRAINTS:
-        raise TemplateError(f"at most {MAX_CONSTRAINTS} constraints")
+        raise TemplateError(gettext_noop("at most %(n)s constraints"), n=MAX_CONSTRAINTS)
     for text in constraints:
         if len(str(text)) > MAX_TEXT:
-            raise TemplateError("a constraint is too long")
+            raise TemplateError(gettext_noop("a constraint is too long"))
         _relation(str(text), names)
     function = str(config.get("function", ""))
     if not function.strip() or len(function) > MAX_TEXT:
-        raise TemplateError("write the function (at most 300 characters)")
+        raise TemplateError(
+            gettext_noop("write the function (at most %(n)s characters)"), n=MAX_TEXT
+        )
     task = config.get("task", "partial")
     if task not in TASKS:
-        raise TemplateError(f"the task must be one of {', '.join(TASKS)}")
+        raise TemplateError(
+            gettext_noop("the task must be one of %(tasks)s"), tasks=", ".join(TASKS)
+        )
     wrt = [str(v) for v in config.get("wrt", [])]
     if task != "gradient" and not 1 <= len(wrt) <= 3:
-        raise TemplateError("say which variable(s) to differentiate by (one to three)")
+        raise TemplateError(
+            gettext_noop("say which variable(s) to differentiate by (one to three)")
+        )
     unknown = [v for v in wrt if v not in variables]
     if unknown:
-        raise TemplateError(f"differentiating by an undeclared variable: {', '.join(unknown)}")
+        raise TemplateError(
+            gettext_noop("differentiating by an undeclared variable: %(names)s"),
+            names=", ".join(unknown),
+        )
     if task == "value":
         at = config.get("at") or {}
         if sorted(at) != sorted(variables):
-            raise TemplateError("give the point a value for every variable")
+            raise TemplateError(gettext_noop("give the point a value for every variable"))
     if config.get("notation", "any") not in NOTATION_CHOICES:
-        raise TemplateError("unknown notation")
+        raise TemplateError(gettext_noop("unknown notation"))
     tolerance = template_tolerance(config)
     if not 0 <= tolerance <= MAX_TOLERANCE:
-        raise TemplateError(f"the tolerance must be between 0 and {MAX_TOLERANCE}")
+        raise TemplateError(
+            gettext_noop("the tolerance must be between 0 and %(max)s"), max=MAX_TOLERANCE
+        )
     # Every placeholder names a parameter, and the function reads with middle values put in.
     sample = {n: _allowed(s)[0] for n, s in zip(names, params, strict=True)}
     for text in [function, *(config.get("at") or {}).values()]:
@@ -190,7 +226,9 @@ def validate(config: dict[str, Any]) -> None:
     try:
         parse(fill(function, sample), tuple(variables))
     except ParseError as exc:
-        raise TemplateError(f"the function does not read: {exc.msg.en}") from None
+        raise TemplateError(
+            gettext_noop("the function does not read: %(why)s"), why=exc.msg
+        ) from None
 
 
 def sample_values(rng: random.Random, config: dict[str, Any]) -> dict[str, int]:
@@ -202,7 +240,9 @@ def sample_values(rng: random.Random, config: dict[str, Any]) -> dict[str, int]:
         values = {str(s["name"]): rng.choice(_allowed(s)) for s in specs}
         if all(_holds(r, values) for r in relations):
             return values
-    raise TemplateError(f"no parameter values met the constraints in {SAMPLING_TRIES} draws")
+    raise TemplateError(
+        gettext_noop("no parameter values met the constraints in %(n)s draws"), n=SAMPLING_TRIES
+    )
 
 
 def _number_text(text: str) -> str:
@@ -210,10 +250,14 @@ def _number_text(text: str) -> str:
         parsed = parse(text, ())
         value = sympy.nsimplify(to_sympy(parsed.node, {}))
         if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or value.is_real is not True:
-            raise TemplateError(f"the point coordinate '{text}' is not a real number")
+            raise TemplateError(
+                gettext_noop("the point coordinate '%(text)s' is not a real number"), text=text
+            )
         return to_text(from_sympy(value))
     except (ParseError, Unsupported) as exc:
-        raise TemplateError(f"the point coordinate '{text}' does not read") from exc
+        raise TemplateError(
+            gettext_noop("the point coordinate '%(text)s' does not read"), text=text
+        ) from exc
 
 
 def custom(rng: random.Random, config: dict[str, Any]) -> Params:

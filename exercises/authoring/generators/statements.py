@@ -33,7 +33,12 @@ def derivative_latex(params: Params) -> str:
 
 
 def statement_of(params: Params, lang: str) -> str:
-    """The task as one paragraph; math between \\( and \\) for KaTeX's auto-render."""
+    """The task as one paragraph; math between \\( and \\) for KaTeX's auto-render.
+
+    The Korean never puts a particle after a formula: whether it is 을 or 를, 으로 or 로 depends
+    on how the formula is read ("f_x" ends in 스, "L_{w_{11}}" in 일), which code cannot know.
+    So a formula comes last, after a colon ("…일 때, 다음을 구하시오: \\(f_x\\)."), or is followed
+    only by the copula 일 or by particles that never change (에, 의, 에서)."""
     ko = lang.startswith("ko")
     custom = (params.get("statement") or {}).get("ko" if ko else "en")
     if custom:
@@ -43,8 +48,10 @@ def statement_of(params: Params, lang: str) -> str:
     if params.get("gradient"):
         grad = f"\\(\\nabla {name}({_signature(params)})\\)"
         if ko:
-            order = f"({_signature(params)})"
-            return f"{definition} 일 때, 기울기 벡터 {grad} 를 구하시오. (성분은 {order} 순서)"
+            order = f"\\(({_signature(params)})\\)"
+            return (
+                f"{definition}일 때, 기울기 벡터를 구하시오: {grad}. 성분은 {order} 순서로 쓰시오."
+            )
         return (
             f"Let {definition}. Find the gradient {grad}, "
             f"with components in the order ({_signature(params)})."
@@ -55,8 +62,9 @@ def statement_of(params: Params, lang: str) -> str:
         x0, y0 = at["x"], at["y"]
         if ko:
             return (
-                f"{definition} 에서 \\(y = {y0}\\) 로 고정하고 \\(x\\) 에 대하여 미분하시오. "
-                f"\\(x = {x0}\\) 에서의 기울기, 곧 \\({derivative}({x0}, {y0})\\) 의 값을 구하시오."
+                f"{definition}일 때, \\(y\\)의 값을 \\({y0}\\)에 고정하고 \\(x\\)에 대하여 "
+                f"미분하시오. \\(x = {x0}\\)에서의 기울기, 곧 다음 값을 구하시오: "
+                f"\\({derivative}({x0}, {y0})\\)."
             )
         return (
             f"Let {definition}. Hold \\(y = {y0}\\) fixed and differentiate in \\(x\\): "
@@ -65,14 +73,14 @@ def statement_of(params: Params, lang: str) -> str:
     if at:
         point = ", ".join(at[v] for v in params["variables"])
         if ko:
-            return f"{definition} 일 때, \\({derivative}({point})\\) 의 값을 구하시오."
+            return f"{definition}일 때, 다음 값을 구하시오: \\({derivative}({point})\\)."
         return f"Let {definition}. Find the value of \\({derivative}({point})\\)."
     if name == "L":
         if ko:
-            return f"손실 함수 {definition} 에 대하여 \\({derivative}\\) 를 구하시오."
+            return f"제곱 오차 손실 함수가 {definition}일 때, 다음을 구하시오: \\({derivative}\\)."
         return f"For the squared-error loss {definition}, find \\({derivative}\\)."
     if ko:
-        return f"{definition} 일 때, \\({derivative}\\) 를 구하시오."
+        return f"{definition}일 때, 다음을 구하시오: \\({derivative}\\)."
     return f"Let {definition}. Find \\({derivative}\\)."
 
 

@@ -93,8 +93,14 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
         )
         task = task_of(params)
     except (TemplateError, ParseError) as exc:
+        why = exc.texts() if isinstance(exc, TemplateError) else exc.msg.to_dict()
         return SeedReport(
-            [_problem(f"the variant cannot be made: {exc}", f"변형을 만들 수 없습니다: {exc}")],
+            [
+                _problem(
+                    f"the variant cannot be made: {why['en']}",
+                    f"변형을 만들 수 없습니다: {why['ko']}",
+                )
+            ],
             0.0,
             {},
         )
@@ -125,7 +131,7 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
         slowest = max(slowest, verdict.elapsed_ms)
         if verdict.equivalent is not True:
             problems.append(
-                _problem(f"{what} is not accepted", f"{what_ko} 이(가) 정답으로 채점되지 않습니다")
+                _problem(f"{what} is not accepted", f"정답으로 채점되지 않습니다: {what_ko}")
             )
         if verdict.elapsed_ms >= TIME_BUDGET_MS:
             ms = f"{verdict.elapsed_ms:.0f}"
@@ -154,7 +160,10 @@ def template_check_run(*, check_id: int) -> TemplateCheck:
         return check
     template = check.template
     if template.version != check.version:
-        check.failures = [{"seed": 0, "problems": ["the template changed during the check"]}]
+        changed = _problem(
+            "the template changed during the check", "검사 중에 문제 틀이 바뀌었습니다"
+        )
+        check.failures = [{"seed": 0, "problems": [changed]}]
         check.status, check.finished_at = TemplateCheck.Status.FAILED, timezone.now()
         check.save()
         return check

@@ -11,22 +11,26 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from exercises.authoring.errors import Refused
 from exercises.authoring.models import GradingPolicy, ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.authoring.selectors import item_tolerance
 from exercises.courses.models import Course
 
 
-class ItemRefused(ValueError):
+class ItemRefused(Refused):
     """The item cannot be added or removed (unpublished template, instances exist, ...)."""
+
+
+BELONGS_ELSEWHERE = gettext_noop("%(slug)s belongs to another course")
 
 
 def _check_dates(
     opens_at: datetime | None, due_at: datetime, late_until: datetime | None = None
 ) -> None:
     if opens_at is not None and opens_at > due_at:
-        raise ValueError("the set opens after it is due")
+        raise Refused(gettext_noop("The set opens after it is due."))
     if late_until is not None and late_until < due_at:
-        raise ValueError("the late window ends before the due date")
+        raise Refused(gettext_noop("The late window ends before the due date."))
 
 
 def problem_set_update(
@@ -45,7 +49,9 @@ def problem_set_update(
     _check_dates(opens_at, due_at)
     opened = problem_set.items.filter(instances__isnull=False).exists()
     if course.pk != problem_set.course_id and opened:
-        raise ItemRefused("students have opened this set; duplicate it instead of moving it")
+        raise ItemRefused(
+            gettext_noop("students have opened this set; duplicate it instead of moving it")
+        )
     problem_set.course = course
     problem_set.title_en, problem_set.title_ko = title_en, title_ko
     problem_set.due_at, problem_set.opens_at, problem_set.position = due_at, opens_at, position
@@ -67,9 +73,9 @@ def problem_set_item_add(
     """Append a published template usable in the set's course; `points` defaults to the
     template's suggested points (1 when it has none)."""
     if not template.published:
-        raise ItemRefused(f"{template.slug} is not published")
+        raise ItemRefused(gettext_noop("%(slug)s is not published"), slug=template.slug)
     if template.course_id not in (None, problem_set.course_id):
-        raise ItemRefused(f"{template.slug} belongs to another course")
+        raise ItemRefused(BELONGS_ELSEWHERE, slug=template.slug)
     _check_dates(None, problem_set.due_at, late_until)
     if points is None:
         points = Decimal(str(template.config.get("points", "1")))
@@ -93,15 +99,19 @@ def problem_set_item_update(
     late_until: datetime | None,
     late_penalty: Decimal,
 ) -> ProblemSetItem:
-    if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
-    if not Decimal("0") <= late_penalty <= Decimal("1"):
-        raise ValueError("late_penalty must be between 0 and 1")
+    _check_item_values(max_attempts, late_penalty)
     _check_dates(None, item.effective_due_at, late_until)
     item.points, item.max_attempts = points, max_attempts
     item.late_until, item.late_penalty = late_until, late_penalty
     item.save()
     return item
+
+
+def _check_item_values(max_attempts: int, late_penalty: Decimal) -> None:
+    if max_attempts < 1:
+        raise Refused(gettext_noop("Give at least one attempt."))
+    if not Decimal("0") <= late_penalty <= Decimal("1"):
+        raise Refused(gettext_noop("The late penalty is a fraction from 0 to 1."))
 
 
 @transaction.atomic
@@ -124,7 +134,7 @@ def problem_set_item_move(*, item: ProblemSetItem, offset: int) -> None:
 def problem_set_item_remove(*, item: ProblemSetItem) -> None:
     """Remove an item no student has opened (their work would go with it)."""
     if item.instances.exists():
-        raise ItemRefused("students have opened this problem; it cannot be removed")
+        raise ItemRefused(gettext_noop("students have opened this problem; it cannot be removed"))
     item.delete()
 
 
@@ -148,7 +158,7 @@ def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = No
     )
     for it in items:
         if it.template.course_id not in (None, course.pk):
-            raise ItemRefused(f"{it.template.slug} belongs to another course")
+            raise ItemRefused(BELONGS_ELSEWHERE, slug=it.template.slug)
     copy = problem_set_create(
         course=course,
         title_en=COPY_TITLE % {"title": problem_set.title_en},
@@ -204,10 +214,7 @@ def problem_set_item_create(
     tolerance: float | None = None,
 ) -> ProblemSetItem:
     """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
-    if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
-    if not Decimal("0") <= late_penalty <= Decimal("1"):
-        raise ValueError("late_penalty must be between 0 and 1")
+    _check_item_values(max_attempts, late_penalty)
     item = ProblemSetItem.objects.create(
         problem_set=problem_set,
         template=template,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_noop
 
 from exercises.authoring.generators import FAMILIES, generate, statement_of, task_of
 from exercises.authoring.generators.custom import TemplateError, validate
@@ -18,7 +18,7 @@ from exercises.authoring.services.checks import PublishRefused as PublishRefused
 from exercises.authoring.services.checks import template_publish as template_publish
 from exercises.authoring.tasks import template_check_run_task
 from exercises.courses.models import Course
-from grading.engine import Key, key_of
+from grading.engine import Key, KeyUnavailable, key_of
 
 
 @transaction.atomic
@@ -115,7 +115,9 @@ def custom_template_update(
         # instances would no longer regenerate: change a copy instead.
         if template.items.exists():
             raise TemplateError(
-                _("this template is in a problem set; make a copy to change its function or task")
+                gettext_noop(
+                    "this template is in a problem set; make a copy to change its function or task"
+                )
             )
         template.version += 1
         template.family, template.config = family, config
@@ -158,8 +160,8 @@ def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:
     try:
         key: Key | None = key_of(task_of(params))
         error = ""
-    except ValueError as exc:
-        key, error = None, str(exc)
+    except KeyUnavailable as exc:
+        key, error = None, exc.msg.text(get_language() or "en")
     return Variant(
         seed=seed,
         params=params,

@@ -215,7 +215,7 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                     _m(
                         "bad_email",
                         f"'{email}' is not an email address.",
-                        f"'{email}'은(는) 이메일 주소가 아닙니다.",
+                        f"'{email}' 값은 이메일 주소가 아닙니다.",
                     )
                 )
             else:
@@ -225,7 +225,7 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                         _m(
                             "dup_email",
                             f"The email {email} is also on line {first}.",
-                            f"이메일 {email}이(가) {first}번째 줄에도 있습니다.",
+                            f"{first}번째 줄에도 같은 이메일이 있습니다: {email}",
                         )
                     )
         if student_id:
@@ -246,7 +246,7 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                         _m(
                             "dup_id",
                             f"The student id {student_id} is also on line {first}.",
-                            f"학번 {student_id}이(가) {first}번째 줄에도 있습니다.",
+                            f"{first}번째 줄에도 같은 학번이 있습니다: {student_id}",
                         )
                     )
         check.errors.extend(RosterError(line, p) for p in problems)
@@ -303,7 +303,7 @@ def _check_against_database(
                     _m(
                         "ambiguous",
                         f"More than one account has the email {email}; enrol this student by hand.",
-                        f"이메일 {email}을(를) 쓰는 계정이 여러 개입니다. 직접 등록하세요.",
+                        f"이메일 {email} 주소를 쓰는 계정이 여러 개입니다. 직접 등록하세요.",
                     ),
                 )
             )
@@ -317,7 +317,7 @@ def _check_against_database(
                     _m(
                         "id_taken",
                         f"The student id {student_id} belongs to another account.",
-                        f"학번 {student_id}은(는) 다른 계정의 학번입니다.",
+                        f"다른 계정이 이미 쓰는 학번입니다: {student_id}",
                     ),
                 )
             )
@@ -329,7 +329,8 @@ def _check_against_database(
                     _m(
                         "id_differs",
                         f"{email} already has the student id {own_ids[user.pk]}, not {student_id}.",
-                        f"{email}의 학번은 {student_id}이(가) 아니라 {own_ids[user.pk]}입니다.",
+                        f"{email} 계정의 학번은 {own_ids[user.pk]}입니다 "
+                        f"(명단의 학번: {student_id}).",
                     ),
                 )
             )
@@ -345,7 +346,7 @@ def _check_against_database(
                     _m(
                         "is_staff",
                         f"{email} teaches this course and cannot be enrolled as a student.",
-                        f"{email}은(는) 이 강좌의 교수자나 조교라서 학생으로 등록할 수 없습니다.",
+                        f"{email} 계정은 이 강좌의 교수자나 조교라서 학생으로 등록할 수 없습니다.",
                     ),
                 )
             )

@@ -42,7 +42,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "slug": "toy-1-polynomial-y",
         "family": "fixed",
         "title_en": "Toy #1 in y",
-        "title_ko": "Toy #1 (y 에 대하여)",
+        "title_ko": "Toy #1: y에 대하여 편미분",
         "config": {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["y"]},
     },
     {
@@ -71,7 +71,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "slug": "toy-2-slope",
         "family": "fixed",
         "title_en": "Hold y = 1, differentiate in x",
-        "title_ko": "y = 1 로 고정하고 x 에 대하여 미분",
+        "title_ko": "y = 1에 고정하고 x에 대하여 미분",
         "config": {
             "function": "7x*y/e^(x^2+y^2)",
             "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
@@ -118,7 +118,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "slug": "second",
         "family": "second",
         "title_en": "Second and mixed partials",
-        "title_ko": "2계 및 혼합 편미분",
+        "title_ko": "2계·혼합 편도함수",
     },
 ]
 

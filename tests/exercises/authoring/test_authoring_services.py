@@ -168,8 +168,9 @@ def test_a_seed_that_makes_no_variant_is_reported():
     tpl = ProblemTemplate(family="custom", version=1, config={**TOY, "constraints": ["a > 9"]})
     problems, slowest = seed_problems(template=tpl, seed=1)
     why = "no parameter values met the constraints in 200 draws"
+    why_ko = "매개변수 값을 200번 뽑는 동안 제약 조건을 만족하는 값을 찾지 못했습니다"
     assert problems == [
-        {"en": f"the variant cannot be made: {why}", "ko": f"변형을 만들 수 없습니다: {why}"}
+        {"en": f"the variant cannot be made: {why}", "ko": f"변형을 만들 수 없습니다: {why_ko}"}
     ]
     assert slowest == 0.0
 
@@ -207,7 +208,7 @@ def test_failing_check_lists_seeds_and_blocks_publishing():
         {
             "code": "key-invalid",
             "en": "The answer key could not be computed: the key is not real and finite",
-            "ko": "정답을 계산할 수 없습니다: the key is not real and finite",
+            "ko": "정답을 계산할 수 없습니다: 정답이 유한한 실수가 아닙니다",
         }
     ]
     # each failing seed keeps its parameter values, to be shown with it

@@ -403,7 +403,7 @@ def test_the_editor_speaks_korean_on_examples_locked_templates_and_copies(client
     edit = reverse("authoring:template-edit", args=[world["template"].pk])
     refused = client.post(edit, {**FORM, "slug": "toy"}).content.decode()
     assert (
-        "이 문제 틀은 문제 모음에 들어 있습니다. 함수나 과제를 바꾸려면 복사본을 만드세요"
+        "이 문제 틀은 문제 모음에 들어 있습니다. 함수나 구할 것을 바꾸려면 복사본을 만드세요"
         in refused
     )
     assert world["template"].config == ProblemTemplate.objects.get(pk=world["template"].pk).config

@@ -109,7 +109,7 @@ def test_statement_is_bilingual():
     ko = statement_of(params, "ko")
     assert en.startswith("Let \\(f(x, y) = \\frac{")
     assert en.endswith("Find \\(f_{x}\\).")
-    assert ko.endswith("\\(f_{x}\\) 를 구하시오.")
+    assert ko.endswith("일 때, 다음을 구하시오: \\(f_{x}\\).")
 
 
 def test_unknown_family_is_rejected():

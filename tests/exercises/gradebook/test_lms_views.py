@@ -348,10 +348,10 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
         assert [note_text(w) for w in [*english, *filled.warnings]] == [
             "No Ids: ID 번호 값이 없어 Moodle이 이 행을 건너뜁니다",
             "Ana: ID 번호 값이 없어 Moodle이 이 행을 건너뜁니다",
-            "Ana: 식별자 '=cmd' 이(가) 수식처럼 시작하지만 바꾸지 않았습니다",
+            "Ana: 식별자 '=cmd' 값이 수식처럼 시작하지만 바꾸지 않았습니다",
             "'Quiz (3)': Canvas는 제목 끝의 '(숫자)'를 과제 ID로 읽습니다",
             "열 'Quiz (3)': brightspace 파일에 없습니다. 먼저 brightspace에서 만드세요",
-            "2행 (User, Ghost): OrgDefinedId '7777' 또는 Username 'ghost' 에 해당하는 학생이 "
+            "2행 (User, Ghost): OrgDefinedId '7777' 또는 Username 'ghost'에 해당하는 학생이 "
             "이 사이트에 없습니다",
             "3행 (Park, Hana): 이 행에 OrgDefinedId 또는 Username 값이 없습니다",
             "학생 'Ana': brightspace 파일에 없습니다",
@@ -382,7 +382,7 @@ def test_round_trip_shows_the_warnings_in_korean(client, course_scores):
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
     body = client.post(url + query, {"gradebook": upload}).content.decode()
     assert (
-        "<li>4행 (Stranger): SIS Login ID &#x27;x@example.edu&#x27; 에 해당하는 학생이 "
+        "<li>4행 (Stranger): SIS Login ID &#x27;x@example.edu&#x27;에 해당하는 학생이 "
         "이 사이트에 없습니다</li>" in body
     )
     assert (

@@ -467,7 +467,10 @@ def test_a_problem_in_named_variables_says_how_to_type_them(client):
     body = client.get(url).content.decode()
     assert "Type the variables as w_11, w_21, h1, h2, b_1, y." in body
     client.cookies["django_language"] = "ko"
-    assert "변수는 w_11, w_21, h1, h2, b_1, y 로 입력하세요." in client.get(url).content.decode()
+    assert (
+        "변수는 다음과 같이 입력하세요: w_11, w_21, h1, h2, b_1, y"
+        in client.get(url).content.decode()
+    )
 
 
 def test_a_problem_in_x_and_y_needs_no_variable_hint(client, setup):

@@ -155,25 +155,25 @@ def test_unknown_function_suggests_the_near_name():
             "z + 1",
             XY,
             "This problem uses x and y, not z.",
-            "이 문제의 변수는 x, y입니다. z은(는) 쓰지 않습니다.",
+            "이 문제의 변수는 x, y입니다 (입력한 문자: z).",
         ),
         (
             "X",
             XY,
             "This problem uses x and y, not X.",
-            "이 문제의 변수는 x, y입니다. X은(는) 쓰지 않습니다.",
+            "이 문제의 변수는 x, y입니다 (입력한 문자: X).",
         ),
         (
             "z",
             ("x",),
             "This problem uses x, not z.",
-            "이 문제의 변수는 x입니다. z은(는) 쓰지 않습니다.",
+            "이 문제의 변수는 x입니다 (입력한 문자: z).",
         ),
         (
             "z",
             ("w1", "h1", "b"),
             "This problem uses w1, h1 and b, not z.",
-            "이 문제의 변수는 w1, h1, b입니다. z은(는) 쓰지 않습니다.",
+            "이 문제의 변수는 w1, h1, b입니다 (입력한 문자: z).",
         ),
     ],
 )
@@ -244,8 +244,8 @@ def test_letters_with_marks_are_refused_not_read_as_plain_letters(
         f"Type plain letters, and write out what '{char}' stands for."
     )
     assert err.msg.ko == (
-        f"'{char}'은(는) 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수가 아닙니다. "
-        f"기호 없는 글자로 쓰고, '{char}'이(가) 나타내는 식을 풀어 쓰세요."
+        f"'{char}' 문자는 읽을 수 없습니다. 악센트나 기호가 붙은 글자는 여기서 변수로 쓰지 "
+        f"않습니다. 기호 없는 글자로 쓰고, '{char}' 문자가 나타내는 식을 풀어 쓰세요."
     )
 
 
@@ -281,9 +281,7 @@ def test_unknown_variable_names_the_character_as_typed(text, variables, start, e
     assert (err.msg.code, err.start, err.end) == ("unknown-variable", start, end)
     allowed = ", ".join(variables[:-1]) + " and " + variables[-1]
     assert err.msg.en == f"This problem uses {allowed}, not {typed}."
-    assert err.msg.ko == (
-        f"이 문제의 변수는 {', '.join(variables)}입니다. {typed}은(는) 쓰지 않습니다."
-    )
+    assert err.msg.ko == (f"이 문제의 변수는 {', '.join(variables)}입니다 (입력한 문자: {typed}).")
 
 
 def test_unknown_function_names_what_was_typed():
@@ -380,7 +378,7 @@ def test_log_base_advice_in_korean():
     with pytest.raises(ParseError) as info:
         parse("log10(x)", XY)
     assert info.value.msg.ko == (
-        "'log10'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+        "'log10' 표기는 쓸 수 없습니다. log와 ln은 자연로그입니다. "
         "밑이 10인 로그는 ln(x)/ln(10)처럼 쓰세요."
     )
 
@@ -434,7 +432,9 @@ def test_superscript_letters_are_refused_not_read_as_plain_letters(
     assert (err.msg.code, err.start, err.end) == ("superscript", start, end)
     assert text[err.start : err.end] == char
     assert err.msg.en == f"'{char}' cannot be read: write powers with ^, e.g. {example}."
-    assert err.msg.ko == f"'{char}'은(는) 읽을 수 없습니다. 거듭제곱은 ^로 쓰세요. 예: {example}"
+    assert err.msg.ko == (
+        f"'{char}' 문자는 읽을 수 없습니다. 거듭제곱은 ^ 기호로 쓰세요. 예: {example}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -463,8 +463,8 @@ def test_subscript_and_enclosed_letters_are_refused(text, variables, start, end)
         "with _, e.g. f_x."
     )
     assert err.msg.ko == (
-        f"'{char}'은(는) 여기서 읽을 수 없습니다. 일반 글자와 기호로 쓰고, 아래 첨자는 f_x처럼 "
-        "_로 쓰세요."
+        f"'{char}' 문자는 여기서 읽을 수 없습니다. 일반 글자와 기호로 쓰고, 아래 첨자는 "
+        "f_x처럼 _ 기호로 쓰세요."
     )
 
 
@@ -487,7 +487,7 @@ def test_preview_points_at_the_superscript_letter():
             0,
             2,
             "'x₁' is unclear: write x^1 or x*1.",
-            "'x₁'은(는) 뜻이 모호합니다. x^1 또는 x*1로 쓰세요.",
+            "'x₁' 표기는 뜻이 모호합니다. x^1 또는 x*1처럼 쓰세요.",
         ),
         (
             "3 + ｘ2",
@@ -495,7 +495,7 @@ def test_preview_points_at_the_superscript_letter():
             4,
             6,
             "'ｘ2' is unclear: write x^2 or x*2.",
-            "'ｘ2'은(는) 뜻이 모호합니다. x^2 또는 x*2로 쓰세요.",
+            "'ｘ2' 표기는 뜻이 모호합니다. x^2 또는 x*2처럼 쓰세요.",
         ),
         (
             "log₂ x",
@@ -504,7 +504,7 @@ def test_preview_points_at_the_superscript_letter():
             4,
             "'log₂' is not available: log and ln are the natural logarithm. "
             "For the logarithm to base 2, write ln(x)/ln(2).",
-            "'log₂'은(는) 쓸 수 없습니다. log와 ln은 자연로그입니다. "
+            "'log₂' 표기는 쓸 수 없습니다. log와 ln은 자연로그입니다. "
             "밑이 2인 로그는 ln(x)/ln(2)처럼 쓰세요.",
         ),
     ],
@@ -536,7 +536,9 @@ def test_scientific_notation_is_not_read_as_eulers_number(text, variables, start
     typed = text[start:end]
     assert (err.msg.code, err.start, err.end) == ("ambiguous", start, end)
     assert err.msg.en == f"'{typed}' can be read in more than one way: which did you mean?"
-    assert err.msg.ko == f"'{typed}'은(는) 여러 가지로 읽을 수 있습니다. 어느 것을 뜻했나요?"
+    assert err.msg.ko == (
+        f"'{typed}' 식은 여러 가지로 읽힐 수 있습니다. 아래에서 의도한 식을 고르세요."
+    )
     assert [r.text for r in err.readings] == readings
     for reading in err.readings:
         # each reading is offered to be chosen: it parses, with no question left
@@ -550,7 +552,7 @@ def test_scientific_notation_with_an_undeclared_capital_e():
     assert (err.msg.code, err.start, err.end) == ("scientific-notation", 0, 3)
     assert err.msg.en == "'2E5' cannot be read: scientific notation is not used here. Write 2*10^5."
     assert err.msg.ko == (
-        "'2E5'은(는) 읽을 수 없습니다. 과학적 표기법은 여기서 쓰지 않습니다. 2*10^5처럼 쓰세요."
+        "'2E5' 표기는 읽을 수 없습니다. 여기서는 과학적 표기법을 쓰지 않습니다. 2*10^5처럼 쓰세요."
     )
     assert [r.text for r in err.readings] == ["2*10^5 + x"]
 
