@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
+from exercises.lti.tasks import passback_after_grading, passback_sweep_task
 from grading.regrade import regrade_job_mark_failed, regrade_job_run
 from grading.services import (
     submission_grade_record,
@@ -37,9 +38,12 @@ logger = logging.getLogger(__name__)
 )
 def submission_grade_task(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
-        submission_grade_record(submission_id=submission_id)
+        recorded = submission_grade_record(submission_id=submission_id)
     except SoftTimeLimitExceeded:
         submission_mark_error(submission_id=submission_id, detail="grading took too long")
+        return
+    if recorded:  # the new score, if it changed one an LMS holds, goes back to it
+        passback_after_grading(submission_id)
 
 
 def submission_grade_enqueue(submission_id: int) -> bool:
@@ -80,3 +84,6 @@ def regrade_job_run_task(job_id: int) -> None:
         regrade_job_run(job_id=job_id)
     except SoftTimeLimitExceeded:
         regrade_job_mark_failed(job_id=job_id, detail="the regrade took too long")
+    # Scores the regrade changed, for the LMSs that hold them (in the outbox since each
+    # submission's new verdict was recorded).
+    passback_sweep_task.delay()

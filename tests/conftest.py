@@ -90,3 +90,32 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def lms():
+    """A fake LTI 1.3 platform on 127.0.0.1 (tests/support/fake_lms.py)."""
+    from tests.support.fake_lms import FakeLMS
+
+    with FakeLMS() as fake:
+        yield fake
+
+
+@pytest.fixture
+def registration(db, lms):
+    """The fake LMS registered here, its deployment active; it knows our keys (JWKS)."""
+    from lti_tool.models import Key
+
+    from exercises.lti.services.registrations import registration_create
+
+    registered = registration_create(
+        name="Fake LMS",
+        issuer=lms.issuer,
+        client_id=lms.client_id,
+        auth_url=lms.auth_url,
+        token_url=lms.token_url,
+        keyset_url=lms.jwks_url,
+        deployment_ids=[lms.deployment_id],
+    )
+    lms.use_tool(base_url="http://testserver", jwks=Key.objects.as_jwks())
+    return registered
