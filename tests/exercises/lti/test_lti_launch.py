@@ -20,31 +20,9 @@ from exercises.lti.services.launches import course_role_of, resource_link_set
 from exercises.lti.services.registrations import course_link_set, keys_rotate
 from tests import factories
 from tests.support.fake_lms import INSTRUCTOR, LEARNER, TA
+from tests.support.lti import linked_course
 
 pytestmark = pytest.mark.django_db
-
-
-def linked_course(lms, registration, client=None):
-    """An instructor's first launch links the LMS course to a new course and its link to a
-    set; returns (course, problem set)."""
-    client = client or Client()
-    response = lms.launch(client, sub="teacher-1", roles=INSTRUCTOR, name="Ada Teacher")
-    assert response.status_code == 302
-    assert response.headers["Location"] == reverse("lti:context-link")
-    page = client.get(reverse("lti:context-link"))
-    assert page.status_code == 200
-    assert "Calculus 101" in page.content.decode()
-    response = client.post(reverse("lti:context-link"), {"choice": "new"})
-    assert response.headers["Location"] == reverse("lti:launch-continue")
-    response = client.get(reverse("lti:launch-continue"))
-    assert response.headers["Location"] == reverse("lti:resource-link")
-    link = CourseLink.objects.get()
-    problem_set = factories.problem_set(in_course=link.course)
-    factories.item(in_set=problem_set)
-    response = client.post(reverse("lti:resource-link"), {"choice": str(problem_set.pk)})
-    response = client.get(reverse("lti:launch-continue"))
-    assert response.headers["Location"] == reverse("authoring:set-edit", args=[problem_set.pk])
-    return link.course, problem_set
 
 
 def test_our_jwks_publishes_the_signing_key(client, registration):
@@ -102,7 +80,7 @@ def test_only_a_superuser_registers_platforms(client, lms):
 
 
 def test_instructor_then_new_student_launch(lms, registration):
-    course, problem_set = linked_course(lms, registration)
+    course, problem_set = linked_course(lms)
     teacher = LtiIdentity.objects.get(sub="teacher-1").user
     assert Membership.objects.get(course=course, user=teacher).role == "instructor"
     assert not teacher.has_usable_password()
@@ -129,7 +107,7 @@ def test_instructor_then_new_student_launch(lms, registration):
 
 def test_an_account_is_never_found_by_email(lms, registration):
     """An existing account with the LMS user's email is not the LMS user's account."""
-    linked_course(lms, registration)
+    linked_course(lms)
     existing = factories.user(username="kim@example.edu")
     existing.email = "kim@example.edu"
     existing.save()
@@ -157,7 +135,7 @@ def test_roles_map_to_ours():
 
 
 def test_a_ta_launch_enrols_a_ta(lms, registration):
-    course, problem_set = linked_course(lms, registration)
+    course, problem_set = linked_course(lms)
     response = lms.launch(Client(), sub="ta-1", roles=TA)
     assert response.headers["Location"] == reverse("authoring:set-edit", args=[problem_set.pk])
     user = LtiIdentity.objects.get(sub="ta-1").user
@@ -193,7 +171,7 @@ def test_a_link_mapped_by_the_admin_lands_students(lms, registration):
 
 @override_settings(LTI_JWKS_CACHE_SECONDS=3600)
 def test_the_platform_jwks_is_cached_and_refetched_for_a_new_kid(lms, registration):
-    linked_course(lms, registration)
+    linked_course(lms)
     # the platform rotates its key: the cached JWKS lacks the new kid, so it is fetched again
     from tests.support.fake_lms import new_key
 
@@ -204,7 +182,7 @@ def test_the_platform_jwks_is_cached_and_refetched_for_a_new_kid(lms, registrati
 
 
 def test_course_link_set_moves_a_link(lms, registration):
-    course, _ = linked_course(lms, registration)
+    course, _ = linked_course(lms)
     other = factories.course()
     link = course_link_set(context=CourseLink.objects.get().context, course=other)
     assert link.course == other and CourseLink.objects.count() == 1
