@@ -109,6 +109,8 @@ def launch_accept(*, launch: LtiLaunch) -> LaunchResult:
         )
     if not isinstance(launch.context_claim, dict) or not launch.context_claim.get("id"):
         raise LaunchRefused(_("The launch did not say which LMS course it comes from."))
+    if not (launch.is_resource_launch or launch.is_deep_link_launch):
+        raise LaunchRefused(_("This kind of LMS launch is not supported here."))
     if not launch.deployment.is_active:
         raise LaunchRefused(
             _("This LMS deployment is not active here. Ask your site administrator.")
