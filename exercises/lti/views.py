@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import logging
+from functools import wraps
 from typing import Any
 
 import requests
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -277,14 +278,18 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _superuser(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_superuser)
+def superuser_required(view: Any) -> Any:
+    """Site admins only; anyone else signed in gets 404, as for any page not theirs."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
 
 
-superuser_required = user_passes_test(_superuser)
-
-
-@login_required
 @superuser_required
 def registrations(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
@@ -326,8 +331,8 @@ def _tool_urls(request: HttpRequest, registration: LtiRegistration | None) -> di
     }
 
 
-@login_required
 @superuser_required
+@require_GET
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = get_object_or_404(LtiRegistration, pk=pk)
     return render(
@@ -344,7 +349,6 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @superuser_required
 @require_POST
 def deployment_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -358,7 +362,6 @@ def deployment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lti:registration-detail", pk=registration.pk)
 
 
-@login_required
 @superuser_required
 @require_POST
 def deployment_active(request: HttpRequest, pk: int) -> HttpResponse:
@@ -369,7 +372,6 @@ def deployment_active(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lti:registration-detail", pk=deployment.registration_id)
 
 
-@login_required
 @superuser_required
 @require_POST
 def context_course(request: HttpRequest, pk: int) -> HttpResponse:
@@ -385,7 +387,6 @@ def context_course(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lti:registration-detail", pk=context.deployment.registration_id)
 
 
-@login_required
 @superuser_required
 @require_POST
 def keys_rotate_view(request: HttpRequest) -> HttpResponse:
