@@ -106,16 +106,8 @@ def registration(db, lms):
     """The fake LMS registered here, its deployment active; it knows our keys (JWKS)."""
     from lti_tool.models import Key
 
-    from exercises.lti.services.registrations import registration_create
+    from exercises.lti.platform import signing_key
+    from tests.support.lti import register
 
-    registered = registration_create(
-        name="Fake LMS",
-        issuer=lms.issuer,
-        client_id=lms.client_id,
-        auth_url=lms.auth_url,
-        token_url=lms.token_url,
-        keyset_url=lms.jwks_url,
-        deployment_ids=[lms.deployment_id],
-    )
-    lms.use_tool(base_url="http://testserver", jwks=Key.objects.as_jwks())
-    return registered
+    signing_key()  # our first key, so that the fake LMS knows it
+    return register(lms, base_url="http://testserver", jwks=Key.objects.as_jwks())

@@ -95,32 +95,25 @@ class ToolConfig(DjangoToolConfig):
         found = super().find_registration_by_params(iss, client_id, *args, **kwargs)
         return None if found is None else registration_for(self.registration)
 
-    def _active_deployment(self, lookups: dict[str, Any]) -> Any:
+    def _active_deployment(self, iss: str, deployment_id: str, **more: Any) -> Any:
+        lookups = {
+            "registration__issuer": iss,
+            "registration__is_active": True,
+            "deployment_id": deployment_id,
+            **more,
+        }
+        if self.registration_uuid is not None:
+            lookups["registration__uuid"] = self.registration_uuid
         self.deployment = LtiDeployment.objects.active().filter(**lookups).first()
         return None if self.deployment is None else _prepare_deployment(self.deployment)
 
     def find_deployment(self, iss: str, deployment_id: str) -> Any:
-        lookups = {
-            "registration__issuer": iss,
-            "registration__is_active": True,
-            "deployment_id": deployment_id,
-        }
-        if self.registration_uuid is not None:
-            lookups["registration__uuid"] = self.registration_uuid
-        return self._active_deployment(lookups)
+        return self._active_deployment(iss, deployment_id)
 
     def find_deployment_by_params(
         self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
     ) -> Any:
-        lookups = {
-            "registration__issuer": iss,
-            "registration__client_id": client_id,
-            "registration__is_active": True,
-            "deployment_id": deployment_id,
-        }
-        if self.registration_uuid is not None:
-            lookups["registration__uuid"] = self.registration_uuid
-        return self._active_deployment(lookups)
+        return self._active_deployment(iss, deployment_id, registration__client_id=client_id)
 
 
 class Replayed(LtiException):

@@ -122,13 +122,18 @@ def passbacks_due(*, now: datetime | None = None, limit: int = 200) -> list[int]
     )
 
 
-def passbacks_waiting(*, submission_id: int) -> list[int]:
-    """Unsent outbox rows of the submission's student and set (to send once it is graded)."""
-    found = (
+def submission_student_and_set(*, submission_id: int) -> tuple[int, int] | None:
+    """(student id, problem set id) of a submission, or None when there is no such one."""
+    return (
         Submission.objects.filter(pk=submission_id)
         .values_list("instance__student_id", "instance__item__problem_set_id")
         .first()
     )
+
+
+def passbacks_waiting(*, submission_id: int) -> list[int]:
+    """Unsent outbox rows of the submission's student and set (to send once it is graded)."""
+    found = submission_student_and_set(submission_id=submission_id)
     if found is None:
         return []
     return list(

@@ -226,8 +226,15 @@ def context_link(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _course_sets(course: Course) -> list[ProblemSet]:
-    return list(ProblemSet.objects.filter(course=course).order_by("due_at", "position", "id"))
+def _set_choice(request: HttpRequest, course: Course) -> tuple[ProblemSet | None, dict[str, Any]]:
+    """The set the instructor chose among the course's (None until a valid POST), and the
+    page's context."""
+    sets = list(ProblemSet.objects.filter(course=course).order_by("due_at", "position", "id"))
+    form = ChoiceForm(request.POST or None, allowed={str(s.pk) for s in sets})
+    chosen = None
+    if request.method == "POST" and form.is_valid():
+        chosen = next(s for s in sets if str(s.pk) == form.cleaned_data["choice"])
+    return chosen, {"sets": sets, "form": form, "course": course}
 
 
 @xframe_options_exempt
@@ -239,17 +246,11 @@ def resource_link(request: HttpRequest) -> HttpResponse:
     result = found[1]
     if result.course is None or result.resource_link is None:
         return redirect("lti:launch-continue")
-    sets = _course_sets(result.course)
-    form = ChoiceForm(request.POST or None, allowed={str(s.pk) for s in sets})
-    if request.method == "POST" and form.is_valid():
-        chosen = next(s for s in sets if str(s.pk) == form.cleaned_data["choice"])
+    chosen, context = _set_choice(request, result.course)
+    if chosen is not None:
         resource_link_set(resource_link=result.resource_link, problem_set=chosen)
         return redirect("lti:launch-continue")
-    return render(
-        request,
-        "lti/choose_set.html",
-        {"sets": sets, "form": form, "course": result.course, "deep_link": False},
-    )
+    return render(request, "lti/choose_set.html", {**context, "deep_link": False})
 
 
 @xframe_options_exempt
@@ -261,21 +262,15 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     launch, result = found
     if result.course is None or not result.deep_link:
         return redirect("lti:launch-continue")
-    sets = _course_sets(result.course)
-    form = ChoiceForm(request.POST or None, allowed={str(s.pk) for s in sets})
-    if request.method == "POST" and form.is_valid():
-        chosen = next(s for s in sets if str(s.pk) == form.cleaned_data["choice"])
+    chosen, context = _set_choice(request, result.course)
+    if chosen is not None:
         reply = deep_link_reply(
             launch=launch,
             problem_set=chosen,
             launch_url=request.build_absolute_uri(reverse("lti:launch")),
         )
         return render(request, "lti/deep_link_return.html", {"reply": reply})
-    return render(
-        request,
-        "lti/choose_set.html",
-        {"sets": sets, "form": form, "course": result.course, "deep_link": True},
-    )
+    return render(request, "lti/choose_set.html", {**context, "deep_link": True})
 
 
 def superuser_required(view: Any) -> Any:

@@ -12,25 +12,15 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.support.budget import HANG_S
 from tests.support.fake_lms import INSTRUCTOR, LEARNER, FakeLMS
+from tests.support.lti import register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def live_lms(live_server):
-    from exercises.lti.services.registrations import registration_create
-
     with FakeLMS() as fake:
-        registration_create(
-            name="Fake LMS",
-            issuer=fake.issuer,
-            client_id=fake.client_id,
-            auth_url=fake.auth_url,
-            token_url=fake.token_url,
-            keyset_url=fake.jwks_url,
-            deployment_ids=[fake.deployment_id],
-        )
-        fake.use_tool(base_url=live_server.url, jwks=live_server.url + "/lti/jwks/")
+        register(fake, base_url=live_server.url, jwks=live_server.url + "/lti/jwks/")
         yield fake
 
 

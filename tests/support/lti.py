@@ -12,6 +12,23 @@ from tests import factories
 from tests.support.fake_lms import INSTRUCTOR
 
 
+def register(lms: Any, *, base_url: str, jwks: Any) -> Any:
+    """The fake LMS registered here with its deployment active; it learns where we are."""
+    from exercises.lti.services.registrations import registration_create
+
+    registered = registration_create(
+        name="Fake LMS",
+        issuer=lms.issuer,
+        client_id=lms.client_id,
+        auth_url=lms.auth_url,
+        token_url=lms.token_url,
+        keyset_url=lms.jwks_url,
+        deployment_ids=[lms.deployment_id],
+    )
+    lms.use_tool(base_url=base_url, jwks=jwks)
+    return registered
+
+
 def linked_course(lms: Any, client: Client | None = None, items: int = 1) -> tuple[Any, Any]:
     """An instructor's first launch links the LMS course to a new course, then its link to a
     new set of `items` items worth 2 points each; returns (course, problem set)."""

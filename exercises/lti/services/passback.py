@@ -26,8 +26,7 @@ from pylti1p3.lineitem import LineItem
 
 from exercises.lti.models import LtiIdentity, ResourceLinkSet, ScorePassback, SetLineItem
 from exercises.lti.platform import service_connector
-from exercises.lti.selectors import student_set_score
-from grading.models import Submission
+from exercises.lti.selectors import student_set_score, submission_student_and_set
 
 LEASE = timedelta(seconds=120)  # longer than the four calls of one send with their timeouts
 SENDS_PER_CALL = 3  # a score superseded while sending is sent again, this many times
@@ -43,11 +42,7 @@ def passback_record(*, submission_id: int, now: datetime | None = None) -> list[
     where that set is linked and the student came from; call it inside the transaction that
     records the verdict. Returns the rows whose score changed (none when no LMS is involved:
     two small queries)."""
-    found = (
-        Submission.objects.filter(pk=submission_id)
-        .values_list("instance__student_id", "instance__item__problem_set_id")
-        .first()
-    )
+    found = submission_student_and_set(submission_id=submission_id)
     if found is None:
         return []
     student_id, set_id = found
