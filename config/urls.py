@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("exercises.courses.urls")),
     path("", include("exercises.gradebook.urls")),
     path("", include("exercises.authoring.urls")),
+    path("", include("exercises.lti.urls")),
 ]

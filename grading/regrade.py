@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from exercises.jobs import jobs_resume_stuck
+from exercises.lti.services.passback import passback_record
 from grading.engine import grade
 from grading.models import ERROR_GAVE_UP, RegradeJob, Submission
 from grading.services import instance_prepared, submission_score, submission_task
@@ -81,6 +82,7 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
             current.score = new_score
             current.graded_at = timezone.now()
             current.save(update_fields=["verdict", "equivalent", "method", "score", "graded_at"])
+            passback_record(submission_id=submission_id)  # the LMS's copy of the new score
             job.done += 1
             job.cursor = submission_id
             job.heartbeat_at = timezone.now()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.selectors import item_tolerance
+from exercises.lti.services.passback import passback_record
 from grading.engine import ENGINE_VERSION, Prepared, Task, Verdict, grade, preview
 from grading.models import Submission
 
@@ -153,10 +154,11 @@ def submission_grade_record(*, submission_id: int) -> bool:
     A submission already graded keeps its verdict, so a redelivered or requeued task records
     no second one.
 
-    Three statements, each atomic on its own: claim the submission (a conditional UPDATE to
+    Three steps, each atomic on its own: claim the submission (a conditional UPDATE to
     "grading"), read what grading needs, and record the verdict with a conditional UPDATE that
     only succeeds if no verdict was recorded meanwhile (by a worker that got the same
-    submission again after a requeue). No row lock is held while the engine runs.
+    submission again after a requeue), in one transaction with the LTI outbox's new score
+    (exercises.lti.services.passback). No row lock is held while the engine runs.
     """
     graded = Submission.Status.GRADED
     claimed = (
@@ -187,7 +189,32 @@ def submission_grade_record(*, submission_id: int) -> bool:
         )
         return False
 
-    recorded = (
+    # The verdict and, when the submission's set is linked from an LMS, the student's new
+    # score in the LTI outbox: one transaction, so a score is never recorded without its
+    # passback nor the reverse.
+    with transaction.atomic():
+        recorded = _verdict_record(
+            submission_id=submission_id, verdict=verdict, given=given, cache_use=cache_use
+        )
+        if recorded:
+            passback_record(submission_id=submission_id)
+    if recorded:  # else another worker finished first; its verdict stays
+        logger.info(
+            "graded submission %s: %s by %s in %.1f ms",
+            submission_id,
+            verdict.equivalent,
+            verdict.method,
+            verdict.elapsed_ms,
+        )
+    return bool(recorded)
+
+
+def _verdict_record(
+    *, submission_id: int, verdict: Verdict, given: GradingInput, cache_use: str
+) -> int:
+    """Store the verdict unless one was stored meanwhile (1 when this one was)."""
+    graded = Submission.Status.GRADED
+    return (
         Submission.objects.filter(pk=submission_id)
         .exclude(status=graded)
         .update(
@@ -207,15 +234,6 @@ def submission_grade_record(*, submission_id: int) -> bool:
             error_detail="",
         )
     )
-    if recorded:  # else another worker finished first; its verdict stays
-        logger.info(
-            "graded submission %s: %s by %s in %.1f ms",
-            submission_id,
-            verdict.equivalent,
-            verdict.method,
-            verdict.elapsed_ms,
-        )
-    return bool(recorded)
 
 
 def verdict_for(

@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
 from exercises.jobs import jobs_send
+from exercises.lti.tasks import passback_after_grading, passback_sweep_task
 from grading.models import ERROR_TOO_LONG
 from grading.regrade import regrade_job_mark_failed, regrade_job_resume_stuck, regrade_job_run
 from grading.services import (
@@ -39,9 +40,12 @@ logger = logging.getLogger(__name__)
 )
 def submission_grade_task(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
-        submission_grade_record(submission_id=submission_id)
+        recorded = submission_grade_record(submission_id=submission_id)
     except SoftTimeLimitExceeded:
         submission_mark_error(submission_id=submission_id, detail="grading took too long")
+        return
+    if recorded:  # the new score, if it changed one an LMS holds, goes back to it
+        passback_after_grading(submission_id)
 
 
 def submission_grade_enqueue(submission_id: int) -> bool:
@@ -82,6 +86,9 @@ def regrade_job_run_task(job_id: int) -> None:
         regrade_job_run(job_id=job_id)
     except SoftTimeLimitExceeded:
         regrade_job_mark_failed(job_id=job_id, detail=ERROR_TOO_LONG)
+    # Scores the regrade changed, for the LMSs that hold them (in the outbox since each
+    # submission's new verdict was recorded).
+    passback_sweep_task.delay()
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

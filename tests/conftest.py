@@ -120,3 +120,24 @@ def yaml_upload(client):
         return course, client.post(url, {"file": SimpleUploadedFile("c.yaml", text.encode())})
 
     return post
+
+
+@pytest.fixture
+def lms():
+    """A fake LTI 1.3 platform on 127.0.0.1 (tests/support/fake_lms.py)."""
+    from tests.support.fake_lms import FakeLMS
+
+    with FakeLMS() as fake:
+        yield fake
+
+
+@pytest.fixture
+def registration(db, lms):
+    """The fake LMS registered here, its deployment active; it knows our keys (JWKS)."""
+    from lti_tool.models import Key
+
+    from exercises.lti.platform import signing_key
+    from tests.support.lti import register
+
+    signing_key()  # our first key, so that the fake LMS knows it
+    return register(lms, base_url="http://testserver", jwks=Key.objects.as_jwks())

@@ -32,6 +32,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from lti_tool.models import Key, LtiContext, LtiDeployment, LtiRegistration
 
 from exercises.authoring.models import (
     GradingPolicy,
@@ -45,6 +46,8 @@ from exercises.authoring.services.templates import custom_template_create
 from exercises.courses.models import Course, Membership
 from exercises.courses.services.accounts import membership_create, user_create
 from exercises.gradebook.services import regrade_job_create
+from exercises.lti.models import CourseLink, LtiIdentity, ScorePassback
+from exercises.lti.services.registrations import course_link_set, registration_create
 from grading.models import RegradeJob, Submission
 from tests import factories
 from tests.exercises.authoring.test_authoring_services import TOY
@@ -87,6 +90,11 @@ LIBRARY_WRITE = _expect(
     NOT_FOUND, anonymous=LOGIN, instructor=FORBIDDEN, ta=FORBIDDEN, other_instructor=FORBIDDEN
 )
 ADMIN = {actor: ADMIN_LOGIN for actor in ACTORS}
+# site admins (superusers) only: LMS platform registrations; no course role grants it
+SUPERUSER = _expect(NOT_FOUND, anonymous=LOGIN)
+# without a valid LMS launch (none of these actors has one) the LTI pages refuse with a page
+NO_LAUNCH = _expect(FORBIDDEN)
+NOT_ALLOWED = _expect(METHOD_NOT_ALLOWED)
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,24 @@ MATRIX: dict[str, list[Case]] = {
     "authoring:item-add": _cases("set", STAFF, "post"),
     "authoring:set-duplicate": _cases("set", STAFF, "post"),
     "authoring:item-change": _cases("item", STAFF, "post"),
+    # ------------------------------------------------------------------- LTI (lti)
+    "lti:jwks": _cases("none", PUBLIC, "get", "post"),  # our public keys
+    "lti:login": _cases("none", NO_LAUNCH, "get", "post"),  # no login parameters
+    "lti:login-registration": _cases("registration-uuid", NO_LAUNCH, "get", "post"),
+    "lti:launch": [*_cases("none", NO_LAUNCH, "post"), *_cases("none", NOT_ALLOWED, "get")],
+    "lti:launch-continue": _cases("none", NO_LAUNCH, "get", "post"),
+    "lti:context-link": _cases("none", NO_LAUNCH, "get", "post"),
+    "lti:resource-link": _cases("none", NO_LAUNCH, "get", "post"),
+    "lti:deep-link": _cases("none", NO_LAUNCH, "get", "post"),
+    "lti:registrations": _cases("none", SUPERUSER, "get", "post"),
+    "lti:registration-detail": _cases("registration", SUPERUSER, "get"),
+    "lti:deployment-create": _cases("registration", SUPERUSER, "post"),
+    "lti:deployment-active": _cases("deployment", SUPERUSER, "post"),
+    "lti:context-course": _cases("context", SUPERUSER, "post"),
+    "lti:keys-rotate": _cases("none", SUPERUSER, "post"),
+    "lti:course-lti": _cases("course", STAFF, "get"),
+    "lti:passback-resend": _cases("passback", INSTRUCTOR, "post"),
+    "lti:roster-sync": _cases("context", INSTRUCTOR, "post"),  # no NRPS URL: no call out
 }
 
 # The admin is one family, classified by its prefix: no course role makes anyone site staff.
@@ -252,6 +278,21 @@ def _build_world() -> SimpleNamespace:
         },
     )
     assert w.item.template.course_id is None and w.template.course_id == course.pk
+    w.registration = registration_create(
+        name="LMS",
+        issuer="https://lms.example",
+        client_id="client-1",
+        auth_url="https://lms.example/auth",
+        token_url="https://lms.example/token",
+        keyset_url="https://lms.example/jwks",
+        deployment_ids=["deployment-1"],
+    )
+    w.deployment = w.registration.deployments.get()
+    w.context = LtiContext.objects.create(deployment=w.deployment, id_on_platform="lms-course")
+    course_link_set(context=w.context, course=course)
+    w.passback = ScorePassback.objects.create(
+        context=w.context, student=owner, problem_set=problem_set, sub="lms-owner", version=1
+    )
     return w
 
 
@@ -271,6 +312,11 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
             "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)),
             "token": default_token_generator.make_token(owner),
         },
+        "registration": lambda: {"pk": w.registration.pk},
+        "registration-uuid": lambda: {"registration_uuid": w.registration.uuid},
+        "deployment": lambda: {"pk": w.deployment.pk},
+        "context": lambda: {"pk": w.context.pk},
+        "passback": lambda: {"pk": w.passback.pk},
         "admin-submission": lambda: {"object_id": w.submission.pk},
         "admin-course": lambda: {"object_id": w.course.pk},
     }
@@ -324,6 +370,13 @@ def _fingerprint() -> list[Any]:
         Submission,
         RegradeJob,
         GradingPolicy,
+        LtiRegistration,
+        LtiDeployment,
+        LtiContext,
+        Key,
+        CourseLink,
+        LtiIdentity,
+        ScorePassback,
     ]
     rows = [list(model.objects.order_by("pk").values()) for model in models]
     return [*rows, get_user_model().objects.count()]
@@ -383,14 +436,28 @@ def test_admin_cell(world: SimpleNamespace, name: str, case: Case, actor: str) -
     )
 
 
-def test_site_staff_reach_the_admin(world: SimpleNamespace) -> None:
-    """The control for the admin cells: they are refused for their role, not a broken admin."""
+def _site_admin() -> Client:
     client = Client()
     client.force_login(
         user_create(username="site-admin", password="x-pass-123", is_staff=True, is_superuser=True)
     )
+    return client
+
+
+def test_site_staff_reach_the_admin(world: SimpleNamespace) -> None:
+    """The control for the admin cells: they are refused for their role, not a broken admin."""
+    client = _site_admin()
     for name, case in ADMIN_CASES.items():
         assert client.get(_url(world, name, case)).status_code == 200, name
+
+
+def test_site_admins_reach_the_lti_registrations(world: SimpleNamespace) -> None:
+    """The control for the SUPERUSER cells: refused for their role, not broken pages."""
+    client = _site_admin()
+    for name, cases in MATRIX.items():
+        for case in cases:
+            if case.expected is SUPERUSER and case.method == "get":
+                assert client.get(_url(world, name, case)).status_code == 200, name
 
 
 def _methods_not_listed() -> Iterator[Any]:
@@ -405,9 +472,11 @@ def _methods_not_listed() -> Iterator[Any]:
 def test_methods_not_in_the_matrix_are_refused(
     world: SimpleNamespace, name: str, case: Case, method: str
 ) -> None:
-    """A view that starts accepting another method must get cells for it."""
-    actor = next(a for a in ACTORS if case.expected[a] == OK)
-    response = getattr(_client(world, actor), method)(_url(world, name, case))
+    """A view that starts accepting another method must get cells for it. A view that no
+    actor reaches (site admins only) is asked as a site admin."""
+    actor = next((a for a in ACTORS if case.expected[a] == OK), None)
+    client = _client(world, actor) if actor else _site_admin()
+    response = getattr(client, method)(_url(world, name, case))
     assert response.status_code == METHOD_NOT_ALLOWED, _describe(response)
 
 

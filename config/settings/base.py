@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "exercises.practice",
     "exercises.gradebook",
     "grading",
+    # LTI 1.3: django-lti's registrations, deployments and keys, and our room that uses them.
+    "lti_tool",
+    "exercises.lti",
 ]
 
 MIDDLEWARE = [
@@ -244,11 +247,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exercises.authoring.tasks.template_check_resume_stuck_task",
         "schedule": float(JOB_SWEEP_SECONDS),
     },
+    # Scores for the LMS that are due (never sent, or failed and waited their backoff).
+    "lti-passback-sweep": {
+        "task": "exercises.lti.tasks.passback_sweep_task",
+        "schedule": 30.0,
+    },
 }
 
 # Request bodies (config/middleware.py): at most this many bytes, unless a logged-in user posts
 # to an upload view (its file's cap more) or a staff member to the admin (Django's 2.5 MB).
 REQUEST_BODY_MAX_BYTES = 64 * 1024
+
+# LTI 1.3 (exercises/lti). A new key is published in our JWKS this long before it signs
+# anything (platforms cache our JWKS); a retired key stays published this many days.
+LTI_KEY_PUBLISH_SECONDS = env_int("LTI_KEY_PUBLISH_SECONDS", 24 * 3600)
+LTI_KEY_RETIRE_DAYS = env_int("LTI_KEY_RETIRE_DAYS", 7)
+# Seconds of clock difference with a platform accepted on iat/exp of a launch.
+LTI_CLOCK_LEEWAY_SECONDS = env_int("LTI_CLOCK_LEEWAY_SECONDS", 60)
+# How long a platform's JWKS is cached (an unknown key id fetches it again at once).
+LTI_JWKS_CACHE_SECONDS = env_int("LTI_JWKS_CACHE_SECONDS", 3600)
+# Each call to a platform gives up after this many seconds.
+LTI_HTTP_TIMEOUT_SECONDS = env_int("LTI_HTTP_TIMEOUT_SECONDS", 10)
+# Longest wait between two tries of a score the LMS refused or did not answer.
+LTI_PASSBACK_MAX_BACKOFF_SECONDS = env_int("LTI_PASSBACK_MAX_BACKOFF_SECONDS", 3600)
 
 # Grading limits (seconds): a submission older than this in queued/grading is requeued by beat.
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 60)

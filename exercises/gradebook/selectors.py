@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
+from exercises.authoring.scoring import set_points, set_scores
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import ExportColumn, ExportStudent
 from grading.engine import Task, grade, preview
@@ -270,12 +271,6 @@ class ExportData:
     scores: dict[tuple[str, str], Decimal | None]
 
 
-def _item_score(item: ProblemSetItem, row: dict[str, Any], late_penalty: bool) -> Decimal:
-    if late_penalty:
-        return Decimal(row["score"])
-    return item.points.quantize(Decimal("0.01")) if row["equivalent"] is True else Decimal("0.00")
-
-
 def export_scores(
     *,
     course: Course,
@@ -290,8 +285,6 @@ def export_scores(
     Columns carry the set's English title whatever the page's language: an LMS matches its
     columns by title, so a file must not change with the UI language. The Korean title is an
     alias, so a file exported under it still matches when it comes back to be filled."""
-    if attempt not in ("best", "last"):
-        raise ValueError("attempt is 'best' or 'last'")
     sets = ProblemSet.objects.filter(course=course).order_by("due_at", "position", "id")
     if problem_set is not None:
         sets = sets.filter(pk=problem_set.pk)
@@ -300,9 +293,7 @@ def export_scores(
         item.pk: item
         for item in ProblemSetItem.objects.filter(problem_set__in=[s.pk for s in set_list])
     }
-    points: dict[int, Decimal] = {}
-    for item in items.values():
-        points[item.problem_set_id] = points.get(item.problem_set_id, Decimal("0")) + item.points
+    points = set_points(items=items.values())
     columns = [
         ExportColumn(
             key=str(s.pk),
@@ -332,24 +323,13 @@ def export_scores(
                 sis_user_id=student_id,
             )
         )
-    chosen: dict[tuple[int, int], dict[str, Any]] = {}
     graded = Submission.objects.filter(
         instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
     ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
-    for row in graded:
-        key = (row["instance__student_id"], row["instance__item_id"])
-        item = items[key[1]]
-        previous = chosen.get(key)
-        if previous is None:
-            chosen[key] = row
-        elif attempt == "last":
-            if row["attempt"] > previous["attempt"]:
-                chosen[key] = row
-        elif _item_score(item, row, late_penalty) > _item_score(item, previous, late_penalty):
-            chosen[key] = row
-    scores: dict[tuple[str, str], Decimal | None] = {}
-    for (student_id, item_id), row in chosen.items():
-        item = items[item_id]
-        cell = (str(student_id), str(item.problem_set_id))
-        scores[cell] = (scores.get(cell) or Decimal("0")) + _item_score(item, row, late_penalty)
+    scores: dict[tuple[str, str], Decimal | None] = {
+        (str(student_id), str(set_id)): score
+        for (student_id, set_id), score in set_scores(
+            items=items, graded=graded, attempt=attempt, late_penalty=late_penalty
+        ).items()
+    }
     return ExportData(students=students, columns=columns, scores=scores)

@@ -1,0 +1,10 @@
+"""App configuration for lti: launches from an LMS and grade passback (LTI 1.3)."""
+
+from django.apps import AppConfig
+
+
+class LtiConfig(AppConfig):
+    name = "exercises.lti"
+    label = "lti"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "LTI"

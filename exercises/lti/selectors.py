@@ -1,0 +1,150 @@
+"""Reads of the lti room: registrations, what a course is linked to, a student's score on a
+set (the gradebook's rule, exercises.authoring.scoring), the passback status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from lti_tool.models import LtiContext, LtiRegistration, LtiUser
+
+from exercises.authoring.models import ProblemSet, ProblemSetItem
+from exercises.authoring.scoring import set_points, set_scores
+from exercises.courses.models import Course
+from exercises.lti.models import LtiIdentity, ScorePassback
+from grading.models import Submission
+
+
+def registrations() -> QuerySet[LtiRegistration]:
+    return LtiRegistration.objects.order_by("name", "pk")
+
+
+def registration_contexts(*, registration: LtiRegistration) -> QuerySet[LtiContext]:
+    return (
+        LtiContext.objects.filter(deployment__registration=registration)
+        .select_related("deployment", "course_link__course")
+        .order_by("title", "pk")
+    )
+
+
+def course_contexts(*, course: Course) -> QuerySet[LtiContext]:
+    """The LMS courses that launch into this course."""
+    return (
+        LtiContext.objects.filter(course_link__course=course)
+        .select_related("deployment__registration")
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class SetScore:
+    given: Decimal
+    maximum: Decimal
+    completed: bool  # every item of the set has a graded attempt
+
+
+def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
+    """A student's score on a set: the best graded attempt of each item, late penalty
+    applied, as the LMS files count it (exercises.authoring.scoring); 0 when nothing is graded
+    yet."""
+    items = {item.pk: item for item in ProblemSetItem.objects.filter(problem_set_id=problem_set_id)}
+    graded = list(
+        Submission.objects.filter(
+            instance__student_id=student_id,
+            instance__item_id__in=list(items),
+            status=Submission.Status.GRADED,
+            score__isnull=False,
+        ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    )
+    scores = set_scores(items=items, graded=graded)
+    return SetScore(
+        given=scores.get((student_id, problem_set_id), Decimal("0")),
+        maximum=set_points(items=items.values()).get(problem_set_id, Decimal("0")),
+        completed=bool(items) and {row["instance__item_id"] for row in graded} == set(items),
+    )
+
+
+def set_total_points(*, problem_set: ProblemSet) -> Decimal:
+    items = ProblemSetItem.objects.filter(problem_set=problem_set)
+    return set_points(items=items).get(problem_set.pk, Decimal("0"))
+
+
+@dataclass
+class PassbackRow:
+    passback: ScorePassback
+    name: str
+    email: str  # as the LMS gave it (kept on django-lti's LtiUser)
+
+
+def course_passbacks(*, course: Course) -> list[PassbackRow]:
+    """Every score of the course's students in the outbox, with its status."""
+    rows = list(
+        ScorePassback.objects.filter(problem_set__course=course, version__gt=0)
+        .select_related("student", "problem_set", "context__deployment__registration")
+        .order_by("student__last_name", "student__first_name", "student_id", "problem_set_id")
+    )
+    lms_users = {
+        (u.registration.issuer, u.sub): u
+        for u in LtiUser.objects.filter(sub__in={r.sub for r in rows}).select_related(
+            "registration"
+        )
+    }
+    result = []
+    for row in rows:
+        lms_user: Any = lms_users.get((row.context.deployment.registration.issuer, row.sub))
+        result.append(
+            PassbackRow(
+                passback=row,
+                name=row.student.get_full_name() or row.student.get_username(),
+                email=lms_user.email if lms_user else "",
+            )
+        )
+    return result
+
+
+def passbacks_due(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Outbox rows to send now: pending, or failed and waited their backoff; none that a
+    sender holds."""
+    now = now or timezone.now()
+    return list(
+        ScorePassback.objects.filter(
+            status__in=[ScorePassback.Status.PENDING, ScorePassback.Status.FAILED],
+            version__gt=0,
+            next_attempt_at__lte=now,
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def submission_student_and_set(*, submission_id: int) -> tuple[int, int] | None:
+    """(student id, problem set id) of a submission, or None when there is no such one."""
+    return (
+        Submission.objects.filter(pk=submission_id)
+        .values_list("instance__student_id", "instance__item__problem_set_id")
+        .first()
+    )
+
+
+def passbacks_waiting(*, submission_id: int) -> list[int]:
+    """Unsent outbox rows of the submission's student and set (to send once it is graded)."""
+    found = submission_student_and_set(submission_id=submission_id)
+    if found is None:
+        return []
+    return list(
+        ScorePassback.objects.filter(
+            student_id=found[0],
+            problem_set_id=found[1],
+            status=ScorePassback.Status.PENDING,
+            version__gt=0,
+        ).values_list("pk", flat=True)
+    )
+
+
+def identity_of(*, user: Any, issuer: str) -> LtiIdentity | None:
+    return LtiIdentity.objects.filter(user=user, issuer=issuer).first()
