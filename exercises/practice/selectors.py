@@ -13,6 +13,7 @@ from django.utils import timezone
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
 from grading.engine import Key, Prepared, key_of
+from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
 
@@ -195,3 +196,20 @@ def problem_state(
         best_score=max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
         key=_instance_key(instance) if reveal else None,
     )
+
+
+def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] | None:
+    """What the problem page draws (grading.engine.plotting), or None when the item's plots
+    are off or the task cannot be plotted. The latest graded answer is drawn against the
+    function; the key's derivative only once problem_state would show the key."""
+    if not instance.item.show_plots:
+        return None
+    state = problem_state(instance=instance, now=now)
+    graded = [s for s in state.submissions if s.status == Submission.Status.GRADED]
+    answer = graded[-1].answer if graded else None
+    try:
+        data = plot_data(task_of(instance.params), answer=answer, reveal=state.key is not None)
+    except PlotUnavailable:
+        return None
+    data["attempt"] = graded[-1].attempt if graded else None
+    return data

@@ -62,6 +62,7 @@ def problem_set_item_add(
     max_attempts: int = 3,
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
+    show_plots: bool = True,
 ) -> ProblemSetItem:
     """Append a published template usable in the set's course; `points` defaults to the
     template's suggested points (1 when it has none)."""
@@ -81,6 +82,7 @@ def problem_set_item_add(
         max_attempts=max_attempts,
         late_until=late_until,
         late_penalty=late_penalty,
+        show_plots=show_plots,
     )
 
 
@@ -91,7 +93,9 @@ def problem_set_item_update(
     max_attempts: int,
     late_until: datetime | None,
     late_penalty: Decimal,
+    show_plots: bool | None = None,
 ) -> ProblemSetItem:
+    """Change an item's rules; `show_plots` None keeps the item's choice."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     if not Decimal("0") <= late_penalty <= Decimal("1"):
@@ -99,6 +103,8 @@ def problem_set_item_update(
     _check_dates(None, item.effective_due_at, late_until)
     item.points, item.max_attempts = points, max_attempts
     item.late_until, item.late_penalty = late_until, late_penalty
+    if show_plots is not None:
+        item.show_plots = show_plots
     item.save()
     return item
 
@@ -167,6 +173,7 @@ def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = No
             due_at=it.due_at,
             late_until=it.late_until,
             late_penalty=it.late_penalty,
+            show_plots=it.show_plots,
         )
         for it in items
     )
@@ -209,6 +216,7 @@ def problem_set_item_create(
     due_at: datetime | None = None,
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
+    show_plots: bool = True,
 ) -> ProblemSetItem:
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
@@ -223,4 +231,5 @@ def problem_set_item_create(
         due_at=due_at,
         late_until=late_until,
         late_penalty=late_penalty,
+        show_plots=show_plots,
     )

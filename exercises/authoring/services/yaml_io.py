@@ -42,6 +42,7 @@ ITEM_KEYS = {
     "late_until",
     "late_penalty",
     "tolerance",
+    "show_plots",
 }
 
 
@@ -103,6 +104,7 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
                         "due_at": _when(it.due_at),
                         "late_until": _when(it.late_until),
                         "late_penalty": str(it.late_penalty),
+                        "show_plots": it.show_plots,
                         # The instructor's override on the wrong-answers page; null: the
                         # template's config decides.
                         "tolerance": item_tolerance(item=it),
@@ -206,6 +208,8 @@ def _check_set(entry: Any, where: str, slugs: set[str], errors: list[str]) -> No
             errors.append(f"{at}: template '{item['template']}' is not in this file")
         _decimal(item.get("points", "1"), f"{at}: points", errors, "0", "9999")
         _decimal(item.get("late_penalty", "0.5"), f"{at}: late_penalty", errors, "0", "1")
+        if not isinstance(item.get("show_plots", True), bool):
+            errors.append(f"{at}: show_plots must be true or false")
         attempts = item.get("max_attempts", 3)
         if not isinstance(attempts, int) or not 1 <= attempts <= 100:
             errors.append(f"{at}: max_attempts must be a whole number from 1 to 100")
@@ -335,6 +339,7 @@ def course_import_yaml(*, course: Course, text: str) -> ImportResult:
                     due_at=_date(item.get("due_at"), "", []),
                     late_until=_date(item.get("late_until"), "", []),
                     late_penalty=Decimal(str(item.get("late_penalty", "0.5"))),
+                    show_plots=item.get("show_plots", True),
                 )
                 for position, item in enumerate(entry["items"])
             )
