@@ -13,6 +13,7 @@ from django.utils import timezone
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
 from grading.engine import Key, Prepared, key_of
+from grading.engine.derivation import Solution, solution
 from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
@@ -213,3 +214,12 @@ def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] 
         return None
     data["attempt"] = graded[-1].attempt if graded else None
     return data
+
+
+def problem_solution(*, state: ProblemState) -> Solution | None:
+    """The worked solution, once the key is shown (None before, or when a step of it did not
+    check: then only the key is shown)."""
+    if state.key is None:
+        return None
+    params = state.instance.params
+    return solution(task_of(params), str(params.get("fname", "f")))

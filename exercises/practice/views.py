@@ -107,6 +107,7 @@ def _result_context(
         "poll_url": poll_url,
         "poll_next": min(poll + 1, POLL_LAST),
         "poll_delay_ms": poll_delay_ms(poll),
+        "solution": selectors.problem_solution(state=state),
     }
 
 

@@ -108,3 +108,16 @@ def test_the_instructor_turns_plots_off_in_the_set_editor(client):
     client.post(reverse("authoring:item-change", args=[item.pk]), {**values, "show_plots": "on"})
     item.refresh_from_db()
     assert item.show_plots is True
+
+
+def test_the_worked_solution_is_shown_with_the_key_and_not_before(client):
+    instance = _toy2(max_attempts=1)
+    client.force_login(instance.student)
+    url = reverse("practice:problem-detail", args=[instance.pk])
+    assert 'id="solution"' not in client.get(url).content.decode()
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    client.cookies["django_language"] = "ko"
+    page = client.get(url).content.decode()
+    assert 'id="solution"' in page and "풀이 과정" in page
+    assert 'data-rules="product"' in page and "곱의 미분법" in page
+    assert "-\\frac{7 y \\left(2 x^{2} - 1\\right)}{e^{x^{2} + y^{2}}}" in page
