@@ -80,6 +80,7 @@ def test_export_import_export_is_identical():
         "due_at": None,
         "late_until": None,
         "late_penalty": "0.500",
+        "show_plots": True,
         "tolerance": None,
     }
     assert data["problem_sets"][0]["items"][1]["tolerance"] == 0.02
@@ -221,3 +222,22 @@ def test_reimport_updates_titles_but_not_the_config_of_a_template_in_a_set():
         "task cannot change; give the changed one a new slug"
     ]
     assert ProblemTemplate.objects.get(pk=tpl.pk).config == TOY
+
+
+def test_show_plots_goes_through_export_and_import_and_must_be_a_boolean():
+    course, _ = _course_with_content()
+    item = course.problem_sets.first().items.order_by("position").first()
+    item.show_plots = False
+    item.save()
+    exported = course_export_yaml(course=course)
+    assert "show_plots: false\n" in exported
+    target = factories.course()
+    course_import_yaml(course=target, text=exported)
+    copied = target.problem_sets.first().items.order_by("position").first()
+    assert copied.show_plots is False
+    with pytest.raises(ImportFailed) as failed:
+        course_import_yaml(
+            course=factories.course(),
+            text=exported.replace("show_plots: false", "show_plots: maybe"),
+        )
+    assert any("show_plots must be true or false" in e for e in failed.value.errors)
