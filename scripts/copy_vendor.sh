@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Copies the npm-installed front-end assets (KaTeX, htmx) into static/vendor (git-ignored).
+# Copies the npm-installed front-end assets (KaTeX, htmx, Plotly) into static/vendor (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf static/vendor
-mkdir -p static/vendor/katex/contrib static/vendor/htmx
+mkdir -p static/vendor/katex/contrib static/vendor/htmx static/vendor/plotly
 cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css static/vendor/katex/
 cp node_modules/katex/dist/contrib/auto-render.min.js static/vendor/katex/contrib/
 cp -r node_modules/katex/dist/fonts static/vendor/katex/fonts
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
-echo "copied KaTeX $(node -p "require('./node_modules/katex/package.json').version") and htmx $(node -p "require('./node_modules/htmx.org/package.json').version") into static/vendor"
+# Plotly: loaded only by pages with plots (the problem page when its item shows plots)
+cp node_modules/plotly.js-dist-min/plotly.min.js static/vendor/plotly/
+echo "copied KaTeX $(node -p "require('./node_modules/katex/package.json').version"), htmx $(node -p "require('./node_modules/htmx.org/package.json').version") and Plotly $(node -p "require('./node_modules/plotly.js-dist-min/package.json').version") into static/vendor"

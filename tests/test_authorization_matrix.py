@@ -136,6 +136,7 @@ MATRIX: dict[str, list[Case]] = {
         *_cases("instance", OWNER, "get", htmx=True),  # the result region polling
     ],
     "practice:problem-preview": _cases("instance", OWNER, "get", query="answer=2x"),
+    "practice:problem-plot": _cases("instance", OWNER, "get"),  # the student's own variant
     "practice:submission-create": [
         *_cases("instance", OWNER, "post"),
         *_cases("instance", OWNER, "post", htmx=True),

@@ -296,6 +296,7 @@ class ItemForm(forms.Form):
         decimal_places=3,
         initial=Decimal("0.5"),
     )
+    show_plots = forms.BooleanField(label=_("Show plots"), required=False, initial=True)
 
     def __init__(
         self, *args: Any, templates: Any = None, due_at: datetime | None = None, **kw: Any

@@ -134,6 +134,9 @@ class ProblemSetItem(models.Model):
         default=Decimal("0.5"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
+    # The problem page draws the student's variant (surface, slice, their tangent line);
+    # an instructor may turn it off, e.g. for an exam where a picture would help too much.
+    show_plots = models.BooleanField(default=True)
 
     class Meta:
         db_table = "exercises_problemsetitem"  # made by an earlier app; kept so that no data moves

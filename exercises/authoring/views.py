@@ -275,6 +275,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 max_attempts=data["max_attempts"],
                 late_until=data["late_until"],
                 late_penalty=data["late_penalty"],
+                show_plots=data["show_plots"],
             )
         except (ItemRefused, ValueError) as exc:
             form.add_error(None, str(exc))
@@ -308,6 +309,7 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
                 max_attempts=data["max_attempts"],
                 late_until=data["late_until"],
                 late_penalty=data["late_penalty"],
+                show_plots=data["show_plots"],
             )
         else:
             return HttpResponse(status=400)

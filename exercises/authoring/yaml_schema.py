@@ -274,6 +274,7 @@ class ItemEntry(_Strict):
     late_until: When | None = None
     late_penalty: Penalty = Decimal("0.5")
     tolerance: Tolerance | None = None
+    show_plots: StrictBool = True
 
 
 class SetEntry(_Strict):

@@ -14,6 +14,8 @@ from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
 from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of
+from grading.engine.derivation import Solution, solution
+from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
 
@@ -205,3 +207,29 @@ def problem_state(
         best_score=max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
         key=_instance_key(instance) if reveal else None,
     )
+
+
+def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] | None:
+    """What the problem page draws (grading.engine.plotting), or None when the item's plots
+    are off or the task cannot be plotted. The latest graded answer is drawn against the
+    function; the key's derivative only once problem_state would show the key."""
+    if not instance.item.show_plots:
+        return None
+    state = problem_state(instance=instance, now=now)
+    graded = [s for s in state.submissions if s.status == Submission.Status.GRADED]
+    answer = graded[-1].answer if graded else None
+    try:
+        data = plot_data(task_of(instance.params), answer=answer, reveal=state.key is not None)
+    except PlotUnavailable:
+        return None
+    data["attempt"] = graded[-1].attempt if graded else None
+    return data
+
+
+def problem_solution(*, state: ProblemState) -> Solution | None:
+    """The worked solution, once the key is shown (None before, or when a step of it did not
+    check: then only the key is shown)."""
+    if state.key is None:
+        return None
+    params = state.instance.params
+    return solution(task_of(params), str(params.get("fname", "f")))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sets/<int:pk>/", views.problem_set_detail, name="problem-set-detail"),
     path("items/<int:pk>/", views.item_open, name="item-open"),
     path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),
+    path("problems/<int:pk>/plot.json", views.problem_plot, name="problem-plot"),
     path("problems/<int:pk>/preview/", views.problem_preview, name="problem-preview"),
     path("problems/<int:pk>/submit/", views.submission_create_view, name="submission-create"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),

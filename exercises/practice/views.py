@@ -4,11 +4,12 @@ get the partial."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -110,6 +111,7 @@ def _result_context(
         "poll_url": poll_url,
         "poll_next": min(poll + 1, POLL_LAST),
         "poll_delay_ms": poll_delay_ms(poll),
+        "solution": selectors.problem_solution(state=state),
     }
 
 
@@ -131,6 +133,19 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "form": AnswerForm(),
     }
     return render(request, "practice/problem_detail.html", context)
+
+
+@login_required
+@require_GET
+@never_cache  # it changes with every graded answer and when the key is revealed
+def problem_plot(request: HttpRequest, pk: int) -> JsonResponse:
+    """The plot data of the student's own variant (404 when the item shows no plots)."""
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    data = selectors.problem_plot(instance=instance, now=timezone.now())
+    if data is None:
+        raise Http404
+    # allow_nan=False: the engine sends null for what it cut; a NaN would fail loudly here
+    return JsonResponse(data, json_dumps_params={"allow_nan": False})
 
 
 @login_required

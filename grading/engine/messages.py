@@ -559,3 +559,64 @@ def in_component(message: Message, v: str) -> Message:
         en=f"In ∂f/∂{v}: {message.en}",
         ko=f"∂f/∂{v} 성분: {message.ko}",
     )
+
+
+# --------------------------------------------------------------------------- worked solutions
+
+# The rules of a derivation (derivation.py), by name; {v} is the variable differentiated by,
+# {held} the variables held constant, {point} the point. No Korean particle follows a
+# placeholder or a formula directly (it would depend on how it is read): a noun or a closing
+# parenthesis comes first.
+_DERIVATION: dict[str, tuple[str, str]] = {
+    "held": (
+        "Hold {held} constant: only {v} changes.",
+        "나머지 변수({held})는 상수로 두고, 변수 하나({v})만 움직여 미분합니다.",
+    ),
+    "alone": ("Differentiate with respect to {v}.", "변수({v})에 대하여 미분합니다."),
+    "rewrite": (
+        "Rewrite the division by e^(…) as a product: 1/e^u = e^(−u), and e^(a+b) = e^a·e^b.",
+        "e^(…)로 나누는 식을 곱으로 바꿉니다: 1/e^u = e^(−u), e^(a+b) = e^a·e^b.",
+    ),
+    "sum": ("Sum rule: differentiate term by term.", "합의 미분법: 항마다 따로 미분합니다."),
+    "constant": (
+        "Constant multiple rule: a factor without {v} is a constant and stays in front.",
+        "상수배의 미분법: 변수({v})가 없는 인수는 상수이므로 앞에 그대로 둡니다.",
+    ),
+    "product": ("Product rule: (gh)′ = g′h + gh′.", "곱의 미분법: (gh)′ = g′h + gh′."),
+    "quotient": (
+        "Quotient rule: (g/h)′ = (g′h − gh′)/h².",
+        "몫의 미분법: (g/h)′ = (g′h − gh′)/h².",
+    ),
+    "power": ("Power rule: (uⁿ)′ = n·uⁿ⁻¹·u′.", "거듭제곱의 미분법: (uⁿ)′ = n·uⁿ⁻¹·u′."),
+    "chain": (
+        "Chain rule: the outer function's derivative times the derivative of the inside.",
+        "연쇄법칙: 바깥 함수의 도함수에 안쪽 함수의 도함수를 곱합니다.",
+    ),
+    "exp": ("Exponential: (e^u)′ = e^u·u′.", "지수함수의 미분: (e^u)′ = e^u·u′."),
+    "ln": ("Logarithm: (ln u)′ = u′/u.", "로그함수의 미분: (ln u)′ = u′/u."),
+    "trig": (
+        "Trigonometric functions: (sin u)′ = cos u·u′, (cos u)′ = −sin u·u′, (tan u)′ = sec²u·u′.",
+        "삼각함수의 미분: (sin u)′ = cos u·u′, (cos u)′ = −sin u·u′, (tan u)′ = sec²u·u′.",
+    ),
+    "sqrt": ("Square root: (√u)′ = u′/(2√u).", "제곱근의 미분: (√u)′ = u′/(2√u)."),
+    "function": (
+        "The function's own derivative, times the derivative of the inside.",
+        "바깥 함수의 도함수에 안쪽 식의 도함수를 곱합니다.",
+    ),
+    "expand": ("Multiply out.", "괄호를 풀어 전개합니다."),
+    "simplify": (
+        "Simplify: collect the terms and factor.",
+        "정리: 항을 모으고 인수분해합니다.",
+    ),
+    "point": ("Substitute the point ({point}).", "주어진 점({point})의 값을 대입합니다."),
+}
+
+
+def derivation_text(rules: tuple[str, ...], **fields: str) -> Message:
+    """One step's explanation: the sentences of its rules, in order."""
+    texts = [_DERIVATION[r] for r in rules]
+    return Message(
+        code="derivation:" + "+".join(rules),
+        en=" ".join(en.format(**fields) for en, _ in texts),
+        ko=" ".join(ko.format(**fields) for _, ko in texts),
+    )

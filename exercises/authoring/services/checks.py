@@ -28,6 +28,7 @@ from grading.engine import (
     to_text,
     variant_check,
 )
+from grading.engine.derivation import solution_problems
 
 CHECK_SEEDS = 50
 
@@ -141,6 +142,13 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
                     f"{what_ko} 채점에 {ms} ms 걸렸습니다 (한도 1000 ms)",
                 )
             )
+    for reason in solution_problems(task):
+        problems.append(
+            _problem(
+                f"the worked solution is not shown: {reason}",
+                f"풀이 과정을 보여 줄 수 없습니다: {reason}",
+            )
+        )
     return SeedReport(problems, slowest, values)
 
 

@@ -69,6 +69,7 @@ def problem_set_item_add(
     max_attempts: int = 3,
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
+    show_plots: bool = True,
 ) -> ProblemSetItem:
     """Append a published template usable in the set's course; `points` defaults to the
     template's suggested points (1 when it has none)."""
@@ -88,6 +89,7 @@ def problem_set_item_add(
         max_attempts=max_attempts,
         late_until=late_until,
         late_penalty=late_penalty,
+        show_plots=show_plots,
     )
 
 
@@ -98,11 +100,15 @@ def problem_set_item_update(
     max_attempts: int,
     late_until: datetime | None,
     late_penalty: Decimal,
+    show_plots: bool | None = None,
 ) -> ProblemSetItem:
+    """Change an item's rules; `show_plots` None keeps the item's choice."""
     _check_item_values(max_attempts, late_penalty)
     _check_dates(None, item.effective_due_at, late_until)
     item.points, item.max_attempts = points, max_attempts
     item.late_until, item.late_penalty = late_until, late_penalty
+    if show_plots is not None:
+        item.show_plots = show_plots
     item.save()
     return item
 
@@ -212,6 +218,7 @@ def problem_set_item_create(
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
     tolerance: float | None = None,
+    show_plots: bool = True,
 ) -> ProblemSetItem:
     """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
     _check_item_values(max_attempts, late_penalty)
@@ -224,6 +231,7 @@ def problem_set_item_create(
         due_at=due_at,
         late_until=late_until,
         late_penalty=late_penalty,
+        show_plots=show_plots,
     )
     if tolerance is not None:
         GradingPolicy.objects.create(item=item, tolerance=tolerance)
@@ -238,6 +246,7 @@ class ItemFields(Protocol):
     due_at: datetime | None
     late_until: datetime | None
     late_penalty: Decimal
+    show_plots: bool
 
 
 def problem_set_item_copy(
@@ -259,4 +268,5 @@ def problem_set_item_copy(
         late_until=fields.late_until,
         late_penalty=fields.late_penalty,
         tolerance=tolerance,
+        show_plots=fields.show_plots,
     )

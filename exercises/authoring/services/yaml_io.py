@@ -101,6 +101,7 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
                         "due_at": _when(it.due_at),
                         "late_until": _when(it.late_until),
                         "late_penalty": str(it.late_penalty),
+                        "show_plots": it.show_plots,
                         # The instructor's override on the wrong-answers page; null: the
                         # template's config decides.
                         "tolerance": item_tolerance(item=it),

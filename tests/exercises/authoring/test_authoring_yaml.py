@@ -81,6 +81,7 @@ def test_export_import_export_is_identical(django_capture_on_commit_callbacks):
         "due_at": None,
         "late_until": None,
         "late_penalty": "0.500",
+        "show_plots": True,
         "tolerance": None,
     }
     assert data["problem_sets"][0]["items"][1]["tolerance"] == 0.02
@@ -387,3 +388,18 @@ def test_an_import_returns_at_once_and_its_checks_run_in_the_background(
     }
     polled = client.get(reverse("authoring:template-check", args=[templates[0].pk]), {"compact": 1})
     assert 'data-status="check-passed"' in polled.content.decode()
+
+
+def test_show_plots_goes_through_export_and_import_and_must_be_a_boolean(yaml_upload):
+    course, _ = _course_with_content()
+    item = course.problem_sets.first().items.order_by("position").first()
+    item.show_plots = False
+    item.save()
+    exported = course_export_yaml(course=course)
+    assert "show_plots: false\n" in exported
+    target = factories.course()
+    course_import_yaml(course=target, text=exported)
+    copied = target.problem_sets.first().items.order_by("position").first()
+    assert copied.show_plots is False
+    page = _refused(yaml_upload, exported.replace("show_plots: false", "show_plots: maybe"))
+    assert "items[0].show_plots: must be true or false" in page

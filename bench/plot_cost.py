@@ -1,0 +1,91 @@
+"""Server time of a problem page's plot data: GET /problems/<id>/plot.json, in-process.
+
+Through the whole middleware stack (Django's test client, logged in), test settings on a
+throwaway SQLite file: the selector (problem_state, the latest graded answer) and the engine's
+plotting (NumPy on the grids, JSON). One variant of each family, and toy #2 before an answer,
+after a wrong answer, and after the key is revealed. The first request of a task pays for
+SymPy's lambdify (kept per function text in the process afterwards): it is shown apart.
+
+    .venv/bin/python bench/plot_cost.py --repeat 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=30)
+    args = ap.parse_args()
+    db = Path(tempfile.mkdtemp()) / "plot_cost.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    from exercises.authoring.generators import FAMILIES
+    from tests import factories
+
+    c = factories.course()
+    student = factories.student(in_course=c)
+    ps = factories.problem_set(in_course=c)
+    client = Client()
+    client.force_login(student)
+
+    def measure(instance) -> tuple[float, list[float]]:
+        url = reverse("practice:problem-plot", args=[instance.pk])
+        t0 = time.perf_counter()
+        assert client.get(url).status_code == 200
+        cold = (time.perf_counter() - t0) * 1000
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+        return cold, times
+
+    rows = []
+    toy2 = {"function": "7x*y/e^(x^2+y^2)", "function_latex": "", "wrt": ["x"]}
+    item = factories.item(in_set=ps, tpl=factories.template(config=toy2), max_attempts=2)
+    instance = factories.instance(for_item=item, for_student=student)
+    rows.append(("toy #2, no answer yet", *measure(instance)))
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    rows.append(("toy #2, after a wrong f_x", *measure(instance)))
+    factories.graded(instance, "7y/e^(x^2+y^2) + 1")
+    rows.append(("toy #2, key revealed", *measure(instance)))
+    for family in FAMILIES:
+        if family in ("fixed", "custom"):
+            continue
+        tpl = factories.template(family=family, config={})
+        instance = factories.instance(
+            for_item=factories.item(in_set=ps, tpl=tpl), for_student=student
+        )
+        rows.append((f"{family}, no answer yet", *measure(instance)))
+    print("| problem | first request ms | median ms | p95 ms |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, cold, times in rows:
+        p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+        print(f"| {name} | {cold:.1f} | {statistics.median(times):.1f} | {p95:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
