@@ -46,6 +46,11 @@ def _remember(user: Any) -> None:
         logger.warning("user cache unavailable")
 
 
+# The dotted path of the backend a session is signed in with when no password was checked (an
+# LTI launch, a set-password link): it reads the user back on each request.
+USER_BACKEND = "exercises.courses.auth.CachedModelBackend"
+
+
 class CachedModelBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         try:

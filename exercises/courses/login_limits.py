@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 from axes.handlers.cache import AxesCacheHandler
-from axes.helpers import get_cache_timeout, get_client_username
+from axes.helpers import get_cache, get_cache_timeout, get_client_username
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -123,6 +123,18 @@ def _counters(*, address: str | None, username: str | None) -> list[tuple[str, i
 
 class LoginLimitHandler(AxesCacheHandler):
     """AXES_HANDLER: axes' cache handler with a limit of its own for each counter."""
+
+    # Axes keeps one handler for the life of the process, and its __init__ holds on to the cache
+    # it found then. Look the cache up on each use instead, so that the counters always live in
+    # the cache the settings name now (tests swap CACHES; a handler built under a Redis outage
+    # test must not keep counting into a dead server).
+    @property  # type: ignore[override]
+    def cache(self) -> Any:
+        return get_cache()
+
+    @cache.setter
+    def cache(self, value: Any) -> None:
+        pass  # AxesCacheHandler.__init__ assigns it; the property decides
 
     def _request_counters(
         self, request: Any, credentials: dict[str, Any] | None

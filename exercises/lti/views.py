@@ -16,7 +16,6 @@ from functools import wraps
 from typing import Any
 
 import requests
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -35,6 +34,7 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
 from exercises.authoring.models import ProblemSet
+from exercises.courses.auth import USER_BACKEND
 from exercises.courses.models import Course, Membership
 from exercises.courses.selectors import course_role, courses_taught
 from exercises.lti import selectors as sel
@@ -164,7 +164,8 @@ class LaunchView(View):
             )
         except LaunchRefused as exc:
             return refuse(request, str(exc.message))
-        login(request, result.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        # The backend that reads the user back (axes, first in the list, only counts failures).
+        login(request, result.user, backend=USER_BACKEND)
         request.session[LAUNCH_SESSION_KEY] = launch.get_launch_id()
         return _next_step(request, result)
 
