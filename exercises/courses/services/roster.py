@@ -92,8 +92,8 @@ def _formula(code: str, what_en: str, what_ko: str, value: str) -> Message:
         code,
         f"The {what_en} '{value}' starts with {value[0]!r}: a spreadsheet would read it as "
         "a formula. Ids may not start with = + - @.",
-        f"{what_ko} '{value}'이(가) {value[0]!r}(으)로 시작해 스프레드시트가 수식으로 읽습니다. "
-        "= + - @로 시작할 수 없습니다.",
+        f"스프레드시트가 수식으로 읽는 값입니다 ({what_ko}: '{value}', 첫 글자: {value[0]!r}). "
+        "= + - @ 문자로 시작할 수 없습니다.",
     )
 
 
@@ -359,7 +359,7 @@ def _check_against_database(
                         "protected",
                         f"{email} is the account of a teacher or an administrator: a roster "
                         "cannot enrol it. Remove this row; an administrator can enrol it.",
-                        f"{email}은(는) 교수자나 관리자의 계정이라 명단으로 등록할 수 없습니다. "
+                        f"교수자나 관리자의 계정이라 명단으로 등록할 수 없습니다 ({email}). "
                         "이 줄을 지우세요. 관리자가 등록할 수 있습니다.",
                     ),
                 )
@@ -385,7 +385,7 @@ def _check_against_database(
                     "id_not_recorded",
                     f"The student id {student_id} is not recorded: the account is also in "
                     "another course. An administrator can record it.",
-                    f"학번 {student_id}은(는) 기록되지 않습니다. 이 계정은 다른 강좌에도 "
+                    f"학번을 기록하지 않았습니다 ({student_id}). 이 계정은 다른 강좌에도 "
                     "있습니다. 관리자가 기록할 수 있습니다.",
                 )
             )

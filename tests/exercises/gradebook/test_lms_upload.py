@@ -133,7 +133,7 @@ MALFORMED = [
     (
         b"Name,Score\r\nKim,1\r\n",
         "not a Canvas, Moodle, Blackboard or Brightspace gradebook export header",
-        "Canvas, Moodle, Blackboard, Brightspace 성적표 내보내기의 머리글이 아닙니다",
+        "첫 줄이 Canvas, Moodle, Blackboard, Brightspace에서 내보낸 성적표의 열 이름이 아닙니다",
     ),
     (
         b"x" * (lms.MAX_LMS_FILE_BYTES + 1),
