@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.env import env_bool, env_int, env_list, env_networks, env_str
@@ -63,13 +63,15 @@ MIDDLEWARE = [
 # so injected markup can run no script and send nothing elsewhere. The pages have no inline
 # script, event handler or style attribute (static/js/, static/css/); KaTeX styles its output
 # through the DOM (element.style), which CSP allows; htmx's own indicator <style> is turned off
-# in base.html (its rules are in app.css). tests/browser/test_csp.py checks that no page a
-# student or an instructor uses reports a violation.
+# in base.html (its rules are in app.css). Plotly adds its rules to a stylesheet of its own: the
+# plot pages give it an empty, nonced <style id="plotly.js-style-global"> to add them to (CSSOM,
+# which CSP allows), so style-src needs no 'unsafe-inline'. tests/browser/test_csp.py and
+# test_plot_page.py check that no page a student or an instructor uses reports a violation.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "font-src": [SELF],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],

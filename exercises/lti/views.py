@@ -16,6 +16,8 @@ from functools import wraps
 from typing import Any
 
 import requests
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -77,7 +79,27 @@ def jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(Key.objects.as_jwks())
 
 
+def _under_our_csp(request: HttpRequest, response: Any) -> Any:
+    """PyLTI1p3's cookie-check page (its own HTML, with an inline script and style) made to run
+    under the site's Content-Security-Policy: its script and style carry this response's nonce,
+    and its hidden blocks and link use no inline style or javascript: URL."""
+    if getattr(response, "status_code", None) != 200 or not hasattr(response, "content"):
+        return response  # the redirect to the platform
+    nonce = request.csp_nonce  # type: ignore[attr-defined]
+    html = response.content.decode()
+    for old, new in (
+        ('<script type="text/javascript">', f'<script nonce="{nonce}">'),
+        ('<style type="text/css">', f'<style nonce="{nonce}">'),
+        ('style="display: none;"', "hidden"),
+        ('href="javascript: void(0);"', 'href="#"'),
+    ):
+        html = html.replace(old, new)
+    response.content = html.encode()
+    return response
+
+
 @method_decorator((csrf_exempt, xframe_options_exempt), name="dispatch")
+@method_decorator(csp_update({"script-src": [NONCE]}), name="dispatch")
 class LoginInitView(OIDCLoginInitView):
     """OIDC third-party login initiation, with the launch always sent to our launch URL."""
 
@@ -88,7 +110,7 @@ class LoginInitView(OIDCLoginInitView):
             request, ToolConfig(registration_uuid), launch_data_storage=DjangoCacheDataStorage()
         )
         try:
-            return oidc_login.enable_check_cookies(
+            response = oidc_login.enable_check_cookies(
                 _(
                     "Your browser blocks cookies in this frame. "
                     "Open Partial Credit in a new window to continue."
@@ -96,6 +118,7 @@ class LoginInitView(OIDCLoginInitView):
                 _("Open in a new window"),
                 _("Loading..."),
             ).redirect(request.build_absolute_uri(reverse("lti:launch")))
+            return _under_our_csp(request, response)
         except (OIDCException, LtiException) as exc:
             return refuse(
                 request,
