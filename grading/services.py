@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -209,6 +210,20 @@ def submission_grade_record(*, submission_id: int) -> bool:
     return bool(recorded)
 
 
+def _storable(value: Any) -> Any:
+    """The verdict as JSON can hold it: a non-finite number (the engine sends none; this is the
+    backstop) becomes null, so that no answer can make its verdict unstorable and its submission
+    loop through retries and requeues (issue #12)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        logger.warning("a non-finite number in a verdict was stored as null")
+        return None
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def _verdict_record(
     *, submission_id: int, verdict: Verdict, given: GradingInput, cache_use: str
 ) -> int:
@@ -220,7 +235,7 @@ def _verdict_record(
         .update(
             # "cache": whether this verdict was reused from an identical (task, answer) graded
             # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-            verdict={**verdict.to_dict(), "cache": cache_use},
+            verdict=_storable({**verdict.to_dict(), "cache": cache_use}),
             equivalent=verdict.equivalent,
             method=verdict.method,
             score=score_of(

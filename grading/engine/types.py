@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -126,6 +127,12 @@ class Evidence:
     max_rel_error: float | None = None
     component: int | None = None
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        # An answer undefined where the key is defined has no relative error, not an infinite
+        # one: JSON has no Infinity, and a verdict must always be storable (issue #12).
+        if self.max_rel_error is not None and not math.isfinite(self.max_rel_error):
+            object.__setattr__(self, "max_rel_error", None)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
