@@ -19,8 +19,10 @@ text, constraints included, is read by the engine's allow-listed parser: nothing
 
 from __future__ import annotations
 
+import math
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sympy
@@ -95,8 +97,64 @@ def _relation(text: str, names: list[str]) -> tuple[Any, str, Any]:
     return sides[0], operators[0], sides[1]
 
 
+# No number an instructor's expression makes at a parameter draw may pass 10^300: a student's
+# answer has the same bound (the engine's parser refuses larger powers of numbers). Exact
+# arithmetic on a tower such as a^a^a at a = 9 would otherwise work on a number of 370 million
+# digits, and the request or worker that asked would never answer (issue #12).
+MAX_MAGNITUDE = 1e300
+_FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "Abs": abs,
+}
+
+
+class _Undefined(Exception):
+    """The value is not a real number at this draw (a logarithm of a negative number...)."""
+
+
+def _float_value(node: Any, values: dict[str, int]) -> float:
+    """The value of a SymPy expression at `values`, in doubles, bottom up: bounded work, and
+    TemplateError as soon as any part of it passes MAX_MAGNITUDE."""
+    if node.is_Symbol:
+        result = float(values[str(node)])
+    elif node.is_Number or node in (sympy.E, sympy.pi):
+        result = float(node)
+    else:
+        args = [_float_value(arg, values) for arg in node.args]
+        try:
+            if node.is_Add:
+                result = math.fsum(args)
+            elif node.is_Mul:
+                result = math.prod(args)
+            elif node.is_Pow:
+                result = math.pow(args[0], args[1])
+            elif node.func.__name__ in _FLOAT_FUNCTIONS and len(args) == 1:
+                result = _FLOAT_FUNCTIONS[node.func.__name__](args[0])
+            else:
+                raise _Undefined
+        except OverflowError:
+            result = math.inf
+        except (ValueError, ZeroDivisionError):
+            raise _Undefined from None
+    if not math.isfinite(result) or abs(result) > MAX_MAGNITUDE:
+        raise TemplateError(
+            gettext_noop("a value passes 10^300 at %(values)s: keep the parameters smaller"),
+            values=", ".join(f"{k} = {v}" for k, v in values.items()),
+        )
+    return result
+
+
 def _holds(relation: tuple[Any, str, Any], values: dict[str, int]) -> bool:
     left, op, right = relation
+    try:  # bounded first: only then may SymPy work exactly
+        _float_value(left, values)
+        _float_value(right, values)
+    except _Undefined:
+        return False  # not a real number here: the constraint is not met
     subs = {sympy.Symbol(k): sympy.Integer(v) for k, v in values.items()}
     diff = sympy.nsimplify(left.subs(subs) - right.subs(subs))
     if diff.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or diff.is_real is not True:
