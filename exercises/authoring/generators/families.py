@@ -70,8 +70,8 @@ def _wrt(rng: random.Random, config: dict[str, Any], variables: tuple[str, ...])
     return [rng.choice(variables)]
 
 
-def polynomial(rng: random.Random, config: dict[str, Any]) -> Params:
-    text, latex = _polynomial_terms(rng)
+def _xy_params(rng: random.Random, config: dict[str, Any], text: str, latex: str) -> Params:
+    """A function of x and y to differentiate, with respect to what and in which notation."""
     return {
         "variables": ["x", "y"],
         "function": text,
@@ -81,15 +81,14 @@ def polynomial(rng: random.Random, config: dict[str, Any]) -> Params:
     }
 
 
+def polynomial(rng: random.Random, config: dict[str, Any]) -> Params:
+    text, latex = _polynomial_terms(rng)
+    return _xy_params(rng, config, text, latex)
+
+
 def gaussian(rng: random.Random, config: dict[str, Any]) -> Params:
     c = rng.randint(2, 9)
-    params: Params = {
-        "variables": ["x", "y"],
-        "function": f"{c}x*y/e^(x^2+y^2)",
-        "function_latex": f"\\frac{{{c}xy}}{{e^{{x^2+y^2}}}}",
-        "wrt": _wrt(rng, config, ("x", "y")),
-        "notation": _notation(rng, config),
-    }
+    params = _xy_params(rng, config, f"{c}x*y/e^(x^2+y^2)", f"\\frac{{{c}xy}}{{e^{{x^2+y^2}}}}")
     if config.get("at_point"):
         params["at"] = {"x": str(rng.choice([-1, 1, 2])), "y": str(rng.choice([-1, 1]))}
     return params
@@ -99,13 +98,9 @@ def rational(rng: random.Random, config: dict[str, Any]) -> Params:
     c = rng.randint(2, 9)
     k = rng.randint(1, 4)
     top = rng.choice(("x", "y"))
-    return {
-        "variables": ["x", "y"],
-        "function": f"{c}{top}/(x^2+y^2+{k})",
-        "function_latex": f"\\frac{{{c}{top}}}{{x^2 + y^2 + {k}}}",
-        "wrt": _wrt(rng, config, ("x", "y")),
-        "notation": _notation(rng, config),
-    }
+    return _xy_params(
+        rng, config, f"{c}{top}/(x^2+y^2+{k})", f"\\frac{{{c}{top}}}{{x^2 + y^2 + {k}}}"
+    )
 
 
 def _chain_function(rng: random.Random) -> tuple[str, str]:
@@ -124,13 +119,7 @@ def _chain_function(rng: random.Random) -> tuple[str, str]:
 
 def chain(rng: random.Random, config: dict[str, Any]) -> Params:
     text, latex = _chain_function(rng)
-    return {
-        "variables": ["x", "y"],
-        "function": text,
-        "function_latex": latex,
-        "wrt": _wrt(rng, config, ("x", "y")),
-        "notation": _notation(rng, config),
-    }
+    return _xy_params(rng, config, text, latex)
 
 
 def slope(rng: random.Random, config: dict[str, Any]) -> Params:
