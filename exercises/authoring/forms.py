@@ -265,6 +265,12 @@ class ProblemSetForm(forms.ModelForm):
             self.add_error("opens_at", _("The set opens after it is due."))
         return data
 
+    def set_values(self) -> dict[str, Any]:
+        """The cleaned values as problem_set_create and problem_set_update take them."""
+        values = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        values["position"] = values["position"] or 0
+        return values
+
 
 def _template_label(template: ProblemTemplate) -> str:
     korean = (get_language() or "en").startswith("ko")
@@ -317,6 +323,14 @@ class ItemForm(forms.Form):
         if late_until and self.due_at and late_until < self.due_at:
             self.add_error("late_until", _("The late window ends before the due date."))
         return data
+
+    def rules(self) -> dict[str, Any]:
+        """The item's rules as problem_set_item_add and problem_set_item_update take them
+        (not the template or the points: each of the two has its own)."""
+        return {
+            key: self.cleaned_data[key]
+            for key in ("max_attempts", "late_until", "late_penalty", "show_plots")
+        }
 
 
 class DuplicateForm(forms.Form):

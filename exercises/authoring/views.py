@@ -197,16 +197,7 @@ def problem_set_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     courses = courses_taught(user=request.user)
     form = ProblemSetForm(request.POST or None, courses=courses, initial={"course": course})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        problem_set = problem_set_create(
-            course=data["course"],
-            title_en=data["title_en"],
-            title_ko=data["title_ko"],
-            due_at=data["due_at"],
-            opens_at=data["opens_at"],
-            position=data["position"] or 0,
-            hidden=data["hidden"],
-        )
+        problem_set = problem_set_create(**form.set_values())
         return redirect("authoring:set-edit", pk=problem_set.pk)
     return render(request, "authoring/set_form.html", {"course": course, "form": form, "set": None})
 
@@ -236,19 +227,9 @@ def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ProblemSetForm(request.POST, instance=problem_set, courses=courses)
         # The ModelForm has already written the cleaned values onto the instance: reload it.
         if form.is_valid():
-            data = form.cleaned_data
             fresh = ProblemSet.objects.get(pk=problem_set.pk)
             try:
-                problem_set_update(
-                    problem_set=fresh,
-                    course=data["course"],
-                    title_en=data["title_en"],
-                    title_ko=data["title_ko"],
-                    due_at=data["due_at"],
-                    opens_at=data["opens_at"],
-                    position=data["position"] or 0,
-                    hidden=data["hidden"],
-                )
+                problem_set_update(problem_set=fresh, **form.set_values())
             except (ItemRefused, ValueError) as exc:
                 form.add_error(None, str(exc))
             else:
@@ -272,10 +253,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 problem_set=problem_set,
                 template=data["template"],
                 points=data["points"],
-                max_attempts=data["max_attempts"],
-                late_until=data["late_until"],
-                late_penalty=data["late_penalty"],
-                show_plots=data["show_plots"],
+                **form.rules(),
             )
         except (ItemRefused, ValueError) as exc:
             form.add_error(None, str(exc))
@@ -302,14 +280,9 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
                 late = form.errors.get("late_until")
                 messages.error(request, late[0] if late else _("Check the item's values."))
                 return redirect("authoring:set-edit", pk=item.problem_set_id)
-            data = form.cleaned_data
+            points = form.cleaned_data["points"]
             problem_set_item_update(
-                item=item,
-                points=item.points if data["points"] is None else data["points"],
-                max_attempts=data["max_attempts"],
-                late_until=data["late_until"],
-                late_penalty=data["late_penalty"],
-                show_plots=data["show_plots"],
+                item=item, points=item.points if points is None else points, **form.rules()
             )
         else:
             return HttpResponse(status=400)
