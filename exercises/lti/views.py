@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -210,13 +211,24 @@ def _session_launch(request: HttpRequest) -> tuple[LtiLaunch, LaunchResult] | Ht
         return refuse(request, str(exc.message))
 
 
-def _instructor_launch(request: HttpRequest) -> tuple[LtiLaunch, LaunchResult] | HttpResponse:
-    found = _session_launch(request)
-    if isinstance(found, HttpResponse):
-        return found
-    if found[1].role != Membership.Role.INSTRUCTOR:
-        return refuse(request, _("Only an instructor of the LMS course can do this."))
-    return found
+InstructorStep = Callable[[HttpRequest, LtiLaunch, LaunchResult], HttpResponse]
+
+
+def _instructor_step(view: InstructorStep) -> Callable[[HttpRequest], HttpResponse]:
+    """A page an instructor sees after a launch: `view` gets this session's launch and its
+    result; an expired launch, or anyone but an instructor of the LMS course, is refused."""
+
+    @xframe_options_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        found = _session_launch(request)
+        if isinstance(found, HttpResponse):
+            return found
+        if found[1].role != Membership.Role.INSTRUCTOR:
+            return refuse(request, _("Only an instructor of the LMS course can do this."))
+        return view(request, *found)
+
+    return wrapped
 
 
 @xframe_options_exempt
@@ -225,13 +237,9 @@ def launch_continue(request: HttpRequest) -> HttpResponse:
     return found if isinstance(found, HttpResponse) else _next_step(request, found[1])
 
 
-@xframe_options_exempt
-def context_link(request: HttpRequest) -> HttpResponse:
+@_instructor_step
+def context_link(request: HttpRequest, launch: LtiLaunch, result: LaunchResult) -> HttpResponse:
     """First launch from an LMS course: the instructor picks the course it stands for."""
-    found = _instructor_launch(request)
-    if isinstance(found, HttpResponse):
-        return found
-    result = found[1]
     if result.course is not None:
         return redirect("lti:launch-continue")
     courses = list(courses_taught(user=request.user, instructor_only=True).order_by("code"))
@@ -261,13 +269,9 @@ def _set_choice(request: HttpRequest, course: Course) -> tuple[ProblemSet | None
     return chosen, {"sets": sets, "form": form, "course": course}
 
 
-@xframe_options_exempt
-def resource_link(request: HttpRequest) -> HttpResponse:
+@_instructor_step
+def resource_link(request: HttpRequest, launch: LtiLaunch, result: LaunchResult) -> HttpResponse:
     """First launch of an LMS link: the instructor picks the problem set it opens."""
-    found = _instructor_launch(request)
-    if isinstance(found, HttpResponse):
-        return found
-    result = found[1]
     if result.course is None or result.resource_link is None:
         return redirect("lti:launch-continue")
     chosen, context = _set_choice(request, result.course)
@@ -277,13 +281,9 @@ def resource_link(request: HttpRequest) -> HttpResponse:
     return render(request, "lti/choose_set.html", {**context, "deep_link": False})
 
 
-@xframe_options_exempt
-def deep_link(request: HttpRequest) -> HttpResponse:
+@_instructor_step
+def deep_link(request: HttpRequest, launch: LtiLaunch, result: LaunchResult) -> HttpResponse:
     """Deep Linking: the instructor picks a set; the browser posts it back to the LMS."""
-    found = _instructor_launch(request)
-    if isinstance(found, HttpResponse):
-        return found
-    launch, result = found
     if result.course is None or not result.deep_link:
         return redirect("lti:launch-continue")
     chosen, context = _set_choice(request, result.course)
