@@ -230,6 +230,10 @@ class CustomTemplateForm(forms.Form):
         data["config"] = config
         return data
 
+    def template_values(self) -> dict[str, Any]:
+        """The cleaned values as custom_template_create and custom_template_update take them."""
+        return {key: self.cleaned_data[key] for key in ("title_en", "title_ko", "config")}
+
 
 class ProblemSetForm(forms.ModelForm):
     class Meta:

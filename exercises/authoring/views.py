@@ -71,15 +71,10 @@ def template_create(request: HttpRequest, pk: int) -> HttpResponse:
     example = EXAMPLES.get(request.GET.get("example", ""), {})
     form = CustomTemplateForm(request.POST or None, initial={"slug": "", **example})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             with transaction.atomic():
                 template = custom_template_create(
-                    course=course,
-                    slug=data["slug"],
-                    title_en=data["title_en"],
-                    title_ko=data["title_ko"],
-                    config=data["config"],
+                    course=course, slug=form.cleaned_data["slug"], **form.template_values()
                 )
         except IntegrityError:
             form.add_error("slug", _("This course already has a template with this name."))
@@ -101,14 +96,8 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form is None:
             return HttpResponse(status=403)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                custom_template_update(
-                    template=template,
-                    title_en=data["title_en"],
-                    title_ko=data["title_ko"],
-                    config=data["config"],
-                )
+                custom_template_update(template=template, **form.template_values())
             except TemplateError as exc:
                 form.add_error(None, str(exc))
             else:
