@@ -172,9 +172,9 @@ def table(result: dict, command: str) -> str:
     lines = [
         f"Command: `{command}`  ",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"SymPy {sympy.__version__}; {result['cases']} cases (shared/corpus: equivalence + "
-        "textbook-sample); keys computed before timing on both sides; SymPy cache cleared "
-        "before every timed grade on both sides.",
+        f"SymPy {sympy.__version__}; {result['cases']} cases "
+        "(tests/grading/engine/corpus: equivalence + textbook-sample); keys computed before "
+        "timing on both sides; SymPy cache cleared before every timed grade on both sides.",
         "",
         "| measure | engine | naive baseline | baseline / engine |",
         "|---|---:|---:|---:|",
@@ -210,7 +210,8 @@ def write(path: Path, body: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
+    # The repository's copy of the shared grading corpus: a clone has nothing beside it.
+    ap.add_argument("--corpus", default=str(ROOT / "tests" / "grading" / "engine" / "corpus"))
     ap.add_argument(
         "--write", default=str(ROOT / "BENCHMARKS.md"), help="file to update (empty to skip)"
     )
