@@ -297,6 +297,7 @@ class ItemForm(forms.Form):
         initial=Decimal("0.5"),
     )
     show_plots = forms.BooleanField(label=_("Show plots"), required=False, initial=True)
+    show_hints = forms.BooleanField(label=_("Show hints"), required=False, initial=True)
 
     def __init__(
         self, *args: Any, templates: Any = None, due_at: datetime | None = None, **kw: Any

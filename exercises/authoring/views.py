@@ -276,6 +276,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 late_until=data["late_until"],
                 late_penalty=data["late_penalty"],
                 show_plots=data["show_plots"],
+                show_hints=data["show_hints"],
             )
         except (ItemRefused, ValueError) as exc:
             form.add_error(None, str(exc))
@@ -310,6 +311,7 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
                 late_until=data["late_until"],
                 late_penalty=data["late_penalty"],
                 show_plots=data["show_plots"],
+                show_hints=data["show_hints"],
             )
         else:
             return HttpResponse(status=400)

@@ -15,6 +15,7 @@ from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetIt
 from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of
 from grading.engine.derivation import Solution, solution
+from grading.engine.hints import Hint, hint
 from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
@@ -224,6 +225,18 @@ def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] 
         return None
     data["attempt"] = graded[-1].attempt if graded else None
     return data
+
+
+def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
+    """The hint after the shown answer (grading.engine.hints): only when it was graded wrong,
+    before the key is shown, on an item whose hints are on."""
+    if shown is None or state.key is not None or not state.instance.item.show_hints:
+        return None
+    if shown.status != Submission.Status.GRADED or shown.equivalent is not False:
+        return None
+    mistake = (shown.verdict or {}).get("mistake")
+    code = mistake.get("code") if isinstance(mistake, dict) else None
+    return hint(task_of(state.instance.params), code if isinstance(code, str) else None)
 
 
 def problem_solution(*, state: ProblemState) -> Solution | None:

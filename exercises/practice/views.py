@@ -112,6 +112,7 @@ def _result_context(
         "poll_next": min(poll + 1, POLL_LAST),
         "poll_delay_ms": poll_delay_ms(poll),
         "solution": selectors.problem_solution(state=state),
+        "rule_hint": selectors.problem_hint(state=state, shown=shown),
     }
 
 
