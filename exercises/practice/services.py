@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
-from grading.engine import Message, ParseFailure, Reading, preview
+from exercises.practice.selectors import PracticeVariant
+from grading.engine import Message, ParseFailure, Reading, Verdict, grade, preview
 from grading.models import Submission
 from grading.tasks import submission_grade_enqueue
 
@@ -173,3 +175,25 @@ def _parse_reason(error: ParseFailure | None) -> Message:
             code="unreadable", en="This answer could not be read.", ko="답을 읽을 수 없습니다."
         )
     return error.message
+
+
+def practice_answer(*, user_id: int, variant: PracticeVariant, answer: str) -> Verdict:
+    """The engine's verdict on an answer to a practice variant, graded in this request (the
+    engine bounds its own work) and stored nowhere: no submission, no score, no gradebook, no
+    LMS. Refused (SubmissionRejected) when empty, or past SUBMISSIONS_PER_MINUTE practice
+    answers by the student in the current minute."""
+    answer = answer.strip()
+    if not answer:
+        raise SubmissionRejected(EMPTY)
+    if len(answer) > MAX_ANSWER_LENGTH:
+        raise SubmissionRejected(TOO_LONG)
+    key = f"practice-rate:{user_id}:{int(timezone.now().timestamp()) // 60}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=120)
+        count = 1
+    if count > settings.SUBMISSIONS_PER_MINUTE:
+        raise SubmissionRejected(RATE_LIMITED)
+    return grade(task_of(variant.params), answer, seed=variant.seed, prepared=variant.prepared)
