@@ -139,6 +139,7 @@ MATRIX: dict[str, list[Case]] = {
     "practice:problem-plot": _cases("instance", OWNER, "get"),  # the student's own variant
     # an ungraded practice variant of the owner's problem (solved in the world: closed for credit)
     "practice:practice": _cases("practice", OWNER, "get", "post"),
+    "practice:practice-plot": _cases("practice", OWNER, "get", query="answer=2x"),
     "practice:submission-create": [
         *_cases("instance", OWNER, "post"),
         *_cases("instance", OWNER, "post", htmx=True),

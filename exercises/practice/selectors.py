@@ -305,6 +305,17 @@ def practice_open(*, state: ProblemState) -> bool:
     return not state.can_submit and state.pending is None
 
 
+def practice_plot(*, variant: PracticeVariant, answer: str) -> dict[str, Any] | None:
+    """The plot data of a practice variant with the answer drawn; the key's derivative only
+    once there is an answer (as the page shows the key then). None when it cannot be plotted."""
+    try:
+        data = plot_data(task_of(variant.params), answer=answer or None, reveal=bool(answer))
+    except PlotUnavailable:
+        return None
+    data["attempt"] = None  # a practice answer, not an attempt
+    return data
+
+
 def _practice_seeds(owner: int, n: int) -> list[int]:
     """The seeds of practice variant n of instance `owner`: chosen here, not by the student, and
     apart from the graded variants' seeds (authoring.services.instances)."""

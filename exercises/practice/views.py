@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -159,13 +160,7 @@ def _statement_context(params: dict[str, object]) -> dict[str, object]:
 def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
     """Practice variant n of the owner's problem, once it is closed for credit: answered and
     graded in this request, stored nowhere (404 while the problem still takes answers)."""
-    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
-    state = selectors.problem_state(instance=instance, now=timezone.now())
-    if not selectors.practice_open(state=state):
-        raise Http404
-    variant = selectors.practice_variant(instance=instance, n=n)
-    if variant is None:
-        raise Http404
+    instance, variant = _practice_variant_or_404(request, pk, n)
     form = AnswerForm(request.POST or None)
     verdict, rejected = None, None
     if request.method == "POST":
@@ -178,7 +173,10 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
         except SubmissionRejected as exc:
             rejected = exc
     task = task_of(variant.params)
+    answer = form.cleaned_data.get("answer", "") if verdict is not None else ""
+    plot_url = reverse("practice:practice-plot", args=[instance.pk, n])
     context = {
+        "plot_url": f"{plot_url}?{urlencode({'answer': answer})}" if answer else plot_url,
         **_statement_context(variant.params),
         "instance": instance,
         "variant": variant,
@@ -191,6 +189,37 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
         "next_n": n + 1 if n < selectors.PRACTICE_MAX else None,
     }
     return render(request, "practice/practice_detail.html", context)
+
+
+def _practice_variant_or_404(
+    request: HttpRequest, pk: int, n: int
+) -> tuple[ProblemInstance, selectors.PracticeVariant]:
+    """The owner's instance and its practice variant n, only once the problem is closed for
+    credit (else 404, as for an id that is not theirs)."""
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    state = selectors.problem_state(instance=instance, now=timezone.now())
+    if not selectors.practice_open(state=state):
+        raise Http404
+    variant = selectors.practice_variant(instance=instance, n=n)
+    if variant is None:
+        raise Http404
+    return instance, variant
+
+
+@login_required
+@require_GET
+@never_cache
+def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
+    """The plot data of practice variant n, with `answer` (from the query) drawn."""
+    instance, variant = _practice_variant_or_404(request, pk, n)
+    if not instance.item.show_plots:
+        raise Http404
+    form = AnswerForm(request.GET)
+    answer = form.cleaned_data["answer"] if form.is_valid() else ""
+    data = selectors.practice_plot(variant=variant, answer=answer)
+    if data is None:
+        raise Http404
+    return JsonResponse(data, json_dumps_params={"allow_nan": False})
 
 
 @login_required

@@ -166,3 +166,23 @@ def test_the_practice_page_in_korean(client):
     page = client.post(_url(instance), {"answer": "1"}, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "채점에 들어가지 않는 연습입니다." in page and "다른 변형 문제 풀기" in page
     assert "Ungraded practice" not in page and "Try another variant" not in page
+
+
+def test_the_practice_plots_draw_the_answer_and_the_key_only_after_an_answer(client):
+    instance = _polynomial(max_attempts=1)
+    factories.graded(instance, "1")
+    client.force_login(instance.student)
+    plot_url = reverse("practice:practice-plot", args=[instance.pk, 1])
+    page = client.get(_url(instance)).content.decode()
+    assert f'data-url="{plot_url}"' in page
+    before = client.get(plot_url).json()
+    assert "key" not in before and "answer" not in before
+    answered = client.post(_url(instance), {"answer": "2x"}).content.decode()
+    assert f'data-url="{plot_url}?answer=2x"' in answered
+    after = client.get(plot_url, {"answer": "2x"}).json()
+    assert "answer" in after and "key" in after and after["attempt"] is None
+    hostile = client.get(plot_url, {"answer": "(" * 3000})
+    assert hostile.status_code == 200 and "answer" not in hostile.json()
+    fresh = _polynomial(max_attempts=2)  # still open: no practice plot either
+    client.force_login(fresh.student)
+    assert client.get(reverse("practice:practice-plot", args=[fresh.pk, 1])).status_code == 404
