@@ -16,13 +16,7 @@ from tests.browser.test_student_flow import ROOT, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TOY2 = {
-    "variables": ["x", "y"],
-    "function": "7x*y/e^(x^2+y^2)",
-    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
-    "wrt": ["x"],
-    "notation": "subscript",
-}
+TOY2 = {**factories.TOY2, "notation": "subscript"}
 VIEWPORTS = {"desktop": {"width": 1100, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from exercises.authoring.generators import task_of
-from exercises.authoring.services.problem_sets import problem_set_item_update
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from grading.engine import key_of
@@ -16,20 +15,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-TOY2 = {
-    "variables": ["x", "y"],
-    "function": "7x*y/e^(x^2+y^2)",
-    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
-    "wrt": ["x"],
-}
-
 
 def _toy2(**item_kwargs):
-    tpl = factories.template(config=dict(TOY2))
-    c = factories.course()
-    student = factories.student(in_course=c)
-    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, **item_kwargs)
-    return factories.instance(for_item=item, for_student=student)
+    return factories.toy2_instance(**item_kwargs)
 
 
 def _page(client, instance, lang="en"):
@@ -72,21 +60,15 @@ def test_no_hint_after_a_right_answer_nor_once_the_key_is_shown(client):
 def test_hints_turned_off_for_the_item_are_not_shown(client):
     instance = _toy2(max_attempts=3)
     item = instance.item
-    problem_set_item_update(
-        item=item,
-        points=item.points,
-        max_attempts=item.max_attempts,
-        late_until=None,
-        late_penalty=item.late_penalty,
-        show_hints=False,
-    )
+    factories.item_update(item, show_hints=False)
     factories.graded(instance, "7y/e^(x^2+y^2)")
     page = _page(client, instance)
     assert 'class="mistake"' in page or 'data-status="incorrect"' in page
     assert 'id="rule-hint"' not in page and "The worked solution applies" not in page
 
 
-def test_the_instructor_turns_hints_off_in_the_set_editor(client):
+@pytest.mark.parametrize("flag,other", [("show_hints", "show_plots"), ("show_plots", "show_hints")])
+def test_the_instructor_turns_hints_or_plots_off_in_the_set_editor(client, flag, other):
     instance = _toy2()
     item = instance.item
     instructor = factories.user()
@@ -95,11 +77,11 @@ def test_the_instructor_turns_hints_off_in_the_set_editor(client):
     )
     client.force_login(instructor)
     editor = client.get(reverse("authoring:set-edit", args=[item.problem_set_id])).content.decode()
-    assert 'name="show_hints"' in editor
+    assert f'name="{flag}"' in editor
     values = {"points": "1", "max_attempts": "3", "late_penalty": "0.5", "action": "update"}
-    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, "show_plots": "on"})
+    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, other: "on"})
     item.refresh_from_db()
-    assert item.show_hints is False and item.show_plots is True
-    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, "show_hints": "on"})
+    assert getattr(item, flag) is False and getattr(item, other) is True
+    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, flag: "on"})
     item.refresh_from_db()
-    assert item.show_hints is True
+    assert getattr(item, flag) is True and getattr(item, other) is False
