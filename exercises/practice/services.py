@@ -79,6 +79,13 @@ SOLVED = Message(
 )
 
 
+PRACTICE_BUSY = Message(
+    code="practice_busy",
+    en="Too many practice pages in the last minute: wait a moment, then try again.",
+    ko="1분 사이에 연습 문제를 너무 많이 열었습니다. 잠시 기다린 뒤 다시 시도하세요.",
+)
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -187,13 +194,26 @@ def practice_answer(*, user_id: int, variant: PracticeVariant, answer: str) -> V
         raise SubmissionRejected(EMPTY)
     if len(answer) > MAX_ANSWER_LENGTH:
         raise SubmissionRejected(TOO_LONG)
-    key = f"practice-rate:{user_id}:{int(timezone.now().timestamp()) // 60}"
+    if not _within_minute(user_id=user_id, what="answer", limit=settings.SUBMISSIONS_PER_MINUTE):
+        raise SubmissionRejected(RATE_LIMITED)
+    return grade(task_of(variant.params), answer, seed=variant.seed, prepared=variant.prepared)
+
+
+def practice_page_allow(*, user_id: int) -> None:
+    """Count a practice page (it may make a new variant, SymPy work in the request); refused
+    (SubmissionRejected) past PRACTICE_PAGES_PER_MINUTE in the current minute."""
+    if not _within_minute(user_id=user_id, what="page", limit=settings.PRACTICE_PAGES_PER_MINUTE):
+        raise SubmissionRejected(PRACTICE_BUSY)
+
+
+def _within_minute(*, user_id: int, what: str, limit: int) -> bool:
+    """Count one more `what` of the student in the current minute (in the cache); False once
+    the count passes `limit`."""
+    key = f"practice-{what}:{user_id}:{int(timezone.now().timestamp()) // 60}"
     cache.add(key, 0, timeout=120)
     try:
         count = int(cache.incr(key))
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=120)
         count = 1
-    if count > settings.SUBMISSIONS_PER_MINUTE:
-        raise SubmissionRejected(RATE_LIMITED)
-    return grade(task_of(variant.params), answer, seed=variant.seed, prepared=variant.prepared)
+    return count <= limit

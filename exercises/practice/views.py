@@ -25,6 +25,7 @@ from exercises.practice.services import (
     SubmissionRejected,
     Submitted,
     practice_answer,
+    practice_page_allow,
     submission_submit,
 )
 from grading.engine import key_of, preview
@@ -160,7 +161,13 @@ def _statement_context(params: dict[str, object]) -> dict[str, object]:
 def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
     """Practice variant n of the owner's problem, once it is closed for credit: answered and
     graded in this request, stored nowhere (404 while the problem still takes answers)."""
-    instance, variant = _practice_variant_or_404(request, pk, n)
+    instance = _practice_instance_or_404(request, pk)
+    try:
+        practice_page_allow(user_id=request.user.pk)
+    except SubmissionRejected as exc:
+        context = {"instance": instance, "rejected": exc}
+        return render(request, "practice/practice_busy.html", context, status=429)
+    variant = _practice_variant_or_404(instance, n)
     form = AnswerForm(request.POST or None)
     verdict, rejected = None, None
     if request.method == "POST":
@@ -191,19 +198,21 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
     return render(request, "practice/practice_detail.html", context)
 
 
-def _practice_variant_or_404(
-    request: HttpRequest, pk: int, n: int
-) -> tuple[ProblemInstance, selectors.PracticeVariant]:
-    """The owner's instance and its practice variant n, only once the problem is closed for
-    credit (else 404, as for an id that is not theirs)."""
+def _practice_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
+    """The owner's instance, only once it is closed for credit (else 404, as for an id that is
+    not theirs)."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     state = selectors.problem_state(instance=instance, now=timezone.now())
     if not selectors.practice_open(state=state):
         raise Http404
+    return instance
+
+
+def _practice_variant_or_404(instance: ProblemInstance, n: int) -> selectors.PracticeVariant:
     variant = selectors.practice_variant(instance=instance, n=n)
     if variant is None:
         raise Http404
-    return instance, variant
+    return variant
 
 
 @login_required
@@ -211,9 +220,14 @@ def _practice_variant_or_404(
 @never_cache
 def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
     """The plot data of practice variant n, with `answer` (from the query) drawn."""
-    instance, variant = _practice_variant_or_404(request, pk, n)
+    instance = _practice_instance_or_404(request, pk)
     if not instance.item.show_plots:
         raise Http404
+    try:
+        practice_page_allow(user_id=request.user.pk)
+    except SubmissionRejected as exc:
+        return JsonResponse({"error": exc.reason.to_dict()}, status=429)
+    variant = _practice_variant_or_404(instance, n)
     form = AnswerForm(request.GET)
     answer = form.cleaned_data["answer"] if form.is_valid() else ""
     data = selectors.practice_plot(variant=variant, answer=answer)

@@ -186,3 +186,19 @@ def test_the_practice_plots_draw_the_answer_and_the_key_only_after_an_answer(cli
     fresh = _polynomial(max_attempts=2)  # still open: no practice plot either
     client.force_login(fresh.student)
     assert client.get(reverse("practice:practice-plot", args=[fresh.pk, 1])).status_code == 404
+
+
+def test_practice_pages_and_their_plots_are_rate_limited(client, settings):
+    settings.PRACTICE_PAGES_PER_MINUTE = 3
+    instance = _polynomial(max_attempts=1)
+    factories.graded(instance, "1")
+    client.force_login(instance.student)
+    for n in (1, 2):
+        assert client.get(_url(instance, n)).status_code == 200
+    plot = reverse("practice:practice-plot", args=[instance.pk, 3])
+    assert client.get(plot).status_code == 200
+    busy = client.get(_url(instance, 4))
+    assert busy.status_code == 429 and "Too many practice pages" in busy.content.decode()
+    assert client.get(plot).status_code == 429
+    korean = client.get(_url(instance, 5), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "연습 문제를 너무 많이 열었습니다" in korean
