@@ -12,6 +12,7 @@ from exercises.practice.selectors import practice_variant
 from grading.engine import key_of
 from grading.models import Submission
 from tests import factories
+from tests.browser.flows import page_errors
 from tests.browser.test_student_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,12 +28,7 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+    errors = page_errors(page)
     try:
         log_in(page, live_server)
         page.goto(f"{live_server.url}/items/{item.pk}/")

@@ -105,7 +105,16 @@ def test_only_the_owner_practises(client):
     assert client.post(_url(instance), {"answer": "1"}).status_code == 404
 
 
-def test_practice_answers_are_rate_limited(client, settings):
+@pytest.fixture
+def one_minute():
+    """The practice counters' clock held still: a test does not straddle a minute's end."""
+    from unittest import mock
+
+    with mock.patch("exercises.practice.services.timezone.now", return_value=timezone.now()):
+        yield
+
+
+def test_practice_answers_are_rate_limited(client, settings, one_minute):
     settings.SUBMISSIONS_PER_MINUTE = 2
     instance = _polynomial(max_attempts=1)
     factories.graded(instance, "1")
@@ -188,7 +197,7 @@ def test_the_practice_plots_draw_the_answer_and_the_key_only_after_an_answer(cli
     assert client.get(reverse("practice:practice-plot", args=[fresh.pk, 1])).status_code == 404
 
 
-def test_practice_pages_and_their_plots_are_rate_limited(client, settings):
+def test_practice_pages_and_their_plots_are_rate_limited(client, settings, one_minute):
     settings.PRACTICE_PAGES_PER_MINUTE = 3
     instance = _polynomial(max_attempts=1)
     factories.graded(instance, "1")
