@@ -22,6 +22,13 @@ PASSWORD = "test-password-123"  # noqa: S105
 _counter = itertools.count(1)
 
 TOY1 = {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["x"]}
+# the lecture's toy #2: f_x of 7xy/e^(x^2+y^2)
+TOY2 = {
+    "variables": ["x", "y"],
+    "function": "7x*y/e^(x^2+y^2)",
+    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
+    "wrt": ["x"],
+}
 
 
 def user(*, username: str | None = None) -> Any:
@@ -85,6 +92,27 @@ def item(
 
 def instance(*, for_item: ProblemSetItem, for_student: Any) -> ProblemInstance:
     return instance_get_or_create(item=for_item, student=for_student)
+
+
+def item_update(it: ProblemSetItem, **changes: Any) -> ProblemSetItem:
+    """problem_set_item_update with the item's own values but `changes` (show_plots=False)."""
+    from exercises.authoring.services.problem_sets import problem_set_item_update
+
+    values = {
+        "points": it.points,
+        "max_attempts": it.max_attempts,
+        "late_until": it.late_until,
+        "late_penalty": it.late_penalty,
+    }
+    return problem_set_item_update(item=it, **{**values, **changes})
+
+
+def toy2_instance(**item_kwargs: Any) -> ProblemInstance:
+    """A student enrolled in a course with one toy #2 item, opened."""
+    c = course()
+    s = student(in_course=c)
+    it = item(in_set=problem_set(in_course=c), tpl=template(config=dict(TOY2)), **item_kwargs)
+    return instance(for_item=it, for_student=s)
 
 
 def toy_instance(**item_kwargs: Any) -> ProblemInstance:

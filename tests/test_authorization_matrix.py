@@ -137,6 +137,9 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "practice:problem-preview": _cases("instance", OWNER, "get", query="answer=2x"),
     "practice:problem-plot": _cases("instance", OWNER, "get"),  # the student's own variant
+    # an ungraded practice variant of the owner's problem (solved in the world: closed for credit)
+    "practice:practice": _cases("practice", OWNER, "get", "post"),
+    "practice:practice-plot": _cases("practice", OWNER, "get", query="answer=2x"),
     "practice:submission-create": [
         *_cases("instance", OWNER, "post"),
         *_cases("instance", OWNER, "post", htmx=True),
@@ -305,6 +308,7 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
         "set": lambda: {"pk": w.problem_set.pk},
         "item": lambda: {"pk": w.item.pk},
         "instance": lambda: {"pk": w.instance.pk},
+        "practice": lambda: {"pk": w.instance.pk, "n": 1},
         "submission": lambda: {"pk": w.submission.pk},
         "template": lambda: {"pk": w.template.pk},
         "library": lambda: {"pk": w.item.template.pk},

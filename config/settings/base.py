@@ -198,6 +198,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "grading")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Abuse limit: answers per student per minute.
 SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 12)
+# ... and practice pages and their plot data (each may make a new variant with SymPy) per
+# student per minute.
+PRACTICE_PAGES_PER_MINUTE = env_int("PRACTICE_PAGES_PER_MINUTE", 40)
 # Verdicts are cached by (task, normalized answer, engine version) for this long.
 VERDICT_CACHE_SECONDS = env_int("VERDICT_CACHE_SECONDS", 7 * 24 * 3600)
 

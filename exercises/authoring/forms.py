@@ -307,6 +307,7 @@ class ItemForm(forms.Form):
         initial=Decimal("0.5"),
     )
     show_plots = forms.BooleanField(label=_("Show plots"), required=False, initial=True)
+    show_hints = forms.BooleanField(label=_("Show hints"), required=False, initial=True)
 
     def __init__(
         self, *args: Any, templates: Any = None, due_at: datetime | None = None, **kw: Any
@@ -333,7 +334,7 @@ class ItemForm(forms.Form):
         (not the template or the points: each of the two has its own)."""
         return {
             key: self.cleaned_data[key]
-            for key in ("max_attempts", "late_until", "late_penalty", "show_plots")
+            for key in ("max_attempts", "late_until", "late_penalty", "show_plots", "show_hints")
         }
 
 

@@ -137,6 +137,9 @@ class ProblemSetItem(models.Model):
     # The problem page draws the student's variant (surface, slice, their tangent line);
     # an instructor may turn it off, e.g. for an exam where a picture would help too much.
     show_plots = models.BooleanField(default=True)
+    # After a wrong answer, before the key, a hint names the rule to look at again
+    # (grading.engine.hints); an instructor may turn it off.
+    show_hints = models.BooleanField(default=True)
 
     class Meta:
         db_table = "exercises_problemsetitem"  # made by an earlier app; kept so that no data moves

@@ -275,6 +275,7 @@ class ItemEntry(_Strict):
     late_penalty: Penalty = Decimal("0.5")
     tolerance: Tolerance | None = None
     show_plots: StrictBool = True
+    show_hints: StrictBool = True
 
 
 class SetEntry(_Strict):

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from exercises.authoring.generators import task_of
-from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
+from exercises.authoring.generators import Params, task_of
+from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.services.instances import (
+    MAX_VARIANT_TRIES,
+    NoUsableVariant,
+    usable_variant,
+)
 from exercises.courses.models import Membership
-from grading.engine import Key, Prepared, key_of
+from grading.engine import Key, Prepared, key_of, prepare
 from grading.engine.derivation import Solution, solution
+from grading.engine.hints import Hint, hint
 from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
@@ -85,6 +94,14 @@ class ItemRow:
     attempts: int = 0
     solved: bool = False
     score: Decimal = Decimal("0")
+    counted: int = 0  # attempts that count (a grading error does not)
+    closed: bool = False  # past its last date (the late window's end, if it has one)
+    late: bool = False  # past due, still taking late answers
+
+    @property
+    def closed_for_credit(self) -> bool:
+        """No answer counts any more: solved, attempts used, or closed (practice is offered)."""
+        return self.closed or self.solved or self.counted >= self.item.max_attempts
 
 
 @dataclass
@@ -132,16 +149,20 @@ def dashboard_rows(*, user: Any, problem_set_id: int | None = None) -> list[SetR
             n_submissions=Count("submissions"),
             best_score=Max("submissions__score"),
             n_correct=Count("submissions", filter=Q(submissions__equivalent=True)),
+            n_counted=Count("submissions", filter=~Q(submissions__status=Submission.Status.ERROR)),
         )
-        .values("id", "item_id", "n_submissions", "best_score", "n_correct")
+        .values("id", "item_id", "n_submissions", "best_score", "n_correct", "n_counted")
     )
     by_item = {row["item_id"]: row for row in instances}
+    now = timezone.now()
     for item in items:
         found = by_item.get(item.pk)
-        row = ItemRow(item=item)
+        closed = now > item.closes_at
+        row = ItemRow(item=item, closed=closed, late=now > item.effective_due_at and not closed)
         if found:
             row.instance_id = found["id"]
             row.attempts = found["n_submissions"]
+            row.counted = found["n_counted"]
             row.solved = found["n_correct"] > 0
             row.score = found["best_score"] or Decimal("0")
         rows[item.problem_set_id].items.append(row)
@@ -209,6 +230,21 @@ def problem_state(
     )
 
 
+def item_neighbours(
+    *, user: Any, item: ProblemSetItem
+) -> tuple[ProblemSetItem | None, ProblemSetItem | None]:
+    """The items before and after `item` in its set, in the set's order (None at either end)."""
+    items = list(
+        student_items(user=user)
+        .filter(problem_set_id=item.problem_set_id)
+        .order_by("position", "id")
+    )
+    at = next((i for i, it in enumerate(items) if it.pk == item.pk), None)
+    if at is None:
+        return None, None
+    return (items[at - 1] if at > 0 else None), (items[at + 1] if at + 1 < len(items) else None)
+
+
 def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] | None:
     """What the problem page draws (grading.engine.plotting), or None when the item's plots
     are off or the task cannot be plotted. The latest graded answer is drawn against the
@@ -226,6 +262,18 @@ def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] 
     return data
 
 
+def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
+    """The hint after the shown answer (grading.engine.hints): only when it was graded wrong,
+    before the key is shown, on an item whose hints are on."""
+    if shown is None or state.key is not None or not state.instance.item.show_hints:
+        return None
+    if shown.status != Submission.Status.GRADED or shown.equivalent is not False:
+        return None
+    mistake = (shown.verdict or {}).get("mistake")
+    code = mistake.get("code") if isinstance(mistake, dict) else None
+    return hint(task_of(state.instance.params), code if isinstance(code, str) else None)
+
+
 def problem_solution(*, state: ProblemState) -> Solution | None:
     """The worked solution, once the key is shown (None before, or when a step of it did not
     check: then only the key is shown)."""
@@ -233,3 +281,70 @@ def problem_solution(*, state: ProblemState) -> Solution | None:
         return None
     params = state.instance.params
     return solution(task_of(params), str(params.get("fname", "f")))
+
+
+# --------------------------------------------------------------------------- keep practising
+
+PRACTICE_MAX = 1000  # practice variants a student can step through per problem
+
+
+@dataclass(frozen=True)
+class PracticeVariant:
+    """An ungraded variant of a closed problem's template: made again from its seed on every
+    request, never stored, never a submission (so never in a score, the gradebook or the LMS)."""
+
+    n: int
+    seed: int
+    params: Params
+    prepared: Prepared
+
+
+def practice_open(*, state: ProblemState) -> bool:
+    """Practice variants only once the problem is closed for credit (solved, attempts used, or
+    past its last date) and nothing is being graded: never while an answer still counts."""
+    return not state.can_submit and state.pending is None
+
+
+def practice_plot(*, variant: PracticeVariant, answer: str) -> dict[str, Any] | None:
+    """The plot data of a practice variant with the answer drawn; the key's derivative only
+    once there is an answer (as the page shows the key then). None when it cannot be plotted."""
+    try:
+        data = plot_data(task_of(variant.params), answer=answer or None, reveal=bool(answer))
+    except PlotUnavailable:
+        return None
+    data["attempt"] = None  # a practice answer, not an attempt
+    return data
+
+
+def _practice_seeds(owner: int, n: int) -> list[int]:
+    """The seeds of practice variant n of instance `owner`: chosen here, not by the student, and
+    apart from the graded variants' seeds (authoring.services.instances)."""
+    return [
+        int.from_bytes(hashlib.sha256(f"practice:{owner}:{n}:{k}".encode()).digest()[:6], "big")
+        for k in range(MAX_VARIANT_TRIES)
+    ]
+
+
+def practice_variant(*, instance: ProblemInstance, n: int) -> PracticeVariant | None:
+    """Practice variant n (1..PRACTICE_MAX) of the instance's template, or None (out of range,
+    template not published, no usable variant)."""
+    template = instance.template
+    if not 1 <= n <= PRACTICE_MAX or not template.published:
+        return None
+    config = json.dumps(template.config, sort_keys=True)
+    return _practice_variant(
+        template.slug, template.family, template.version, config, instance.pk, n
+    )
+
+
+@lru_cache(maxsize=128)
+def _practice_variant(
+    slug: str, family: str, version: int, config: str, owner: int, n: int
+) -> PracticeVariant | None:
+    """Remembered per process: the engine's SymPy work on a variant is done once."""
+    template = ProblemTemplate(slug=slug, family=family, version=version, config=json.loads(config))
+    try:
+        seed, params = usable_variant(template=template, seeds=_practice_seeds(owner, n))
+    except NoUsableVariant:
+        return None
+    return PracticeVariant(n=n, seed=seed, params=params, prepared=prepare(task_of(params)))

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
-from grading.engine import Message, ParseFailure, Reading, preview
+from exercises.practice.selectors import PracticeVariant
+from grading.engine import Message, ParseFailure, Reading, Verdict, grade, preview
 from grading.models import Submission
 from grading.tasks import submission_grade_enqueue
 
@@ -74,6 +76,13 @@ SOLVED = Message(
     code="solved",
     en="You have already solved this problem.",
     ko="이미 맞힌 문제입니다.",
+)
+
+
+PRACTICE_BUSY = Message(
+    code="practice_busy",
+    en="Too many practice pages in the last minute: wait a moment, then try again.",
+    ko="1분 사이에 연습 문제를 너무 많이 열었습니다. 잠시 기다린 뒤 다시 시도하세요.",
 )
 
 
@@ -173,3 +182,38 @@ def _parse_reason(error: ParseFailure | None) -> Message:
             code="unreadable", en="This answer could not be read.", ko="답을 읽을 수 없습니다."
         )
     return error.message
+
+
+def practice_answer(*, user_id: int, variant: PracticeVariant, answer: str) -> Verdict:
+    """The engine's verdict on an answer to a practice variant, graded in this request (the
+    engine bounds its own work) and stored nowhere: no submission, no score, no gradebook, no
+    LMS. Refused (SubmissionRejected) when empty, or past SUBMISSIONS_PER_MINUTE practice
+    answers by the student in the current minute."""
+    answer = answer.strip()
+    if not answer:
+        raise SubmissionRejected(EMPTY)
+    if len(answer) > MAX_ANSWER_LENGTH:
+        raise SubmissionRejected(TOO_LONG)
+    if not _within_minute(user_id=user_id, what="answer", limit=settings.SUBMISSIONS_PER_MINUTE):
+        raise SubmissionRejected(RATE_LIMITED)
+    return grade(task_of(variant.params), answer, seed=variant.seed, prepared=variant.prepared)
+
+
+def practice_page_allow(*, user_id: int) -> None:
+    """Count a practice page (it may make a new variant, SymPy work in the request); refused
+    (SubmissionRejected) past PRACTICE_PAGES_PER_MINUTE in the current minute."""
+    if not _within_minute(user_id=user_id, what="page", limit=settings.PRACTICE_PAGES_PER_MINUTE):
+        raise SubmissionRejected(PRACTICE_BUSY)
+
+
+def _within_minute(*, user_id: int, what: str, limit: int) -> bool:
+    """Count one more `what` of the student in the current minute (in the cache); False once
+    the count passes `limit`."""
+    key = f"practice-{what}:{user_id}:{int(timezone.now().timestamp()) // 60}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=120)
+        count = 1
+    return count <= limit

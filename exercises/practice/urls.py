@@ -14,5 +14,11 @@ urlpatterns = [
     path("problems/<int:pk>/plot.json", views.problem_plot, name="problem-plot"),
     path("problems/<int:pk>/preview/", views.problem_preview, name="problem-preview"),
     path("problems/<int:pk>/submit/", views.submission_create_view, name="submission-create"),
+    path("problems/<int:pk>/practice/<int:n>/", views.practice_detail, name="practice"),
+    path(
+        "problems/<int:pk>/practice/<int:n>/plot.json",
+        views.practice_plot,
+        name="practice-plot",
+    ),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),
 ]

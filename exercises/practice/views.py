@@ -8,9 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from exercises.authoring.generators import answer_hint_of, statement_of, task_of, variables_hint_of
@@ -20,8 +21,15 @@ from exercises.authoring.services.instances import ProblemUnavailable, instance_
 from exercises.courses.selectors import courses_taught
 from exercises.practice import selectors
 from exercises.practice.forms import AnswerForm
-from exercises.practice.services import SubmissionRejected, Submitted, submission_submit
-from grading.engine import preview
+from exercises.practice.services import (
+    SubmissionRejected,
+    Submitted,
+    practice_answer,
+    practice_page_allow,
+    submission_submit,
+)
+from grading.engine import key_of, preview
+from grading.engine.derivation import solution
 from grading.models import Submission
 
 
@@ -112,6 +120,8 @@ def _result_context(
         "poll_next": min(poll + 1, POLL_LAST),
         "poll_delay_ms": poll_delay_ms(poll),
         "solution": selectors.problem_solution(state=state),
+        "rule_hint": selectors.problem_hint(state=state, shown=shown),
+        "practice_open": selectors.practice_open(state=state),
     }
 
 
@@ -124,15 +134,106 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "practice/_result.html", _result_context(request, instance))
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     params = instance.params
+    previous, following = selectors.item_neighbours(user=request.user, item=instance.item)
     context = {
         **_result_context(request, instance),
+        **_statement_context(params),
+        "form": AnswerForm(),
+        "previous_item": previous,
+        "next_item": following,
+    }
+    return render(request, "practice/problem_detail.html", context)
+
+
+def _statement_context(params: dict[str, object]) -> dict[str, object]:
+    """What the page says of a variant: its statement and the answer box's hints."""
+    return {
         "statement": statement_of(params, _lang()),
         "asked_latex": asked_latex(params),
         "hint": answer_hint_of(params)[_lang()],
         "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
-        "form": AnswerForm(),
     }
-    return render(request, "practice/problem_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
+    """Practice variant n of the owner's problem, once it is closed for credit: answered and
+    graded in this request, stored nowhere (404 while the problem still takes answers)."""
+    instance = _practice_instance_or_404(request, pk)
+    try:
+        practice_page_allow(user_id=request.user.pk)
+    except SubmissionRejected as exc:
+        context = {"instance": instance, "rejected": exc}
+        return render(request, "practice/practice_busy.html", context, status=429)
+    variant = _practice_variant_or_404(instance, n)
+    form = AnswerForm(request.POST or None)
+    verdict, rejected = None, None
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise SubmissionRejected(form.refusal())
+            verdict = practice_answer(
+                user_id=request.user.pk, variant=variant, answer=form.cleaned_data["answer"]
+            )
+        except SubmissionRejected as exc:
+            rejected = exc
+    task = task_of(variant.params)
+    answer = form.cleaned_data.get("answer", "") if verdict is not None else ""
+    plot_url = reverse("practice:practice-plot", args=[instance.pk, n])
+    context = {
+        "plot_url": f"{plot_url}?{urlencode({'answer': answer})}" if answer else plot_url,
+        **_statement_context(variant.params),
+        "instance": instance,
+        "variant": variant,
+        "form": form,
+        "verdict": verdict,
+        "rejected": rejected,
+        # after an answer, as on the closed problem: the key and the worked solution
+        "key": key_of(task) if verdict is not None else None,
+        "solution": solution(task, str(variant.params.get("fname", "f"))) if verdict else None,
+        "next_n": n + 1 if n < selectors.PRACTICE_MAX else None,
+    }
+    return render(request, "practice/practice_detail.html", context)
+
+
+def _practice_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
+    """The owner's instance, only once it is closed for credit (else 404, as for an id that is
+    not theirs)."""
+    instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    state = selectors.problem_state(instance=instance, now=timezone.now())
+    if not selectors.practice_open(state=state):
+        raise Http404
+    return instance
+
+
+def _practice_variant_or_404(instance: ProblemInstance, n: int) -> selectors.PracticeVariant:
+    variant = selectors.practice_variant(instance=instance, n=n)
+    if variant is None:
+        raise Http404
+    return variant
+
+
+@login_required
+@require_GET
+@never_cache
+def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
+    """The plot data of practice variant n, with `answer` (from the query) drawn."""
+    instance = _practice_instance_or_404(request, pk)
+    if not instance.item.show_plots:
+        raise Http404
+    try:
+        practice_page_allow(user_id=request.user.pk)
+    except SubmissionRejected as exc:
+        return JsonResponse({"error": exc.reason.to_dict()}, status=429)
+    variant = _practice_variant_or_404(instance, n)
+    form = AnswerForm(request.GET)
+    answer = form.cleaned_data["answer"] if form.is_valid() else ""
+    data = selectors.practice_plot(variant=variant, answer=answer)
+    if data is None:
+        raise Http404
+    return JsonResponse(data, json_dumps_params={"allow_nan": False})
 
 
 @login_required

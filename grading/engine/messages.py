@@ -620,3 +620,65 @@ def derivation_text(rules: tuple[str, ...], **fields: str) -> Message:
         en=" ".join(en.format(**fields) for en, _ in texts),
         ko=" ".join(ko.format(**fields) for _, ko in texts),
     )
+
+
+# --------------------------------------------------------------------------- hints
+
+# A hint after a wrong answer, before the key (hints.py): the rule to look at again, named after
+# the mistake, and the rules of the worked solution in order. Never a value of the key. The rule
+# names are nouns, joined by arrows, so that no particle follows them; a formula comes last,
+# after a colon.
+_RULE_NAMES: dict[str, tuple[str, str]] = {
+    "sum": ("sum rule", "합의 미분법"),
+    "constant": ("constant multiple rule", "상수배의 미분법"),
+    "product": ("product rule", "곱의 미분법"),
+    "quotient": ("quotient rule", "몫의 미분법"),
+    "power": ("power rule", "거듭제곱의 미분법"),
+    "chain": ("chain rule", "연쇄법칙"),
+    "exp": ("exponential", "지수함수의 미분"),
+    "ln": ("logarithm", "로그함수의 미분"),
+    "trig": ("trigonometric functions", "삼각함수의 미분"),
+    "sqrt": ("square root", "제곱근의 미분"),
+    "function": ("the function's own derivative", "바깥 함수의 도함수"),
+}
+
+
+_HINTS: dict[str, tuple[str, str]] = {
+    "look-again": (
+        "Hint: look again at this rule. {rule}",
+        "힌트: 이 법칙을 다시 확인하세요. {rule}",
+    ),
+    "rules": (
+        "The worked solution applies, in order: {rules}.",
+        "풀이에서 적용하는 법칙의 순서: {rules}.",
+    ),
+    "generic": (
+        "Hint: go through the rules one at a time and check each factor and sign.",
+        "힌트: 법칙을 하나씩 적용하면서 각 인수와 부호를 확인하세요.",
+    ),
+}
+
+
+HINT_PART = Message(
+    code="hint:part",
+    en="The rule applies first to this part of the function:",
+    ko="이 법칙을 처음 적용하는 함수의 부분:",
+)
+
+
+def hint_text(focus: str | None, rules: tuple[str, ...], *, v: str, held: str) -> Message:
+    """A hint: the sentence of the rule to look at again (or a general one), and the rules of
+    the worked solution in order."""
+    en: list[str] = []
+    ko: list[str] = []
+    if focus is None:
+        en.append(_HINTS["generic"][0])
+        ko.append(_HINTS["generic"][1])
+    else:
+        rule_en, rule_ko = _DERIVATION[focus]
+        en.append(_HINTS["look-again"][0].format(rule=rule_en.format(v=v, held=held, point="")))
+        ko.append(_HINTS["look-again"][1].format(rule=rule_ko.format(v=v, held=held, point="")))
+    if rules:
+        en.append(_HINTS["rules"][0].format(rules=" → ".join(_RULE_NAMES[r][0] for r in rules)))
+        ko.append(_HINTS["rules"][1].format(rules=" → ".join(_RULE_NAMES[r][1] for r in rules)))
+    return Message(code=f"hint:{focus or 'generic'}", en=" ".join(en), ko=" ".join(ko))

@@ -133,7 +133,8 @@
     else if (data.surface) parts.push(fill(t("desc-slice"), values));
     else parts.push(fill(t("desc-only-slice"), values));
     if (data.answer && data.answer.value !== undefined) {
-      parts.push(fill(t("desc-yours"), { attempt: data.attempt, value: num(data.answer.value) }));
+      var yours = data.attempt === null ? t("desc-practice") : t("desc-yours");  // null: a practice answer
+      parts.push(fill(yours, { attempt: data.attempt, value: num(data.answer.value) }));
     }
     if (data.key && data.key.value !== undefined) parts.push(fill(t("desc-keys"), { value: num(data.key.value) }));
     if (data.differs) {

@@ -30,3 +30,15 @@ def save_toy_template(page) -> None:
     page.fill("#id_wrt", "x")
     page.select_option("#id_notation", "subscript")
     page.click("#save-template")
+
+
+def page_errors(page) -> list[str]:
+    """A list that fills with the page's script errors and its CSP refusals (a test asserts it
+    empty at the end)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return errors

@@ -12,17 +12,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.flows import page_errors
 from tests.browser.test_student_flow import ROOT, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TOY2 = {
-    "variables": ["x", "y"],
-    "function": "7x*y/e^(x^2+y^2)",
-    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
-    "wrt": ["x"],
-    "notation": "subscript",
-}
+TOY2 = {**factories.TOY2, "notation": "subscript"}
 VIEWPORTS = {"desktop": {"width": 1100, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -48,12 +43,7 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+    errors = page_errors(page)
 
     # The site's own Content-Security-Policy (config/settings/base.py), as served: no
     # 'unsafe-inline' or 'unsafe-eval' for the plots.

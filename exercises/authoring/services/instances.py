@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from exercises.authoring.generators import Params, generate, task_of
-from exercises.authoring.models import ProblemInstance, ProblemSetItem
+from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
 from grading.engine import prepare, variant_check
 from grading.engine.parsing import ParseError
 
@@ -36,9 +37,21 @@ def _seed_for(*, item_id: int, student_id: int, attempt: int) -> int:
 
 
 def _usable_variant(item: ProblemSetItem, student_id: int) -> tuple[int, Params]:
-    template = item.template
-    for attempt in range(MAX_VARIANT_TRIES):
-        seed = _seed_for(item_id=item.pk, student_id=student_id, attempt=attempt)
+    seeds = (
+        _seed_for(item_id=item.pk, student_id=student_id, attempt=attempt)
+        for attempt in range(MAX_VARIANT_TRIES)
+    )
+    try:
+        return usable_variant(template=item.template, seeds=seeds)
+    except NoUsableVariant:
+        logger.error("no usable variant of template %s (item %s)", item.template.pk, item.pk)
+        raise
+
+
+def usable_variant(*, template: ProblemTemplate, seeds: Iterable[int]) -> tuple[int, Params]:
+    """The first of the seeds whose variant can be made and passes the engine's variant check,
+    with its params; NoUsableVariant when none does."""
+    for seed in seeds:
         try:
             params = generate(
                 family=template.family, config=template.config, version=template.version, seed=seed
@@ -47,8 +60,7 @@ def _usable_variant(item: ProblemSetItem, student_id: int) -> tuple[int, Params]
                 return seed, params
         except (ValueError, KeyError, TypeError, ParseError) as exc:  # TemplateError too
             logger.warning("template %s seed %s: no variant: %s", template.pk, seed, exc)
-    logger.error("no usable variant of template %s (item %s)", template.pk, item.pk)
-    raise NoUsableVariant(f"no usable variant of {template.slug} after {MAX_VARIANT_TRIES} seeds")
+    raise NoUsableVariant(f"no usable variant of {template.slug} in the seeds tried")
 
 
 def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInstance:

@@ -70,6 +70,7 @@ def problem_set_item_add(
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
     show_plots: bool = True,
+    show_hints: bool = True,
 ) -> ProblemSetItem:
     """Append a published template usable in the set's course; `points` defaults to the
     template's suggested points (1 when it has none)."""
@@ -90,6 +91,7 @@ def problem_set_item_add(
         late_until=late_until,
         late_penalty=late_penalty,
         show_plots=show_plots,
+        show_hints=show_hints,
     )
 
 
@@ -101,14 +103,17 @@ def problem_set_item_update(
     late_until: datetime | None,
     late_penalty: Decimal,
     show_plots: bool | None = None,
+    show_hints: bool | None = None,
 ) -> ProblemSetItem:
-    """Change an item's rules; `show_plots` None keeps the item's choice."""
+    """Change an item's rules; `show_plots` or `show_hints` None keeps the item's choice."""
     _check_item_values(max_attempts, late_penalty)
     _check_dates(None, item.effective_due_at, late_until)
     item.points, item.max_attempts = points, max_attempts
     item.late_until, item.late_penalty = late_until, late_penalty
     if show_plots is not None:
         item.show_plots = show_plots
+    if show_hints is not None:
+        item.show_hints = show_hints
     item.save()
     return item
 
@@ -219,6 +224,7 @@ def problem_set_item_create(
     late_penalty: Decimal = Decimal("0.5"),
     tolerance: float | None = None,
     show_plots: bool = True,
+    show_hints: bool = True,
 ) -> ProblemSetItem:
     """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
     _check_item_values(max_attempts, late_penalty)
@@ -232,6 +238,7 @@ def problem_set_item_create(
         late_until=late_until,
         late_penalty=late_penalty,
         show_plots=show_plots,
+        show_hints=show_hints,
     )
     if tolerance is not None:
         GradingPolicy.objects.create(item=item, tolerance=tolerance)
@@ -247,6 +254,7 @@ class ItemFields(Protocol):
     late_until: datetime | None
     late_penalty: Decimal
     show_plots: bool
+    show_hints: bool
 
 
 def problem_set_item_copy(
@@ -269,4 +277,5 @@ def problem_set_item_copy(
         late_penalty=fields.late_penalty,
         tolerance=tolerance,
         show_plots=fields.show_plots,
+        show_hints=fields.show_hints,
     )

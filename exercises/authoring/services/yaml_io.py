@@ -102,6 +102,7 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
                         "late_until": _when(it.late_until),
                         "late_penalty": str(it.late_penalty),
                         "show_plots": it.show_plots,
+                        "show_hints": it.show_hints,
                         # The instructor's override on the wrong-answers page; null: the
                         # template's config decides.
                         "tolerance": item_tolerance(item=it),

@@ -82,6 +82,7 @@ def test_export_import_export_is_identical(django_capture_on_commit_callbacks):
         "late_until": None,
         "late_penalty": "0.500",
         "show_plots": True,
+        "show_hints": True,
         "tolerance": None,
     }
     assert data["problem_sets"][0]["items"][1]["tolerance"] == 0.02
@@ -390,16 +391,23 @@ def test_an_import_returns_at_once_and_its_checks_run_in_the_background(
     assert 'data-status="check-passed"' in polled.content.decode()
 
 
-def test_show_plots_goes_through_export_and_import_and_must_be_a_boolean(yaml_upload):
+@pytest.mark.parametrize("flag", ["show_plots", "show_hints"])
+def test_an_item_flag_goes_through_export_import_and_duplicate_and_must_be_a_boolean(
+    yaml_upload, flag
+):
+    from exercises.authoring.services.problem_sets import problem_set_duplicate
+
     course, _ = _course_with_content()
     item = course.problem_sets.first().items.order_by("position").first()
-    item.show_plots = False
+    setattr(item, flag, False)
     item.save()
     exported = course_export_yaml(course=course)
-    assert "show_plots: false\n" in exported
+    assert f"{flag}: false\n" in exported
     target = factories.course()
     course_import_yaml(course=target, text=exported)
     copied = target.problem_sets.first().items.order_by("position").first()
-    assert copied.show_plots is False
-    page = _refused(yaml_upload, exported.replace("show_plots: false", "show_plots: maybe"))
-    assert "items[0].show_plots: must be true or false" in page
+    assert getattr(copied, flag) is False
+    duplicate = problem_set_duplicate(problem_set=course.problem_sets.first())
+    assert getattr(duplicate.items.order_by("position").first(), flag) is False
+    page = _refused(yaml_upload, exported.replace(f"{flag}: false", f"{flag}: maybe"))
+    assert f"items[0].{flag}: must be true or false" in page

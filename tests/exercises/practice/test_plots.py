@@ -9,28 +9,15 @@ import math
 import pytest
 from django.urls import reverse
 
-from exercises.authoring.services.problem_sets import problem_set_item_update
-from exercises.courses.models import Membership
-from exercises.courses.services.accounts import membership_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-TOY2 = {
-    "variables": ["x", "y"],
-    "function": "7x*y/e^(x^2+y^2)",
-    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
-    "wrt": ["x"],
-}
 KEY_SLOPE = -7 / math.e**2  # f_x(1, 1) of toy #2
 
 
 def _toy2(**item_kwargs):
-    tpl = factories.template(config=dict(TOY2))
-    c = factories.course()
-    student = factories.student(in_course=c)
-    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, **item_kwargs)
-    return factories.instance(for_item=item, for_student=student)
+    return factories.toy2_instance(**item_kwargs)
 
 
 def _plot(client, instance):
@@ -80,34 +67,10 @@ def test_another_students_plot_is_not_found(client):
 def test_plots_turned_off_for_the_item_are_not_drawn_nor_served(client):
     instance = _toy2()
     item = instance.item
-    problem_set_item_update(
-        item=item,
-        points=item.points,
-        max_attempts=item.max_attempts,
-        late_until=None,
-        late_penalty=item.late_penalty,
-        show_plots=False,
-    )
+    factories.item_update(item, show_plots=False)
     assert _plot(client, instance).status_code == 404
     page = client.get(reverse("practice:problem-detail", args=[instance.pk])).content.decode()
     assert 'id="plots"' not in page and "plotly" not in page
-
-
-def test_the_instructor_turns_plots_off_in_the_set_editor(client):
-    instance = _toy2()
-    item = instance.item
-    instructor = factories.user()
-    membership_create(
-        course=item.problem_set.course, user=instructor, role=Membership.Role.INSTRUCTOR
-    )
-    client.force_login(instructor)
-    values = {"points": "1", "max_attempts": "3", "late_penalty": "0.5", "action": "update"}
-    client.post(reverse("authoring:item-change", args=[item.pk]), values)
-    item.refresh_from_db()
-    assert item.show_plots is False
-    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, "show_plots": "on"})
-    item.refresh_from_db()
-    assert item.show_plots is True
 
 
 def test_the_worked_solution_is_shown_with_the_key_and_not_before(client):

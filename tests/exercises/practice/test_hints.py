@@ -1,0 +1,87 @@
+"""Hints before the key (issue #14 part 3): after a wrong answer, the rule named by the mistake
+and the rules of the worked solution, never the key; none once the key is shown; none on an
+item whose hints are off."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from exercises.authoring.generators import task_of
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from grading.engine import key_of
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _toy2(**item_kwargs):
+    return factories.toy2_instance(**item_kwargs)
+
+
+def _page(client, instance, lang="en"):
+    client.force_login(instance.student)
+    url = reverse("practice:problem-detail", args=[instance.pk])
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+
+
+def test_a_hint_follows_a_wrong_answer_and_never_shows_the_key(client):
+    instance = _toy2(max_attempts=3)
+    assert 'id="rule-hint"' not in _page(client, instance)  # nothing before an attempt
+    factories.graded(instance, "7y/e^(x^2+y^2)")  # the product rule forgotten
+    page = _page(client, instance)
+    assert 'id="rule-hint"' in page
+    assert "Product rule: (gh)′ = g′h + gh′." in page
+    assert "The worked solution applies, in order:" in page
+    key = key_of(task_of(instance.params))
+    assert key.text not in page and key.latex not in page
+    assert "Answer key" not in page
+
+
+def test_the_hint_is_in_korean_on_the_korean_page(client):
+    instance = _toy2(max_attempts=3)
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    page = _page(client, instance, lang="ko")
+    assert "힌트: 이 법칙을 다시 확인하세요. 곱의 미분법" in page
+    assert "풀이에서 적용하는 법칙의 순서:" in page
+
+
+def test_no_hint_after_a_right_answer_nor_once_the_key_is_shown(client):
+    instance = _toy2(max_attempts=1)
+    factories.graded(instance, "7y/e^(x^2+y^2)")  # the only attempt: the key is shown
+    page = _page(client, instance)
+    assert "Answer key" in page and 'id="rule-hint"' not in page
+    solved = _toy2(max_attempts=3)
+    factories.graded(solved, "-7y(2x^2-1)/e^(x^2+y^2)")
+    assert 'id="rule-hint"' not in _page(client, solved)
+
+
+def test_hints_turned_off_for_the_item_are_not_shown(client):
+    instance = _toy2(max_attempts=3)
+    item = instance.item
+    factories.item_update(item, show_hints=False)
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    page = _page(client, instance)
+    assert 'class="mistake"' in page or 'data-status="incorrect"' in page
+    assert 'id="rule-hint"' not in page and "The worked solution applies" not in page
+
+
+@pytest.mark.parametrize("flag,other", [("show_hints", "show_plots"), ("show_plots", "show_hints")])
+def test_the_instructor_turns_hints_or_plots_off_in_the_set_editor(client, flag, other):
+    instance = _toy2()
+    item = instance.item
+    instructor = factories.user()
+    membership_create(
+        course=item.problem_set.course, user=instructor, role=Membership.Role.INSTRUCTOR
+    )
+    client.force_login(instructor)
+    editor = client.get(reverse("authoring:set-edit", args=[item.problem_set_id])).content.decode()
+    assert f'name="{flag}"' in editor
+    values = {"points": "1", "max_attempts": "3", "late_penalty": "0.5", "action": "update"}
+    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, other: "on"})
+    item.refresh_from_db()
+    assert getattr(item, flag) is False and getattr(item, other) is True
+    client.post(reverse("authoring:item-change", args=[item.pk]), {**values, flag: "on"})
+    item.refresh_from_db()
+    assert getattr(item, flag) is True and getattr(item, other) is False
