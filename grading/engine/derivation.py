@@ -102,7 +102,7 @@ class _FractionPrinter(_Printer):
         return rf"{sign}\frac{{{self._print(numer)}}}{{{bottom}}}"
 
 
-def _latex(expr: Any, fraction: bool = False) -> str:
+def derivation_latex(expr: Any, fraction: bool = False) -> str:
     printer = _FractionPrinter() if fraction else _Printer()
     return str(printer.doprint(expr))
 
@@ -130,7 +130,7 @@ def _value(expr: Any, point: dict[Any, Any]) -> Any:
     return v
 
 
-def _equal(a: Any, b: Any, symbols: list[Any]) -> bool:
+def equal_at_points(a: Any, b: Any, symbols: list[Any]) -> bool:
     """a and b agree at seeded points (at least CHECK_MIN where both are real and finite)."""
     if _small(a) and _small(b) and sympy.simplify(a - b) == 0:
         return True
@@ -164,7 +164,7 @@ def _d(u: Any, x: Any) -> Any:
     return sympy.Derivative(u, x, evaluate=False)
 
 
-def _rule(u: Any, x: Any) -> tuple[Any, tuple[str, ...]]:
+def rule_of(u: Any, x: Any) -> tuple[Any, tuple[str, ...]]:
     """One rule applied to d/dx u: the result (with derivatives still pending) and its names."""
     if u.is_Add:
         return sympy.Add(*[_d(t, x) for t in u.args]), ("sum",)
@@ -213,7 +213,7 @@ def _chain(name: str, inside: Any, x: Any) -> tuple[str, ...]:
     return (name,) if inside == x else (name, "chain")
 
 
-def _pending(expr: Any) -> list[Any]:
+def pending_derivatives(expr: Any) -> list[Any]:
     return sorted(expr.atoms(sympy.Derivative), key=sympy.default_sort_key)
 
 
@@ -243,7 +243,7 @@ def derive(f: Any, x: Any, symbols: list[Any]) -> tuple[list[tuple[Any, tuple[st
         current = _apply(current, x, steps)
     else:
         steps.append((current, ("constant",) if current == 0 else ("power",)))
-    while _pending(current):
+    while pending_derivatives(current):
         if len(steps) >= MAX_STEPS:
             raise DerivationFailed("too many steps")
         current = _apply(current, x, steps)
@@ -257,7 +257,7 @@ def derive(f: Any, x: Any, symbols: list[Any]) -> tuple[list[tuple[Any, tuple[st
     for expr, _rules in steps:
         if sympy.count_ops(expr) > MAX_OPS:
             raise DerivationFailed("the expressions grow too large")
-        if not _equal(expr.doit(), previous, symbols):
+        if not equal_at_points(expr.doit(), previous, symbols):
             raise DerivationFailed(f"a step does not check: {_rules}")
     return steps, final
 
@@ -266,8 +266,8 @@ def _apply(current: Any, x: Any, steps: list[tuple[Any, tuple[str, ...]]]) -> An
     """Every pending derivative rewritten by its rule: one step."""
     mapping: dict[Any, Any] = {}
     names: list[str] = []
-    for pending in _pending(current):
-        result, rules = _rule(pending.expr, x)
+    for pending in pending_derivatives(current):
+        result, rules = rule_of(pending.expr, x)
         mapping[pending] = result
         names.extend(r for r in rules if r not in names)
     current = current.xreplace(mapping)
@@ -316,7 +316,9 @@ def _solution(task: Task, name: str) -> Solution:
         for v, component in zip(task.variables, key.components, strict=True):
             steps, final = derive(f, symbols[v], ordered)
             derivations.append(_derivation(f, v, (v,), task, name, steps, symbols[v]))
-            if not _equal(final, to_sympy(parse(component, task.variables).node, symbols), ordered):
+            if not equal_at_points(
+                final, to_sympy(parse(component, task.variables).node, symbols), ordered
+            ):
                 raise DerivationFailed("the last step is not the key")
         return Solution(tuple(derivations))
     if not task.wrt:
@@ -334,7 +336,7 @@ def _solution(task: Task, name: str) -> Solution:
         shown = ", ".join(f"{k} = {val}" for k, val in task.at)
         last = derivations[-1]
         step = Step(
-            latex=_latex(value, fraction=True),
+            latex=derivation_latex(value, fraction=True),
             rules=("point",),
             why=derivation_text(("point",), v=task.wrt[-1], held="", point=shown),
         )
@@ -343,7 +345,7 @@ def _solution(task: Task, name: str) -> Solution:
         )
         current = value
     key_expr = to_sympy(parse(key.text, task.variables).node, symbols)
-    if not _equal(current, key_expr, ordered):
+    if not equal_at_points(current, key_expr, ordered):
         raise DerivationFailed("the last step is not the key")
     return Solution(tuple(derivations))
 
@@ -364,11 +366,11 @@ def _derivation(
         wrt=v,
         held=held,
         title=_title(name, order),
-        start=_latex(sympy.Derivative(f, symbol, evaluate=False), fraction=True),
+        start=derivation_latex(sympy.Derivative(f, symbol, evaluate=False), fraction=True),
         intro=derivation_text(("held" if held else "alone",), v=x, held=held_text, point=""),
         steps=tuple(
             Step(
-                latex=_latex(expr, fraction=i == len(steps) - 1),
+                latex=derivation_latex(expr, fraction=i == len(steps) - 1),
                 rules=rules,
                 why=derivation_text(rules, v=x, held=held_text, point=""),
             )

@@ -21,11 +21,11 @@ import sympy
 from grading.engine.api import key_of
 from grading.engine.derivation import (
     DerivationFailed,
-    _equal,
-    _latex,
-    _pending,
-    _rule,
+    derivation_latex,
     derive,
+    equal_at_points,
+    pending_derivatives,
+    rule_of,
     solution,
 )
 from grading.engine.messages import HINT_PART, hint_text
@@ -98,8 +98,8 @@ def _part(task: Task, v: str, focus: str) -> str:
         previous: Any = sympy.Derivative(f, x, evaluate=False)
         for expr, rules in steps:
             if focus in rules:
-                for pending in _pending(previous):
-                    if focus in _rule(pending.expr, x)[1]:
+                for pending in pending_derivatives(previous):
+                    if focus in rule_of(pending.expr, x)[1]:
                         return _safe(task, pending.expr, symbols)
             previous = expr
     except (DerivationFailed, ParseError, ValueError, TypeError, RecursionError):
@@ -112,6 +112,6 @@ def _safe(task: Task, part: Any, symbols: dict[str, Any]) -> str:
     key = key_of(task)
     ordered = [symbols[w] for w in task.variables]
     for text in key.components or (key.text,):
-        if _equal(part, to_sympy(parse(text, task.variables).node, symbols), ordered):
+        if equal_at_points(part, to_sympy(parse(text, task.variables).node, symbols), ordered):
             return ""
-    return _latex(part, fraction=True)
+    return derivation_latex(part, fraction=True)

@@ -59,14 +59,14 @@ def test_toy_1_in_two_steps():
 def test_a_step_that_does_not_check_hides_the_derivation():
     task = Task(variables=XY, function="x^2 y + sin(x)", wrt=("x",))
     assert d.solution(task) is not None
-    wrong = d._rule  # the derivative of sin with the wrong sign
+    wrong = d.rule_of  # the derivative of sin with the wrong sign
 
     def broken(u, x):
         result, rules = wrong(u, x)
         return (-result if rules == ("trig",) else result), rules
 
     d.solution.cache_clear()
-    with mock.patch.object(d, "_rule", broken):
+    with mock.patch.object(d, "rule_of", broken):
         assert d.solution(task) is None
         assert d.solution_problems(task) == ["a step does not check: ('constant', 'trig')"]
     d.solution.cache_clear()
@@ -79,7 +79,7 @@ def test_a_wrong_final_form_is_refused():
     with mock.patch.object(d, "_final", lambda e: e + 1):
         assert d.solution(task) is None
     d.solution.cache_clear()
-    assert d._equal(2 * x * y, 2 * x * y, [x, y]) and not d._equal(
+    assert d.equal_at_points(2 * x * y, 2 * x * y, [x, y]) and not d.equal_at_points(
         2 * x * y, 2 * x * y + 1e-9, [x, y]
     )
 
