@@ -82,7 +82,10 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
             current.score = new_score
             current.graded_at = timezone.now()
             current.save(update_fields=["verdict", "equivalent", "method", "score", "graded_at"])
-            passback_record(submission_id=submission_id)  # the LMS's copy of the new score
+            passback_record(  # the LMS's copy of the new score
+                student_id=submission.instance.student_id,
+                set_id=submission.instance.item.problem_set_id,
+            )
             job.done += 1
             job.cursor = submission_id
             job.heartbeat_at = timezone.now()

@@ -89,6 +89,8 @@ class GradingInput:
     points: Decimal
     late_penalty: Decimal
     tolerance: float | None
+    student_id: int
+    problem_set_id: int
 
 
 _INPUT_COLUMNS = (
@@ -101,6 +103,8 @@ _INPUT_COLUMNS = (
     "instance__item__points",
     "instance__item__late_penalty",
     "instance__item__grading_policy__tolerance",
+    "instance__student_id",
+    "instance__item__problem_set_id",
 )
 
 
@@ -128,7 +132,7 @@ def grading_input(*, submission_id: int) -> GradingInput | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    answer, late, instance_id, seed, params, prepared, points, penalty, tolerance = row
+    (answer, late, instance_id, seed, params, prepared, points, penalty, tolerance, *who) = row
     return GradingInput(
         submission_id=submission_id,
         answer=answer,
@@ -140,6 +144,8 @@ def grading_input(*, submission_id: int) -> GradingInput | None:
         points=Decimal(str(points)),
         late_penalty=Decimal(str(penalty)),
         tolerance=None if tolerance is None else float(tolerance),
+        student_id=who[0],
+        problem_set_id=who[1],
     )
 
 
@@ -198,7 +204,7 @@ def submission_grade_record(*, submission_id: int) -> bool:
             submission_id=submission_id, verdict=verdict, given=given, cache_use=cache_use
         )
         if recorded:
-            passback_record(submission_id=submission_id)
+            passback_record(student_id=given.student_id, set_id=given.problem_set_id)
     if recorded:  # else another worker finished first; its verdict stays
         logger.info(
             "graded submission %s: %s by %s in %.1f ms",

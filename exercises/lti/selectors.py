@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
@@ -122,24 +122,14 @@ def passbacks_due(*, now: datetime | None = None, limit: int = 200) -> list[int]
     )
 
 
-def submission_student_and_set(*, submission_id: int) -> tuple[int, int] | None:
-    """(student id, problem set id) of a submission, or None when there is no such one."""
-    return (
-        Submission.objects.filter(pk=submission_id)
-        .values_list("instance__student_id", "instance__item__problem_set_id")
-        .first()
-    )
-
-
 def passbacks_waiting(*, submission_id: int) -> list[int]:
-    """Unsent outbox rows of the submission's student and set (to send once it is graded)."""
-    found = submission_student_and_set(submission_id=submission_id)
-    if found is None:
-        return []
+    """Unsent outbox rows of the submission's student and set (to send once it is graded):
+    one query, which finds none at once where no LMS is involved."""
+    submission = Submission.objects.filter(pk=submission_id)
     return list(
         ScorePassback.objects.filter(
-            student_id=found[0],
-            problem_set_id=found[1],
+            student_id=Subquery(submission.values("instance__student_id")[:1]),
+            problem_set_id=Subquery(submission.values("instance__item__problem_set_id")[:1]),
             status=ScorePassback.Status.PENDING,
             version__gt=0,
         ).values_list("pk", flat=True)

@@ -26,7 +26,7 @@ from pylti1p3.lineitem import LineItem
 
 from exercises.lti.models import LtiIdentity, ResourceLinkSet, ScorePassback, SetLineItem
 from exercises.lti.platform import service_connector
-from exercises.lti.selectors import student_set_score, submission_student_and_set
+from exercises.lti.selectors import student_set_score
 
 LEASE = timedelta(seconds=120)  # longer than the four calls of one send with their timeouts
 SENDS_PER_CALL = 3  # a score superseded while sending is sent again, this many times
@@ -37,15 +37,10 @@ def line_item_tag(problem_set_id: int) -> str:
     return f"partial-credit-set-{problem_set_id}"
 
 
-def passback_record(*, submission_id: int, now: datetime | None = None) -> list[int]:
-    """Put the student's new score on the submission's set in the outbox of every LMS course
-    where that set is linked and the student came from; call it inside the transaction that
-    records the verdict. Returns the rows whose score changed (none when no LMS is involved:
-    two small queries)."""
-    found = submission_student_and_set(submission_id=submission_id)
-    if found is None:
-        return []
-    student_id, set_id = found
+def passback_record(*, student_id: int, set_id: int, now: datetime | None = None) -> list[int]:
+    """Put the student's new score on the set in the outbox of every LMS course where that set
+    is linked and the student came from; call it inside the transaction that records the
+    verdict. Returns the rows whose score changed (none when no LMS is involved: one query)."""
     targets = set(
         ResourceLinkSet.objects.filter(problem_set_id=set_id).values_list(
             "resource_link__context_id", "resource_link__context__deployment__registration__issuer"
