@@ -361,7 +361,7 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
             "Ana: ID 번호 값이 없어 파일에서 뺐습니다(Moodle이 위 행의 학생에게 성적을 "
             "넣게 됩니다)",
             "Ana: 식별자 '=cmd' 값이 수식처럼 시작하지만 바꾸지 않았습니다",
-            "'Quiz (3)': 뺐습니다. Canvas는 '(3)'(으)로 끝나는 제목을 과제 ID 3(으)로 "
+            "'Quiz (3)': 뺐습니다. Canvas는 제목 끝의 '(3)' 부분을 과제 ID 3번으로 "
             "읽습니다. Canvas에서 내보낸 성적표를 여기서 한 번 채우면 이후 파일에는 과제의 "
             "실제 ID가 들어갑니다",
             "열 'Quiz (3)': brightspace 파일에 없습니다. 먼저 brightspace에서 만드세요",
