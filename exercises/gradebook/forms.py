@@ -30,6 +30,13 @@ MOODLE_KEY_CHOICES = [
 ]
 
 
+BRIGHTSPACE_KEY_CHOICES = [
+    ("both", _("OrgDefinedId and Username")),
+    ("org_defined_id", "OrgDefinedId"),
+    ("username", _("Username")),
+]
+
+
 class ToleranceForm(forms.Form):
     tolerance = forms.FloatField(
         label=_("Relative tolerance for decimal answers"), min_value=0, max_value=MAX_TOLERANCE
@@ -50,6 +57,14 @@ class ExportForm(forms.Form):
     )
     moodle_key = forms.ChoiceField(
         label=_("Moodle: identify students by"), choices=MOODLE_KEY_CHOICES, required=False
+    )
+    brightspace_key = forms.ChoiceField(
+        label=_("Brightspace: identify students by"),
+        choices=BRIGHTSPACE_KEY_CHOICES,
+        required=False,
+    )
+    brightspace_max_points = forms.BooleanField(
+        label=_("Brightspace: write each item's maximum points in its header"), required=False
     )
 
     def __init__(self, *args: Any, sets: Iterable[ProblemSet] = (), **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +23,7 @@ CANVAS = "canvas"  # student: Canvas user id ("ID" column); column: assignment i
 MOODLE = "moodle"  # column: the grade item's header as Moodle exports it ("Quiz: Week 1 (Real)")
 BLACKBOARD = "blackboard"  # student: username if not our username; column: Grade Center column id
 BRIGHTSPACE = "brightspace"  # student: OrgDefinedId if not our student_id; column: grade item name
+BRIGHTSPACE_USERNAME = "brightspace_username"  # student: Brightspace Username if not ours
 
 LMS_NAMES = (CANVAS, MOODLE, BLACKBOARD, BRIGHTSPACE)
 
@@ -32,11 +34,14 @@ CANVAS_POINTS_POSSIBLE = "    Points Possible"  # Canvas's own exporter writes e
 BRIGHTSPACE_EOL = "End-of-Line Indicator"
 MAX_LMS_FILE_BYTES = 5_000_000  # an LMS gradebook export uploaded to be filled
 # Bounds on an uploaded gradebook beyond its size: rows (students, plus the header and Canvas's
-# "Points Possible"), cells in a row, characters in a column title (LMSs allow about 255). A cell
-# is bounded by the csv module's field_size_limit (128 KiB), which is left as it is.
+# "Points Possible"), cells in a row, characters in a column title (LMSs allow about 255).
 MAX_LMS_ROWS = 10_000
 MAX_LMS_COLUMNS = 1_000
 MAX_LMS_HEADER_CHARS = 1_000
+# A cell cannot be longer than the file, so the csv module's cell limit (128 KiB by default) is
+# raised to the file's: LMS exports carry long feedback cells. Process-wide, and only ever up.
+if csv.field_size_limit() < MAX_LMS_FILE_BYTES:
+    csv.field_size_limit(MAX_LMS_FILE_BYTES)
 
 
 def gettext_noop(message: str) -> str:
@@ -83,8 +88,9 @@ _CANVAS_TITLE_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)  # Canvas Assignment
 # read from the end (_blackboard_header, _brightspace_points): a single regex with a lazy title
 # and optional whitespace runs backtracks cubically on a title of many spaces.
 _BLACKBOARD_ID = re.compile(r"\|(\d+)\Z")
-_BLACKBOARD_TOTAL = re.compile(r"\[Total Pts:[^\]]*\]\Z")
+_BLACKBOARD_TOTAL = re.compile(r"\[[^\[\]]*\]\Z")
 _BRIGHTSPACE_POINTS = re.compile(r"\sPoints Grade(?:\s*<[^>]*>)?\Z")
+_BRIGHTSPACE_MAX = re.compile(r"MaxPoints:\s*(\d+(?:\.\d+)?)")
 _MOODLE_DISPLAY = re.compile(r"\A(.*)\s\((Real|Percentage|Letter|Feedback)\)\Z", re.S)
 
 Scores = Mapping[tuple[str, str], Decimal | int | None]
@@ -118,6 +124,8 @@ class ExportColumn:
     lms_ids: Mapping[str, str] = field(default_factory=dict, hash=False, compare=True)
     # other names the column may carry in an LMS file (the set's title in the other language)
     aliases: tuple[str, ...] = ()
+    # points possible of the LMS's item, per LMS, as its own file said (a round trip)
+    lms_points: Mapping[str, Decimal] = field(default_factory=dict, hash=False, compare=True)
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,11 @@ class FilledExport:
     encoding: str  # the original's: encode `text` with it ("utf-8", "utf-16-le", "utf-16-be")
     filled: int  # cells whose value we wrote
     warnings: tuple[str, ...]
+    extension: str = "csv"  # Blackboard's tab-delimited download is an ".xls", and so is its fill
+    # What the file taught us, kept so that later direct exports carry the LMS's own ids:
+    column_ids: Mapping[str, str] = field(default_factory=dict)  # our column key: LMS item id
+    column_points: Mapping[str, Decimal] = field(default_factory=dict)  # our key: LMS points
+    student_ids: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # key: lms_ids
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,6 +219,10 @@ def blackboard_username(student: ExportStudent) -> str:
     return student.lms_ids.get(BLACKBOARD) or student.username
 
 
+def brightspace_username(student: ExportStudent) -> str:
+    return student.lms_ids.get(BRIGHTSPACE_USERNAME) or student.username
+
+
 def brightspace_org_defined_id(student: ExportStudent) -> str:
     return student.lms_ids.get(BRIGHTSPACE) or student.student_id
 
@@ -227,6 +244,12 @@ def canvas_header(column: ExportColumn) -> str:
     assignment_id = column.lms_ids.get(CANVAS)
     title = neutralize(column.title)
     return f"{title} ({assignment_id})" if assignment_id else title
+
+
+def moodle_header(column: ExportColumn) -> str:
+    """The item's header as Moodle's export wrote it, else "Title (Real)": the form Moodle's
+    import form maps to an item by itself."""
+    return neutralize(column.lms_ids.get(MOODLE) or f"{column.title} (Real)")
 
 
 def blackboard_header(column: ExportColumn) -> str:
@@ -251,6 +274,27 @@ def brightspace_header(column: ExportColumn, *, max_points: bool = False) -> str
 # "\r\n"), for StreamingHttpResponse.
 
 
+def _write(
+    header: Sequence[str],
+    cells: Callable[[ExportStudent], Sequence[str]],
+    students: Iterable[ExportStudent],
+    *,
+    bom: bool,
+    quoting: _Quoting = csv.QUOTE_MINIMAL,
+    extra: Sequence[Sequence[str]] = (),
+) -> Iterator[str]:
+    """The one skeleton of every writer: the header, the rows that describe columns (Canvas's
+    Points Possible), then a row per student."""
+
+    def generate() -> Iterator[Sequence[str]]:
+        yield header
+        yield from extra
+        for s in students:
+            yield cells(s)
+
+    return _lines(generate(), bom=bom, quoting=quoting)
+
+
 def canvas_csv(
     students: Iterable[ExportStudent],
     columns: Sequence[ExportColumn],
@@ -261,24 +305,26 @@ def canvas_csv(
 ) -> Iterator[str]:
     """Canvas Gradebook > Import. Students are matched by ID (Canvas user id), then SIS User ID,
     then SIS Login ID, then name; assignments by the id in "Title (id)", else by title."""
-    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-
-    def generate() -> Iterator[list[str]]:
-        yield header + [canvas_header(c) for c in columns]
-        if points_possible_row:
-            yield [CANVAS_POINTS_POSSIBLE, "", "", "", ""] + [
-                format_score(c.points_possible) for c in columns
-            ]
-        for s in students:
-            yield [
+    points = [CANVAS_POINTS_POSSIBLE, "", "", "", ""] + [
+        format_score(c.points_possible) for c in columns
+    ]
+    return _write(
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+        + [canvas_header(c) for c in columns],
+        lambda s: (
+            [
                 neutralize(s.name),
                 s.lms_ids.get(CANVAS, ""),
                 s.sis_user_id,
                 canvas_login_id(s),
                 neutralize(s.section),
-            ] + [_score(scores, s, c) for c in columns]
-
-    return _lines(generate(), bom=bom)
+            ]
+            + [_score(scores, s, c) for c in columns]
+        ),
+        students,
+        bom=bom,
+        extra=[points] if points_possible_row else [],
+    )
 
 
 def moodle_csv(
@@ -290,16 +336,17 @@ def moodle_csv(
     bom: bool = False,
 ) -> Iterator[str]:
     """Moodle Grades > Import > CSV file. The identifier column comes first, so it is the form's
-    default "Map from"; choose the matching "Map to" (useremail, username or useridnumber)."""
+    default "Map from"; choose the matching "Map to" (useremail, username or useridnumber).
+    Grade columns are headed "Title (Real)", the form Moodle's own export writes, which its
+    import form maps to the grade item of that name by itself."""
     if key not in MOODLE_KEYS:
         raise ValueError(f"Moodle key is one of {sorted(MOODLE_KEYS)}, not {key!r}")
-
-    def generate() -> Iterator[list[str]]:
-        yield [MOODLE_KEYS[key]] + [neutralize(c.lms_ids.get(MOODLE) or c.title) for c in columns]
-        for s in students:
-            yield [_moodle_key(s, key)] + [_score(scores, s, c) for c in columns]
-
-    return _lines(generate(), bom=bom)
+    return _write(
+        [MOODLE_KEYS[key]] + [moodle_header(c) for c in columns],
+        lambda s: [_moodle_key(s, key)] + [_score(scores, s, c) for c in columns],
+        students,
+        bom=bom,
+    )
 
 
 def blackboard_csv(
@@ -312,17 +359,19 @@ def blackboard_csv(
     """Blackboard Learn Grade Center > Work Offline > Upload, comma-delimited .csv: every value is
     quoted (Blackboard requires it for comma files); students by Username, columns by |id."""
 
-    def generate() -> Iterator[list[str]]:
-        yield ["Last Name", "First Name", "Username"] + [blackboard_header(c) for c in columns]
-        for s in students:
-            last, first = (
-                (s.last_name, s.first_name) if s.last_name or s.first_name else (s.name, "")
-            )
-            yield [neutralize(last), neutralize(first), blackboard_username(s)] + [
-                _score(scores, s, c) for c in columns
-            ]
+    def cells(s: ExportStudent) -> list[str]:
+        last, first = (s.last_name, s.first_name) if s.last_name or s.first_name else (s.name, "")
+        return [neutralize(last), neutralize(first), blackboard_username(s)] + [
+            _score(scores, s, c) for c in columns
+        ]
 
-    return _lines(generate(), bom=bom, quoting=csv.QUOTE_ALL)
+    return _write(
+        ["Last Name", "First Name", "Username"] + [blackboard_header(c) for c in columns],
+        cells,
+        students,
+        bom=bom,
+        quoting=csv.QUOTE_ALL,
+    )
 
 
 def brightspace_csv(
@@ -343,20 +392,22 @@ def brightspace_csv(
         key, ["OrgDefinedId", "Username"]
     )
 
-    def ids(s: ExportStudent) -> list[str]:
-        values = {"OrgDefinedId": brightspace_org_defined_id(s), "Username": s.username}
-        return ["#" + values[h] if values[h] else "" for h in id_headers]
+    def cells(s: ExportStudent) -> list[str]:
+        values = {
+            "OrgDefinedId": brightspace_org_defined_id(s),
+            "Username": brightspace_username(s),
+        }
+        ids = ["#" + values[h] if values[h] else "" for h in id_headers]
+        return ids + [_score(scores, s, c) for c in columns] + ["#"]
 
-    def generate() -> Iterator[list[str]]:
-        yield (
-            id_headers
-            + [brightspace_header(c, max_points=max_points) for c in columns]
-            + [BRIGHTSPACE_EOL]
-        )
-        for s in students:
-            yield ids(s) + [_score(scores, s, c) for c in columns] + ["#"]
-
-    return _lines(generate(), bom=bom)
+    return _write(
+        id_headers
+        + [brightspace_header(c, max_points=max_points) for c in columns]
+        + [BRIGHTSPACE_EOL],
+        cells,
+        students,
+        bom=bom,
+    )
 
 
 def plain_csv(
@@ -370,19 +421,21 @@ def plain_csv(
     """Our own sheet for people: name, email, one column per set, total. With a BOM by default
     so that Excel reads UTF-8 (Korean names) correctly. The only format with room for a note
     on the export's choices (late penalty, best or last attempt): an "Export choices" column."""
-
-    def generate() -> Iterator[list[str]]:
-        note = ["Export choices"] if choices else []
-        yield ["Student", "Email"] + [neutralize(c.title) for c in columns] + ["Total"] + note
-        for s in students:
-            yield (
-                [neutralize(s.name), neutralize(s.email)]
-                + [_score(scores, s, c) for c in columns]
-                + [_total(scores, s, columns)]
-                + ([neutralize(choices)] if choices else [])
-            )
-
-    return _lines(generate(), bom=bom)
+    note = [neutralize(choices)] if choices else []
+    return _write(
+        ["Student", "Email"]
+        + [neutralize(c.title) for c in columns]
+        + ["Total"]
+        + (["Export choices"] if choices else []),
+        lambda s: (
+            [neutralize(s.name), neutralize(s.email)]
+            + [_score(scores, s, c) for c in columns]
+            + [_total(scores, s, columns)]
+            + note
+        ),
+        students,
+        bom=bom,
+    )
 
 
 WRITERS = {
@@ -401,50 +454,10 @@ def export_warnings(
     *,
     key: str = "",
 ) -> list[str]:
-    """What the instructor should know before uploading a writer's file: students the LMS cannot
-    match, headers the LMS will read differently from what we meant."""
+    """What the instructor should know about cells written as they are: identifiers that start
+    like a formula (kept, or the LMS would not find the student), titles given an apostrophe."""
     warnings: list[str] = []
     for s in students:
-        if lms == CANVAS and not (s.lms_ids.get(CANVAS) or s.sis_user_id or s.username):
-            warnings.append(
-                Note(
-                    gettext_noop(
-                        "%(name)s: no Canvas ID, SIS User ID or SIS Login ID; matched by name"
-                    ),
-                    name=s.name,
-                )
-            )
-        elif lms == MOODLE and not _moodle_key(s, key or "email"):
-            what = Note(MOODLE_KEYS[key or "email"])
-            warnings.append(
-                Note(
-                    gettext_noop("%(name)s: no %(key)s; Moodle skips the row"),
-                    name=s.name,
-                    key=what,
-                )
-            )
-        elif lms == BLACKBOARD and not blackboard_username(s):
-            warnings.append(
-                Note(
-                    gettext_noop("%(name)s: no Blackboard username; the upload rejects the row"),
-                    name=s.name,
-                )
-            )
-        elif lms == BRIGHTSPACE:
-            have = {
-                "org_defined_id": bool(brightspace_org_defined_id(s)),
-                "username": bool(s.username),
-            }
-            need = have.values() if (key or "both") == "both" else [have[key]]
-            if not any(need):
-                warnings.append(
-                    Note(
-                        gettext_noop(
-                            "%(name)s: no OrgDefinedId or Username; Brightspace rejects the row"
-                        ),
-                        name=s.name,
-                    )
-                )
         for value in (s.email, s.username, s.student_id, s.sis_user_id):
             if value.startswith(FORMULA_TRIGGERS):
                 warnings.append(
@@ -466,50 +479,306 @@ def export_warnings(
                     title=repr(c.title),
                 )
             )
-        if lms == CANVAS and not c.lms_ids.get(CANVAS) and _CANVAS_TITLE_ID.match(c.title):
+    if lms == BLACKBOARD:
+        guessed = [s.name for s in students if not s.lms_ids.get(BLACKBOARD)]
+        if guessed:
             warnings.append(
                 Note(
                     gettext_noop(
-                        "%(title)s: Canvas reads the trailing '(number)' as an assignment id"
+                        "%(count)s students have no Blackboard username from a Blackboard file "
+                        "filled here, so their rows carry our login; Blackboard skips a row "
+                        "whose username it does not know"
                     ),
-                    title=repr(c.title),
-                )
-            )
-        if lms == BLACKBOARD and not c.lms_ids.get(BLACKBOARD):
-            warnings.append(
-                Note(
-                    gettext_noop(
-                        "%(title)s: no Blackboard column id; the upload adds a text column"
-                    ),
-                    title=repr(c.title),
+                    count=len(guessed),
                 )
             )
     return warnings
 
 
 # ---------------------------------------------------------------------------------------------
+# What goes into a direct export: the rules each importer imposes (docs/lms-export.md).
+
+MOODLE_GRADE_POINT_MAX = Decimal(100)  # $CFG->gradepointmax's default; above it the import stops
+# Canvas drops a header containing one of these (GradebookImporter NON_ASSIGNMENT_COLUMN_HEADERS).
+CANVAS_NON_ASSIGNMENT = (
+    "Current Score",
+    "Current Points",
+    "Current Grade",
+    "Final Score",
+    "Final Points",
+    "Final Grade",
+    "Override Score",
+    "Override Grade",
+    "Override Status",
+)
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """A direct export after each importer's rules: the rows and columns that import right,
+    and who and what was left out, and why (named on the page)."""
+
+    lms: str
+    students: list[ExportStudent]
+    columns: list[ExportColumn]
+    scores: dict[tuple[str, str], Decimal | int | None]
+    left_out: list[Note]
+    notes: list[Note]
+
+    @property
+    def per_set(self) -> bool:
+        """One file per set, each with only the students who have a score in it: an importer
+        empties a grade under an empty cell, so a student may only appear with a score. True
+        when some student has a score in one set and not in another."""
+        return any(
+            self.scores.get((s.key, c.key)) is None for s in self.students for c in self.columns
+        )
+
+    def set_files(self) -> list[tuple[ExportColumn, list[ExportStudent]]]:
+        return [
+            (c, [s for s in self.students if self.scores.get((s.key, c.key)) is not None])
+            for c in self.columns
+        ]
+
+
+def scale_factor(ours: Decimal | int | None, theirs: Decimal | int | None) -> Decimal | None:
+    """What our score is multiplied by for an LMS item out of `theirs` points: None when no
+    change is needed or possible to know; raises ZeroDivisionError when ours is 0."""
+    if ours is None or theirs is None or Decimal(ours) == Decimal(theirs):
+        return None
+    if Decimal(ours) == 0:
+        raise ZeroDivisionError
+    return Decimal(theirs) / Decimal(ours)
+
+
+def format_factor(factor: Decimal) -> str:
+    """A scale factor for people: 10, 0.5, 0.3333."""
+    return format(factor.normalize(), "f") if factor == factor.to_integral() else f"{factor:.4g}"
+
+
+def _scale_note(column: ExportColumn, theirs: Decimal | int, factor: Decimal) -> Note:
+    return Note(
+        gettext_noop(
+            "%(title)s: out of %(theirs)s in the LMS and %(ours)s here; scores multiplied by "
+            "%(factor)s"
+        ),
+        title=repr(column.title),
+        theirs=format_score(theirs),
+        ours=format_score(column.points_possible),
+        factor=format_factor(factor),
+    )
+
+
+def _zero_points_note(column: ExportColumn, theirs: Decimal | int) -> Note:
+    return Note(
+        gettext_noop(
+            "%(title)s: out of %(theirs)s in the LMS but out of 0 here; left out (no factor "
+            "turns our scores into the LMS's)"
+        ),
+        title=repr(column.title),
+        theirs=format_score(theirs),
+    )
+
+
+def _row_identifier(lms: str, student: ExportStudent, key: str) -> str:
+    """The value the importer finds the row's student by ('' when it has none)."""
+    if lms == CANVAS:
+        return student.lms_ids.get(CANVAS) or student.sis_user_id or canvas_login_id(student)
+    if lms == MOODLE:
+        return _moodle_key(student, key)
+    if lms == BLACKBOARD:
+        return blackboard_username(student)
+    values = {"org_defined_id": brightspace_org_defined_id(student), "username": student.username}
+    if key == "both":
+        return values["org_defined_id"] or brightspace_username(student)
+    return values[key] if key == "org_defined_id" else brightspace_username(student)
+
+
+_IDENTIFIER_NAMES = {
+    CANVAS: gettext_noop("no Canvas ID, SIS User ID or SIS Login ID"),
+    BLACKBOARD: gettext_noop("no username"),
+    BRIGHTSPACE: gettext_noop("no OrgDefinedId or Username"),
+}
+_WHY_IDENTIFIER = {
+    CANVAS: gettext_noop("Canvas would look for the student by name"),
+    MOODLE: gettext_noop("Moodle would put the grades on the student of the row above"),
+    BLACKBOARD: gettext_noop("Blackboard cannot match the row"),
+    BRIGHTSPACE: gettext_noop("Brightspace cannot match the row"),
+}
+
+
+def plan_export(
+    lms: str,
+    students: Sequence[ExportStudent],
+    columns: Sequence[ExportColumn],
+    scores: Scores,
+    *,
+    key: str = "",
+) -> ExportPlan:
+    """Apply the importer's rules to a gradebook: convert scores to the LMS item's scale when a
+    file from the LMS told us its points; leave out (and name) columns the LMS would misread and
+    students it could not match or who have no score at all."""
+    if lms not in LMS_NAMES:
+        raise ValueError(f"lms is one of {LMS_NAMES}, not {lms!r}")
+    key = key or {MOODLE: "email", BRIGHTSPACE: "both"}.get(lms, "")
+    left_out: list[Note] = []
+    notes: list[Note] = list(export_warnings(lms, students, columns, key=key))
+    new_scores: dict[tuple[str, str], Decimal | int | None] = dict(scores)
+    kept_columns: list[ExportColumn] = []
+    for c in columns:
+        reason = _column_refused(lms, c, students, scores)
+        if reason is None and all(scores.get((s.key, c.key)) is None for s in students):
+            reason = Note(
+                gettext_noop("%(title)s: no score yet; left out, so the LMS keeps what it has"),
+                title=repr(c.title),
+            )
+        if reason is not None:
+            left_out.append(reason)
+            continue
+        theirs = c.lms_points.get(lms)
+        try:
+            factor = scale_factor(c.points_possible, theirs)
+        except ZeroDivisionError:
+            left_out.append(_zero_points_note(c, theirs or 0))
+            continue
+        if factor is not None and theirs is not None:
+            notes.append(_scale_note(c, theirs, factor))
+            for s in students:
+                value = scores.get((s.key, c.key))
+                if value is not None:
+                    new_scores[(s.key, c.key)] = Decimal(value) * factor
+            c = ExportColumn(
+                key=c.key,
+                title=c.title,
+                points_possible=theirs,
+                lms_ids=c.lms_ids,
+                aliases=c.aliases,
+                lms_points=c.lms_points,
+            )
+        kept_columns.append(c)
+
+    identifiers: dict[str, list[ExportStudent]] = {}
+    for s in students:
+        value = _row_identifier(lms, s, key).strip().casefold()
+        if value:
+            identifiers.setdefault(value, []).append(s)
+    kept_students: list[ExportStudent] = []
+    for s in students:
+        value = _row_identifier(lms, s, key).strip().casefold()
+        if not value:
+            what = Note(MOODLE_KEYS[key]) if lms == MOODLE else Note(_IDENTIFIER_NAMES[lms])
+            left_out.append(
+                Note(
+                    gettext_noop("%(name)s: %(what)s; left out (%(why)s)"),
+                    name=s.name,
+                    what=Note(gettext_noop("no %(key)s"), key=what) if lms == MOODLE else what,
+                    why=Note(_WHY_IDENTIFIER[lms]),
+                )
+            )
+        elif len(identifiers[value]) > 1:
+            left_out.append(
+                Note(
+                    gettext_noop(
+                        "%(name)s: %(value)s is also another student's; left out (the LMS "
+                        "would give both rows to one student)"
+                    ),
+                    name=s.name,
+                    value=repr(_row_identifier(lms, s, key)),
+                )
+            )
+        elif kept_columns and all(new_scores.get((s.key, c.key)) is None for c in kept_columns):
+            left_out.append(
+                Note(
+                    gettext_noop("%(name)s: no score yet; left out, so the LMS keeps what it has"),
+                    name=s.name,
+                )
+            )
+        else:
+            kept_students.append(s)
+    return ExportPlan(
+        lms=lms,
+        students=kept_students,
+        columns=kept_columns,
+        scores=new_scores,
+        left_out=left_out,
+        notes=notes,
+    )
+
+
+def _column_refused(
+    lms: str, column: ExportColumn, students: Sequence[ExportStudent], scores: Scores
+) -> Note | None:
+    """Why the LMS would misread this column, or None."""
+    if lms == CANVAS and not column.lms_ids.get(CANVAS):
+        found = _CANVAS_TITLE_ID.match(column.title)
+        if found:
+            return Note(
+                gettext_noop(
+                    "%(title)s: left out; Canvas reads a title ending in '(%(number)s)' as "
+                    "assignment id %(number)s. Fill your Canvas gradebook export here once: "
+                    "later files carry the assignment's real id"
+                ),
+                title=repr(column.title),
+                number=found.group(2),
+            )
+    if lms == CANVAS and any(word in column.title for word in CANVAS_NON_ASSIGNMENT):
+        return Note(
+            gettext_noop(
+                "%(title)s: left out; Canvas ignores a column whose title contains a total's "
+                "name (Current Score, Final Grade and the like)"
+            ),
+            title=repr(column.title),
+        )
+    if lms == BLACKBOARD and not column.lms_ids.get(BLACKBOARD):
+        return Note(
+            gettext_noop(
+                "%(title)s: left out; without its Blackboard column id Blackboard would add "
+                "a text column worth 0 points on every upload. Create the column in Blackboard, "
+                "then fill its Grade Center download here once: later files carry the id"
+            ),
+            title=repr(column.title),
+        )
+    if lms == MOODLE:
+        theirs = column.lms_points.get(MOODLE)
+        top = max(
+            (Decimal(v) for s in students if (v := scores.get((s.key, column.key))) is not None),
+            default=Decimal(0),
+        )
+        if theirs is None and top > MOODLE_GRADE_POINT_MAX:
+            return Note(
+                gettext_noop(
+                    "%(title)s: left out; a score above 100 stops Moodle's whole import "
+                    "(gradepointmax)"
+                ),
+                title=repr(column.title),
+            )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
 # Round trip: fill our columns into the LMS's own gradebook export.
 
 # Which of the LMS's columns identifies the student, per `match_on`, and our value for it.
-_MATCH: dict[str, dict[str, tuple[str, Callable[[ExportStudent], str]]]] = {
+_MATCH: dict[str, dict[str, tuple[tuple[str, ...], Callable[[ExportStudent], str]]]] = {
     CANVAS: {
-        "id": ("ID", lambda s: s.lms_ids.get(CANVAS, "")),
-        "sis_user_id": ("SIS User ID", lambda s: s.sis_user_id),
-        "sis_login_id": ("SIS Login ID", canvas_login_id),
+        "id": (("ID",), lambda s: s.lms_ids.get(CANVAS, "")),
+        "sis_user_id": (("SIS User ID",), lambda s: s.sis_user_id),
+        "sis_login_id": (("SIS Login ID",), canvas_login_id),
     },
+    # The first spelling is the English one; the others, Moodle's and Blackboard's Korean.
     MOODLE: {
-        "email": ("Email address", lambda s: s.email),
-        "username": ("Username", lambda s: s.username),
-        "idnumber": ("ID number", lambda s: s.student_id),
+        "email": (("Email address", "이메일 주소", "이메일"), lambda s: s.email),
+        "username": (("Username", "사용자 아이디", "사용자명", "아이디"), lambda s: s.username),
+        "idnumber": (("ID number", "ID 번호", "학번"), lambda s: s.student_id),
     },
     BLACKBOARD: {
-        "username": ("Username", blackboard_username),
-        "student_id": ("Student ID", lambda s: s.student_id),
+        "username": (("Username", "사용자 이름", "사용자명", "사용자 ID"), blackboard_username),
+        "student_id": (("Student ID", "학생 ID", "학번"), lambda s: s.student_id),
     },
     BRIGHTSPACE: {
-        "org_defined_id": ("OrgDefinedId", brightspace_org_defined_id),
-        "username": ("Username", lambda s: s.username),
-        "email": ("Email", lambda s: s.email),
+        "org_defined_id": (("OrgDefinedId",), brightspace_org_defined_id),
+        "username": (("Username",), brightspace_username),
+        "email": (("Email",), lambda s: s.email),
     },
 }
 # Keys tried in order, row by row: the first the row has a value for decides. Brightspace's
@@ -527,8 +796,8 @@ DEFAULT_MATCH = {
 _CASE_BLIND = {"email", "username", "sis_login_id"}
 # Header cells (case, spaces and "_" ignored) that name the student in a file's row.
 _FULL_NAME_HEADERS = {"student", "studentname", "name", "fullname"}
-_FIRST_NAME_HEADERS = {"firstname", "givenname"}
-_LAST_NAME_HEADERS = {"lastname", "surname", "familyname"}
+_FIRST_NAME_HEADERS = {"firstname", "givenname", "이름"}
+_LAST_NAME_HEADERS = {"lastname", "surname", "familyname", "성"}
 
 
 def _utf16_without_bom(original: bytes) -> str | None:
@@ -544,6 +813,25 @@ def _utf16_without_bom(original: bytes) -> str | None:
     if even_zeros > half // 2 and odd_zeros == 0:
         return "utf-16-be"
     return None
+
+
+def _utf16_by_lines(original: bytes, error: UnicodeDecodeError) -> tuple[str, str]:
+    """UTF-16 without a BOM and with little ASCII (Korean headers): the byte order in which the
+    text has line ends and no NULs; else the file is in no encoding we read."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = original.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text and ("\n" in text or "\r" in text):
+            return text, encoding
+    raise FillError(
+        gettext_noop(
+            "the gradebook file is not UTF-8 or UTF-16 text (a spreadsheet saved as plain "
+            "'CSV' in Korean Windows is in another encoding, CP949); save it as 'CSV UTF-8' "
+            "and upload it again"
+        )
+    ) from error
 
 
 def _decode(original: str | bytes) -> tuple[str, str]:
@@ -566,11 +854,7 @@ def _decode(original: str | bytes) -> tuple[str, str]:
         try:
             text = original.decode(encoding)
         except UnicodeDecodeError as error:
-            raise FillError(
-                gettext_noop(
-                    "the gradebook file is not UTF-8 or UTF-16 text; export it again as CSV (UTF-8)"
-                )
-            ) from error
+            text, encoding = _utf16_by_lines(original, error)
     if "\x00" in text:
         raise FillError(
             gettext_noop(
@@ -599,14 +883,19 @@ def _dialect(first_line: str) -> tuple[str, _Quoting]:
     return delimiter, quoting
 
 
-def _blackboard_header(header: str) -> tuple[str, str] | None:
-    """(title, column id) of a stripped Blackboard header "Title [Total Pts: 5 Score] |123"."""
+def _blackboard_header(header: str) -> tuple[str, str, Decimal | None] | None:
+    """(title, column id, points) of a stripped Blackboard header "Title [Total Pts: 5 Score]
+    |123"; the bracket's words are the LMS's language ("[총점: 5 점수]"), its number the points."""
     found = _BLACKBOARD_ID.search(header)
     if not found:
         return None
     title = header[: found.start()].rstrip()
     total = _BLACKBOARD_TOTAL.search(title)
-    return (title[: total.start()].rstrip() if total else title), found.group(1)
+    if not total:
+        return title, found.group(1), None
+    number = re.search(r"\d+(?:\.\d+)?", total.group(0))
+    points = Decimal(number.group(0)) if number else None
+    return title[: total.start()].rstrip(), found.group(1), points
 
 
 def _brightspace_points(header: str) -> str | None:
@@ -622,11 +911,12 @@ def detect_lms(header: Sequence[str]) -> str:
         return BRIGHTSPACE
     if len(cells) > 3 and ("Student" in cells[0] or "LastName" in cells[0]) and "Section" in cells:
         return CANVAS
-    if "Username" in cells and any(_blackboard_header(h) for h in cells):
+    if any(_blackboard_header(h) for h in cells):  # "|123" column ids are Blackboard's alone
         return BLACKBOARD
     if "Last Name" in cells and "First Name" in cells and "Username" in cells:
         return BLACKBOARD
-    if "Email address" in cells or "ID number" in cells or "First name" in cells:
+    moodle_ids = {h for headers, _ in _MATCH[MOODLE].values() for h in headers}
+    if moodle_ids & set(cells) or "First name" in cells:
         return MOODLE
     raise FillError(
         gettext_noop("not a Canvas, Moodle, Blackboard or Brightspace gradebook export header")
@@ -637,35 +927,46 @@ def _norm(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def _match_column(lms: str, header: str, columns: Sequence[ExportColumn]) -> ExportColumn | None:
-    """Our column for one of the LMS's headers: by the LMS's column id, else by title."""
+def _header_facts(lms: str, header: str) -> tuple[str, str, Decimal | None] | None:
+    """(title, the LMS's id for the item, its points when the header says) of one header; None
+    for a header that holds no points (Moodle's Percentage or Letter, a Brightspace non-points
+    column)."""
     header = header.strip()
-    lms_id, title = "", header
     if lms == CANVAS:
         found = _CANVAS_TITLE_ID.match(header)
-        if found:
-            title, lms_id = found.group(1), found.group(2)
-    elif lms == BLACKBOARD:
-        title, lms_id = _blackboard_header(header) or (title, lms_id)
-    elif lms == BRIGHTSPACE:
-        points = _brightspace_points(header)
-        if points is None:
+        return (found.group(1), found.group(2), None) if found else (header, "", None)
+    if lms == BLACKBOARD:
+        return _blackboard_header(header) or (header, "", None)
+    if lms == BRIGHTSPACE:
+        name = _brightspace_points(header)
+        if name is None:
             return None
-        title = lms_id = points
-    elif lms == MOODLE:
-        found = _MOODLE_DISPLAY.match(header)
-        if found and found.group(2) != "Real":
-            return None  # Percentage, Letter and Feedback columns are not points
-        by_header = [c for c in columns if c.lms_ids.get(MOODLE) == header]
-        if by_header:
-            return by_header[0]
-        title = found.group(1) if found else header
+        most = _BRIGHTSPACE_MAX.search(header)
+        return name, name, Decimal(most.group(1)) if most else None
+    found = _MOODLE_DISPLAY.match(header)
+    if found and found.group(2) != "Real":
+        return None  # Percentage, Letter and Feedback columns are not points
+    return (found.group(1) if found else header), header, None
+
+
+def _match_column(lms: str, header: str, columns: Sequence[ExportColumn]) -> ExportColumn | None:
+    """Our column for one of the LMS's headers: by the LMS's column id, else by title."""
+    facts = _header_facts(lms, header)
+    if facts is None:
+        return None
+    title, lms_id, _ = facts
+    if lms == MOODLE:
+        by_header = [c for c in columns if c.lms_ids.get(MOODLE) == lms_id]
+        return by_header[0] if by_header else _by_title(title, columns, lms)
     if lms_id:
         for c in columns:
             if c.lms_ids.get(lms) == lms_id:
                 return c
         # Same title but we know it under another id: a different item that shares the name.
+        # Canvas, not finding the id, looks for the whole header as a title ("Review (2)").
         candidate = _by_title(title, columns, lms)
+        if candidate is None and lms == CANVAS:
+            candidate = _by_title(header.strip(), columns, lms)
         return candidate if candidate is not None and not candidate.lms_ids.get(lms) else None
     return _by_title(title, columns, lms)
 
@@ -720,8 +1021,8 @@ def _student_cell(value: str, lms: str) -> str:
 
 
 def _read_rows(body: str, delimiter: str) -> list[list[str]]:
-    """The file's rows, within MAX_LMS_ROWS and MAX_LMS_COLUMNS; a cell longer than the csv
-    module's field limit, or text it cannot read, is refused with the row's number."""
+    """The file's rows, within MAX_LMS_ROWS and MAX_LMS_COLUMNS; text the csv module cannot read
+    is refused with the row's number."""
     rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     try:
@@ -743,15 +1044,6 @@ def _read_rows(body: str, delimiter: str) -> list[list[str]]:
             rows.append(row)
     except csv.Error as error:
         number = len(rows) + 1
-        if "field larger than field limit" in str(error):
-            raise FillError(
-                gettext_noop(
-                    "row %(number)s: a cell is longer than %(max)s characters (is a quote "
-                    "left open?)"
-                ),
-                number=number,
-                max=csv.field_size_limit(),
-            ) from error
         raise FillError(
             gettext_noop("row %(number)s cannot be read as CSV; export the file again"),
             number=number,
@@ -808,17 +1100,19 @@ def fill_lms_export(
             key=repr(match_on),
         )
     stripped = [h.strip() for h in header]
-    # (key, the file's column, its index, our value) for each key tried, in order.
+    # (key, the file's column, its index, our value) for each key tried, in order; the file's
+    # column under any of its spellings (English, Korean).
     keys = [
-        (key, _MATCH[lms][key][0], stripped.index(_MATCH[lms][key][0]), _MATCH[lms][key][1])
+        (key, spelling, stripped.index(spelling), _MATCH[lms][key][1])
         for key in chains.get(match_on, (match_on,))
-        if _MATCH[lms][key][0] in stripped
+        for spelling in [next((h for h in _MATCH[lms][key][0] if h in stripped), None)]
+        if spelling is not None
     ]
     if not keys:
         raise FillError(
             gettext_noop("the %(lms)s file has no %(wanted)s column to match students on"),
             lms=lms,
-            wanted=tuple(repr(_MATCH[lms][k][0]) for k in chains.get(match_on, (match_on,))),
+            wanted=tuple(repr(_MATCH[lms][k][0][0]) for k in chains.get(match_on, (match_on,))),
         )
     id_indices = {index for _, _, index, _ in keys}
     id_headers = tuple(id_header for _, id_header, _, _ in keys)
@@ -842,8 +1136,9 @@ def fill_lms_export(
             )
             continue
         targets[index] = column
+    factors, column_ids, column_points = _column_scales(lms, header, rows, targets, warnings)
     for c in columns:
-        if c.key not in {t.key for t in targets.values()}:
+        if c.key not in {t.key for t in targets.values()} and c.key not in column_points:
             warnings.append(
                 Note(
                     gettext_noop(
@@ -901,6 +1196,14 @@ def fill_lms_export(
         return None, tried
 
     row_name = _row_name(header)
+    id_columns = {
+        lms_key: stripped.index(spelling)
+        for spellings, lms_key in _ROW_IDS.get(lms, ())
+        for spelling in [next((h for h in spellings if h in stripped), None)]
+        if spelling is not None
+    }
+    student_ids: dict[str, dict[str, str]] = {}
+    dropped: set[int] = set()
 
     read_only: set[int] = set()
     seen: set[str] = set()
@@ -924,6 +1227,21 @@ def fill_lms_export(
         ):
             continue
         student, tried = row_student(row)
+        if lms == MOODLE and not tried:
+            # Moodle keeps the previous row's student for a row without one: out of the file.
+            dropped.add(number)
+            warnings.append(
+                Note(
+                    gettext_noop(
+                        "row %(number)s (%(who)s): no %(headers)s; left out of the file, or "
+                        "Moodle would give its grades to the student of the row above"
+                    ),
+                    number=number,
+                    who=row_name(row),
+                    headers=id_headers,
+                )
+            )
+            continue
         if student is None:
             who = row_name(row)
             if tried and who:
@@ -946,6 +1264,11 @@ def fill_lms_export(
                 )
             )
         seen.add(student.key)
+        student_ids[student.key] = {
+            lms_key: value
+            for lms_key, i in id_columns.items()
+            if i < len(row) and (value := _student_cell(row[i], lms))
+        }
         for index, column in targets.items():
             if index in read_only:
                 continue
@@ -966,7 +1289,8 @@ def fill_lms_export(
                     )
                 )
                 continue
-            row[index] = format_score(score)
+            factor = factors.get(index)
+            row[index] = format_score(Decimal(score) * factor if factor is not None else score)
             filled += 1
     matchable = {s.key for ids in by_id.values() for s in ids.values()}
     for s in students:
@@ -981,11 +1305,101 @@ def fill_lms_export(
             seen.add(s.key)
 
     line = _row_writer(delimiter, quoting, eol)
-    out = "".join(line(row) for row in rows)
+    out = "".join(line(row) for number, row in enumerate(rows, start=1) if number not in dropped)
     return FilledExport(
         lms=lms,
         text=("\ufeff" if bom else "") + out,
         encoding=encoding,
         filled=filled,
         warnings=tuple(warnings),
+        extension="xls" if lms == BLACKBOARD and delimiter == "\t" else "csv",
+        column_ids=column_ids,
+        column_points=column_points,
+        student_ids=student_ids,
     )
+
+
+# The columns of an LMS file that carry its own ids for the row's student (ExportStudent.lms_ids).
+_ROW_IDS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    CANVAS: ((("ID",), CANVAS),),
+    BLACKBOARD: ((_MATCH[BLACKBOARD]["username"][0], BLACKBOARD),),
+    BRIGHTSPACE: ((("OrgDefinedId",), BRIGHTSPACE), (("Username",), BRIGHTSPACE_USERNAME)),
+}
+
+
+def _canvas_points_row(rows: Sequence[Sequence[str]]) -> Sequence[str]:
+    return next((r for r in rows[1:] if r and "Points Possible" in r[0]), ())
+
+
+def _number(cell: str) -> Decimal | None:
+    try:
+        value = Decimal(cell.strip())
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+def _column_scales(
+    lms: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    targets: dict[int, ExportColumn],
+    warnings: list[str],
+) -> tuple[dict[int, Decimal], dict[str, str], dict[str, Decimal]]:
+    """For each filled column: the factor to the LMS item's points (when they differ from ours;
+    a column worth 0 here and more there is taken out of `targets`), the LMS's id for the item
+    and its points, from the header (Blackboard, Brightspace) or Canvas's Points Possible row."""
+    factors: dict[int, Decimal] = {}
+    column_ids: dict[str, str] = {}
+    column_points: dict[str, Decimal] = {}
+    points_row = _canvas_points_row(rows) if lms == CANVAS else ()
+    for index, column in list(targets.items()):
+        facts = _header_facts(lms, header[index])
+        assert facts is not None  # targets hold only headers that matched a column
+        _, lms_id, theirs = facts
+        if index < len(points_row):
+            theirs = _number(points_row[index])
+        if lms_id:
+            column_ids[column.key] = lms_id
+        if theirs is not None:
+            column_points[column.key] = theirs
+        try:
+            factor = scale_factor(column.points_possible, theirs)
+        except ZeroDivisionError:
+            warnings.append(_zero_points_note(column, theirs or 0))
+            del targets[index]
+            continue
+        if factor is not None and theirs is not None:
+            factors[index] = factor
+            warnings.append(_scale_note(column, theirs, factor))
+    return factors, column_ids, column_points
+
+
+# ---------------------------------------------------------------------------------------------
+# A plan's files: one, or one per set (ExportPlan.per_set), zipped.
+
+
+def plan_files(
+    plan: ExportPlan, *, key: str = "", max_points: bool = False
+) -> list[tuple[str, Iterator[str]]]:
+    """(a name for the file, its lines) for each file of the plan."""
+    options: dict[str, object] = {
+        MOODLE: {"key": key or "email"},
+        BRIGHTSPACE: {"key": key or "both", "max_points": max_points},
+    }.get(plan.lms, {})
+    writer = WRITERS[plan.lms]
+    if not plan.per_set:
+        return [("", writer(plan.students, plan.columns, plan.scores, **options))]  # type: ignore[operator]
+    return [
+        (f"set{c.key}", writer(students, [c], plan.scores, **options))  # type: ignore[operator]
+        for c, students in plan.set_files()
+    ]
+
+
+def zip_files(files: Sequence[tuple[str, str]]) -> bytes:
+    """A zip of (name, text) files, the text in UTF-8."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files:
+            archive.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""Writes for staff running a class: regrade an item, change its tolerance and regrade it."""
+"""Writes for staff running a class: regrade an item, change its tolerance and regrade it, keep
+the ids an LMS file taught us."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from typing import Any
 
 from django.db import transaction
 
-from exercises.authoring.models import GradingPolicy, ProblemSetItem
+from exercises.authoring.models import GradingPolicy, ProblemSet, ProblemSetItem
 from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
+from exercises.courses.models import Course, Membership
+from exercises.gradebook.lms import FilledExport
+from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
 from grading.models import REASON_TOLERANCE, RegradeJob, Submission
 from grading.tasks import regrade_job_run_task
 
@@ -35,3 +39,33 @@ def item_tolerance_set(*, item: ProblemSetItem, tolerance: float, requested_by: 
         requested_by=requested_by,
         reason=REASON_TOLERANCE % {"old": f"{old:g}", "new": f"{tolerance:g}"},
     )
+
+
+@transaction.atomic
+def lms_links_record(*, course: Course, filled: FilledExport) -> None:
+    """Keep what a filled LMS file taught us (its item ids and points, its ids for our students)
+    so that the next direct export for that LMS writes them. Only this course's sets and
+    students: the keys come from export_scores of the same course."""
+    sets = {str(pk) for pk in ProblemSet.objects.filter(course=course).values_list("pk", flat=True)}
+    for key in sets & (set(filled.column_ids) | set(filled.column_points)):
+        LmsColumnLink.objects.update_or_create(
+            problem_set_id=int(key),
+            lms=filled.lms,
+            defaults={
+                "lms_id": filled.column_ids.get(key, "")[:1000],
+                "points_possible": filled.column_points.get(key),
+            },
+        )
+    students = {
+        str(pk)
+        for pk in Membership.objects.filter(
+            course=course, role=Membership.Role.STUDENT
+        ).values_list("user_id", flat=True)
+    }
+    for user_key, ids in filled.student_ids.items():
+        if user_key not in students:
+            continue
+        for id_key, value in ids.items():
+            LmsStudentLink.objects.update_or_create(
+                course=course, user_id=int(user_key), key=id_key, defaults={"value": value[:255]}
+            )

@@ -22,7 +22,7 @@ from exercises.courses.selectors import course_role, courses_taught
 from exercises.gradebook import lms
 from exercises.gradebook import selectors as sel
 from exercises.gradebook.forms import ExportForm, FillForm, ToleranceForm
-from exercises.gradebook.services import item_tolerance_set, regrade_job_create
+from exercises.gradebook.services import item_tolerance_set, lms_links_record, regrade_job_create
 from grading.models import REASON_REQUESTED, RegradeJob
 
 
@@ -94,7 +94,7 @@ def _export_form(request: HttpRequest, course) -> ExportForm:  # type: ignore[no
     return ExportForm(data, sets=sets, initial={"attempt": "best", "late_penalty": "yes"})
 
 
-def _export_data(course, form: ExportForm):  # type: ignore[no-untyped-def]
+def _export_data(course, form: ExportForm) -> tuple[ProblemSet | None, sel.ExportData]:  # type: ignore[no-untyped-def]
     set_id = form.cleaned_data["problem_set"]
     problem_set = ProblemSet.objects.get(course=course, pk=set_id) if set_id else None
     data = sel.export_scores(
@@ -137,6 +137,23 @@ def _file_name(course, problem_set, form: ExportForm, suffix: str = "") -> str: 
     )
 
 
+def _plan(form: ExportForm, data: sel.ExportData) -> lms.ExportPlan:
+    return lms.plan_export(
+        form.cleaned_data["lms"],
+        data.students,
+        data.columns,
+        data.scores,
+        key=_key(form),
+    )
+
+
+def _key(form: ExportForm) -> str:
+    return {
+        "moodle": form.cleaned_data["moodle_key"],
+        "brightspace": form.cleaned_data["brightspace_key"],
+    }.get(form.cleaned_data["lms"], "")
+
+
 @login_required
 @require_GET
 def course_grades_export(request: HttpRequest, pk: int) -> HttpResponse:
@@ -146,25 +163,19 @@ def course_grades_export(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         problem_set, data = _export_data(course, form)
         lms_name = form.cleaned_data["lms"]
+        plan = _plan(form, data) if lms_name != "plain" else None
         context.update(
             {
                 "choices": _choices_text(form),
-                "warnings": [
-                    note_text(w)
-                    for w in lms.export_warnings(
-                        lms_name,
-                        data.students,
-                        data.columns,
-                        key=form.cleaned_data["moodle_key"] if lms_name == "moodle" else "",
-                    )
-                ]
-                if lms_name != "plain"
-                else [],
+                "warnings": [note_text(w) for w in plan.notes] if plan else [],
+                "left_out": [note_text(w) for w in plan.left_out] if plan else [],
+                "per_set": plan.per_set if plan else False,
+                "nothing": plan is not None and not (plan.students and plan.columns),
                 "download_url": reverse("gradebook:course-grades-download", args=[course.pk])
                 + "?"
                 + request.GET.urlencode(),
-                "n_students": len(data.students),
-                "n_columns": len(data.columns),
+                "n_students": len(plan.students if plan else data.students),
+                "n_columns": len(plan.columns if plan else data.columns),
             }
         )
     return render(request, "gradebook/course_export.html", context)
@@ -179,27 +190,50 @@ def course_grades_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         return redirect("gradebook:course-grades-export", pk=course.pk)
     problem_set, data = _export_data(course, form)
     lms_name = form.cleaned_data["lms"]
-    args = (data.students, data.columns, data.scores)
-    if lms_name == "moodle":
-        lines = lms.moodle_csv(*args, key=form.cleaned_data["moodle_key"] or "email")
-    elif lms_name == "plain":
-        lines = lms.plain_csv(*args, choices=_choices_text(form))
+    name = _file_name(course, problem_set, form)
+    if lms_name == "plain":
+        files = [
+            (
+                "",
+                lms.plain_csv(
+                    data.students, data.columns, data.scores, choices=_choices_text(form)
+                ),
+            )
+        ]
     else:
-        lines = lms.WRITERS[lms_name](*args)
-    response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_file_name(course, problem_set, form)}"'
-    )
+        plan = _plan(form, data)
+        if not (plan.students and plan.columns):
+            return redirect(
+                reverse("gradebook:course-grades-export", args=[course.pk])
+                + "?"
+                + request.GET.urlencode()
+            )
+        files = lms.plan_files(
+            plan, key=_key(form), max_points=form.cleaned_data["brightspace_max_points"]
+        )
+    if len(files) > 1:
+        archive = lms.zip_files(
+            [(name.replace(".csv", f"-{part}.csv"), lms.join_lines(lines)) for part, lines in files]
+        )
+        response: HttpResponseBase = HttpResponse(archive, content_type="application/zip")
+        name = name.replace(".csv", ".zip")
+    else:
+        response = StreamingHttpResponse(
+            (line.encode("utf-8") for line in files[0][1]), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+FILLED_TYPES = {"csv": "text/csv", "xls": "application/vnd.ms-excel"}
 
 
 @login_required
 @require_POST
 def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
     """Round trip: the LMS's own gradebook export in, the same file with our scores out. The
-    page shows the warnings and offers the filled file (built in memory, never stored)."""
+    page shows the warnings and offers the filled file (built in memory, never stored); the
+    LMS's ids the file carries are kept for later exports."""
     course = get_object_or_404(courses_taught(user=request.user), pk=pk)
     form = _export_form(request, course)
     fill_form = FillForm(request.POST, request.FILES)
@@ -219,16 +253,18 @@ def course_grades_fill(request: HttpRequest, pk: int) -> HttpResponse:
     except lms.FillError as exc:
         context["fill_error"] = note_text(exc.note)
         return render(request, "gradebook/course_export.html", context, status=400)
+    lms_links_record(course=course, filled=filled)
     payload = base64.b64encode(filled.text.encode(filled.encoding)).decode("ascii")
+    name = _file_name(course, problem_set, form, suffix="-filled").replace(
+        f"-{form.cleaned_data['lms']}-", f"-{filled.lms}-"
+    )
     context.update(
         {
             "choices": _choices_text(form),
             "filled": filled,
             "fill_warnings": [note_text(w) for w in filled.warnings],
-            "filled_href": f"data:text/csv;base64,{payload}",
-            "filled_name": _file_name(course, problem_set, form, suffix="-filled").replace(
-                f"-{form.cleaned_data['lms']}-", f"-{filled.lms}-"
-            ),
+            "filled_href": f"data:{FILLED_TYPES[filled.extension]};base64,{payload}",
+            "filled_name": name.removesuffix(".csv") + "." + filled.extension,
         }
     )
     return render(request, "gradebook/course_export.html", context)

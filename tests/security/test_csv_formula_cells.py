@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from exercises.courses.models import Membership
+from exercises.courses.models import Membership, StudentProfile
 from exercises.courses.services.accounts import membership_create
 from exercises.courses.spreadsheet import FORMULA_TRIGGERS
+from exercises.gradebook.models import LmsColumnLink
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,9 @@ def hostile_gradebook(prof_course):
     problem_set.save()
     item = factories.item(in_set=problem_set)
     factories.graded(factories.instance(for_item=item, for_student=student), "3x^2 + y")
+    # What a filled Blackboard file and the roster give: a column id, a student id.
+    LmsColumnLink.objects.create(problem_set=problem_set, lms="blackboard", lms_id="664617")
+    StudentProfile.objects.update_or_create(user=student, defaults={"student_id": "2024001"})
     return course, prof
 
 

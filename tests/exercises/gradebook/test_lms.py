@@ -30,6 +30,7 @@ from exercises.gradebook.lms import (
     moodle_csv,
     neutralize,
     plain_csv,
+    plan_export,
 )
 
 # Sources of the format facts checked below (also listed in docs/lms-export.md):
@@ -179,19 +180,19 @@ def test_neutralize(value, expected):
         (
             moodle_csv,
             {},
-            "Email address,Week 1,Week 2: Chain rule\r\n"
+            "Email address,Week 1 (Real),Week 2: Chain rule (Real)\r\n"
             "minji@example.edu,7.5,12.5\r\n"
             "Jun.Lee@example.edu,0,\r\n",
         ),
         (
             moodle_csv,
             {"key": "username"},
-            "Username,Week 1,Week 2: Chain rule\r\nmjkim,7.5,12.5\r\njunlee,0,\r\n",
+            "Username,Week 1 (Real),Week 2: Chain rule (Real)\r\nmjkim,7.5,12.5\r\njunlee,0,\r\n",
         ),
         (
             moodle_csv,
             {"key": "idnumber"},
-            "ID number,Week 1,Week 2: Chain rule\r\n2024001,7.5,12.5\r\n00417,0,\r\n",
+            "ID number,Week 1 (Real),Week 2: Chain rule (Real)\r\n2024001,7.5,12.5\r\n00417,0,\r\n",
         ),
         (
             blackboard_csv,
@@ -441,24 +442,34 @@ def test_utf8_korean_names_and_bom(name, bom, korean_row):
 # Warnings before upload
 
 
-def test_export_warnings_for_unmatchable_rows_and_headers():
+def test_plan_leaves_out_and_names_what_each_importer_would_misread():
     nobody = ExportStudent(key="s5", name="No Ids")
-    titled = ExportColumn(key="p5", title="Quiz (3)")
-    assert export_warnings(CANVAS, [nobody], [titled]) == [
-        "No Ids: no Canvas ID, SIS User ID or SIS Login ID; matched by name",
-        "'Quiz (3)': Canvas reads the trailing '(number)' as an assignment id",
+    titled = ExportColumn(key="p5", title="Quiz (3)", points_possible=D(5))
+    everyone = {("s5", "p1"): D(1), ("s5", "p5"): D(1), **SCORES}
+    canvas = plan_export(CANVAS, [nobody, *STUDENTS], [WEEK1, titled], everyone)
+    assert [s.key for s in canvas.students] == ["s1", "s2"]
+    assert [c.key for c in canvas.columns] == ["p1"]
+    assert canvas.left_out == [
+        "'Quiz (3)': left out; Canvas reads a title ending in '(3)' as assignment id 3. Fill "
+        "your Canvas gradebook export here once: later files carry the assignment's real id",
+        "No Ids: no Canvas ID, SIS User ID or SIS Login ID; left out (Canvas would look for the "
+        "student by name)",
     ]
-    assert export_warnings(MOODLE, [nobody], [], key="username") == [
-        "No Ids: no Username; Moodle skips the row"
+    moodle = plan_export(MOODLE, [nobody, MINJI], [WEEK1], everyone, key="username")
+    assert moodle.left_out == [
+        "No Ids: no Username; left out (Moodle would put the grades on the student of the row "
+        "above)"
     ]
-    assert export_warnings(BLACKBOARD, [nobody, MINJI], [WEEK1, WEEK2]) == [
-        "No Ids: no Blackboard username; the upload rejects the row",
-        "'Week 2: Chain rule': no Blackboard column id; the upload adds a text column",
+    blackboard = plan_export(BLACKBOARD, [nobody, MINJI], [WEEK1, WEEK2], everyone)
+    assert [c.key for c in blackboard.columns] == ["p1"]
+    assert blackboard.left_out[1] == (
+        "No Ids: no username; left out (Blackboard cannot match the row)"
+    )
+    brightspace = plan_export(BRIGHTSPACE, [nobody, MINJI], [WEEK1], everyone)
+    assert brightspace.left_out == [
+        "No Ids: no OrgDefinedId or Username; left out (Brightspace cannot match the row)"
     ]
-    assert export_warnings(BRIGHTSPACE, [nobody, MINJI], [WEEK1]) == [
-        "No Ids: no OrgDefinedId or Username; Brightspace rejects the row"
-    ]
-    assert export_warnings(CANVAS, STUDENTS, COLUMNS) == []
+    assert plan_export(CANVAS, STUDENTS, COLUMNS, SCORES).left_out == []
 
 
 # ---------------------------------------------------------------------------------------------

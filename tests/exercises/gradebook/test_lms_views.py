@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.courses.services.roster import roster_import
-from exercises.gradebook.lms import ExportColumn, ExportStudent, export_warnings, fill_lms_export
+from exercises.gradebook.lms import ExportColumn, ExportStudent, fill_lms_export, plan_export
 from exercises.gradebook.selectors import export_scores
 from exercises.gradebook.views import note_text
 from tests import factories
@@ -136,10 +136,10 @@ def test_canvas_and_moodle_downloads(client, course_scores):
     client.force_login(course_scores["prof"])
     response, canvas = _download(client, c, lms="canvas")
     assert canvas.splitlines() == [
-        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1,Week 2",
-        "    Points Possible,,,,,5,2",
-        "Ben Lee,,2024002,ben@example.edu,,5,",
-        "김민지,,2024001,minji@example.edu,,1,",
+        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1",
+        "    Points Possible,,,,,5",
+        "Ben Lee,,2024002,ben@example.edu,,5",
+        "김민지,,2024001,minji@example.edu,,1",
     ]
     assert re.fullmatch(
         r'attachment; filename="calc-all-canvas-best-late-penalty-\d{4}-\d\d-\d\d\.csv"',
@@ -147,25 +147,34 @@ def test_canvas_and_moodle_downloads(client, course_scores):
     )
     _, moodle = _download(client, c, lms="moodle", late_penalty="no")
     assert moodle.splitlines() == [
-        "Email address,Week 1,Week 2",
-        "ben@example.edu,5,",
-        "minji@example.edu,2,",
+        "Email address,Week 1 (Real)",
+        "ben@example.edu,5",
+        "minji@example.edu,2",
     ]
     _, by_set = _download(
         client, c, lms="moodle", moodle_key="idnumber", problem_set=course_scores["week1"].pk
     )
-    assert by_set.splitlines() == ["ID number,Week 1", "2024002,5", "2024001,1"]
+    assert by_set.splitlines() == ["ID number,Week 1 (Real)", "2024002,5", "2024001,1"]
 
 
 def test_other_formats_download(client, course_scores):
     client.force_login(course_scores["prof"])
     c = course_scores["course"]
-    _, blackboard = _download(client, c, lms="blackboard")
-    assert blackboard.splitlines()[0] == '"Last Name","First Name","Username","Week 1","Week 2"'
+    url = reverse("gradebook:course-grades-download", args=[c.pk])
+    # Without Blackboard column ids nothing would import right: back to the page, which says why.
+    response = client.get(url, {"lms": "blackboard", "attempt": "best", "late_penalty": "yes"})
+    assert response.status_code == 302
     _, brightspace = _download(client, c, lms="brightspace")
     assert brightspace.splitlines()[:2] == [
-        "OrgDefinedId,Username,Week 1 Points Grade,Week 2 Points Grade,End-of-Line Indicator",
-        "#2024002,#ben@example.edu,5,,#",
+        "OrgDefinedId,Username,Week 1 Points Grade,End-of-Line Indicator",
+        "#2024002,#ben@example.edu,5,#",
+    ]
+    _, by_username = _download(
+        client, c, lms="brightspace", brightspace_key="username", brightspace_max_points="on"
+    )
+    assert by_username.splitlines()[:2] == [
+        "Username,Week 1 Points Grade <Numeric MaxPoints:5>,End-of-Line Indicator",
+        "#ben@example.edu,5,#",
     ]
     _, plain = _download(client, c, lms="plain", attempt="last")
     assert plain.splitlines()[:2] == [
@@ -183,11 +192,12 @@ def test_export_page_shows_choices_and_warnings(client, course_scores):
         url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
     ).content.decode()
     assert '<strong class="export-choices">last attempt; late penalty not applied</strong>' in body
-    assert "&#x27;Week 1&#x27;: no Blackboard column id; the upload adds a text column" in body
-    assert "lms=blackboard" in body
-    assert "2 students, 2 columns." in body
+    assert "&#x27;Week 1&#x27;: left out; without its Blackboard column id Blackboard" in body
+    assert "&#x27;Week 2&#x27;: left out; without its Blackboard column id" in body
+    assert 'id="export-nothing"' in body
+    assert "0 columns." in body
     one_set = {"lms": "canvas", "attempt": "best", "late_penalty": "yes"}
-    body = client.get(url, {**one_set, "problem_set": course_scores["week2"].pk}).content
+    body = client.get(url, {**one_set, "problem_set": course_scores["week1"].pk}).content
     assert "2 students, 1 column." in body.decode()
 
 
@@ -321,15 +331,15 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
     ana = ExportStudent(key="s4", name="Ana", username="ana", email="=cmd")
     quiz = ExportColumn(key="p5", title="Quiz (3)")
     week1 = ExportColumn(key="p1", title="Week 1")
-    english = [
-        *export_warnings("moodle", [nobody, ana], [quiz], key="idnumber"),
-        *export_warnings("canvas", [], [quiz]),
-    ]
+    moodle = plan_export("moodle", [nobody, ana], [quiz], {("s5", "p5"): 1}, key="idnumber")
+    english = [*moodle.left_out, *moodle.notes, *plan_export("canvas", [], [quiz], {}).left_out]
     assert english == [
-        "No Ids: no ID number; Moodle skips the row",
-        "Ana: no ID number; Moodle skips the row",
+        "No Ids: no ID number; left out (Moodle would put the grades on the student of the row "
+        "above)",
+        "Ana: no ID number; left out (Moodle would put the grades on the student of the row above)",
         "Ana: identifier '=cmd' starts like a formula; not altered",
-        "'Quiz (3)': Canvas reads the trailing '(number)' as an assignment id",
+        "'Quiz (3)': left out; Canvas reads a title ending in '(3)' as assignment id 3. Fill "
+        "your Canvas gradebook export here once: later files carry the assignment's real id",
     ]
     brightspace = (
         "OrgDefinedId,Username,Last Name,First Name,Week 1 Points Grade,End-of-Line Indicator\r\n"
@@ -346,10 +356,14 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
     assert [note_text(w) for w in [*english, *filled.warnings]] == [*english, *filled.warnings]
     with translation.override("ko"):
         assert [note_text(w) for w in [*english, *filled.warnings]] == [
-            "No Ids: ID 번호 값이 없어 Moodle이 이 행을 건너뜁니다",
-            "Ana: ID 번호 값이 없어 Moodle이 이 행을 건너뜁니다",
+            "No Ids: ID 번호 값이 없어 파일에서 뺐습니다(Moodle이 위 행의 학생에게 성적을 "
+            "넣게 됩니다)",
+            "Ana: ID 번호 값이 없어 파일에서 뺐습니다(Moodle이 위 행의 학생에게 성적을 "
+            "넣게 됩니다)",
             "Ana: 식별자 '=cmd' 값이 수식처럼 시작하지만 바꾸지 않았습니다",
-            "'Quiz (3)': Canvas는 제목 끝의 '(숫자)'를 과제 ID로 읽습니다",
+            "'Quiz (3)': 뺐습니다. Canvas는 제목 끝의 '(3)' 부분을 과제 ID 3번으로 "
+            "읽습니다. Canvas에서 내보낸 성적표를 여기서 한 번 채우면 이후 파일에는 과제의 "
+            "실제 ID가 들어갑니다",
             "열 'Quiz (3)': brightspace 파일에 없습니다. 먼저 brightspace에서 만드세요",
             "2행 (User, Ghost): OrgDefinedId '7777' 또는 Username 'ghost'에 해당하는 학생이 "
             "이 사이트에 없습니다",
@@ -365,12 +379,12 @@ def test_export_page_shows_the_warnings_in_korean(client, course_scores):
     body = client.get(
         url, {"lms": "blackboard", "attempt": "last", "late_penalty": "no", "problem_set": ""}
     ).content.decode()
-    assert "<h3>올리기 전에 확인하세요</h3>" in body
+    assert "<h3>파일에서 뺀 것</h3>" in body
     assert (
-        "<li>&#x27;Week 1&#x27;: Blackboard 열 ID가 없어 업로드하면 "
-        "텍스트 열이 새로 추가됩니다</li>" in body
+        "<li>&#x27;Week 1&#x27;: 뺐습니다. Blackboard 열 ID가 없으면 Blackboard가 올릴 때마다 "
+        "0점짜리 텍스트 열을 새로 추가합니다." in body
     )
-    assert "no Blackboard column id" not in body
+    assert "Blackboard column id" not in body
 
 
 def test_round_trip_shows_the_warnings_in_korean(client, course_scores):
