@@ -7,6 +7,7 @@ import os
 import pytest
 
 from tests.conftest import require_service
+from tests.support.budget import WAIT_MS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,10 +45,19 @@ def browser(chromium_path):
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _waits_are_hang_detectors():
+    """Every wait (Playwright's actions and its expect() assertions, 5 s by default) allows
+    WAIT_MS: a hang detector, not a speed target."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(WAIT_MS)
     yield page
     context.close()

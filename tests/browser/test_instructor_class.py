@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
+from tests.support.budget import WAIT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,7 +73,7 @@ def test_instructor_enrols_watches_and_exports(browser, page, live_server, cours
     # The student sets a password, logs in, answers wrong and then right.
     student = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     spage = student.new_page()
-    spage.set_default_timeout(10_000)
+    spage.set_default_timeout(WAIT_MS)
     try:
         spage.goto(link)
         spage.fill("#id_new_password1", STUDENT_PASSWORD)

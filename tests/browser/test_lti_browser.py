@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.support.budget import HANG_S
+from tests.support.budget import HANG_S, WAIT_MS
 from tests.support.fake_lms import INSTRUCTOR, LEARNER, FakeLMS
 from tests.support.lti import register
 
@@ -42,7 +42,7 @@ def test_instructor_and_student_launch_and_the_score_reaches_the_lms(page, brows
     # a new student launches from the same link and lands on the set
     student = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     spage = student.new_page()
-    spage.set_default_timeout(10_000)
+    spage.set_default_timeout(WAIT_MS)
     try:
         spage.goto(live_lms.login_url(sub="student-1", roles=LEARNER, name="Kim Student"))
         spage.wait_for_url(f"**/sets/{problem_set.pk}/")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.browser.flows import page_errors
 from tests.browser.test_student_flow import ROOT, log_in
+from tests.support.budget import WAIT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         viewport=VIEWPORTS[device], is_mobile=phone, has_touch=phone, device_scale_factor=1
     )
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     errors = page_errors(page)
 
     # The site's own Content-Security-Policy (config/settings/base.py), as served: no

@@ -14,6 +14,7 @@ from grading.models import Submission
 from tests import factories
 from tests.browser.flows import page_errors
 from tests.browser.test_student_flow import log_in
+from tests.support.budget import WAIT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,7 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
     factories.item(in_set=problem_set, tpl=factories.template(family="polynomial", config={}))
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     errors = page_errors(page)
     try:
         log_in(page, live_server)
