@@ -13,7 +13,8 @@ from django.db.models import Count, Max, Q
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
-from exercises.authoring.scoring import set_points, set_scores
+from exercises.authoring.scoring import excused_points, scaled_to_full, set_points, set_scores
+from exercises.authoring.terms import score_adjustments
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import ExportColumn, ExportStudent
 from grading.engine import Task, grade, preview
@@ -280,7 +281,9 @@ def export_scores(
 ) -> ExportData:
     """One column per problem set (or just the one), a score per student and set: the sum over
     its items of the best (or last) graded attempt, with or without the late penalty; None
-    when the student has no graded attempt in the set. Four queries, whatever the size.
+    when the student has no graded attempt in the set. Overrides replace what the attempts
+    earned and excused problems count for nothing (exercises.authoring.scoring). Six queries,
+    whatever the size.
 
     Columns carry the set's English title whatever the page's language: an LMS matches its
     columns by title, so a file must not change with the UI language. The Korean title is an
@@ -326,10 +329,22 @@ def export_scores(
     graded = Submission.objects.filter(
         instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
     ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    adjustments = score_adjustments(item_ids=list(items))
+    excused = excused_points(items=items, adjustments=adjustments)
     scores: dict[tuple[str, str], Decimal | None] = {
-        (str(student_id), str(set_id)): score
+        # an excused problem leaves the student's score out of fewer points: the file's
+        # column has one maximum, so the score is given as the same share of it
+        (str(student_id), str(set_id)): scaled_to_full(
+            given=score,
+            full=points.get(set_id, Decimal("0")),
+            excused=excused.get((student_id, set_id), Decimal("0")),
+        )
         for (student_id, set_id), score in set_scores(
-            items=items, graded=graded, attempt=attempt, late_penalty=late_penalty
+            items=items,
+            graded=graded,
+            attempt=attempt,
+            late_penalty=late_penalty,
+            adjustments=adjustments,
         ).items()
     }
     return ExportData(students=students, columns=columns, scores=scores)
