@@ -178,7 +178,7 @@ def score_override_set(
     reason = _check_reason(reason)
     if score is not None:
         if not score.is_finite() or not 0 <= score <= item.points or score != round(score, 2):
-            raise Refused(BAD_SCORE, points=f"{item.points:g}")
+            raise Refused(BAD_SCORE, points=format(item.points.normalize(), "f"))
     current = ScoreOverride.objects.select_for_update().filter(item=item, student=student).first()
     earned = earned_score(item=item, student=student)
     old = current.score if current is not None else earned
