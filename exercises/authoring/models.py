@@ -201,15 +201,29 @@ class GradingPolicy(models.Model):
         return f"item {self.item_id}: tolerance {self.tolerance}"
 
 
-class StudentException(models.Model):
+class StudentItemRecord(models.Model):
+    """Something about one student on one item, at most one per pair."""
+
+    item = models.ForeignKey(
+        ProblemSetItem, on_delete=models.CASCADE, related_name="%(class)s_records"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)s_records"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["item", "student"], name="%(class)s_unique_student")
+        ]
+
+
+class StudentException(StudentItemRecord):
     """One student's own terms on one item (exercises.authoring.terms reads them): a later due
     date, a late window, more (or fewer) attempts, or the problem excused (left out of their
     totals). Empty fields keep the item's own value."""
 
-    item = models.ForeignKey(ProblemSetItem, on_delete=models.CASCADE, related_name="exceptions")
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_exceptions"
-    )
     due_at = models.DateTimeField(null=True, blank=True)
     late_until = models.DateTimeField(null=True, blank=True)
     max_attempts = models.PositiveIntegerField(null=True, blank=True)
@@ -217,37 +231,21 @@ class StudentException(models.Model):
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["item", "student"], name="exception_unique_student")
-        ]
 
     def __str__(self) -> str:
         return f"exception of {self.student_id} on item {self.item_id}"
 
 
-class ScoreOverride(models.Model):
+class ScoreOverride(StudentItemRecord):
     """A score set by hand for one student on one item: it replaces the score the attempts
     earned, wherever a score is read (gradebook, LMS files, LTI passback, the student's pages).
     Each change is kept in ScoreOverrideEvent."""
 
-    item = models.ForeignKey(ProblemSetItem, on_delete=models.CASCADE, related_name="overrides")
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="score_overrides"
-    )
     score = models.DecimalField(max_digits=6, decimal_places=2)
     reason = models.TextField(max_length=500)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["item", "student"], name="override_unique_student")
-        ]
 
     def __str__(self) -> str:
         return f"override {self.score} of {self.student_id} on item {self.item_id}"

@@ -107,7 +107,7 @@ def _student_page(  # type: ignore[no-untyped-def]
             pk, exception = entry.item.pk, entry.exception
             forms_by_item[pk] = {
                 "exception": ExceptionForm(
-                    auto_id=f"id_%s_x{pk}",
+                    auto_id=f"id_%s_e{pk}",
                     initial={
                         "due_at": exception.due_at if exception else None,
                         "late_until": exception.late_until if exception else None,
@@ -149,9 +149,21 @@ def _student_item(request: HttpRequest, pk: int, student: int, item: int):  # ty
     return course, _student_or_404(course, student), found
 
 
-def _back_to(course, student, item) -> HttpResponse:  # type: ignore[no-untyped-def]
-    url = reverse("gradebook:course-gradebook-student", args=[course.pk, student.pk])
-    return redirect(f"{url}#item-{item.pk}")
+def _student_post(request: HttpRequest, pk: int, student: int, item: int, name: str, act):  # type: ignore[no-untyped-def]
+    """A staff form about one student's problem: valid and done, back to the drill-down at the
+    problem with act's message; else the drill-down again (400) with the form's errors."""
+    course, person, found = _student_item(request, pk, student, item)
+    form_class = ExceptionForm if name == "exception" else OverrideForm
+    form = form_class(request.POST, auto_id=f"id_%s_{name[0]}{found.pk}")
+    if form.is_valid():
+        try:
+            messages.success(request, act(form.cleaned_data, person, found))
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            url = reverse("gradebook:course-gradebook-student", args=[course.pk, person.pk])
+            return redirect(f"{url}#item-{found.pk}")
+    return _student_page(request, course, person, failed=(found.pk, name, form), status=400)
 
 
 @login_required
@@ -159,30 +171,23 @@ def _back_to(course, student, item) -> HttpResponse:  # type: ignore[no-untyped-
 def gradebook_student_exception(
     request: HttpRequest, pk: int, student: int, item: int
 ) -> HttpResponse:
-    course, person, found = _student_item(request, pk, student, item)
-    form = ExceptionForm(request.POST, auto_id=f"id_%s_x{found.pk}")
-    if form.is_valid():
-        data = form.cleaned_data
+    def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
         items = list(found.problem_set.items.all()) if data["whole_set"] else [found]
-        try:
-            if data["action"] == "clear":
-                student_exception_clear(items=items, student=person)
-                messages.success(request, _("The student is back on the problem's own terms."))
-            else:
-                student_exception_set(
-                    items=items,
-                    student=person,
-                    due_at=data["due_at"],
-                    late_until=data["late_until"],
-                    max_attempts=data["max_attempts"],
-                    excused=data["excused"],
-                    granted_by=request.user,
-                )
-                messages.success(request, _("The student's terms are saved."))
-            return _back_to(course, person, found)
-        except Refused as exc:
-            form.add_error(None, str(exc))
-    return _student_page(request, course, person, failed=(found.pk, "exception", form), status=400)
+        if data["action"] == "clear":
+            student_exception_clear(items=items, student=person)
+            return _("The student is back on the problem's own terms.")
+        student_exception_set(
+            items=items,
+            student=person,
+            due_at=data["due_at"],
+            late_until=data["late_until"],
+            max_attempts=data["max_attempts"],
+            excused=data["excused"],
+            granted_by=request.user,
+        )
+        return _("The student's terms are saved.")
+
+    return _student_post(request, pk, student, item, "exception", act)
 
 
 @login_required
@@ -190,20 +195,14 @@ def gradebook_student_exception(
 def gradebook_student_override(
     request: HttpRequest, pk: int, student: int, item: int
 ) -> HttpResponse:
-    course, person, found = _student_item(request, pk, student, item)
-    form = OverrideForm(request.POST, auto_id=f"id_%s_o{found.pk}")
-    if form.is_valid():
-        data = form.cleaned_data
+    def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
         score = None if data["action"] == "remove" else data["score"]
-        try:
-            score_override_set(
-                item=found, student=person, score=score, reason=data["reason"], by=request.user
-            )
-            messages.success(request, _("The score is saved, with its reason, in the audit trail."))
-            return _back_to(course, person, found)
-        except Refused as exc:
-            form.add_error(None, str(exc))
-    return _student_page(request, course, person, failed=(found.pk, "override", form), status=400)
+        score_override_set(
+            item=found, student=person, score=score, reason=data["reason"], by=request.user
+        )
+        return _("The score is saved, with its reason, in the audit trail.")
+
+    return _student_post(request, pk, student, item, "override", act)
 
 
 @login_required
