@@ -101,10 +101,10 @@ def test_instructor_enrols_watches_and_exports(browser, page, live_server, cours
     expect(row.locator("td").nth(1)).to_have_text("2.00 (2)")
     body_rows = page.locator("#gradebook-table tbody tr")
     expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
-    total = page.locator("#gradebook-table thead a", has_text="Total")
-    total.click()  # ascending: Ben (0) first; a plain link, sorted by the server
+    head = page.locator("#gradebook-table thead")
+    head.get_by_role("link", name="Total", exact=True).click()  # ascending, by the server
     expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
-    page.locator("#gradebook-table thead a", has_text="Total").click()  # descending
+    head.get_by_role("link", name="Total", exact=True).click()  # descending
     expect(body_rows.first.locator("th")).to_have_text("김민지")
     page.fill("#gradebook-q", "ben")
     page.get_by_role("button", name="Apply").click()
