@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -103,11 +104,14 @@ def test_instructor_enrols_watches_and_exports(browser, page, live_server, cours
     expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
     head = page.locator("#gradebook-table thead")
     head.get_by_role("link", name="Total", exact=True).click()  # ascending, by the server
+    expect(page).to_have_url(re.compile(r"sort=total&order=asc"))
     expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
     head.get_by_role("link", name="Total", exact=True).click()  # descending
+    expect(page).to_have_url(re.compile(r"sort=total&order=desc"))
     expect(body_rows.first.locator("th")).to_have_text("김민지")
     page.fill("#gradebook-q", "ben")
     page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"q=ben"))
     expect(page.locator("#gradebook-table tbody tr")).to_have_count(1)
     expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
     expect(page.locator(".gradebook-stats")).to_contain_text("Median attempts")
