@@ -40,6 +40,9 @@ from exercises.authoring.models import (
     ProblemSet,
     ProblemSetItem,
     ProblemTemplate,
+    ScoreOverride,
+    ScoreOverrideEvent,
+    StudentException,
     TemplateCheck,
 )
 from exercises.authoring.services.templates import custom_template_create
@@ -129,6 +132,12 @@ MATRIX: dict[str, list[Case]] = {
     "practice:dashboard": _cases("none", LOGGED_IN, "get"),
     "courses:course-join": _cases("none", LOGGED_IN, "get", "post"),
     "gradebook:course-gradebook": _cases("course", STAFF, "get"),
+    # a student's answers, terms and overrides: the course's staff (TAs extend and override)
+    "gradebook:course-gradebook-student": _cases("student", STAFF, "get"),
+    "gradebook:student-exception": _cases("student-item", STAFF, "post"),
+    "gradebook:student-override": _cases("student-item", STAFF, "post"),
+    "gradebook:course-submissions-csv": _cases("course", STAFF, "get"),
+    "gradebook:course-overrides": _cases("course", STAFF, "get"),
     "practice:problem-set-detail": _cases("set", COURSE_MEMBERS, "get"),
     "practice:item-open": _cases("item", COURSE_MEMBERS, "get"),  # each gets their own instance
     "practice:problem-detail": [
@@ -305,6 +314,8 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
     targets: dict[str, Callable[[], dict[str, Any]]] = {
         "none": dict,
         "course": lambda: {"pk": w.course.pk},
+        "student": lambda: {"pk": w.course.pk, "student": owner.pk},
+        "student-item": lambda: {"pk": w.course.pk, "student": owner.pk, "item": w.item.pk},
         "set": lambda: {"pk": w.problem_set.pk},
         "item": lambda: {"pk": w.item.pk},
         "instance": lambda: {"pk": w.instance.pk},
@@ -375,6 +386,9 @@ def _fingerprint() -> list[Any]:
         Submission,
         RegradeJob,
         GradingPolicy,
+        StudentException,
+        ScoreOverride,
+        ScoreOverrideEvent,
         LtiRegistration,
         LtiDeployment,
         LtiContext,

@@ -199,3 +199,80 @@ class GradingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.item_id}: tolerance {self.tolerance}"
+
+
+class StudentItemRecord(models.Model):
+    """Something about one student on one item, at most one per pair."""
+
+    item = models.ForeignKey(
+        ProblemSetItem, on_delete=models.CASCADE, related_name="%(class)s_records"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)s_records"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["item", "student"], name="%(class)s_unique_student")
+        ]
+
+
+class StudentException(StudentItemRecord):
+    """One student's own terms on one item (exercises.authoring.terms reads them): a later due
+    date, a late window, more (or fewer) attempts, or the problem excused (left out of their
+    totals). Empty fields keep the item's own value."""
+
+    due_at = models.DateTimeField(null=True, blank=True)
+    late_until = models.DateTimeField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    excused = models.BooleanField(default=False)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"exception of {self.student_id} on item {self.item_id}"
+
+
+class ScoreOverride(StudentItemRecord):
+    """A score set by hand for one student on one item: it replaces the score the attempts
+    earned, wherever a score is read (gradebook, LMS files, LTI passback, the student's pages).
+    Each change is kept in ScoreOverrideEvent."""
+
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    reason = models.TextField(max_length=500)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"override {self.score} of {self.student_id} on item {self.item_id}"
+
+
+class ScoreOverrideEvent(models.Model):
+    """The audit trail of overrides: who changed which score, when, from what to what, why.
+    `old_score`/`new_score` are the scores in force before and after (None: no score); a
+    removed override has `removed` set."""
+
+    item = models.ForeignKey(
+        ProblemSetItem, on_delete=models.CASCADE, related_name="override_events"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    old_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    removed = models.BooleanField(default=False)
+    reason = models.TextField(max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_score} -> {self.new_score} ({self.student_id}, item {self.item_id})"

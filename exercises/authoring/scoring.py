@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
+from exercises.authoring.terms import Adjustments
+
 ATTEMPT_RULES = ("best", "last")
 
 
@@ -39,10 +41,15 @@ def set_scores(
     graded: Iterable[Mapping[str, Any]],
     attempt: str = "best",
     late_penalty: bool = True,
+    adjustments: Adjustments | None = None,
 ) -> dict[tuple[int, int], Decimal]:
     """(student id, set id) -> the sum over the set's items of the best (or last) graded
     attempt. `graded` rows carry instance__student_id, instance__item_id, attempt, score and
-    equivalent; a student with no graded attempt in a set has no entry."""
+    equivalent; a student with no graded attempt (nor override) in a set has no entry.
+
+    `adjustments`: an override replaces what the attempts earned on its item (with or without
+    the late penalty: it is the score the instructor gave); an excused item counts for nothing
+    (see excused_points for the points it takes out)."""
     if attempt not in ATTEMPT_RULES:
         raise ValueError("attempt is 'best' or 'last'")
     chosen: dict[tuple[int, int], Mapping[str, Any]] = {}
@@ -59,11 +66,40 @@ def set_scores(
             item=item, row=previous, late_penalty=late_penalty
         ):
             chosen[key] = row
+    adjustments = adjustments or Adjustments.none()
+    earned = {
+        key: attempt_score(item=items[key[1]], row=row, late_penalty=late_penalty)
+        for key, row in chosen.items()
+    }
+    earned.update({k: v for k, v in adjustments.overrides.items() if k[1] in items})
     scores: dict[tuple[int, int], Decimal] = {}
-    for (student_id, item_id), row in chosen.items():
-        item = items[item_id]
-        cell = (student_id, item.problem_set_id)
-        scores[cell] = scores.get(cell, Decimal("0")) + attempt_score(
-            item=item, row=row, late_penalty=late_penalty
-        )
+    for (student_id, item_id), score in earned.items():
+        if (student_id, item_id) in adjustments.excused:
+            continue
+        cell = (student_id, items[item_id].problem_set_id)
+        scores[cell] = scores.get(cell, Decimal("0")) + score
     return scores
+
+
+def excused_points(
+    *, items: Mapping[int, ScoredItem], adjustments: Adjustments
+) -> dict[tuple[int, int], Decimal]:
+    """(student id, set id) -> the points of the set's items excused for the student."""
+    points: dict[tuple[int, int], Decimal] = {}
+    for student_id, item_id in adjustments.excused:
+        item = items.get(item_id)
+        if item is not None:
+            cell = (student_id, item.problem_set_id)
+            points[cell] = points.get(cell, Decimal("0")) + item.points
+    return points
+
+
+def scaled_to_full(*, given: Decimal, full: Decimal, excused: Decimal) -> Decimal | None:
+    """A score out of (full - excused) points as the same share of `full`, for a file whose
+    column has one maximum for everyone (None when everything is excused)."""
+    own = full - excused
+    if own <= 0:
+        return None
+    if not excused:
+        return given
+    return (given * full / own).quantize(Decimal("0.01"))

@@ -91,3 +91,68 @@ class FillForm(forms.Form):
             ("org_defined_id", "Brightspace: OrgDefinedId"),
         ],
     )
+
+
+def _when(label: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class ExceptionForm(forms.Form):
+    """A student's own terms on a problem (or every problem of its set)."""
+
+    due_at = _when(_("Due date"))
+    late_until = _when(_("Late answers until"))
+    max_attempts = forms.IntegerField(
+        label=_("Attempts"), min_value=1, max_value=100, required=False
+    )
+    excused = forms.BooleanField(label=_("Excused (left out of the totals)"), required=False)
+    whole_set = forms.BooleanField(label=_("Every problem of this set"), required=False)
+    action = forms.ChoiceField(choices=[("save", "save"), ("clear", "clear")], initial="save")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        due, late = data.get("due_at"), data.get("late_until")
+        if due and late and late < due:
+            self.add_error("late_until", _("The late window must not end before the due date."))
+        return data
+
+
+class OverrideForm(forms.Form):
+    """A score set by hand, with its reason (empty score with "remove": back to the attempts)."""
+
+    score = forms.DecimalField(
+        label=_("Score"), min_value=0, max_digits=6, decimal_places=2, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    action = forms.ChoiceField(choices=[("save", "save"), ("remove", "remove")], initial="save")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("action") == "save"
+            and data.get("score") is None
+            and "score" not in self.errors
+        ):
+            self.add_error("score", _("Give the score."))
+        return data
+
+
+GRADEBOOK_SORT_CHOICES = [
+    ("name", _("Name")),
+    ("student_id", _("Student id")),
+    ("total", _("Total")),
+]
+
+
+class GradebookQueryForm(forms.Form):
+    """The gradebook's filter and sort, from the query string (anything else: the default)."""
+
+    q = forms.CharField(label=_("Filter students"), max_length=100, required=False)
+    sort = forms.CharField(max_length=40, required=False)
+    order = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)

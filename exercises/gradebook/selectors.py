@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
@@ -12,8 +13,16 @@ from typing import Any
 from django.db.models import Count, Max, Q
 
 from exercises.authoring.generators import task_of
-from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem
-from exercises.authoring.scoring import set_points, set_scores
+from exercises.authoring.models import (
+    ProblemInstance,
+    ProblemSet,
+    ProblemSetItem,
+    ScoreOverride,
+    ScoreOverrideEvent,
+    StudentException,
+)
+from exercises.authoring.scoring import excused_points, scaled_to_full, set_points, set_scores
+from exercises.authoring.terms import Terms, score_adjustments, terms_of
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import ExportColumn, ExportStudent
 from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
@@ -23,20 +32,76 @@ from grading.models import Submission
 
 @dataclass
 class GradebookCell:
-    score: Decimal | None  # best score; None: not attempted
+    item: ProblemSetItem
+    score: Decimal | None  # the score in force (an override, else the best); None: none yet
     attempts: int = 0
     solved: bool = False
+    overridden: bool = False
+    excused: bool = False  # left out of the totals
+    extended: bool = False  # the student has an extension on this problem
+
+
+@dataclass
+class SetTotal:
+    problem_set: ProblemSet
+    score: Decimal
+    maximum: Decimal  # the set's points, excused problems left out
 
 
 @dataclass
 class GradebookRow:
     student: Any
+    name: str
+    student_id: str
     cells: list[GradebookCell]
-    total: Decimal
+    set_totals: list[SetTotal]
 
     @property
     def scores(self) -> list[Decimal | None]:
         return [cell.score for cell in self.cells]
+
+    @property
+    def blocks(self) -> list[tuple[list[GradebookCell], SetTotal]]:
+        """The cells of each set with its total, in the table's order."""
+        result, at = [], 0
+        for total in self.set_totals:
+            size = sum(1 for c in self.cells if c.item.problem_set_id == total.problem_set.pk)
+            result.append((self.cells[at : at + size], total))
+            at += size
+        return result
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.score for t in self.set_totals), Decimal("0"))
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((t.maximum for t in self.set_totals), Decimal("0"))
+
+
+@dataclass
+class ItemColumn:
+    item: ProblemSetItem
+    label: str  # "2.1": the set's place and the item's place in it, unique in the book
+
+    @property
+    def key(self) -> str:
+        return f"item-{self.item.pk}"
+
+
+@dataclass
+class SetGroup:
+    problem_set: ProblemSet
+    number: int  # the set's place in the course, 1-based (two sets may share a title)
+    columns: list[ItemColumn]
+
+    @property
+    def points(self) -> Decimal:
+        return sum((c.item.points for c in self.columns), Decimal("0"))
+
+    @property
+    def key(self) -> str:
+        return f"set-{self.problem_set.pk}"
 
 
 @dataclass
@@ -46,15 +111,68 @@ class ItemStats:
     median_attempts: float | None  # among the students who attempted
 
 
+DISTRIBUTION_BINS = 5  # 0-20 %, 20-40 %, ..., 80-100 % of the points
+
+
+@dataclass
+class Distribution:
+    """How many students' scores fall in each fifth of the points (excused ones left out)."""
+
+    title: str
+    counts: list[int]
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def bars(self) -> list[dict[str, Any]]:
+        """Each bin with its bar's height in a 0..60 SVG box (drawn by the template)."""
+        top = max(self.counts) or 1
+        labels = [
+            f"{100 * i // DISTRIBUTION_BINS}-{100 * (i + 1) // DISTRIBUTION_BINS}%"
+            for i in range(DISTRIBUTION_BINS)
+        ]
+        return [
+            {
+                "label": label,
+                "count": count,
+                "x": 4 + i * 28,
+                "height": round(56 * count / top),
+                "y": 60 - round(56 * count / top),
+            }
+            for i, (label, count) in enumerate(zip(labels, self.counts, strict=True))
+        ]
+
+
+def _bin(score: Decimal, maximum: Decimal) -> int:
+    if maximum <= 0:
+        return 0
+    share = score / maximum
+    return min(DISTRIBUTION_BINS - 1, max(0, int(share * DISTRIBUTION_BINS)))
+
+
 @dataclass
 class Gradebook:
     course: Course
-    items: list[ProblemSetItem]
-    rows: list[GradebookRow]
+    groups: list[SetGroup]
+    rows: list[GradebookRow]  # filtered and sorted as asked
+    all_rows: int  # students in the course, before the filter
+    query: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+    @property
+    def items(self) -> list[ProblemSetItem]:
+        return [c.item for g in self.groups for c in g.columns]
+
+    @property
+    def columns(self) -> list[ItemColumn]:
+        return [c for g in self.groups for c in g.columns]
 
     @property
     def max_total(self) -> Decimal:
-        return sum((item.points for item in self.items), Decimal("0"))
+        return sum((g.points for g in self.groups), Decimal("0"))
 
     @property
     def stats(self) -> list[ItemStats]:
@@ -70,19 +188,110 @@ class Gradebook:
             )
         return result
 
+    @property
+    def stat_blocks(self) -> list[list[ItemStats]]:
+        """The items' statistics, set by set."""
+        stats = iter(self.stats)
+        return [[next(stats) for _ in group.columns] for group in self.groups]
 
-def gradebook_rows(*, course: Course) -> Gradebook:
-    """Each student's best score and attempts per item (score None: not attempted), in four
-    queries."""
-    items = list(
+    def item_distributions(self) -> list[Distribution]:
+        result = []
+        for index, column in enumerate(self.columns):
+            counts = [0] * DISTRIBUTION_BINS
+            for row in self.rows:
+                cell = row.cells[index]
+                if cell.score is not None and not cell.excused:
+                    counts[_bin(cell.score, column.item.points)] += 1
+            result.append(Distribution(title=column.label, counts=counts))
+        return result
+
+    def set_distributions(self) -> list[tuple[SetGroup, Distribution, list[Distribution]]]:
+        """Per set: the distribution of the students' set totals, then its problems'."""
+        per_item = iter(self.item_distributions())
+        result = []
+        for index, group in enumerate(self.groups):
+            counts = [0] * DISTRIBUTION_BINS
+            for row in self.rows:
+                total = row.set_totals[index]
+                if total.maximum > 0:
+                    counts[_bin(total.score, total.maximum)] += 1
+            items = [next(per_item) for _ in group.columns]
+            result.append((group, Distribution(title=str(group.number), counts=counts), items))
+        return result
+
+
+GRADEBOOK_SORTS = ("name", "student_id", "total")
+
+
+def _student_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _profile_id(user: Any) -> str:
+    profile = getattr(user, "student_profile", None)
+    return (profile.student_id or "") if profile is not None else ""
+
+
+def course_items(*, course: Course) -> list[ProblemSetItem]:
+    """The course's items in the gradebook's order: sets by due date, items by position."""
+    return list(
         ProblemSetItem.objects.filter(problem_set__course=course)
         .select_related("problem_set", "template")
-        .order_by("problem_set__due_at", "problem_set_id", "position", "id")
+        .order_by(
+            "problem_set__due_at", "problem_set__position", "problem_set_id", "position", "id"
+        )
     )
+
+
+def set_groups(*, items: list[ProblemSetItem]) -> list[SetGroup]:
+    """Items grouped by set, numbered "set.item" so that no two columns read the same."""
+    groups: list[SetGroup] = []
+    for item in items:
+        if not groups or groups[-1].problem_set.pk != item.problem_set_id:
+            number = len(groups) + 1
+            groups.append(SetGroup(problem_set=item.problem_set, number=number, columns=[]))
+        group = groups[-1]
+        group.columns.append(
+            ItemColumn(item=item, label=f"{group.number}.{len(group.columns) + 1}")
+        )
+    return groups
+
+
+def _sort_key(sort: str, groups: list[SetGroup]) -> Any:
+    """The row key of a sort choice: name, student id, total, a set ("set-<id>") or an item
+    ("item-<id>"); an unknown choice sorts by name."""
+    set_index = {g.key: i for i, g in enumerate(groups)}
+    columns = [c for g in groups for c in g.columns]
+    item_index = {f"item-{c.item.pk}": i for i, c in enumerate(columns)}
+    if sort == "student_id":
+        return lambda r: (r.student_id == "", r.student_id, r.name.casefold())
+    if sort == "total":
+        return lambda r: (r.total, r.name.casefold())
+    if sort in set_index:
+        at = set_index[sort]
+        return lambda r: (r.set_totals[at].score, r.name.casefold())
+    if sort in item_index:
+        at = item_index[sort]
+        return lambda r: (
+            r.cells[at].score is not None,
+            r.cells[at].score or Decimal("0"),
+            r.name.casefold(),
+        )
+    return lambda r: (r.name.casefold(), r.student.get_username())
+
+
+def gradebook_rows(
+    *, course: Course, query: str = "", sort: str = "name", descending: bool = False
+) -> Gradebook:
+    """Each student's score per item (an override, else the best attempt; None: nothing yet),
+    set totals with excused problems left out, students filtered by `query` (name, student
+    id, login or email contain it) and sorted; in six queries whatever the class's size."""
+    items = course_items(course=course)
+    groups = set_groups(items=items)
     students = [
         m.user
         for m in Membership.objects.filter(course=course, role=Membership.Role.STUDENT)
-        .select_related("user")
+        .select_related("user__student_profile")
         .order_by("user__username")
     ]
     found = {
@@ -95,21 +304,225 @@ def gradebook_rows(*, course: Course) -> Gradebook:
         )
         .values("student_id", "item_id", "best", "n_submissions", "n_correct")
     }
+    adjustments = score_adjustments(item_ids=[i.pk for i in items])
+    extended = set(
+        StudentException.objects.filter(item__in=items)
+        .filter(
+            Q(due_at__isnull=False) | Q(late_until__isnull=False) | Q(max_attempts__isnull=False)
+        )
+        .values_list("student_id", "item_id")
+    )
+    wanted = query.strip().casefold()
     rows = []
     for student in students:
+        name, student_id = _student_name(student), _profile_id(student)
+        haystack = " ".join([name, student_id, student.get_username(), student.email]).casefold()
+        if wanted and wanted not in haystack:
+            continue
         cells = []
         for item in items:
-            row = found.get((student.pk, item.pk))
+            key = (student.pk, item.pk)
+            row = found.get(key)
+            override = adjustments.overrides.get(key)
             cells.append(
                 GradebookCell(
-                    score=row["best"] if row else None,
+                    item=item,
+                    score=override if override is not None else (row["best"] if row else None),
                     attempts=row["n_submissions"] if row else 0,
                     solved=bool(row and row["n_correct"]),
+                    overridden=override is not None,
+                    excused=key in adjustments.excused,
+                    extended=key in extended,
                 )
             )
-        total = sum((c.score for c in cells if c.score is not None), Decimal("0"))
-        rows.append(GradebookRow(student=student, cells=cells, total=total))
-    return Gradebook(course=course, items=items, rows=rows)
+        totals = []
+        at = 0
+        for group in groups:
+            mine = cells[at : at + len(group.columns)]
+            at += len(group.columns)
+            counted = [c for c in mine if not c.excused]
+            totals.append(
+                SetTotal(
+                    problem_set=group.problem_set,
+                    score=sum((c.score for c in counted if c.score is not None), Decimal("0")),
+                    maximum=sum((c.item.points for c in counted), Decimal("0")),
+                )
+            )
+        rows.append(
+            GradebookRow(
+                student=student, name=name, student_id=student_id, cells=cells, set_totals=totals
+            )
+        )
+    rows.sort(key=_sort_key(sort, groups), reverse=descending)
+    return Gradebook(
+        course=course,
+        groups=groups,
+        rows=rows,
+        all_rows=len(students),
+        query=query,
+        sort=sort,
+        descending=descending,
+    )
+
+
+# ------------------------------------------------------------------ one student's answers
+
+
+@dataclass
+class ItemDetail:
+    column: ItemColumn
+    terms: Terms
+    exception: StudentException | None
+    override: ScoreOverride | None
+    events: list[ScoreOverrideEvent]
+    submissions: list[Submission]
+    earned: Decimal | None  # the best graded score; None: nothing graded
+
+    @property
+    def item(self) -> ProblemSetItem:
+        return self.column.item
+
+    @property
+    def score(self) -> Decimal | None:
+        return self.override.score if self.override is not None else self.earned
+
+
+@dataclass
+class SetDetail:
+    group: SetGroup
+    items: list[ItemDetail]
+
+    @property
+    def score(self) -> Decimal:
+        return sum(
+            (i.score for i in self.items if i.score is not None and not i.terms.excused),
+            Decimal("0"),
+        )
+
+    @property
+    def maximum(self) -> Decimal:
+        return sum((i.item.points for i in self.items if not i.terms.excused), Decimal("0"))
+
+
+@dataclass
+class StudentDetail:
+    course: Course
+    student: Any
+    name: str
+    student_id: str
+    sets: list[SetDetail]
+
+
+def course_student(*, course: Course, student_pk: int) -> Any | None:
+    """A student of the course (None for anyone else: another course's student, staff)."""
+    membership = (
+        Membership.objects.filter(course=course, user_id=student_pk, role=Membership.Role.STUDENT)
+        .select_related("user__student_profile")
+        .first()
+    )
+    return membership.user if membership is not None else None
+
+
+def student_detail(*, course: Course, student: Any) -> StudentDetail:
+    """Everything staff look at for one student: per set and problem, their terms, the score
+    in force and how it came about, every submission with its verdict; six queries."""
+    items = course_items(course=course)
+    groups = set_groups(items=items)
+    exceptions = {
+        e.item_id: e for e in StudentException.objects.filter(item__in=items, student=student)
+    }
+    overrides = {
+        o.item_id: o
+        for o in ScoreOverride.objects.filter(item__in=items, student=student).select_related(
+            "set_by"
+        )
+    }
+    events: dict[int, list[ScoreOverrideEvent]] = {}
+    for event in ScoreOverrideEvent.objects.filter(item__in=items, student=student).select_related(
+        "by"
+    ):
+        events.setdefault(event.item_id, []).append(event)
+    submissions: dict[int, list[Submission]] = {}
+    for sub in (
+        Submission.objects.filter(instance__item__in=items, instance__student=student)
+        .order_by("instance__item_id", "attempt")
+        .select_related("instance")
+    ):
+        submissions.setdefault(sub.instance.item_id, []).append(sub)
+    sets = []
+    for group in groups:
+        details = []
+        for column in group.columns:
+            item = column.item
+            subs = submissions.get(item.pk, [])
+            graded = [s.score for s in subs if s.score is not None]
+            details.append(
+                ItemDetail(
+                    column=column,
+                    terms=terms_of(item, exceptions.get(item.pk)),
+                    exception=exceptions.get(item.pk),
+                    override=overrides.get(item.pk),
+                    events=events.get(item.pk, []),
+                    submissions=subs,
+                    earned=max(graded) if graded else None,
+                )
+            )
+        sets.append(SetDetail(group=group, items=details))
+    return StudentDetail(
+        course=course,
+        student=student,
+        name=_student_name(student),
+        student_id=_profile_id(student),
+        sets=sets,
+    )
+
+
+def course_override_events(*, course: Course, limit: int = 500) -> list[ScoreOverrideEvent]:
+    """The course's audit trail of overrides, newest first."""
+    return list(
+        ScoreOverrideEvent.objects.filter(item__problem_set__course=course)
+        .select_related("item__problem_set", "item__template", "student__student_profile", "by")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+@dataclass
+class SubmissionLine:
+    student_name: str
+    student_id: str
+    username: str
+    label: str
+    problem_set: ProblemSet
+    item: ProblemSetItem
+    submission: Submission
+
+
+def course_submissions(*, course: Course) -> Iterator[SubmissionLine]:
+    """Every submission of the course's students, by student and problem, read in chunks."""
+    groups = set_groups(items=course_items(course=course))
+    labels = {c.item.pk: (c.label, c.item) for g in groups for c in g.columns}
+    students = Membership.objects.filter(course=course, role=Membership.Role.STUDENT).values(
+        "user_id"
+    )
+    subs = (
+        Submission.objects.filter(
+            instance__item__problem_set__course=course, instance__student_id__in=students
+        )
+        .select_related("instance__student__student_profile", "instance__item__problem_set")
+        .order_by("instance__student__username", "instance__item_id", "attempt")
+    )
+    for sub in subs.iterator(chunk_size=500):
+        label, item = labels[sub.instance.item_id]
+        student = sub.instance.student
+        yield SubmissionLine(
+            student_name=_student_name(student),
+            student_id=_profile_id(student),
+            username=student.get_username(),
+            label=label,
+            problem_set=item.problem_set,
+            item=item,
+            submission=sub,
+        )
 
 
 # Bounds that keep the wrong-answers page fast however large the class is.
@@ -281,8 +694,10 @@ def export_scores(
 ) -> ExportData:
     """One column per problem set (or just the one), a score per student and set: the sum over
     its items of the best (or last) graded attempt, with or without the late penalty; None
-    when the student has no graded attempt in the set. With the LMS ids and points that filled
-    LMS files taught us. Six queries, whatever the size.
+    when the student has no graded attempt in the set. With the LMS ids and points
+    that filled LMS files taught us. Overrides replace what the attempts
+    earned and excused problems count for nothing (exercises.authoring.scoring). Six queries,
+    whatever the size.
 
     Columns carry the set's English title whatever the page's language: an LMS matches its
     columns by title, so a file must not change with the UI language. The Korean title is an
@@ -343,10 +758,22 @@ def export_scores(
     graded = Submission.objects.filter(
         instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
     ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    adjustments = score_adjustments(item_ids=list(items))
+    excused = excused_points(items=items, adjustments=adjustments)
     scores: dict[tuple[str, str], Decimal | None] = {
-        (str(student_id), str(set_id)): score
+        # an excused problem leaves the student's score out of fewer points: the file's
+        # column has one maximum, so the score is given as the same share of it
+        (str(student_id), str(set_id)): scaled_to_full(
+            given=score,
+            full=points.get(set_id, Decimal("0")),
+            excused=excused.get((student_id, set_id), Decimal("0")),
+        )
         for (student_id, set_id), score in set_scores(
-            items=items, graded=graded, attempt=attempt, late_penalty=late_penalty
+            items=items,
+            graded=graded,
+            attempt=attempt,
+            late_penalty=late_penalty,
+            adjustments=adjustments,
         ).items()
     }
     return ExportData(students=students, columns=columns, scores=scores)

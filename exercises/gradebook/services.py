@@ -1,17 +1,33 @@
-"""Writes for staff running a class: regrade an item, change its tolerance and regrade it, keep
-the ids an LMS file taught us."""
+"""Writes for staff running a class: regrade an item, change its tolerance and regrade it; keep
+the ids an LMS file taught us; a student's exceptions (extensions, excused problems) and score
+overrides."""
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext_noop
 
-from exercises.authoring.models import GradingPolicy, ProblemSet, ProblemSetItem
+from exercises.authoring.errors import Refused
+from exercises.authoring.models import (
+    GradingPolicy,
+    ProblemSet,
+    ProblemSetItem,
+    ScoreOverride,
+    ScoreOverrideEvent,
+    StudentException,
+)
 from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import FilledExport
 from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
+from exercises.lti.services.passback import passback_record
+from exercises.lti.tasks import passback_enqueue
 from grading.models import REASON_TOLERANCE, RegradeJob, Submission
 from grading.tasks import regrade_job_run_task
 
@@ -69,3 +85,155 @@ def lms_links_record(*, course: Course, filled: FilledExport) -> None:
             LmsStudentLink.objects.update_or_create(
                 course=course, user_id=int(user_key), key=id_key, defaults={"value": value[:255]}
             )
+
+
+# ------------------------------------------------------------ exceptions and overrides
+
+MAX_REASON = 500  # characters of an override's reason
+MAX_ATTEMPTS = 100  # as an item's own limit
+
+
+NOT_A_STUDENT = gettext_noop("This person is not a student of the course.")
+LATE_BEFORE_DUE = gettext_noop("The late window must not end before the due date.")
+BAD_ATTEMPTS = gettext_noop("Attempts must be a whole number from 1 to %(max)s.")
+NOTHING_GRANTED = gettext_noop(
+    "Give a due date, a late window, a number of attempts, or excuse the problem."
+)
+NO_REASON = gettext_noop("Give a reason for the override.")
+REASON_TOO_LONG = gettext_noop("The reason is longer than %(max)s characters.")
+REASON_CONTROL = gettext_noop("The reason contains a character that cannot be typed.")
+BAD_SCORE = gettext_noop("The score must be a number from 0 to the problem's %(points)s points.")
+NO_OVERRIDE = gettext_noop("There is no override to remove.")
+
+
+def _check_student(*, item: ProblemSetItem, student: Any) -> None:
+    enrolled = Membership.objects.filter(
+        course_id=item.problem_set.course_id, user=student, role=Membership.Role.STUDENT
+    ).exists()
+    if not enrolled:
+        raise Refused(NOT_A_STUDENT)
+
+
+def _passback_on_commit(*, student_id: int, set_ids: set[int]) -> None:
+    """The student's new score on each set for the LMSs that hold it, in this transaction's
+    outbox (exercises.lti), sent once it commits: as a regrade does."""
+    changed: list[int] = []
+    for set_id in sorted(set_ids):
+        changed += passback_record(student_id=student_id, set_id=set_id)
+    if changed:
+        transaction.on_commit(lambda: passback_enqueue(changed))
+
+
+@transaction.atomic
+def student_exception_set(
+    *,
+    items: list[ProblemSetItem],
+    student: Any,
+    due_at: datetime | None = None,
+    late_until: datetime | None = None,
+    max_attempts: int | None = None,
+    excused: bool = False,
+    granted_by: Any,
+) -> list[StudentException]:
+    """Give a student their own terms on these items (a set's, or one): a due date, a late
+    window's end, a number of attempts, the problem excused. Empty values keep the item's own.
+    Refused (nothing changed) for anyone not a student of the course, a late window ending
+    before the due date, attempts outside 1..MAX_ATTEMPTS, or nothing given."""
+    if due_at is None and late_until is None and max_attempts is None and not excused:
+        raise Refused(NOTHING_GRANTED)
+    if max_attempts is not None and not 1 <= max_attempts <= MAX_ATTEMPTS:
+        raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
+    result = []
+    changed_sets: set[int] = set()
+    for item in items:
+        _check_student(item=item, student=student)
+        if late_until is not None and late_until < (due_at or item.effective_due_at):
+            raise Refused(LATE_BEFORE_DUE)
+        before = StudentException.objects.filter(item=item, student=student).first()
+        if (before is not None and before.excused) != excused:
+            changed_sets.add(item.problem_set_id)
+        exception, _ = StudentException.objects.update_or_create(
+            item=item,
+            student=student,
+            defaults={
+                "due_at": due_at,
+                "late_until": late_until,
+                "max_attempts": max_attempts,
+                "excused": excused,
+                "granted_by": granted_by,
+            },
+        )
+        result.append(exception)
+    _passback_on_commit(student_id=student.pk, set_ids=changed_sets)
+    return result
+
+
+@transaction.atomic
+def student_exception_clear(*, items: list[ProblemSetItem], student: Any) -> int:
+    """The student back on the items' own terms; how many exceptions were removed."""
+    for item in items:
+        _check_student(item=item, student=student)
+    found = StudentException.objects.filter(item__in=items, student=student)
+    changed_sets = set(found.filter(excused=True).values_list("item__problem_set_id", flat=True))
+    removed, _ = found.delete()
+    _passback_on_commit(student_id=student.pk, set_ids=changed_sets)
+    return removed
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise Refused(NO_REASON)
+    if len(reason) > MAX_REASON:
+        raise Refused(REASON_TOO_LONG, max=MAX_REASON)
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in reason):
+        raise Refused(REASON_CONTROL)
+    return reason
+
+
+def earned_score(*, item: ProblemSetItem, student: Any) -> Decimal | None:
+    """The best graded score of the student's attempts on the item (None: nothing graded)."""
+    best = Submission.objects.filter(
+        instance__item=item, instance__student=student, status=Submission.Status.GRADED
+    ).aggregate(best=Max("score"))["best"]
+    return None if best is None else Decimal(best)
+
+
+@transaction.atomic
+def score_override_set(
+    *, item: ProblemSetItem, student: Any, score: Decimal | None, reason: str, by: Any
+) -> ScoreOverrideEvent:
+    """Set the student's score on the item by hand (None: remove the override, back to what
+    the attempts earned), with a reason, kept in the audit trail (who, when, old -> new); the
+    LMSs that hold the set's score get the new one. Refused (nothing changed) for anyone not a
+    student of the course, a score outside 0..the item's points or with more than two
+    decimals, no reason or one over MAX_REASON characters, or no override to remove."""
+    _check_student(item=item, student=student)
+    reason = _check_reason(reason)
+    if score is not None:
+        if not score.is_finite() or not 0 <= score <= item.points or score != round(score, 2):
+            raise Refused(BAD_SCORE, points=format(item.points.normalize(), "f"))
+    current = ScoreOverride.objects.select_for_update().filter(item=item, student=student).first()
+    earned = earned_score(item=item, student=student)
+    old = current.score if current is not None else earned
+    if score is None:
+        if current is None:
+            raise Refused(NO_OVERRIDE)
+        current.delete()
+        new = earned
+    else:
+        ScoreOverride.objects.update_or_create(
+            item=item, student=student, defaults={"score": score, "reason": reason, "set_by": by}
+        )
+        new = score
+    event = ScoreOverrideEvent.objects.create(
+        item=item,
+        student=student,
+        old_score=old,
+        new_score=new,
+        removed=score is None,
+        reason=reason,
+        by=by,
+    )
+    _passback_on_commit(student_id=student.pk, set_ids={item.problem_set_id})
+    return event

@@ -8,6 +8,29 @@ app_name = "gradebook"
 
 urlpatterns = [
     path("courses/<int:pk>/gradebook/", views.course_gradebook, name="course-gradebook"),
+    path(
+        "courses/<int:pk>/gradebook/students/<int:student>/",
+        views.gradebook_student,
+        name="course-gradebook-student",
+    ),
+    path(
+        "courses/<int:pk>/gradebook/students/<int:student>/items/<int:item>/exception/",
+        views.gradebook_student_exception,
+        name="student-exception",
+    ),
+    path(
+        "courses/<int:pk>/gradebook/students/<int:student>/items/<int:item>/override/",
+        views.gradebook_student_override,
+        name="student-override",
+    ),
+    path(
+        "courses/<int:pk>/gradebook/submissions.csv",
+        views.course_submissions_csv,
+        name="course-submissions-csv",
+    ),
+    path(
+        "courses/<int:pk>/gradebook/overrides/", views.course_override_log, name="course-overrides"
+    ),
     path("courses/<int:pk>/export/", views.course_grades_export, name="course-grades-export"),
     path(
         "courses/<int:pk>/export/download/",

@@ -6,23 +6,46 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from exercises.authoring.models import ProblemSet
+from exercises.authoring.errors import Refused
+from exercises.authoring.models import ProblemSet, ProblemSetItem
 from exercises.authoring.selectors import item_tolerance_in_force, items_taught
 from exercises.courses.selectors import course_role, courses_taught
 from exercises.gradebook import lms
 from exercises.gradebook import selectors as sel
-from exercises.gradebook.forms import ExportForm, FillForm, ToleranceForm
-from exercises.gradebook.services import item_tolerance_set, lms_links_record, regrade_job_create
+from exercises.gradebook.forms import (
+    ExceptionForm,
+    ExportForm,
+    FillForm,
+    GradebookQueryForm,
+    OverrideForm,
+    ToleranceForm,
+)
+from exercises.gradebook.services import (
+    item_tolerance_set,
+    lms_links_record,
+    regrade_job_create,
+    score_override_set,
+    student_exception_clear,
+    student_exception_set,
+)
+from exercises.gradebook.submissions_file import submissions_csv
 from grading.models import REASON_REQUESTED, RegradeJob
 
 
@@ -30,8 +53,178 @@ from grading.models import REASON_REQUESTED, RegradeJob
 @require_GET
 def course_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(courses_taught(user=request.user), pk=pk)
-    gradebook = sel.gradebook_rows(course=course)
-    return render(request, "gradebook/course_gradebook.html", {"gradebook": gradebook})
+    form = GradebookQueryForm(request.GET)
+    form.is_valid()  # a field that is not valid is left out: its default applies
+    asked = form.cleaned_data
+    gradebook = sel.gradebook_rows(
+        course=course,
+        query=asked.get("q") or "",
+        sort=asked.get("sort") or "name",
+        descending=asked.get("order") == "desc",
+    )
+    context = {
+        "gradebook": gradebook,
+        "course": course,
+        "form": form,
+        "sort_urls": (urls := _sort_urls(gradebook)),
+        "heads": [
+            (group, [(c, urls[c.key]) for c in group.columns], urls[group.key])
+            for group in gradebook.groups
+        ],
+    }
+    return render(request, "gradebook/course_gradebook.html", context)
+
+
+def _sort_urls(gradebook: sel.Gradebook) -> dict[str, str]:
+    """Each column's sort link (a second click reverses it), keeping the filter: plain links,
+    so sorting works without JavaScript."""
+    keys = [*sel.GRADEBOOK_SORTS, *(g.key for g in gradebook.groups)]
+    keys += [column.key for column in gradebook.columns]
+    urls = {}
+    for key in keys:
+        reverse_it = key == gradebook.sort and not gradebook.descending
+        query = {"sort": key, "order": "desc" if reverse_it else "asc"}
+        if gradebook.query:
+            query["q"] = gradebook.query
+        urls[key] = "?" + urlencode(query)
+    return urls
+
+
+def _student_or_404(course, student_pk: int):  # type: ignore[no-untyped-def]
+    student = sel.course_student(course=course, student_pk=student_pk)
+    if student is None:
+        raise Http404
+    return student
+
+
+def _student_page(  # type: ignore[no-untyped-def]
+    request: HttpRequest, course, student, *, failed=None, status: int = 200
+) -> HttpResponse:
+    """The drill-down; `failed`: (item id, form name, bound form) shown with its errors."""
+    detail = sel.student_detail(course=course, student=student)
+    forms_by_item = {}
+    for block in detail.sets:
+        for entry in block.items:
+            pk, exception = entry.item.pk, entry.exception
+            forms_by_item[pk] = {
+                "exception": ExceptionForm(
+                    auto_id=f"id_%s_e{pk}",
+                    initial={
+                        "due_at": exception.due_at if exception else None,
+                        "late_until": exception.late_until if exception else None,
+                        "max_attempts": exception.max_attempts if exception else None,
+                        "excused": exception.excused if exception else False,
+                    },
+                ),
+                "override": OverrideForm(
+                    auto_id=f"id_%s_o{pk}",
+                    initial={"score": entry.override.score if entry.override else None},
+                ),
+            }
+    if failed is not None:
+        item_pk, name, form = failed
+        forms_by_item[item_pk][name] = form
+    context = {
+        "course": course,
+        "detail": detail,
+        "forms": forms_by_item,
+        "failed_item": failed[0] if failed else None,
+        "is_instructor": course_role(user=request.user, course=course) == "instructor",
+    }
+    return render(request, "gradebook/student_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def gradebook_student(request: HttpRequest, pk: int, student: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    return _student_page(request, course, _student_or_404(course, student))
+
+
+def _student_item(request: HttpRequest, pk: int, student: int, item: int):  # type: ignore[no-untyped-def]
+    """The course (taught by the user), its student and its item, else 404."""
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    found = get_object_or_404(
+        ProblemSetItem.objects.select_related("problem_set"), pk=item, problem_set__course=course
+    )
+    return course, _student_or_404(course, student), found
+
+
+def _student_post(request: HttpRequest, pk: int, student: int, item: int, name: str, act):  # type: ignore[no-untyped-def]
+    """A staff form about one student's problem: valid and done, back to the drill-down at the
+    problem with act's message; else the drill-down again (400) with the form's errors."""
+    course, person, found = _student_item(request, pk, student, item)
+    form_class = ExceptionForm if name == "exception" else OverrideForm
+    form = form_class(request.POST, auto_id=f"id_%s_{name[0]}{found.pk}")
+    if form.is_valid():
+        try:
+            messages.success(request, act(form.cleaned_data, person, found))
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            url = reverse("gradebook:course-gradebook-student", args=[course.pk, person.pk])
+            return redirect(f"{url}#item-{found.pk}")
+    return _student_page(request, course, person, failed=(found.pk, name, form), status=400)
+
+
+@login_required
+@require_POST
+def gradebook_student_exception(
+    request: HttpRequest, pk: int, student: int, item: int
+) -> HttpResponse:
+    def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
+        items = list(found.problem_set.items.all()) if data["whole_set"] else [found]
+        if data["action"] == "clear":
+            student_exception_clear(items=items, student=person)
+            return _("The student is back on the problem's own terms.")
+        student_exception_set(
+            items=items,
+            student=person,
+            due_at=data["due_at"],
+            late_until=data["late_until"],
+            max_attempts=data["max_attempts"],
+            excused=data["excused"],
+            granted_by=request.user,
+        )
+        return _("The student's terms are saved.")
+
+    return _student_post(request, pk, student, item, "exception", act)
+
+
+@login_required
+@require_POST
+def gradebook_student_override(
+    request: HttpRequest, pk: int, student: int, item: int
+) -> HttpResponse:
+    def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
+        score = None if data["action"] == "remove" else data["score"]
+        score_override_set(
+            item=found, student=person, score=score, reason=data["reason"], by=request.user
+        )
+        return _("The score is saved, with its reason, in the audit trail.")
+
+    return _student_post(request, pk, student, item, "override", act)
+
+
+@login_required
+@require_GET
+def course_override_log(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    context = {"course": course, "events": sel.course_override_events(course=course)}
+    return render(request, "gradebook/course_overrides.html", context)
+
+
+@login_required
+@require_GET
+def course_submissions_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    lines = submissions_csv(sel.course_submissions(course=course))
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8"
+    )
+    name = f"{course.code}-submissions-{date.today().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

@@ -14,6 +14,7 @@ from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
 from exercises.authoring.models import ProblemSet, ProblemSetItem
 from exercises.authoring.scoring import set_points, set_scores
+from exercises.authoring.terms import score_adjustments
 from exercises.courses.models import Course
 from exercises.lti.models import LtiIdentity, ScorePassback
 from grading.models import Submission
@@ -49,8 +50,8 @@ class SetScore:
 
 def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
     """A student's score on a set: the best graded attempt of each item, late penalty
-    applied, as the LMS files count it (exercises.authoring.scoring); 0 when nothing is graded
-    yet."""
+    applied, or the item's override, excused items left out, as the LMS files count it
+    (exercises.authoring.scoring); 0 when nothing is graded yet."""
     items = {item.pk: item for item in ProblemSetItem.objects.filter(problem_set_id=problem_set_id)}
     graded = list(
         Submission.objects.filter(
@@ -60,11 +61,16 @@ def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
             score__isnull=False,
         ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
     )
-    scores = set_scores(items=items, graded=graded)
+    adjustments = score_adjustments(item_ids=list(items), student_id=student_id)
+    scores = set_scores(items=items, graded=graded, adjustments=adjustments)
+    excused = {item_id for _, item_id in adjustments.excused}
+    counted = set(items) - excused
+    scored = {row["instance__item_id"] for row in graded} | {k[1] for k in adjustments.overrides}
     return SetScore(
         given=scores.get((student_id, problem_set_id), Decimal("0")),
-        maximum=set_points(items=items.values()).get(problem_set_id, Decimal("0")),
-        completed=bool(items) and {row["instance__item_id"] for row in graded} == set(items),
+        # an excused problem is out of the maximum too (AGS takes a maximum per score)
+        maximum=set_points(items=[items[pk] for pk in counted]).get(problem_set_id, Decimal("0")),
+        completed=bool(counted) and counted <= scored,
     )
 
 

@@ -20,6 +20,13 @@ from exercises.authoring.services.instances import (
     NoUsableVariant,
     usable_variant,
 )
+from exercises.authoring.terms import (
+    Standing,
+    Terms,
+    score_adjustments,
+    student_standing,
+    student_terms_by_item,
+)
 from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of, prepare
 from grading.engine.derivation import Solution, solution
@@ -97,11 +104,16 @@ class ItemRow:
     counted: int = 0  # attempts that count (a grading error does not)
     closed: bool = False  # past its last date (the late window's end, if it has one)
     late: bool = False  # past due, still taking late answers
+    terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
+
+    @property
+    def max_attempts(self) -> int:
+        return self.terms.max_attempts if self.terms else self.item.max_attempts
 
     @property
     def closed_for_credit(self) -> bool:
         """No answer counts any more: solved, attempts used, or closed (practice is offered)."""
-        return self.closed or self.solved or self.counted >= self.item.max_attempts
+        return self.closed or self.solved or self.counted >= self.max_attempts
 
 
 @dataclass
@@ -118,12 +130,17 @@ class SetRow:
         return sum(1 for row in self.items if row.attempts)
 
     @property
+    def counted_items(self) -> list[ItemRow]:
+        """The items in the student's total: an excused problem is left out."""
+        return [row for row in self.items if not (row.terms and row.terms.excused)]
+
+    @property
     def score(self) -> Decimal:
-        return sum((row.score for row in self.items), Decimal("0"))
+        return sum((row.score for row in self.counted_items), Decimal("0"))
 
     @property
     def max_score(self) -> Decimal:
-        return sum((row.item.points for row in self.items), Decimal("0"))
+        return sum((row.item.points for row in self.counted_items), Decimal("0"))
 
     @property
     def progress_percent(self) -> int:
@@ -131,7 +148,8 @@ class SetRow:
 
 
 def dashboard_rows(*, user: Any, problem_set_id: int | None = None) -> list[SetRow]:
-    """The user's problem sets with per-item progress and score, in three queries."""
+    """The user's problem sets with per-item progress and score (their own terms, and an
+    override in place of what the attempts earned), in five queries."""
     sets = student_problem_sets(user=user).order_by("due_at", "position", "id")
     if problem_set_id is not None:
         sets = sets.filter(pk=problem_set_id)
@@ -154,17 +172,21 @@ def dashboard_rows(*, user: Any, problem_set_id: int | None = None) -> list[SetR
         .values("id", "item_id", "n_submissions", "best_score", "n_correct", "n_counted")
     )
     by_item = {row["item_id"]: row for row in instances}
+    items = list(items)
+    terms = student_terms_by_item(items=items, student_id=user.pk)
+    overrides = score_adjustments(item_ids=[i.pk for i in items], student_id=user.pk).overrides
     now = timezone.now()
     for item in items:
         found = by_item.get(item.pk)
-        closed = now > item.closes_at
-        row = ItemRow(item=item, closed=closed, late=now > item.effective_due_at and not closed)
+        mine = terms[item.pk]
+        row = ItemRow(item=item, closed=mine.closed(now), late=mine.late(now), terms=mine)
         if found:
             row.instance_id = found["id"]
             row.attempts = found["n_submissions"]
             row.counted = found["n_counted"]
             row.solved = found["n_correct"] > 0
             row.score = found["best_score"] or Decimal("0")
+        row.score = overrides.get((user.pk, item.pk), row.score)
         rows[item.problem_set_id].items.append(row)
     return list(rows.values())
 
@@ -181,6 +203,8 @@ class ProblemState:
     pending: Submission | None
     best_score: Decimal
     key: Key | None
+    terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
+    overridden: bool = False  # best_score is a score set by hand
 
     @property
     def latest(self) -> Submission | None:
@@ -198,35 +222,46 @@ def _instance_key(instance: ProblemInstance) -> Key:
 
 
 def problem_state(
-    *, instance: ProblemInstance, now: datetime, submissions: list[Submission] | None = None
+    *,
+    instance: ProblemInstance,
+    now: datetime,
+    submissions: list[Submission] | None = None,
+    standing: Standing | None = None,
 ) -> ProblemState:
     """Attempts, deadlines, history; the key once attempts are used up, solved, or closed.
 
     `submissions`: the instance's submissions in attempt order when the caller has just read
-    them (a submit does, under the instance's lock); otherwise they are read here."""
+    them (a submit does, under the instance's lock); otherwise they are read here. So with
+    `standing`, the student's terms and override (exercises.authoring.terms)."""
     item = instance.item
     if submissions is None:
         submissions = list(instance.submissions.order_by("attempt"))
+    if standing is None:
+        standing = student_standing(item=item, student_id=instance.student_id)
+    terms = standing.terms
     used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
     solved = any(s.equivalent is True for s in submissions)
-    closed = now > item.closes_at
+    closed = terms.closed(now)
     pending = next(
         (s for s in submissions if s.is_pending),
         None,
     )
     # With a late window the key waits until the window closes, or it could be copied late.
-    reveal = closed or (pending is None and (solved or used >= item.max_attempts))
+    reveal = closed or (pending is None and (solved or used >= terms.max_attempts))
+    best = max((s.score or Decimal("0") for s in submissions), default=Decimal("0"))
     return ProblemState(
         instance=instance,
         submissions=submissions,
         attempts_used=used,
-        attempts_left=max(0, item.max_attempts - used),
+        attempts_left=max(0, terms.max_attempts - used),
         solved=solved,
         closed=closed,
-        late=now > item.effective_due_at and not closed,
+        late=terms.late(now),
         pending=pending,
-        best_score=max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
+        best_score=best if standing.override is None else standing.override,
         key=_instance_key(instance) if reveal else None,
+        terms=terms,
+        overridden=standing.override is not None,
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
+from exercises.authoring.terms import Standing, student_standing
 from exercises.practice.selectors import PracticeVariant
 from grading.engine import Message, ParseFailure, Reading, Verdict, grade, preview
 from grading.models import Submission
@@ -106,6 +107,7 @@ class Submitted:
 
     submission: Submission
     submissions: list[Submission]
+    standing: Standing  # the student's terms and override, as the submit read them
 
 
 def submission_create(
@@ -148,7 +150,10 @@ def submission_submit(
         raise SubmissionRejected(RATE_LIMITED)
 
     item = instance.item  # the caller's read (the view joins it); the lock is on the instance
-    if now > item.closes_at:
+    # the student's own terms: an extension moves the dates or the attempts (one query)
+    standing = student_standing(item=item, student_id=instance.student_id)
+    terms = standing.terms
+    if terms.closed(now):
         raise SubmissionRejected(CLOSED)
     with transaction.atomic():
         # Lock this instance's row only (not its item or set, which the whole class shares), so
@@ -159,21 +164,21 @@ def submission_submit(
             raise SubmissionRejected(SOLVED)
         # A submission whose grading failed for good does not cost the student an attempt.
         counted = sum(1 for s in previous if s.status != Submission.Status.ERROR)
-        if counted >= item.max_attempts:
+        if counted >= terms.max_attempts:
             raise SubmissionRejected(NO_ATTEMPTS)
         submission = Submission.objects.create(
             instance=instance,
             attempt=len(previous) + 1,
             answer=answer,
             status=Submission.Status.QUEUED,
-            late=now > item.effective_due_at,
+            late=now > terms.due_at,
             queued_at=now,
         )
         graded_inline: list[bool] = []
         transaction.on_commit(lambda: graded_inline.append(submission_grade_enqueue(submission.pk)))
     if any(graded_inline):  # graded as the transaction committed: show the recorded verdict
         submission.refresh_from_db()
-    return Submitted(submission=submission, submissions=[*previous, submission])
+    return Submitted(submission=submission, submissions=[*previous, submission], standing=standing)
 
 
 def _parse_reason(error: ParseFailure | None) -> Message:

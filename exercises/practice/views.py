@@ -18,6 +18,7 @@ from exercises.authoring.generators import answer_hint_of, statement_of, task_of
 from exercises.authoring.generators.statements import asked_latex
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
+from exercises.authoring.terms import Standing
 from exercises.courses.selectors import courses_taught
 from exercises.practice import selectors
 from exercises.practice.forms import AnswerForm
@@ -100,10 +101,13 @@ def _result_context(
     instance: ProblemInstance,
     submissions: list[Submission] | None = None,
     submission: Submission | None = None,
+    standing: Standing | None = None,
 ) -> dict[str, object]:
     """The result region: the problem's latest attempt, or on a submission's own page that
     submission; while it is being graded, the region polls its own URL."""
-    state = selectors.problem_state(instance=instance, now=timezone.now(), submissions=submissions)
+    state = selectors.problem_state(
+        instance=instance, now=timezone.now(), submissions=submissions, standing=standing
+    )
     poll = _poll_count(request.GET.get("poll"))
     if submission is None:
         shown, pending = state.latest, state.pending is not None
@@ -283,7 +287,11 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("practice:problem-detail", pk=instance.pk)
     # the result region shows what the submit read and wrote, not a second read of it
     submissions = submitted.submissions if submitted is not None else None
-    context = {**_result_context(request, instance, submissions), "rejected": rejected}
+    standing = submitted.standing if submitted is not None else None
+    context = {
+        **_result_context(request, instance, submissions, standing=standing),
+        "rejected": rejected,
+    }
     # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
     return render(request, "practice/_result.html", context)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -96,15 +97,25 @@ def test_instructor_enrols_watches_and_exports(browser, page, live_server, cours
 
     # The gradebook shows the score; the item's page shows the common wrong answer.
     page.get_by_role("link", name="Gradebook", exact=True).click()
-    row = page.locator("tr", has=page.locator("th", has_text="minji@example.edu"))
-    expect(row.locator("td").first).to_have_text("2.00 (2)")
+    # rows carry the roster's names and student ids
+    row = page.locator("tr", has=page.locator("th", has_text="김민지"))
+    expect(row.locator("td").nth(0)).to_have_text("2024001")
+    expect(row.locator("td").nth(1)).to_have_text("2.00 (2)")
     body_rows = page.locator("#gradebook-table tbody tr")
-    expect(body_rows.first.locator("th")).to_have_text("ben@example.edu")
-    page.locator("button.sort", has_text="Total").click()  # ascending: Ben (0) first
-    page.locator("button.sort", has_text="Total").click()  # descending: Minji (2) first
-    expect(body_rows.first.locator("th")).to_have_text("minji@example.edu")
-    page.fill("#gradebook-filter", "ben")
-    expect(page.locator("#gradebook-table tbody tr:visible")).to_have_count(1)
+    expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
+    head = page.locator("#gradebook-table thead")
+    total = head.locator('a[href*="sort=total&"]')  # its name gains the ▲/▼ once sorted
+    total.click()  # ascending, by the server
+    expect(page).to_have_url(re.compile(r"sort=total&order=asc"))
+    expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
+    total.click()  # descending
+    expect(page).to_have_url(re.compile(r"sort=total&order=desc"))
+    expect(body_rows.first.locator("th")).to_have_text("김민지")
+    page.fill("#gradebook-q", "ben")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"q=ben"))
+    expect(page.locator("#gradebook-table tbody tr")).to_have_count(1)
+    expect(body_rows.first.locator("th")).to_have_text("Ben Lee")
     expect(page.locator(".gradebook-stats")).to_contain_text("Median attempts")
     page.get_by_role("link", name="wrong answers").click()
     first = page.locator(".wrong-answer").first

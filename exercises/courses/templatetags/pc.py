@@ -33,3 +33,9 @@ def localized(obj: Any, field: str) -> str:
     if isinstance(obj, Mapping):
         return str(obj.get(f"{field}_{_lang()}", "") or obj.get(f"{field}_en", ""))
     return str(getattr(obj, f"{field}_{_lang()}", "") or getattr(obj, f"{field}_en", ""))
+
+
+@register.filter
+def get(mapping: Mapping[Any, Any], key: Any) -> Any:
+    """mapping[key], or None (a template cannot index a dict by a variable)."""
+    return mapping.get(key) if isinstance(mapping, Mapping) else None

@@ -344,12 +344,13 @@ def test_graded_result_carries_no_poll(client, setup):
     assert "hx-trigger" not in body
 
 
-def test_result_poll_runs_three_queries(client, setup, django_assert_num_queries):
-    """Session, the instance with its item and set, its submissions: nothing more (the user
-    comes from the cache; production reads the session from the cache too)."""
+def test_result_poll_runs_four_queries(client, setup, django_assert_num_queries):
+    """Session, the instance with its item and set, its submissions, the student's own terms
+    and override (one query of subqueries): nothing more (the user comes from the cache;
+    production reads the session from the cache too)."""
     login(client, setup["bob"])
     url = reverse("practice:problem-detail", args=[setup["bob_inst"].pk])
-    with django_assert_num_queries(3) as queries:
+    with django_assert_num_queries(4) as queries:
         response = client.get(url, {"poll": "3"}, **HTMX)
     assert 'data-status="grading"' in response.content.decode()
     # the full page's joins (course, template) are not needed to render the region
@@ -359,13 +360,14 @@ def test_result_poll_runs_three_queries(client, setup, django_assert_num_queries
 
 
 def test_submit_reads_the_history_once(client, setup, django_assert_num_queries):
-    """Session, the instance with its item and set, the rate count, then in one transaction
+    """Session, the instance with its item and set, the rate count, the student's terms and
+    override (read once: the result region reuses them), then in one transaction
     (a savepoint here, inside the test's transaction) the instance's lock, its submissions and
     the insert: the result region is rendered from those, not from a second read."""
     factories.graded(setup["alice_inst"], "3x^2")
     login(client, setup["alice"])
     url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
-    with django_assert_num_queries(8) as queries:
+    with django_assert_num_queries(9) as queries:
         response = client.post(url, {"answer": "3x^2 + y"}, **HTMX)
     selects = [
         q["sql"]

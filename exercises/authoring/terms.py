@@ -1,0 +1,152 @@
+"""One home for the rule "what are this student's terms on this item": due date, last date
+(the late window's end), attempts, and whether the problem is excused, after any exception
+their instructor or TA granted (StudentException). The submit, the problem and set pages and
+the gradebook all ask here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+from exercises.authoring.models import ProblemSetItem, ScoreOverride, StudentException
+
+
+@dataclass(frozen=True)
+class Terms:
+    due_at: datetime
+    closes_at: datetime  # after this no answer is taken (the late window's end, if any)
+    max_attempts: int
+    late_until: datetime | None  # None: no late window
+    excused: bool = False
+    extended: bool = False  # an exception changed a date or the attempts
+
+    def closed(self, now: datetime) -> bool:
+        return now > self.closes_at
+
+    def late(self, now: datetime) -> bool:
+        """Past due, still taking (late) answers."""
+        return now > self.due_at and not self.closed(now)
+
+
+def terms_of(item: ProblemSetItem, exception: StudentException | None = None) -> Terms:
+    """The item's terms for a student with this exception (None: the item's own).
+
+    An exception's due date moves the due date; its late window, if given, ends when it says,
+    else the item's late window still holds when it ends later than the new due date."""
+    due = item.effective_due_at
+    late_until = item.late_until
+    attempts = item.max_attempts
+    if exception is None:
+        return Terms(
+            due_at=due, closes_at=late_until or due, max_attempts=attempts, late_until=late_until
+        )
+    if exception.due_at is not None:
+        due = exception.due_at
+        if late_until is not None and late_until <= due:
+            late_until = None
+    if exception.late_until is not None:
+        late_until = exception.late_until
+    if exception.max_attempts is not None:
+        attempts = exception.max_attempts
+    extended = (
+        exception.due_at is not None
+        or exception.late_until is not None
+        or exception.max_attempts is not None
+    )
+    return Terms(
+        due_at=due,
+        closes_at=late_until or due,
+        max_attempts=attempts,
+        late_until=late_until,
+        excused=exception.excused,
+        extended=extended,
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A student's terms on an item and the score set by hand there, if any."""
+
+    terms: Terms
+    override: Decimal | None
+
+
+_EXCEPTION_FIELDS = ("due_at", "late_until", "max_attempts", "excused")
+
+
+def student_standing(*, item: ProblemSetItem, student_id: int) -> Standing:
+    """The student's terms and override on the item, in one query (the submit and the
+    polled result region read it)."""
+    mine = {"item_id": OuterRef("pk"), "student_id": student_id}
+    exception = StudentException.objects.filter(**mine)
+    row = (
+        ProblemSetItem.objects.filter(pk=item.pk)
+        .annotate(
+            **{f"x_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
+            x_override=Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
+        )
+        .values(*[f"x_{name}" for name in _EXCEPTION_FIELDS], "x_override")
+        .first()
+    ) or {}
+    found = None
+    if row.get("x_excused") is not None:  # a row exists (excused is never null in it)
+        found = StudentException(**{name: row[f"x_{name}"] for name in _EXCEPTION_FIELDS})
+        found.excused = bool(found.excused)
+    override = row.get("x_override")
+    return Standing(
+        terms=terms_of(item, found),
+        override=None if override is None else Decimal(str(override)).quantize(Decimal("0.01")),
+    )
+
+
+def student_terms(*, item: ProblemSetItem, student_id: int) -> Terms:
+    """One query."""
+    return terms_of(item, StudentException.objects.filter(item=item, student_id=student_id).first())
+
+
+def student_terms_by_item(*, items: Iterable[ProblemSetItem], student_id: int) -> dict[int, Terms]:
+    """Terms of each item for one student, in one query."""
+    items = list(items)
+    found = {
+        e.item_id: e
+        for e in StudentException.objects.filter(
+            item_id__in=[i.pk for i in items], student_id=student_id
+        )
+    }
+    return {item.pk: terms_of(item, found.get(item.pk)) for item in items}
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """What changes scores beside the attempts: (student id, item id) -> an override's score,
+    and the (student id, item id) pairs that are excused (left out of totals)."""
+
+    overrides: dict[tuple[int, int], Decimal]
+    excused: frozenset[tuple[int, int]]
+
+    @classmethod
+    def none(cls) -> Adjustments:
+        return cls(overrides={}, excused=frozenset())
+
+
+def score_adjustments(*, item_ids: Iterable[int], student_id: Any = None) -> Adjustments:
+    """Overrides and excused problems of these items (of one student, when given): two
+    queries."""
+    ids = list(item_ids)
+    overrides = ScoreOverride.objects.filter(item_id__in=ids)
+    excused = StudentException.objects.filter(item_id__in=ids, excused=True)
+    if student_id is not None:
+        overrides = overrides.filter(student_id=student_id)
+        excused = excused.filter(student_id=student_id)
+    return Adjustments(
+        overrides={
+            (row["student_id"], row["item_id"]): row["score"]
+            for row in overrides.values("student_id", "item_id", "score")
+        },
+        excused=frozenset(excused.values_list("student_id", "item_id")),
+    )

@@ -1,0 +1,124 @@
+"""A student's terms on an item (exercises.authoring.terms) and how overrides and excused
+problems change the sums (exercises.authoring.scoring)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from exercises.authoring.models import ScoreOverride, StudentException
+from exercises.authoring.scoring import excused_points, scaled_to_full, set_scores
+from exercises.authoring.terms import Adjustments, student_standing, terms_of
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def _item(**kw):
+    return factories.item(in_set=factories.problem_set(in_course=factories.course()), **kw)
+
+
+def test_without_an_exception_the_items_own_terms_hold():
+    item = _item(due_at=NOW, late_until=NOW + timedelta(days=2), max_attempts=3)
+    terms = terms_of(item)
+    assert (terms.due_at, terms.closes_at, terms.max_attempts) == (
+        NOW,
+        NOW + timedelta(days=2),
+        3,
+    )
+    assert not terms.extended and not terms.excused
+    assert terms.late(NOW + timedelta(days=1)) and not terms.closed(NOW + timedelta(days=1))
+    assert terms.closed(NOW + timedelta(days=3))
+
+
+@pytest.mark.parametrize(
+    ("exception", "due", "closes", "attempts"),
+    [
+        # a later due date beyond the item's late window: the window is gone
+        ({"due_at": 5}, 5, 5, 3),
+        # a due date inside the item's late window: the window still ends when it did
+        ({"due_at": 1}, 1, 2, 3),
+        # a late window of its own
+        ({"due_at": 5, "late_until": 7}, 5, 7, 3),
+        ({"late_until": 4}, 0, 4, 3),
+        # attempts alone
+        ({"max_attempts": 6}, 0, 2, 6),
+        ({"max_attempts": 1}, 0, 2, 1),
+    ],
+)
+def test_an_exception_moves_dates_and_attempts(exception, due, closes, attempts):
+    item = _item(due_at=NOW, late_until=NOW + timedelta(days=2), max_attempts=3)
+    values = {
+        k: NOW + timedelta(days=v) if k != "max_attempts" else v for k, v in exception.items()
+    }
+    terms = terms_of(item, StudentException(**values))
+    assert terms.due_at == NOW + timedelta(days=due)
+    assert terms.closes_at == NOW + timedelta(days=closes)
+    assert terms.max_attempts == attempts
+    assert terms.extended
+
+
+def test_standing_reads_the_exception_and_override_in_one_query(django_assert_num_queries):
+    item = _item(due_at=NOW, max_attempts=3)
+    student = factories.user()
+    with django_assert_num_queries(1):
+        nothing = student_standing(item=item, student_id=student.pk)
+    assert nothing.override is None and nothing.terms == terms_of(item)
+    StudentException.objects.create(item=item, student=student, max_attempts=5, excused=True)
+    ScoreOverride.objects.create(item=item, student=student, score=Decimal("1.5"), reason="oral")
+    with django_assert_num_queries(1):
+        standing = student_standing(item=item, student_id=student.pk)
+    assert standing.override == Decimal("1.50")
+    assert standing.terms.max_attempts == 5 and standing.terms.excused
+    other = student_standing(item=item, student_id=factories.user().pk)
+    assert other.override is None and other.terms.max_attempts == 3
+
+
+ITEMS = {
+    1: SimpleNamespace(problem_set_id=10, points=Decimal("2")),
+    2: SimpleNamespace(problem_set_id=10, points=Decimal("3")),
+}
+
+
+def _row(student, item, attempt, score, equivalent=True):
+    return {
+        "instance__student_id": student,
+        "instance__item_id": item,
+        "attempt": attempt,
+        "score": Decimal(score),
+        "equivalent": equivalent,
+    }
+
+
+def test_an_override_replaces_the_earned_score_and_excused_items_count_nothing():
+    graded = [_row(7, 1, 1, "2.00"), _row(7, 2, 1, "0.00", False), _row(8, 1, 1, "1.00")]
+    plain = set_scores(items=ITEMS, graded=graded)
+    assert plain == {(7, 10): Decimal("2.00"), (8, 10): Decimal("1.00")}
+    adjustments = Adjustments(
+        overrides={(7, 2): Decimal("2.50"), (9, 1): Decimal("1.00")}, excused=frozenset({(8, 1)})
+    )
+    adjusted = set_scores(items=ITEMS, graded=graded, adjustments=adjustments)
+    # 7: 2.00 + the override 2.50; 8: their only item excused; 9: an override with no attempt
+    assert adjusted == {(7, 10): Decimal("4.50"), (9, 10): Decimal("1.00")}
+    # the override holds without the late penalty too (it is what the instructor gave)
+    assert set_scores(items=ITEMS, graded=graded, adjustments=adjustments, late_penalty=False)[
+        (7, 10)
+    ] == Decimal("4.50")
+    assert excused_points(items=ITEMS, adjustments=adjustments) == {(8, 10): Decimal("2")}
+
+
+def test_a_score_out_of_fewer_points_is_the_same_share_of_the_column():
+    assert scaled_to_full(given=Decimal("3"), full=Decimal("5"), excused=Decimal("0")) == Decimal(
+        "3"
+    )
+    # 1.5 of the 3 points left is half: 2.50 of 5
+    assert scaled_to_full(given=Decimal("1.5"), full=Decimal("5"), excused=Decimal("2")) == Decimal(
+        "2.50"
+    )
+    assert scaled_to_full(given=Decimal("0"), full=Decimal("5"), excused=Decimal("5")) is None

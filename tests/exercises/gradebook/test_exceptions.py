@@ -1,0 +1,372 @@
+"""Per-student extensions, excused problems and score overrides: the services' rules, the
+submit enforcing a student's own terms, scores read with overrides everywhere, the staff pages
+and who may use them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from exercises.authoring.errors import Refused
+from exercises.authoring.models import ScoreOverride, ScoreOverrideEvent, StudentException
+from exercises.courses.models import Membership
+from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.selectors import export_scores, gradebook_rows
+from exercises.gradebook.services import score_override_set, student_exception_set
+from exercises.practice.services import CLOSED, NO_ATTEMPTS, SubmissionRejected, submission_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+RIGHT = "3x^2 + y"
+
+
+@pytest.fixture
+def klass():
+    course = factories.course()
+    instructor, ta = factories.user(), factories.user()
+    membership_create(course=course, user=instructor, role=Membership.Role.INSTRUCTOR)
+    membership_create(course=course, user=ta, role=Membership.Role.TA)
+    other = factories.course()
+    other_instructor = factories.user()
+    membership_create(course=other, user=other_instructor, role=Membership.Role.INSTRUCTOR)
+    problem_set = factories.problem_set(in_course=course)
+    past_due = timezone.now() - timedelta(hours=1)
+    item = factories.item(in_set=problem_set, due_at=past_due, max_attempts=1)
+    second = factories.item(in_set=problem_set, points=Decimal("3"))
+    return {
+        "course": course,
+        "set": problem_set,
+        "item": item,
+        "second": second,
+        "instructor": instructor,
+        "ta": ta,
+        "other_instructor": other_instructor,
+        "ann": factories.student(in_course=course, username="ann"),
+        "ben": factories.student(in_course=course, username="ben"),
+        "outsider": factories.student(in_course=other, username="outsider"),
+    }
+
+
+def _submit(instance, answer):
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        return submission_create(instance=instance, answer=answer)
+
+
+# -------------------------------------------------------------------- the submit's rule
+
+
+def test_an_extension_lets_one_student_submit_after_the_due_date_another_cannot(klass):
+    later = timezone.now() + timedelta(days=2)
+    student_exception_set(
+        items=[klass["item"]], student=klass["ann"], due_at=later, granted_by=klass["ta"]
+    )
+    ann = factories.instance(for_item=klass["item"], for_student=klass["ann"])
+    ben = factories.instance(for_item=klass["item"], for_student=klass["ben"])
+    stored = _submit(ann, "3x^2")
+    assert stored.attempt == 1 and stored.late is False  # on time under her own due date
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ben, RIGHT)
+    assert refused.value.reason == CLOSED
+    assert ben.submissions.count() == 0
+
+
+def test_more_attempts_for_one_student(klass):
+    open_item = klass["second"]  # due in a week, 3 attempts
+    student_exception_set(
+        items=[open_item], student=klass["ann"], max_attempts=4, granted_by=klass["ta"]
+    )
+    ann = factories.instance(for_item=open_item, for_student=klass["ann"])
+    ben = factories.instance(for_item=open_item, for_student=klass["ben"])
+    for _ in range(4):
+        factories.graded(ann, "3x^2")
+    for _ in range(3):
+        factories.graded(ben, "3x^2")
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ben, RIGHT)
+    assert refused.value.reason == NO_ATTEMPTS
+    with pytest.raises(SubmissionRejected):
+        _submit(ann, RIGHT)  # her fifth: over her own limit too
+
+
+def test_the_student_sees_their_terms_on_the_set_and_problem_pages(client, klass):
+    later = timezone.now() + timedelta(days=2)
+    student_exception_set(
+        items=[klass["item"]],
+        student=klass["ann"],
+        due_at=later,
+        max_attempts=2,
+        granted_by=klass["ta"],
+    )
+    student_exception_set(
+        items=[klass["second"]], student=klass["ann"], excused=True, granted_by=klass["ta"]
+    )
+    client.force_login(klass["ann"])
+    body = client.get(reverse("practice:problem-set-detail", args=[klass["set"].pk])).content
+    body = body.decode()
+    assert 'data-state="extended"' in body and "2 attempts" in body
+    assert 'data-state="excused"' in body
+    assert "attempts 0/2" in body
+    assert "Score 0.00 / 2.00" in body  # the excused 3 points are out of her total
+    instance = factories.instance(for_item=klass["item"], for_student=klass["ann"])
+    page = client.get(reverse("practice:problem-detail", args=[instance.pk])).content.decode()
+    assert timezone.localtime(later).strftime("%Y-%m-%d %H:%M") in page
+    assert 'id="submit-button" >' in page  # open to her, past the item's own due date
+
+
+# -------------------------------------------------------------------- services refuse
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "Give a due date"),
+        ({"max_attempts": 0}, "from 1 to 100"),
+        ({"max_attempts": -3}, "from 1 to 100"),
+        ({"max_attempts": 101}, "from 1 to 100"),
+        ({"due_at": 3, "late_until": 1}, "must not end before"),
+    ],
+)
+def test_exceptions_refuse_bad_values_and_change_nothing(klass, values, message):
+    now = timezone.now()
+    values = {k: now + timedelta(days=v) if k != "max_attempts" else v for k, v in values.items()}
+    with pytest.raises(Refused) as refused:
+        student_exception_set(
+            items=[klass["item"]], student=klass["ann"], granted_by=klass["ta"], **values
+        )
+    assert message in str(refused.value)
+    assert not StudentException.objects.exists()
+
+
+def test_no_exception_or_override_for_someone_not_a_student_of_the_course(klass):
+    for person in (klass["outsider"], klass["ta"]):
+        with pytest.raises(Refused, match="not a student of the course"):
+            student_exception_set(
+                items=[klass["item"]], student=person, excused=True, granted_by=klass["ta"]
+            )
+        with pytest.raises(Refused, match="not a student of the course"):
+            score_override_set(
+                item=klass["item"], student=person, score=Decimal("1"), reason="x", by=klass["ta"]
+            )
+    assert not StudentException.objects.exists() and not ScoreOverride.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("score", "reason", "message"),
+    [
+        (Decimal("2.01"), "ok", "from 0 to the problem's 2 points."),
+        (Decimal("-1"), "ok", "from 0 to the problem's 2 points."),
+        (Decimal("1.005"), "ok", "from 0 to the problem's 2 points."),
+        (Decimal("NaN"), "ok", "from 0 to the problem's 2 points."),
+        (Decimal("1"), "   ", "Give a reason"),
+        (Decimal("1"), "x" * 501, "longer than 500"),
+        (Decimal("1"), "bad\x00reason", "cannot be typed"),
+        (None, "nothing to remove", "no override to remove"),
+    ],
+)
+def test_overrides_refuse_bad_values_and_change_nothing(klass, score, reason, message):
+    with pytest.raises(Refused) as refused:
+        score_override_set(
+            item=klass["item"], student=klass["ann"], score=score, reason=reason, by=klass["ta"]
+        )
+    assert message in str(refused.value)
+    assert not ScoreOverride.objects.exists() and not ScoreOverrideEvent.objects.exists()
+
+
+def test_an_override_is_kept_in_the_audit_trail_and_read_everywhere(klass):
+    open_item = klass["second"]
+    ann = factories.instance(for_item=open_item, for_student=klass["ann"])
+    factories.graded(ann, "3x^2")  # wrong: 0.00 of 3
+    first = score_override_set(
+        item=open_item, student=klass["ann"], score=Decimal("2.5"), reason="oral", by=klass["ta"]
+    )
+    assert (first.old_score, first.new_score, first.by, first.reason) == (
+        Decimal("0.00"),
+        Decimal("2.5"),
+        klass["ta"],
+        "oral",
+    )
+    book = gradebook_rows(course=klass["course"])
+    ann_row = next(r for r in book.rows if r.student == klass["ann"])
+    assert ann_row.cells[1].score == Decimal("2.50") and ann_row.cells[1].overridden
+    export = export_scores(course=klass["course"])
+    assert export.scores[(str(klass["ann"].pk), str(klass["set"].pk))] == Decimal("2.50")
+    removed = score_override_set(
+        item=open_item, student=klass["ann"], score=None, reason="mistake", by=klass["instructor"]
+    )
+    assert (removed.old_score, removed.new_score, removed.removed) == (
+        Decimal("2.50"),
+        Decimal("0.00"),
+        True,
+    )
+    assert not ScoreOverride.objects.exists()
+    assert ScoreOverrideEvent.objects.count() == 2
+
+
+def test_excused_problems_leave_the_totals_and_scale_in_files(klass):
+    ann = factories.instance(for_item=klass["second"], for_student=klass["ann"])
+    factories.graded(ann, RIGHT)  # 3 of 3
+    student_exception_set(
+        items=[klass["item"]], student=klass["ann"], excused=True, granted_by=klass["ta"]
+    )
+    row = next(r for r in gradebook_rows(course=klass["course"]).rows if r.student == klass["ann"])
+    assert (row.total, row.max_total) == (Decimal("3.00"), Decimal("3"))
+    assert row.cells[0].excused
+    # the file's column is out of 5: all of her 3 points left is 5.00
+    export = export_scores(course=klass["course"])
+    assert export.scores[(str(klass["ann"].pk), str(klass["set"].pk))] == Decimal("5.00")
+
+
+def test_an_override_puts_the_new_score_in_the_lti_outbox_and_sends_it(
+    klass, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("exercises.gradebook.services.passback_record", return_value=[41]) as record,
+        mock.patch("exercises.gradebook.services.passback_enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        score_override_set(
+            item=klass["item"], student=klass["ann"], score=Decimal("1"), reason="r", by=klass["ta"]
+        )
+    record.assert_called_once_with(student_id=klass["ann"].pk, set_id=klass["set"].pk)
+    enqueue.assert_called_once_with([41])
+
+
+# ------------------------------------------------------------------------- the pages
+
+
+def _urls(klass, student=None, item=None):
+    course, student = klass["course"].pk, (student or klass["ann"]).pk
+    item = (item or klass["item"]).pk
+    return {
+        "detail": reverse("gradebook:course-gradebook-student", args=[course, student]),
+        "exception": reverse("gradebook:student-exception", args=[course, student, item]),
+        "override": reverse("gradebook:student-override", args=[course, student, item]),
+        "csv": reverse("gradebook:course-submissions-csv", args=[course]),
+        "log": reverse("gradebook:course-overrides", args=[course]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [("instructor", True), ("ta", True), ("ann", False), ("other_instructor", False)],
+)
+def test_permissions(client, klass, actor, allowed):
+    client.force_login(klass[actor])
+    urls = _urls(klass)
+    for name in ("detail", "csv", "log"):
+        assert client.get(urls[name]).status_code == (200 if allowed else 404), name
+    response = client.post(urls["exception"], {"action": "save", "max_attempts": "5"})
+    assert response.status_code == (302 if allowed else 404)
+    response = client.post(urls["override"], {"action": "save", "score": "1", "reason": "r"})
+    assert response.status_code == (302 if allowed else 404)
+    assert StudentException.objects.exists() is allowed
+    assert ScoreOverride.objects.exists() is allowed
+
+
+def test_hostile_ids_are_not_found(client, klass):
+    client.force_login(klass["instructor"])
+    other_item = factories.item(in_set=factories.problem_set(in_course=factories.course()))
+    for urls in (
+        _urls(klass, student=klass["outsider"]),  # another course's student
+        _urls(klass, student=klass["ta"]),  # staff are not students
+        _urls(klass, item=other_item),  # another course's item
+    ):
+        assert (
+            client.post(urls["exception"], {"action": "save", "excused": "on"}).status_code == 404
+        )
+        response = client.post(urls["override"], {"action": "save", "score": "1", "reason": "r"})
+        assert response.status_code == 404
+    assert client.get(_urls(klass, student=klass["outsider"])["detail"]).status_code == 404
+    assert not StudentException.objects.exists() and not ScoreOverride.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"action": "save", "score": "9", "reason": "r"}, "from 0 to the problem&#x27;s 2 points."),
+        ({"action": "save", "score": "-1", "reason": "r"}, "greater than or equal to 0"),
+        ({"action": "save", "score": "1e400", "reason": "r"}, "Ensure that there are no more"),
+        ({"action": "save", "score": "abc", "reason": "r"}, "Enter a number"),
+        ({"action": "save", "score": "1", "reason": "x" * 5000}, "at most 500 characters"),
+        ({"action": "save", "score": "1", "reason": ""}, "This field is required"),
+        ({"action": "save", "score": "", "reason": "r"}, "Give the score"),
+        ({"action": "remove", "reason": "r"}, "no override to remove"),
+        ({"action": "drop tables", "score": "1", "reason": "r"}, "Select a valid choice"),
+    ],
+)
+def test_override_form_errors_are_shown_never_a_500(client, klass, form, message):
+    client.force_login(klass["ta"])
+    response = client.post(_urls(klass)["override"], form)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ScoreOverride.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"action": "save", "max_attempts": "-2"}, "greater than or equal to 1"),
+        ({"action": "save", "max_attempts": "1000"}, "less than or equal to 100"),
+        ({"action": "save", "due_at": "99999-01-01T00:00"}, "Enter a valid date/time"),
+        (
+            {"action": "save", "due_at": "2030-01-02T00:00", "late_until": "2030-01-01T00:00"},
+            "must not end before the due date",
+        ),
+        ({"action": "save"}, "Give a due date"),
+    ],
+)
+def test_exception_form_errors_are_shown_never_a_500(client, klass, form, message):
+    client.force_login(klass["ta"])
+    response = client.post(_urls(klass)["exception"], form)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not StudentException.objects.exists()
+
+
+def test_whole_set_extension_and_clear(client, klass):
+    client.force_login(klass["ta"])
+    urls = _urls(klass)
+    client.post(urls["exception"], {"action": "save", "max_attempts": "7", "whole_set": "on"})
+    assert sorted(StudentException.objects.values_list("item_id", "max_attempts")) == [
+        (klass["item"].pk, 7),
+        (klass["second"].pk, 7),
+    ]
+    client.post(urls["exception"], {"action": "clear", "whole_set": "on"})
+    assert not StudentException.objects.exists()
+
+
+def test_the_drill_down_shows_each_answer_typed_read_verdict_mistake_score_time(client, klass):
+    ann = factories.instance(for_item=klass["second"], for_student=klass["ann"])
+    factories.graded(ann, "3x^2")
+    factories.graded(ann, "x - 1")
+    client.force_login(klass["ta"])
+    body = client.get(_urls(klass)["detail"]).content.decode()
+    assert "<td>You differentiated with respect to y instead of x.</td>" in body
+    assert "<code>3x^2</code>" in body
+    assert 'data-latex="3 \\cdot {x}^{2}"' in body  # as the engine read it
+    assert 'class="status incorrect"' in body
+    assert "<td>0.00</td>" in body and '<time datetime="' in body
+
+
+def test_the_submissions_csv_holds_every_submission_formula_safe(client, klass):
+    ann = factories.instance(for_item=klass["second"], for_student=klass["ann"])
+    factories.graded(ann, "3x^2")
+    klass["ann"].first_name = "=HYPERLINK(1)"
+    klass["ann"].save()
+    client.force_login(klass["ta"])
+    response = client.get(_urls(klass)["csv"])
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 1
+    [row] = rows
+    assert row["student_name"] == "'=HYPERLINK(1)"
+    assert (row["problem"], row["attempt"], row["answer"]) == ("1.2", "1", "3x^2")
+    assert (row["verdict"], row["score"], row["points"]) == ("incorrect", "0.00", "3.00")
