@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
@@ -21,47 +22,38 @@ from grading.tasks import submission_grade_enqueue
 MAX_ANSWER_LENGTH = 2000
 
 
-# Why an answer is refused (SubmissionRejected.reason), by code: English, Korean.
-_REFUSALS: dict[str, tuple[str, str]] = {
-    "closed": (
-        "This problem is closed: the due date has passed.",
-        "마감 기한이 지나 더 이상 제출할 수 없습니다.",
+# Why an answer is refused (SubmissionRejected.reason), by code; the Korean is in django.po.
+_REFUSALS: dict[str, str] = {
+    "closed": gettext_noop("This problem is closed: the due date has passed."),
+    "rate_limited": gettext_noop(
+        "Too many answers in the last minute: wait a moment, then submit again."
     ),
-    "rate_limited": (
-        "Too many answers in the last minute: wait a moment, then submit again.",
-        "1분 사이에 너무 많이 제출했습니다. 잠시 기다린 뒤 다시 제출하세요.",
-    ),
-    "no_attempts": (
-        "You have used all your attempts for this problem.",
-        "이 문제의 제출 기회를 모두 사용했습니다.",
-    ),
-    "empty": ("Type an answer first.", "먼저 답을 입력하세요."),
-    "too_long": (
-        f"The answer is longer than {MAX_ANSWER_LENGTH} characters.",
-        f"답이 {MAX_ANSWER_LENGTH}자보다 깁니다.",
-    ),
-    "null_character": (
+    "no_attempts": gettext_noop("You have used all your attempts for this problem."),
+    "empty": gettext_noop("Type an answer first."),
+    "too_long": gettext_noop("The answer is longer than %(limit)s characters."),
+    "null_character": gettext_noop(
         "The answer contains a character that can't be typed (a null character, often pasted "
-        "from another program): delete it, or type the answer again.",
-        "답에 키보드로 입력할 수 없는 문자(널 문자, 다른 프로그램에서 붙여 넣을 때 자주 "
-        "섞입니다)가 들어 있습니다. 그 문자를 지우거나 답을 다시 입력하세요.",
+        "from another program): delete it, or type the answer again."
     ),
-    "ambiguous": (
-        "This answer can be read in more than one way: choose what you meant.",
-        "이 답은 여러 가지로 읽힐 수 있습니다. 의도한 식을 고르세요.",
+    "ambiguous": gettext_noop(
+        "This answer can be read in more than one way: choose what you meant."
     ),
-    "solved": ("You have already solved this problem.", "이미 맞힌 문제입니다."),
-    "practice_busy": (
-        "Too many practice pages in the last minute: wait a moment, then try again.",
-        "1분 사이에 연습 문제를 너무 많이 열었습니다. 잠시 기다린 뒤 다시 시도하세요.",
+    "solved": gettext_noop("You have already solved this problem."),
+    "practice_busy": gettext_noop(
+        "Too many practice pages in the last minute: wait a moment, then try again."
     ),
-    "unreadable": ("This answer could not be read.", "답을 읽을 수 없습니다."),
+    "unreadable": gettext_noop("This answer could not be read."),
 }
 
 
 def refusal(code: str) -> Message:
-    """The sentence that says why an answer is refused (a code of _REFUSALS)."""
-    en, ko = _REFUSALS[code]
+    """The sentence that says why an answer is refused (a code of _REFUSALS), in English and
+    in Korean whatever the request's language: it is shown, and kept, as a Message."""
+    texts = []
+    for lang in ("en", "ko"):
+        with translation.override(lang):
+            texts.append(gettext(_REFUSALS[code]) % {"limit": MAX_ANSWER_LENGTH})
+    en, ko = texts
     return Message(code=code, en=en, ko=ko)
 
 
