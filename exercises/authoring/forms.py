@@ -106,6 +106,16 @@ EXAMPLES: dict[str, dict[str, str]] = {
 }
 
 
+def _text_box(label: str, *, rows: int, help_text: str = "") -> forms.CharField:
+    """An optional field typed in a box `rows` lines high."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        required=False,
+        help_text=help_text,
+    )
+
+
 class CustomTemplateForm(forms.Form):
     slug = forms.SlugField(label=_("Short name (slug)"), max_length=80)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)
@@ -114,17 +124,11 @@ class CustomTemplateForm(forms.Form):
         label=_("Function"), max_length=300, help_text=_("e.g. {a} x^3 + {b} x y - {c} y")
     )
     variables = forms.CharField(label=_("Variables"), max_length=60, initial="x, y")
-    parameters = forms.CharField(
-        label=_("Parameters"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text=_("One a line: a: 1..9 or b: -5..5 except 0"),
+    parameters = _text_box(
+        _("Parameters"), rows=4, help_text=_("One a line: a: 1..9 or b: -5..5 except 0")
     )
-    constraints = forms.CharField(
-        label=_("Constraints"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_("One a line, e.g. a != c or a + c > 2"),
+    constraints = _text_box(
+        _("Constraints"), rows=3, help_text=_("One a line, e.g. a != c or a + c > 2")
     )
     task = forms.ChoiceField(
         label=_("Task"),
@@ -156,15 +160,12 @@ class CustomTemplateForm(forms.Form):
             ("prime", "f'_x"),
         ],
     )
-    statement_en = forms.CharField(
-        label=_("Statement (English)"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
+    statement_en = _text_box(
+        _("Statement (English)"),
+        rows=2,
         help_text=_("Leave empty for the generated one; {a} and {function} are filled in"),
     )
-    statement_ko = forms.CharField(
-        label=_("Statement (Korean)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    statement_ko = _text_box(_("Statement (Korean)"), rows=2)
     points = forms.DecimalField(
         label=_("Points"), min_value=Decimal("0"), max_digits=6, decimal_places=2, initial=1
     )

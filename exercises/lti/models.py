@@ -7,6 +7,7 @@ The LMS side (registrations, deployments, contexts, resource links, keys) is dja
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -37,33 +38,42 @@ class LtiIdentity(models.Model):
         return f"{self.issuer} {self.sub} -> {self.user_id}"
 
 
-class CourseLink(models.Model):
+class LmsLink(models.Model):
+    """What ties a row of the LMS side (`lti_tool`) to one of ours, and since when. `ends`:
+    the names of the two fields, LMS side first."""
+
+    ends: ClassVar[tuple[str, str]]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        lms, ours = (getattr(self, f"{name}_id") for name in self.ends)
+        return f"{lms} -> {ours}"
+
+
+class CourseLink(LmsLink):
     """An LMS course (a context of one deployment) and the course of ours it enrols into."""
 
+    ends = ("context", "course")
     context = models.OneToOneField(
         "lti_tool.LtiContext", on_delete=models.CASCADE, related_name="course_link"
     )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lti_links")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.context_id} -> {self.course_id}"
 
 
-class ResourceLinkSet(models.Model):
+class ResourceLinkSet(LmsLink):
     """An LMS link (placed by Deep Linking, or chosen by an instructor on its first launch) and
     the problem set it opens. Scores of a linked set go back to the LMS."""
 
+    ends = ("resource_link", "problem_set")
     resource_link = models.OneToOneField(
         "lti_tool.LtiResourceLink", on_delete=models.CASCADE, related_name="problem_set_link"
     )
     problem_set = models.ForeignKey(
         ProblemSet, on_delete=models.CASCADE, related_name="lti_resource_links"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.resource_link_id} -> {self.problem_set_id}"
 
 
 class SetLineItem(models.Model):

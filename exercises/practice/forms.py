@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from exercises.practice.services import MAX_ANSWER_LENGTH, NULL_CHARACTER, TOO_LONG
+from exercises.practice.services import MAX_ANSWER_LENGTH
+from exercises.practice.services import refusal as refusal_message
 from grading.engine import Message
 
 
@@ -16,4 +17,5 @@ class AnswerForm(forms.Form):
         """Why an invalid answer was refused, in both languages: CharField refuses only an
         answer longer than MAX_ANSWER_LENGTH or one with a null character."""
         codes = {error.code for error in self.errors.as_data().get("answer", [])}
-        return NULL_CHARACTER if "null_characters_not_allowed" in codes else TOO_LONG
+        null = "null_characters_not_allowed" in codes
+        return refusal_message("null_character" if null else "too_long")

@@ -563,11 +563,70 @@ def in_component(message: Message, v: str) -> Message:
 
 # --------------------------------------------------------------------------- worked solutions
 
-# The rules of a derivation (derivation.py), by name; {v} is the variable differentiated by,
-# {held} the variables held constant, {point} the point. No Korean particle follows a
-# placeholder or a formula directly (it would depend on how it is read): a noun or a closing
-# parenthesis comes first.
+# The rules of differentiation that a worked solution applies (derivation.py) and a hint names
+# (hints.py), by name: the rule's name and what follows it in a step's sentence, in English,
+# then in Korean. A step says "Name: what the rule says."; a hint lists the names, joined by
+# arrows, so that no particle follows them. {v} is the variable differentiated by.
+_RULES: dict[str, tuple[str, str, str, str]] = {
+    "sum": (
+        "sum rule",
+        ": differentiate term by term.",
+        "합의 미분법",
+        ": 항마다 따로 미분합니다.",
+    ),
+    "constant": (
+        "constant multiple rule",
+        ": a factor without {v} is a constant and stays in front.",
+        "상수배의 미분법",
+        ": 변수({v})가 없는 인수는 상수이므로 앞에 그대로 둡니다.",
+    ),
+    "product": ("product rule", ": (gh)′ = g′h + gh′.", "곱의 미분법", ": (gh)′ = g′h + gh′."),
+    "quotient": (
+        "quotient rule",
+        ": (g/h)′ = (g′h − gh′)/h².",
+        "몫의 미분법",
+        ": (g/h)′ = (g′h − gh′)/h².",
+    ),
+    "power": (
+        "power rule",
+        ": (uⁿ)′ = n·uⁿ⁻¹·u′.",
+        "거듭제곱의 미분법",
+        ": (uⁿ)′ = n·uⁿ⁻¹·u′.",
+    ),
+    "chain": (
+        "chain rule",
+        ": the outer function's derivative times the derivative of the inside.",
+        "연쇄법칙",
+        ": 바깥 함수의 도함수에 안쪽 함수의 도함수를 곱합니다.",
+    ),
+    "exp": ("exponential", ": (e^u)′ = e^u·u′.", "지수함수의 미분", ": (e^u)′ = e^u·u′."),
+    "ln": ("logarithm", ": (ln u)′ = u′/u.", "로그함수의 미분", ": (ln u)′ = u′/u."),
+    "trig": (
+        "trigonometric functions",
+        ": (sin u)′ = cos u·u′, (cos u)′ = −sin u·u′, (tan u)′ = sec²u·u′.",
+        "삼각함수의 미분",
+        ": (sin u)′ = cos u·u′, (cos u)′ = −sin u·u′, (tan u)′ = sec²u·u′.",
+    ),
+    "sqrt": ("square root", ": (√u)′ = u′/(2√u).", "제곱근의 미분", ": (√u)′ = u′/(2√u)."),
+    "function": (
+        "the function's own derivative",
+        ", times the derivative of the inside.",
+        "바깥 함수의 도함수",
+        "에 안쪽 식의 도함수를 곱합니다.",
+    ),
+}
+_RULE_NAMES: dict[str, tuple[str, str]] = {
+    rule: (en, ko) for rule, (en, _en_rest, ko, _ko_rest) in _RULES.items()
+}
+
+# The sentence of each step of a derivation, by rule: the rules above, and the steps that are
+# not rules of differentiation. {held} is the variables held constant, {point} the point. No
+# Korean particle follows a placeholder or a formula directly (it would depend on how it is
+# read): a noun or a closing parenthesis comes first.
 _DERIVATION: dict[str, tuple[str, str]] = {
+    rule: (en[:1].upper() + en[1:] + en_rest, ko + ko_rest)
+    for rule, (en, en_rest, ko, ko_rest) in _RULES.items()
+} | {
     "held": (
         "Hold {held} constant: only {v} changes.",
         "나머지 변수({held})는 상수로 두고, 변수 하나({v})만 움직여 미분합니다.",
@@ -576,32 +635,6 @@ _DERIVATION: dict[str, tuple[str, str]] = {
     "rewrite": (
         "Rewrite the division by e^(…) as a product: 1/e^u = e^(−u), and e^(a+b) = e^a·e^b.",
         "e^(…)로 나누는 식을 곱으로 바꿉니다: 1/e^u = e^(−u), e^(a+b) = e^a·e^b.",
-    ),
-    "sum": ("Sum rule: differentiate term by term.", "합의 미분법: 항마다 따로 미분합니다."),
-    "constant": (
-        "Constant multiple rule: a factor without {v} is a constant and stays in front.",
-        "상수배의 미분법: 변수({v})가 없는 인수는 상수이므로 앞에 그대로 둡니다.",
-    ),
-    "product": ("Product rule: (gh)′ = g′h + gh′.", "곱의 미분법: (gh)′ = g′h + gh′."),
-    "quotient": (
-        "Quotient rule: (g/h)′ = (g′h − gh′)/h².",
-        "몫의 미분법: (g/h)′ = (g′h − gh′)/h².",
-    ),
-    "power": ("Power rule: (uⁿ)′ = n·uⁿ⁻¹·u′.", "거듭제곱의 미분법: (uⁿ)′ = n·uⁿ⁻¹·u′."),
-    "chain": (
-        "Chain rule: the outer function's derivative times the derivative of the inside.",
-        "연쇄법칙: 바깥 함수의 도함수에 안쪽 함수의 도함수를 곱합니다.",
-    ),
-    "exp": ("Exponential: (e^u)′ = e^u·u′.", "지수함수의 미분: (e^u)′ = e^u·u′."),
-    "ln": ("Logarithm: (ln u)′ = u′/u.", "로그함수의 미분: (ln u)′ = u′/u."),
-    "trig": (
-        "Trigonometric functions: (sin u)′ = cos u·u′, (cos u)′ = −sin u·u′, (tan u)′ = sec²u·u′.",
-        "삼각함수의 미분: (sin u)′ = cos u·u′, (cos u)′ = −sin u·u′, (tan u)′ = sec²u·u′.",
-    ),
-    "sqrt": ("Square root: (√u)′ = u′/(2√u).", "제곱근의 미분: (√u)′ = u′/(2√u)."),
-    "function": (
-        "The function's own derivative, times the derivative of the inside.",
-        "바깥 함수의 도함수에 안쪽 식의 도함수를 곱합니다.",
     ),
     "expand": ("Multiply out.", "괄호를 풀어 전개합니다."),
     "simplify": (
@@ -628,21 +661,6 @@ def derivation_text(rules: tuple[str, ...], **fields: str) -> Message:
 # the mistake, and the rules of the worked solution in order. Never a value of the key. The rule
 # names are nouns, joined by arrows, so that no particle follows them; a formula comes last,
 # after a colon.
-_RULE_NAMES: dict[str, tuple[str, str]] = {
-    "sum": ("sum rule", "합의 미분법"),
-    "constant": ("constant multiple rule", "상수배의 미분법"),
-    "product": ("product rule", "곱의 미분법"),
-    "quotient": ("quotient rule", "몫의 미분법"),
-    "power": ("power rule", "거듭제곱의 미분법"),
-    "chain": ("chain rule", "연쇄법칙"),
-    "exp": ("exponential", "지수함수의 미분"),
-    "ln": ("logarithm", "로그함수의 미분"),
-    "trig": ("trigonometric functions", "삼각함수의 미분"),
-    "sqrt": ("square root", "제곱근의 미분"),
-    "function": ("the function's own derivative", "바깥 함수의 도함수"),
-}
-
-
 _HINTS: dict[str, tuple[str, str]] = {
     "look-again": (
         "Hint: look again at this rule. {rule}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Required, TypedDict, Unpack, cast
 
 from django.db import transaction
 from django.db.models import Max
@@ -65,33 +65,21 @@ def problem_set_item_add(
     *,
     problem_set: ProblemSet,
     template: ProblemTemplate,
-    points: Decimal | None = None,
-    max_attempts: int = 3,
-    late_until: datetime | None = None,
-    late_penalty: Decimal = Decimal("0.5"),
-    show_plots: bool = True,
-    show_hints: bool = True,
+    **values: Unpack[ItemValues],
 ) -> ProblemSetItem:
-    """Append a published template usable in the set's course; `points` defaults to the
-    template's suggested points (1 when it has none)."""
+    """Append a published template usable in the set's course; `points` (left out or None)
+    defaults to the template's suggested points (1 when it has none)."""
     if not template.published:
         raise ItemRefused(gettext_noop("%(slug)s is not published"), slug=template.slug)
     if template.course_id not in (None, problem_set.course_id):
         raise ItemRefused(BELONGS_ELSEWHERE, slug=template.slug)
-    _check_dates(None, problem_set.due_at, late_until)
-    if points is None:
-        points = Decimal(str(template.config.get("points", "1")))
+    _check_dates(None, problem_set.due_at, values.get("late_until"))
+    if values.get("points") is None:
+        values["points"] = Decimal(str(template.config.get("points", "1")))
     last = problem_set.items.aggregate(m=Max("position"))["m"]
+    position = 0 if last is None else last + 1
     return problem_set_item_create(
-        problem_set=problem_set,
-        template=template,
-        position=0 if last is None else last + 1,
-        points=points,
-        max_attempts=max_attempts,
-        late_until=late_until,
-        late_penalty=late_penalty,
-        show_plots=show_plots,
-        show_hints=show_hints,
+        problem_set=problem_set, template=template, position=position, **values
     )
 
 
@@ -191,62 +179,25 @@ def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = No
     return copy
 
 
-def problem_set_create(
-    *,
-    course: Course,
-    title_en: str,
-    title_ko: str,
-    due_at: datetime,
-    position: int = 0,
-    opens_at: datetime | None = None,
-    hidden: bool = False,
-) -> ProblemSet:
-    return ProblemSet.objects.create(
-        course=course,
-        title_en=title_en,
-        title_ko=title_ko,
-        due_at=due_at,
-        position=position,
-        opens_at=opens_at,
-        hidden=hidden,
-    )
+class ProblemSetValues(TypedDict, total=False):
+    """A set's own fields as problem_set_create takes them; one left out takes the model's
+    default."""
+
+    title_en: Required[str]
+    title_ko: Required[str]
+    due_at: Required[datetime]
+    position: int
+    opens_at: datetime | None
+    hidden: bool
 
 
-def problem_set_item_create(
-    *,
-    problem_set: ProblemSet,
-    template: ProblemTemplate,
-    position: int = 0,
-    points: Decimal = Decimal("1"),
-    max_attempts: int = 3,
-    due_at: datetime | None = None,
-    late_until: datetime | None = None,
-    late_penalty: Decimal = Decimal("0.5"),
-    tolerance: float | None = None,
-    show_plots: bool = True,
-    show_hints: bool = True,
-) -> ProblemSetItem:
-    """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
-    _check_item_values(max_attempts, late_penalty)
-    item = ProblemSetItem.objects.create(
-        problem_set=problem_set,
-        template=template,
-        position=position,
-        points=points,
-        max_attempts=max_attempts,
-        due_at=due_at,
-        late_until=late_until,
-        late_penalty=late_penalty,
-        show_plots=show_plots,
-        show_hints=show_hints,
-    )
-    if tolerance is not None:
-        GradingPolicy.objects.create(item=item, tolerance=tolerance)
-    return item
+def problem_set_create(*, course: Course, **values: Unpack[ProblemSetValues]) -> ProblemSet:
+    return ProblemSet.objects.create(course=course, **values)
 
 
-class ItemFields(Protocol):
-    """An item's own fields, as another item or a YAML file's entry has them."""
+class ItemValues(TypedDict, total=False):
+    """An item's own fields, as problem_set_item_create takes them (one left out takes the
+    model's default) and problem_set_item_copy copies them."""
 
     points: Decimal
     max_attempts: int
@@ -257,25 +208,38 @@ class ItemFields(Protocol):
     show_hints: bool
 
 
+def problem_set_item_create(
+    *,
+    problem_set: ProblemSet,
+    template: ProblemTemplate,
+    position: int = 0,
+    tolerance: float | None = None,
+    **values: Unpack[ItemValues],
+) -> ProblemSetItem:
+    """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
+    item = ProblemSetItem(problem_set=problem_set, template=template, position=position, **values)
+    _check_item_values(item.max_attempts, item.late_penalty)
+    item.save()
+    if tolerance is not None:
+        GradingPolicy.objects.create(item=item, tolerance=tolerance)
+    return item
+
+
 def problem_set_item_copy(
     *,
     problem_set: ProblemSet,
     template: ProblemTemplate,
     position: int,
-    fields: ItemFields,
+    fields: object,
     tolerance: float | None,
 ) -> ProblemSetItem:
-    """An item with the fields of `fields` (a duplicated item, an imported entry)."""
+    """An item with the fields of `fields` (a duplicated item, an imported entry): those that
+    ItemValues names."""
+    values = {name: getattr(fields, name) for name in ItemValues.__annotations__}
     return problem_set_item_create(
         problem_set=problem_set,
         template=template,
         position=position,
-        points=fields.points,
-        max_attempts=fields.max_attempts,
-        due_at=fields.due_at,
-        late_until=fields.late_until,
-        late_penalty=fields.late_penalty,
         tolerance=tolerance,
-        show_plots=fields.show_plots,
-        show_hints=fields.show_hints,
+        **cast(ItemValues, values),
     )

@@ -29,25 +29,19 @@ def problem_template_upsert(
     if family not in FAMILIES:
         raise ValueError(f"unknown problem family {family!r}")
     config = dict(config or {})
+    content = {"family": family, "config": config, "title_en": title_en, "title_ko": title_ko}
     template = (
         ProblemTemplate.objects.select_for_update().filter(slug=slug, course__isnull=True).first()
     )
     if template is None:
         # The code families are ready templates, published from the start; a custom template
         # is published only by authoring.services.checks.template_publish after a passing check.
-        return ProblemTemplate.objects.create(
-            slug=slug,
-            family=family,
-            config=config,
-            title_en=title_en,
-            title_ko=title_ko,
-            published=family != "custom",
-        )
+        return ProblemTemplate.objects.create(slug=slug, published=family != "custom", **content)
     if template.family != family or template.config != config:
         template.version += 1
         template.published = family != "custom"
-    template.family, template.config = family, config
-    template.title_en, template.title_ko = title_en, title_ko
+    for field, value in content.items():
+        setattr(template, field, value)
     template.save()
     return template
 
@@ -82,15 +76,8 @@ def custom_template_create(
     """A new, unpublished template of the course: custom (the editor), or a code family (a YAML
     import). Raises TemplateError for a bad config; published only after a passing check."""
     _validate_config(family, config)
-    return ProblemTemplate.objects.create(
-        course=course,
-        slug=slug,
-        family=family,
-        config=config,
-        title_en=title_en,
-        title_ko=title_ko,
-        published=False,
-    )
+    content = {"family": family, "config": config, "title_en": title_en, "title_ko": title_ko}
+    return ProblemTemplate.objects.create(course=course, slug=slug, published=False, **content)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ our courses an LMS course stands for."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
@@ -15,28 +16,25 @@ from exercises.lti.models import CourseLink
 from exercises.lti.platform import signing_key
 
 
+class RegistrationValues(TypedDict, total=False):
+    """What the platform's admin gives us (LtiRegistration's fields); `audience` only if the
+    LMS asks for one."""
+
+    name: Required[str]
+    issuer: Required[str]
+    client_id: Required[str]
+    auth_url: Required[str]
+    token_url: Required[str]
+    keyset_url: Required[str]
+    audience: str
+
+
 def registration_create(
-    *,
-    name: str,
-    issuer: str,
-    client_id: str,
-    auth_url: str,
-    token_url: str,
-    keyset_url: str,
-    audience: str = "",
-    deployment_ids: list[str] | tuple[str, ...] = (),
+    *, deployment_ids: list[str] | tuple[str, ...] = (), **values: Unpack[RegistrationValues]
 ) -> LtiRegistration:
     """A platform as its admin registered us; its deployments start active."""
     with transaction.atomic():
-        registration = LtiRegistration.objects.create(
-            name=name,
-            issuer=issuer,
-            client_id=client_id,
-            auth_url=auth_url,
-            token_url=token_url,
-            keyset_url=keyset_url,
-            audience=audience,
-        )
+        registration = LtiRegistration.objects.create(**values)
         for deployment_id in deployment_ids:
             deployment_add(registration=registration, deployment_id=deployment_id)
     signing_key()  # a first key, so that our JWKS has one to give the platform

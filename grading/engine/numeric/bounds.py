@@ -76,6 +76,31 @@ def l2(a: float, b: float) -> float:
     return a + math.log2(1.0 + math.pow(2.0, d)) + 1e-9
 
 
+def interval_div(
+    mag: Callable[[Any], float], finish: Callable[[Any], Any], rounding: Callable[[Any], float]
+) -> Callable[[tuple[Any, float], tuple[Any, float]], tuple[Any, float]]:
+    """The division step of an evaluator of (value, log2 error bound) pairs, for its number
+    type: `mag` bounds log2|v|, `finish` checks a result (raising as that evaluator does for a
+    value it cannot carry), `rounding` bounds log2 of a result's rounding error. Made once per
+    evaluator, so that a division costs no call more than the step written out there."""
+
+    def div(a: tuple[Any, float], b: tuple[Any, float]) -> tuple[Any, float]:
+        (x, ex), (y, ey) = a, b
+        if not y:
+            if ey == NEG_INF:
+                raise Undefined
+            raise NeedPrecision
+        if ey > mag(y) - 5:
+            raise NeedPrecision
+        r = finish(x / y)
+        if not r and x:
+            raise NeedPrecision  # underflow (doubles; an mpmath quotient does not underflow)
+        # |x/y - x'/y'| <= (ex + |r| ey) / (|y| - ey) and |y| - ey >= |y| / 2
+        return r, l2(l2(ex, mag(r) + ey) - (mag(y) - 1) + 1, rounding(r))
+
+    return div
+
+
 def lsum(*es: float) -> float:
     """log2 of the sum of 2^e."""
     acc = NEG_INF

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 
@@ -28,6 +28,7 @@ EFn = Callable[[dict[str, Fraction]], Fraction]
 # Degree bound (numerator plus denominator) up to which exact evaluation is used: at 53-bit
 # mantissas the integers stay under about 53 * 256 bits (microseconds per operation).
 DEGREE_LIMIT = 256
+T = TypeVar("T")
 
 
 def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, int] | None:
@@ -141,23 +142,40 @@ def compile_dyadic(node: Node, memo: dict[Any, Any] | None = None) -> DFn | None
     return fn
 
 
-def _dyadic(node: Node) -> DFn:
+def _compile_simple(
+    node: Node,
+    number: Callable[[Fraction], T],
+    compile_: Callable[[Node], Callable[[dict[str, T]], T]],
+    negated: Callable[[Callable[[dict[str, T]], T]], Callable[[dict[str, T]], T]],
+) -> Callable[[dict[str, T]], T] | None:
+    """Numbers, variables, groups and negations, compiled alike by both exact arithmetics:
+    `number` makes the arithmetic's number, `compile_` compiles a subtree, `negated` turns a
+    function into its negative. None for any other node."""
     if isinstance(node, Num):
-        value = _dyadic_num(node.value)
+        value = number(node.value)
         return lambda pt: value
     if isinstance(node, Var):
         name = node.name
         return lambda pt: pt[name]
     if isinstance(node, Group):
-        return _dyadic(node.inner)
+        return compile_(node.inner)
     if isinstance(node, Neg):
-        f = _dyadic(node.operand)
+        return negated(compile_(node.operand))
+    return None
 
-        def neg(pt: dict[str, Dyadic]) -> Dyadic:
-            n, k = f(pt)
-            return -n, k
 
-        return neg
+def _dyadic_negated(f: DFn) -> DFn:
+    def neg(pt: dict[str, Dyadic]) -> Dyadic:
+        n, k = f(pt)
+        return -n, k
+
+    return neg
+
+
+def _dyadic(node: Node) -> DFn:
+    simple = _compile_simple(node, _dyadic_num, _dyadic, _dyadic_negated)
+    if simple is not None:
+        return simple
     assert isinstance(node, BinOp)
     a = _dyadic(node.left)
     if node.op == "^":
@@ -222,18 +240,14 @@ def compile_exact(node: Node, memo: dict[Any, Any] | None = None) -> EFn:
     return _compile_fraction(node)
 
 
+def _fraction_negated(f: EFn) -> EFn:
+    return lambda pt: -f(pt)
+
+
 def _compile_fraction(node: Node) -> EFn:
-    if isinstance(node, Num):
-        value = node.value
-        return lambda pt: value
-    if isinstance(node, Var):
-        name = node.name
-        return lambda pt: pt[name]
-    if isinstance(node, Group):
-        return _compile_fraction(node.inner)
-    if isinstance(node, Neg):
-        f = _compile_fraction(node.operand)
-        return lambda pt: -f(pt)
+    simple = _compile_simple(node, Fraction, _compile_fraction, _fraction_negated)
+    if simple is not None:
+        return simple
     if not isinstance(node, BinOp):
         raise TypeError(f"not a rational function: {type(node).__name__}")
     a = _compile_fraction(node.left)

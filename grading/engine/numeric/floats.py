@@ -28,7 +28,14 @@ from typing import Any
 import mpmath
 
 from grading.engine import limits
-from grading.engine.numeric.bounds import NEG_INF, NeedPrecision, Undefined, l2, point_key
+from grading.engine.numeric.bounds import (
+    NEG_INF,
+    NeedPrecision,
+    Undefined,
+    interval_div,
+    l2,
+    point_key,
+)
 from grading.engine.numeric.bounds import Memo as PointMemo
 from grading.engine.numeric.compiler import Arithmetic, compile_tree
 from grading.engine.tree import Node
@@ -174,18 +181,7 @@ def _mul(a: FValue, b: FValue) -> FValue:
     return r, l2(l2(mag(x) + ey, mag(y) + ex), l2(ex + ey, _r(r)))
 
 
-def _div(a: FValue, b: FValue) -> FValue:
-    (x, ex), (y, ey) = a, b
-    if y == 0.0:
-        if ey == NEG_INF:
-            raise Undefined
-        raise NeedPrecision
-    if ey > mag(y) - 5:
-        raise NeedPrecision
-    r = _fin(x / y)
-    if r == 0.0 and x != 0.0:
-        raise NeedPrecision
-    return r, l2(l2(ex, mag(r) + ey) - (mag(y) - 1) + 1, _r(r))
+_div = interval_div(mag, _fin, _r)
 
 
 def _ipow(b: FValue, n: int) -> FValue:

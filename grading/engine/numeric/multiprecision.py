@@ -27,6 +27,7 @@ from grading.engine.numeric.bounds import (
     Point,
     Undefined,
     Unusable,
+    interval_div,
     l2,
     lsum,
 )
@@ -247,17 +248,7 @@ def _mul(a: Value, b: Value) -> Value:
     return r, l2(l2(mag(x) + ey, mag(y) + ex), l2(ex + ey, mr - _Prec.bits))
 
 
-def _div(a: Value, b: Value) -> Value:
-    (x, ex), (y, ey) = a, b
-    if not y:
-        if ey == NEG_INF:
-            raise Undefined
-        raise NeedPrecision
-    if ey > mag(y) - 5:
-        raise NeedPrecision
-    r = _check(x / y)
-    # |x/y - x'/y'| <= (ex + |r| ey) / (|y| - ey) and |y| - ey >= |y| / 2
-    return r, lsum(lsum(ex, mag(r) + ey) - (mag(y) - 1) + 1, _round(r) if r else NEG_INF)
+_div = interval_div(mag, _check, _round)
 
 
 def _ipow(b: Value, n: int) -> Value:

@@ -21,7 +21,14 @@ from grading.engine.tree import BinOp, Call, Group, Neg, Node, Num, Var, integer
 BANDS = ((1e-3, 0.05), (0.05, 0.5), (0.5, 2.0), (2.0, 8.0), (8.0, 30.0), (30.0, 300.0))
 
 
-def _linear(node: Node) -> tuple[dict[str, Fraction], Fraction] | None:
+Linear = tuple[dict[str, Fraction], Fraction]  # (coefficients, constant)
+
+
+def _scaled(form: Linear, factor: Fraction) -> Linear:
+    return {k: factor * c for k, c in form[0].items()}, factor * form[1]
+
+
+def _linear(node: Node) -> Linear | None:
     """(coefficients, constant) when node is linear with rational coefficients."""
     if isinstance(node, Num):
         return {}, node.value
@@ -31,9 +38,7 @@ def _linear(node: Node) -> tuple[dict[str, Fraction], Fraction] | None:
         return _linear(node.inner)
     if isinstance(node, Neg):
         inner = _linear(node.operand)
-        if inner is None:
-            return None
-        return {k: -c for k, c in inner[0].items()}, -inner[1]
+        return None if inner is None else _scaled(inner, Fraction(-1))
     if isinstance(node, BinOp) and node.op in "+-*/":
         a, b = _linear(node.left), _linear(node.right)
         if a is None or b is None:
@@ -46,12 +51,12 @@ def _linear(node: Node) -> tuple[dict[str, Fraction], Fraction] | None:
             return coeffs, a[1] + sign * b[1]
         if node.op == "*":
             if not a[0]:
-                return {k: a[1] * c for k, c in b[0].items()}, a[1] * b[1]
+                return _scaled(b, a[1])
             if not b[0]:
-                return {k: b[1] * c for k, c in a[0].items()}, a[1] * b[1]
+                return _scaled(a, b[1])
             return None
         if not b[0] and b[1] != 0:
-            return {k: c / b[1] for k, c in a[0].items()}, a[1] / b[1]
+            return _scaled(a, 1 / b[1])
     return None
 
 

@@ -20,7 +20,7 @@ from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.gradebook.selectors import export_scores, gradebook_rows
 from exercises.gradebook.services import score_override_set, student_exception_set
-from exercises.practice.services import CLOSED, NO_ATTEMPTS, SubmissionRejected, submission_create
+from exercises.practice.services import SubmissionRejected, refusal, submission_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_an_extension_lets_one_student_submit_after_the_due_date_another_cannot(
     assert stored.attempt == 1 and stored.late is False  # on time under her own due date
     with pytest.raises(SubmissionRejected) as refused:
         _submit(ben, RIGHT)
-    assert refused.value.reason == CLOSED
+    assert refused.value.reason == refusal("closed")
     assert ben.submissions.count() == 0
 
 
@@ -91,7 +91,7 @@ def test_more_attempts_for_one_student(klass):
         factories.graded(ben, "3x^2")
     with pytest.raises(SubmissionRejected) as refused:
         _submit(ben, RIGHT)
-    assert refused.value.reason == NO_ATTEMPTS
+    assert refused.value.reason == refusal("no_attempts")
     with pytest.raises(SubmissionRejected):
         _submit(ann, RIGHT)  # her fifth: over her own limit too
 
