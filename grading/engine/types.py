@@ -12,7 +12,7 @@ Method = Literal["structural", "symbolic", "numeric", "none"]
 
 # Part of every cached verdict's key and of every prepared task: bump it when a change can
 # alter verdicts, keys or the typical mistakes.
-ENGINE_VERSION = "2026.11.28c"
+ENGINE_VERSION = "2026.12.06a"
 
 
 @dataclass(frozen=True)

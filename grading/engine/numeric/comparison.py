@@ -206,3 +206,30 @@ def _compare_exact(
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=0)
     return Outcome(equivalent=True, points=agree, draws=sampler.draws, max_prec=0)
+
+
+def probe(
+    key_fns: Sequence[Fn],
+    answer_fns: Sequence[Fn] | Memo,
+    points: Sequence[Point],
+    agreed: Outcome,
+    rtol: float = 0.0,
+    floor: float = 0.0,
+) -> Outcome | None:
+    """The outcome "not equivalent" at the first of `points` (probes.probe_points) where the
+    two sides are defined and differ, or None when they agree wherever both are defined.
+    `agreed` is the outcome of the sampling that came before (its points and draws count)."""
+    for point in points:
+        result = compare_point(key_fns, answer_fns, point, rtol, floor)
+        if result is None or result[0] != "differ":
+            continue  # unusable, agreeing, or the answer undefined there (a hole is allowed)
+        kind, detail = result
+        return _against(
+            point,
+            kind,
+            detail,
+            agreed.points + 1,
+            agreed.draws,
+            max(agreed.max_prec, int(detail.get("prec", BASE_PREC))),
+        )
+    return None
