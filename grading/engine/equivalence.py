@@ -33,7 +33,7 @@ from grading.engine.messages import message
 from grading.engine.numeric import comparison, probes, sampling
 from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import to_sympy
-from grading.engine.tree import BinOp, Call, Node, Num, Parsed, Var, integer_exponent, walk
+from grading.engine.tree import BinOp, Call, Neg, Node, Num, Parsed, Var, integer_exponent, walk
 from grading.engine.types import Evidence, Message, Method
 
 # --------------------------------------------------------------------------- structural
@@ -147,9 +147,14 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
 
     rtol = 0.0
     floor = 0.0
-    decimal_value = c.is_number and _has_decimal(parsed)
+    # A value problem compares a decimal, or a whole number when the key is irrational (1097
+    # for e^7, as 1097.0 is), with the task's relative tolerance; where the key is exactly 0,
+    # relative to the size of the terms that cancelled there (Compiled.zero_scale).
+    decimal_value = c.is_number and (
+        _has_decimal(parsed) or (_is_whole_number(parts) and not c.key_is_rational)
+    )
     if decimal_value:
-        rtol, floor = c.task.tolerance, 1.0
+        rtol, floor = c.task.tolerance, c.zero_scale
     answer = evaluators(parts, with_exact=c.key_exact is not None)
     hints = dict(c.hints)
     for name, roots in sampling.boundary_hints(parts).items():
@@ -260,6 +265,15 @@ def _probe(
     if not points:
         return None
     return comparison.probe(c.key_fns, answer.fns, points, agreed, rtol, floor)
+
+
+def _is_whole_number(parts: Sequence[Node]) -> bool:
+    """Every component a plain whole number, maybe negated (1097, -3)."""
+    return all(
+        isinstance(p.operand if isinstance(p, Neg) else p, Num)
+        and not (p.operand if isinstance(p, Neg) else p).is_decimal  # type: ignore[union-attr]
+        for p in parts
+    )
 
 
 def _has_decimal(parsed: Parsed) -> bool:
