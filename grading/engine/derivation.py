@@ -87,7 +87,7 @@ class _Printer(LatexPrinter):  # type: ignore[misc]
         return rf"\frac{{\partial}}{{\partial {self._print(var)}}}\left({inner}\right)"
 
 
-class _FractionPrinter(FractionLatexPrinter, _Printer):  # type: ignore[misc]
+class _FractionPrinter(FractionLatexPrinter, _Printer):
     """... and e^(-u) as a denominator e^u: the lecture writes the function and the result so
     (7xy/e^(x^2+y^2)), and the steps between with e^(-u) (7y e^(-y^2) x e^(-x^2))."""
 

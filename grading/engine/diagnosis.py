@@ -1313,10 +1313,15 @@ def diagnose(
 ) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any. `written`: the answer as
     parsed, to name a slip by the form it was made in (a quotient rule's numerator)."""
-    named = _diagnose(c, answer, seed, rtol, floor)
-    if named is not None and _raw_quotient(written):
-        if named.code in ("product-rule-sign", "sign-error"):
-            # (f'g + fg')/g^2 or (fg' - f'g)/g^2: the sign slip made in the quotient rule
+    return named_by_form(_diagnose(c, answer, seed, rtol, floor), written)
+
+
+def named_by_form(named: Message | None, written: Sequence[Node]) -> Message | None:
+    """The mistake named as the answer was written: a sign slip in an answer written as
+    (f'g + fg')/g^2 or (fg' - f'g)/g^2 was made in the quotient rule, whatever form the
+    matching candidate had."""
+    if named is not None and named.code in ("product-rule-sign", "sign-error"):
+        if _raw_quotient(written):
             return mistake("quotient-rule-sign")
     return named
 

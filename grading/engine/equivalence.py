@@ -238,16 +238,9 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
 
 
 def _evidence(seed: int, outcome: comparison.Outcome, detail: str) -> Evidence:
-    return Evidence(
-        seed=seed,
-        points=outcome.points,
-        witness=outcome.witness,
-        key_value=outcome.key_value,
-        answer_value=outcome.answer_value,
-        max_rel_error=outcome.max_rel_error,
-        component=outcome.component,
-        detail=detail,
-    )
+    o = outcome  # Evidence's fields in order: seed, points, witness, the values, error, ...
+    values = (o.witness, o.key_value, o.answer_value, o.max_rel_error, o.component)
+    return Evidence(seed, o.points, *values, detail)
 
 
 def _probe(
@@ -269,11 +262,11 @@ def _probe(
 
 def _is_whole_number(parts: Sequence[Node]) -> bool:
     """Every component a plain whole number, maybe negated (1097, -3)."""
-    return all(
-        isinstance(p.operand if isinstance(p, Neg) else p, Num)
-        and not (p.operand if isinstance(p, Neg) else p).is_decimal  # type: ignore[union-attr]
-        for p in parts
-    )
+    for p in parts:
+        n = p.operand if isinstance(p, Neg) else p
+        if not isinstance(n, Num) or n.is_decimal:
+            return False
+    return True
 
 
 def _has_decimal(parsed: Parsed) -> bool:

@@ -1117,9 +1117,9 @@ def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool,
         return tuple(v for _a, _b, _k, v in tokens), False, False
     if s.isalpha() and len(s) >= 2:
         # fx, zxy: a letter and the variables, as students write f_x
-        order = _variables_of(s[1:], names)
-        if order is not None:
-            return order, False, False
+        letters = _variables_of(s[1:], names)
+        if letters is not None:
+            return letters, False, False
     if s.isalpha() and len(s) <= 2:
         return None, False, True
     raise ValueError("unreadable")
