@@ -257,7 +257,9 @@ def _probe(
     points = probes.probe_points(c.key_nodes, parts, c.sample_variables, c.task.positive)
     if not points:
         return None
-    return comparison.probe(c.key_fns, answer.fns, points, agreed, rtol, floor)
+    return comparison.probe(
+        c.key_fns, answer.fns, points, agreed, rtol, floor, c.key_floats, answer.doubles
+    )
 
 
 def _is_whole_number(parts: Sequence[Node]) -> bool:
