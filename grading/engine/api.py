@@ -89,7 +89,7 @@ def _asked(task: Task) -> str:
 def _shape_failure(parsed: Parsed, task: Task, text: str) -> ParseFailure | None:
     """Label, vector shape and number-only checks that need the task."""
     if parsed.label is not None or parsed.label_gradient:
-        eq = max(text.find("="), text.find("＝"))
+        eq = max(text.find(c) for c in "=＝:：")
         end = eq if eq > 0 else len(text)
         if parsed.label_gradient and not task.gradient:
             return ParseFailure(
@@ -156,8 +156,16 @@ def preview(
         ok=True,
         latex=parsed_latex(parsed) if latex else "",
         normalized=normalized,
-        warnings=tuple(parsed.warnings),
+        warnings=_warnings(parsed, task),
     )
+
+
+def _warnings(parsed: Parsed, task: Task | None) -> tuple[Message, ...]:
+    """The parser's warnings that are true of this task: a value problem compares decimals
+    with its tolerance, so "decimals are taken exactly" is not said there."""
+    if task is not None and task.at:
+        return tuple(w for w in parsed.warnings if w.code != "decimal-exact")
+    return tuple(parsed.warnings)
 
 
 # --------------------------------------------------------------------------- grading
@@ -208,7 +216,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     failure = _shape_failure(parsed, task, answer)
     if failure is not None:
         return done(equivalent=None, error=failure)
-    warnings = tuple(parsed.warnings)
+    warnings = _warnings(parsed, task)
     if parsed.label_text:
         warnings += (message("label-accepted", label=parsed.label_text),)
     answer_latex = parsed_latex(parsed)
@@ -216,7 +224,9 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     judged = equivalence.judge(c, parsed, seed)
     mistake = None
     if judged.answer is not None:
-        mistake = diagnosis.diagnose(c, judged.answer, seed, judged.rtol, judged.floor)
+        mistake = diagnosis.diagnose(
+            c, judged.answer, seed, judged.rtol, judged.floor, written=parsed.parts()
+        )
     return done(
         equivalent=judged.equivalent,
         method=judged.method,

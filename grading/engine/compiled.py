@@ -15,7 +15,13 @@ from grading.engine.messages import message, message_each
 from grading.engine.numeric import exact, floats, multiprecision, sampling
 from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
 from grading.engine.parsing import ParseError, parse
-from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
+from grading.engine.sympy_bridge import (
+    Unsupported,
+    from_sympy,
+    make_symbols,
+    shown_latex,
+    to_sympy,
+)
 from grading.engine.tree import Node, Parsed, tree_from_data
 from grading.engine.types import ENGINE_VERSION, Message, Prepared, PreparedMistake, Task
 
@@ -52,6 +58,7 @@ class Compiled:
         self._exprs: list[Any] | None = None
         self._latex: str | None = None
         self._expanded: list[Any] | None = None
+        self._zero_scale: float | None = None
         self.prepared_mistakes: tuple[PreparedMistake, ...] | None = None
         # what diagnosis.py learns about the task's mistakes, kept with it (made on first need)
         self.typical_mistakes: list[Any] | None = None
@@ -132,12 +139,27 @@ class Compiled:
     def latex(self) -> str:
         if self._latex is None:
             self.key_expanded  # noqa: B018 - made with the key, as the variant is made
-            latexes = [sympy.latex(e) for e in self.key_exprs]
+            latexes = [shown_latex(e) for e in self.key_exprs]
             if self.is_vector:
                 self._latex = r"\left\langle " + ", ".join(latexes) + r"\right\rangle"
             else:
                 self._latex = latexes[0]
         return self._latex
+
+    @property
+    def key_is_rational(self) -> bool:
+        """A value key that is a rational number (5, -3/7), not e^7 or sqrt(2)."""
+        return all(e.is_Rational for e in self.key_exprs)
+
+    @property
+    def zero_scale(self) -> float:
+        """The absolute size a value key of 0 is compared at: the largest term of the
+        derivative (expanded) at the point, the size of what cancelled to give 0 (3x^2 - 3
+        at x = 1: 3). 0 when every term vanishes there (2xy at y = 0): then only 0 is 0.
+        Policy: exercises/authoring/tolerance.py."""
+        if self._zero_scale is None:
+            self._zero_scale = _zero_scale(self)
+        return self._zero_scale
 
     @property
     def is_number(self) -> bool:
@@ -196,6 +218,44 @@ def evaluators(parts: Sequence[Node], with_exact: bool) -> Evaluators:
         doubles=Lazy(lambda: [floats.compile_float(p, memo) for p in parts], len(parts)),
         exact=exact.compile_all(parts, memo) if with_exact else None,
     )
+
+
+_ZERO_SCALE_MAX_OPS = 300  # larger derivatives are not expanded to find their terms
+
+
+def _zero_scale(c: Compiled) -> float:
+    task = c.task
+    if not task.at:
+        return 0.0
+    symbols = make_symbols(task.variables, task.positive)
+    try:
+        if task.function is not None:
+            f = to_sympy(_parse_key_expression(task.function, task.variables).node, symbols)
+            if task.gradient:
+                exprs = [sympy.diff(f, symbols[v]) for v in task.variables]
+            else:
+                exprs = [sympy.diff(f, *[symbols[v] for v in task.wrt])]
+        elif task.reference is not None:
+            parts = _parse_key_expression(task.reference, task.variables).parts()
+            exprs = [to_sympy(n, symbols) for n in parts]
+        else:
+            return 0.0
+        point = {
+            symbols[name]: to_sympy(_parse_key_expression(value, ()).node, {})
+            for name, value in task.at
+        }
+        scale = 0.0
+        for e in exprs:
+            if e.subs(point) != 0:
+                continue
+            whole = sympy.expand(e) if sympy.count_ops(e) <= _ZERO_SCALE_MAX_OPS else e
+            for term in sympy.Add.make_args(whole):
+                value = complex(sympy.N(term.subs(point), 15))
+                if value.imag == 0 and abs(value.real) != float("inf"):
+                    scale = max(scale, abs(value.real))
+        return scale
+    except (KeyInvalid, TypeError, ValueError, ZeroDivisionError, RecursionError):
+        return 0.0
 
 
 def _defined_at_point(fns: list[Any]) -> bool:

@@ -28,7 +28,12 @@ from grading.engine.api import key_of
 from grading.engine.messages import derivation_text
 from grading.engine.parsing import ParseError, parse
 from grading.engine.printing import latex_name
-from grading.engine.sympy_bridge import make_symbols, to_sympy
+from grading.engine.sympy_bridge import (
+    FractionLatexPrinter,
+    make_symbols,
+    simplest_form,
+    to_sympy,
+)
 from grading.engine.types import Message, Task
 
 MAX_STEPS = 24  # a longer derivation is not shown (it would not teach)
@@ -82,24 +87,9 @@ class _Printer(LatexPrinter):  # type: ignore[misc]
         return rf"\frac{{\partial}}{{\partial {self._print(var)}}}\left({inner}\right)"
 
 
-class _FractionPrinter(_Printer):
+class _FractionPrinter(FractionLatexPrinter, _Printer):
     """... and e^(-u) as a denominator e^u: the lecture writes the function and the result so
     (7xy/e^(x^2+y^2)), and the steps between with e^(-u) (7y e^(-y^2) x e^(-x^2))."""
-
-    def _print_Mul(self, expr: Any) -> str:
-        negative_exps = [
-            f for f in expr.args if f.func is sympy.exp and f.args[0].could_extract_minus_sign()
-        ]
-        if not negative_exps:
-            return str(super()._print_Mul(expr))
-        rest = sympy.Mul(*[f for f in expr.args if f not in negative_exps])
-        sign = ""
-        if rest.could_extract_minus_sign():
-            sign, rest = "-", -rest
-        numer, denom = sympy.fraction(rest)
-        exps = " ".join(f"e^{{{self._print(-f.args[0])}}}" for f in negative_exps)
-        bottom = exps if denom == 1 else f"{self._print(denom)} {exps}"
-        return rf"{sign}\frac{{{self._print(numer)}}}{{{bottom}}}"
 
 
 def derivation_latex(expr: Any, fraction: bool = False) -> str:
@@ -225,11 +215,6 @@ def _rewrite(f: Any) -> Any:
     return sympy.expand_power_exp(sympy.powsimp(f))
 
 
-def _final(expr: Any) -> Any:
-    """The simplest factored form: factor, then exponentials combined again."""
-    return sympy.powsimp(sympy.factor(sympy.powsimp(expr)))
-
-
 def derive(f: Any, x: Any, symbols: list[Any]) -> tuple[list[tuple[Any, tuple[str, ...]]], Any]:
     """The steps of d/dx f: (expression, rules) after each, and the final expression."""
     steps: list[tuple[Any, tuple[str, ...]]] = []
@@ -247,7 +232,7 @@ def derive(f: Any, x: Any, symbols: list[Any]) -> tuple[list[tuple[Any, tuple[st
         if len(steps) >= MAX_STEPS:
             raise DerivationFailed("too many steps")
         current = _apply(current, x, steps)
-    final = _final(current)
+    final = simplest_form(current)
     expanded = sympy.powsimp(sympy.expand(current))
     if sympy.count_ops(expanded) <= sympy.count_ops(current) and expanded not in (current, final):
         steps.append((expanded, ("expand",)))

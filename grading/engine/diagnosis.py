@@ -35,7 +35,7 @@ from grading.engine.messages import in_component, mistake
 from grading.engine.numeric import comparison, exact, floats, multiprecision, sampling
 from grading.engine.numeric.multiprecision import compile_node
 from grading.engine.sympy_bridge import Unsupported, from_sympy
-from grading.engine.tree import BinOp, Neg, Node, Num
+from grading.engine.tree import BinOp, Group, Neg, Node, Num, integer_exponent
 from grading.engine.types import Message, PreparedMistake
 
 __all__ = [
@@ -77,9 +77,11 @@ CODES: tuple[str, ...] = (
     "quotient-rule-sign",
     "quotient-rule-denominator",
     "quotient-rule-term-dropped",
+    # one term dropped is one slip; f'g' that gives the same expression takes two (7y/e^(x^2+y^2)
+    # for d/dx 7xy/e^(x^2+y^2) is f'g, or f'g' with the chain factor forgotten too)
+    "product-rule-term-dropped",
     "product-rule-product",
     "product-rule-sign",
-    "product-rule-term-dropped",
     "power-rule",
     "power-rule-coefficient",
     "power-rule-new-exponent",
@@ -1307,8 +1309,45 @@ def diagnose(
     seed: int,
     rtol: float = 0.0,
     floor: float = 0.0,
+    written: Sequence[Node] = (),
 ) -> Message | None:
-    """Name the typical mistake the wrong answer matches, if any."""
+    """Name the typical mistake the wrong answer matches, if any. `written`: the answer as
+    parsed, to name a slip by the form it was made in (a quotient rule's numerator)."""
+    return named_by_form(_diagnose(c, answer, seed, rtol, floor), written)
+
+
+def named_by_form(named: Message | None, written: Sequence[Node]) -> Message | None:
+    """The mistake named as the answer was written: a sign slip in an answer written as
+    (f'g + fg')/g^2 or (fg' - f'g)/g^2 was made in the quotient rule, whatever form the
+    matching candidate had."""
+    if named is not None and named.code in ("product-rule-sign", "sign-error"):
+        if _raw_quotient(written):
+            return mistake("quotient-rule-sign")
+    return named
+
+
+def _raw_quotient(written: Sequence[Node]) -> bool:
+    """One expression written as a quotient over a square: the quotient rule's raw form."""
+    if len(written) != 1:
+        return False
+    node = written[0]
+    while isinstance(node, (Neg, Group)):
+        node = node.operand if isinstance(node, Neg) else node.inner
+    if not (isinstance(node, BinOp) and node.op == "/"):
+        return False
+    den = node.right
+    while isinstance(den, Group):
+        den = den.inner
+    return isinstance(den, BinOp) and den.op == "^" and integer_exponent(den.right) == 2
+
+
+def _diagnose(
+    c: Compiled,
+    answer: Evaluators,
+    seed: int,
+    rtol: float,
+    floor: float,
+) -> Message | None:
     matched: dict[str, Message] = {}
     try:
         found = iter(candidates(c))

@@ -30,10 +30,10 @@ import sympy
 from grading.engine import limits
 from grading.engine.compiled import Compiled, Evaluators, evaluators
 from grading.engine.messages import message
-from grading.engine.numeric import comparison, sampling
+from grading.engine.numeric import comparison, probes, sampling
 from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import to_sympy
-from grading.engine.tree import BinOp, Call, Node, Num, Parsed, Var, integer_exponent, walk
+from grading.engine.tree import BinOp, Call, Neg, Node, Num, Parsed, Var, integer_exponent, walk
 from grading.engine.types import Evidence, Message, Method
 
 # --------------------------------------------------------------------------- structural
@@ -147,9 +147,14 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
 
     rtol = 0.0
     floor = 0.0
-    decimal_value = c.is_number and _has_decimal(parsed)
+    # A value problem compares a decimal, or a whole number when the key is irrational (1097
+    # for e^7, as 1097.0 is), with the task's relative tolerance; where the key is exactly 0,
+    # relative to the size of the terms that cancelled there (Compiled.zero_scale).
+    decimal_value = c.is_number and (
+        _has_decimal(parsed) or (_is_whole_number(parts) and not c.key_is_rational)
+    )
     if decimal_value:
-        rtol, floor = c.task.tolerance, 1.0
+        rtol, floor = c.task.tolerance, c.zero_scale
     answer = evaluators(parts, with_exact=c.key_exact is not None)
     hints = dict(c.hints)
     for name, roots in sampling.boundary_hints(parts).items():
@@ -168,19 +173,12 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
         key_exact=c.key_exact,
         answer_exact=answer.exact,
     )
-    evidence = Evidence(
-        seed=seed,
-        points=outcome.points,
-        witness=outcome.witness,
-        key_value=outcome.key_value,
-        answer_value=outcome.answer_value,
-        max_rel_error=outcome.max_rel_error,
-        component=outcome.component,
-        detail=(
-            f"{outcome.draws} points drawn, evaluated exactly (rational arithmetic)"
-            if outcome.max_prec == 0
-            else f"{outcome.draws} points drawn, up to {outcome.max_prec} bits"
-        ),
+    evidence = _evidence(
+        seed,
+        outcome,
+        f"{outcome.draws} points drawn, evaluated exactly (rational arithmetic)"
+        if outcome.max_prec == 0
+        else f"{outcome.draws} points drawn, up to {outcome.max_prec} bits",
     )
     if outcome.equivalent is None:
         return Judgement(
@@ -196,6 +194,17 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
             evidence=evidence,
             reason=_reason(outcome, c, rtol),
             answer=None if outcome.answer_undefined else answer,
+            rtol=rtol,
+            floor=floor,
+        )
+    probed = _probe(c, parts, answer, outcome, rtol, floor)
+    if probed is not None:
+        return Judgement(
+            equivalent=False,
+            method="numeric",
+            evidence=_evidence(seed, probed, "the sampled points agree; a probe point differs"),
+            reason=_reason(probed, c, rtol),
+            answer=answer,
             rtol=rtol,
             floor=floor,
         )
@@ -226,6 +235,40 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
     return Judgement(
         equivalent=True, method="symbolic" if settled else "numeric", evidence=evidence
     )
+
+
+def _evidence(seed: int, outcome: comparison.Outcome, detail: str) -> Evidence:
+    o = outcome  # Evidence's fields in order: seed, points, witness, the values, error, ...
+    values = (o.witness, o.key_value, o.answer_value, o.max_rel_error, o.component)
+    return Evidence(seed, o.points, *values, detail)
+
+
+def _probe(
+    c: Compiled,
+    parts: Sequence[Node],
+    answer: Evaluators,
+    agreed: comparison.Outcome,
+    rtol: float,
+    floor: float,
+) -> comparison.Outcome | None:
+    """After the sampled points agree: the points where the answer's own function arguments
+    are extreme (numeric/probes.py), where a hand-built difference the samples cannot see
+    (e^(x-500), a bump of width 0.01) shows; the outcome there when it differs."""
+    points = probes.probe_points(c.key_nodes, parts, c.sample_variables, c.task.positive)
+    if not points:
+        return None
+    return comparison.probe(
+        c.key_fns, answer.fns, points, agreed, rtol, floor, c.key_floats, answer.doubles
+    )
+
+
+def _is_whole_number(parts: Sequence[Node]) -> bool:
+    """Every component a plain whole number, maybe negated (1097, -3)."""
+    for p in parts:
+        n = p.operand if isinstance(p, Neg) else p
+        if not isinstance(n, Num) or n.is_decimal:
+            return False
+    return True
 
 
 def _has_decimal(parsed: Parsed) -> bool:

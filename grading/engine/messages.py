@@ -108,6 +108,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "This problem uses {allowed}, not {name}.",
         "이 문제의 변수는 {allowed_ko}입니다 (입력한 문자: {name}).",
     ),
+    "constant-of-integration": (
+        "A derivative has no constant of integration: remove + C.",
+        "도함수에는 적분상수가 없습니다. + C 부분을 지우세요.",
+    ),
+    "unit-vectors": (
+        "i and j are unit vectors, not variables here: write the vector with its components, "
+        "like {reading}.",
+        "여기서 i, j는 변수가 아니라 단위 벡터입니다. 벡터는 성분으로 쓰세요. 예: {reading}",
+    ),
     "no-variables": (
         "This expression has no variables: {name} is not a number or a known function.",
         "이 식에는 변수가 없습니다 (입력한 문자: {name}).",
@@ -200,13 +209,17 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "many-equals": ("Use '=' at most once.", "등호(=)는 한 번만 쓰세요."),
     # warnings
+    "working-shown": (
+        "Read {work} as your working and graded the value after '='.",
+        "'=' 앞의 {work} 부분은 풀이 과정으로 보고 '=' 뒤의 값을 채점했습니다.",
+    ),
     "decimal-exact": (
         "Decimals are taken exactly: {text} is not {fraction}.",
         "소수는 적힌 값 그대로 계산합니다 ({text} ≠ {fraction}).",
     ),
     "label-accepted": (
-        "Read the label {label} and graded the expression after '='.",
-        "답 앞의 {label} 표기를 확인하고 '=' 뒤의 식을 채점했습니다.",
+        "Read the label {label} and graded the expression after it.",
+        "답 앞의 {label} 표기를 확인하고 그 뒤의 식을 채점했습니다.",
     ),
     # grading reasons
     "too-few-points": (

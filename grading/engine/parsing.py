@@ -72,10 +72,10 @@ _SUPERSCRIPTS = {
 }  # fmt: skip
 _REPLACEMENTS = {
     "·": "*", "×": "*", "∙": "*", "⋅": "*", "−": "-", "–": "-", "—": "-", "÷": "/",
-    "√": "sqrt", "π": "pi", "⟨": "<", "⟩": ">", "〈": "<", "〉": ">", "∇": "∇", "∂": "∂",
+    "√": "sqrt ", "π": "pi", "⟨": "<", "⟩": ">", "〈": "<", "〉": ">", "∇": "∇", "∂": "∂",
     "′": "'", "’": "'",
 }  # fmt: skip
-_ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=_' !∂∇")
+_ALLOWED_ASCII = set("0123456789.+-*/^()[]{}<>|,=:_' !∂∇")
 
 # --------------------------------------------------------------------------- errors
 
@@ -209,6 +209,11 @@ def _normalize_chars(text: str) -> tuple[str, list[int]]:
                 raise ParseError(message("accented-letter", char=text[i:j]), i, j)
         if ch in _REPLACEMENTS:
             piece = _REPLACEMENTS[ch]
+        elif _decomposition_tag(ch) == "<fraction>":
+            # ½, ⅔: a fraction in brackets (-⅔ is -(2/3), ½x is (1/2)x); 1½ would read as 1·½
+            if out and out[-1].isdigit():
+                raise ParseError(message("two-numbers"), i, i + 1)
+            piece = "(" + unicodedata.normalize("NFKC", ch).replace("\u2044", "/") + ")"
         elif ord(ch) < 128:
             piece = ch
         elif _folded_away(ch):
@@ -440,6 +445,9 @@ class Names:
         return i
 
     def _explain(self, tok: Token, canon: str, where: list[int], next_text: str) -> _NormPos:
+        if canon == "C":
+            # 3x^2 + y + C: an antiderivative's habit
+            return _at(message("constant-of-integration"), tok.nstart, tok.nend)
         stuck = self._longest_prefix(canon, 0)
         rest = canon[stuck:]
         ns = tok.nstart + where[stuck] if stuck < len(where) else tok.nend
@@ -635,13 +643,18 @@ class Parser:
                     if last_div is not None:
                         self._ambiguous_division(chain_start, last_div)
                     if isinstance(rightmost, BinOp) and rightmost.op == "^":
-                        if _is_bare_e_power(rightmost):
+                        # e^-x^2 e^-y^2: a power of e next to another is read as two factors
+                        if _is_bare_e_power(rightmost) and not self._e_power_follows():
                             self._ambiguous_e_power(rightmost)
                 rhs = self.power()
                 node = self._bin("*", node, rhs, implicit=True)
                 prev_tok = self.toks[self.pos - 1]
                 continue
             return node
+
+    def _e_power_follows(self) -> bool:
+        t = self.peek()
+        return t.kind == "CONST" and t.value == "e" and self.is_op("^", 1)
 
     def _rest_of_chain_end(self) -> int:
         """Normalized end of the juxtaposed factors from here (parsed without ambiguity checks)."""
@@ -703,9 +716,39 @@ class Parser:
             self._enter(op)
             exponent = self.unary()
             self.depth -= 1
+            if self.check_ambiguity:
+                self._ambiguous_exponent(base, exponent)
             _check_power(base, exponent)
             return self._bin("^", base, exponent)
         return base
+
+    def _ambiguous_exponent(self, base: Node, exponent: Node) -> None:
+        """x^1/2, x^-1/2, e^1/x (nobody writes x^1: the fraction is meant as the exponent)
+        and x^y-1 (the power rule's x^(y-1)) are refused with both readings, as 1/2x is."""
+        bare = exponent.operand if isinstance(exponent, Neg) else exponent
+        s = self.norm
+        follows = self.peek()
+        if isinstance(bare, Num) and bare.value == 1 and self.is_op("/"):
+            saved = (self.pos, self.nodes, self.check_ambiguity)
+            self.check_ambiguity = False
+            try:
+                self.take()
+                end = self.unary().nend
+            finally:
+                self.pos, self.nodes, self.check_ambiguity = saved
+        elif (
+            isinstance(exponent, Var)
+            and isinstance(base, Var)
+            and follows.kind == "OP"
+            and follows.text in "+-"
+            and self.peek(1).kind == "NUM"
+        ):
+            end = self.peek(1).nend
+        else:
+            return
+        a = s[: exponent.nstart] + "(" + s[exponent.nstart : end] + ")" + s[end:]
+        b = s[: base.nstart] + "(" + s[base.nstart : exponent.nend] + ")" + s[exponent.nend :]
+        raise self._ambiguity(base.nstart, end, [a, b])
 
     def atom(self) -> Node:
         t = self.peek()
@@ -983,7 +1026,14 @@ def _vectorize(node: Node) -> list[Node] | None:
 
 
 def _split_label(norm: str) -> tuple[str, str, int]:
-    """(label, expression, offset of the expression) for 'label = expr'; label '' if none."""
+    """(label, expression, offset of the expression) for 'label = expr' or 'label: expr';
+    label '' if none."""
+    if ":" in norm and ("=" not in norm or norm.index(":") < norm.index("=")):
+        i = norm.index(":")
+        if "=" in norm or ":" in norm[i + 1 :]:
+            j = max(norm.find("=", i + 1), norm.find(":", i + 1))
+            raise _at(message("many-equals"), j, j + 1)
+        return norm[:i], norm[i + 1 :], i + 1
     if "=" not in norm:
         return "", norm, 0
     i = norm.index("=")
@@ -996,16 +1046,28 @@ def _split_label(norm: str) -> tuple[str, str, int]:
 def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool, bool]:
     """Parse a label: (derivative order, is gradient, names the function itself).
 
-    Accepts f_x, f_{xy}, f'_x, f_x', z_x, ∂f/∂x, ∂^2f/∂x∂y, ∂^2f/∂x^2, df/dx, d^2f/dx^2,
-    ∇f and grad f, each optionally followed by (...) such as f_x(1,2).
+    Accepts f_x, f_{xy}, f'_x, f_x', z_x, fx and fxy (f_x written without the underscore),
+    ∂f/∂x, ∂/∂x, ∂^2f/∂x∂y, ∂^2f/∂x^2, df/dx, d/dx, d^2f/dx^2, ∂_x f, ∂_x, ∇f and grad f,
+    each optionally followed by (...) such as f_x(1,2); and f'(x) (by x), f' (no order said).
+    The order is None when the label does not say it (f', f'(1,2)).
     """
     s = label.replace(" ", "")
+    args = ""
     if s.endswith(")") and "(" in s:
+        args = s[s.index("(") + 1 : -1]
         s = s[: s.index("(")]
     if not s:
         raise ValueError("empty label")
     if s.startswith("∇") or s.lower().startswith("grad"):
         return None, True, False
+    if s.startswith(("∂_", "d_")):
+        return _subscript_operator(s[2:], names), False, False
+    if s.endswith("'") and "_" not in s:
+        head = s.rstrip("'")
+        if not (head.isalpha() and len(head) <= 2) or len(s) - len(head) > 1:
+            raise ValueError("bad prime")
+        by = names.by_canon.get(_canon(args))
+        return ((by,) if by is not None else None), False, False
     if s[0] in "∂d" and "/" in s:
         num, den = s.split("/", 1)
         order_n = 1
@@ -1018,8 +1080,8 @@ def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool,
                 raise ValueError("order too large")
             order_n = int(body[1:k] or "1")
             body = body[k:]
-        if not body or not body[0].isalpha():
-            raise ValueError("no function name")
+        if body and not body[0].isalpha():
+            raise ValueError("no function name")  # ∂/∂x (no name) is the operator itself
         order: list[str] = []
         i = 0
         while i < len(den):
@@ -1053,9 +1115,34 @@ def _read_label(label: str, names: Names) -> tuple[tuple[str, ...] | None, bool,
         if not tokens or any(kind != "VAR" for _a, _b, kind, _v in tokens):
             raise ValueError("bad subscript")
         return tuple(v for _a, _b, _k, v in tokens), False, False
+    if s.isalpha() and len(s) >= 2:
+        # fx, zxy: a letter and the variables, as students write f_x
+        letters = _variables_of(s[1:], names)
+        if letters is not None:
+            return letters, False, False
     if s.isalpha() and len(s) <= 2:
         return None, False, True
     raise ValueError("unreadable")
+
+
+def _variables_of(text: str, names: Names) -> tuple[str, ...] | None:
+    """The declared variables text splits into, or None."""
+    tokens = names._split(_canon(text.strip("{}")), 0)
+    if not tokens or any(kind != "VAR" for _a, _b, kind, _v in tokens):
+        return None
+    return tuple(v for _a, _b, _k, v in tokens)
+
+
+def _subscript_operator(rest: str, names: Names) -> tuple[str, ...]:
+    """The order of ∂_x f, ∂_{xy} f, ∂_x (rest is what follows '∂_', spaces removed)."""
+    for k in range(len(rest), 0, -1):
+        head = rest[k:]
+        if head and not (head.isalpha() and len(head) <= 2):
+            continue
+        order = _variables_of(rest[:k], names)
+        if order is not None:
+            return order
+    raise ValueError("bad subscript")
 
 
 def _one_variable(text: str, names: Names) -> str:
@@ -1092,6 +1179,8 @@ def parse(text: str, variables: Sequence[str]) -> Parsed:
         readings = [_reading(r.text, names) for r in exc.readings]
         msg = exc.msg
         typed = text[start:end]
+        if msg.code == "ambiguous" and typed.strip() != norm[exc.nstart : exc.nend].strip():
+            msg = message("ambiguous", text=typed.strip())  # √2x, not 'sqrt 2x'
         if exc.naming is not None and typed != norm[exc.nstart : exc.nend]:
             msg = exc.naming(typed)
         raise ParseError(msg, start, max(end, start + 1), readings) from None
@@ -1110,14 +1199,25 @@ def _reading(text: str, names: Names) -> Reading:
 def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
     if not norm.strip():
         raise _at(message("empty"), 0, 0)
+    end = len(norm.rstrip())
+    if norm[end - 1] in "=.":
+        # a trailing '=' or full stop (3x^2+y=, 3x^2+y.): nothing follows it
+        norm = norm[: end - 1]
+        if not norm.strip():
+            raise _at(message("empty"), 0, 0)
     label_text, _body, offset = _split_label(norm)
     order: tuple[str, ...] | None = None
     gradient = False
+    working: list[Message] = []
     if label_text.strip():
         try:
             order, gradient, names_function = _read_label(label_text, names)
         except ValueError:
-            raise _at(message("label-unreadable"), 0, offset - 1) from None
+            if not _is_working(label_text, names):
+                raise _at(message("label-unreadable"), 0, offset - 1) from None
+            # 3(1)^2+2 = 5: the arithmetic that led to the value, not a label
+            names_function = False
+            working.append(message("working-shown", work=label_text.strip()))
         if names_function:
             order = ()
     elif offset:
@@ -1128,7 +1228,11 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
     for idx, tok in enumerate(raw_tokens):
         if tok.kind == "NAME":
             nxt = raw_tokens[idx + 1].text if idx + 1 < len(raw_tokens) else ""
-            tokens.extend(names.split(tok, nxt))
+            try:
+                tokens.extend(names.split(tok, nxt))
+            except _NormPos:
+                _unit_vectors(norm, offset, raw_tokens, names)
+                raise
         else:
             tokens.append(tok)
     parser = Parser(norm, tokens, names)
@@ -1142,10 +1246,76 @@ def _parse_normalized(text: str, norm: str, names: Names) -> Parsed:
         node=node,
         components=components,
         label=order,
-        label_text=label_text.strip(),
+        label_text="" if working else label_text.strip(),
         label_gradient=gradient,
-        warnings=warnings,
+        warnings=working + warnings,
     )
+
+
+_UNITS = {"i": 0, "j": 1, "k": 2}
+
+
+def _unit_vectors(norm: str, offset: int, tokens: list[Token], names: Names) -> None:
+    """2x i + 2y j, 2xi+2yj, 2x𝐢 + 2y𝐣 (i, j, k not declared): raise the refusal that offers
+    the vector <2x, 2y>, when every term holds exactly one unit vector; else return."""
+    units = {u: n for u, n in _UNITS.items() if u not in names.by_canon}
+    terms: list[tuple[str, int, int, int]] = []  # sign, start, end, unit position
+    depth, start, sign, unit = 0, offset, "", -1
+    prev: Token | None = None
+    for tok in tokens:
+        if tok.kind == "OP" and tok.text in "([{<":
+            depth += 1
+        elif tok.kind == "OP" and tok.text in ")]}>":
+            depth -= 1
+        ends_operand = prev is not None and (
+            prev.kind in ("NUM", "NAME") or (prev.kind == "OP" and prev.text in ")]}>")
+        )
+        if (tok.kind == "END" or (tok.text in "+-" and tok.kind == "OP")) and depth == 0:
+            if tok.kind == "END" or ends_operand:
+                if unit < 0:
+                    return
+                terms.append((sign, start, tok.nstart, unit))
+                sign, start, unit = (tok.text if tok.text == "-" else ""), tok.nend, -1
+                prev = tok
+                continue
+        if tok.kind == "NAME":
+            canon = _canon(tok.text)
+            if canon[-1] in units and tok.text[-1] == canon[-1]:
+                if names._split(canon, 0) is None and (
+                    len(canon) == 1 or names._split(canon[:-1], 0) is not None
+                ):
+                    if unit >= 0 or depth:
+                        return
+                    unit = tok.nend - 1
+        prev = tok
+    if len(terms) < 2:
+        return  # xi, 2x i: one term says too little to be a vector
+    parts: dict[int, str] = {}
+    for term_sign, a, b, at in terms:
+        index = units[norm[at]]
+        coefficient = (norm[a:at].rstrip().rstrip("*") + " " + norm[at + 1 : b].lstrip()).strip()
+        coefficient = coefficient.lstrip("*").strip() or "1"
+        if index in parts or coefficient.startswith(("/", "^")):
+            return
+        parts[index] = term_sign + coefficient
+    size = max(2, max(parts) + 1)
+    reading = "<" + ", ".join(parts.get(i, "0") for i in range(size)) + ">"
+    if offset:
+        reading = norm[:offset] + " " + reading
+    first = min(t[3] for t in terms)
+    last = max(t[3] for t in terms)
+    raise _at(
+        message("unit-vectors", reading=reading), first, last + 1, [Reading(text=reading, latex="")]
+    )
+
+
+def _is_working(label: str, names: Names) -> bool:
+    """The part before '=' is a calculation with numbers only (3(1)^2+2 = 5)."""
+    try:
+        parsed = _parse_normalized(label, label, names)
+    except (_NormPos, RecursionError):
+        return False
+    return not parsed.is_vector and not any(isinstance(n, Var) for n in walk(parsed.node))
 
 
 # after a number, what a reading can be put next to without brackets

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from grading.engine.tree import ARITHMETIC, BinOp, Call, Const, Group, Neg, Node, Num, Var, Vec
 
@@ -153,3 +154,43 @@ def _product(nodes: list[Node]) -> Node:
     for n in nodes[1:]:
         node = BinOp(*_z(), op="*", left=node, right=n)
     return node
+
+
+# --------------------------------------------------------------------------- shown to people
+
+SIMPLEST_FORM_MAX_OPS = 120  # larger expressions are shown as SymPy leaves them
+
+
+def simplest_form(expr: Any) -> Any:
+    """The simplest factored form, over one denominator, as the lecture writes a result
+    (-7y(2x^2-1)/e^(x^2+y^2)): factor, then exponentials combined again. For showing only:
+    the expression graded stays the one SymPy computed."""
+    if sympy.count_ops(expr) > SIMPLEST_FORM_MAX_OPS:
+        return expr
+    factored = sympy.factor(sympy.powsimp(expr))
+    # powsimp would also multiply a constant factor back in: 3(x^2-y^2+1) -> 3x^2-3y^2+3
+    return sympy.powsimp(factored) if factored.has(sympy.exp) else factored
+
+
+class FractionLatexPrinter(LatexPrinter):  # type: ignore[misc]
+    """SymPy's LaTeX with e^(-u) as a denominator e^u: the lecture writes 7xy/e^(x^2+y^2)."""
+
+    def _print_Mul(self, expr: Any) -> str:
+        negative_exps = [
+            f for f in expr.args if f.func is sympy.exp and f.args[0].could_extract_minus_sign()
+        ]
+        if not negative_exps:
+            return str(super()._print_Mul(expr))
+        rest = sympy.Mul(*[f for f in expr.args if f not in negative_exps])
+        sign = ""
+        if rest.could_extract_minus_sign():
+            sign, rest = "-", -rest
+        numer, denom = sympy.fraction(rest)
+        exps = " ".join(f"e^{{{self._print(-f.args[0])}}}" for f in negative_exps)
+        bottom = exps if denom == 1 else f"{self._print(denom)} {exps}"
+        return rf"{sign}\frac{{{self._print(numer)}}}{{{bottom}}}"
+
+
+def shown_latex(expr: Any) -> str:
+    """A key as people are shown it: its simplest form, e^(-u) written as a denominator."""
+    return str(FractionLatexPrinter().doprint(simplest_form(expr)))

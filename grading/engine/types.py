@@ -12,7 +12,7 @@ Method = Literal["structural", "symbolic", "numeric", "none"]
 
 # Part of every cached verdict's key and of every prepared task: bump it when a change can
 # alter verdicts, keys or the typical mistakes.
-ENGINE_VERSION = "2026.11.28c"
+ENGINE_VERSION = "2026.12.06a"
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,10 @@ class Task:
     - `function` with `wrt`: the partial derivative in that order (("x", "y") is f_xy), or
     - `function` with `gradient=True`: the vector of first partials in the order of `variables`.
     `at` evaluates the key at a point (values are expressions such as "pi/2").
-    `tolerance` is the relative tolerance for answers that contain decimals when the key is a
-    number; symbolic answers are compared exactly (decimals taken as exact fractions).
+    `tolerance` is the relative tolerance for answers that contain decimals (or are a whole
+    number and the key irrational) when the key is a number; a key of exactly 0 takes it
+    relative to the terms that cancelled there (exercises/authoring/tolerance.py has the
+    policy); symbolic answers are compared exactly (decimals taken as exact fractions).
     """
 
     variables: tuple[str, ...]

@@ -206,3 +206,40 @@ def _compare_exact(
     if agree < min(target, limits.SAMPLE_MIN_POINTS):
         return Outcome(equivalent=None, points=agree, draws=sampler.draws, max_prec=0)
     return Outcome(equivalent=True, points=agree, draws=sampler.draws, max_prec=0)
+
+
+def probe(
+    key_fns: Sequence[Fn],
+    answer_fns: Sequence[Fn] | Memo,
+    points: Sequence[Point],
+    agreed: Outcome,
+    rtol: float = 0.0,
+    floor: float = 0.0,
+    key_floats: Sequence[Any] | None = None,
+    answer_floats: Any = None,
+) -> Outcome | None:
+    """The outcome "not equivalent" at the first of `points` (probes.probe_points) where the
+    two sides are defined and differ, or None when they agree wherever both are defined.
+    `agreed` is the outcome of the sampling that came before (its points and draws count).
+    With `key_floats` and `answer_floats` a point is looked at in doubles first: one they
+    settle as agreeing (to 2^-30) or undefined is passed; mpmath decides the others and
+    confirms every difference. A probe is where a hidden term is as large as the key (e^0 = 1
+    at the root of its exponent), so the doubles' resolution is what it needs."""
+    for point in points:
+        if key_floats is not None and answer_floats is not None and not rtol:
+            quick = floats.compare_point(key_floats, answer_floats, point)
+            if quick is not None and quick[0] != "differ":
+                continue
+        result = compare_point(key_fns, answer_fns, point, rtol, floor)
+        if result is None or result[0] != "differ":
+            continue  # unusable, agreeing, or the answer undefined there (a hole is allowed)
+        kind, detail = result
+        return _against(
+            point,
+            kind,
+            detail,
+            agreed.points + 1,
+            agreed.draws,
+            max(agreed.max_prec, int(detail.get("prec", BASE_PREC))),
+        )
+    return None

@@ -23,6 +23,7 @@ EQUIVALENCE = (
     _load(CORPUS / "equivalence.jsonl")
     + _load(HERE / "cases.jsonl")
     + _load(HERE / "cases_redteam.jsonl")
+    + _load(HERE / "cases_notation.jsonl")  # ours: issue #15's notation and traps
 )
 TEXTBOOK = _load(CORPUS / "textbook-sample.jsonl")
 

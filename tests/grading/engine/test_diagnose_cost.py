@@ -91,7 +91,7 @@ def test_the_lazy_diagnosis_names_what_the_eager_one_names(task: Task) -> None:
                 continue
             c = compile_task(task, prepared)
             parts = api.parse_answer(answer, task.variables).parts()
-            expected = _eager_diagnose(c, parts, seed)
+            expected = diagnosis.named_by_form(_eager_diagnose(c, parts, seed), parts)
             if verdict.reason is not None and verdict.reason.code == "undefined-answer":
                 expected = None  # the grade diagnoses only answers defined where they differ
             assert verdict.mistake == expected, (answer, seed)

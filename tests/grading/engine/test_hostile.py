@@ -148,7 +148,10 @@ CASES: list[Case] = [
     ),
     _case("leading-zeros", "0" * 100 + "3x^2+y", EITHER),
     _case("many-dots", "1.2.3", ERROR, "bad-number"),
-    _case("trailing-dot", "3.", ERROR, "bad-number"),
+    # issue #15: a trailing full stop ends the sentence (3x^2+y.); a dot inside stays refused
+    _case("trailing-dot", "3.", VERDICT),
+    _case("dot-then-more", "3.+x", ERROR, "bad-number"),
+    _case("two-trailing-dots", "3x..", ERROR, "bad-char"),
     _case("lone-dot", ".", ERROR),
     _case("scientific-notation", "1e400", EITHER),
     _case("tiny-value", "e^(-2000)x + 3x^2 + y", EITHER),
