@@ -23,7 +23,7 @@ from exercises.authoring.services.instances import (
 from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of, prepare
 from grading.engine.derivation import Solution, solution
-from grading.engine.hints import Hint, hint
+from grading.engine.hints import Hint, Worked, hint
 from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
@@ -73,8 +73,9 @@ def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
         student_instances(user=user)
         .select_related(None)
         .select_related("item__problem_set")
-        # the prepared task (about 12 kB of JSON) is read only to reveal the key
-        .defer("prepared")
+        # the prepared task (about 12 kB of JSON) is read only to reveal the key, and the worked
+        # solution and hints only to show them
+        .defer("prepared", "worked")
     )
 
 
@@ -271,7 +272,13 @@ def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | Non
         return None
     mistake = (shown.verdict or {}).get("mistake")
     code = mistake.get("code") if isinstance(mistake, dict) else None
-    return hint(task_of(state.instance.params), code if isinstance(code, str) else None)
+    code = code if isinstance(code, str) else None
+    worked = Worked.load(state.instance.worked)
+    if worked is not None:
+        kept, found = worked.hint_for(code)
+        if kept:
+            return found
+    return hint(task_of(state.instance.params), code)
 
 
 def problem_solution(*, state: ProblemState) -> Solution | None:
@@ -279,6 +286,9 @@ def problem_solution(*, state: ProblemState) -> Solution | None:
     check: then only the key is shown)."""
     if state.key is None:
         return None
+    worked = Worked.load(state.instance.worked)  # made with the variant (variants since 0006)
+    if worked is not None:
+        return worked.solution
     params = state.instance.params
     return solution(task_of(params), str(params.get("fname", "f")))
 
