@@ -39,7 +39,7 @@ from bench.deadline import accounting, stack  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--students", type=int, default=80)
-    ap.add_argument("--profile", choices=["web", "worker"], action="append", default=[])
+    ap.add_argument("--profile", choices=["web", "poll", "verdict", "worker"], action="append", default=[])
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     ap.add_argument("--db", default="pc_cost")
@@ -130,6 +130,24 @@ def main() -> int:
     s0 = accounting.services_snapshot()
     web = measured("web", submit, cold)
     web_services = accounting.services_used(s0, accounting.services_snapshot())
+
+    def poll(p: stack.Planned) -> float:
+        """The result region's poll, as htmx sends it (pending before grading, then the verdict)."""
+        client.cookies = cookies[p.student]
+        page = f"https://127.0.0.1/problems/{p.instance_id}/"
+        t0 = time.process_time()
+        resp = client.get(
+            f"/problems/{p.instance_id}/",
+            {"poll": "1"},
+            headers={"HX-Request": "true", "HX-Current-URL": page, "HX-Target": "result"},
+            secure=True,
+        )
+        spent = time.process_time() - t0
+        if resp.status_code != 200:
+            raise RuntimeError(f"poll {p.instance_id}: HTTP {resp.status_code}")
+        return spent
+
+    polled = measured("poll", poll, cold)
     ids = list(
         Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
         .order_by("id")
@@ -146,6 +164,7 @@ def main() -> int:
     s0 = accounting.services_snapshot()
     worker = measured("worker", grade_one, ids[len(warm) :])
     worker_services = accounting.services_used(s0, accounting.services_snapshot())
+    verdict_polls = measured("verdict", poll, cold)
     kind_of = {p.instance_id: p.kind for p in order}
     rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
     by_kind: dict[str, list[tuple[float, float]]] = {}
@@ -160,6 +179,8 @@ def main() -> int:
     for name, costs, extra in (
         ("web (per submit)", web, web_services),
         ("worker (per stored)", worker, worker_services),
+        ("poll while grading", polled, 0.0),
+        ("poll showing the verdict", verdict_polls, 0.0),
     ):
         ms = [c * 1000 for c in costs]
         print(
