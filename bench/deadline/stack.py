@@ -485,6 +485,7 @@ def start_workers(
                 "INFO",
                 "--without-gossip",
                 "--without-mingle",
+                "--without-heartbeat",  # as docker-compose.yml runs them
             ],
             env,
             pyspy,
