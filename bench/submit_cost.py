@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import html
 import io
 import os
 import pstats
+import re
 import secrets
 import statistics
 import sys
@@ -39,7 +41,12 @@ from bench.deadline import accounting, stack  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--students", type=int, default=80)
-    ap.add_argument("--profile", choices=["web", "poll", "verdict", "worker"], action="append", default=[])
+    ap.add_argument(
+        "--profile",
+        choices=["web", "poll", "wait", "verdict", "worker"],
+        action="append",
+        default=[],
+    )
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     ap.add_argument("--db", default="pc_cost")
@@ -148,6 +155,25 @@ def main() -> int:
         return spent
 
     polled = measured("poll", poll, cold)
+
+    def wait(p: stack.Planned) -> float:
+        """The wait URL the pending region carries (what its polls ask while grading)."""
+        client.cookies = cookies[p.student]
+        region = client.get(
+            f"/problems/{p.instance_id}/", headers={"HX-Request": "true"}, secure=True
+        ).content.decode()
+        found = re.search(r'hx-get="(/submissions/[^"]+)"', region)
+        if found is None:  # nothing pending (a malformed answer was refused)
+            return float("nan")
+        url = html.unescape(found.group(1))
+        t0 = time.process_time()
+        resp = client.get(url, headers={"HX-Request": "true"}, secure=True)
+        spent = time.process_time() - t0
+        if resp.status_code != 200:
+            raise RuntimeError(f"wait {url}: HTTP {resp.status_code}")
+        return spent
+
+    waits = [c for c in measured("wait", wait, cold) if c == c]  # noqa: PLR0124 (nan)
     ids = list(
         Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
         .order_by("id")
@@ -180,6 +206,7 @@ def main() -> int:
         ("web (per submit)", web, web_services),
         ("worker (per stored)", worker, worker_services),
         ("poll while grading", polled, 0.0),
+        ("wait URL while grading", waits, 0.0),
         ("poll showing the verdict", verdict_polls, 0.0),
     ):
         ms = [c * 1000 for c in costs]

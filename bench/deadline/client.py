@@ -132,8 +132,9 @@ class Browser:
         return status, body
 
 
-# The result region while grading: an element that re-fetches `hx-get` after the delay.
-POLLING = re.compile(r'hx-get="([^"]+)"[^>]*?hx-trigger="load delay:(\d+)ms"')
+# The result region while grading: an element that fetches `hx-get` after its delay (none: at
+# once, as the wait URL's answer that loads the graded region does).
+POLLING = re.compile(r'hx-get="([^"]+)"[^>]*?hx-trigger="load(?: delay:(\d+)ms)?"')
 
 
 def server_side_session(username: str) -> str:
@@ -240,7 +241,7 @@ def burst(
         polling = POLLING.search(body) if poll_limit > 0 and s.status == 200 else None
         try:
             while polling is not None and time.time() - s.answered < poll_limit:
-                time.sleep(int(polling.group(2)) / 1000)
+                time.sleep(int(polling.group(2) or 0) / 1000)
                 status, body = browser.poll(html.unescape(polling.group(1)), page)
                 s.polls += 1
                 polling = POLLING.search(body) if status == 200 else None

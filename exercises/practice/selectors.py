@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.core import signing
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -77,6 +78,38 @@ def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
         # solution and hints only to show them
         .defer("prepared", "worked")
     )
+
+
+# The result region waits for a verdict through a URL of its own that carries this signed token
+# (practice.views.submission_wait): a poll then reads one status and touches no session, user or
+# instance. The token names the submission and the region to load once it is graded (the
+# problem's or the submission's), and expires: it says nothing but "still grading".
+WAIT_SALT = "practice.submission-wait"
+WAIT_MAX_AGE_SECONDS = 3600
+
+
+def wait_token(*, submission_id: int, region: str, region_id: int) -> str:
+    """The token of a wait URL: `region` is "problem" or "submission", `region_id` its pk."""
+    return signing.dumps([submission_id, region, region_id], salt=WAIT_SALT)
+
+
+def wait_region(*, submission_id: int, token: str) -> tuple[str, int] | None:
+    """The region a valid token of this submission names, or None (forged, another
+    submission's, expired, malformed)."""
+    try:
+        sid, region, region_id = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if sid != submission_id or region not in ("problem", "submission"):
+        return None
+    return str(region), int(region_id)
+
+
+def submission_waiting(*, submission_id: int) -> bool:
+    """Whether the submission is still queued or being graded (one indexed read)."""
+    return Submission.objects.filter(
+        pk=submission_id, status__in=[Submission.Status.QUEUED, Submission.Status.GRADING]
+    ).exists()
 
 
 def student_submissions(*, user: Any) -> QuerySet[Submission]:
