@@ -94,20 +94,24 @@ def main() -> int:
         client.force_login(users[p.student])
         cookies[p.student] = client.cookies
 
-    def submit(p: stack.Planned) -> float:
+    def htmx(method: str, p: stack.Planned, path: str, data: dict[str, str]) -> float:
+        """CPU of one htmx request of the student's, from the problem page."""
         client.cookies = cookies[p.student]
         page = f"https://127.0.0.1/problems/{p.instance_id}/"
         t0 = time.process_time()
-        resp = client.post(
-            f"/problems/{p.instance_id}/submit/",
-            {"answer": p.answer},
+        resp = getattr(client, method)(
+            path,
+            data,
             headers={"HX-Request": "true", "HX-Current-URL": page, "HX-Target": "result"},
             secure=True,
         )
         spent = time.process_time() - t0
         if resp.status_code != 200:
-            raise RuntimeError(f"submit {p.instance_id}: HTTP {resp.status_code}")
+            raise RuntimeError(f"{method} {path}: HTTP {resp.status_code}")
         return spent
+
+    def submit(p: stack.Planned) -> float:
+        return htmx("post", p, f"/problems/{p.instance_id}/submit/", {"answer": p.answer})
 
     def measured(name: str, fn, items):  # type: ignore[no-untyped-def]
         prof = cProfile.Profile(time.process_time) if name in args.profile else None
@@ -140,19 +144,7 @@ def main() -> int:
 
     def poll(p: stack.Planned) -> float:
         """The result region's poll, as htmx sends it (pending before grading, then the verdict)."""
-        client.cookies = cookies[p.student]
-        page = f"https://127.0.0.1/problems/{p.instance_id}/"
-        t0 = time.process_time()
-        resp = client.get(
-            f"/problems/{p.instance_id}/",
-            {"poll": "1"},
-            headers={"HX-Request": "true", "HX-Current-URL": page, "HX-Target": "result"},
-            secure=True,
-        )
-        spent = time.process_time() - t0
-        if resp.status_code != 200:
-            raise RuntimeError(f"poll {p.instance_id}: HTTP {resp.status_code}")
-        return spent
+        return htmx("get", p, f"/problems/{p.instance_id}/", {"poll": "1"})
 
     polled = measured("poll", poll, cold)
 
