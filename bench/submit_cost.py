@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import html
 import io
 import os
 import pstats
+import re
 import secrets
 import statistics
 import sys
@@ -39,7 +41,12 @@ from bench.deadline import accounting, stack  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--students", type=int, default=80)
-    ap.add_argument("--profile", choices=["web", "worker"], action="append", default=[])
+    ap.add_argument(
+        "--profile",
+        choices=["web", "poll", "wait", "verdict", "worker"],
+        action="append",
+        default=[],
+    )
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     ap.add_argument("--db", default="pc_cost")
@@ -87,20 +94,24 @@ def main() -> int:
         client.force_login(users[p.student])
         cookies[p.student] = client.cookies
 
-    def submit(p: stack.Planned) -> float:
+    def htmx(method: str, p: stack.Planned, path: str, data: dict[str, str]) -> float:
+        """CPU of one htmx request of the student's, from the problem page."""
         client.cookies = cookies[p.student]
         page = f"https://127.0.0.1/problems/{p.instance_id}/"
         t0 = time.process_time()
-        resp = client.post(
-            f"/problems/{p.instance_id}/submit/",
-            {"answer": p.answer},
+        resp = getattr(client, method)(
+            path,
+            data,
             headers={"HX-Request": "true", "HX-Current-URL": page, "HX-Target": "result"},
             secure=True,
         )
         spent = time.process_time() - t0
         if resp.status_code != 200:
-            raise RuntimeError(f"submit {p.instance_id}: HTTP {resp.status_code}")
+            raise RuntimeError(f"{method} {path}: HTTP {resp.status_code}")
         return spent
+
+    def submit(p: stack.Planned) -> float:
+        return htmx("post", p, f"/problems/{p.instance_id}/submit/", {"answer": p.answer})
 
     def measured(name: str, fn, items):  # type: ignore[no-untyped-def]
         prof = cProfile.Profile(time.process_time) if name in args.profile else None
@@ -130,6 +141,31 @@ def main() -> int:
     s0 = accounting.services_snapshot()
     web = measured("web", submit, cold)
     web_services = accounting.services_used(s0, accounting.services_snapshot())
+
+    def poll(p: stack.Planned) -> float:
+        """The result region's poll, as htmx sends it (pending before grading, then the verdict)."""
+        return htmx("get", p, f"/problems/{p.instance_id}/", {"poll": "1"})
+
+    polled = measured("poll", poll, cold)
+
+    def wait(p: stack.Planned) -> float:
+        """The wait URL the pending region carries (what its polls ask while grading)."""
+        client.cookies = cookies[p.student]
+        region = client.get(
+            f"/problems/{p.instance_id}/", headers={"HX-Request": "true"}, secure=True
+        ).content.decode()
+        found = re.search(r'hx-get="(/submissions/[^"]+)"', region)
+        if found is None:  # nothing pending (a malformed answer was refused)
+            return float("nan")
+        url = html.unescape(found.group(1))
+        t0 = time.process_time()
+        resp = client.get(url, headers={"HX-Request": "true"}, secure=True)
+        spent = time.process_time() - t0
+        if resp.status_code != 200:
+            raise RuntimeError(f"wait {url}: HTTP {resp.status_code}")
+        return spent
+
+    waits = [c for c in measured("wait", wait, cold) if c == c]  # noqa: PLR0124 (nan)
     ids = list(
         Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
         .order_by("id")
@@ -146,6 +182,7 @@ def main() -> int:
     s0 = accounting.services_snapshot()
     worker = measured("worker", grade_one, ids[len(warm) :])
     worker_services = accounting.services_used(s0, accounting.services_snapshot())
+    verdict_polls = measured("verdict", poll, cold)
     kind_of = {p.instance_id: p.kind for p in order}
     rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
     by_kind: dict[str, list[tuple[float, float]]] = {}
@@ -160,6 +197,9 @@ def main() -> int:
     for name, costs, extra in (
         ("web (per submit)", web, web_services),
         ("worker (per stored)", worker, worker_services),
+        ("poll while grading", polled, 0.0),
+        ("wait URL while grading", waits, 0.0),
+        ("poll showing the verdict", verdict_polls, 0.0),
     ):
         ms = [c * 1000 for c in costs]
         print(

@@ -51,6 +51,7 @@ from exercises.courses.services.accounts import membership_create, user_create
 from exercises.gradebook.services import regrade_job_create
 from exercises.lti.models import CourseLink, LtiIdentity, ScorePassback
 from exercises.lti.services.registrations import course_link_set, registration_create
+from exercises.practice.selectors import wait_token
 from grading.models import RegradeJob, Submission
 from tests import factories
 from tests.exercises.authoring.test_authoring_services import TOY
@@ -145,6 +146,10 @@ MATRIX: dict[str, list[Case]] = {
         *_cases("instance", OWNER, "get", htmx=True),  # the result region polling
     ],
     "practice:problem-preview": _cases("instance", OWNER, "get", query="answer=2x"),
+    # the result region's poll while grading: its signed token (made for the owner, expiring)
+    # stands for the login, and it tells only whether that submission is still graded; a
+    # forged or foreign token is 404 (tests/exercises/practice/test_practice_views.py)
+    "practice:submission-wait": _cases("submission-wait", PUBLIC, "get", htmx=True),
     "practice:problem-plot": _cases("instance", OWNER, "get"),  # the student's own variant
     # an ungraded practice variant of the owner's problem (solved in the world: closed for credit)
     "practice:practice": _cases("practice", OWNER, "get", "post"),
@@ -321,6 +326,12 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
         "instance": lambda: {"pk": w.instance.pk},
         "practice": lambda: {"pk": w.instance.pk, "n": 1},
         "submission": lambda: {"pk": w.submission.pk},
+        "submission-wait": lambda: {
+            "pk": w.submission.pk,
+            "token": wait_token(
+                submission_id=w.submission.pk, region="problem", region_id=w.instance.pk
+            ),
+        },
         "template": lambda: {"pk": w.template.pk},
         "library": lambda: {"pk": w.item.template.pk},
         "regrade": lambda: {"pk": w.regrade.pk},

@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +22,35 @@ from bench.deadline.accounting import (
     cpu_reading,
     machine_split,
     other_by_name,
+    pg_backends,
+    pids_cpu,
+    redis_pid,
     service_pids,
     services_snapshot,
     services_used,
     speed_probe,
     tree_pids,
+    used_since,
 )
-from bench.deadline.client import Browser, burst, login_all, wait_graded
+from bench.deadline.client import (
+    Browser,
+    Send,
+    burst,
+    login_all,
+    submit_answer,
+    wait_floor,
+    wait_graded,
+)
 from bench.deadline.report import (
     Result,
     analyse,
+    floor_stats,
     fmt,
     gunicorn_times_fixed,
     pct,
     profile_engine,
     report,
+    request_cpu,
     write_section,
 )
 from bench.deadline.stack import (
@@ -60,6 +75,13 @@ from bench.deadline.stack import (
 )
 
 
+def floor_send(browsers: dict[str, Browser]) -> Send:
+    def send(browser: Browser, p: Planned) -> tuple[int, str]:
+        return browser.floor_submit(next(iter(browser.tokens.values())), p.answer)
+
+    return send
+
+
 def run_phase(
     args: argparse.Namespace,
     stack: Stack,
@@ -71,8 +93,12 @@ def run_phase(
     concurrency: int,
     wenv: dict[str, str],
 ) -> Result:
+    """One burst against a fresh set of workers: `floor` posts to the floor (bench.deadline.floor),
+    the others submit answers."""
     import redis
 
+    floor = name == "floor"
+    send = floor_send(browsers) if floor else submit_answer
     redis.Redis(host=HOST, port=args.redis_port, db=args.redis_db).flushdb()
     start_workers(
         stack, {**env, **wenv}, nodes, concurrency, name, args.py_spy if name == "tuned" else None
@@ -86,28 +112,47 @@ def run_phase(
         # Each web worker's first Celery publish imports kombu's Redis transport (about 1 s);
         # a deadline meets warm processes, so warm-up students submit first (not measured).
         with cf.ThreadPoolExecutor(args.gunicorn_workers * 2) as pool:
-            list(pool.map(lambda p: browsers[p.student].submit(p.instance_id, p.answer), warm))
-        wait_graded([p.instance_id for p in warm], 60)
+            list(pool.map(lambda p: send(browsers[p.student], p), warm))
+        if floor:
+            wait_floor(60)
+        else:
+            wait_graded([p.instance_id for p in warm], 60)
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     log(
-        f"{name}: {config}; {len(warm)} warm-up submissions graded; load average {load}; "
+        f"{name}: {config}; {len(warm)} warm-up submissions done; load average {load}; "
         f"burst of {len(planned)} submissions over {args.burst_seconds:.0f} s"
     )
     web = [stack.procs["gunicorn"].pid]
     workers = [p.pid for n, p in stack.procs.items() if n.startswith(f"worker-{name}-")]
+    rpid = [redis_pid(args.redis_port)]
+    pg0, redis0 = pids_cpu(pg_backends(args.db)), pids_cpu(rpid)
     services0 = services_snapshot()
     comms0 = comm_snapshot()
     split0 = machine_split()
     cpu0 = cpu_reading(web, workers, lambda: 0.0)
-    sends, t0 = burst(browsers, planned, args.burst_seconds, args.client_threads, args.hard_limit)
+    poll_limit = 0.0 if args.no_poll else args.verdict_timeout
+    sends, t0 = burst(
+        browsers,
+        planned,
+        args.burst_seconds,
+        args.client_threads,
+        args.hard_limit,
+        send,
+        poll_limit,
+    )
     log(f"{name}: burst done in {max(s.answered for s in sends) - t0:.1f} s; waiting for verdicts")
-    rows, waited = wait_graded([p.instance_id for p in planned], args.verdict_timeout)
+    if floor:
+        rows, waited = wait_floor(args.verdict_timeout)
+    else:
+        rows, waited = wait_graded([p.instance_id for p in planned], args.verdict_timeout)
     cpu1 = cpu_reading(web, workers, lambda: services_used(services0, services_snapshot()))
+    pg1, redis1 = pids_cpu(pg_backends(args.db)), pids_cpu(rpid)
     known = tree_pids(web + workers) | set(services0) | set(service_pids()) | {os.getpid()}
     others = other_by_name(comms0, comm_snapshot(), known)
     split1 = machine_split()
     split = {k: split1[k] - split0[k] for k in STAT_FIELDS}
-    wall = time.time() - t0
+    t1 = time.time()
+    wall = t1 - t0
     used = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
     cpu = {
         "web": used[0],
@@ -116,17 +161,22 @@ def run_phase(
         "services": used[3],
         "other": max(0.0, used[4] - used[0] - used[1] - used[2] - used[3]),
         "wall": wall,
+        "postgres": used_since(pg0, pg1),
+        "redis": used_since(redis0, redis1),
     }
     stop_workers(stack, name)
     res = Result(
         name, config, sends, rows, t0, waited, load=load, cpu=cpu, others=others, split=split
     )
-    res.stats = analyse(res)
+    res.requests = request_cpu(stack.run_dir / "requests.log", t0 - 0.5, t1)
+    res.stats = floor_stats(res) if floor else analyse(res)
     st = res.stats
     log(
         f"{name}: stored {st['stored']}, graded {st['graded']}, lost {len(st['lost'])}; "
         f"p50/p95/p99/max {fmt(pct(st['lat'], 50))}/{fmt(pct(st['lat'], 95))}/"
-        f"{fmt(pct(st['lat'], 99))}/{fmt(max(st['lat'], default=float('nan')))} s"
+        f"{fmt(pct(st['lat'], 99))}/{fmt(max(st['lat'], default=float('nan')))} s; "
+        f"web {1000 * cpu['web'] / max(1, st['sent']):.1f} ms/submission, workers "
+        f"{1000 * cpu['workers'] / max(1, st['graded']):.1f} ms/graded"
     )
     return res
 
@@ -157,6 +207,11 @@ def main() -> int:
         help="CONN_MAX_AGE for web and workers (docker-compose.yml sets 60)",
     )
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument(
+        "--no-poll",
+        action="store_true",
+        help="the client does not re-fetch the result region while grading (htmx does)",
+    )
     ap.add_argument(
         "--quick-login",
         action="store_true",
@@ -211,6 +266,7 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
         log(line)
     secret_key = "bench-" + secrets.token_urlsafe(64)
     denv = django_env(args, secret_key)
+    denv["BENCH_REQUEST_CPU_LOG"] = str(run_dir / "requests.log")
     env = {**os.environ, **denv}
     os.environ.update(denv)
     timings: dict[str, float] = {}
@@ -230,6 +286,8 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
 
     runs = ["tuned"] if args.no_baseline else ["baseline", "tuned"]
     planned, took = setup_data(args, runs)
+    # the floor's burst: the same students, answers and moments, posted to the floor instead
+    floor_planned = [replace(p, run="floor") for p in planned if p.run == runs[-1]]
     timings[f"{args.students} students and {len(planned)} instances (services, variant check)"] = (
         took
     )
@@ -245,6 +303,8 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
             f"{HOST}:{port}",
             "--workers",
             str(args.gunicorn_workers),
+            "-c",
+            str(ROOT / "bench" / "deadline" / "gunicorn_conf.py"),
             "--timeout",
             "60",
             "--backlog",
@@ -284,6 +344,9 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
         ],
         env,
     )
+    floor = run_phase(
+        args, stack, env, browsers, floor_planned, "floor", args.workers, args.concurrency, {}
+    )
     results = []
     for run in runs:
         mine = [p for p in planned if p.run == run]
@@ -313,7 +376,7 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
         if args.py_spy
         else []
     )
-    section = report(args, results, env_info, timings, profile, gtimes, command, pyspy_files)
+    section = report(args, results, env_info, timings, profile, gtimes, command, floor, pyspy_files)
     print()
     print(section)
     if args.write:

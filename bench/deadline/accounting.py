@@ -182,3 +182,37 @@ def speed_probe() -> str:
         f"speed probe (best of 5, one core): PBKDF2-SHA256 200,000 iterations {pbkdf2:.0f} ms, "
         f"a pure-Python loop of 1,000,000 steps {loop:.0f} ms"
     )
+
+
+def pids_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of these processes (those still alive)."""
+    table = _proc_table()
+    return {pid: table[pid][1] for pid in pids if pid in table}
+
+
+def pg_backends(db: str) -> list[int]:
+    """The PostgreSQL backends connected to the bench's database, but for this process's own
+    (it counts the verdicts): the database CPU spent for the stack, not for anyone else on the
+    machine. A backend that ends within a window is missed (its last reading is gone): the web
+    and the workers keep theirs (CONN_MAX_AGE, CELERY_DB_REUSE_MAX), so that is rare."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [db],
+        )
+        return [int(row[0]) for row in cur.fetchall()]
+
+
+def redis_pid(port: int) -> int:
+    """The Redis server's process (it serves every Redis db number on its port: start the bench
+    with a --redis-port of its own to count only the bench)."""
+    import redis
+
+    return int(redis.Redis(host="127.0.0.1", port=port).info("server")["process_id"])
+
+
+def used_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two pids_cpu readings; a process new in between counts from zero."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())

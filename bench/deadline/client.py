@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import html
 import http.client
 import random
 import re
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
@@ -106,6 +108,34 @@ class Browser:
         )
         return status, body
 
+    def floor_submit(self, token: str, answer: str) -> tuple[int, str]:
+        """The floor's POST (bench.deadline.floor): as htmx would send it, from a page."""
+        page = f"{self.origin}/"
+        return self.request(
+            "POST",
+            "/bench-floor/submit/",
+            {"csrfmiddlewaretoken": token, "answer": answer},
+            {"Referer": page, "HX-Request": "true", "HX-Current-URL": page, "X-CSRFToken": token},
+        )[::2]
+
+    def poll(self, url: str, page: str) -> tuple[int, str]:
+        """What htmx sends when the result region re-fetches itself."""
+        status, _, body = self.request(
+            "GET",
+            url,
+            extra={
+                "HX-Request": "true",
+                "HX-Current-URL": f"{self.origin}{page}",
+                "HX-Target": "result",
+            },
+        )
+        return status, body
+
+
+# The result region while grading: an element that fetches `hx-get` after its delay (none: at
+# once, as the wait URL's answer that loads the graded region does).
+POLLING = re.compile(r'hx-get="([^"]+)"[^>]*?hx-trigger="load(?: delay:(\d+)ms)?"')
+
 
 def server_side_session(username: str) -> str:
     """--quick-login: a logged-in session made in the session store directly, as Django's test
@@ -119,11 +149,15 @@ def server_side_session(username: str) -> str:
         SESSION_KEY,
         get_user_model,
     )
+    from django.utils.module_loading import import_string
 
     user = get_user_model().objects.get(username=username)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # the backend a password login records: the first that reads users back (not axes' limits)
+    store[BACKEND_SESSION_KEY] = next(
+        b for b in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(b), "get_user")
+    )
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
     return str(store.session_key)
@@ -162,6 +196,15 @@ class Sent:
     status: int = 0
     rejected: bool = False
     error: str = ""
+    polls: int = 0  # GETs of the result region after the POST, until it showed a verdict
+    seen: float = 0.0  # when the client saw the verdict (0: never, or not polled)
+
+
+Send = Callable[[Browser, Planned], tuple[int, str]]
+
+
+def submit_answer(browser: Browser, p: Planned) -> tuple[int, str]:
+    return browser.submit(p.instance_id, p.answer)
 
 
 def burst(
@@ -170,8 +213,11 @@ def burst(
     seconds: float,
     threads: int,
     hard_limit: float,
+    send: Send = submit_answer,
+    poll_limit: float = 0.0,
 ) -> tuple[list[Sent], float]:
-    """Each student submits once, at a time spread uniformly (shuffled) over `seconds`."""
+    """Each student submits once, at a time spread uniformly (shuffled) over `seconds`; then,
+    as htmx does, re-fetches the result region while it says so (for up to `poll_limit` s)."""
     rng = random.Random(7)
     order = list(planned)
     rng.shuffle(order)
@@ -183,19 +229,33 @@ def burst(
         if delay > 0:
             time.sleep(delay)
         s.sent = time.time()
+        browser = browsers[s.planned.student]
         try:
-            s.status, body = browsers[s.planned.student].submit(
-                s.planned.instance_id, s.planned.answer
-            )
+            s.status, body = send(browser, s.planned)
             s.rejected = 'class="rejected"' in body
         except Exception as exc:  # noqa: BLE001 (recorded as a failed request)
             s.error = f"{type(exc).__name__}: {exc}"
+            body = ""
         s.answered = time.time()
+        page = f"/problems/{s.planned.instance_id}/"
+        polling = POLLING.search(body) if poll_limit > 0 and s.status == 200 else None
+        try:
+            while polling is not None and time.time() - s.answered < poll_limit:
+                time.sleep(int(polling.group(2) or 0) / 1000)
+                status, body = browser.poll(html.unescape(polling.group(1)), page)
+                s.polls += 1
+                polling = POLLING.search(body) if status == 200 else None
+                if status != 200:
+                    s.error = f"poll: HTTP {status}"
+            if polling is None and s.polls:
+                s.seen = time.time()
+        except Exception as exc:  # noqa: BLE001
+            s.error = f"poll: {type(exc).__name__}: {exc}"
         return s
 
     pool = cf.ThreadPoolExecutor(threads)
     futures = [pool.submit(fire, s) for s in sends]
-    done, not_done = cf.wait(futures, timeout=hard_limit)
+    done, not_done = cf.wait(futures, timeout=hard_limit + poll_limit)
     for f in not_done:
         f.cancel()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -229,4 +289,18 @@ def wait_graded(instance_ids: list[int], timeout: float) -> tuple[list[dict[str,
             "requeue_count",
         )
     )
+    return rows, time.perf_counter() - t0
+
+
+def wait_floor(timeout: float) -> tuple[list[dict[str, Any]], float]:
+    """Wait until every floor row is done; the rows (all of them: the table is the run's)."""
+    from bench.deadline.floor.models import FloorRow
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if not FloorRow.objects.filter(done=False).exists():
+            break
+        time.sleep(0.25)
+    rows = list(FloorRow.objects.values("id", "user__username", "done", "created_at", "done_at"))
+    FloorRow.objects.all().delete()  # the next wait (after the warm-up) sees only its own
     return rows, time.perf_counter() - t0

@@ -44,6 +44,7 @@ class Result:
     stats: dict[str, Any] = field(default_factory=dict)
     others: list[tuple[str, float]] = field(default_factory=list)
     split: dict[str, float] = field(default_factory=dict)
+    requests: dict[str, list[float]] = field(default_factory=dict)
 
 
 def analyse(res: Result) -> dict[str, Any]:
@@ -54,6 +55,7 @@ def analyse(res: Result) -> dict[str, Any]:
     last_stored = max((s.answered for s in stored), default=first)
     graded, lost, lat, lat_client, queue_wait, grade_time, engine_ms = [], [], [], [], [], [], []
     errors = 0
+    lat_seen: list[float] = []
     unexpected: list[tuple[Planned, bool | None, str]] = []
     kinds: dict[str, dict[str, Any]] = {}
     for s in res.sends:
@@ -96,6 +98,8 @@ def analyse(res: Result) -> dict[str, Any]:
         lat.append(v)
         k["lat"].append(v)
         lat_client.append(row["graded_at"].timestamp() - s.sent)
+        if s.seen:
+            lat_seen.append(s.seen - s.sent)
         queue_wait.append((row["started_at"] - row["created_at"]).total_seconds())
         grade_time.append((row["graded_at"] - row["started_at"]).total_seconds())
         e = float((row["verdict"] or {}).get("elapsed_ms", 0.0))
@@ -123,6 +127,8 @@ def analyse(res: Result) -> dict[str, Any]:
         "errors": errors,
         "lat": lat,
         "lat_client": lat_client,
+        "lat_seen": lat_seen,
+        "polls": sum(s.polls for s in res.sends),
         "queue_wait": queue_wait,
         "grade_time": grade_time,
         "engine_ms": engine_ms,
@@ -136,6 +142,136 @@ def analyse(res: Result) -> dict[str, Any]:
         "cache_lookups": len(gradable),
         "drain": max((r["graded_at"].timestamp() for r in graded), default=first) - first,
     }
+
+
+def floor_stats(res: Result) -> dict[str, Any]:
+    """The floor's burst: sent, answered, stored (one row each), done by its task, lost."""
+    done = [r for r in res.rows if r["done"]]
+    by_user: dict[str, int] = {}
+    for r in done:
+        by_user[r["user__username"]] = by_user.get(r["user__username"], 0) + 1
+    lost = []
+    for s in res.sends:
+        if s.status != 200 or s.error:
+            lost.append((s, "never stored", s.error or f"HTTP {s.status}"))
+        elif by_user.get(s.planned.student, 0) < 1:
+            lost.append((s, "stored, not done", ""))
+        else:
+            by_user[s.planned.student] -= 1
+    return {
+        "sent": len(res.sends),
+        "sent_window": max(s.sent for s in res.sends) - min(s.sent for s in res.sends),
+        "stored": len(res.rows),
+        "graded": len(done),
+        "lost": lost,
+        "lat": [(r["done_at"] - r["created_at"]).total_seconds() for r in done],
+        "resp": [s.answered - s.sent for s in res.sends if s.status == 200 and not s.error],
+    }
+
+
+def request_cpu(log_prefix: Path, t0: float, t1: float) -> dict[str, list[float]]:
+    """CPU ms of each request gunicorn served between t0 and t1 (bench/deadline/gunicorn_conf.py),
+    by kind: the submit POST, the floor's POST, the result region's polls (GET), other."""
+    out: dict[str, list[float]] = {}
+    for f in log_prefix.parent.glob(log_prefix.name + ".*"):
+        for line in f.read_text(errors="replace").splitlines():
+            at, method, path, _status, ms = line.split(" ")
+            if not t0 <= float(at) <= t1:
+                continue
+            if method == "POST":
+                kind = "floor" if path.startswith("/bench-floor/") else "submit"
+            else:
+                kind = "poll" if method == "GET" else "other"
+            out.setdefault(kind, []).append(float(ms))
+    return out
+
+
+def ratio(ours: float, floor: float) -> str:
+    return f"{ours / floor:.1f}x" if floor > 0 else "–"
+
+
+def floor_section(results: list[Result], floor: Result) -> list[str]:
+    """Our costs per submission as ratios to the floor's, measured in the same run."""
+
+    def per(r: Result) -> dict[str, float]:
+        c, st = r.cpu, r.stats
+        sent, graded = max(1, st["sent"]), max(1, st["graded"])
+        web, worker = 1000 * c["web"] / sent, 1000 * c["workers"] / graded
+        return {
+            "web": web,
+            "worker": worker,
+            "both": web + worker,
+            "postgres": 1000 * c.get("postgres", 0.0) / sent,
+            "redis": 1000 * c.get("redis", 0.0) / sent,
+        }
+
+    f = per(floor)
+    L = [
+        "### Against the floor of the stack, measured in the same run",
+        "",
+        "The floor (`bench/deadline/floor/`, in the bench's settings only): the same students "
+        "post, at the same moments, to a bare endpoint of the same stack (same middleware, "
+        "session and login, CSRF) that writes one row, queues one Celery task once it is "
+        "stored and answers a small fragment; the task (acks late) reads the row and writes "
+        "it. Same gunicorn, same worker configuration as the tuned run. Per submission sent "
+        "(web, PostgreSQL, Redis) and per graded one (worker); web counts every request of "
+        "the burst, the result region's polls included; PostgreSQL counts the backends "
+        "connected to the bench's database, Redis its server process (all of its db numbers: "
+        "run with a `--redis-port` of its own for an exact count).",
+        "",
+    ]
+    L.extend(
+        table_head(
+            "run",
+            "web CPU ms / submission",
+            "worker CPU ms / graded",
+            "web + worker ms",
+            "PostgreSQL ms / submission",
+            "Redis ms / submission",
+        )
+    )
+    L.append(
+        f"| floor | {f['web']:.1f} | {f['worker']:.1f} | {f['both']:.1f} | "
+        f"{f['postgres']:.1f} | {f['redis']:.1f} |"
+    )
+    for r in results:
+        o = per(r)
+        L.append(
+            f"| {r.name} | {o['web']:.1f} ({ratio(o['web'], f['web'])}) | "
+            f"{o['worker']:.1f} ({ratio(o['worker'], f['worker'])}) | "
+            f"**{o['both']:.1f} ({ratio(o['both'], f['both'])})** | "
+            f"{o['postgres']:.1f} ({ratio(o['postgres'], f['postgres'])}) | "
+            f"{o['redis']:.1f} ({ratio(o['redis'], f['redis'])}) |"
+        )
+    L.append("")
+    tuned = per(results[-1])
+    verdict = "met" if tuned["both"] <= 2 * f["both"] else "NOT met"
+    L.append(
+        f"Target (web + worker CPU per submission at most 2x the floor's) for "
+        f"`{results[-1].name}`: **{verdict}** ({ratio(tuned['both'], f['both'])})."
+    )
+    L.append("")
+    L.append(
+        "Per request (gunicorn's CPU from before the request is parsed to after the response "
+        "is written, bench/deadline/gunicorn_conf.py): mean / median ms, and how many."
+    )
+    L.append("")
+    L.extend(table_head("run", "POST (submit, or the floor's)", "poll (GET)", "polls / submission"))
+    for r in [floor, *results]:
+        q = r.requests
+        posts = q.get("floor" if r is floor else "submit", [])
+        polls = q.get("poll", [])
+
+        def mm(v: list[float]) -> str:
+            if not v:
+                return "–"
+            return f"{statistics.mean(v):.1f} / {statistics.median(v):.1f} (n={len(v)})"
+
+        L.append(
+            f"| {r.name} | {mm(posts)} | {mm(polls)} | {len(polls) / max(1, r.stats['sent']):.1f} |"
+        )
+    L.append("")
+    return L
 
 
 def fmt(v: float) -> str:
@@ -255,6 +391,7 @@ def report(
     profile: tuple[str, dict[str, float]] | None,
     gtimes: dict[str, list[float]],
     command: str,
+    floor: Result | None = None,
     pyspy_files: list[tuple[str, Path, str]] = (),  # type: ignore[assignment]
 ) -> str:
     L: list[str] = [MARK_START, "## Deadline burst (`bench/deadline.py`)", ""]
@@ -267,7 +404,8 @@ def report(
     L.append("")
     L.append(
         f"Stack on this machine: gunicorn `config.wsgi` ({args.gunicorn_workers} sync workers, "
-        f"production settings, bench SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, DEBUG off, "
+        f"production settings plus the floor (`bench.deadline.settings`), bench SECRET_KEY, "
+        f"ALLOWED_HOSTS=127.0.0.1, DEBUG off, "
         f"CONN_MAX_AGE={args.conn_max_age}), Celery prefork workers and beat, "
         f"PostgreSQL database `{args.db}` (dropped, created and migrated by the run), Redis db "
         f"{args.redis_db}. " + " ".join(env_info[:-1])
@@ -289,6 +427,8 @@ def report(
         f"`graded_at` minus the moment the client sent the POST (adds the HTTP queue)."
     )
     L.append("")
+    if floor is not None:
+        L.extend(floor_section(results, floor))
     L.extend(
         table_head(
             "configuration",
@@ -302,6 +442,7 @@ def report(
             "p99 s",
             "max s",
             "client p99 s",
+            "seen by polling p99 s",
             "all graded after s",
         )
     )
@@ -312,7 +453,7 @@ def report(
             f"{st['accepted_per_s']:.0f} | {st['stored']} | {st['graded']} | {len(st['lost'])} | "
             f"{fmt(pct(st['lat'], 50))} | {fmt(pct(st['lat'], 95))} | {fmt(pct(st['lat'], 99))} | "
             f"{fmt(max(st['lat'], default=float('nan')))} | {fmt(pct(st['lat_client'], 99))} | "
-            f"{st['drain']:.1f} |"
+            f"{fmt(pct(st['lat_seen'], 99))} | {st['drain']:.1f} |"
         )
     L.append("")
     tuned = results[-1]

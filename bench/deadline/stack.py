@@ -190,7 +190,8 @@ def django_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
     environment cannot point them at another Redis db (the test suite's, db 0)."""
     redis_url = f"redis://{HOST}:{args.redis_port}/{args.redis_db}"
     env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        # production's settings plus the floor (bench/deadline/floor/) the costs are compared to
+        "DJANGO_SETTINGS_MODULE": "bench.deadline.settings",
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": HOST,
         "DEBUG": "false",
@@ -484,6 +485,7 @@ def start_workers(
                 "INFO",
                 "--without-gossip",
                 "--without-mingle",
+                "--without-heartbeat",  # as docker-compose.yml runs them
             ],
             env,
             pyspy,

@@ -171,6 +171,10 @@ class ProblemInstance(models.Model):
     # The engine's SymPy work for this variant (grading.engine.prepare): key, LaTeX, typical
     # mistakes. Derived from params; empty for variants made before it was kept.
     prepared = models.JSONField(default=dict, blank=True)
+    # The worked solution and the hints after its typical mistakes (grading.engine.hints.Worked),
+    # made with the variant: showing a verdict then does no SymPy work (at a deadline each took
+    # about 100 ms of a web process's CPU). Empty for variants made before it was kept.
+    worked = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

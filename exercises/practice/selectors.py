@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.core import signing
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from exercises.authoring.terms import (
 from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of, prepare
 from grading.engine.derivation import Solution, solution
-from grading.engine.hints import Hint, hint
+from grading.engine.hints import Hint, Worked, hint
 from grading.engine.plotting import PlotUnavailable, plot_data
 from grading.models import Submission
 
@@ -80,9 +81,42 @@ def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
         student_instances(user=user)
         .select_related(None)
         .select_related("item__problem_set")
-        # the prepared task (about 12 kB of JSON) is read only to reveal the key
-        .defer("prepared")
+        # the prepared task (about 12 kB of JSON) is read only to reveal the key, and the worked
+        # solution and hints only to show them
+        .defer("prepared", "worked")
     )
+
+
+# The result region waits for a verdict through a URL of its own that carries this signed token
+# (practice.views.submission_wait): a poll then reads one status and touches no session, user or
+# instance. The token names the submission and the region to load once it is graded (the
+# problem's or the submission's), and expires: it says nothing but "still grading".
+WAIT_SALT = "practice.submission-wait"
+WAIT_MAX_AGE_SECONDS = 3600
+
+
+def wait_token(*, submission_id: int, region: str, region_id: int) -> str:
+    """The token of a wait URL: `region` is "problem" or "submission", `region_id` its pk."""
+    return signing.dumps([submission_id, region, region_id], salt=WAIT_SALT)
+
+
+def wait_region(*, submission_id: int, token: str) -> tuple[str, int] | None:
+    """The region a valid token of this submission names, or None (forged, another
+    submission's, expired, malformed)."""
+    try:
+        sid, region, region_id = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if sid != submission_id or region not in ("problem", "submission"):
+        return None
+    return str(region), int(region_id)
+
+
+def submission_waiting(*, submission_id: int) -> bool:
+    """Whether the submission is still queued or being graded (one indexed read)."""
+    return Submission.objects.filter(
+        pk=submission_id, status__in=[Submission.Status.QUEUED, Submission.Status.GRADING]
+    ).exists()
 
 
 def student_submissions(*, user: Any) -> QuerySet[Submission]:
@@ -306,7 +340,13 @@ def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | Non
         return None
     mistake = (shown.verdict or {}).get("mistake")
     code = mistake.get("code") if isinstance(mistake, dict) else None
-    return hint(task_of(state.instance.params), code if isinstance(code, str) else None)
+    code = code if isinstance(code, str) else None
+    worked = Worked.load(state.instance.worked)
+    if worked is not None:
+        kept, found = worked.hint_for(code)
+        if kept:
+            return found
+    return hint(task_of(state.instance.params), code)
 
 
 def problem_solution(*, state: ProblemState) -> Solution | None:
@@ -314,6 +354,9 @@ def problem_solution(*, state: ProblemState) -> Solution | None:
     check: then only the key is shown)."""
     if state.key is None:
         return None
+    worked = Worked.load(state.instance.worked)  # made with the variant (variants since 0006)
+    if worked is not None:
+        return worked.solution
     params = state.instance.params
     return solution(task_of(params), str(params.get("fname", "f")))
 

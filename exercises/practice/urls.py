@@ -21,4 +21,5 @@ urlpatterns = [
         name="practice-plot",
     ),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),
+    path("submissions/<int:pk>/wait/<str:token>/", views.submission_wait, name="submission-wait"),
 ]

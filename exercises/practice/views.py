@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -96,6 +97,12 @@ def _poll_count(raw: str | None) -> int:
     return min(max(poll, 0), POLL_LAST)
 
 
+def _wait_url(submission_id: int, region: str, region_id: int, poll: int) -> str:
+    token = selectors.wait_token(submission_id=submission_id, region=region, region_id=region_id)
+    url = reverse("practice:submission-wait", args=[submission_id, token])
+    return f"{url}?{urlencode({'poll': poll})}"
+
+
 def _result_context(
     request: HttpRequest,
     instance: ProblemInstance,
@@ -109,19 +116,24 @@ def _result_context(
         instance=instance, now=timezone.now(), submissions=submissions, standing=standing
     )
     poll = _poll_count(request.GET.get("poll"))
+    waiting: Submission | None
     if submission is None:
-        shown, pending = state.latest, state.pending is not None
-        poll_url = reverse("practice:problem-detail", args=[instance.pk])
+        shown, waiting = state.latest, state.pending
+        region, region_id = "problem", instance.pk
     else:
-        shown, pending = submission, submission.is_pending
-        poll_url = reverse("practice:submission-detail", args=[submission.pk])
+        shown, waiting = submission, (submission if submission.is_pending else None)
+        region, region_id = "submission", submission.pk
+    wait_url = (
+        _wait_url(waiting.pk, region, region_id, min(poll + 1, POLL_LAST))
+        if waiting is not None
+        else ""
+    )
     return {
         "instance": instance,
         "state": state,
         "shown": shown,
-        "pending": pending,
-        "poll_url": poll_url,
-        "poll_next": min(poll + 1, POLL_LAST),
+        "pending": waiting is not None,
+        "wait_url": wait_url,
         "poll_delay_ms": poll_delay_ms(poll),
         "solution": selectors.problem_solution(state=state),
         "rule_hint": selectors.problem_hint(state=state, shown=shown),
@@ -311,3 +323,33 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "practice/_result.html", context)
     return render(request, "practice/submission_detail.html", context)
+
+
+# What the wait URL answers: while grading, itself again after the next delay; once graded, an
+# element that loads the whole region (its own URL, which checks who asks) in the region's place.
+_WAIT_AGAIN = (
+    '<span class="poll" hx-get="{}" hx-trigger="load delay:{}ms" hx-swap="outerHTML"></span>'
+)
+_WAIT_DONE = (
+    '<span class="poll" hx-get="{}" hx-trigger="load" hx-target="#result" hx-swap="outerHTML">'
+    "</span>"
+)
+
+
+@require_GET
+@never_cache
+def submission_wait(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The result region's poll while its submission is graded: nearly free, since a deadline's
+    requests are mostly these. The signed token (selectors.wait_token, made when the region was
+    rendered for its owner) stands for the login: no session, user or instance is read, only
+    the submission's status; it tells nothing but whether that submission is still graded."""
+    found = selectors.wait_region(submission_id=pk, token=token)
+    if found is None:
+        raise Http404
+    if selectors.submission_waiting(submission_id=pk):
+        poll = _poll_count(request.GET.get("poll"))
+        again = _wait_url(pk, found[0], found[1], min(poll + 1, POLL_LAST))
+        return HttpResponse(format_html(_WAIT_AGAIN, again, poll_delay_ms(poll)))
+    region, region_id = found
+    name = "practice:problem-detail" if region == "problem" else "practice:submission-detail"
+    return HttpResponse(format_html(_WAIT_DONE, reverse(name, args=[region_id])))

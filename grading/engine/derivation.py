@@ -70,6 +70,48 @@ class Derivation:
 class Solution:
     derivations: tuple[Derivation, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """As JSON can hold it (kept with a variant: hints.worked_of)."""
+        return {
+            "derivations": [
+                {
+                    "wrt": d.wrt,
+                    "held": list(d.held),
+                    "title": d.title,
+                    "start": d.start,
+                    "intro": d.intro.to_dict(),
+                    "steps": [
+                        {"latex": s.latex, "rules": list(s.rules), "why": s.why.to_dict()}
+                        for s in d.steps
+                    ],
+                }
+                for d in self.derivations
+            ]
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Solution:
+        return cls(
+            tuple(
+                Derivation(
+                    wrt=str(d["wrt"]),
+                    held=tuple(str(v) for v in d["held"]),
+                    title=str(d["title"]),
+                    start=str(d["start"]),
+                    intro=Message.from_dict(d["intro"]),
+                    steps=tuple(
+                        Step(
+                            latex=str(s["latex"]),
+                            rules=tuple(str(r) for r in s["rules"]),
+                            why=Message.from_dict(s["why"]),
+                        )
+                        for s in d["steps"]
+                    ),
+                )
+                for d in data["derivations"]
+            )
+        )
+
 
 class DerivationFailed(Exception):
     """A step did not check, a rule is missing, or the derivation is too long."""

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from exercises.authoring.generators import Params, generate, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
 from grading.engine import prepare, variant_check
+from grading.engine.hints import worked_of
 from grading.engine.parsing import ParseError
 
 MAX_VARIANT_TRIES = 25
@@ -75,7 +76,11 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
     seed, params = _usable_variant(item, student.pk)
     # the key and the typical mistakes, computed now (variant_check just made them in this
     # process) so that no grading worker has to differentiate with SymPy again
-    prepared = prepare(task_of(params)).to_dict()
+    task = task_of(params)
+    made = prepare(task)
+    # and what the result region shows from derivations: the worked solution, the hints
+    worked = worked_of(task, str(params.get("fname", "f")), [m.code for m in made.mistakes])
+    prepared = made.to_dict()
     try:
         with transaction.atomic():
             return ProblemInstance.objects.create(
@@ -86,6 +91,7 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
                 seed=seed,
                 params=params,
                 prepared=prepared,
+                worked=worked.to_dict(),
             )
     except IntegrityError:
         # Two tabs opened the item at once; the other request made it.

@@ -4,10 +4,13 @@ item whose hints are off."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.urls import reverse
 
 from exercises.authoring.generators import task_of
+from exercises.authoring.models import ProblemInstance
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from grading.engine import key_of
@@ -85,3 +88,26 @@ def test_the_instructor_turns_hints_or_plots_off_in_the_set_editor(client, flag,
     client.post(reverse("authoring:item-change", args=[item.pk]), {**values, flag: "on"})
     item.refresh_from_db()
     assert getattr(item, flag) is True and getattr(item, other) is False
+
+
+def test_a_verdict_shows_the_solution_and_hint_kept_with_the_variant_without_deriving(client):
+    # made with the variant (instance_get_or_create); showing them does no SymPy work
+    instance = _toy2(max_attempts=2)
+    assert instance.worked["solution"] is not None
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    with (
+        mock.patch("exercises.practice.selectors.hint", side_effect=AssertionError),
+        mock.patch("exercises.practice.selectors.solution", side_effect=AssertionError),
+    ):
+        page = _page(client, instance)
+        assert "Product rule: (gh)′ = g′h + gh′." in page
+        factories.graded(instance, "-7y(2x^2-1)/e^(x^2+y^2)")
+        page = _page(client, instance)
+        assert 'id="solution"' in page and 'data-rules="product"' in page
+
+
+def test_a_variant_kept_without_them_still_shows_them(client):
+    instance = _toy2(max_attempts=1)
+    ProblemInstance.objects.filter(pk=instance.pk).update(worked={})  # made before 0006
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    assert 'id="solution"' in _page(client, instance)

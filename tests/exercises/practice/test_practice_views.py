@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
+import time
 from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exercises.practice import selectors
 from exercises.practice.services import submission_create
 from exercises.practice.views import poll_delay_ms
 from grading.models import Submission
@@ -330,8 +334,15 @@ def test_pending_result_polls_with_the_next_delay(client, setup, poll, delay_ms,
     body = response.content.decode()
     assert response.status_code == 200
     assert 'data-status="grading"' in body
-    assert f'hx-get="{url}?poll={next_poll}"' in body
+    wait = _wait_url(body)
+    assert wait.startswith(f"/submissions/{setup['bob_sub'].pk}/wait/")
+    assert wait.endswith(f"?poll={next_poll}")
     assert f'hx-trigger="load delay:{delay_ms}ms"' in body
+    # the wait URL answers itself again, one poll further
+    again = client.get(wait.replace(f"?poll={next_poll}", f"?poll={poll}"), **HTMX)
+    assert again.status_code == 200
+    assert _wait_url(again.content.decode()).endswith(f"?poll={next_poll}")
+    assert f'hx-trigger="load delay:{delay_ms}ms"' in again.content.decode()
 
 
 def test_graded_result_carries_no_poll(client, setup):
@@ -412,12 +423,66 @@ def test_a_submissions_page_shows_that_submissions_verdict(client, setup):
     assert 'data-status="correct"' in later.content.decode()
 
 
-def test_a_pending_submissions_page_polls_its_own_url(client, setup):
+def test_a_pending_submissions_page_waits_then_loads_its_own_url(client, setup):
     login(client, setup["bob"])
     url = reverse("practice:submission-detail", args=[setup["bob_sub"].pk])
     body = client.get(url, {"poll": "2"}, **HTMX).content.decode()
     assert 'data-status="grading"' in body
-    assert f'hx-get="{url}?poll=3"' in body
+    wait = _wait_url(body)
+    assert wait.endswith("?poll=3")
+    from grading.services import submission_grade
+
+    submission_grade(submission_id=setup["bob_sub"].pk)
+    done = client.get(wait, **HTMX).content.decode()
+    assert f'hx-get="{url}"' in done and 'hx-target="#result"' in done
+    assert 'hx-trigger="load"' in done
+
+
+def _wait_url(body):
+    found = re.search(r'hx-get="(/submissions/[^"]+)"', body)
+    assert found is not None, body
+    return html.unescape(found.group(1))
+
+
+def test_a_poll_while_grading_reads_one_status_and_no_session(setup, django_assert_num_queries):
+    """The wait URL's token stands for the login: an anonymous client with it is answered, with
+    one query and no session, user or instance read."""
+    c = Client()
+    c.force_login(setup["bob"])
+    body = c.get(reverse("practice:problem-detail", args=[setup["bob_inst"].pk]), **HTMX)
+    wait = _wait_url(body.content.decode())
+    anonymous = Client()
+    with django_assert_num_queries(1) as queries:
+        response = anonymous.get(wait, **HTMX)
+    assert response.status_code == 200
+    assert "load delay:" in response.content.decode()
+    assert "exercises_submission" in queries.captured_queries[0]["sql"]
+    assert "Cookie" not in response.get("Vary", "")  # the session was not touched
+    assert "sessionid" not in response.cookies
+
+
+def test_a_wait_url_with_a_forged_foreign_or_expired_token_is_not_found(client, setup):
+    login(client, setup["bob"])
+    sub = setup["bob_sub"]
+    good = _wait_url(
+        client.get(
+            reverse("practice:problem-detail", args=[setup["bob_inst"].pk]), **HTMX
+        ).content.decode()
+    )
+    assert client.get(good, **HTMX).status_code == 200
+    token = good.split("/wait/")[1].split("/")[0]
+    other = factories.toy_instance()
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        foreign = submission_create(instance=other, answer="3x^2 + y")
+    for url in (
+        reverse("practice:submission-wait", args=[sub.pk, token[:-2] + "xx"]),  # forged
+        reverse("practice:submission-wait", args=[foreign.pk, token]),  # another submission
+        reverse("practice:submission-wait", args=[sub.pk, "garbage"]),
+    ):
+        assert client.get(url, **HTMX).status_code == 404, url
+    later = time.time() + selectors.WAIT_MAX_AGE_SECONDS + 5
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        assert client.get(good, **HTMX).status_code == 404
 
 
 def test_the_result_region_says_when_no_more_answers_are_taken(client, setup):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from grading.engine import key_of
+from grading.engine.derivation import solution
 from grading.engine.diagnosis import CODES
-from grading.engine.hints import focus_of, hint
+from grading.engine.hints import Worked, focus_of, hint, worked_of
 from grading.engine.types import Task
 
 TASKS = [
@@ -49,3 +50,22 @@ def test_a_part_equal_to_the_key_is_left_out():
     assert hint(same, "exp-as-power").part_latex == ""
     other = Task(variables=("x", "y"), function="e^(2x) + y", wrt=("x",))
     assert hint(other, "exp-as-power").part_latex == "e^{2 x}"
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: f"{t.function}:{t.wrt}")
+def test_what_is_kept_with_a_variant_reads_back_as_the_engine_derives_it(task):
+    codes = ["product-rule-term-dropped", "chain-rule-inner-missing", "power-rule-exponent"]
+    kept = Worked.load(worked_of(task, "g", codes).to_dict())
+    assert kept is not None
+    assert kept.solution == solution(task, "g")
+    for code in [*codes, None, ""]:
+        assert kept.hint_for(code) == (True, hint(task, code))
+    # a mistake about a rule (ln) none of the kept codes is about: not kept (derived when asked)
+    assert kept.hint_for("log-rule-x") == (False, None)
+
+
+def test_what_another_engine_version_kept_is_made_again():
+    data = worked_of(TASKS[0], "f", []).to_dict()
+    assert Worked.load(data) is not None
+    assert Worked.load({**data, "engine": "an older engine"}) is None
+    assert Worked.load({}) is None and Worked.load({"engine": data["engine"]}) is None
