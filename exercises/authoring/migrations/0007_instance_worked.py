@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('authoring', '0005_item_show_hints'),
+        ("authoring", "0006_student_exceptions_and_overrides"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='probleminstance',
-            name='worked',
+            model_name="probleminstance",
+            name="worked",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
