@@ -287,6 +287,7 @@ def phase_outage(klass: Class, students: list[Student], args: argparse.Namespace
         "up_at": up_at,
         "arrivals": arrivals,
         "recorded": recorded,
+        "students": [s.user.pk for s in students],
         "before_up": before_up,
         "refused_down": lms.received.refused_down - refused_before,
         "settle": settle,
@@ -343,7 +344,7 @@ def report(
     lags = [t - up for t in outage["arrivals"].values() if t is not None]
     lost = [sub for sub, t in outage["arrivals"].items() if t is None]
     schedule = ", ".join(f"{backoff(n).total_seconds():.0f}" for n in range(1, 8))
-    attempts = sorted(v[1] for v in outage["before_up"].values())
+    attempts = [outage["before_up"][pk][1] for pk in outage["students"]]
     met = latency["totals"] and max(latency["totals"]) <= TARGET_S
     L = [
         MARK_START,
@@ -386,7 +387,7 @@ def report(
         f"- calls the LMS refused while down: {outage['refused_down']}"
         if args.outage == "503"
         else "- calls refused while down: not counted (port closed)",
-        f"- failed tries of the newest score when the LMS came back, per student: {attempts}",
+        f"- failed tries of the newest score when the LMS came back, same order: {attempts}",
         f"- nothing else arrived in the {outage['settle']:.0f} s after (two sweeps and 5 s)",
         "",
         "Checks (exit status 1 if any fails): each (a) score arrived exactly once; in (b) the "

@@ -142,7 +142,10 @@ def test_every_production_container_names_its_database():
     assert "settings.production" not in (ROOT / "config" / "settings" / "build.py").read_text()
 
 
-def test_check_deploy_is_clean():
+@pytest.mark.parametrize(
+    "extra", [{}, {"LTI_IFRAME": "true", "LTI_FRAME_ANCESTORS": "https://lms.example.edu"}]
+)
+def test_check_deploy_is_clean(extra):
     environment = {
         k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
@@ -151,6 +154,7 @@ def test_check_deploy_is_clean():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         ALLOWED_HOSTS="example.org",
         DATABASE_URL=PRODUCTION_DB,
+        **extra,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
