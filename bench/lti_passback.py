@@ -48,6 +48,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.deadline.report import write_section
 from bench.deadline.stack import (
     HOST,
     VENV_BIN,
@@ -402,17 +403,6 @@ def report(
     return "\n".join(L) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        before = text[: text.index(MARK_START)]
-        after = text[text.index(MARK_END) + len(MARK_END) :].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def start_celery(stack: Stack, env: dict[str, str], run_dir: Path, concurrency: int) -> None:
     celery = [str(VENV_BIN / "celery"), "-A", "config.celery_app"]
     stack.spawn(
@@ -491,7 +481,7 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
     print()
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, MARK_START, MARK_END)
         log(f"wrote the report into {args.write}")
     for problem in problems:
         log(f"FAILED: {problem}")
