@@ -31,15 +31,12 @@ are reported, not enforced (a shared machine can be slow).
 from __future__ import annotations
 
 import argparse
-import atexit
 import math
 import os
 import platform
 import secrets
-import signal
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -53,12 +50,14 @@ from bench.deadline.stack import (
     HOST,
     VENV_BIN,
     Stack,
+    bench_command,
     django_env,
     ensure_postgres,
     ensure_redis,
     log,
     manage,
     recreate_database,
+    run_in_stack,
     wait_for,
 )
 
@@ -417,26 +416,12 @@ def start_celery(stack: Stack, env: dict[str, str], run_dir: Path, concurrency: 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    shown = " ".join(sys.argv[1:] if argv is None else argv)
-    if os.environ.get("BENCH_VIA_MAKE"):
-        extra = shown.replace("--write BENCHMARKS.md", "").strip()
-        command = "make bench-lti" + (f" BENCH_ARGS='{extra}'" if extra else "")
-    else:
-        command = f".venv/bin/python -m bench.lti_passback {shown}".strip()
-    run_dir = Path(tempfile.mkdtemp(prefix="pc-lti-bench-"))
-    stack = Stack(run_dir)
-    atexit.register(stack.close)
-
-    def _terminate(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        return _main(args, stack, run_dir, command)
-    finally:
-        stack.close()
-        log(f"stopped everything this run started; logs in {run_dir}")
+    command = bench_command(
+        "bench-lti", "bench.lti_passback", sys.argv[1:] if argv is None else argv
+    )
+    return run_in_stack(
+        "pc-lti-bench-", lambda stack, run_dir: _main(args, stack, run_dir, command)
+    )
 
 
 def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -> int:
