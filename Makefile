@@ -76,3 +76,8 @@ check-messages:
 .PHONY: bench-deadline
 bench-deadline: install
 	BENCH_VIA_MAKE=1 $(PY) -m bench.deadline --write BENCHMARKS.md $(BENCH_ARGS)
+
+# LTI grade passback in real time: submit -> LMS receipt, and a one-minute LMS outage.
+.PHONY: bench-lti
+bench-lti: install
+	BENCH_VIA_MAKE=1 $(PY) -m bench.lti_passback --write BENCHMARKS.md $(BENCH_ARGS)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import concurrent.futures as cf
 import os
 import secrets
-import signal
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import bench.deadline
 from bench.deadline.accounting import (
@@ -59,6 +55,7 @@ from bench.deadline.stack import (
     VENV_BIN,
     Planned,
     Stack,
+    bench_command,
     django_env,
     ensure_postgres,
     ensure_redis,
@@ -67,6 +64,7 @@ from bench.deadline.stack import (
     manage,
     port_open,
     recreate_database,
+    run_in_stack,
     service_versions,
     setup_data,
     start_workers,
@@ -232,29 +230,8 @@ def main() -> int:
     ap.add_argument("--redis-db", type=int, default=13)
     ap.add_argument("--write", type=Path, help="write the section into this file (BENCHMARKS.md)")
     args = ap.parse_args()
-    argv = " ".join(sys.argv[1:])
-    if os.environ.get("BENCH_VIA_MAKE"):
-        extra = argv.replace("--write BENCHMARKS.md", "").strip()
-        command = "make bench-deadline" + (f" BENCH_ARGS='{extra}'" if extra else "")
-    else:
-        command = f".venv/bin/python -m bench.deadline {argv}".strip()
-
-    run_dir = Path(tempfile.mkdtemp(prefix="pc-deadline-"))
-    stack = Stack(run_dir)
-    atexit.register(stack.close)
-
-    def _terminate(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    # Ctrl-C must reach the cleanup even when started in the background (SIGINT ignored there)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-    try:
-        return _main(args, stack, run_dir, command)
-    finally:
-        stack.close()
-        log(f"stopped everything this run started; logs in {run_dir}")
+    command = bench_command("bench-deadline", "bench.deadline", sys.argv[1:])
+    return run_in_stack("pc-deadline-", lambda stack, run_dir: _main(args, stack, run_dir, command))
 
 
 def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -> int:

@@ -647,11 +647,12 @@ def report(
     return "\n".join(L) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, start: str = MARK_START, end: str = MARK_END) -> None:
+    """Put `section` in place of the one between the markers in `path`, or at its end."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        before = text[: text.index(MARK_START)]
-        after = text[text.index(MARK_END) + len(MARK_END) :].lstrip("\n")
+    if start in text and end in text:
+        before = text[: text.index(start)]
+        after = text[text.index(end) + len(end) :].lstrip("\n")
         text = before + section + ("\n" + after if after else "")
     else:
         text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + section

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import multiprocessing
 import os
@@ -11,7 +12,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -111,6 +114,37 @@ class Stack:
         for what, argv in reversed(self.stop_commands):
             log(f"stopping {what} (started by this run): {' '.join(argv)}")
             subprocess.run(argv, check=False, capture_output=True, timeout=60)  # noqa: S603
+
+
+def bench_command(make_target: str, module: str, argv: list[str]) -> str:
+    """How the run was started, for its report: `make <target>` with its BENCH_ARGS, or the
+    module with its arguments."""
+    shown = " ".join(argv)
+    if os.environ.get("BENCH_VIA_MAKE"):
+        extra = shown.replace("--write BENCHMARKS.md", "").strip()
+        return f"make {make_target}" + (f" BENCH_ARGS='{extra}'" if extra else "")
+    return f".venv/bin/python -m {module} {shown}".strip()
+
+
+def run_in_stack(prefix: str, run: Callable[[Stack, Path], int]) -> int:
+    """`run(stack, run_dir)` in a new run directory; what it started is stopped at the end,
+    on Ctrl-C, SIGTERM and SIGHUP too."""
+    run_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    stack = Stack(run_dir)
+    atexit.register(stack.close)
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    # Ctrl-C must reach the cleanup even when started in the background (SIGINT ignored there)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
+    try:
+        return run(stack, run_dir)
+    finally:
+        stack.close()
+        log(f"stopped everything this run started; logs in {run_dir}")
 
 
 def port_open(port: int, host: str = HOST) -> bool:

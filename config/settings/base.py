@@ -252,10 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exercises.authoring.tasks.template_check_resume_stuck_task",
         "schedule": float(JOB_SWEEP_SECONDS),
     },
-    # Scores for the LMS that are due (never sent, or failed and waited their backoff).
+    # Scores for the LMS that are due (never sent, or failed and waited their backoff): often,
+    # so that a retry is not held back by the sweep (one indexed query finding nothing, mostly).
     "lti-passback-sweep": {
         "task": "exercises.lti.tasks.passback_sweep_task",
-        "schedule": 30.0,
+        "schedule": float(env_int("LTI_PASSBACK_SWEEP_SECONDS", 5)),
     },
 }
 
@@ -273,8 +274,10 @@ LTI_CLOCK_LEEWAY_SECONDS = env_int("LTI_CLOCK_LEEWAY_SECONDS", 60)
 LTI_JWKS_CACHE_SECONDS = env_int("LTI_JWKS_CACHE_SECONDS", 3600)
 # Each call to a platform gives up after this many seconds.
 LTI_HTTP_TIMEOUT_SECONDS = env_int("LTI_HTTP_TIMEOUT_SECONDS", 10)
-# Longest wait between two tries of a score the LMS refused or did not answer.
-LTI_PASSBACK_MAX_BACKOFF_SECONDS = env_int("LTI_PASSBACK_MAX_BACKOFF_SECONDS", 3600)
+# Longest wait between two tries of a score the LMS refused or did not answer (the waits
+# double from 5 s up to it: exercises/lti/services/passback.py, backoff). It is also about the
+# longest a score waits after the LMS is back from a long outage.
+LTI_PASSBACK_MAX_BACKOFF_SECONDS = env_int("LTI_PASSBACK_MAX_BACKOFF_SECONDS", 300)
 
 # Grading limits (seconds): a submission older than this in queued/grading is requeued by beat.
 GRADING_STUCK_AFTER_SECONDS = env_int("GRADING_STUCK_AFTER_SECONDS", 60)

@@ -1,10 +1,14 @@
 """Production: refuses to start without a real SECRET_KEY or DATABASE_URL, or with DEBUG on;
 HTTPS hardening."""
 
+import re
+
+from csp.constants import SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.env import env_bool, env_int, env_str
+from config.settings.base import CONTENT_SECURITY_POLICY, MIDDLEWARE
+from config.settings.env import env_bool, env_int, env_list, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", required=True)
 # A key anyone can read (the Dockerfile's build-only key, base.py's development default, a
@@ -39,6 +43,40 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# LTI launches inside an LMS page (docs/lti.md, "Launching inside the LMS's frame"). Off by
+# default: no site may frame ours, and cookies stay SameSite=Lax (no session on a request
+# another site makes). With LTI_IFRAME=true the LMS origins in LTI_FRAME_ANCESTORS may frame
+# it, and the cookies a framed page needs are SameSite=None (always Secure here): a browser
+# sends a cookie inside another site's frame only then. CSRF stays checked by token and
+# Origin. X-Frame-Options cannot name another site, so it goes; CSP frame-ancestors (which
+# browsers obey instead of it) names the LMSs.
+LTI_IFRAME = env_bool("LTI_IFRAME", False)
+if LTI_IFRAME:
+    LTI_FRAME_ANCESTORS = env_list("LTI_FRAME_ANCESTORS")
+    _origin = re.compile(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?", re.IGNORECASE)
+    if not LTI_FRAME_ANCESTORS or not all(_origin.fullmatch(o) for o in LTI_FRAME_ANCESTORS):
+        raise ImproperlyConfigured(
+            "LTI_IFRAME=true needs LTI_FRAME_ANCESTORS: the LMS origins that may show this "
+            "site in a frame, comma-separated, each https://host or https://*.domain "
+            "(e.g. https://canvas.example.edu,https://moodle.example.edu)."
+        )
+    SESSION_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SAMESITE = "None"
+    LANGUAGE_COOKIE_SAMESITE = "None"
+    LANGUAGE_COOKIE_SECURE = True
+    CONTENT_SECURITY_POLICY = {
+        **CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {
+            **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+            "frame-ancestors": [SELF, *LTI_FRAME_ANCESTORS],
+        },
+    }
+    MIDDLEWARE = [
+        m for m in MIDDLEWARE if m != "django.middleware.clickjacking.XFrameOptionsMiddleware"
+    ]
+    # check --deploy's "no X-Frame-Options middleware": frame-ancestors above does its work
+    SILENCED_SYSTEM_CHECKS = ["security.W002"]
 
 # One cache for all web processes (login throttling counts failures across them), through
 # django-redis: its client keeps one redis.Redis per server and reuses it for every operation

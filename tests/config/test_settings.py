@@ -142,7 +142,10 @@ def test_every_production_container_names_its_database():
     assert "settings.production" not in (ROOT / "config" / "settings" / "build.py").read_text()
 
 
-def test_check_deploy_is_clean():
+@pytest.mark.parametrize(
+    "extra", [{}, {"LTI_IFRAME": "true", "LTI_FRAME_ANCESTORS": "https://lms.example.edu"}]
+)
+def test_check_deploy_is_clean(extra):
     environment = {
         k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
@@ -151,6 +154,7 @@ def test_check_deploy_is_clean():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         ALLOWED_HOSTS="example.org",
         DATABASE_URL=PRODUCTION_DB,
+        **extra,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -302,3 +306,53 @@ def test_trusted_proxies_are_addresses_or_networks(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5,proxy.internal")
     with pytest.raises(ImproperlyConfigured, match="'proxy.internal' is not an IP address"):
         env.env_networks("TRUSTED_PROXIES")
+
+
+# A page as production serves it (but for the static files' manifest, which needs collectstatic)
+FRAME_PROBE = (
+    "import django; from django.conf import settings; django.setup(); "
+    "from django.test import Client, override_settings; "
+    "override_settings(STORAGES={**settings.STORAGES, 'staticfiles': {'BACKEND': "
+    "'django.contrib.staticfiles.storage.StaticFilesStorage'}}).enable(); "
+    "r = Client().get('/accounts/login/', secure=True); c = r.cookies['csrftoken']; "
+    "print(r.status_code, c['samesite'], bool(c['secure']), "
+    "[p for p in r['Content-Security-Policy'].split('; ') if p.startswith('frame-ancestors')], "
+    "r.get('X-Frame-Options'), *(repr(getattr(settings, n)) for n in ('SESSION_COOKIE_SAMESITE', "
+    "'SESSION_COOKIE_SECURE', 'LANGUAGE_COOKIE_SAMESITE', 'LANGUAGE_COOKIE_SECURE')), sep='|')"
+)
+FRAME_ENV = {
+    "SECRET_KEY": GOOD_SECRET,
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DATABASE_URL": PRODUCTION_DB,
+    "ALLOWED_HOSTS": "testserver",
+}
+
+
+def test_production_refuses_to_be_framed_by_default():
+    """No LTI_IFRAME: no site may frame ours, and the cookies stay SameSite=Lax."""
+    result = _run(FRAME_PROBE, **FRAME_ENV)
+    assert result.stdout.strip().split("|") == [
+        "200", "Lax", "True", "[\"frame-ancestors 'none'\"]", "DENY", "'Lax'", "True", "None",
+        "False",
+    ], result.stderr  # fmt: skip
+
+
+def test_lti_iframe_lets_the_named_lms_frame_the_site_with_cross_site_cookies():
+    lms = "https://canvas.example.edu,https://*.brightspace.com"
+    result = _run(FRAME_PROBE, **FRAME_ENV, LTI_IFRAME="true", LTI_FRAME_ANCESTORS=lms)
+    assert result.stdout.strip().split("|") == [
+        "200", "None", "True",
+        "[\"frame-ancestors 'self' https://canvas.example.edu https://*.brightspace.com\"]",
+        "None", "'None'", "True", "'None'", "True",
+    ], result.stderr  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "ancestors",
+    [None, "", "*", "http://moodle.example.edu", "https://lms.example.edu/course", "https://*"],
+)
+def test_lti_iframe_needs_the_lms_origins_over_https(ancestors):
+    extra = {} if ancestors is None else {"LTI_FRAME_ANCESTORS": ancestors}
+    result = _run(IMPORT_PRODUCTION, **FRAME_ENV, LTI_IFRAME="true", **extra)
+    assert result.returncode != 0
+    assert "LTI_IFRAME=true needs LTI_FRAME_ANCESTORS" in result.stderr

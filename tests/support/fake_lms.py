@@ -4,8 +4,9 @@ PyJWT and cryptography only.
 It registers one tool, starts launches (OIDC third-party login), answers /auth with the
 id_token form_post, publishes its JWKS, issues AGS/NRPS access tokens against the tool's
 client assertion, keeps line items and scores, serves a roster, and accepts deep-link
-returns. It records what it receives and can fail on demand (`down = True`: 503 on the
-token and service endpoints).
+returns. It records what it receives (scores with the time they arrived) and can fail on
+demand: `down = True` answers 503 on the token and service endpoints (counted in
+`received.refused_down`); `stop_listening()` closes its port until `listen_again()`.
 
 Drive a launch with `launch(client, ...)`: the client is Django's test Client or a
 requests.Session; the /auth step is answered in-process (`authorize`), as a browser would
@@ -90,6 +91,7 @@ class Received:
     deep_links: list[dict[str, Any]] = field(default_factory=list)  # decoded response JWTs
     token_requests: int = 0
     refused: list[str] = field(default_factory=list)  # why a request was refused
+    refused_down: int = 0  # requests answered 503 while `down`
 
 
 class FakeLMS:
@@ -120,20 +122,37 @@ class FakeLMS:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.port = int(self._server.server_address[1])
+        self._listening = False
 
     # lifecycle
     def __enter__(self) -> FakeLMS:
-        self._thread.start()
+        self._serve()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.stop_listening()
+
+    def _serve(self) -> None:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._listening = True
+
+    def stop_listening(self) -> None:
+        """Close the port: calls are refused (connection refused), as by a host that is down."""
+        if self._listening:
+            self._server.shutdown()
+            self._server.server_close()
+            self._listening = False
+
+    def listen_again(self) -> None:
+        """Open the same port again (same issuer and URLs), keeping everything received."""
+        if not self._listening:
+            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+            self._serve()
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def auth_url(self) -> str:
@@ -371,6 +390,11 @@ def _handler(lms: FakeLMS) -> type[BaseHTTPRequestHandler]:
         def _body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
+        def _down(self) -> None:
+            with lms._lock:
+                lms.received.refused_down += 1
+            self._reply(503, {"error": "down for maintenance"})
+
         def _refuse(self, status: int, why: str) -> None:
             lms.received.refused.append(why)
             self._reply(status, {"error": why})
@@ -398,7 +422,7 @@ def _handler(lms: FakeLMS) -> type[BaseHTTPRequestHandler]:
                 )
                 return self._reply(200, html, "text/html")
             if lms.down:
-                return self._reply(503, {"error": "down for maintenance"})
+                return self._down()
             scopes = self._scopes()
             if scopes is None:
                 return self._refuse(401, "no or unknown bearer token")
@@ -439,7 +463,7 @@ def _handler(lms: FakeLMS) -> type[BaseHTTPRequestHandler]:
                 lms.received.deep_links.append(body)
                 return self._reply(200, "<p id='dl-done'>Content placed</p>", "text/html")
             if lms.down:
-                return self._reply(503, {"error": "down for maintenance"})
+                return self._down()
             if url.path == "/token":
                 return self._token(parse_qs(raw.decode()))
             scopes = self._scopes()
@@ -470,7 +494,7 @@ def _handler(lms: FakeLMS) -> type[BaseHTTPRequestHandler]:
                 required = ("userId", "timestamp", "activityProgress", "gradingProgress")
                 if any(not score.get(k) for k in required):
                     return self._refuse(400, "score without " + ", ".join(required))
-                lms.received.scores.append({"lineitem": lineitem, "body": score})
+                lms.received.scores.append({"lineitem": lineitem, "body": score, "at": time.time()})
                 return self._reply(204)
             return self._refuse(404, f"no POST {url.path}")
 

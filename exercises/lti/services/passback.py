@@ -11,6 +11,7 @@ that records the verdict, and sent to the LMS (AGS) after it commits.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from exercises.lti.selectors import student_set_score
 
 LEASE = timedelta(seconds=120)  # longer than the four calls of one send with their timeouts
 SENDS_PER_CALL = 3  # a score superseded while sending is sent again, this many times
+FIRST_RETRY_SECONDS = 5  # the wait after a first failure (before jitter)
 
 
 def line_item_tag(problem_set_id: int) -> str:
@@ -96,10 +98,19 @@ def _record(
     return row.pk
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait before try number attempts+1: 30 s, 1 min, 2 min, ... up to the maximum."""
-    seconds = 30 * 2 ** min(max(attempts - 1, 0), 16)
-    return timedelta(seconds=min(seconds, settings.LTI_PASSBACK_MAX_BACKOFF_SECONDS))
+def backoff(attempts: int, *, jitter: float | None = None) -> timedelta:
+    """Wait after `attempts` failed tries: 5 s, 10 s, 20 s, 40 s, ... doubling up to
+    LTI_PASSBACK_MAX_BACKOFF_SECONDS (5 min), each cut by up to half at random (`jitter`, in
+    [0, 1): 0 keeps the whole wait), so that scores that failed together (an LMS down for a
+    whole class) do not all come back at once. Short first waits bound how long a score waits
+    once the LMS is back: about as long as the outage lasted, at most the maximum (beat's sweep,
+    every LTI_PASSBACK_SWEEP_SECONDS, adds up to that)."""
+    ceiling = min(
+        FIRST_RETRY_SECONDS * 2 ** min(max(attempts - 1, 0), 20),
+        settings.LTI_PASSBACK_MAX_BACKOFF_SECONDS,
+    )
+    cut = random.random() if jitter is None else jitter  # noqa: S311 (spreading retries)
+    return timedelta(seconds=ceiling * (1 - cut / 2))
 
 
 def passback_send(*, passback_id: int, now: datetime | None = None) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from exercises.lti.models import LtiIdentity, ScorePassback
 from exercises.lti.selectors import passbacks_due
 from exercises.lti.services import passback as passback_service
-from exercises.lti.services.passback import line_item_tag, passback_send
+from exercises.lti.services.passback import backoff, line_item_tag, passback_send
 from exercises.lti.tasks import passback_sweep_task
 from grading.models import RegradeJob, Submission
 from tests import factories
@@ -117,7 +117,7 @@ def test_lms_down_then_back_newest_score_exactly_once(
     assert lms.received.scores == []
 
     assert passbacks_due() == []  # the sweep waits for the backoff
-    later = timezone.now() + timedelta(minutes=1)
+    later = timezone.now() + backoff(1, jitter=0)  # the first wait: the newer score's own
     assert passbacks_due(now=later) == [row.pk]
     lms.down = False
     for _ in range(3):  # the sweep runs again and again: nothing more is sent
@@ -127,6 +127,35 @@ def test_lms_down_then_back_newest_score_exactly_once(
     assert [s["body"]["scoreGiven"] for s in lms.received.scores] == [2.0]
     row.refresh_from_db()
     assert (row.status, row.sent_version, row.last_error) == ("sent", 2, "")
+
+
+def test_an_lms_that_does_not_answer_gets_the_score_once_it_listens_again(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    lms.stop_listening()  # connection refused, not a 503
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    row = ScorePassback.objects.get()
+    assert row.status == "failed" and row.last_error and row.attempts == 1
+    assert passbacks_due() == []
+    lms.listen_again()
+    later = timezone.now() + timedelta(seconds=backoff(1, jitter=0).total_seconds())
+    assert passbacks_due(now=later) == [row.pk]  # due after the first, short, wait
+    assert passback_send(passback_id=row.pk, now=later) == "sent"
+    assert [s["body"]["scoreGiven"] for s in lms.received.scores] == [2.0]
+    assert passbacks_due(now=later + timedelta(hours=1)) == []
+
+
+def test_the_backoff_doubles_from_seconds_to_the_maximum_with_jitter(settings):
+    settings.LTI_PASSBACK_MAX_BACKOFF_SECONDS = 300
+    whole = [backoff(n, jitter=0).total_seconds() for n in range(1, 10)]
+    assert whole == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    assert backoff(10**6, jitter=0) == timedelta(seconds=300)
+    # jitter cuts a wait by at most half ...
+    assert backoff(3, jitter=0.999999).total_seconds() == pytest.approx(10, abs=0.001)
+    # ... at random, so that scores that failed together do not come back together
+    waits = [backoff(4) for _ in range(20)]
+    assert len(set(waits)) > 1
+    assert all(timedelta(seconds=20) <= wait <= timedelta(seconds=40) for wait in waits)
 
 
 def test_the_beat_sweep_sends_what_the_broker_did_not(
