@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from exercises.authoring.models import (
     GradingPolicy,
@@ -110,6 +111,8 @@ def check_failure_rows(*, check: TemplateCheck) -> list[dict[str, Any]]:
     for row in rows:
         first, last = row["first"], row["last"]
         row["seeds"] = str(first) if first == last else f"{first}–{last}"
+        if not first:
+            row["seeds"] = gettext("all seeds")  # a reason about the check as a whole
         row["values_text"] = ", ".join(f"{k} = {v}" for k, v in row["values"].items())
     return rows
 
