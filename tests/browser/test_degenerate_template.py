@@ -61,9 +61,9 @@ def test_a_degenerate_template_is_refused_with_its_seeds(page, live_server, lang
     expect(rows.filter(has=page.locator("td:first-child:text-is('2')"))).to_contain_text(
         text["copy"]
     )
-    expect(rows.filter(has=page.locator(f"td:first-child:text-is('{text['all']}')"))).to_contain_text(
-        text["few"]
-    )
+    expect(
+        rows.filter(has=page.locator(f"td:first-child:text-is('{text['all']}')"))
+    ).to_contain_text(text["few"])
     page.click("#publish-button")
     expect(page.locator("[data-status=draft]")).to_be_visible()
     assert ProblemTemplate.objects.get(slug="a-exp").published is False
