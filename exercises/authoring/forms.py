@@ -248,6 +248,12 @@ class ProblemSetForm(forms.ModelForm):
             "due_at": _("Due at"),
             "hidden": _("Hidden from students (a draft)"),
         }
+        help_texts = {
+            "position": _(
+                "Orders sets due at the same time on the students' list (smaller first)."
+            ),
+            "hidden": _("A new set stays hidden until you clear this box (release it)."),
+        }
         widgets = {
             "opens_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -257,10 +263,13 @@ class ProblemSetForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args: Any, courses: Any, **kw: Any) -> None:
+    def __init__(self, *args: Any, courses: Any, can_release: bool = True, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
         self.fields["course"].empty_label = None  # type: ignore[attr-defined]
+        self.fields["course"].label_from_instance = _course_label  # type: ignore[attr-defined]
+        if not can_release:  # a TA: the set stays as it is (new: hidden); README "Roles"
+            self.fields["hidden"].disabled = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -274,6 +283,11 @@ class ProblemSetForm(forms.ModelForm):
         values = {field: self.cleaned_data[field] for field in self.Meta.fields}
         values["position"] = values["position"] or 0
         return values
+
+
+def _course_label(course: Any) -> str:
+    korean = (get_language() or "en").startswith("ko")
+    return str(course.title_ko if korean and course.title_ko else course.title_en)
 
 
 def _template_label(template: ProblemTemplate) -> str:
@@ -344,6 +358,7 @@ class DuplicateForm(forms.Form):
     def __init__(self, *args: Any, courses: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["course"].label_from_instance = _course_label  # type: ignore[attr-defined]
 
 
 class YamlImportForm(forms.Form):

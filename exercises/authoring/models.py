@@ -148,6 +148,9 @@ class ProblemSetItem(models.Model):
     # After a wrong answer, before the key, a hint names the rule to look at again
     # (grading.engine.hints); an instructor may turn it off.
     show_hints = models.BooleanField(default=True)
+    # Retired: an opened problem the instructor took out of the set. Students who opened it keep
+    # it and their history; nobody else sees it (an opened problem is never deleted).
+    retired = models.BooleanField(default=False)
 
     class Meta:
         db_table = "exercises_problemsetitem"  # made by an earlier app; kept so that no data moves

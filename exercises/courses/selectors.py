@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -20,6 +23,36 @@ def courses_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[Cour
     """Courses where the user is an instructor (or a TA, unless instructor_only)."""
     roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
     return Course.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def course_zone(course: Course) -> zoneinfo.ZoneInfo:
+    """The zone the course's dates are shown and typed in (the site's when its name is not a
+    known zone: a value set outside the site's form)."""
+    try:
+        return zoneinfo.ZoneInfo(course.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def course_zone_activate(course: Course) -> None:
+    """Show and read this request's dates in the course's zone (reset after the request by
+    config.middleware.TimeZoneResetMiddleware)."""
+    timezone.activate(course_zone(course))
+
+
+def may_create_courses(*, user: Any) -> bool:
+    """Who may create a course on the site: staff users (`is_staff`) and anyone who is already
+    an instructor of a course. Students and TAs ask one of them (or the site admin)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        bool(user.is_staff)
+        or Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).exists()
+    )
+
+
+def is_instructor(*, user: Any, course: Course) -> bool:
+    return course_role(user=user, course=course) == Membership.Role.INSTRUCTOR
 
 
 def course_role(*, user: Any, course: Course) -> str | None:

@@ -9,7 +9,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,8 +17,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exercises.courses import selectors as sel
-from exercises.courses.forms import JoinForm, RosterConfirmForm, RosterUploadForm
+from exercises.courses.forms import CourseForm, JoinForm, RosterConfirmForm, RosterUploadForm
 from exercises.courses.models import Membership
+from exercises.courses.services.accounts import course_create, course_update
 from exercises.courses.services.roster import (
     MAX_ROSTER_BYTES,
     JoinRefused,
@@ -193,4 +194,39 @@ def course_join_view(request: HttpRequest) -> HttpResponse:
     status = 400 if error else 200
     return render(
         request, "courses/course_join.html", {"form": form, "error": error}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_create_view(request: HttpRequest) -> HttpResponse:
+    """A new course, its maker its first instructor (staff users and instructors only)."""
+    if not sel.may_create_courses(user=request.user):
+        raise Http404
+    form = CourseForm(request.POST or None, initial={"time_zone": "Asia/Seoul"})
+    if request.method == "POST" and form.is_valid():
+        course = course_create(**form.values(), instructor=request.user)
+        messages.success(request, _("Course created. Add templates and problem sets, then people."))
+        return redirect("authoring:course-authoring", pk=course.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "courses/course_form.html", {"form": form, "course": None}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """A course's title, code and time zone: its instructors only."""
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        fresh = type(course).objects.get(pk=course.pk)  # the form wrote onto `course`
+        course_update(course=fresh, **form.values())
+        messages.success(request, _("Saved."))
+        return redirect("courses:course-settings", pk=course.pk)
+    status = 400 if form.errors else 200
+    course.refresh_from_db()
+    return render(
+        request, "courses/course_form.html", {"form": form, "course": course}, status=status
     )

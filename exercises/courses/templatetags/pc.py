@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from exercises.courses.selectors import course_zone, is_instructor
+
 register = template.Library()
 
 
@@ -33,3 +35,23 @@ def localized(obj: Any, field: str) -> str:
     if isinstance(obj, Mapping):
         return str(obj.get(f"{field}_{_lang()}", "") or obj.get(f"{field}_en", ""))
     return str(getattr(obj, f"{field}_{_lang()}", "") or getattr(obj, f"{field}_en", ""))
+
+
+@register.simple_tag(takes_context=True)
+def instructs(context: Any, course: Any) -> bool:
+    """Whether the page's user is an instructor of `course` (links only instructors may use)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_authenticated and is_instructor(user=user, course=course)
+    )
+
+
+@register.filter
+def in_zone(value: Any, course: Any) -> str:
+    """A date and time in the course's time zone, with the zone's abbreviation (2030-03-09
+    23:59 KST): every date a course shows says which zone it is in."""
+    if not value:
+        return ""
+    local = value.astimezone(course_zone(course))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
