@@ -161,6 +161,7 @@ MATRIX: dict[str, list[Case]] = {
     "courses:course-people": _cases("course", STAFF, "get"),
     "courses:course-roster-import": _cases("course", INSTRUCTOR, "post"),
     "courses:course-settings": _cases("course", INSTRUCTOR, "get", "post"),
+    "courses:course-invitations": _cases("course", INSTRUCTOR, "post"),  # they set passwords
     "courses:course-join-code": _cases("course", INSTRUCTOR, "post"),
     "courses:course-signin-links": _cases("course", INSTRUCTOR, "get"),  # they set passwords
     "gradebook:course-grades-export": _cases("course", STAFF, "get", query=EXPORT_QUERY),

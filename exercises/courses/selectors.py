@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,20 @@ def courses_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[Cour
     """Courses where the user is an instructor (or a TA, unless instructor_only)."""
     roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
     return Course.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def login_account(text: str) -> Any | None:
+    """The account a login box's text names when it is not its exact username: the email in
+    another case, or a roster's student id (unique on the site). None when nothing or more than
+    one account matches (an ambiguous login never guesses)."""
+    typed = unicodedata.normalize("NFKC", text or "").strip()
+    if not typed or len(typed) > 254:
+        return None
+    users = get_user_model().objects
+    by_name = list(users.filter(username__iexact=typed)[:2])
+    by_id = list(users.filter(student_profile__student_id__iexact=typed)[:2])
+    found = {u.pk: u for u in by_name + by_id}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def course_zone(course: Course) -> zoneinfo.ZoneInfo:

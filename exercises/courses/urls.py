@@ -13,6 +13,7 @@ urlpatterns = [
     path("courses/<int:pk>/people/", views.course_people, name="course-people"),
     path("courses/<int:pk>/roster/", views.course_roster_import, name="course-roster-import"),
     path("courses/<int:pk>/join-code/", views.course_join_code, name="course-join-code"),
+    path("courses/<int:pk>/invitations/", views.course_invitations, name="course-invitations"),
     path(
         "courses/<int:pk>/signin-links.csv", views.course_signin_links, name="course-signin-links"
     ),

@@ -20,6 +20,7 @@ from exercises.courses import selectors as sel
 from exercises.courses.forms import CourseForm, JoinForm, RosterConfirmForm, RosterUploadForm
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import course_create, course_update
+from exercises.courses.services.invitations import InvitationsFailed, roster_invitations_send
 from exercises.courses.services.roster import (
     MAX_ROSTER_BYTES,
     JoinRefused,
@@ -158,7 +159,7 @@ def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "email", "username", "set password link"])
+    writer.writerow(["name", "email", "login (email or student id)", "set password link"])
     for link in sel.roster_signin_links(course=course):
         url = request.build_absolute_uri(
             reverse("password_reset_confirm", args=[link.uidb64, link.token])
@@ -174,6 +175,31 @@ def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{course.code}-signin-links.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_POST
+def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the one-time set-password links (the same as the CSV's) to the students of this
+    course's roster who have not set a password."""
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+
+    def link_url(link: sel.SigninLink) -> str:
+        path = reverse("password_reset_confirm", args=[link.uidb64, link.token])
+        return request.build_absolute_uri(path)
+
+    login_url = request.build_absolute_uri(reverse("login"))
+    try:
+        sent = roster_invitations_send(course=course, link_url=link_url, login_url=login_url)
+    except InvitationsFailed as exc:
+        messages.error(request, str(exc))
+    else:
+        if sent:
+            text = ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", sent)
+            messages.success(request, text % {"n": sent})
+        else:
+            messages.info(request, _("Every student of the roster has set a password already."))
+    return redirect("courses:course-people", pk=course.pk)
 
 
 @login_required
