@@ -28,6 +28,7 @@ from exercises.authoring.services.checks import template_check_run
 from exercises.authoring.services.templates import custom_template_create
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.services import regrade_job_create
 from grading.engine import messages as engine_messages
 from tests import factories
 
@@ -366,6 +367,18 @@ def test_the_instructor_pages_in_korean(korean):
         "wrong answers": reverse("gradebook:item-wrong-answers", args=[item.pk]),
         "export": reverse("gradebook:course-grades-export", args=[course.pk]),
         "people": reverse("courses:course-people", args=[course.pk]),
+        # every other instructor page (issue #16)
+        "dashboard": reverse("practice:dashboard"),
+        "new course": reverse("courses:course-create"),
+        "course settings": reverse("courses:course-settings", args=[course.pk]),
+        "new set": reverse("authoring:set-create", args=[course.pk]),
+        "YAML import": reverse("authoring:course-import", args=[course.pk]),
+        "LMS passback": reverse("lti:course-lti", args=[course.pk]),
+        "regrade": reverse(
+            "gradebook:regrade-detail",
+            args=[regrade_job_create(item=item, requested_by=instructor, reason="ko").pk],
+        ),
+        "join": reverse("courses:course-join"),
     }
     for where, url in pages.items():
         response = korean.get(url)

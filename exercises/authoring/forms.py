@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.generators.custom import TemplateError, template_problems
 from exercises.authoring.models import ProblemSet, ProblemTemplate
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
 from exercises.courses.models import Course
@@ -224,9 +224,11 @@ class CustomTemplateForm(forms.Form):
             for key in ("statement_en", "statement_ko"):
                 if data[key].strip():
                     config[key] = data[key].strip()
-            validate(config)
         except TemplateError as exc:
             raise forms.ValidationError(str(exc)) from None
+        problems = template_problems(config)
+        if problems:  # all of them at once, each in the reader's language
+            raise forms.ValidationError([str(problem) for problem in problems])
         data["config"] = config
         return data
 
