@@ -192,7 +192,11 @@ def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sent = roster_invitations_send(course=course, link_url=link_url, login_url=login_url)
     except InvitationsFailed as exc:
-        messages.error(request, str(exc))
+        failed = _(
+            "The mail server did not take the invitations (%(sent)s of %(total)s sent). "
+            "Try again later or download the links as CSV."
+        )
+        messages.error(request, failed % {"sent": exc.sent, "total": exc.total})
     else:
         if sent:
             text = ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", sent)

@@ -10,9 +10,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils.translation import gettext_noop
 
-from exercises.authoring.errors import Refused
 from exercises.courses.models import Course
 from exercises.courses.selectors import SigninLink, roster_signin_links
 
@@ -21,8 +19,12 @@ logger = logging.getLogger(__name__)
 MAX_INVITATIONS = 2000  # a roster's size; one click never sends more
 
 
-class InvitationsFailed(Refused):
-    """The mail server refused or did not answer; `sent` says how many had gone."""
+class InvitationsFailed(Exception):
+    """The mail server refused or did not answer; `sent` of `total` had gone."""
+
+    def __init__(self, *, sent: int, total: int) -> None:
+        super().__init__(f"{sent} of {total} invitations sent")
+        self.sent, self.total = sent, total
 
 
 def _body(course: Course, link: SigninLink, url: str, login_url: str) -> str:
@@ -70,12 +72,5 @@ def roster_invitations_send(
                 sent += connection.send_messages([message]) or 0
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("invitations of course %s: %s sent, then %r", course.pk, sent, exc)
-        raise InvitationsFailed(
-            gettext_noop(
-                "The mail server did not take the invitations (%(sent)s of %(total)s sent). "
-                "Try again later or download the links as CSV."
-            ),
-            sent=sent,
-            total=len(messages),
-        ) from None
+        raise InvitationsFailed(sent=sent, total=len(messages)) from None
     return sent
