@@ -11,12 +11,29 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from exercises.authoring.services.yaml_io import MAX_YAML_BYTES
 from exercises.courses.services.roster import MAX_ROSTER_BYTES
 from exercises.gradebook.lms import MAX_LMS_FILE_BYTES
 
 logger = logging.getLogger(__name__)
+
+
+class TimeZoneResetMiddleware:
+    """Each request starts and ends in the site's time zone: a view of a course activates the
+    course's (`exercises.courses.selectors.course_zone`) for its forms and dates, and that
+    choice must not outlive the request in the worker thread."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class DatabaseUnavailableMiddleware:

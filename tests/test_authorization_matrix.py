@@ -6,9 +6,13 @@ The expectations come from the product (README "How it works"), not from the cod
 - any logged-in user: the dashboard and the join page (the join code is typed once logged in);
 - members of the course (its students and staff): its released sets and items;
 - only the owner: a problem instance and its submissions ("any other id answers 404");
-- staff of the course (instructors and TAs): gradebook, authoring, people, exports, wrong answers;
-- only its instructors: everything that changes the class (roster, join code, tolerance,
-  regrade) and the one-time set-password links;
+- staff of the course (instructors and TAs): gradebook, authoring, people, exports, wrong answers,
+  tolerance and regrade (README "Roles": a TA grades);
+- a set students have started (one of its problems opened): only its instructors change it; its
+  TAs change a set no student has opened (the world's set is started, its draft set is not);
+- only its instructors: everything that changes the class (roster, join code, course settings),
+  publishing templates, YAML import and the one-time set-password links;
+- creating a course: staff users and instructors of any course;
 - the read-only template library: anyone who teaches a course, never a student (its preview shows
   the key);
 - the Django admin: site admins only, active superusers (no course role grants it, nor is_staff
@@ -89,6 +93,10 @@ COURSE_MEMBERS = _expect(NOT_FOUND, anonymous=LOGIN, owner=OK, peer=OK, instruct
 OWNER = _expect(NOT_FOUND, anonymous=LOGIN, owner=OK)
 STAFF = _expect(NOT_FOUND, anonymous=LOGIN, instructor=OK, ta=OK)
 INSTRUCTOR = _expect(NOT_FOUND, anonymous=LOGIN, instructor=OK)
+# a started set: its TAs see it (GET is STAFF) but a change is refused with the page (403)
+STARTED_SET_WRITE = _expect(NOT_FOUND, anonymous=LOGIN, instructor=OK, ta=FORBIDDEN)
+# instructors of any course (and staff users) create courses; a TA of A only is refused
+COURSE_MAKERS = _expect(NOT_FOUND, anonymous=LOGIN, instructor=OK, other_instructor=OK)
 LIBRARY_READ = _expect(NOT_FOUND, anonymous=LOGIN, instructor=OK, ta=OK, other_instructor=OK)
 LIBRARY_WRITE = _expect(
     NOT_FOUND, anonymous=LOGIN, instructor=FORBIDDEN, ta=FORBIDDEN, other_instructor=FORBIDDEN
@@ -132,6 +140,7 @@ MATRIX: dict[str, list[Case]] = {
     # ------------------------------------------------------------- student site
     "practice:dashboard": _cases("none", LOGGED_IN, "get"),
     "courses:course-join": _cases("none", LOGGED_IN, "get", "post"),
+    "courses:course-create": _cases("none", COURSE_MAKERS, "get", "post"),
     "gradebook:course-gradebook": _cases("course", STAFF, "get"),
     # a student's answers, terms and overrides: the course's staff (TAs extend and override)
     "gradebook:course-gradebook-student": _cases("student", STAFF, "get"),
@@ -165,14 +174,16 @@ MATRIX: dict[str, list[Case]] = {
     # --------------------------------------------------- the class (views_class)
     "courses:course-people": _cases("course", STAFF, "get"),
     "courses:course-roster-import": _cases("course", INSTRUCTOR, "post"),
+    "courses:course-settings": _cases("course", INSTRUCTOR, "get", "post"),
+    "courses:course-invitations": _cases("course", INSTRUCTOR, "post"),  # they set passwords
     "courses:course-join-code": _cases("course", INSTRUCTOR, "post"),
     "courses:course-signin-links": _cases("course", INSTRUCTOR, "get"),  # they set passwords
     "gradebook:course-grades-export": _cases("course", STAFF, "get", query=EXPORT_QUERY),
     "gradebook:course-grades-download": _cases("course", STAFF, "get", query=EXPORT_QUERY),
     "gradebook:course-grades-fill": _cases("course", STAFF, "post"),  # builds a file, stores none
     "gradebook:item-wrong-answers": _cases("item", STAFF, "get"),
-    "gradebook:item-tolerance": _cases("item", INSTRUCTOR, "post"),
-    "gradebook:item-regrade": _cases("item", INSTRUCTOR, "post"),
+    "gradebook:item-tolerance": _cases("item", STAFF, "post"),
+    "gradebook:item-regrade": _cases("item", STAFF, "post"),
     "gradebook:regrade-detail": [
         *_cases("regrade", STAFF, "get"),
         *_cases("regrade", STAFF, "get", htmx=True),  # the progress bar polling
@@ -182,7 +193,7 @@ MATRIX: dict[str, list[Case]] = {
     "authoring:template-create": _cases("course", STAFF, "get", "post"),
     "authoring:set-create": _cases("course", STAFF, "get", "post"),
     "authoring:course-export": _cases("course", STAFF, "get"),
-    "authoring:course-import": _cases("course", STAFF, "get", "post"),
+    "authoring:course-import": _cases("course", INSTRUCTOR, "get", "post"),
     "authoring:template-edit": [
         *_cases("template", STAFF, "get", "post"),
         *_cases("library", LIBRARY_READ, "get"),
@@ -200,17 +211,27 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # only the course's own templates are published or copied: the library is not
     "authoring:template-publish": [
-        *_cases("template", STAFF, "post"),
+        *_cases("template", INSTRUCTOR, "post"),
         *_cases("library", _expect(NOT_FOUND, anonymous=LOGIN), "post"),
     ],
     "authoring:template-copy": [
         *_cases("template", STAFF, "post"),
         *_cases("library", _expect(NOT_FOUND, anonymous=LOGIN), "post"),
     ],
-    "authoring:set-edit": _cases("set", STAFF, "get", "post"),
-    "authoring:item-add": _cases("set", STAFF, "post"),
+    "authoring:set-edit": [
+        *_cases("set", STAFF, "get"),
+        *_cases("set", STARTED_SET_WRITE, "post"),
+        *_cases("draft-set", STAFF, "get", "post"),
+    ],
+    "authoring:item-add": [
+        *_cases("set", STARTED_SET_WRITE, "post"),
+        *_cases("draft-set", STAFF, "post"),
+    ],
     "authoring:set-duplicate": _cases("set", STAFF, "post"),
-    "authoring:item-change": _cases("item", STAFF, "post"),
+    "authoring:item-change": [
+        *_cases("item", STARTED_SET_WRITE, "post"),
+        *_cases("draft-item", STAFF, "post"),
+    ],
     # ------------------------------------------------------------------- LTI (lti)
     "lti:jwks": _cases("none", PUBLIC, "get", "post"),  # our public keys
     "lti:login": _cases("none", NO_LAUNCH, "get", "post"),  # no login parameters
@@ -273,6 +294,8 @@ def _build_world() -> SimpleNamespace:
     course, other_course = factories.course(), factories.course()
     problem_set = factories.problem_set(in_course=course)
     item = factories.item(in_set=problem_set)  # a library template: no course
+    draft_set = factories.problem_set(in_course=course)  # no student has opened it
+    draft_item = factories.item(in_set=draft_set)
     owner = factories.student(in_course=course)
     instance = factories.instance(for_item=item, for_student=owner)
     instructor = _staff(course, Membership.Role.INSTRUCTOR)
@@ -280,6 +303,8 @@ def _build_world() -> SimpleNamespace:
         course=course,
         problem_set=problem_set,
         item=item,
+        draft_set=draft_set,
+        draft_item=draft_item,
         template=custom_template_create(
             course=course, slug="toy", title_en="Toy", title_ko="토이", config=TOY
         ),
@@ -323,6 +348,8 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
         "student-item": lambda: {"pk": w.course.pk, "student": owner.pk, "item": w.item.pk},
         "set": lambda: {"pk": w.problem_set.pk},
         "item": lambda: {"pk": w.item.pk},
+        "draft-set": lambda: {"pk": w.draft_set.pk},
+        "draft-item": lambda: {"pk": w.draft_item.pk},
         "instance": lambda: {"pk": w.instance.pk},
         "practice": lambda: {"pk": w.instance.pk, "n": 1},
         "submission": lambda: {"pk": w.submission.pk},

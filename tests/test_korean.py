@@ -28,6 +28,7 @@ from exercises.authoring.services.checks import template_check_run
 from exercises.authoring.services.templates import custom_template_create
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
+from exercises.gradebook.services import regrade_job_create
 from grading.engine import messages as engine_messages
 from tests import factories
 
@@ -366,6 +367,18 @@ def test_the_instructor_pages_in_korean(korean):
         "wrong answers": reverse("gradebook:item-wrong-answers", args=[item.pk]),
         "export": reverse("gradebook:course-grades-export", args=[course.pk]),
         "people": reverse("courses:course-people", args=[course.pk]),
+        # every other instructor page (issue #16)
+        "dashboard": reverse("practice:dashboard"),
+        "new course": reverse("courses:course-create"),
+        "course settings": reverse("courses:course-settings", args=[course.pk]),
+        "new set": reverse("authoring:set-create", args=[course.pk]),
+        "YAML import": reverse("authoring:course-import", args=[course.pk]),
+        "LMS passback": reverse("lti:course-lti", args=[course.pk]),
+        "regrade": reverse(
+            "gradebook:regrade-detail",
+            args=[regrade_job_create(item=item, requested_by=instructor, reason="ko").pk],
+        ),
+        "join": reverse("courses:course-join"),
     }
     for where, url in pages.items():
         response = korean.get(url)
@@ -398,7 +411,7 @@ def test_the_instructor_pages_in_korean(korean):
     removed = korean.post(
         reverse("authoring:item-change", args=[item.pk]), {"action": "remove"}, follow=True
     )
-    assert "학생들이 이미 연 문제라서 삭제할 수 없습니다" in removed.content.decode()
+    assert "학생이 이미 연 문제라서 삭제할 수 없습니다" in removed.content.decode()
     assert_reads_korean(removed.content.decode(), "refused removal")
     fill = reverse("gradebook:course-grades-fill", args=[course.pk])
     query = "?lms=canvas&attempt=best&late_penalty=yes&problem_set="
@@ -420,5 +433,5 @@ def test_a_refusal_is_worded_when_shown_not_when_raised(korean):
 
     with pytest.raises(ItemRefused) as info:
         problem_set_item_remove(item=item)
-    assert str(info.value) == "students have opened this problem; it cannot be removed"
-    assert info.value.text("ko") == "학생들이 이미 연 문제라서 삭제할 수 없습니다"
+    assert str(info.value).startswith("Students have opened this problem, so it cannot be removed")
+    assert info.value.text("ko").startswith("학생이 이미 연 문제라서 삭제할 수 없습니다")

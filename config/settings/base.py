@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.TimeZoneResetMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,13 +156,27 @@ USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 60)
 # First, django-axes refuses a login attempt that is over the login limits (below) before any
 # password is checked.
 LOGIN_LIMIT_BACKEND = "axes.backends.AxesStandaloneBackend"
-AUTHENTICATION_BACKENDS = [LOGIN_LIMIT_BACKEND, "django.contrib.auth.backends.ModelBackend"]
+# Last: a roster student may log in with the student id or the email in any case.
+STUDENT_ID_BACKEND = "exercises.courses.auth.StudentIdBackend"
+AUTHENTICATION_BACKENDS = [
+    LOGIN_LIMIT_BACKEND,
+    "django.contrib.auth.backends.ModelBackend",
+    STUDENT_ID_BACKEND,
+]
 CACHED_USER_BACKENDS = [
     LOGIN_LIMIT_BACKEND,
     "exercises.courses.auth.CachedModelBackend",
     # second, for sessions made before the cached backend was enabled
     "django.contrib.auth.backends.ModelBackend",
+    "exercises.courses.auth.CachedStudentIdBackend",
+    STUDENT_ID_BACKEND,  # sessions opened where the cache was not shared
 ]
+
+# Invitations (a roster's set-password links by email). The console in development (`make
+# run` prints each message), SMTP from the environment in production (production.py), Django's
+# in-memory outbox in the tests.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Partial Credit <noreply@localhost>")
 
 # Celery: Redis by default; any kombu URL works (make run uses filesystem:// without Redis).
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")

@@ -103,3 +103,12 @@ AUTHENTICATION_BACKENDS = CACHED_USER_BACKENDS  # noqa: F405
 # Sessions are read on every request: from the cache (Redis), with the database as the store
 # of record, so that a page or a poll costs no session query (Django's cached_db backend).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Invitations go out by SMTP, configured by the environment (README "Configuration").
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)

@@ -13,6 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # as in production (one process, so the in-memory cache is shared as Redis is there)
 AUTHENTICATION_BACKENDS = CACHED_USER_BACKENDS
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.generators.custom import TemplateError, template_problems
 from exercises.authoring.models import ProblemSet, ProblemTemplate
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
 from exercises.courses.models import Course
@@ -225,9 +225,11 @@ class CustomTemplateForm(forms.Form):
             for key in ("statement_en", "statement_ko"):
                 if data[key].strip():
                     config[key] = data[key].strip()
-            validate(config)
         except TemplateError as exc:
             raise forms.ValidationError(str(exc)) from None
+        problems = template_problems(config)
+        if problems:  # all of them at once, each in the reader's language
+            raise forms.ValidationError([str(problem) for problem in problems])
         data["config"] = config
         return data
 
@@ -249,6 +251,12 @@ class ProblemSetForm(forms.ModelForm):
             "due_at": _("Due at"),
             "hidden": _("Hidden from students (a draft)"),
         }
+        help_texts = {
+            "position": _(
+                "Orders sets due at the same time on the students' list (smaller first)."
+            ),
+            "hidden": _("A new set stays hidden until you clear this box (release it)."),
+        }
         widgets = {
             "opens_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -258,10 +266,13 @@ class ProblemSetForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args: Any, courses: Any, **kw: Any) -> None:
+    def __init__(self, *args: Any, courses: Any, can_release: bool = True, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
         self.fields["course"].empty_label = None  # type: ignore[attr-defined]
+        self.fields["course"].label_from_instance = _course_label  # type: ignore[attr-defined]
+        if not can_release:  # a TA: the set stays as it is (new: hidden); README "Roles"
+            self.fields["hidden"].disabled = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -275,6 +286,11 @@ class ProblemSetForm(forms.ModelForm):
         values = {field: self.cleaned_data[field] for field in self.Meta.fields}
         values["position"] = values["position"] or 0
         return values
+
+
+def _course_label(course: Any) -> str:
+    korean = (get_language() or "en").startswith("ko")
+    return str(course.title_ko if korean and course.title_ko else course.title_en)
 
 
 def _template_label(template: ProblemTemplate) -> str:
@@ -345,6 +361,7 @@ class DuplicateForm(forms.Form):
     def __init__(self, *args: Any, courses: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["course"].label_from_instance = _course_label  # type: ignore[attr-defined]
 
 
 class YamlImportForm(forms.Form):

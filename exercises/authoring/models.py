@@ -74,6 +74,9 @@ class TemplateCheck(ResumableJob):
     # [{"seed": 7, "problems": ["..."]}, ...]: only the failing seeds.
     failures = models.JSONField(default=list, blank=True)
     max_elapsed_ms = models.FloatField(default=0)
+    # {"7": [function, key], ...}: each checked seed's variant, to count the different keys
+    # across the seeds at the end (kept here so that a resumed run still counts every seed).
+    variants = models.JSONField(default=dict, blank=True)
     # Publish the template when this check passes (a YAML import's `published: true`), if it is
     # still at the checked version.
     publish_on_pass = models.BooleanField(default=False)
@@ -94,6 +97,11 @@ class TemplateCheck(ResumableJob):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.PASSED, self.Status.FAILED)
+
+    @property
+    def failing_seeds(self) -> int:
+        """How many seeds failed (a reason about the check as a whole has seed 0)."""
+        return sum(1 for f in self.failures if f.get("seed"))
 
 
 class ProblemSet(models.Model):
@@ -140,6 +148,9 @@ class ProblemSetItem(models.Model):
     # After a wrong answer, before the key, a hint names the rule to look at again
     # (grading.engine.hints); an instructor may turn it off.
     show_hints = models.BooleanField(default=True)
+    # Retired: an opened problem the instructor took out of the set. Students who opened it keep
+    # it and their history; nobody else sees it (an opened problem is never deleted).
+    retired = models.BooleanField(default=False)
 
     class Meta:
         db_table = "exercises_problemsetitem"  # made by an earlier app; kept so that no data moves

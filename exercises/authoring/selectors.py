@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from exercises.authoring.models import (
     GradingPolicy,
+    ProblemInstance,
     ProblemSet,
     ProblemSetItem,
     ProblemTemplate,
@@ -15,14 +17,15 @@ from exercises.authoring.models import (
 )
 from exercises.authoring.tolerance import template_tolerance
 from exercises.courses.models import Course, Membership
-from exercises.courses.selectors import STAFF_ROLES, courses_taught
+from exercises.courses.selectors import STAFF_ROLES, courses_taught, is_instructor
 
 
-def staff_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
-    """Custom templates of the courses the user teaches (the ones they may edit)."""
-    return ProblemTemplate.objects.filter(course__in=courses_taught(user=user)).select_related(
-        "course"
-    )
+def staff_templates(*, user: Any, instructor_only: bool = False) -> QuerySet[ProblemTemplate]:
+    """Custom templates of the courses the user teaches (the ones they may edit); with
+    `instructor_only`, of the courses they are an instructor of (publishing decides what
+    students may be asked: README "Roles")."""
+    courses = courses_taught(user=user, instructor_only=instructor_only)
+    return ProblemTemplate.objects.filter(course__in=courses).select_related("course")
 
 
 def viewable_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
@@ -36,6 +39,36 @@ def viewable_templates(*, user: Any) -> QuerySet[ProblemTemplate]:
 
 def staff_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:
     return ProblemSet.objects.filter(course__in=courses_taught(user=user)).select_related("course")
+
+
+def set_items(*, problem_set: ProblemSet) -> list[ProblemSetItem]:
+    """The set's items in order, each with `opened`: whether a student has opened it (it can
+    then be retired, not removed)."""
+    opened = ProblemInstance.objects.filter(item=OuterRef("pk"))
+    items = problem_set.items.select_related("template").annotate(opened=Exists(opened))
+    return list(items.order_by("position", "id"))
+
+
+def set_started(*, problem_set: ProblemSet) -> bool:
+    """Whether a student has opened any problem of the set."""
+    return ProblemInstance.objects.filter(item__problem_set=problem_set).exists()
+
+
+def may_change_set(*, user: Any, problem_set: ProblemSet) -> bool:
+    """Who may change a set (titles, dates, items and their rules): its course's instructors;
+    its TAs only until a student has opened one of its problems (from then on, what students
+    are asked is the instructor's to change). TAs never release or hide a set: may_release_sets.
+    """
+    if is_instructor(user=user, course=problem_set.course):
+        return True
+    role = Membership.objects.filter(course=problem_set.course_id, user=user).values("role")
+    is_ta = role.filter(role=Membership.Role.TA).exists()
+    return is_ta and not set_started(problem_set=problem_set)
+
+
+def may_release_sets(*, user: Any, course: Course) -> bool:
+    """Releasing a set to students (or hiding it again) is the instructors' call."""
+    return is_instructor(user=user, course=course)
 
 
 def items_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[ProblemSetItem]:
@@ -110,6 +143,8 @@ def check_failure_rows(*, check: TemplateCheck) -> list[dict[str, Any]]:
     for row in rows:
         first, last = row["first"], row["last"]
         row["seeds"] = str(first) if first == last else f"{first}–{last}"
+        if not first:
+            row["seeds"] = gettext("all seeds")  # a reason about the check as a whole
         row["values_text"] = ", ".join(f"{k} = {v}" for k, v in row["values"].items())
     return rows
 

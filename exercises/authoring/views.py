@@ -34,6 +34,7 @@ from exercises.authoring.services.problem_sets import (
     problem_set_item_add,
     problem_set_item_move,
     problem_set_item_remove,
+    problem_set_item_retire,
     problem_set_item_update,
     problem_set_update,
 )
@@ -53,13 +54,14 @@ from exercises.authoring.services.yaml_io import (
     course_export_yaml,
     course_import_yaml,
 )
-from exercises.courses.selectors import courses_taught
+from exercises.courses.selectors import course_zone_activate, courses_taught
 
 
 @login_required
 @require_GET
 def course_authoring(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    course_zone_activate(course)
     context = {"course": course, **selectors.course_authoring(course=course)}
     return render(request, "authoring/course_authoring.html", context)
 
@@ -153,7 +155,8 @@ def template_check(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def template_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(selectors.staff_templates(user=request.user), pk=pk)
+    templates = selectors.staff_templates(user=request.user, instructor_only=True)
+    template = get_object_or_404(templates, pk=pk)
     if request.POST.get("action") == "unpublish":
         template_unpublish(template=template)
         messages.success(request, _("Unpublished."))
@@ -183,8 +186,14 @@ def template_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def problem_set_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    course_zone_activate(course)
     courses = courses_taught(user=request.user)
-    form = ProblemSetForm(request.POST or None, courses=courses, initial={"course": course})
+    form = ProblemSetForm(
+        request.POST or None,
+        courses=courses,
+        initial={"course": course, "hidden": True},  # students see it once it is released
+        can_release=selectors.may_release_sets(user=request.user, course=course),
+    )
     if request.method == "POST" and form.is_valid():
         problem_set = problem_set_create(**form.set_values())
         return redirect("authoring:set-edit", pk=problem_set.pk)
@@ -195,11 +204,13 @@ def _set_context(
     request: HttpRequest, problem_set: ProblemSet, **extra: object
 ) -> dict[str, object]:
     courses = courses_taught(user=request.user)
+    can_release = selectors.may_release_sets(user=request.user, course=problem_set.course)
     return {
         "set": problem_set,
         "course": problem_set.course,
-        "items": list(problem_set.items.select_related("template").order_by("position", "id")),
-        "form": ProblemSetForm(instance=problem_set, courses=courses),
+        "items": selectors.set_items(problem_set=problem_set),
+        "may_change": selectors.may_change_set(user=request.user, problem_set=problem_set),
+        "form": ProblemSetForm(instance=problem_set, courses=courses, can_release=can_release),
         "item_form": ItemForm(templates=selectors.usable_templates(course=problem_set.course)),
         "duplicate_form": DuplicateForm(courses=courses, initial={"course": problem_set.course}),
         **extra,
@@ -210,10 +221,17 @@ def _set_context(
 @require_http_methods(["GET", "POST"])
 def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
     problem_set = get_object_or_404(selectors.staff_problem_sets(user=request.user), pk=pk)
+    course_zone_activate(problem_set.course)
     courses = courses_taught(user=request.user)
     extra: dict[str, object] = {}
     if request.method == "POST":
-        form = ProblemSetForm(request.POST, instance=problem_set, courses=courses)
+        refused = _set_refused(request, problem_set)
+        if refused is not None:
+            return refused
+        can_release = selectors.may_release_sets(user=request.user, course=problem_set.course)
+        form = ProblemSetForm(
+            request.POST, instance=problem_set, courses=courses, can_release=can_release
+        )
         # The ModelForm has already written the cleaned values onto the instance: reload it.
         if form.is_valid():
             fresh = ProblemSet.objects.get(pk=problem_set.pk)
@@ -229,10 +247,30 @@ def problem_set_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "authoring/set_form.html", _set_context(request, problem_set, **extra))
 
 
+def _set_refused(request: HttpRequest, problem_set: ProblemSet) -> HttpResponse | None:
+    """The set page with a 403 and why, when the user may not change this set (a TA, once a
+    student has opened one of its problems); None when they may."""
+    if selectors.may_change_set(user=request.user, problem_set=problem_set):
+        return None
+    messages.error(
+        request,
+        _(
+            "Students have started this set: only an instructor can change it now. "
+            "You can still grade, regrade, extend and override."
+        ),
+    )
+    context = _set_context(request, problem_set)
+    return render(request, "authoring/set_form.html", context, status=403)
+
+
 @login_required
 @require_POST
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     problem_set = get_object_or_404(selectors.staff_problem_sets(user=request.user), pk=pk)
+    course_zone_activate(problem_set.course)
+    refused = _set_refused(request, problem_set)
+    if refused is not None:
+        return refused
     templates = selectors.usable_templates(course=problem_set.course)
     form = ItemForm(request.POST, templates=templates, due_at=problem_set.due_at)
     if form.is_valid():
@@ -257,12 +295,18 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 def item_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Move (up/down), remove, or update one item; `action` says which."""
     item = get_object_or_404(selectors.items_taught(user=request.user), pk=pk)
+    course_zone_activate(item.problem_set.course)
+    refused = _set_refused(request, item.problem_set)
+    if refused is not None:
+        return refused
     action = request.POST.get("action", "")
     try:
         if action in ("up", "down"):
             problem_set_item_move(item=item, offset=-1 if action == "up" else 1)
         elif action == "remove":
             problem_set_item_remove(item=item)
+        elif action in ("retire", "restore"):
+            problem_set_item_retire(item=item, retired=action == "retire")
         elif action == "update":
             form = ItemForm(request.POST, due_at=item.effective_due_at)
             if not form.is_valid():
@@ -314,7 +358,8 @@ def course_yaml_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_yaml_import(request: HttpRequest, pk: int) -> HttpResponse:
-    course = get_object_or_404(courses_taught(user=request.user), pk=pk)
+    # an import may publish templates and release sets: the instructors' call
+    course = get_object_or_404(courses_taught(user=request.user, instructor_only=True), pk=pk)
     form = YamlImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():

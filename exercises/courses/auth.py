@@ -29,6 +29,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from exercises.courses.selectors import login_account
+
 logger = logging.getLogger(__name__)
 
 # The version in the key: bump it when the user model changes, so no old copy is read.
@@ -91,3 +93,28 @@ def connect_signals() -> None:
     model = get_user_model()
     post_save.connect(_forget, sender=model, dispatch_uid="people.auth.forget_saved")
     post_delete.connect(_forget, sender=model, dispatch_uid="people.auth.forget_deleted")
+
+
+class StudentIdBackend(ModelBackend):
+    """Log in with what a roster student knows besides the exact login: the email in any case,
+    or the student id (`login_account`: only when it names one account). After ModelBackend in
+    AUTHENTICATION_BACKENDS, so an exact username is tried first; the password decides either
+    way. django-axes counts the attempt against the same account (login_limits.login_username
+    maps the text the same way)."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kw: Any
+    ) -> Any:
+        if username is None or password is None:
+            return None
+        account = login_account(username)
+        if account is None or account.get_username() == username:
+            return None  # nothing else to try (ModelBackend has tried the exact username)
+        if account.check_password(password) and self.user_can_authenticate(account):
+            return account
+        return None
+
+
+class CachedStudentIdBackend(StudentIdBackend, CachedModelBackend):
+    """StudentIdBackend where the user cache is shared (CACHED_USER_BACKENDS): a session opened
+    with a student id reads its user from the cache like any other."""

@@ -1,9 +1,15 @@
-"""Forms for a course's people: roster upload and confirmation, joining by code."""
+"""Forms for a course and its people: the course itself, roster upload and confirmation,
+joining by code."""
 
 from __future__ import annotations
 
+import zoneinfo
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from exercises.courses.models import Course
 
 
 class RosterUploadForm(forms.Form):
@@ -16,3 +22,37 @@ class RosterConfirmForm(forms.Form):
 
 class JoinForm(forms.Form):
     code = forms.CharField(label=_("Join code"), max_length=40)
+
+
+def _time_zones() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class CourseForm(forms.ModelForm):
+    """A course's code, titles and time zone (create and edit)."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zones,
+        help_text=_("Due dates and release times of the course are shown in this zone."),
+    )
+
+    class Meta:
+        model = Course
+        fields = ["title_en", "title_ko", "code", "time_zone"]
+        labels = {
+            "title_en": _("Title (English)"),
+            "title_ko": _("Title (Korean)"),
+            "code": _("Code"),
+        }
+        help_texts = {
+            "code": _(
+                "A short name for files and links: letters, digits, - and _ (e.g. calc-2026)."
+            ),
+        }
+        error_messages = {
+            "code": {"unique": _("Another course already has this code.")},
+        }
+
+    def values(self) -> dict[str, Any]:
+        return {field: self.cleaned_data[field] for field in self.Meta.fields}

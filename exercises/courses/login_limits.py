@@ -44,6 +44,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
+from exercises.courses.selectors import login_account
+
 logger = logging.getLogger(__name__)
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -54,12 +56,14 @@ KEY_VERSION = 1
 
 
 def login_username(request: HttpRequest | None, credentials: dict[str, Any] | None = None) -> str:
-    """AXES_USERNAME_CALLABLE: the account an attempt is for, in one spelling."""
+    """AXES_USERNAME_CALLABLE: the account an attempt is for, in one spelling: a student id or
+    an email in another case (auth.StudentIdBackend) counts against the account it names."""
     field = get_user_model().USERNAME_FIELD
     raw = credentials.get(field) if credentials else None
     if raw is None and request is not None:
         raw = request.POST.get(field)
-    return account_key(str(raw or ""))
+    account = login_account(str(raw or ""))
+    return account_key(account.get_username() if account is not None else str(raw or ""))
 
 
 def account_key(username: str) -> str:

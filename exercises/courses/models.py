@@ -12,6 +12,8 @@ class Course(models.Model):
     title_en = models.CharField(max_length=200)
     title_ko = models.CharField(max_length=200)
     join_code = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    # Dates of the course (due dates, late windows, release times) are shown in this zone.
+    time_zone = models.CharField(max_length=64, default="Asia/Seoul")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

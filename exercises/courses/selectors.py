@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -20,6 +24,50 @@ def courses_taught(*, user: Any, instructor_only: bool = False) -> QuerySet[Cour
     """Courses where the user is an instructor (or a TA, unless instructor_only)."""
     roles = [Membership.Role.INSTRUCTOR] if instructor_only else list(STAFF_ROLES)
     return Course.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def login_account(text: str) -> Any | None:
+    """The account a login box's text names when it is not its exact username: the email in
+    another case, or a roster's student id (unique on the site). None when nothing or more than
+    one account matches (an ambiguous login never guesses)."""
+    typed = unicodedata.normalize("NFKC", text or "").strip()
+    if not typed or len(typed) > 254:
+        return None
+    users = get_user_model().objects
+    by_name = list(users.filter(username__iexact=typed)[:2])
+    by_id = list(users.filter(student_profile__student_id__iexact=typed)[:2])
+    found = {u.pk: u for u in by_name + by_id}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def course_zone(course: Course) -> zoneinfo.ZoneInfo:
+    """The zone the course's dates are shown and typed in (the site's when its name is not a
+    known zone: a value set outside the site's form)."""
+    try:
+        return zoneinfo.ZoneInfo(course.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def course_zone_activate(course: Course) -> None:
+    """Show and read this request's dates in the course's zone (reset after the request by
+    config.middleware.TimeZoneResetMiddleware)."""
+    timezone.activate(course_zone(course))
+
+
+def may_create_courses(*, user: Any) -> bool:
+    """Who may create a course on the site: staff users (`is_staff`) and anyone who is already
+    an instructor of a course. Students and TAs ask one of them (or the site admin)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        bool(user.is_staff)
+        or Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).exists()
+    )
+
+
+def is_instructor(*, user: Any, course: Course) -> bool:
+    return course_role(user=user, course=course) == Membership.Role.INSTRUCTOR
 
 
 def course_role(*, user: Any, course: Course) -> str | None:

@@ -9,7 +9,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,8 +17,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exercises.courses import selectors as sel
-from exercises.courses.forms import JoinForm, RosterConfirmForm, RosterUploadForm
+from exercises.courses.forms import CourseForm, JoinForm, RosterConfirmForm, RosterUploadForm
 from exercises.courses.models import Membership
+from exercises.courses.services.accounts import course_create, course_update
+from exercises.courses.services.invitations import InvitationsFailed, roster_invitations_send
 from exercises.courses.services.roster import (
     MAX_ROSTER_BYTES,
     JoinRefused,
@@ -157,7 +159,7 @@ def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "email", "username", "set password link"])
+    writer.writerow(["name", "email", "login (email or student id)", "set password link"])
     for link in sel.roster_signin_links(course=course):
         url = request.build_absolute_uri(
             reverse("password_reset_confirm", args=[link.uidb64, link.token])
@@ -173,6 +175,35 @@ def course_signin_links(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{course.code}-signin-links.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_POST
+def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the one-time set-password links (the same as the CSV's) to the students of this
+    course's roster who have not set a password."""
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+
+    def link_url(link: sel.SigninLink) -> str:
+        path = reverse("password_reset_confirm", args=[link.uidb64, link.token])
+        return request.build_absolute_uri(path)
+
+    login_url = request.build_absolute_uri(reverse("login"))
+    try:
+        sent = roster_invitations_send(course=course, link_url=link_url, login_url=login_url)
+    except InvitationsFailed as exc:
+        failed = _(
+            "The mail server did not take the invitations (%(sent)s of %(total)s sent). "
+            "Try again later or download the links as CSV."
+        )
+        messages.error(request, failed % {"sent": exc.sent, "total": exc.total})
+    else:
+        if sent:
+            text = ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", sent)
+            messages.success(request, text % {"n": sent})
+        else:
+            messages.info(request, _("Every student of the roster has set a password already."))
+    return redirect("courses:course-people", pk=course.pk)
 
 
 @login_required
@@ -193,4 +224,39 @@ def course_join_view(request: HttpRequest) -> HttpResponse:
     status = 400 if error else 200
     return render(
         request, "courses/course_join.html", {"form": form, "error": error}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_create_view(request: HttpRequest) -> HttpResponse:
+    """A new course, its maker its first instructor (staff users and instructors only)."""
+    if not sel.may_create_courses(user=request.user):
+        raise Http404
+    form = CourseForm(request.POST or None, initial={"time_zone": "Asia/Seoul"})
+    if request.method == "POST" and form.is_valid():
+        course = course_create(**form.values(), instructor=request.user)
+        messages.success(request, _("Course created. Add templates and problem sets, then people."))
+        return redirect("authoring:course-authoring", pk=course.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "courses/course_form.html", {"form": form, "course": None}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """A course's title, code and time zone: its instructors only."""
+    course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        fresh = type(course).objects.get(pk=course.pk)  # the form wrote onto `course`
+        course_update(course=fresh, **form.values())
+        messages.success(request, _("Saved."))
+        return redirect("courses:course-settings", pk=course.pk)
+    status = 400 if form.errors else 200
+    course.refresh_from_db()
+    return render(
+        request, "courses/course_form.html", {"form": form, "course": course}, status=status
     )

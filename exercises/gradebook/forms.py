@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.models import ProblemSet
@@ -70,7 +71,8 @@ class ExportForm(forms.Form):
     def __init__(self, *args: Any, sets: Iterable[ProblemSet] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: list[tuple[Any, str]] = [("", _("All problem sets of the course"))]
-        choices += [(s.pk, s.title_en) for s in sets]
+        korean = (get_language() or "en").startswith("ko")  # the reader's language
+        choices += [(s.pk, (s.title_ko if korean and s.title_ko else s.title_en)) for s in sets]
         self.fields["problem_set"].choices = choices  # type: ignore[attr-defined]
 
 

@@ -1,6 +1,6 @@
 """Thin views for staff watching a class: the gradebook, common wrong answers, tolerance and
-regrade jobs, LMS exports. Staff of the course may look; only its instructors may change
-anything. Anyone else gets 404, as for any id that is not theirs."""
+regrade jobs, LMS exports. Staff of the course (instructors and TAs) may look, set an item's
+tolerance and regrade (README "Roles"). Anyone else gets 404, as for any id that is not theirs."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from exercises.authoring.errors import Refused
 from exercises.authoring.models import ProblemSet, ProblemSetItem
 from exercises.authoring.selectors import item_tolerance_in_force, items_taught
-from exercises.courses.selectors import course_role, courses_taught
+from exercises.courses.selectors import courses_taught
 from exercises.gradebook import lms
 from exercises.gradebook import selectors as sel
 from exercises.gradebook.forms import (
@@ -129,7 +129,6 @@ def _student_page(  # type: ignore[no-untyped-def]
         "detail": detail,
         "forms": forms_by_item,
         "failed_item": failed[0] if failed else None,
-        "is_instructor": course_role(user=request.user, course=course) == "instructor",
     }
     return render(request, "gradebook/student_detail.html", context, status=status)
 
@@ -234,8 +233,6 @@ def item_wrong_answers(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "item": item,
         "report": sel.common_wrong_answers(item=item),
-        "is_instructor": course_role(user=request.user, course=item.problem_set.course)
-        == "instructor",
         "tolerance_form": ToleranceForm(initial={"tolerance": item_tolerance_in_force(item=item)}),
         "jobs": RegradeJob.objects.filter(item=item)[:5],
         "examined_cap": sel.WRONG_ANSWERS_EXAMINED,
@@ -247,7 +244,7 @@ def item_wrong_answers(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_tolerance_update(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(items_taught(user=request.user, instructor_only=True), pk=pk)
+    item = get_object_or_404(items_taught(user=request.user), pk=pk)
     form = ToleranceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The tolerance must be a number between 0 and 0.5."))
@@ -261,7 +258,7 @@ def item_tolerance_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_regrade(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(items_taught(user=request.user, instructor_only=True), pk=pk)
+    item = get_object_or_404(items_taught(user=request.user), pk=pk)
     job = regrade_job_create(item=item, requested_by=request.user, reason=REASON_REQUESTED)
     return redirect("gradebook:regrade-detail", pk=job.pk)
 

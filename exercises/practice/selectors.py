@@ -58,9 +58,17 @@ def student_problem_sets(*, user: Any) -> QuerySet[ProblemSet]:
     return ProblemSet.objects.filter(_open_to(user)).select_related("course")
 
 
+def _not_retired(user: Any, prefix: str = "") -> Q:
+    """A retired item stays only for the students who opened it (with their history)."""
+    opened = ProblemInstance.objects.filter(student=user).values("item_id")
+    return Q(**{f"{prefix}retired": False}) | Q(**{f"{prefix}pk__in": opened})
+
+
 def student_items(*, user: Any) -> QuerySet[ProblemSetItem]:
-    return ProblemSetItem.objects.filter(_open_to(user, "problem_set__")).select_related(
-        "problem_set", "template"
+    return (
+        ProblemSetItem.objects.filter(_open_to(user, "problem_set__"))
+        .filter(_not_retired(user))
+        .select_related("problem_set", "template")
     )
 
 
@@ -181,17 +189,25 @@ class SetRow:
         return round(100 * self.solved / len(self.items)) if self.items else 0
 
 
-def dashboard_rows(*, user: Any, problem_set_id: int | None = None) -> list[SetRow]:
+def dashboard_rows(
+    *, user: Any, problem_set_id: int | None = None, as_student: bool = False
+) -> list[SetRow]:
     """The user's problem sets with per-item progress and score (their own terms, and an
-    override in place of what the attempts earned), in five queries."""
+    override in place of what the attempts earned), in five queries; `as_student`: only those
+    of courses where the user is a student (the dashboard: staff see their courses there, not
+    their own progress in them)."""
     sets = student_problem_sets(user=user).order_by("due_at", "position", "id")
     if problem_set_id is not None:
         sets = sets.filter(pk=problem_set_id)
+    if as_student:
+        studying = Membership.objects.filter(user=user, role=Membership.Role.STUDENT)
+        sets = sets.filter(course_id__in=studying.values("course_id"))
     rows = {ps.pk: SetRow(problem_set=ps) for ps in sets}
     if not rows:
         return []
     items = (
         ProblemSetItem.objects.filter(problem_set_id__in=rows)
+        .filter(_not_retired(user))
         .select_related("template", "problem_set")
         .order_by("problem_set_id", "position", "id")
     )

@@ -20,7 +20,7 @@ from exercises.authoring.generators.statements import asked_latex
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
 from exercises.authoring.terms import Standing
-from exercises.courses.selectors import courses_taught
+from exercises.courses.selectors import courses_taught, may_create_courses
 from exercises.practice import selectors
 from exercises.practice.forms import AnswerForm
 from exercises.practice.services import (
@@ -42,9 +42,14 @@ def _lang() -> str:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    rows = selectors.dashboard_rows(user=request.user)
+    rows = selectors.dashboard_rows(user=request.user, as_student=True)
     teaching = list(courses_taught(user=request.user))
-    context = {"rows": rows, "teaching": teaching, "now": timezone.now()}
+    context = {
+        "rows": rows,
+        "teaching": teaching,
+        "may_create_courses": may_create_courses(user=request.user),
+        "now": timezone.now(),
+    }
     return render(request, "practice/dashboard.html", context)
 
 

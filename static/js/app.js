@@ -27,9 +27,31 @@
     if (!result || !button || !result.hasAttribute("data-can-submit")) return;
     button.disabled = result.getAttribute("data-can-submit") !== "true";
   }
+  // After Submit the verdict is announced (a live region that the swaps never replace) and, on
+  // a phone, scrolled into view with the keyboard put away: it would land below the fold.
+  var announced = null;
+  function verdictText() {
+    var result = document.getElementById("result");
+    var status = result && result.querySelector("p.status:not(.grading), .rejected .error");
+    return status ? status.textContent.replace(/\s+/g, " ").trim() : null;
+  }
+  function announceVerdict() {
+    var text = verdictText();
+    if (!text || text === announced) return;
+    announced = text;
+    var live = document.getElementById("verdict-live");
+    if (live) live.textContent = text;
+    if (window.matchMedia("(max-width: 700px)").matches) {
+      var input = document.getElementById("id_answer");
+      if (input && document.activeElement === input) input.blur();
+      document.getElementById("result").scrollIntoView({ block: "start", behavior: "smooth" });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { announced = verdictText(); });
   document.addEventListener("htmx:afterSwap", function (event) {
     renderMath(event.detail.target.parentNode || document);
     syncSubmit();
+    announceVerdict();
   });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.reading");

@@ -48,6 +48,8 @@ def test_instructor_authors_checks_publishes_and_assigns(page, live_server):
     page.fill("#id_title_en", "Week 1")
     page.fill("#id_title_ko", "1주차")
     page.fill("#id_due_at", "2030-03-09T23:59")
+    expect(page.locator("#id_hidden")).to_be_checked()  # a new set starts hidden (a draft)
+    page.uncheck("#id_hidden")  # the instructor releases it
     page.click("#save-set")
     page.select_option("#id_template", label="Toy #1 with parameters (toy-1)")
     page.fill("#id_points", "2")

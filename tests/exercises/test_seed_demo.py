@@ -60,6 +60,8 @@ def test_the_demo_instructor_is_only_an_instructor_and_the_site_admin_is_apart()
     assert (old.is_staff, old.is_superuser) == (False, False)
     assert not users.filter(is_staff=True).exists()
     assert Membership.objects.get(user=old).role == Membership.Role.INSTRUCTOR
+    # the demo course shows its dates in Seoul time, and its instructor may make courses
+    assert Course.objects.get(code="calc-partials").time_zone == "Asia/Seoul"
 
     out = StringIO()
     call_command("seed_demo", "--admin", stdout=out)

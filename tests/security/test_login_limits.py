@@ -36,7 +36,7 @@ def _fail(n: int, username: str, **meta: str) -> None:
     for _ in range(n):
         response = _login(Client(), username, "wrong-password", **meta)
         assert response.status_code == 200
-        assert "didn't match" in response.content.decode()
+        assert "did not match" in response.content.decode()
 
 
 @pytest.fixture

@@ -189,41 +189,100 @@ def fill(
 
 
 def validate(config: dict[str, Any]) -> None:
-    """Raise TemplateError for a config that cannot make variants (before sampling any)."""
+    """Raise TemplateError for a config that cannot make variants (before sampling any): the
+    first of `template_problems`."""
+    problems = template_problems(config)
+    if problems:
+        raise problems[0]
+
+
+def template_problems(config: dict[str, Any]) -> list[TemplateError]:
+    """Everything that keeps a config from making variants, each once, in the order of the
+    editor's fields (the function's reading is tried only when the rest is sound)."""
+    found: list[TemplateError] = []
     variables = [str(v) for v in config.get("variables", ["x", "y"])]
     if not variables or len(variables) > 6 or len(set(variables)) != len(variables):
-        raise TemplateError(gettext_noop("declare between one and six distinct variables"))
+        found.append(TemplateError(gettext_noop("declare between one and six distinct variables")))
     for v in variables:
         if not VARIABLE_NAME.match(v) or v in RESERVED:
-            raise TemplateError(
-                gettext_noop("'%(name)s' cannot be a variable name (use a letter, e.g. x or w1)"),
-                name=v,
+            found.append(
+                TemplateError(
+                    gettext_noop(
+                        "'%(name)s' cannot be a variable name (use a letter, e.g. x or w1)"
+                    ),
+                    name=v,
+                )
             )
     params = config.get("parameters", [])
     if len(params) > MAX_PARAMETERS:
-        raise TemplateError(gettext_noop("at most %(n)s parameters"), n=MAX_PARAMETERS)
+        found.append(TemplateError(gettext_noop("at most %(n)s parameters"), n=MAX_PARAMETERS))
     names = _parameter_names(config)
     if len(set(names)) != len(names):
-        raise TemplateError(gettext_noop("parameter names must be distinct"))
-    for spec in params:
-        name = str(spec.get("name", ""))
-        if not PARAM_NAME.match(name) or name in RESERVED or name in variables:
-            raise TemplateError(
+        found.append(TemplateError(gettext_noop("parameter names must be distinct")))
+    for spec in params[:MAX_PARAMETERS]:
+        found += _parameter_problems(spec, variables)
+    constraints = config.get("constraints", [])
+    if len(constraints) > MAX_CONSTRAINTS:
+        found.append(TemplateError(gettext_noop("at most %(n)s constraints"), n=MAX_CONSTRAINTS))
+    for text in constraints[:MAX_CONSTRAINTS]:
+        if len(str(text)) > MAX_TEXT:
+            found.append(TemplateError(gettext_noop("a constraint is too long")))
+            continue
+        try:
+            _relation(str(text), names)
+        except TemplateError as exc:
+            found.append(exc)
+    function = str(config.get("function", ""))
+    if not function.strip() or len(function) > MAX_TEXT:
+        found.append(
+            TemplateError(gettext_noop("write the function (at most %(n)s characters)"), n=MAX_TEXT)
+        )
+    found += _task_problems(config, variables)
+    if found:
+        return found
+    # Every placeholder names a parameter, and the function reads with middle values put in.
+    sample = {n: _allowed(s)[0] for n, s in zip(names, params, strict=True)}
+    try:
+        for text in [function, *(config.get("at") or {}).values()]:
+            fill(str(text), sample)
+        for key in ("statement_en", "statement_ko"):
+            fill(str(config.get(key, "")), sample, wrap=False, keep=("function",))
+        parse(fill(function, sample), tuple(variables))
+    except TemplateError as exc:
+        found.append(exc)
+    except ParseError as exc:
+        found.append(
+            TemplateError(gettext_noop("the function does not read: %(why)s"), why=exc.msg)
+        )
+    return found
+
+
+def _parameter_problems(spec: dict[str, Any], variables: list[str]) -> list[TemplateError]:
+    name = str(spec.get("name", ""))
+    found = []
+    if not PARAM_NAME.match(name) or name in RESERVED or name in variables:
+        found.append(
+            TemplateError(
                 gettext_noop(
                     "'%(name)s' cannot be a parameter name (one letter, maybe digits, "
                     "not a variable)"
                 ),
                 name=name,
             )
-        try:
-            low, high = int(spec["min"]), int(spec["max"])
-            [int(v) for v in spec.get("exclude", [])]
-        except (KeyError, TypeError, ValueError):
-            raise TemplateError(
+        )
+    try:
+        low, high = int(spec["min"]), int(spec["max"])
+        [int(v) for v in spec.get("exclude", [])]
+    except (KeyError, TypeError, ValueError):
+        return [
+            *found,
+            TemplateError(
                 gettext_noop("parameter %(name)s: min and max must be integers"), name=name
-            ) from None
-        if low > high or high - low > MAX_RANGE or max(abs(low), abs(high)) > MAX_ABS:
-            raise TemplateError(
+            ),
+        ]
+    if low > high or high - low > MAX_RANGE or max(abs(low), abs(high)) > MAX_ABS:
+        found.append(
+            TemplateError(
                 gettext_noop(
                     "parameter %(name)s: need min <= max, at most %(range)s apart, "
                     "|value| <= %(abs)s"
@@ -232,61 +291,51 @@ def validate(config: dict[str, Any]) -> None:
                 range=MAX_RANGE,
                 abs=MAX_ABS,
             )
-        if not _allowed(spec):
-            raise TemplateError(
-                gettext_noop("parameter %(name)s: every value is excluded"), name=name
-            )
-    constraints = config.get("constraints", [])
-    if len(constraints) > MAX_CONSTRAINTS:
-        raise TemplateError(gettext_noop("at most %(n)s constraints"), n=MAX_CONSTRAINTS)
-    for text in constraints:
-        if len(str(text)) > MAX_TEXT:
-            raise TemplateError(gettext_noop("a constraint is too long"))
-        _relation(str(text), names)
-    function = str(config.get("function", ""))
-    if not function.strip() or len(function) > MAX_TEXT:
-        raise TemplateError(
-            gettext_noop("write the function (at most %(n)s characters)"), n=MAX_TEXT
         )
+    elif not _allowed(spec):
+        found.append(
+            TemplateError(gettext_noop("parameter %(name)s: every value is excluded"), name=name)
+        )
+    return found
+
+
+def _task_problems(config: dict[str, Any], variables: list[str]) -> list[TemplateError]:
+    found = []
     task = config.get("task", "partial")
     if task not in TASKS:
-        raise TemplateError(
-            gettext_noop("the task must be one of %(tasks)s"), tasks=", ".join(TASKS)
+        found.append(
+            TemplateError(gettext_noop("the task must be one of %(tasks)s"), tasks=", ".join(TASKS))
         )
     wrt = [str(v) for v in config.get("wrt", [])]
     if task != "gradient" and not 1 <= len(wrt) <= 3:
-        raise TemplateError(
-            gettext_noop("say which variable(s) to differentiate by (one to three)")
+        found.append(
+            TemplateError(gettext_noop("say which variable(s) to differentiate by (one to three)"))
         )
     unknown = [v for v in wrt if v not in variables]
     if unknown:
-        raise TemplateError(
-            gettext_noop("differentiating by an undeclared variable: %(names)s"),
-            names=", ".join(unknown),
+        found.append(
+            TemplateError(
+                gettext_noop("differentiating by an undeclared variable: %(names)s"),
+                names=", ".join(unknown),
+            )
         )
     if task == "value":
         at = config.get("at") or {}
         if sorted(at) != sorted(variables):
-            raise TemplateError(gettext_noop("give the point a value for every variable"))
+            found.append(TemplateError(gettext_noop("give the point a value for every variable")))
     if config.get("notation", "any") not in NOTATION_CHOICES:
-        raise TemplateError(gettext_noop("unknown notation"))
-    tolerance = template_tolerance(config)
-    if not 0 <= tolerance <= MAX_TOLERANCE:
-        raise TemplateError(
-            gettext_noop("the tolerance must be between 0 and %(max)s"), max=MAX_TOLERANCE
-        )
-    # Every placeholder names a parameter, and the function reads with middle values put in.
-    sample = {n: _allowed(s)[0] for n, s in zip(names, params, strict=True)}
-    for text in [function, *(config.get("at") or {}).values()]:
-        fill(str(text), sample)
-    for key in ("statement_en", "statement_ko"):
-        fill(str(config.get(key, "")), sample, wrap=False, keep=("function",))
+        found.append(TemplateError(gettext_noop("unknown notation")))
     try:
-        parse(fill(function, sample), tuple(variables))
-    except ParseError as exc:
-        raise TemplateError(
-            gettext_noop("the function does not read: %(why)s"), why=exc.msg
-        ) from None
+        tolerance = template_tolerance(config)
+    except (TypeError, ValueError):
+        tolerance = -1.0
+    if not 0 <= tolerance <= MAX_TOLERANCE:
+        found.append(
+            TemplateError(
+                gettext_noop("the tolerance must be between 0 and %(max)s"), max=MAX_TOLERANCE
+            )
+        )
+    return found
 
 
 def sample_values(rng: random.Random, config: dict[str, Any]) -> dict[str, int]:

@@ -14,6 +14,12 @@ from django.utils import timezone
 from exercises.authoring.generators import generate, task_of
 from exercises.authoring.generators.custom import TemplateError
 from exercises.authoring.models import ProblemTemplate, TemplateCheck
+from exercises.authoring.services.degenerate import (
+    degenerate_problems,
+    generic_task,
+    too_few_variants,
+)
+from exercises.authoring.services.degenerate import problem as _problem
 from exercises.jobs import jobs_resume_stuck
 from grading.engine import (
     Key,
@@ -74,16 +80,12 @@ def rewrite_key(key: Key, variables: tuple[str, ...]) -> str:
     return "<" + ", ".join(parts) + ">" if key.is_vector else parts[0]
 
 
-def _problem(en: str, ko: str) -> dict[str, str]:
-    """One reason a seed fails, in both UI languages (stored as JSON with the check)."""
-    return {"en": en, "ko": ko}
-
-
 @dataclass(frozen=True)
 class SeedReport:
     problems: list[dict[str, str]]  # why the seed's variant cannot be used (empty: fine)
     slowest_ms: float  # the slowest grade of the key and its rewrite
     values: dict[str, Any]  # the seed's parameter values ({} when none could be drawn)
+    variant: tuple[str, str] = ("", "")  # the variant's function and key ("" when none)
 
 
 def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
@@ -110,6 +112,10 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
     if problems:
         return SeedReport(problems, 0.0, values)
     key = key_of(task)
+    variant = (str(task.function or ""), key.text)
+    problems = degenerate_problems(
+        task=task, key=key, generic=generic_task(family=template.family, config=template.config)
+    )
     slowest = 0.0
     try:
         rewrite = rewrite_key(key, task.variables)
@@ -122,6 +128,7 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
             ],
             0.0,
             values,
+            variant,
         )
     checks = (
         (key.text, "the key", "정답 식"),
@@ -149,7 +156,7 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
                 f"풀이 과정을 보여 줄 수 없습니다: {reason}",
             )
         )
-    return SeedReport(problems, slowest, values)
+    return SeedReport(problems, slowest, values, variant)
 
 
 def seed_problems(*, template: ProblemTemplate, seed: int) -> tuple[list[dict[str, str]], float]:
@@ -184,19 +191,31 @@ def template_check_run(*, check_id: int) -> TemplateCheck:
             if check.finished or check.seeds_done >= seed:
                 return check  # another run of this check is at or past this seed
             check.seeds_done = seed
+            check.variants = {**check.variants, str(seed): list(report.variant)}
             check.max_elapsed_ms = max(check.max_elapsed_ms, report.slowest_ms)
             if report.problems:
                 failure = {"seed": seed, "values": report.values, "problems": report.problems}
                 check.failures = [*check.failures, failure]
             check.heartbeat_at = timezone.now()
-            check.save(update_fields=["seeds_done", "max_elapsed_ms", "failures", "heartbeat_at"])
+            check.save(
+                update_fields=[
+                    "seeds_done",
+                    "variants",
+                    "max_elapsed_ms",
+                    "failures",
+                    "heartbeat_at",
+                ]
+            )
     with transaction.atomic():
         check = TemplateCheck.objects.select_for_update().get(pk=check_id)
         if not check.finished:
+            shared = too_few_variants(variants=check.variants, seeds=check.seeds_total)
+            if shared:
+                check.failures = [*check.failures, {"seed": 0, "problems": shared}]
             failed = bool(check.failures)
             check.status = TemplateCheck.Status.FAILED if failed else TemplateCheck.Status.PASSED
             check.finished_at = timezone.now()
-            check.save(update_fields=["status", "finished_at"])
+            check.save(update_fields=["failures", "status", "finished_at"])
     if check.publish_on_pass and check.status == TemplateCheck.Status.PASSED:
         try:
             template_publish(template=template)

@@ -131,10 +131,25 @@ def problem_set_item_move(*, item: ProblemSetItem, offset: int) -> None:
 
 
 def problem_set_item_remove(*, item: ProblemSetItem) -> None:
-    """Remove an item no student has opened (their work would go with it)."""
+    """Remove an item no student has opened (their work would go with it); an opened one can be
+    retired instead (problem_set_item_retire)."""
     if item.instances.exists():
-        raise ItemRefused(gettext_noop("students have opened this problem; it cannot be removed"))
+        raise ItemRefused(
+            gettext_noop(
+                "Students have opened this problem, so it cannot be removed: retire it instead "
+                "(students who opened it keep it and their work; nobody else sees it)."
+            )
+        )
     item.delete()
+
+
+def problem_set_item_retire(*, item: ProblemSetItem, retired: bool = True) -> ProblemSetItem:
+    """Retire an item (hidden from every student who has not opened it; those who have keep it
+    and their submissions) or bring it back."""
+    if item.retired != retired:
+        item.retired = retired
+        item.save(update_fields=["retired"])
+    return item
 
 
 # A copy's titles are content in each language, whatever language the instructor reads.

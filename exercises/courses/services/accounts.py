@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.db import transaction
 
 from exercises.courses.models import Course, Membership
 
@@ -29,8 +30,32 @@ def user_site_admin_set(*, user: AbstractUser, site_admin: bool) -> AbstractUser
     return user
 
 
-def course_create(*, code: str, title_en: str, title_ko: str) -> Course:
-    return Course.objects.create(code=code, title_en=title_en, title_ko=title_ko)
+def course_create(
+    *,
+    code: str,
+    title_en: str,
+    title_ko: str,
+    time_zone: str = "Asia/Seoul",
+    instructor: Any | None = None,
+) -> Course:
+    """A course; `instructor` (who made it on the site) becomes its first instructor."""
+    with transaction.atomic():
+        course = Course.objects.create(
+            code=code, title_en=title_en, title_ko=title_ko, time_zone=time_zone
+        )
+        if instructor is not None:
+            membership_create(course=course, user=instructor, role=Membership.Role.INSTRUCTOR)
+    return course
+
+
+def course_update(
+    *, course: Course, code: str, title_en: str, title_ko: str, time_zone: str
+) -> Course:
+    """Change a course's code, titles and time zone (its dates are shown in that zone)."""
+    course.code, course.title_en, course.title_ko = code, title_en, title_ko
+    course.time_zone = time_zone
+    course.save(update_fields=["code", "title_en", "title_ko", "time_zone"])
+    return course
 
 
 def membership_create(

@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from exercises.courses.selectors import course_zone, is_instructor
+
 register = template.Library()
 
 
@@ -39,3 +41,23 @@ def localized(obj: Any, field: str) -> str:
 def get(mapping: Mapping[Any, Any], key: Any) -> Any:
     """mapping[key], or None (a template cannot index a dict by a variable)."""
     return mapping.get(key) if isinstance(mapping, Mapping) else None
+
+
+@register.simple_tag(takes_context=True)
+def instructs(context: Any, course: Any) -> bool:
+    """Whether the page's user is an instructor of `course` (links only instructors may use)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_authenticated and is_instructor(user=user, course=course)
+    )
+
+
+@register.filter
+def in_zone(value: Any, course: Any) -> str:
+    """A date and time in the course's time zone, with the zone's abbreviation (2030-03-09
+    23:59 KST): every date a course shows says which zone it is in."""
+    if not value:
+        return ""
+    local = value.astimezone(course_zone(course))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

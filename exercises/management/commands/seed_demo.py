@@ -169,7 +169,10 @@ class Command(BaseCommand):
             site_admin = site_admin or user_create(username=ADMIN_USERNAME, password=DEMO_PASSWORD)
             user_site_admin_set(user=site_admin, site_admin=True)
         course = Course.objects.filter(code="calc-partials").first() or course_create(
-            code="calc-partials", title_en="Partial differentiation", title_ko="편미분"
+            code="calc-partials",
+            title_en="Partial differentiation",
+            title_ko="편미분",
+            time_zone="Asia/Seoul",  # its dates are shown (and typed) in Seoul time
         )
         for username, role in USERS:
             membership_create(course=course, user=users[username], role=role)

@@ -219,7 +219,7 @@ def test_upload_previews_then_imports(client, people):
     assert Membership.objects.filter(course=c, user__email="ben@example.edu").exists()
     links = client.get(reverse("courses:course-signin-links", args=[c.pk])).content.decode()
     lines = links.lstrip("\ufeff").splitlines()
-    assert lines[0] == "name,email,username,set password link"
+    assert lines[0] == "name,email,login (email or student id),set password link"
     assert [line.split(",")[1] for line in lines[1:]] == ["ben@example.edu", "minji@example.edu"]
     reset = lines[1].split(",")[3].replace("http://testserver", "")
     client.logout()
