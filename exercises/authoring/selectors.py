@@ -12,6 +12,7 @@ from exercises.authoring.models import (
     ProblemSetItem,
     ProblemTemplate,
     TemplateCheck,
+    TemplateVersion,
 )
 from exercises.authoring.tolerance import template_tolerance
 from exercises.courses.models import Course, Membership
@@ -126,3 +127,25 @@ def item_tolerance_in_force(*, item: ProblemSetItem) -> float:
     """The tolerance the item's answers are graded under: its own, else its template's."""
     tolerance = item_tolerance(item=item)
     return template_tolerance(item.template.config) if tolerance is None else tolerance
+
+
+def template_at_version(*, template: ProblemTemplate, version: int) -> ProblemTemplate | None:
+    """The template as it was at `version`: itself at its current version; else an unsaved copy
+    with the family and config it had then (TemplateVersion); None when that version was not
+    kept (replaced before versions were kept)."""
+    if version == template.version:
+        return template
+    old = TemplateVersion.objects.filter(template=template, version=version).first()
+    if old is None:
+        return None
+    return ProblemTemplate(
+        pk=template.pk,
+        slug=template.slug,
+        family=old.family,
+        config=old.config,
+        version=version,
+        title_en=template.title_en,
+        title_ko=template.title_ko,
+        course_id=template.course_id,
+        published=template.published,
+    )

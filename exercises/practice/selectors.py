@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import Params, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.selectors import template_at_version
 from exercises.authoring.services.instances import (
     MAX_VARIANT_TRIES,
     NoUsableVariant,
@@ -326,10 +327,14 @@ def _practice_seeds(owner: int, n: int) -> list[int]:
 
 
 def practice_variant(*, instance: ProblemInstance, n: int) -> PracticeVariant | None:
-    """Practice variant n (1..PRACTICE_MAX) of the instance's template, or None (out of range,
-    template not published, no usable variant)."""
-    template = instance.template
-    if not 1 <= n <= PRACTICE_MAX or not template.published:
+    """Practice variant n (1..PRACTICE_MAX) of the instance's template at the version the
+    instance was made from (a library template may have had a new version since: practice
+    stays on the graded problem's), or None (out of range, template not published, that
+    version not kept, no usable variant)."""
+    if not 1 <= n <= PRACTICE_MAX or not instance.template.published:
+        return None
+    template = template_at_version(template=instance.template, version=instance.template_version)
+    if template is None:
         return None
     config = json.dumps(template.config, sort_keys=True)
     return _practice_variant(
