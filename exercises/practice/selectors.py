@@ -263,6 +263,14 @@ def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] 
     return data
 
 
+def plot_bundle(params: Params) -> str:
+    """Which Plotly bundle the plots of a variant need (templates/practice/_plots.html):
+    "gl3d", the 3-D partial bundle (surface, scatter3d, scatter: 1.7 MB, what static/js/plots.js
+    draws for a partial derivative), or "full" (4.8 MB) for a gradient, whose contour plot only
+    the full bundle has."""
+    return "full" if params.get("gradient") else "gl3d"
+
+
 def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
     """The hint after the shown answer (grading.engine.hints): only when it was graded wrong,
     before the key is shown, on an item whose hints are on."""

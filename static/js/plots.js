@@ -1,6 +1,11 @@
 // Draws the plots of the problem page (templates/practice/_plots.html) with Plotly from the
 // data of plot.json (computed by the engine on the server: null where a value was cut).
 // Refetches after each graded answer (the result region swapped in without "Grading…").
+// Plotly is not in the page's <head>: this script asks for plot.json at once and adds the
+// Plotly bundle the section names (data-plotly) when the section comes near the viewport, so
+// neither holds up the page's first paint nor its other scripts (KaTeX); the 2-D slice is
+// drawn first, then the 3-D surface (WebGL, the slow one). When all are drawn the section
+// gets data-plot-drawn (bench/page_load.py and the browser tests wait for it).
 (function () {
   "use strict";
   var section = document.getElementById("plots");
@@ -149,46 +154,84 @@
     var derivDiv = document.getElementById("plot-derivatives");
     var height = compact() ? 300 : 380;
     [surfaceDiv, sliceDiv, derivDiv].forEach(function (d) { d.style.height = height + "px"; });
-    if (data.surface) {
-      surfaceDiv.parentNode.hidden = false;
-      var sur = surface3d(data);
-      window.Plotly.react(surfaceDiv, sur.traces, sur.layout, CONFIG);
-    } else {
-      surfaceDiv.parentNode.hidden = true;
-    }
+    section.removeAttribute("data-plot-drawn");
+    var drawing = [];
     if (data.kind === "gradient") {
       var lay = layout2d(data.variables[0], data.variables[1]);
       lay.yaxis.scaleanchor = "x";
-      window.Plotly.react(sliceDiv, gradientTraces(data), lay, CONFIG);
+      drawing.push(window.Plotly.react(sliceDiv, gradientTraces(data), lay, CONFIG));
     } else {
-      window.Plotly.react(sliceDiv, sliceTraces(data), layout2d(data.moving, "z"), CONFIG);
+      drawing.push(window.Plotly.react(sliceDiv, sliceTraces(data), layout2d(data.moving, "z"), CONFIG));
     }
     var both = data.answer && data.answer.derivative && data.key && data.key.derivative;
     derivDiv.parentNode.hidden = !both;
     if (both) {
       var dl = layout2d(data.moving, t("derivatives"));
-      window.Plotly.react(derivDiv, derivativeTraces(data), dl, CONFIG);
+      drawing.push(window.Plotly.react(derivDiv, derivativeTraces(data), dl, CONFIG));
     }
     document.getElementById("plot-description").textContent = describe(data);
+    surfaceDiv.parentNode.hidden = !data.surface;
+    // The surface in a task of its own, once the 2-D plots are on the screen.
+    var surface = new Promise(function (resolve) {
+      if (!data.surface) { resolve(); return; }
+      window.requestAnimationFrame(function () {
+        window.setTimeout(function () {
+          var sur = surface3d(data);
+          resolve(window.Plotly.react(surfaceDiv, sur.traces, sur.layout, CONFIG));
+        }, 0);
+      });
+    });
+    drawing.push(surface);
     section.setAttribute("data-plot-kind", data.kind);
     section.setAttribute("data-plot-attempt", data.attempt === null ? "" : String(data.attempt));
+    return Promise.all(drawing).then(function () { section.setAttribute("data-plot-drawn", ""); });
   }
 
   var status = document.getElementById("plot-status");
+  function failed() { status.hidden = false; status.textContent = t("failed"); }
+
+  // Plotly: one <script> added once, when the section is near the viewport.
+  var plotly = null;
+  function plotlyLoaded() {
+    if (!plotly) {
+      plotly = new Promise(function (resolve, reject) {
+        function add() {
+          if (window.Plotly) { resolve(); return; }
+          var script = document.createElement("script");
+          script.src = section.getAttribute("data-plotly");
+          script.async = true;
+          script.onload = function () { resolve(); };
+          script.onerror = reject;
+          document.head.appendChild(script);
+        }
+        if (!("IntersectionObserver" in window)) { add(); return; }
+        var seen = new IntersectionObserver(function (entries) {
+          if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); add(); }
+        }, { rootMargin: "400px 0px" });
+        seen.observe(section);
+      });
+    }
+    return plotly;
+  }
+
+  var latest = 0;  // only the last request's data is drawn
   function load() {
-    if (!window.Plotly) return;
-    fetch(section.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var mine = ++latest;
+    var data = fetch(section.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
-      })
-      .then(function (data) {
-        window.partialCreditPlot = data;  // what the page received (read by the browser tests)
-        draw(data);
+      });
+    Promise.all([data, plotlyLoaded()])
+      .then(function (both) {
+        if (mine !== latest) return null;
+        window.partialCreditPlot = both[0];  // what the page received (read by the browser tests)
+        var drawn = draw(both[0]);
         status.textContent = "";
         status.hidden = true;
+        return drawn;
       })
-      .catch(function () { status.hidden = false; status.textContent = t("failed"); });
+      .catch(failed);
   }
   // What the plots depend on in the result region: the answers graded and the key shown.
   function resultVersion() {
@@ -203,7 +246,7 @@
     drawnFor = version;
     load();
   }
-  // Scripts are deferred: Plotly has run by DOMContentLoaded.
-  document.addEventListener("DOMContentLoaded", refresh);
+  // The script is deferred: the page is parsed when it runs.
+  refresh();
   document.addEventListener("htmx:afterSwap", refresh);
 })();

@@ -55,6 +55,8 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
         page.click("#practice-form button[type=submit]")
         expect(page.locator("[data-status=correct]")).to_be_visible()
         expect(page.locator("#solution .katex").first).to_be_visible()
+        # the plots are drawn when they come near the viewport (below the solution here)
+        page.locator("#plots").scroll_into_view_if_needed()
         expect(page.locator("#plots")).to_have_attribute("data-plot-attempt", "")
         page.click("#another-variant")
         expect(page.locator("#practice")).to_have_attribute("data-variant", "2")
