@@ -62,8 +62,12 @@
     return { traces: traces, layout: lay };
   }
 
+  // A mixed partial (f_xy) is the slope of f_x along the slice: its graph is f_x's, not f's.
+  function innerName(data) { return "f_" + data.inner.wrt.join(""); }
   function sliceTraces(data) {
-    var traces = [{ type: "scatter", mode: "lines", name: t("slice"), x: data.slice.t, y: data.slice.z,
+    var mixed = data.kind === "mixed";
+    var traces = [{ type: "scatter", mode: "lines", x: data.slice.t, y: mixed ? data.inner.z : data.slice.z,
+      name: mixed ? fill(t("inner"), { name: innerName(data) }) : t("slice"),
       line: { color: COLORS.slice, width: 3 }, connectgaps: false }];
     var curve = data.kind === "curvature";
     if (data.answer && data.answer.line) {
@@ -74,8 +78,8 @@
       traces.push({ type: "scatter", mode: "lines", name: t(curve ? "keys-curve" : "keys"), x: data.key.line.t,
         y: data.key.line.z, line: { color: COLORS.keys, width: 2 } });
     }
-    traces.push({ type: "scatter", mode: "markers", name: t("point"), x: [data.point[data.moving]], y: [data.z0],
-      marker: { size: 10, color: COLORS.point } });
+    traces.push({ type: "scatter", mode: "markers", name: t("point"), x: [data.point[data.moving]],
+      y: [mixed ? data.inner.z0 : data.z0], marker: { size: 10, color: COLORS.point } });
     return traces;
   }
 
@@ -135,7 +139,10 @@
     var values = { window: window_, fixed: fixedText(data), point: pointText(data), moving: data.moving };
     var parts = [];
     if (data.kind === "gradient") parts.push(fill(t("desc-surface"), values), t("desc-gradient"));
-    else if (data.surface) parts.push(fill(t("desc-slice"), values));
+    else if (data.kind === "mixed") {
+      values.name = innerName(data);
+      parts.push(fill(t(data.surface ? "desc-mixed" : "desc-only-mixed"), values));
+    } else if (data.surface) parts.push(fill(t("desc-slice"), values));
     else parts.push(fill(t("desc-only-slice"), values));
     if (data.answer && data.answer.value !== undefined) {
       var yours = data.attempt === null ? t("desc-practice") : t("desc-yours");  // null: a practice answer
@@ -161,7 +168,8 @@
       lay.yaxis.scaleanchor = "x";
       drawing.push(window.Plotly.react(sliceDiv, gradientTraces(data), lay, CONFIG));
     } else {
-      drawing.push(window.Plotly.react(sliceDiv, sliceTraces(data), layout2d(data.moving, "z"), CONFIG));
+      var yTitle = data.kind === "mixed" ? innerName(data) : "z";
+      drawing.push(window.Plotly.react(sliceDiv, sliceTraces(data), layout2d(data.moving, yTitle), CONFIG));
     }
     var both = data.answer && data.answer.derivative && data.key && data.key.derivative;
     derivDiv.parentNode.hidden = !both;
