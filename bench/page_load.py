@@ -1,26 +1,27 @@
-"""How long the toy #2 problem page takes to show its plots, in Chromium, on `make run`.
+"""How long the toy #2 problem page takes to show its plots, in Chromium.
 
 Starts the site exactly as `make run` does (`make -o .venv/.installed-from-lock run`: migrate,
 compile the messages, the demo data, then scripts/run_dev.py: runserver, a Celery worker and
-beat), on a throwaway SQLite file and a free port, once for this tree and once for the code at
-`--before` (exported with `git archive` into a temporary folder that shares .venv and
-node_modules), both at the same time; then the demo student1 opens the demo's toy #2 problem
-(`7xy/e^(x^2+y^2)`, f_x, no answer yet) in Chromium (/usr/bin/chromium, the flags of the
-browser tests), the two sites taking turns run by run so that the machine's noise falls on
-both alike:
+beat), or with `--stack production` as docker-compose's web container does (gunicorn, 3
+workers, production settings, after collectstatic), on a throwaway SQLite file and a free port,
+once for this tree and once for the code at `--before` (exported with `git archive` into a
+temporary folder that shares .venv and node_modules), both at the same time; then the demo
+student1 opens the demo's toy #2 problem (`7xy/e^(x^2+y^2)`, f_x, no answer yet) in Chromium
+(/usr/bin/chromium, the flags of the browser tests: no GPU, so WebGL is drawn by the CPU), the
+two sites taking turns run by run so that the machine's noise falls on both alike:
 
 - cold: a new browser context (empty HTTP cache, logged in by its cookie only);
 - warm: the same page opened again in that context (what the HTTP cache keeps).
 
-Time is from the navigation's start to the plots drawn: both the 3-D surface's canvas and
-the slice's curve are in the page and the page has set its plot kind (plots.js does that once
-Plotly has drawn), plus the next animation frame; the first contentful paint is beside it.
-Bytes are what came over the network for the page, from the navigation until the plots were
-drawn (Chrome's encodedDataLength, headers included; what the cache served counts nothing).
+Times are from the navigation's start: to the slice (the 2-D plot) drawn, to all plots drawn
+(the 3-D surface's canvas and the slice's curve are in the page and the page has set its plot
+kind, plus the next animation frame), and to the first contentful paint. Bytes are what came
+over the network for the page until the plots were drawn (Chrome's encodedDataLength, headers
+included; what the cache served counts nothing).
 
-    .venv/bin/python bench/page_load.py --runs 7 [--before 6028f39] [--write]
+    .venv/bin/python bench/page_load.py [--stack production] --runs 7 [--before 6028f39] [--write]
 
---write puts the table into BENCHMARKS.md between its page_load markers.
+--write puts the table into BENCHMARKS.md between the markers of its stack.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import secrets
 import shutil
 import signal
 import socket
@@ -39,6 +41,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -78,6 +82,7 @@ class Site:
     url: str = ""
     state: str = ""  # the logged-in browser state (cookies)
     results: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    timeouts: dict[str, int] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -103,8 +108,20 @@ def export_tree(commit: str, into: Path) -> Path:
     return tree
 
 
-def start(site: Site, workdir: Path) -> None:
-    """`make run` in the site's tree, on its own database file and port."""
+# --stack production: the web container of docker-compose.yml (gunicorn, 3 workers, production
+# settings, static files collected by the Dockerfile's collectstatic) on this machine
+PRODUCTION_SETUP = [
+    ["make", "-o", ".venv/.installed-from-lock", "install"],
+    [".venv/bin/python", "manage.py", "migrate", "--no-input"],
+    [".venv/bin/python", "manage.py", "compilemessages", "--ignore=.venv", "--ignore=node_modules"],
+    [".venv/bin/python", "manage.py", "seed_demo"],
+    [".venv/bin/python", "manage.py", "collectstatic", "--no-input"],
+]
+
+
+def start(site: Site, workdir: Path, stack: str) -> None:
+    """`make run` (or the production web server) in the site's tree, on its own database file
+    and port."""
     env = dict(os.environ)
     env.update(
         PORT=str(site.port),
@@ -115,8 +132,20 @@ def start(site: Site, workdir: Path) -> None:
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = (workdir / f"{site.slug}.log").open("wb")
+    command = ["make", "-o", ".venv/.installed-from-lock", "run"]
+    if stack == "production":
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY="bench-" + secrets.token_urlsafe(64),
+            ALLOWED_HOSTS="127.0.0.1",
+            SECURE_SSL_REDIRECT="false",
+        )
+        for step in PRODUCTION_SETUP:
+            subprocess.run(step, cwd=site.tree, env=env, stdout=log, stderr=log, check=True)
+        command = [str(site.tree / ".venv/bin/gunicorn"), "config.wsgi", "--bind",
+                   f"127.0.0.1:{site.port}", "--workers", "3"]  # fmt: skip
     site.proc = subprocess.Popen(
-        ["make", "-o", ".venv/.installed-from-lock", "run"],
+        command,
         cwd=site.tree,
         env=env,
         stdout=log,
@@ -167,7 +196,7 @@ def log_in(browser, site: Site, workdir: Path) -> None:
     context.close()
 
 
-def visit(context, url: str) -> dict[str, float]:
+def visit(context, url: str) -> dict[str, float] | None:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -183,8 +212,12 @@ def visit(context, url: str) -> dict[str, float]:
     cdp.on("Network.loadingFinished", finished)
     cdp.on("Network.requestServedFromCache", cached)
     page.add_init_script(PROBE)
-    page.goto(url)
-    page.wait_for_function("() => window.__bench && window.__bench.drawn", timeout=60_000)
+    page.goto(url, timeout=120_000)
+    try:
+        page.wait_for_function("() => window.__bench && window.__bench.drawn", timeout=120_000)
+    except PlaywrightTimeout:
+        page.close()
+        return None  # counted apart: not drawn within 2 minutes
     drawn, slice_ = page.evaluate("[window.__bench.drawn, window.__bench.slice]")
     fcp = page.evaluate(
         "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: 0}).startTime"
@@ -199,7 +232,12 @@ def measure(browser, site: Site) -> None:
     )
     try:
         for mode in ("cold", "warm"):
-            site.results.setdefault(mode, []).append(visit(context, site.url))
+            result = visit(context, site.url)
+            if result is None:
+                site.timeouts[mode] = site.timeouts.get(mode, 0) + 1
+                print(f"{site.name} {mode}: plots not drawn within 2 minutes", flush=True)
+            else:
+                site.results.setdefault(mode, []).append(result)
     finally:
         context.close()
 
@@ -214,8 +252,11 @@ def table(sites: list[Site]) -> str:
     for site in sites:
         for mode, runs in site.results.items():
             drawn = [r["drawn_ms"] for r in runs]
+            late = site.timeouts.get(mode, 0)
+            count = f"{len(runs)} (+{late} not drawn in 2 min)" if late else str(len(runs))
             lines.append(
-                f"| {site.name} | {mode} | {len(runs)} | {statistics.median(drawn):.0f} | "
+                f"| {site.name} | {mode} | {count} | "
+                f"{statistics.median(drawn):.0f} | "
                 f"{min(drawn):.0f}–{max(drawn):.0f} | "
                 f"{statistics.median(r['slice_ms'] for r in runs):.0f} | "
                 f"{statistics.median(r['fcp_ms'] for r in runs):.0f} | "
@@ -236,10 +277,11 @@ def machine() -> str:
     )
 
 
-def write(text: str) -> None:
+def write(text: str, stack: str) -> None:
     path = ROOT / "BENCHMARKS.md"
     body = path.read_text(encoding="utf-8")
-    start, end = "<!-- bench/page_load.py:start -->", "<!-- bench/page_load.py:end -->"
+    start = f"<!-- bench/page_load.py {stack}:start -->"
+    end = f"<!-- bench/page_load.py {stack}:end -->"
     block = f"{start}\n{text}\n{end}"
     if start in body:
         head, rest = body.split(start, 1)
@@ -254,6 +296,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--before", default="6028f39", help="the code to compare with (a commit)")
     ap.add_argument("--no-before", action="store_true", help="measure this tree only")
+    ap.add_argument(
+        "--stack",
+        choices=["make-run", "production"],
+        default="make-run",
+        help="make run's dev server, or gunicorn with production settings and collected files",
+    )
     ap.add_argument("--write", action="store_true", help="write the table into BENCHMARKS.md")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
@@ -272,7 +320,7 @@ def main() -> int:
     started = datetime.now(UTC)
     try:
         for site in sites:
-            start(site, workdir)
+            start(site, workdir, args.stack)
         for site in sites:
             wait_up(site)
         with sync_playwright() as pw:
@@ -287,23 +335,33 @@ def main() -> int:
     finally:
         for site in sites:
             stop(site)
+    served = {
+        "make-run": "`make run` (Django's runserver with DEBUG on, static files from static/ "
+        "through WhiteNoise: compressed where a .br or .gz lies beside them, revalidated on "
+        "every visit)",
+        "production": "gunicorn with 3 workers and the production settings, as docker-compose's "
+        "web container, after `collectstatic` (WhiteNoise: hashed names cached for a year, "
+        "compressed with gzip and Brotli; brotli is installed for both)",
+    }[args.stack]
     text = "\n".join(
         [
-            "## Problem page with plots in the browser (`bench/page_load.py`)",
+            f"### Problem page with plots in the browser, {args.stack} (`bench/page_load.py`)",
             "",
-            f"Command: `.venv/bin/python bench/page_load.py --runs {args.runs} --write` "
-            f"(run on {started:%Y-%m-%d %H:%M} UTC).",
+            f"Command: `.venv/bin/python bench/page_load.py --stack {args.stack} "
+            f"--runs {args.runs} --write` (run on {started:%Y-%m-%d %H:%M} UTC).",
             "",
             f"Machine: {machine()}.",
             "",
-            __doc__.split("\n\n")[1].replace("\n", " ").strip(),
+            f"Served by {served}; the code of this tree and of the branch point "
+            f"`{args.before}` side by side, taking turns. What is timed: see the docstring of "
+            "bench/page_load.py.",
             "",
             table(sites),
         ]
     )
     print(text)
     if args.write:
-        write(text)
+        write(text, args.stack)
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

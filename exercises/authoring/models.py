@@ -71,9 +71,7 @@ class TemplateVersion(models.Model):
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["template", "version"], name="template_version_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["template", "version"], name="version_once")]
 
     def __str__(self) -> str:
         return f"{self.template_id} v{self.version}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -138,14 +139,6 @@ def template_at_version(*, template: ProblemTemplate, version: int) -> ProblemTe
     old = TemplateVersion.objects.filter(template=template, version=version).first()
     if old is None:
         return None
-    return ProblemTemplate(
-        pk=template.pk,
-        slug=template.slug,
-        family=old.family,
-        config=old.config,
-        version=version,
-        title_en=template.title_en,
-        title_ko=template.title_ko,
-        course_id=template.course_id,
-        published=template.published,
-    )
+    then = copy.copy(template)  # for reading only: never saved
+    then.family, then.config, then.version = old.family, old.config, version
+    return then

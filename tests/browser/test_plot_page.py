@@ -32,18 +32,31 @@ def toy2_item():
     return factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, max_attempts=1)
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
-    browser, live_server, toy2_item, lang, device, tmp_path
-):
+def _device(browser, device):
+    """A browser context of the device, its page, and the page's errors as they come."""
     phone = device == "phone"
     context = browser.new_context(
         viewport=VIEWPORTS[device], is_mobile=phone, has_touch=phone, device_scale_factor=1
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
-    errors = page_errors(page)
+    return context, page, page_errors(page)
+
+
+def _log_in(page, live_server, lang):
+    log_in(page, live_server)
+    if lang == "ko":
+        page.select_option("#language-select", "ko")
+        page.click(".lang-switch button")
+        page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
+    browser, live_server, toy2_item, lang, device, tmp_path
+):
+    context, page, errors = _device(browser, device)
 
     # The site's own Content-Security-Policy (config/settings/base.py), as served: no
     # 'unsafe-inline' or 'unsafe-eval' for the plots.
@@ -57,11 +70,7 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         ),
     )
     try:
-        log_in(page, live_server)
-        if lang == "ko":
-            page.select_option("#language-select", "ko")
-            page.click(".lang-switch button")
-            page.wait_for_load_state()
+        _log_in(page, live_server, lang)
         page.goto(f"{live_server.url}/items/{toy2_item.pk}/")
         page.goto(page.url)  # the problem page itself (a redirect's target is not routed)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
@@ -116,19 +125,9 @@ def test_a_mixed_partial_draws_its_tangent_line_on_the_curve_of_f_x(
     factories.student(in_course=c, username="student1")
     tpl = factories.template(config={**TOY2, "wrt": ["x", "y"]})
     item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, max_attempts=2)
-    phone = device == "phone"
-    context = browser.new_context(
-        viewport=VIEWPORTS[device], is_mobile=phone, has_touch=phone, device_scale_factor=1
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors = page_errors(page)
+    context, page, errors = _device(browser, device)
     try:
-        log_in(page, live_server)
-        if lang == "ko":
-            page.select_option("#language-select", "ko")
-            page.click(".lang-switch button")
-            page.wait_for_load_state()
+        _log_in(page, live_server, lang)
         page.goto(f"{live_server.url}/items/{item.pk}/")
         page.goto(page.url)
         # a wrong f_xy (the factor y not differentiated): -7/e^2 at (1, 1), the key is +7/e^2

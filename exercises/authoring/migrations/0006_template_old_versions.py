@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='old_versions', to='authoring.problemtemplate')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('template', 'version'), name='template_version_unique')],
+                'constraints': [models.UniqueConstraint(fields=('template', 'version'), name='version_once')],
             },
         ),
     ]
