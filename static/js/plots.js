@@ -192,8 +192,12 @@
     drawing.push(surface);
     section.setAttribute("data-plot-kind", data.kind);
     section.setAttribute("data-plot-attempt", data.attempt === null ? "" : String(data.attempt));
-    return Promise.all(drawing).then(function () { section.setAttribute("data-plot-drawn", ""); });
+    var round = ++drawRound;  // a newer draw's surface may still be on its way
+    return Promise.all(drawing).then(function () {
+      if (round === drawRound) section.setAttribute("data-plot-drawn", "");
+    });
   }
+  var drawRound = 0;
 
   var status = document.getElementById("plot-status");
   function failed() { status.hidden = false; status.textContent = t("failed"); }
@@ -239,7 +243,7 @@
         status.hidden = true;
         return drawn;
       })
-      .catch(failed);
+      .catch(function () { if (mine === latest) failed(); });
   }
   // What the plots depend on in the result region: the answers graded and the key shown.
   function resultVersion() {
