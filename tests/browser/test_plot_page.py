@@ -73,6 +73,8 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         _log_in(page, live_server, lang)
         page.goto(f"{live_server.url}/items/{toy2_item.pk}/")
         page.goto(page.url)  # the problem page itself (a redirect's target is not routed)
+        # Plotly comes after the page's load event (plots.js adds it): wait for the drawing
+        expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
         expect(page.locator("#plot-surface canvas").first).to_be_attached()
         expect(page.locator("#plot-slice .main-svg").first).to_be_visible()
@@ -84,7 +86,7 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         # a wrong f_x: the product rule forgotten
         page.fill("#id_answer", "7y/e^(x^2+y^2)")
         page.click("#submit-button")
-        expect(page.locator("[data-status=incorrect]")).to_be_visible()
+        expect(page.locator("[data-status=incorrect]")).to_be_visible(timeout=20_000)
         expect(page.locator("#plots")).to_have_attribute("data-plot-attempt", "1")
         data = page.evaluate("window.partialCreditPlot")
         t, z = data["slice"]["t"], data["slice"]["z"]
