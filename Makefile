@@ -19,8 +19,12 @@ node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(VENDOR_STAMP): node_modules/.package-lock.json scripts/copy_vendor.sh
+# The dev server (make run) serves static/ through WhiteNoise, which sends a file's .br or .gz
+# beside it to a browser that takes it: the vendor files (Plotly's 1.7 and 4.8 MB) are
+# compressed once here. Production compresses everything at collectstatic (README).
+$(VENDOR_STAMP): node_modules/.package-lock.json scripts/copy_vendor.sh $(PY_STAMP)
 	bash scripts/copy_vendor.sh
+	$(PY) -m whitenoise.compress --quiet static/vendor
 	@touch $@
 
 run: install

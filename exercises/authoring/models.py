@@ -56,6 +56,27 @@ class ProblemTemplate(models.Model):
         return f"{self.slug} v{self.version}"
 
 
+class TemplateVersion(models.Model):
+    """A version of a template that a newer one replaced: the family and config it had, so that
+    what was made from it (students' instances, their practice variants) can still be made
+    again. The current version is the template itself; each bump records the one it replaces
+    (authoring.services.templates)."""
+
+    template = models.ForeignKey(
+        ProblemTemplate, on_delete=models.CASCADE, related_name="old_versions"
+    )
+    version = models.PositiveIntegerField()
+    family = models.CharField(max_length=40)
+    config = models.JSONField(default=dict, blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["template", "version"], name="version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} v{self.version}"
+
+
 class TemplateCheck(ResumableJob):
     """A check of one template version over many seeds; a background job updates its progress
     (seeds_done), from which a resumed run (exercises/jobs.py) continues."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -14,6 +15,7 @@ from exercises.authoring.models import (
     ProblemSetItem,
     ProblemTemplate,
     TemplateCheck,
+    TemplateVersion,
 )
 from exercises.authoring.tolerance import template_tolerance
 from exercises.courses.models import Course, Membership
@@ -161,3 +163,17 @@ def item_tolerance_in_force(*, item: ProblemSetItem) -> float:
     """The tolerance the item's answers are graded under: its own, else its template's."""
     tolerance = item_tolerance(item=item)
     return template_tolerance(item.template.config) if tolerance is None else tolerance
+
+
+def template_at_version(*, template: ProblemTemplate, version: int) -> ProblemTemplate | None:
+    """The template as it was at `version`: itself at its current version; else an unsaved copy
+    with the family and config it had then (TemplateVersion); None when that version was not
+    kept (replaced before versions were kept)."""
+    if version == template.version:
+        return template
+    old = TemplateVersion.objects.filter(template=template, version=version).first()
+    if old is None:
+        return None
+    then = copy.copy(template)  # for reading only: never saved
+    then.family, then.config, then.version = old.family, old.config, version
+    return then

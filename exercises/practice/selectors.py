@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import Params, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.selectors import template_at_version
 from exercises.authoring.services.instances import (
     MAX_VARIANT_TRIES,
     NoUsableVariant,
@@ -347,6 +348,14 @@ def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] 
     return data
 
 
+def plot_bundle(params: Params) -> str:
+    """Which Plotly bundle the plots of a variant need (templates/practice/_plots.html):
+    "gl3d", the 3-D partial bundle (surface, scatter3d, scatter: 1.7 MB, what static/js/plots.js
+    draws for a partial derivative), or "full" (4.8 MB) for a gradient, whose contour plot only
+    the full bundle has."""
+    return "full" if params.get("gradient") else "gl3d"
+
+
 def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
     """The hint after the shown answer (grading.engine.hints): only when it was graded wrong,
     before the key is shown, on an item whose hints are on."""
@@ -420,10 +429,14 @@ def _practice_seeds(owner: int, n: int) -> list[int]:
 
 
 def practice_variant(*, instance: ProblemInstance, n: int) -> PracticeVariant | None:
-    """Practice variant n (1..PRACTICE_MAX) of the instance's template, or None (out of range,
-    template not published, no usable variant)."""
-    template = instance.template
-    if not 1 <= n <= PRACTICE_MAX or not template.published:
+    """Practice variant n (1..PRACTICE_MAX) of the instance's template at the version the
+    instance was made from (a library template may have had a new version since: practice
+    stays on the graded problem's), or None (out of range, template not published, that
+    version not kept, no usable variant)."""
+    if not 1 <= n <= PRACTICE_MAX or not instance.template.published:
+        return None
+    template = template_at_version(template=instance.template, version=instance.template_version)
+    if template is None:
         return None
     config = json.dumps(template.config, sort_keys=True)
     return _practice_variant(

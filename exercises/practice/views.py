@@ -173,6 +173,7 @@ def _statement_context(params: dict[str, object]) -> dict[str, object]:
         "asked_latex": asked_latex(params),
         "hint": answer_hint_of(params)[_lang()],
         "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
+        "plot_bundle": selectors.plot_bundle(params),
     }
 
 

@@ -195,9 +195,13 @@ def plot_data(
     """Everything the problem page draws, JSON-ready. Raises PlotUnavailable.
 
     - `kind`: "slope" (a first partial: tangent lines), "curvature" (f_xx: osculating
-      parabolas), "mixed" (f_xy: the surface and the slice only) or "gradient";
+      parabolas), "mixed" (f_xy: tangent lines to the curve of f_x along y) or "gradient";
     - `surface` (two variables only): x, y and z[y][x] on the window, cut where too large;
-    - `slice`: the curve t -> f with the other variables at the point, `moving` the variable;
+    - `slice`: the curve t -> f with the other variables at the point, `moving` the variable
+      (the last one differentiated by);
+    - `inner` (mixed only): the curve t -> f_x along the same slice (f differentiated by all
+      but the last variable, `wrt`), whose slope at the point is the mixed partial, and its
+      value `z0` there: f_xy is how the slope in x changes as y moves, as f_x is how f does;
     - `answer`: the student's derivative at the point and the line (or parabola) it gives;
       with `reveal`, `key` likewise, and along the slice both derivatives and `differs`
       (the t where they differ); gradient: `arrows` of the answer (and key) on a grid.
@@ -236,7 +240,14 @@ def plot_data(
     if kind == "gradient":
         _gradient(data, f, task, point, answer, reveal)
         return data
-    if kind == "mixed" or z0 is None:
+    if kind == "mixed":
+        # the overlays are drawn on the curve of f_x along the slice, not on f's
+        inner_fn = _compiled(task.function, variables, wrt[:-1])
+        inner = _evaluate(inner_fn, args, t.shape)
+        scale = _scale(inner)
+        z0 = _scalar(inner_fn, point, variables)
+        data["inner"] = {"wrt": list(wrt[:-1]), "z": _json(_cut(inner, scale)), "z0": _value(z0)}
+    if z0 is None:
         return data
     t0 = point[moving]
     slope = _scalar(_compiled(task.function, variables, (moving,)), point, variables)
@@ -264,7 +275,8 @@ def _overlay(
     kind: str, t: np.ndarray, t0: float, z0: float, slope: float | None, value: float
 ) -> dict[str, Any]:
     """A derivative's value at the point and the curve it draws there: the tangent line
-    (first partial) or the osculating parabola (second partial, with the true slope)."""
+    (first partial; mixed partial: on the curve of f_x, z0 its value) or the osculating
+    parabola (second partial, with the true slope)."""
     if kind == "curvature":
         return {"value": _value(value), "line": _line(t, t0, z0, slope or 0.0, value)}
     return {"value": _value(value), "line": _line(t, t0, z0, value)}

@@ -1,6 +1,11 @@
 // Draws the plots of the problem page (templates/practice/_plots.html) with Plotly from the
 // data of plot.json (computed by the engine on the server: null where a value was cut).
 // Refetches after each graded answer (the result region swapped in without "Grading…").
+// Plotly is not in the page's <head>: this script asks for plot.json at once and adds the
+// Plotly bundle the section names (data-plotly) when the section comes near the viewport, so
+// neither holds up the page's first paint nor its other scripts (KaTeX); the 2-D slice is
+// drawn first, then the 3-D surface (WebGL, the slow one). When all are drawn the section
+// gets data-plot-drawn (bench/page_load.py and the browser tests wait for it).
 (function () {
   "use strict";
   var section = document.getElementById("plots");
@@ -57,8 +62,12 @@
     return { traces: traces, layout: lay };
   }
 
+  // A mixed partial (f_xy) is the slope of f_x along the slice: its graph is f_x's, not f's.
+  function innerName(data) { return "f_" + data.inner.wrt.join(""); }
   function sliceTraces(data) {
-    var traces = [{ type: "scatter", mode: "lines", name: t("slice"), x: data.slice.t, y: data.slice.z,
+    var mixed = data.kind === "mixed";
+    var traces = [{ type: "scatter", mode: "lines", x: data.slice.t, y: mixed ? data.inner.z : data.slice.z,
+      name: mixed ? fill(t("inner"), { name: innerName(data) }) : t("slice"),
       line: { color: COLORS.slice, width: 3 }, connectgaps: false }];
     var curve = data.kind === "curvature";
     if (data.answer && data.answer.line) {
@@ -69,8 +78,8 @@
       traces.push({ type: "scatter", mode: "lines", name: t(curve ? "keys-curve" : "keys"), x: data.key.line.t,
         y: data.key.line.z, line: { color: COLORS.keys, width: 2 } });
     }
-    traces.push({ type: "scatter", mode: "markers", name: t("point"), x: [data.point[data.moving]], y: [data.z0],
-      marker: { size: 10, color: COLORS.point } });
+    traces.push({ type: "scatter", mode: "markers", name: t("point"), x: [data.point[data.moving]],
+      y: [mixed ? data.inner.z0 : data.z0], marker: { size: 10, color: COLORS.point } });
     return traces;
   }
 
@@ -130,7 +139,10 @@
     var values = { window: window_, fixed: fixedText(data), point: pointText(data), moving: data.moving };
     var parts = [];
     if (data.kind === "gradient") parts.push(fill(t("desc-surface"), values), t("desc-gradient"));
-    else if (data.surface) parts.push(fill(t("desc-slice"), values));
+    else if (data.kind === "mixed") {
+      values.name = innerName(data);
+      parts.push(fill(t(data.surface ? "desc-mixed" : "desc-only-mixed"), values));
+    } else if (data.surface) parts.push(fill(t("desc-slice"), values));
     else parts.push(fill(t("desc-only-slice"), values));
     if (data.answer && data.answer.value !== undefined) {
       var yours = data.attempt === null ? t("desc-practice") : t("desc-yours");  // null: a practice answer
@@ -149,46 +161,89 @@
     var derivDiv = document.getElementById("plot-derivatives");
     var height = compact() ? 300 : 380;
     [surfaceDiv, sliceDiv, derivDiv].forEach(function (d) { d.style.height = height + "px"; });
-    if (data.surface) {
-      surfaceDiv.parentNode.hidden = false;
-      var sur = surface3d(data);
-      window.Plotly.react(surfaceDiv, sur.traces, sur.layout, CONFIG);
-    } else {
-      surfaceDiv.parentNode.hidden = true;
-    }
+    section.removeAttribute("data-plot-drawn");
+    var drawing = [];
     if (data.kind === "gradient") {
       var lay = layout2d(data.variables[0], data.variables[1]);
       lay.yaxis.scaleanchor = "x";
-      window.Plotly.react(sliceDiv, gradientTraces(data), lay, CONFIG);
+      drawing.push(window.Plotly.react(sliceDiv, gradientTraces(data), lay, CONFIG));
     } else {
-      window.Plotly.react(sliceDiv, sliceTraces(data), layout2d(data.moving, "z"), CONFIG);
+      var yTitle = data.kind === "mixed" ? innerName(data) : "z";
+      drawing.push(window.Plotly.react(sliceDiv, sliceTraces(data), layout2d(data.moving, yTitle), CONFIG));
     }
     var both = data.answer && data.answer.derivative && data.key && data.key.derivative;
     derivDiv.parentNode.hidden = !both;
     if (both) {
       var dl = layout2d(data.moving, t("derivatives"));
-      window.Plotly.react(derivDiv, derivativeTraces(data), dl, CONFIG);
+      drawing.push(window.Plotly.react(derivDiv, derivativeTraces(data), dl, CONFIG));
     }
     document.getElementById("plot-description").textContent = describe(data);
+    surfaceDiv.parentNode.hidden = !data.surface;
+    // The surface in a task of its own, once the 2-D plots are on the screen.
+    var surface = new Promise(function (resolve) {
+      if (!data.surface) { resolve(); return; }
+      window.requestAnimationFrame(function () {
+        window.setTimeout(function () {
+          var sur = surface3d(data);
+          resolve(window.Plotly.react(surfaceDiv, sur.traces, sur.layout, CONFIG));
+        }, 0);
+      });
+    });
+    drawing.push(surface);
     section.setAttribute("data-plot-kind", data.kind);
     section.setAttribute("data-plot-attempt", data.attempt === null ? "" : String(data.attempt));
+    var round = ++drawRound;  // a newer draw's surface may still be on its way
+    return Promise.all(drawing).then(function () {
+      if (round === drawRound) section.setAttribute("data-plot-drawn", "");
+    });
   }
+  var drawRound = 0;
 
   var status = document.getElementById("plot-status");
+  function failed() { status.hidden = false; status.textContent = t("failed"); }
+
+  // Plotly: one <script> added once, when the section is near the viewport.
+  var plotly = null;
+  function plotlyLoaded() {
+    if (!plotly) {
+      plotly = new Promise(function (resolve, reject) {
+        function add() {
+          if (window.Plotly) { resolve(); return; }
+          var script = document.createElement("script");
+          script.src = section.getAttribute("data-plotly");
+          script.async = true;
+          script.onload = function () { resolve(); };
+          script.onerror = reject;
+          document.head.appendChild(script);
+        }
+        if (!("IntersectionObserver" in window)) { add(); return; }
+        var seen = new IntersectionObserver(function (entries) {
+          if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); add(); }
+        }, { rootMargin: "400px 0px" });
+        seen.observe(section);
+      });
+    }
+    return plotly;
+  }
+
+  var latest = 0;  // only the last request's data is drawn
   function load() {
-    if (!window.Plotly) return;
-    fetch(section.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var mine = ++latest;
+    var data = fetch(section.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
-      })
-      .then(function (data) {
-        window.partialCreditPlot = data;  // what the page received (read by the browser tests)
-        draw(data);
+      });
+    Promise.all([data, plotlyLoaded()])
+      .then(function (both) {
+        if (mine !== latest) return null;
+        window.partialCreditPlot = both[0];  // what the page received (read by the browser tests)
+        var drawn = draw(both[0]);
         status.textContent = "";
         status.hidden = true;
+        return drawn;
       })
-      .catch(function () { status.hidden = false; status.textContent = t("failed"); });
+      .catch(function () { if (mine === latest) failed(); });
   }
   // What the plots depend on in the result region: the answers graded and the key shown.
   function resultVersion() {
@@ -203,7 +258,7 @@
     drawnFor = version;
     load();
   }
-  // Scripts are deferred: Plotly has run by DOMContentLoaded.
-  document.addEventListener("DOMContentLoaded", refresh);
+  // The script is deferred: the page is parsed when it runs.
+  refresh();
   document.addEventListener("htmx:afterSwap", refresh);
 })();

@@ -49,6 +49,8 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
         submissions = Submission.objects.count()
         page.click("#another-variant")
         expect(page.locator("#ungraded")).to_be_visible()
+        # Plotly comes after the page's load event (plots.js adds it): wait for the drawing
+        expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
         instance = item.instances.get()
         variant = practice_variant(instance=instance, n=1)
@@ -56,6 +58,8 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
         page.click("#practice-form button[type=submit]")
         expect(page.locator("[data-status=correct]")).to_be_visible()
         expect(page.locator("#solution .katex").first).to_be_visible()
+        # the plots are drawn when they come near the viewport (below the solution here)
+        page.locator("#plots").scroll_into_view_if_needed()
         expect(page.locator("#plots")).to_have_attribute("data-plot-attempt", "")
         page.click("#another-variant")
         expect(page.locator("#practice")).to_have_attribute("data-variant", "2")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from exercises.authoring.generators import Params, generate, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
+from exercises.authoring.selectors import template_at_version
 from grading.engine import prepare, variant_check
 from grading.engine.hints import worked_of
 from grading.engine.parsing import ParseError
@@ -99,12 +100,13 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
 
 
 def instance_regenerate(*, instance: ProblemInstance) -> Params:
-    """The params the instance's stored template version and seed produce (they must match)."""
-    template = instance.template
-    if template.version != instance.template_version:
+    """The params the instance's stored template version and seed produce (they must match);
+    ValueError when that version of the template was not kept."""
+    template = template_at_version(template=instance.template, version=instance.template_version)
+    if template is None:
         raise ValueError(
-            f"template {template.slug} is at version {template.version}, "
-            f"the instance was made with version {instance.template_version}"
+            f"template {instance.template.slug} v{instance.template_version}, from which the "
+            "instance was made, was not kept"
         )
     return generate(
         family=template.family,

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext_noop
 from exercises.authoring.generators import FAMILIES, generate, statement_of, task_of
 from exercises.authoring.generators.custom import TemplateError, validate
 from exercises.authoring.generators.statements import asked_latex
-from exercises.authoring.models import ProblemTemplate, TemplateCheck
+from exercises.authoring.models import ProblemTemplate, TemplateCheck, TemplateVersion
 from exercises.authoring.services.checks import CHECK_SEEDS
 from exercises.authoring.services.checks import PublishRefused as PublishRefused
 from exercises.authoring.services.checks import template_publish as template_publish
@@ -38,12 +38,25 @@ def problem_template_upsert(
         # is published only by authoring.services.checks.template_publish after a passing check.
         return ProblemTemplate.objects.create(slug=slug, published=family != "custom", **content)
     if template.family != family or template.config != config:
-        template.version += 1
+        _new_version(template, family, config)
         template.published = family != "custom"
     for field, value in content.items():
         setattr(template, field, value)
     template.save()
     return template
+
+
+def _new_version(template: ProblemTemplate, family: str, config: dict[str, Any]) -> None:
+    """The template's next version, with this family and config (saved by the caller); the
+    version it replaces is kept (TemplateVersion): the instances made from it, and their
+    practice variants, are made again from that version, never from the new one."""
+    TemplateVersion.objects.get_or_create(
+        template=template,
+        version=template.version,
+        defaults={"family": template.family, "config": template.config},
+    )
+    template.version += 1
+    template.family, template.config = family, config
 
 
 @dataclass(frozen=True)
@@ -106,8 +119,7 @@ def custom_template_update(
                     "this template is in a problem set; make a copy to change its function or task"
                 )
             )
-        template.version += 1
-        template.family, template.config = family, config
+        _new_version(template, family, config)
         template.published = False
     template.title_en, template.title_ko = title_en, title_ko
     template.save()

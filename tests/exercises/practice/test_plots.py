@@ -29,8 +29,10 @@ def test_the_page_loads_the_plots_and_the_data_is_the_variant(client):
     instance = _toy2()
     client.force_login(instance.student)
     page = client.get(reverse("practice:problem-detail", args=[instance.pk])).content.decode()
-    assert 'id="plots"' in page and "vendor/plotly/plotly.min.js" in page
-    assert "<script>" not in page and " onclick=" not in page  # no inline script (CSP)
+    assert 'id="plots"' in page and "<script>" not in page and " onclick=" not in page
+    # Plotly is no script of the page: plots.js adds the bundle the section names, the 3-D one
+    assert 'data-plotly="/static/vendor/plotly/plotly-gl3d.min.js"' in page
+    assert 'src="/static/vendor/plotly/' not in page
     response = _plot(client, instance)
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"]
@@ -55,6 +57,18 @@ def test_a_wrong_answer_is_drawn_and_the_key_is_never_sent_before_it_is_shown(cl
     data = _plot(client, instance).json()
     assert data["key"]["value"] == pytest.approx(KEY_SLOPE, rel=1e-5)
     assert data["attempt"] == 2 and data["differs"]
+
+
+def test_a_gradient_page_names_the_full_bundle_for_its_contour_plot(client):
+    c = factories.course()
+    student = factories.student(in_course=c)
+    tpl = factories.template(family="gradient", config={})
+    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl)
+    instance = factories.instance(for_item=item, for_student=student)
+    client.force_login(student)
+    page = client.get(reverse("practice:problem-detail", args=[instance.pk])).content.decode()
+    assert 'data-plotly="/static/vendor/plotly/plotly.min.js"' in page
+    assert _plot(client, instance).json()["kind"] == "gradient"
 
 
 def test_another_students_plot_is_not_found(client):

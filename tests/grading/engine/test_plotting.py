@@ -113,6 +113,48 @@ def test_second_partials_draw_the_curvature():
     assert second == pytest.approx(3 * h * h, rel=1e-3)
 
 
+TOY2_XY = Task(variables=XY, function="7xy/e^(x^2+y^2)", wrt=("x", "y"))
+# f_x = 7y(1 - 2x^2) e^-(x^2+y^2); f_xy = 7(1 - 2x^2)(1 - 2y^2) e^-(x^2+y^2)
+
+
+def test_mixed_partials_draw_tangent_lines_on_the_curve_of_f_x_along_the_slice():
+    wrong = "7(1-2x^2)/e^(x^2+y^2)"  # the derivative of the factor y forgotten: 7(-1)/e^2 here
+    data = plot_data(TOY2_XY, answer=wrong)
+    assert data["kind"] == "mixed" and data["moving"] == "y" and data["fixed"] == {"x": 1.0}
+    inner = data["inner"]
+    assert inner["wrt"] == ["x"]
+    assert inner["z0"] == pytest.approx(-7 / math.e**2, rel=1e-5)  # f_x(1, 1)
+    t = data["slice"]["t"]
+    for k in (0, 50, 100, 150):  # f_x(1, t)
+        expected = 7 * t[k] * (1 - 2) / math.exp(1 + t[k] ** 2)
+        assert inner["z"][k] == pytest.approx(expected, rel=1e-5, abs=1e-9)
+    # the student's value is the slope of a line through the point of f_x's curve
+    line = data["answer"]["line"]
+    assert data["answer"]["value"] == pytest.approx(-7 / math.e**2, rel=1e-5)
+    slope = (line["z"][-1] - line["z"][0]) / (line["t"][-1] - line["t"][0])
+    assert slope == pytest.approx(-7 / math.e**2, rel=1e-4)
+    mid = len(line["t"]) // 2
+    assert (line["t"][mid], line["z"][mid]) == pytest.approx((1.0, inner["z0"]), rel=1e-5)
+    # nothing of the key before it is revealed: no key, no derivatives along the slice
+    assert "key" not in data and "differs" not in data and "derivative" not in data["answer"]
+    revealed = plot_data(TOY2_XY, answer=wrong, reveal=True)
+    assert revealed["key"]["value"] == pytest.approx(7 / math.e**2, rel=1e-5)  # f_xy(1, 1)
+    key_line = revealed["key"]["line"]
+    key_slope = (key_line["z"][-1] - key_line["z"][0]) / (key_line["t"][-1] - key_line["t"][0])
+    assert key_slope == pytest.approx(7 / math.e**2, rel=1e-4)
+    assert revealed["differs"] and len(revealed["key"]["derivative"]) == len(t)
+
+
+def test_a_right_mixed_partial_is_tangent_to_f_x_and_differs_nowhere():
+    right = "7(1-2x^2)(1-2y^2)/e^(x^2+y^2)"
+    data = plot_data(TOY2_XY, answer=right, reveal=True)
+    assert data["differs"] == []
+    inner, t = data["inner"]["z"], data["slice"]["t"]
+    i = t.index(1.0) if 1.0 in t else min(range(len(t)), key=lambda k: abs(t[k] - 1.0))
+    numeric = (inner[i + 1] - inner[i - 1]) / (t[i + 1] - t[i - 1])
+    assert data["answer"]["value"] == pytest.approx(numeric, rel=0.05)  # a grid step of 0.0375
+
+
 def test_gradient_vectors_of_the_answer_on_a_grid():
     task = Task(variables=XY, function="x^2 + y^2", gradient=True)
     data = plot_data(task, answer="<2x, y>")
