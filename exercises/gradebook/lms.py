@@ -607,6 +607,15 @@ _WHY_IDENTIFIER = {
 }
 
 
+# Moodle looks every identifier up among the site's users and stops the whole import at the
+# first it does not find (grade/import/csv/classes/load_data.php, "usermappingerrorusernotfound").
+MOODLE_UNKNOWN_USER = gettext_noop(
+    "Moodle stops the whole import if one of these students has no Moodle account with this "
+    "identifier. If some may not, fill your Moodle grade export here instead: that file lists "
+    "only Moodle's own students"
+)
+
+
 def plan_export(
     lms: str,
     students: Sequence[ExportStudent],
@@ -623,6 +632,8 @@ def plan_export(
     key = key or {MOODLE: "email", BRIGHTSPACE: "both"}.get(lms, "")
     left_out: list[Note] = []
     notes: list[Note] = list(export_warnings(lms, students, columns, key=key))
+    if lms == MOODLE:
+        notes.append(Note(MOODLE_UNKNOWN_USER))
     new_scores: dict[tuple[str, str], Decimal | int | None] = dict(scores)
     kept_columns: list[ExportColumn] = []
     for c in columns:

@@ -338,6 +338,9 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
         "above)",
         "Ana: no ID number; left out (Moodle would put the grades on the student of the row above)",
         "Ana: identifier '=cmd' starts like a formula; not altered",
+        "Moodle stops the whole import if one of these students has no Moodle account with this "
+        "identifier. If some may not, fill your Moodle grade export here instead: that file lists "
+        "only Moodle's own students",
         "'Quiz (3)': left out; Canvas reads a title ending in '(3)' as assignment id 3. Fill "
         "your Canvas gradebook export here once: later files carry the assignment's real id",
     ]
@@ -361,6 +364,9 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
             "Ana: ID 번호 값이 없어 파일에서 뺐습니다(Moodle이 위 행의 학생에게 성적을 "
             "넣게 됩니다)",
             "Ana: 식별자 '=cmd' 값이 수식처럼 시작하지만 바꾸지 않았습니다",
+            "이 학생 가운데 한 명이라도 이 식별자로 된 Moodle 계정이 없으면 Moodle은 가져오기 "
+            "전체를 멈춥니다. 그럴 수 있다면 Moodle에서 내보낸 성적표를 여기서 채우세요. 그 "
+            "파일에는 Moodle에 있는 학생만 들어 있습니다",
             "'Quiz (3)': 뺐습니다. Canvas는 제목 끝의 '(3)' 부분을 과제 ID 3번으로 "
             "읽습니다. Canvas에서 내보낸 성적표를 여기서 한 번 채우면 이후 파일에는 과제의 "
             "실제 ID가 들어갑니다",
