@@ -17,21 +17,39 @@ def log_in(page, live_server, username: str) -> None:
     expect(page.locator("h1")).to_have_text(re.compile("^(Your problem sets|Your courses)$"))
 
 
+def fill_template(
+    page, *, slug, title_en, title_ko, function, parameters, constraints="", wrt="x", notation=None
+) -> None:
+    """On a template's editor: fill a partial-derivative template and save it."""
+    page.fill("#id_slug", slug)
+    page.fill("#id_title_en", title_en)
+    page.fill("#id_title_ko", title_ko)
+    page.fill("#id_function", function)
+    page.fill("#id_parameters", parameters)
+    if constraints:
+        page.fill("#id_constraints", constraints)
+    page.select_option("#id_task", "partial")
+    page.fill("#id_wrt", wrt)
+    if notation:
+        page.select_option("#id_notation", notation)
+    page.click("#save-template")
+
+
 def save_toy_template(page) -> None:
     """From the dashboard of a course's instructor: a new custom template "toy-1", saved; the
     editor then previews a variant."""
     page.get_by_role("link", name="Templates and sets").click()
     page.get_by_role("link", name="New template").click()
-    page.fill("#id_slug", "toy-1")
-    page.fill("#id_title_en", "Toy #1 with parameters")
-    page.fill("#id_title_ko", "토이 1")
-    page.fill("#id_function", "{a} x^3 + {b} x y - {c} y")
-    page.fill("#id_parameters", "a: 1..9\nb: -5..5 except 0\nc: 1..9")
-    page.fill("#id_constraints", "a != c\na + c > 2")
-    page.select_option("#id_task", "partial")
-    page.fill("#id_wrt", "x")
-    page.select_option("#id_notation", "subscript")
-    page.click("#save-template")
+    fill_template(
+        page,
+        slug="toy-1",
+        title_en="Toy #1 with parameters",
+        title_ko="토이 1",
+        function="{a} x^3 + {b} x y - {c} y",
+        parameters="a: 1..9\nb: -5..5 except 0\nc: 1..9",
+        constraints="a != c\na + c > 2",
+        notation="subscript",
+    )
 
 
 def page_errors(page) -> list[str]:

@@ -11,7 +11,7 @@ from exercises.authoring.models import ProblemTemplate
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
-from tests.browser.flows import log_in
+from tests.browser.flows import fill_template, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,14 +41,14 @@ def test_a_degenerate_template_is_refused_with_its_seeds(page, live_server, lang
         page.select_option("#language-select", "ko")
         page.click(".lang-switch button")
     page.goto(f"{live_server.url}/teach/courses/{course.pk}/templates/new/")
-    page.fill("#id_slug", "a-exp")
-    page.fill("#id_title_en", "a e^x")
-    page.fill("#id_title_ko", "a e^x")
-    page.fill("#id_function", "{a} e^x")
-    page.fill("#id_parameters", "a: 0..3")
-    page.select_option("#id_task", "partial")
-    page.fill("#id_wrt", "x")
-    page.click("#save-template")
+    fill_template(
+        page,
+        slug="a-exp",
+        title_en="a e^x",
+        title_ko="a e^x",
+        function="{a} e^x",
+        parameters="a: 0..3",
+    )
     page.click("#check-button")
     failed = page.locator("[data-status=check-failed]")
     expect(failed).to_be_visible(timeout=90_000)
