@@ -135,7 +135,7 @@
       if (event.target.closest("button")) event.preventDefault();
     });
     palette.addEventListener("click", function (event) {
-      var key = event.target.closest("button.key");
+      var key = event.target.closest("button.mkey");
       if (!key) return;
       var value = input.value;
       var start = input.selectionStart === null ? value.length : input.selectionStart;
@@ -152,8 +152,9 @@
       else if (action === "backspace") apply(backspace(value, start, end));
       else if (key.hasAttribute("data-label")) apply(label(value, start, key.getAttribute("data-label")));
       else apply(insert(value, start, end, key.getAttribute("data-insert") || "", key.getAttribute("data-after") || ""));
-      // a finger or a mouse keeps typing in the box; a keyboard user stays on the key
-      if (event.detail > 0) input.focus();
+      // a finger or a mouse keeps typing in the box (the page does not jump to it); a keyboard
+      // user stays on the key
+      if (event.detail > 0) input.focus({ preventScroll: true });
     });
   }
 
