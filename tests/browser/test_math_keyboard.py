@@ -204,6 +204,11 @@ def test_on_a_desktop_the_keys_wait_behind_their_toggle(page, live_server):
     expect(answer).to_have_value("(2x)/(3)^2 + 1")
     # the keyboard's keys edit only the box: the page keeps one answer, and the form posts it
     assert page.locator("input[name=answer]").count() == 1
+    # a keyboard user presses a key with Enter and stays on it; the caret stayed in the box
+    _key(page, "9").focus()
+    page.keyboard.press("Enter")
+    expect(answer).to_have_value("(2x)/(39)^2 + 1")
+    assert page.evaluate("document.activeElement.getAttribute('data-insert')") == "9"
 
 
 def test_a_gradient_gets_a_vector_with_a_box_per_component(page, live_server):
