@@ -15,8 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from exercises.authoring.generators import answer_hint_of, statement_of, task_of, variables_hint_of
-from exercises.authoring.generators.statements import asked_latex
+from exercises.authoring.generators import (
+    Params,
+    answer_hint_of,
+    statement_of,
+    task_of,
+    variables_hint_of,
+)
+from exercises.authoring.generators.statements import answer_label_of, asked_latex
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
 from exercises.authoring.terms import Standing
@@ -174,7 +180,24 @@ def _statement_context(params: dict[str, object]) -> dict[str, object]:
         "hint": answer_hint_of(params)[_lang()],
         "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
         "plot_bundle": selectors.plot_bundle(params),
+        "palette": _palette_context(params),
     }
+
+
+def _palette_context(params: Params) -> dict[str, object]:
+    """The maths keyboard's keys that depend on the problem: the label of what is asked, the
+    variables (as typed) and, for a gradient, the vector with one slot per component."""
+    variables = [str(v) for v in params["variables"]]
+    return {
+        "label": answer_label_of(params),
+        "variables": variables[:PALETTE_MAX_VARIABLES],
+        "vector_after": ", " * (len(variables) - 1) + ">" if params.get("gradient") else "",
+    }
+
+
+# templates declare at most six (custom.validate), as the loss family has; stored params are
+# not trusted to keep to it
+PALETTE_MAX_VARIABLES = 8
 
 
 @login_required

@@ -32,6 +32,33 @@ def derivative_latex(params: Params) -> str:
     return f"\\frac{{\\partial^{order} {name}}}{{{denominator}}}"
 
 
+def answer_label_of(params: Params) -> str:
+    """The label of the answer as a student types it, in the instance's notation (∂f/∂x, f_x,
+    f'_x, ∂^2f/∂y∂x, f_x(1, 2), ∇f): the maths keyboard's label key. The engine reads each of
+    these as naming the asked derivative (tests/exercises/authoring/test_answer_label.py)."""
+    name = params.get("fname", "f")
+    if params.get("gradient"):
+        return f"∇{name}"
+    wrt = [str(v) for v in params.get("wrt", [])]
+    notation = params.get("notation", "partial")
+    if notation in ("subscript", "prime"):
+        marks = "'" * len(wrt) if notation == "prime" else ""
+        joined = "".join(wrt)
+        sub = wrt[0] if len(wrt) == 1 and len(joined) == 1 else f"{{{joined}}}"
+        label = f"{name}{marks}_{sub}"
+    elif len(wrt) == 1:
+        label = f"∂{name}/∂{wrt[0]}"
+    elif len(set(wrt)) == 1:
+        label = f"∂^{len(wrt)}{name}/∂{wrt[0]}^{len(wrt)}"
+    else:
+        # as derivative_latex: the denominator lists the variables last-applied first
+        label = f"∂^{len(wrt)}{name}/" + "".join(f"∂{v}" for v in reversed(wrt))
+    at = params.get("at") or {}
+    if at:
+        label += f"({', '.join(str(at[v]) for v in params['variables'])})"
+    return label
+
+
 def statement_of(params: Params, lang: str) -> str:
     """The task as one paragraph; math between \\( and \\) for KaTeX's auto-render.
 
