@@ -21,7 +21,14 @@ from exercises.authoring.models import (
     ScoreOverrideEvent,
     StudentException,
 )
-from exercises.authoring.scoring import excused_points, scaled_to_full, set_points, set_scores
+from exercises.authoring.scoring import (
+    item_counts,
+    own_points,
+    scaled_to_full,
+    scored_pairs,
+    set_points,
+    set_scores,
+)
 from exercises.authoring.terms import Terms, score_adjustments, terms_of
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import ExportColumn, ExportStudent
@@ -39,6 +46,13 @@ class GradebookCell:
     overridden: bool = False
     excused: bool = False  # left out of the totals
     extended: bool = False  # the student has an extension on this problem
+
+    @property
+    def counts(self) -> bool:
+        """In the student's set total (exercises.authoring.scoring.item_counts)."""
+        return item_counts(
+            retired=self.item.retired, excused=self.excused, scored=self.score is not None
+        )
 
 
 @dataclass
@@ -97,7 +111,10 @@ class SetGroup:
 
     @property
     def points(self) -> Decimal:
-        return sum((c.item.points for c in self.columns), Decimal("0"))
+        """The set's points possible, retired items left out (exercises.authoring.scoring)."""
+        return set_points(items=[c.item for c in self.columns]).get(
+            self.problem_set.pk, Decimal("0")
+        )
 
     @property
     def key(self) -> str:
@@ -340,7 +357,7 @@ def gradebook_rows(
         for group in groups:
             mine = cells[at : at + len(group.columns)]
             at += len(group.columns)
-            counted = [c for c in mine if not c.excused]
+            counted = [c for c in mine if c.counts]
             totals.append(
                 SetTotal(
                     problem_set=group.problem_set,
@@ -386,6 +403,13 @@ class ItemDetail:
     def score(self) -> Decimal | None:
         return self.override.score if self.override is not None else self.earned
 
+    @property
+    def counts(self) -> bool:
+        """In the student's set total (exercises.authoring.scoring.item_counts)."""
+        return item_counts(
+            retired=self.item.retired, excused=self.terms.excused, scored=self.score is not None
+        )
+
 
 @dataclass
 class SetDetail:
@@ -395,13 +419,12 @@ class SetDetail:
     @property
     def score(self) -> Decimal:
         return sum(
-            (i.score for i in self.items if i.score is not None and not i.terms.excused),
-            Decimal("0"),
+            (i.score for i in self.items if i.score is not None and i.counts), Decimal("0")
         )
 
     @property
     def maximum(self) -> Decimal:
-        return sum((i.item.points for i in self.items if not i.terms.excused), Decimal("0"))
+        return sum((i.item.points for i in self.items if i.counts), Decimal("0"))
 
 
 @dataclass
@@ -755,25 +778,32 @@ def export_scores(
                 lms_ids=student_ids.get(user.pk, {}),
             )
         )
-    graded = Submission.objects.filter(
-        instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
-    ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    graded = list(
+        Submission.objects.filter(
+            instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
+        ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    )
     adjustments = score_adjustments(item_ids=list(items))
-    excused = excused_points(items=items, adjustments=adjustments)
+    given = set_scores(
+        items=items,
+        graded=graded,
+        attempt=attempt,
+        late_penalty=late_penalty,
+        adjustments=adjustments,
+    )
+    own = own_points(
+        items=items,
+        students={student_id for student_id, _ in given},
+        scored=scored_pairs(graded=graded, adjustments=adjustments),
+        adjustments=adjustments,
+    )
     scores: dict[tuple[str, str], Decimal | None] = {
-        # an excused problem leaves the student's score out of fewer points: the file's
-        # column has one maximum, so the score is given as the same share of it
+        # excused problems (and scored retired ones) leave the student's score out of other
+        # points than the column's: the file's column has one maximum, so the score is given
+        # as the same share of it (exercises.authoring.scoring)
         (str(student_id), str(set_id)): scaled_to_full(
-            given=score,
-            full=points.get(set_id, Decimal("0")),
-            excused=excused.get((student_id, set_id), Decimal("0")),
+            given=score, full=points.get(set_id, Decimal("0")), own=own[(student_id, set_id)]
         )
-        for (student_id, set_id), score in set_scores(
-            items=items,
-            graded=graded,
-            attempt=attempt,
-            late_penalty=late_penalty,
-            adjustments=adjustments,
-        ).items()
+        for (student_id, set_id), score in given.items()
     }
     return ExportData(students=students, columns=columns, scores=scores)

@@ -231,3 +231,29 @@ def test_a_student_not_from_the_lms_puts_nothing_in_the_outbox(klass):
     instance = factories.instance(for_item=klass["instances"][0].item, for_student=other)
     factories.graded(instance, RIGHT)
     assert not ScorePassback.objects.exists()
+
+
+def test_a_retired_problem_without_a_score_is_out_of_the_score_sent(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    """The student opened both problems; the second is retired before she answers it: it
+    counts for nothing (exercises.authoring.scoring.item_counts), so 2 of 2 is complete."""
+    second = klass["instances"][1].item
+    url = reverse("authoring:item-change", args=[second.pk])
+    assert klass["teacher"].post(url, {"action": "retire"}).status_code == 302
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 2.0)
+    assert latest["activityProgress"] == "Completed"
+
+
+def test_a_retired_problem_the_student_answered_keeps_counting(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    answer(klass, django_capture_on_commit_callbacks, RIGHT, index=1)
+    second = klass["instances"][1].item
+    url = reverse("authoring:item-change", args=[second.pk])
+    assert klass["teacher"].post(url, {"action": "retire"}).status_code == 302
+    answer(klass, django_capture_on_commit_callbacks, WRONG)
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 4.0)
