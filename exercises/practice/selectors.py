@@ -274,8 +274,13 @@ class ProblemState:
         return self.submissions[-1] if self.submissions else None
 
     @property
+    def excused(self) -> bool:
+        """The student is excused from the problem: it takes no answer from them."""
+        return bool(self.terms and self.terms.excused)
+
+    @property
     def can_submit(self) -> bool:
-        return not (self.closed or self.solved or self.attempts_left <= 0)
+        return not (self.excused or self.closed or self.solved or self.attempts_left <= 0)
 
 
 def _instance_key(instance: ProblemInstance) -> Key:

@@ -370,3 +370,39 @@ def test_the_submissions_csv_holds_every_submission_formula_safe(client, klass):
     assert row["student_name"] == "'=HYPERLINK(1)"
     assert (row["problem"], row["attempt"], row["answer"]) == ("1.2", "1", "3x^2")
     assert (row["verdict"], row["score"], row["points"]) == ("incorrect", "0.00", "3.00")
+
+
+# ------------------------------------------------------------- an excused problem
+
+
+def test_an_excused_student_sees_it_and_cannot_submit_through_the_page(client, klass):
+    open_item = klass["second"]  # due in a week
+    student_exception_set(
+        items=[open_item], student=klass["ann"], excused=True, granted_by=klass["ta"]
+    )
+    ann = factories.instance(for_item=open_item, for_student=klass["ann"])
+    client.force_login(klass["ann"])
+    page = client.get(reverse("practice:problem-detail", args=[ann.pk])).content.decode()
+    assert 'data-state="excused"' in page
+    assert 'id="submit-button" disabled' in page
+    assert 'data-can-submit="false"' in page
+    url = reverse("practice:submission-create", args=[ann.pk])
+    response = client.post(url, {"answer": RIGHT}, headers={"HX-Request": "true"})
+    assert response.status_code == 200  # the refusal is shown in the result region
+    body = response.content.decode()
+    assert "You are excused from this problem" in body
+    assert ann.submissions.count() == 0
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ann, RIGHT)
+    assert refused.value.reason == refusal("excused")
+    assert "면제" in refused.value.reason.ko
+    # in Korean too
+    client.cookies["django_language"] = "ko"
+    response = client.post(
+        url, {"answer": RIGHT}, headers={"HX-Request": "true", "Accept-Language": "ko"}
+    )
+    assert response.status_code == 200 and "면제" in response.content.decode()
+    assert ann.submissions.count() == 0
+    # ben, not excused, answers the same problem
+    ben = factories.instance(for_item=open_item, for_student=klass["ben"])
+    assert _submit(ben, RIGHT).attempt == 1
