@@ -418,9 +418,7 @@ class SetDetail:
 
     @property
     def score(self) -> Decimal:
-        return sum(
-            (i.score for i in self.items if i.score is not None and i.counts), Decimal("0")
-        )
+        return sum((i.score for i in self.items if i.score is not None and i.counts), Decimal("0"))
 
     @property
     def maximum(self) -> Decimal:

@@ -13,7 +13,13 @@ from django.utils import timezone
 from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
 from exercises.authoring.models import ProblemSet, ProblemSetItem
-from exercises.authoring.scoring import item_counts, own_points, scored_pairs, set_points, set_scores
+from exercises.authoring.scoring import (
+    item_counts,
+    own_points,
+    scored_pairs,
+    set_points,
+    set_scores,
+)
 from exercises.authoring.terms import score_adjustments
 from exercises.courses.models import Course
 from exercises.lti.models import LtiIdentity, ScorePassback

@@ -49,14 +49,16 @@ def _cells(html, username):
     """The set total and the total of a student's row, as the page shows them."""
     row = re.search(rf'<tr>\s*<th scope="row"[^>]*><a [^>]*>{username}</a>.*?</tr>', html, re.S)
     assert row is not None, username
-    found = re.findall(r'class="(?:set-total|total)">([\d.]+) <span class="muted small">/ ([\d.]+)', row.group(0))
-    return found
+    cell = r'class="(?:set-total|total)">([\d.]+) <span class="muted small">/ ([\d.]+)'
+    return re.findall(cell, row.group(0))
 
 
 def test_the_gradebook_leaves_a_retired_problem_out_unless_the_student_has_a_score(klass):
-    html = klass["client"].get(
-        reverse("gradebook:course-gradebook", args=[klass["course"].pk])
-    ).content.decode()
+    html = (
+        klass["client"]
+        .get(reverse("gradebook:course-gradebook", args=[klass["course"].pk]))
+        .content.decode()
+    )
     assert 'data-status="retired"' in html  # its column says it is retired
     # the set's points possible: only the problem still in it
     assert re.search(r'Set 1 total</a> <span class="muted small">/ 2.00</span>', html)
@@ -66,12 +68,12 @@ def test_the_gradebook_leaves_a_retired_problem_out_unless_the_student_has_a_sco
 
 
 def test_the_student_drill_down_follows_the_same_rule(klass):
-    from exercises.courses.models import Membership as M
-
-    cat = M.objects.get(course=klass["course"], user__username="cat").user
-    html = klass["client"].get(
-        reverse("gradebook:course-gradebook-student", args=[klass["course"].pk, cat.pk])
-    ).content.decode()
+    cat = Membership.objects.get(course=klass["course"], user__username="cat").user
+    html = (
+        klass["client"]
+        .get(reverse("gradebook:course-gradebook-student", args=[klass["course"].pk, cat.pk]))
+        .content.decode()
+    )
     assert "0.00 / 2.00" in html
 
 
