@@ -20,6 +20,7 @@ from exercises.authoring.models import (
     ScoreOverride,
     ScoreOverrideEvent,
     StudentException,
+    StudentSetException,
 )
 from exercises.authoring.scoring import (
     item_counts,
@@ -29,7 +30,7 @@ from exercises.authoring.scoring import (
     set_points,
     set_scores,
 )
-from exercises.authoring.terms import Terms, score_adjustments, terms_of
+from exercises.authoring.terms import Terms, merged_exception, score_adjustments, terms_of
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import ExportColumn, ExportStudent
 from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
@@ -322,13 +323,20 @@ def gradebook_rows(
         .values("student_id", "item_id", "best", "n_submissions", "n_correct")
     }
     adjustments = score_adjustments(item_ids=[i.pk for i in items])
-    extended = set(
-        StudentException.objects.filter(item__in=items)
-        .filter(
-            Q(due_at__isnull=False) | Q(late_until__isnull=False) | Q(max_attempts__isnull=False)
-        )
+    extends = Q(due_at__isnull=False) | Q(late_until__isnull=False) | Q(max_attempts__isnull=False)
+    item_ids = {i.pk for i in items}
+    extended = {
+        pair
+        for pair in StudentException.objects.filter(item__in=items)
+        .filter(extends)
         .values_list("student_id", "item_id")
-    )
+        .union(
+            StudentSetException.objects.filter(problem_set__items__in=items)
+            .filter(extends)
+            .values_list("student_id", "problem_set__items__id")
+        )
+        if pair[1] in item_ids
+    }
     wanted = query.strip().casefold()
     rows = []
     for student in students:
@@ -389,11 +397,12 @@ def gradebook_rows(
 class ItemDetail:
     column: ItemColumn
     terms: Terms
-    exception: StudentException | None
+    exception: StudentException | None  # in force: the item's own, else the whole set's
     override: ScoreOverride | None
     events: list[ScoreOverrideEvent]
     submissions: list[Submission]
     earned: Decimal | None  # the best graded score; None: nothing graded
+    own_exception: StudentException | None = None  # the item's own (not the whole set's)
 
     @property
     def item(self) -> ProblemSetItem:
@@ -415,6 +424,7 @@ class ItemDetail:
 class SetDetail:
     group: SetGroup
     items: list[ItemDetail]
+    exception: StudentSetException | None = None  # the student's terms on the whole set
 
     @property
     def score(self) -> Decimal:
@@ -446,11 +456,17 @@ def course_student(*, course: Course, student_pk: int) -> Any | None:
 
 def student_detail(*, course: Course, student: Any) -> StudentDetail:
     """Everything staff look at for one student: per set and problem, their terms, the score
-    in force and how it came about, every submission with its verdict; six queries."""
+    in force and how it came about, every submission with its verdict; seven queries."""
     items = course_items(course=course)
     groups = set_groups(items=items)
+    own = {e.item_id: e for e in StudentException.objects.filter(item__in=items, student=student)}
+    whole_sets = {
+        e.problem_set_id: e
+        for e in StudentSetException.objects.filter(problem_set__course=course, student=student)
+    }
     exceptions = {
-        e.item_id: e for e in StudentException.objects.filter(item__in=items, student=student)
+        item.pk: merged_exception(own.get(item.pk), whole_sets.get(item.problem_set_id))
+        for item in items
     }
     overrides = {
         o.item_id: o
@@ -482,13 +498,20 @@ def student_detail(*, course: Course, student: Any) -> StudentDetail:
                     column=column,
                     terms=terms_of(item, exceptions.get(item.pk)),
                     exception=exceptions.get(item.pk),
+                    own_exception=own.get(item.pk),
                     override=overrides.get(item.pk),
                     events=events.get(item.pk, []),
                     submissions=subs,
                     earned=max(graded) if graded else None,
                 )
             )
-        sets.append(SetDetail(group=group, items=details))
+        sets.append(
+            SetDetail(
+                group=group,
+                items=details,
+                exception=whole_sets.get(group.problem_set.pk),
+            )
+        )
     return StudentDetail(
         course=course,
         student=student,

@@ -15,7 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exercises.authoring.errors import Refused
-from exercises.authoring.models import ScoreOverride, ScoreOverrideEvent, StudentException
+from exercises.authoring.models import (
+    ScoreOverride,
+    ScoreOverrideEvent,
+    StudentException,
+    StudentSetException,
+)
+from exercises.authoring.terms import student_terms
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.gradebook.selectors import export_scores, gradebook_rows
@@ -334,13 +340,71 @@ def test_exception_form_errors_are_shown_never_a_500(client, klass, form, messag
 def test_whole_set_extension_and_clear(client, klass):
     client.force_login(klass["ta"])
     urls = _urls(klass)
-    client.post(urls["exception"], {"action": "save", "max_attempts": "7", "whole_set": "on"})
-    assert sorted(StudentException.objects.values_list("item_id", "max_attempts")) == [
-        (klass["item"].pk, 7),
-        (klass["second"].pk, 7),
-    ]
+    client.post(urls["exception"], {"action": "save", "excused": "on"})  # the item's own
+    response = client.post(
+        urls["exception"], {"action": "save", "max_attempts": "7", "whole_set": "on"}
+    )
+    assert response.status_code == 302
+    # one exception for the set, which replaces the item's own
+    assert list(
+        StudentSetException.objects.values_list("problem_set_id", "student_id", "max_attempts")
+    ) == [(klass["set"].pk, klass["ann"].pk, 7)]
+    assert not StudentException.objects.exists()
+    later = factories.item(in_set=klass["set"])  # added after the extension
+    for item in (klass["item"], klass["second"], later):
+        assert student_terms(item=item, student_id=klass["ann"].pk).max_attempts == 7
+        assert student_terms(item=item, student_id=klass["ben"].pk).max_attempts != 7
+    body = client.get(urls["detail"]).content.decode()
+    assert 'data-state="set-exception"' in body and "attempts: 7" in body
     client.post(urls["exception"], {"action": "clear", "whole_set": "on"})
     assert not StudentException.objects.exists()
+    assert not StudentSetException.objects.exists()
+
+
+def test_a_whole_set_extension_covers_a_problem_added_later_through_the_submit(client, klass):
+    """Ann's whole-set extension moves her due date past the set's; a problem added to the set
+    afterwards, already past due for everyone else, takes her answer and refuses Ben's."""
+    past = timezone.now() - timedelta(hours=2)
+    klass["set"].due_at = past
+    klass["set"].save()
+    client.force_login(klass["ta"])
+    later_due = timezone.now() + timedelta(days=3)
+    response = client.post(
+        _urls(klass)["exception"],
+        {
+            "action": "save",
+            "due_at": timezone.localtime(later_due).strftime("%Y-%m-%dT%H:%M"),
+            "whole_set": "on",
+        },
+    )
+    assert response.status_code == 302
+    added = factories.item(in_set=klass["set"])  # due with the set: past
+    ann = factories.instance(for_item=added, for_student=klass["ann"])
+    ben = factories.instance(for_item=added, for_student=klass["ben"])
+    client.force_login(klass["ann"])
+    page = client.get(reverse("practice:problem-detail", args=[ann.pk])).content.decode()
+    assert 'id="submit-button" >' in page
+    assert _submit(ann, RIGHT).attempt == 1
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ben, RIGHT)
+    assert refused.value.reason == refusal("closed")
+
+
+def test_a_whole_set_excuse_covers_a_problem_added_later_in_the_totals(klass):
+    from exercises.gradebook.services import student_set_exception_set
+
+    student_set_exception_set(
+        problem_set=klass["set"], student=klass["ann"], excused=True, granted_by=klass["ta"]
+    )
+    added = factories.item(in_set=klass["set"])
+    row = next(r for r in gradebook_rows(course=klass["course"]).rows if r.student == klass["ann"])
+    assert all(cell.excused for cell in row.cells)
+    assert row.cells[-1].item == added
+    assert row.max_total == Decimal("0")
+    ann = factories.instance(for_item=added, for_student=klass["ann"])
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ann, RIGHT)
+    assert refused.value.reason == refusal("excused")
 
 
 def test_the_drill_down_shows_each_answer_typed_read_verdict_mistake_score_time(client, klass):
