@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -25,7 +26,11 @@ from exercises.authoring.terms import student_terms
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.gradebook.selectors import export_scores, gradebook_rows
-from exercises.gradebook.services import score_override_set, student_exception_set
+from exercises.gradebook.services import (
+    regrade_job_create,
+    score_override_set,
+    student_exception_set,
+)
 from exercises.practice.services import SubmissionRejected, refusal, submission_create
 from tests import factories
 
@@ -470,3 +475,44 @@ def test_an_excused_student_sees_it_and_cannot_submit_through_the_page(client, k
     # ben, not excused, answers the same problem
     ben = factories.instance(for_item=open_item, for_student=klass["ben"])
     assert _submit(ben, RIGHT).attempt == 1
+
+
+# ------------------------------------------------------------- dates in the course's zone
+
+
+@pytest.mark.parametrize(("zone", "abbreviations"), [("Asia/Seoul", {"KST"}), ("UTC", {"UTC"})])
+def test_staff_pages_show_dates_in_the_courses_zone_with_its_name(
+    client, klass, zone, abbreviations
+):
+    course = klass["course"]
+    course.time_zone = zone
+    course.save()
+    due = klass["set"].due_at
+    ann = factories.instance(for_item=klass["second"], for_student=klass["ann"])
+    submission = factories.graded(ann, RIGHT)
+    score_override_set(
+        item=klass["second"], student=klass["ann"], score=Decimal("1"), reason="r", by=klass["ta"]
+    )
+    with mock.patch("exercises.gradebook.services.regrade_job_run_task"):
+        job = regrade_job_create(item=klass["second"], requested_by=klass["ta"])
+    client.force_login(klass["instructor"])
+
+    def shown(value):
+        local = value.astimezone(ZoneInfo(zone))
+        assert local.tzname() in abbreviations
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+    urls = _urls(klass)
+    gradebook = client.get(reverse("gradebook:course-gradebook", args=[course.pk]))
+    assert shown(due) in gradebook.content.decode()
+    detail = client.get(urls["detail"]).content.decode()
+    assert shown(klass["item"].effective_due_at) in detail
+    local = submission.created_at.astimezone(ZoneInfo(zone))
+    assert f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}" in detail
+    event = ScoreOverrideEvent.objects.get()
+    assert shown(event.at) in detail
+    assert shown(event.at) in client.get(urls["log"]).content.decode()
+    regrade = client.get(reverse("gradebook:regrade-detail", args=[job.pk])).content.decode()
+    assert f"Asked for at {shown(job.created_at)}" in regrade
+    wrong = client.get(reverse("gradebook:item-wrong-answers", args=[klass["second"].pk]))
+    assert shown(job.created_at) in wrong.content.decode()

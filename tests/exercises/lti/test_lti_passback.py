@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -257,3 +258,14 @@ def test_a_retired_problem_the_student_answered_keeps_counting(
     answer(klass, django_capture_on_commit_callbacks, WRONG)
     latest = lms.result_for("student-1")
     assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 4.0)
+
+
+def test_the_lti_page_shows_when_a_score_was_sent_in_the_courses_zone(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    row = ScorePassback.objects.get()
+    local = timezone.localtime(row.sent_at, ZoneInfo(klass["course"].time_zone))
+    page = klass["teacher"].get(reverse("lti:course-lti", args=[klass["course"].pk]))
+    assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in page.content.decode()
+    assert local.tzname() == "KST"  # the course's zone, Asia/Seoul by default
