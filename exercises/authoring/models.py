@@ -272,6 +272,38 @@ class StudentException(StudentItemRecord):
         return f"exception of {self.student_id} on item {self.item_id}"
 
 
+class StudentSetException(models.Model):
+    """One student's own terms on every item of a set, the items added later included (an
+    extension "for the whole set"): a due date, a late window, attempts, or the set excused.
+    An item's own StudentException, where there is one, wins field by field
+    (exercises.authoring.terms.merged_exception)."""
+
+    problem_set = models.ForeignKey(
+        ProblemSet, on_delete=models.CASCADE, related_name="student_exceptions"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="set_exceptions"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    late_until = models.DateTimeField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    excused = models.BooleanField(default=False)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem_set", "student"], name="set_exception_unique_student"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"exception of {self.student_id} on set {self.problem_set_id}"
+
+
 class ScoreOverride(StudentItemRecord):
     """A score set by hand for one student on one item: it replaces the score the attempts
     earned, wherever a score is read (gradebook, LMS files, LTI passback, the student's pages).

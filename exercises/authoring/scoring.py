@@ -1,5 +1,16 @@
 """The rule that turns graded attempts into a score per student and problem set, in one home:
-the LMS files (gradebook.selectors.export_scores) and the LTI passback (lti) both use it.
+the gradebook (gradebook.selectors.gradebook_rows, student_detail), the LMS files
+(gradebook.selectors.export_scores), the LTI passback (lti) and the student's own pages all use
+it.
+
+Which items count for a student (item_counts): every item of the set, except
+- an excused item (out of their score and of their points possible), and
+- a retired item (ProblemSetItem.retired: an opened problem the instructor took out of the
+  set) on which the student has no score: never opened, or opened and never graded. It is out
+  of their points possible, as if excused. A student who already has a score on it (a graded
+  attempt, or an override) keeps it: what they earned counts, out of the item's points, as it
+  did before the item was retired (the retire confirmation says so). An instructor who wants it
+  to count for nobody excuses it for those students.
 
 Pure: it reads rows the caller queried, never the database."""
 
@@ -17,6 +28,15 @@ ATTEMPT_RULES = ("best", "last")
 class ScoredItem(Protocol):
     problem_set_id: int
     points: Decimal
+    retired: bool
+
+
+def item_counts(*, retired: bool, excused: bool, scored: bool) -> bool:
+    """Whether an item counts in a student's set total (score and points possible): the rule
+    of the module's docstring. `scored`: the student has a graded attempt or an override."""
+    if excused:
+        return False
+    return scored or not retired
 
 
 def attempt_score(*, item: ScoredItem, row: Mapping[str, Any], late_penalty: bool) -> Decimal:
@@ -28,10 +48,44 @@ def attempt_score(*, item: ScoredItem, row: Mapping[str, Any], late_penalty: boo
 
 
 def set_points(*, items: Iterable[ScoredItem]) -> dict[int, Decimal]:
-    """Each set's points possible: the sum of its items' points."""
+    """Each set's points possible for a student without exceptions or scores on retired items:
+    the sum of its items' points, retired items left out (an LMS column's maximum)."""
     points: dict[int, Decimal] = {}
     for item in items:
-        points[item.problem_set_id] = points.get(item.problem_set_id, Decimal("0")) + item.points
+        if item_counts(retired=item.retired, excused=False, scored=False):
+            cell = item.problem_set_id
+            points[cell] = points.get(cell, Decimal("0")) + item.points
+    return points
+
+
+def scored_pairs(
+    *, graded: Iterable[Mapping[str, Any]], adjustments: Adjustments
+) -> set[tuple[int, int]]:
+    """(student id, item id) pairs with a score: a graded attempt among `graded` (rows as
+    set_scores reads them) or an override."""
+    pairs = {(row["instance__student_id"], row["instance__item_id"]) for row in graded}
+    return pairs | set(adjustments.overrides)
+
+
+def own_points(
+    *,
+    items: Mapping[int, ScoredItem],
+    students: Iterable[int],
+    scored: set[tuple[int, int]],
+    adjustments: Adjustments,
+) -> dict[tuple[int, int], Decimal]:
+    """(student id, set id) -> the points possible for the student: the items that count for
+    them (item_counts), for each set of `items` (0 when none does)."""
+    points: dict[tuple[int, int], Decimal] = {}
+    for student_id in students:
+        for item_id, item in items.items():
+            cell = (student_id, item.problem_set_id)
+            points.setdefault(cell, Decimal("0"))
+            pair = (student_id, item_id)
+            if item_counts(
+                retired=item.retired, excused=pair in adjustments.excused, scored=pair in scored
+            ):
+                points[cell] += item.points
     return points
 
 
@@ -49,7 +103,7 @@ def set_scores(
 
     `adjustments`: an override replaces what the attempts earned on its item (with or without
     the late penalty: it is the score the instructor gave); an excused item counts for nothing
-    (see excused_points for the points it takes out)."""
+    (item_counts; own_points gives the points possible that go with these scores)."""
     if attempt not in ATTEMPT_RULES:
         raise ValueError("attempt is 'best' or 'last'")
     chosen: dict[tuple[int, int], Mapping[str, Any]] = {}
@@ -74,32 +128,20 @@ def set_scores(
     earned.update({k: v for k, v in adjustments.overrides.items() if k[1] in items})
     scores: dict[tuple[int, int], Decimal] = {}
     for (student_id, item_id), score in earned.items():
-        if (student_id, item_id) in adjustments.excused:
+        excused = (student_id, item_id) in adjustments.excused
+        if not item_counts(retired=items[item_id].retired, excused=excused, scored=True):
             continue
         cell = (student_id, items[item_id].problem_set_id)
         scores[cell] = scores.get(cell, Decimal("0")) + score
     return scores
 
 
-def excused_points(
-    *, items: Mapping[int, ScoredItem], adjustments: Adjustments
-) -> dict[tuple[int, int], Decimal]:
-    """(student id, set id) -> the points of the set's items excused for the student."""
-    points: dict[tuple[int, int], Decimal] = {}
-    for student_id, item_id in adjustments.excused:
-        item = items.get(item_id)
-        if item is not None:
-            cell = (student_id, item.problem_set_id)
-            points[cell] = points.get(cell, Decimal("0")) + item.points
-    return points
-
-
-def scaled_to_full(*, given: Decimal, full: Decimal, excused: Decimal) -> Decimal | None:
-    """A score out of (full - excused) points as the same share of `full`, for a file whose
-    column has one maximum for everyone (None when everything is excused)."""
-    own = full - excused
+def scaled_to_full(*, given: Decimal, full: Decimal, own: Decimal) -> Decimal | None:
+    """A score out of the student's own points possible (`own`: excused items out, scored
+    retired items in) as the same share of `full`, for a file whose column has one maximum for
+    everyone (None when nothing counts for the student)."""
     if own <= 0:
         return None
-    if not excused:
+    if own == full:
         return given
     return (given * full / own).quantize(Decimal("0.01"))

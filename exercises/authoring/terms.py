@@ -1,7 +1,8 @@
 """One home for the rule "what are this student's terms on this item": due date, last date
 (the late window's end), attempts, and whether the problem is excused, after any exception
-their instructor or TA granted (StudentException). The submit, the problem and set pages and
-the gradebook all ask here."""
+their instructor or TA granted: on the item (StudentException), or on its whole set
+(StudentSetException, which covers items added later too); the item's own wins field by field.
+The submit, the problem and set pages and the gradebook all ask here."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
-from exercises.authoring.models import ProblemSetItem, ScoreOverride, StudentException
+from exercises.authoring.models import (
+    ProblemSetItem,
+    ScoreOverride,
+    StudentException,
+    StudentSetException,
+)
 
 
 @dataclass(frozen=True)
@@ -77,48 +83,85 @@ class Standing:
 
 
 _EXCEPTION_FIELDS = ("due_at", "late_until", "max_attempts", "excused")
+_TERMS_FIELDS = ("due_at", "late_until", "max_attempts")
+
+
+def merged_exception(
+    item_exception: StudentException | None, set_exception: StudentSetException | None
+) -> StudentException | None:
+    """The exception in force on an item: the item's own fields where it gives them, else the
+    whole set's; excused when either excuses it (None: neither exists)."""
+    if set_exception is None:
+        return item_exception
+    if item_exception is None:
+        item_exception = StudentException()
+        item_exception.excused = False
+    values = {
+        name: getattr(item_exception, name)
+        if getattr(item_exception, name) is not None
+        else getattr(set_exception, name)
+        for name in _TERMS_FIELDS
+    }
+    return StudentException(**values, excused=bool(item_exception.excused or set_exception.excused))
+
+
+def _exceptions_by_item(*, item_ids: list[int], student_id: Any) -> dict[int, dict[str, Any]]:
+    """Each item's exception fields (x_*: the item's, s_*: its set's) and override (x_override)
+    for one student, in one query."""
+    mine = {"item_id": OuterRef("pk"), "student_id": student_id}
+    exception = StudentException.objects.filter(**mine)
+    whole_set = StudentSetException.objects.filter(
+        problem_set_id=OuterRef("problem_set_id"), student_id=student_id
+    )
+    rows = (
+        ProblemSetItem.objects.filter(pk__in=item_ids)
+        .annotate(
+            **{f"x_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
+            **{f"s_{name}": Subquery(whole_set.values(name)[:1]) for name in _EXCEPTION_FIELDS},
+            x_override=Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
+        )
+        .values(
+            "pk",
+            *[f"{p}_{name}" for p in ("x", "s") for name in _EXCEPTION_FIELDS],
+            "x_override",
+        )
+    )
+    return {row["pk"]: row for row in rows}
+
+
+def _exception_of(row: dict[str, Any]) -> StudentException | None:
+    found = []
+    for prefix, model in (("x", StudentException), ("s", StudentSetException)):
+        if row.get(f"{prefix}_excused") is None:  # no row (excused is never null in one)
+            found.append(None)
+            continue
+        record = model(**{name: row[f"{prefix}_{name}"] for name in _EXCEPTION_FIELDS})
+        record.excused = bool(record.excused)
+        found.append(record)
+    return merged_exception(found[0], found[1])  # type: ignore[arg-type]
 
 
 def student_standing(*, item: ProblemSetItem, student_id: int) -> Standing:
     """The student's terms and override on the item, in one query (the submit and the
     polled result region read it)."""
-    mine = {"item_id": OuterRef("pk"), "student_id": student_id}
-    exception = StudentException.objects.filter(**mine)
-    row = (
-        ProblemSetItem.objects.filter(pk=item.pk)
-        .annotate(
-            **{f"x_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
-            x_override=Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
-        )
-        .values(*[f"x_{name}" for name in _EXCEPTION_FIELDS], "x_override")
-        .first()
-    ) or {}
-    found = None
-    if row.get("x_excused") is not None:  # a row exists (excused is never null in it)
-        found = StudentException(**{name: row[f"x_{name}"] for name in _EXCEPTION_FIELDS})
-        found.excused = bool(found.excused)
+    row = _exceptions_by_item(item_ids=[item.pk], student_id=student_id).get(item.pk, {})
     override = row.get("x_override")
     return Standing(
-        terms=terms_of(item, found),
+        terms=terms_of(item, _exception_of(row)),
         override=None if override is None else Decimal(str(override)).quantize(Decimal("0.01")),
     )
 
 
 def student_terms(*, item: ProblemSetItem, student_id: int) -> Terms:
     """One query."""
-    return terms_of(item, StudentException.objects.filter(item=item, student_id=student_id).first())
+    return student_standing(item=item, student_id=student_id).terms
 
 
 def student_terms_by_item(*, items: Iterable[ProblemSetItem], student_id: int) -> dict[int, Terms]:
     """Terms of each item for one student, in one query."""
     items = list(items)
-    found = {
-        e.item_id: e
-        for e in StudentException.objects.filter(
-            item_id__in=[i.pk for i in items], student_id=student_id
-        )
-    }
-    return {item.pk: terms_of(item, found.get(item.pk)) for item in items}
+    rows = _exceptions_by_item(item_ids=[i.pk for i in items], student_id=student_id)
+    return {item.pk: terms_of(item, _exception_of(rows.get(item.pk, {}))) for item in items}
 
 
 @dataclass(frozen=True)
@@ -135,18 +178,24 @@ class Adjustments:
 
 
 def score_adjustments(*, item_ids: Iterable[int], student_id: Any = None) -> Adjustments:
-    """Overrides and excused problems of these items (of one student, when given): two
-    queries."""
+    """Overrides and excused problems of these items (of one student, when given), an excused
+    set excusing each of its items: two queries."""
     ids = list(item_ids)
     overrides = ScoreOverride.objects.filter(item_id__in=ids)
     excused = StudentException.objects.filter(item_id__in=ids, excused=True)
+    whole_sets = StudentSetException.objects.filter(problem_set__items__in=ids, excused=True)
     if student_id is not None:
         overrides = overrides.filter(student_id=student_id)
         excused = excused.filter(student_id=student_id)
+        whole_sets = whole_sets.filter(student_id=student_id)
+    pairs = excused.values_list("student_id", "item_id").union(
+        whole_sets.values_list("student_id", "problem_set__items__id")
+    )
+    wanted = set(ids)
     return Adjustments(
         overrides={
             (row["student_id"], row["item_id"]): row["score"]
             for row in overrides.values("student_id", "item_id", "score")
         },
-        excused=frozenset(excused.values_list("student_id", "item_id")),
+        excused=frozenset((student, item) for student, item in pairs if item in wanted),
     )

@@ -307,6 +307,14 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
             problem_set_item_remove(item=item)
         elif action in ("retire", "restore"):
             problem_set_item_retire(item=item, retired=action == "retire")
+            if action == "retire":
+                messages.success(
+                    request,
+                    _(
+                        "The problem is retired. Students who already have a score on it keep "
+                        "it; for everyone else it counts for nothing."
+                    ),
+                )
         elif action == "update":
             form = ItemForm(request.POST, due_at=item.effective_due_at)
             if not form.is_valid():

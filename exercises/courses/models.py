@@ -72,3 +72,39 @@ class StudentProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.student_id or '-'}"
+
+
+class Invitation(models.Model):
+    """An email with a student's one-time set-password link, stored when an instructor asks for
+    it and sent by a worker (exercises.courses.tasks), retried while the mail server refuses.
+    The link itself is made when the email is sent and never stored (it is a credential)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent")
+        NOT_NEEDED = "not_needed", _("Not needed (password already set)")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="invitations")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField()
+    # scheme and host of the page the instructor used ("https://pc.example.edu"): the links in
+    # the email point there
+    site_url = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["course", "status"], name="invitation_course_status")]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} to {self.email}: {self.status}"

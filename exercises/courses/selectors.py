@@ -92,7 +92,7 @@ class SigninLink:
     token: str
 
 
-def roster_signin_links(*, course: Course) -> list[SigninLink]:
+def roster_signin_links(*, course: Course, user_id: int | None = None) -> list[SigninLink]:
     """Students of the course whose account this course's roster made and who have never set a
     password nor logged in, with a one-time set-password token each (it stops working once the
     password is set, or after PASSWORD_RESET_TIMEOUT). Any other account (made by another
@@ -109,6 +109,8 @@ def roster_signin_links(*, course: Course) -> list[SigninLink]:
         .select_related("user")
         .order_by("user__username")
     )
+    if user_id is not None:  # only this student's link, if they still get one
+        memberships = memberships.filter(user_id=user_id)
     return [
         SigninLink(
             user=m.user,

@@ -9,6 +9,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +21,11 @@ from exercises.courses import selectors as sel
 from exercises.courses.forms import CourseForm, JoinForm, RosterConfirmForm, RosterUploadForm
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import course_create, course_update
-from exercises.courses.services.invitations import InvitationsFailed, roster_invitations_send
+from exercises.courses.services.invitations import (
+    invitation_counts,
+    invitations_failed,
+    roster_invitations_queue,
+)
 from exercises.courses.services.roster import (
     MAX_ROSTER_BYTES,
     JoinRefused,
@@ -33,6 +38,7 @@ from exercises.courses.services.roster import (
     roster_import,
 )
 from exercises.courses.spreadsheet import neutralize
+from exercises.courses.tasks import invitations_enqueue
 
 
 def login_refused(
@@ -59,6 +65,8 @@ def _people_context(request: HttpRequest, course, **extra):  # type: ignore[no-u
         "students": students,
         "is_instructor": is_instructor,
         "upload_form": RosterUploadForm(),
+        "invitations": invitation_counts(course=course) if is_instructor else None,
+        "invitations_failed": invitations_failed(course=course) if is_instructor else [],
         **extra,
     }
 
@@ -183,27 +191,20 @@ def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
     """Email the one-time set-password links (the same as the CSV's) to the students of this
     course's roster who have not set a password."""
     course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
-
-    def link_url(link: sel.SigninLink) -> str:
-        path = reverse("password_reset_confirm", args=[link.uidb64, link.token])
-        return request.build_absolute_uri(path)
-
-    login_url = request.build_absolute_uri(reverse("login"))
-    try:
-        sent = roster_invitations_send(course=course, link_url=link_url, login_url=login_url)
-    except InvitationsFailed as exc:
-        failed = _(
-            "The mail server did not take the invitations (%(sent)s of %(total)s sent). "
-            "Try again later or download the links as CSV."
+    site_url = request.build_absolute_uri("/").rstrip("/")
+    ids = roster_invitations_queue(course=course, site_url=site_url, requested_by=request.user)
+    if ids:
+        # sent by a worker once they are stored: the page never waits for the mail server
+        transaction.on_commit(lambda: invitations_enqueue(ids))
+        text = ngettext(
+            "%(n)s invitation is being sent: its status is shown below.",
+            "%(n)s invitations are being sent: their status is shown below.",
+            len(ids),
         )
-        messages.error(request, failed % {"sent": exc.sent, "total": exc.total})
+        messages.success(request, text % {"n": len(ids)})
     else:
-        if sent:
-            text = ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", sent)
-            messages.success(request, text % {"n": sent})
-        else:
-            messages.info(request, _("Every student of the roster has set a password already."))
-    return redirect("courses:course-people", pk=course.pk)
+        messages.info(request, _("Every student of the roster has set a password already."))
+    return redirect(f"{reverse('courses:course-people', args=[course.pk])}#invitations")
 
 
 @login_required

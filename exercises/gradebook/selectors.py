@@ -20,9 +20,17 @@ from exercises.authoring.models import (
     ScoreOverride,
     ScoreOverrideEvent,
     StudentException,
+    StudentSetException,
 )
-from exercises.authoring.scoring import excused_points, scaled_to_full, set_points, set_scores
-from exercises.authoring.terms import Terms, score_adjustments, terms_of
+from exercises.authoring.scoring import (
+    item_counts,
+    own_points,
+    scaled_to_full,
+    scored_pairs,
+    set_points,
+    set_scores,
+)
+from exercises.authoring.terms import Terms, merged_exception, score_adjustments, terms_of
 from exercises.courses.models import Course, Membership
 from exercises.gradebook.lms import ExportColumn, ExportStudent
 from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
@@ -39,6 +47,13 @@ class GradebookCell:
     overridden: bool = False
     excused: bool = False  # left out of the totals
     extended: bool = False  # the student has an extension on this problem
+
+    @property
+    def counts(self) -> bool:
+        """In the student's set total (exercises.authoring.scoring.item_counts)."""
+        return item_counts(
+            retired=self.item.retired, excused=self.excused, scored=self.score is not None
+        )
 
 
 @dataclass
@@ -97,7 +112,10 @@ class SetGroup:
 
     @property
     def points(self) -> Decimal:
-        return sum((c.item.points for c in self.columns), Decimal("0"))
+        """The set's points possible, retired items left out (exercises.authoring.scoring)."""
+        return set_points(items=[c.item for c in self.columns]).get(
+            self.problem_set.pk, Decimal("0")
+        )
 
     @property
     def key(self) -> str:
@@ -305,13 +323,20 @@ def gradebook_rows(
         .values("student_id", "item_id", "best", "n_submissions", "n_correct")
     }
     adjustments = score_adjustments(item_ids=[i.pk for i in items])
-    extended = set(
-        StudentException.objects.filter(item__in=items)
-        .filter(
-            Q(due_at__isnull=False) | Q(late_until__isnull=False) | Q(max_attempts__isnull=False)
-        )
+    extends = Q(due_at__isnull=False) | Q(late_until__isnull=False) | Q(max_attempts__isnull=False)
+    item_ids = {i.pk for i in items}
+    extended = {
+        pair
+        for pair in StudentException.objects.filter(item__in=items)
+        .filter(extends)
         .values_list("student_id", "item_id")
-    )
+        .union(
+            StudentSetException.objects.filter(problem_set__items__in=items)
+            .filter(extends)
+            .values_list("student_id", "problem_set__items__id")
+        )
+        if pair[1] in item_ids
+    }
     wanted = query.strip().casefold()
     rows = []
     for student in students:
@@ -340,7 +365,7 @@ def gradebook_rows(
         for group in groups:
             mine = cells[at : at + len(group.columns)]
             at += len(group.columns)
-            counted = [c for c in mine if not c.excused]
+            counted = [c for c in mine if c.counts]
             totals.append(
                 SetTotal(
                     problem_set=group.problem_set,
@@ -372,11 +397,12 @@ def gradebook_rows(
 class ItemDetail:
     column: ItemColumn
     terms: Terms
-    exception: StudentException | None
+    exception: StudentException | None  # in force: the item's own, else the whole set's
     override: ScoreOverride | None
     events: list[ScoreOverrideEvent]
     submissions: list[Submission]
     earned: Decimal | None  # the best graded score; None: nothing graded
+    own_exception: StudentException | None = None  # the item's own (not the whole set's)
 
     @property
     def item(self) -> ProblemSetItem:
@@ -386,22 +412,27 @@ class ItemDetail:
     def score(self) -> Decimal | None:
         return self.override.score if self.override is not None else self.earned
 
+    @property
+    def counts(self) -> bool:
+        """In the student's set total (exercises.authoring.scoring.item_counts)."""
+        return item_counts(
+            retired=self.item.retired, excused=self.terms.excused, scored=self.score is not None
+        )
+
 
 @dataclass
 class SetDetail:
     group: SetGroup
     items: list[ItemDetail]
+    exception: StudentSetException | None = None  # the student's terms on the whole set
 
     @property
     def score(self) -> Decimal:
-        return sum(
-            (i.score for i in self.items if i.score is not None and not i.terms.excused),
-            Decimal("0"),
-        )
+        return sum((i.score for i in self.items if i.score is not None and i.counts), Decimal("0"))
 
     @property
     def maximum(self) -> Decimal:
-        return sum((i.item.points for i in self.items if not i.terms.excused), Decimal("0"))
+        return sum((i.item.points for i in self.items if i.counts), Decimal("0"))
 
 
 @dataclass
@@ -425,11 +456,17 @@ def course_student(*, course: Course, student_pk: int) -> Any | None:
 
 def student_detail(*, course: Course, student: Any) -> StudentDetail:
     """Everything staff look at for one student: per set and problem, their terms, the score
-    in force and how it came about, every submission with its verdict; six queries."""
+    in force and how it came about, every submission with its verdict; seven queries."""
     items = course_items(course=course)
     groups = set_groups(items=items)
+    own = {e.item_id: e for e in StudentException.objects.filter(item__in=items, student=student)}
+    whole_sets = {
+        e.problem_set_id: e
+        for e in StudentSetException.objects.filter(problem_set__course=course, student=student)
+    }
     exceptions = {
-        e.item_id: e for e in StudentException.objects.filter(item__in=items, student=student)
+        item.pk: merged_exception(own.get(item.pk), whole_sets.get(item.problem_set_id))
+        for item in items
     }
     overrides = {
         o.item_id: o
@@ -461,13 +498,20 @@ def student_detail(*, course: Course, student: Any) -> StudentDetail:
                     column=column,
                     terms=terms_of(item, exceptions.get(item.pk)),
                     exception=exceptions.get(item.pk),
+                    own_exception=own.get(item.pk),
                     override=overrides.get(item.pk),
                     events=events.get(item.pk, []),
                     submissions=subs,
                     earned=max(graded) if graded else None,
                 )
             )
-        sets.append(SetDetail(group=group, items=details))
+        sets.append(
+            SetDetail(
+                group=group,
+                items=details,
+                exception=whole_sets.get(group.problem_set.pk),
+            )
+        )
     return StudentDetail(
         course=course,
         student=student,
@@ -755,25 +799,32 @@ def export_scores(
                 lms_ids=student_ids.get(user.pk, {}),
             )
         )
-    graded = Submission.objects.filter(
-        instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
-    ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    graded = list(
+        Submission.objects.filter(
+            instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
+        ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    )
     adjustments = score_adjustments(item_ids=list(items))
-    excused = excused_points(items=items, adjustments=adjustments)
+    given = set_scores(
+        items=items,
+        graded=graded,
+        attempt=attempt,
+        late_penalty=late_penalty,
+        adjustments=adjustments,
+    )
+    own = own_points(
+        items=items,
+        students={student_id for student_id, _ in given},
+        scored=scored_pairs(graded=graded, adjustments=adjustments),
+        adjustments=adjustments,
+    )
     scores: dict[tuple[str, str], Decimal | None] = {
-        # an excused problem leaves the student's score out of fewer points: the file's
-        # column has one maximum, so the score is given as the same share of it
+        # excused problems (and scored retired ones) leave the student's score out of other
+        # points than the column's: the file's column has one maximum, so the score is given
+        # as the same share of it (exercises.authoring.scoring)
         (str(student_id), str(set_id)): scaled_to_full(
-            given=score,
-            full=points.get(set_id, Decimal("0")),
-            excused=excused.get((student_id, set_id), Decimal("0")),
+            given=score, full=points.get(set_id, Decimal("0")), own=own[(student_id, set_id)]
         )
-        for (student_id, set_id), score in set_scores(
-            items=items,
-            graded=graded,
-            attempt=attempt,
-            late_penalty=late_penalty,
-            adjustments=adjustments,
-        ).items()
+        for (student_id, set_id), score in given.items()
     }
     return ExportData(students=students, columns=columns, scores=scores)

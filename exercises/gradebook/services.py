@@ -21,6 +21,7 @@ from exercises.authoring.models import (
     ScoreOverride,
     ScoreOverrideEvent,
     StudentException,
+    StudentSetException,
 )
 from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
 from exercises.courses.models import Course, Membership
@@ -177,6 +178,76 @@ def student_exception_clear(*, items: list[ProblemSetItem], student: Any) -> int
     changed_sets = set(found.filter(excused=True).values_list("item__problem_set_id", flat=True))
     removed, _ = found.delete()
     _passback_on_commit(student_id=student.pk, set_ids=changed_sets)
+    return removed
+
+
+def _check_enrolled(*, problem_set: ProblemSet, student: Any) -> None:
+    enrolled = Membership.objects.filter(
+        course_id=problem_set.course_id, user=student, role=Membership.Role.STUDENT
+    ).exists()
+    if not enrolled:
+        raise Refused(NOT_A_STUDENT)
+
+
+@transaction.atomic
+def student_set_exception_set(
+    *,
+    problem_set: ProblemSet,
+    student: Any,
+    due_at: datetime | None = None,
+    late_until: datetime | None = None,
+    max_attempts: int | None = None,
+    excused: bool = False,
+    granted_by: Any,
+) -> StudentSetException:
+    """Give a student their own terms on every problem of a set, the problems added to it
+    later included (a StudentSetException, read by exercises.authoring.terms). They replace
+    the student's own terms on each problem of the set (those exceptions are removed), so
+    that the whole set is on one set of terms. Refused (nothing changed) as
+    student_exception_set is; a late window is checked against each present problem's due
+    date and the set's."""
+    if due_at is None and late_until is None and max_attempts is None and not excused:
+        raise Refused(NOTHING_GRANTED)
+    if max_attempts is not None and not 1 <= max_attempts <= MAX_ATTEMPTS:
+        raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
+    _check_enrolled(problem_set=problem_set, student=student)
+    if late_until is not None:
+        dues = [due_at] if due_at is not None else [problem_set.due_at]
+        if due_at is None:
+            dues += [i.due_at for i in problem_set.items.all() if i.due_at is not None]
+        if any(late_until < due for due in dues):
+            raise Refused(LATE_BEFORE_DUE)
+    before = StudentSetException.objects.filter(problem_set=problem_set, student=student).first()
+    own = StudentException.objects.filter(item__problem_set=problem_set, student=student)
+    excused_before = (before is not None and before.excused) or own.filter(excused=True).exists()
+    own.delete()
+    exception, _ = StudentSetException.objects.update_or_create(
+        problem_set=problem_set,
+        student=student,
+        defaults={
+            "due_at": due_at,
+            "late_until": late_until,
+            "max_attempts": max_attempts,
+            "excused": excused,
+            "granted_by": granted_by,
+        },
+    )
+    if excused_before or excused:
+        _passback_on_commit(student_id=student.pk, set_ids={problem_set.pk})
+    return exception
+
+
+@transaction.atomic
+def student_set_exception_clear(*, problem_set: ProblemSet, student: Any) -> int:
+    """The student back on the set's own terms, on every problem (the whole set's exception
+    and each problem's); how many exceptions were removed."""
+    _check_enrolled(problem_set=problem_set, student=student)
+    whole = StudentSetException.objects.filter(problem_set=problem_set, student=student)
+    own = StudentException.objects.filter(item__problem_set=problem_set, student=student)
+    excused = whole.filter(excused=True).exists() or own.filter(excused=True).exists()
+    removed = whole.delete()[0] + own.delete()[0]
+    if excused:
+        _passback_on_commit(student_id=student.pk, set_ids={problem_set.pk})
     return removed
 
 

@@ -44,6 +44,8 @@ from exercises.gradebook.services import (
     score_override_set,
     student_exception_clear,
     student_exception_set,
+    student_set_exception_clear,
+    student_set_exception_set,
 )
 from exercises.gradebook.submissions_file import submissions_csv
 from grading.models import REASON_REQUESTED, RegradeJob
@@ -114,6 +116,7 @@ def _student_page(  # type: ignore[no-untyped-def]
                         "late_until": exception.late_until if exception else None,
                         "max_attempts": exception.max_attempts if exception else None,
                         "excused": exception.excused if exception else False,
+                        "whole_set": block.exception is not None and entry.own_exception is None,
                     },
                 ),
                 "override": OverrideForm(
@@ -172,12 +175,28 @@ def gradebook_student_exception(
     request: HttpRequest, pk: int, student: int, item: int
 ) -> HttpResponse:
     def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
-        items = list(found.problem_set.items.all()) if data["whole_set"] else [found]
+        terms = {
+            "due_at": data["due_at"],
+            "late_until": data["late_until"],
+            "max_attempts": data["max_attempts"],
+            "excused": data["excused"],
+        }
+        if data["whole_set"]:
+            if data["action"] == "clear":
+                student_set_exception_clear(problem_set=found.problem_set, student=person)
+                return _("The student is back on the set's own terms, on every problem.")
+            student_set_exception_set(
+                problem_set=found.problem_set, student=person, granted_by=request.user, **terms
+            )
+            return _(
+                "The student's terms are saved for every problem of the set, including "
+                "problems added to it later."
+            )
         if data["action"] == "clear":
-            student_exception_clear(items=items, student=person)
+            student_exception_clear(items=[found], student=person)
             return _("The student is back on the problem's own terms.")
         student_exception_set(
-            items=items,
+            items=[found],
             student=person,
             due_at=data["due_at"],
             late_until=data["late_until"],

@@ -13,7 +13,13 @@ from django.utils import timezone
 from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
 from exercises.authoring.models import ProblemSet, ProblemSetItem
-from exercises.authoring.scoring import set_points, set_scores
+from exercises.authoring.scoring import (
+    item_counts,
+    own_points,
+    scored_pairs,
+    set_points,
+    set_scores,
+)
 from exercises.authoring.terms import score_adjustments
 from exercises.courses.models import Course
 from exercises.lti.models import LtiIdentity, ScorePassback
@@ -50,7 +56,8 @@ class SetScore:
 
 def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
     """A student's score on a set: the best graded attempt of each item, late penalty
-    applied, or the item's override, excused items left out, as the LMS files count it
+    applied, or the item's override, excused items and unscored retired ones left out, as
+    the LMS files count it
     (exercises.authoring.scoring); 0 when nothing is graded yet."""
     items = {item.pk: item for item in ProblemSetItem.objects.filter(problem_set_id=problem_set_id)}
     graded = list(
@@ -63,14 +70,23 @@ def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
     )
     adjustments = score_adjustments(item_ids=list(items), student_id=student_id)
     scores = set_scores(items=items, graded=graded, adjustments=adjustments)
-    excused = {item_id for _, item_id in adjustments.excused}
-    counted = set(items) - excused
-    scored = {row["instance__item_id"] for row in graded} | {k[1] for k in adjustments.overrides}
+    scored = scored_pairs(graded=graded, adjustments=adjustments)
+    counted = {
+        pk
+        for pk, item in items.items()
+        if item_counts(
+            retired=item.retired,
+            excused=(student_id, pk) in adjustments.excused,
+            scored=(student_id, pk) in scored,
+        )
+    }
+    own = own_points(items=items, students=[student_id], scored=scored, adjustments=adjustments)
     return SetScore(
         given=scores.get((student_id, problem_set_id), Decimal("0")),
-        # an excused problem is out of the maximum too (AGS takes a maximum per score)
-        maximum=set_points(items=[items[pk] for pk in counted]).get(problem_set_id, Decimal("0")),
-        completed=bool(counted) and counted <= scored,
+        # excused problems and unscored retired ones are out of the maximum too (AGS takes a
+        # maximum per score)
+        maximum=own.get((student_id, problem_set_id), Decimal("0")),
+        completed=bool(counted) and counted <= {pk for _, pk in scored},
     )
 
 

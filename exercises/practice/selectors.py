@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import Params, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.scoring import item_counts
 from exercises.authoring.selectors import template_at_version
 from exercises.authoring.services.instances import (
     MAX_VARIANT_TRIES,
@@ -148,6 +149,13 @@ class ItemRow:
     closed: bool = False  # past its last date (the late window's end, if it has one)
     late: bool = False  # past due, still taking late answers
     terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
+    scored: bool = False  # a graded attempt or an override
+
+    @property
+    def counts(self) -> bool:
+        """In the student's set total (exercises.authoring.scoring.item_counts)."""
+        excused = bool(self.terms and self.terms.excused)
+        return item_counts(retired=self.item.retired, excused=excused, scored=self.scored)
 
     @property
     def max_attempts(self) -> int:
@@ -174,8 +182,9 @@ class SetRow:
 
     @property
     def counted_items(self) -> list[ItemRow]:
-        """The items in the student's total: an excused problem is left out."""
-        return [row for row in self.items if not (row.terms and row.terms.excused)]
+        """The items in the student's total: an excused problem is left out, and a retired one
+        without a score (exercises.authoring.scoring)."""
+        return [row for row in self.items if row.counts]
 
     @property
     def score(self) -> Decimal:
@@ -237,7 +246,10 @@ def dashboard_rows(
             row.counted = found["n_counted"]
             row.solved = found["n_correct"] > 0
             row.score = found["best_score"] or Decimal("0")
-        row.score = overrides.get((user.pk, item.pk), row.score)
+            row.scored = found["best_score"] is not None
+        override = overrides.get((user.pk, item.pk))
+        if override is not None:
+            row.score, row.scored = override, True
         rows[item.problem_set_id].items.append(row)
     return list(rows.values())
 
@@ -262,8 +274,13 @@ class ProblemState:
         return self.submissions[-1] if self.submissions else None
 
     @property
+    def excused(self) -> bool:
+        """The student is excused from the problem: it takes no answer from them."""
+        return bool(self.terms and self.terms.excused)
+
+    @property
     def can_submit(self) -> bool:
-        return not (self.closed or self.solved or self.attempts_left <= 0)
+        return not (self.excused or self.closed or self.solved or self.attempts_left <= 0)
 
 
 def _instance_key(instance: ProblemInstance) -> Key:

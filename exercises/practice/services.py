@@ -26,6 +26,10 @@ MAX_ANSWER_LENGTH = 2000
 # Why an answer is refused (SubmissionRejected.reason), by code; the Korean is in django.po.
 _REFUSALS: dict[str, str] = {
     "closed": gettext_noop("This problem is closed: the due date has passed."),
+    "excused": gettext_noop(
+        "You are excused from this problem: it does not count in your total, and no answer "
+        "is taken."
+    ),
     "rate_limited": gettext_noop(
         "Too many answers in the last minute: wait a moment, then submit again."
     ),
@@ -94,7 +98,8 @@ def submission_submit(
 ) -> Submitted:
     """Store a gradable answer as the next attempt and queue it for grading on commit.
 
-    Rejected (nothing stored, no attempt used): closed problem, no attempts left, already
+    Rejected (nothing stored, no attempt used): a problem the student is excused from, closed
+    problem, no attempts left, already
     solved, empty or too long answer, an answer the parser rejects or reads more than one way,
     more than SUBMISSIONS_PER_MINUTE answers by the student in the last minute.
     """
@@ -119,6 +124,8 @@ def submission_submit(
     # the student's own terms: an extension moves the dates or the attempts (one query)
     standing = student_standing(item=item, student_id=instance.student_id)
     terms = standing.terms
+    if terms.excused:
+        raise SubmissionRejected(refusal("excused"))
     if terms.closed(now):
         raise SubmissionRejected(refusal("closed"))
     with transaction.atomic():

@@ -213,3 +213,70 @@ def test_gradebook_screenshots_and_phone_layout(browser, live_server, klass, tmp
         assert errors == []
         context.close()
     assert (target / "gradebook-en.png").stat().st_size > 10_000
+
+
+def test_an_excused_student_cannot_submit_and_a_retired_problem_leaves_the_totals(
+    browser, page, live_server, klass
+):
+    """The TA excuses Ben from a problem he still had attempts on: his page says so (in
+    Korean too) and offers no Submit. The instructor retires a problem after confirming what
+    happens to scores: it leaves the set's points for everyone without a score on it."""
+    errors = page_errors(page)
+    course, ben = klass["course"], klass["ben"]
+    first, second = klass["open_items"]
+    log_in(page, live_server, "ta1")
+    page.goto(f"{live_server.url}/courses/{course.pk}/gradebook/students/{ben.pk}/")
+    item = page.locator(f"#item-{first.pk}")
+    item.locator("summary", has_text="Extension or excuse").click()
+    item.locator("input[name=excused]").check()
+    item.get_by_role("button", name="Save the student's terms").click()
+    expect(page.locator(".messages")).to_contain_text("The student's terms are saved.")
+    expect(item.locator("[data-state=excused]")).to_be_visible()
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    student = context.new_page()
+    student_errors = page_errors(student)
+    log_in(student, live_server, "ben")
+    for language, says in (("en", "You are excused from this problem"), ("ko", "면제")):
+        student.goto(f"{live_server.url}/items/{first.pk}/")
+        if language == "ko":
+            student.select_option("#language-select", "ko")
+            student.click(".lang-switch button")
+            expect(student.locator("html")).to_have_attribute("lang", "ko")
+        expect(student.locator("[data-state=excused]")).to_be_visible()
+        expect(student.locator("#submit-button")).to_be_disabled()
+        expect(student.locator("#submit-closed")).to_contain_text(says)
+        # typing an answer does not turn Submit on
+        student.fill("#id_answer", "3x^2 + y")
+        expect(student.locator("#preview .katex")).to_be_visible(timeout=30_000)
+        expect(student.locator("#submit-button")).to_be_disabled()
+    assert student_errors == []
+    context.close()
+    assert ben.problem_instances.get(item=first).submissions.count() == 1  # his earlier one
+
+    # the instructor retires the second problem (Ben has a score on it, Ann has none)
+    log_in(page, live_server, "prof")
+    page.goto(f"{live_server.url}/teach/sets/{klass['later'].pk}/")
+    row = page.locator(f"tr[data-item='{second.pk}']")
+    confirm = row.locator("details.retire-confirm")
+    confirm.locator("summary").click()
+    expect(confirm).to_contain_text("keeps it")
+    expect(confirm).to_contain_text("LTI grade passback")
+    confirm.get_by_role("button", name="Retire this problem").click()
+    expect(page.locator(".messages")).to_contain_text("The problem is retired.")
+    expect(page.locator(f"tr[data-item='{second.pk}'] [data-status=retired]")).to_be_visible()
+
+    page.goto(f"{live_server.url}/courses/{course.pk}/gradebook/")
+    expect(page.locator("th.item-head [data-status=retired]")).to_have_count(1)
+    set_total = page.locator("thead th.set-total").nth(1)
+    expect(set_total).to_contain_text("/ 2.00")  # the retired 3 points are out
+    ann = page.locator("#gradebook-table tbody tr", has=page.get_by_role("link", name="Ann Lee"))
+    expect(ann.locator("td.set-total").nth(1)).to_contain_text("2.00 / 2.00")
+    ben_row = page.locator(
+        "#gradebook-table tbody tr", has=page.get_by_role("link", name="Ben Kim")
+    )
+    # Ben keeps his 3 on the retired problem; his excused problem is out
+    expect(ben_row.locator("td.set-total").nth(1)).to_contain_text("3.00 / 3.00")
+    # every date says its zone (the course's: Asia/Seoul)
+    expect(page.locator("th.set-head time").first).to_contain_text("KST")
+    assert errors == []

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from exercises.authoring.generators import Params, generate, task_of
 from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
 from exercises.authoring.selectors import template_at_version
-from grading.engine import prepare, variant_check
+from exercises.authoring.services.degenerate import degenerate_problems, generic_task
+from grading.engine import KeyUnavailable, key_of, prepare, variant_check
 from grading.engine.hints import worked_of
 from grading.engine.parsing import ParseError
 
@@ -51,16 +52,34 @@ def _usable_variant(item: ProblemSetItem, student_id: int) -> tuple[int, Params]
 
 
 def usable_variant(*, template: ProblemTemplate, seeds: Iterable[int]) -> tuple[int, Params]:
-    """The first of the seeds whose variant can be made and passes the engine's variant check,
-    with its params; NoUsableVariant when none does."""
+    """The first of the seeds whose variant can be made, passes the engine's variant check and
+    is not degenerate (exercises.authoring.services.degenerate: a constant function, a key of
+    0, a key a typical mistake reaches, parameters that collapse the problem), with its params;
+    NoUsableVariant when none does.
+
+    The 50-seed check refuses to publish a custom template with a degenerate seed, but a
+    library template (or one published before that check existed) never went through it, and
+    the check samples seeds that students do not get: so every variant is checked here, and a
+    degenerate seed is passed over for the next one, the same for every request."""
+    generic = generic_task(family=template.family, config=template.config)
     for seed in seeds:
         try:
             params = generate(
                 family=template.family, config=template.config, version=template.version, seed=seed
             )
-            if not variant_check(task_of(params), seed=seed):
+            task = task_of(params)
+            if variant_check(task, seed=seed):
+                continue
+            problems = degenerate_problems(task=task, key=key_of(task), generic=generic)
+            if not problems:
                 return seed, params
-        except (ValueError, KeyError, TypeError, ParseError) as exc:  # TemplateError too
+            logger.warning(
+                "template %s seed %s: degenerate variant passed over: %s",
+                template.pk,
+                seed,
+                problems[0]["en"],
+            )
+        except (ValueError, KeyError, TypeError, ParseError, KeyUnavailable) as exc:
             logger.warning("template %s seed %s: no variant: %s", template.pk, seed, exc)
     raise NoUsableVariant(f"no usable variant of {template.slug} in the seeds tried")
 

@@ -1,17 +1,25 @@
 """Invitations: the one-time set-password links of a roster (`roster_signin_links`) sent by
 email, each saying which login to use. Django's email backend carries them: the console in
-development, SMTP configured by the environment in production, the in-memory outbox in tests."""
+development, SMTP configured by the environment in production, the in-memory outbox in tests.
+
+Never inside the web request: `roster_invitations_queue` stores one Invitation per student,
+and a worker sends each (`invitation_send`, through exercises.courses.tasks), retried with a
+backoff while the mail server refuses, up to MAX_TRIES; the roster page shows their status."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
 
-from exercises.courses.models import Course
+from exercises.courses.models import Course, Invitation
 from exercises.courses.selectors import SigninLink, roster_signin_links
 
 logger = logging.getLogger(__name__)
@@ -19,12 +27,11 @@ logger = logging.getLogger(__name__)
 MAX_INVITATIONS = 2000  # a roster's size; one click never sends more
 
 
-class InvitationsFailed(Exception):
-    """The mail server refused or did not answer; `sent` of `total` had gone."""
+MAX_TRIES = 5  # sends of one invitation before it is marked "not sent"
 
-    def __init__(self, *, sent: int, total: int) -> None:
-        super().__init__(f"{sent} of {total} invitations sent")
-        self.sent, self.total = sent, total
+
+class InvitationNotSent(Exception):
+    """The mail server refused or did not answer; the invitation is tried again later."""
 
 
 def _body(course: Course, link: SigninLink, url: str, login_url: str) -> str:
@@ -48,29 +55,104 @@ def _body(course: Course, link: SigninLink, url: str, login_url: str) -> str:
     )
 
 
-def roster_invitations_send(
-    *, course: Course, link_url: Callable[[SigninLink], str], login_url: str
-) -> int:
-    """Email each student `roster_signin_links` lists (those the course's roster made who have
-    not set a password) their one-time link; the number sent. InvitationsFailed when the mail
-    server refuses: the message says how many had gone (each link stays valid; send again)."""
+def roster_invitations_queue(*, course: Course, site_url: str, requested_by: Any) -> list[int]:
+    """Store an invitation for each student `roster_signin_links` lists with an email (those
+    the course's roster made who have not set a password), at most MAX_INVITATIONS; the ids to
+    send: these, and any of theirs still waiting from an earlier click (none twice)."""
     links = [link for link in roster_signin_links(course=course) if link.user.email]
-    messages = [
-        EmailMessage(
-            subject=f"{course.title_en} / {course.title_ko}: set your password · 비밀번호 설정",
-            body=_body(course, link, link_url(link), login_url),
-            to=[link.user.email],
+    links = links[:MAX_INVITATIONS]
+    with transaction.atomic():
+        waiting = dict(
+            Invitation.objects.filter(
+                course=course,
+                status=Invitation.Status.PENDING,
+                student__in=[link.user for link in links],
+            ).values_list("student_id", "pk")
         )
-        for link in links[:MAX_INVITATIONS]
-    ]
-    if not messages:
-        return 0
-    sent = 0
-    try:
-        with get_connection() as connection:
-            for message in messages:
-                sent += connection.send_messages([message]) or 0
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.warning("invitations of course %s: %s sent, then %r", course.pk, sent, exc)
-        raise InvitationsFailed(sent=sent, total=len(messages)) from None
-    return sent
+        # a new invitation replaces a student's earlier one that the mail server did not take
+        Invitation.objects.filter(
+            course=course,
+            status=Invitation.Status.FAILED,
+            student__in=[link.user for link in links if link.user.pk not in waiting],
+        ).delete()
+        made = Invitation.objects.bulk_create(
+            Invitation(
+                course=course,
+                student=link.user,
+                email=link.user.email,
+                site_url=site_url[:200],
+                requested_by=requested_by,
+            )
+            for link in links
+            if link.user.pk not in waiting
+        )
+    return sorted([*waiting.values(), *(i.pk for i in made)])
+
+
+def _still_needed(invitation: Invitation) -> SigninLink | None:
+    """The student's one-time link, made now, while they still have no password."""
+    links = roster_signin_links(course=invitation.course, user_id=invitation.student_id)
+    return links[0] if links and links[0].user.email else None
+
+
+def invitation_send(*, invitation_id: int) -> str:
+    """Send one stored invitation (safe to run twice: a sent one is not sent again); its new
+    status. A student who has set a password since is not written to. InvitationNotSent when
+    the mail server refuses and tries remain (the task retries it); after MAX_TRIES it is
+    marked failed with the server's message."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("course")
+            .filter(pk=invitation_id, status=Invitation.Status.PENDING)
+            .first()
+        )
+        if invitation is None:
+            return "done"
+        link = _still_needed(invitation)
+        if link is None:
+            invitation.status = Invitation.Status.NOT_NEEDED
+            invitation.save(update_fields=["status"])
+            return invitation.status
+        site = invitation.site_url.rstrip("/")
+        path = reverse("password_reset_confirm", args=[link.uidb64, link.token])
+        course = invitation.course
+        message = EmailMessage(
+            subject=f"{course.title_en} / {course.title_ko}: set your password · 비밀번호 설정",
+            body=_body(course, link, f"{site}{path}", f"{site}{reverse('login')}"),
+            to=[link.user.email],  # their address now, if it changed since
+        )
+        invitation.tries += 1
+        try:
+            with get_connection() as connection:
+                connection.send_messages([message])
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.warning("invitation %s, try %s: %r", invitation.pk, invitation.tries, exc)
+            invitation.last_error = str(exc)[:300] or type(exc).__name__
+            if invitation.tries >= MAX_TRIES:
+                invitation.status = Invitation.Status.FAILED
+            invitation.save(update_fields=["tries", "last_error", "status"])
+            if invitation.status == Invitation.Status.FAILED:
+                return invitation.status
+        else:
+            invitation.status = Invitation.Status.SENT
+            invitation.sent_at = timezone.now()
+            invitation.save(update_fields=["tries", "status", "sent_at"])
+            return invitation.status
+    raise InvitationNotSent(invitation.last_error)
+
+
+def invitation_counts(*, course: Course) -> dict[str, int]:
+    """How many of the course's invitations are in each status (for the roster page)."""
+    counts = {status: 0 for status in Invitation.Status.values}
+    for row in Invitation.objects.filter(course=course).values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def invitations_failed(*, course: Course, limit: int = 20) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(course=course, status=Invitation.Status.FAILED)
+        .select_related("student")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -61,3 +61,12 @@ def in_zone(value: Any, course: Any) -> str:
         return ""
     local = value.astimezone(course_zone(course))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+@register.filter
+def in_zone_seconds(value: Any, course: Any) -> str:
+    """in_zone to the second (2030-03-09 23:59:07 KST), for submissions' times."""
+    if not value:
+        return ""
+    local = value.astimezone(course_zone(course))
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"

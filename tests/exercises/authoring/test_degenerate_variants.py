@@ -109,3 +109,55 @@ def test_the_issue_template_fails_its_check_with_its_seeds_and_cannot_be_publish
     assert check.failing_seeds == 50
     with pytest.raises(PublishRefused):
         template_publish(template=tpl)
+
+
+@pytest.mark.django_db
+def test_no_student_gets_a_degenerate_variant_of_a_library_template(client):
+    """A library template (no course) is never checked before students open it: with a = 0
+    its function is constant. Each student opening it through the page gets a = 1, the next
+    fair seed, the same on every open."""
+    from django.urls import reverse
+
+    from exercises.authoring.models import ProblemInstance
+    from exercises.authoring.services.templates import problem_template_upsert
+
+    config = {
+        "function": "{a} x^2 y",
+        "variables": ["x", "y"],
+        "parameters": [{"name": "a", "min": 0, "max": 1, "exclude": []}],
+        "task": "partial",
+        "wrt": ["x"],
+    }
+    tpl = problem_template_upsert(
+        slug="library-ax2y", family="custom", title_en="a x^2 y", title_ko="a x^2 y", config=config
+    )
+    assert tpl.course is None
+    tpl.published = True  # as a library template shipped with the code would be
+    tpl.save()
+    course = factories.course()
+    item = factories.item(in_set=factories.problem_set(in_course=course), tpl=tpl)
+    students = [factories.student(in_course=course) for _ in range(10)]
+    for student in students:
+        client.force_login(student)
+        response = client.get(reverse("practice:item-open", args=[item.pk]))
+        assert response.status_code == 302, response.status_code
+    values = [
+        p["values"]["a"]
+        for p in ProblemInstance.objects.filter(item=item).values_list("params", flat=True)
+    ]
+    assert values == [1] * len(students)
+    # the first seed tried for some of them gave a = 0 (else this test would prove nothing)
+    from exercises.authoring.generators import generate
+    from exercises.authoring.services.instances import _seed_for
+
+    first = [
+        generate(
+            family="custom",
+            config=config,
+            version=tpl.version,
+            seed=_seed_for(item_id=item.pk, student_id=s.pk, attempt=0),
+        )["values"]["a"]
+        for s in students
+    ]
+    assert 0 in first
+    assert len(set(ProblemInstance.objects.filter(item=item).values_list("seed", flat=True))) > 1

@@ -11,7 +11,14 @@ import pytest
 from django.utils import timezone
 
 from exercises.authoring.models import ScoreOverride, StudentException
-from exercises.authoring.scoring import excused_points, scaled_to_full, set_scores
+from exercises.authoring.scoring import (
+    item_counts,
+    own_points,
+    scaled_to_full,
+    scored_pairs,
+    set_points,
+    set_scores,
+)
 from exercises.authoring.terms import Adjustments, student_standing, terms_of
 from tests import factories
 
@@ -81,8 +88,8 @@ def test_standing_reads_the_exception_and_override_in_one_query(django_assert_nu
 
 
 ITEMS = {
-    1: SimpleNamespace(problem_set_id=10, points=Decimal("2")),
-    2: SimpleNamespace(problem_set_id=10, points=Decimal("3")),
+    1: SimpleNamespace(problem_set_id=10, points=Decimal("2"), retired=False),
+    2: SimpleNamespace(problem_set_id=10, points=Decimal("3"), retired=False),
 }
 
 
@@ -110,15 +117,61 @@ def test_an_override_replaces_the_earned_score_and_excused_items_count_nothing()
     assert set_scores(items=ITEMS, graded=graded, adjustments=adjustments, late_penalty=False)[
         (7, 10)
     ] == Decimal("4.50")
-    assert excused_points(items=ITEMS, adjustments=adjustments) == {(8, 10): Decimal("2")}
+    scored = scored_pairs(graded=graded, adjustments=adjustments)
+    assert own_points(items=ITEMS, students=[7, 8, 9], scored=scored, adjustments=adjustments) == {
+        (7, 10): Decimal("5"),
+        (8, 10): Decimal("3"),
+        (9, 10): Decimal("5"),
+    }
 
 
 def test_a_score_out_of_fewer_points_is_the_same_share_of_the_column():
-    assert scaled_to_full(given=Decimal("3"), full=Decimal("5"), excused=Decimal("0")) == Decimal(
-        "3"
-    )
+    assert scaled_to_full(given=Decimal("3"), full=Decimal("5"), own=Decimal("5")) == Decimal("3")
     # 1.5 of the 3 points left is half: 2.50 of 5
-    assert scaled_to_full(given=Decimal("1.5"), full=Decimal("5"), excused=Decimal("2")) == Decimal(
+    assert scaled_to_full(given=Decimal("1.5"), full=Decimal("5"), own=Decimal("3")) == Decimal(
         "2.50"
     )
-    assert scaled_to_full(given=Decimal("0"), full=Decimal("5"), excused=Decimal("5")) is None
+    # a scored retired item of 2 points on top of the column's 5: 3.5 of 7 is half, 2.50 of 5
+    assert scaled_to_full(given=Decimal("3.5"), full=Decimal("5"), own=Decimal("7")) == Decimal(
+        "2.50"
+    )
+    assert scaled_to_full(given=Decimal("0"), full=Decimal("5"), own=Decimal("0")) is None
+
+
+@pytest.mark.parametrize(
+    ("retired", "excused", "scored", "counts"),
+    [
+        (False, False, False, True),
+        (False, False, True, True),
+        (False, True, True, False),
+        (True, False, False, False),  # retired, never answered: out, as if excused
+        (True, False, True, True),  # retired, already scored: the score is kept
+        (True, True, True, False),
+    ],
+)
+def test_which_items_count(retired, excused, scored, counts):
+    assert item_counts(retired=retired, excused=excused, scored=scored) is counts
+
+
+def test_a_retired_item_counts_only_for_the_students_with_a_score_on_it():
+    items = {
+        1: SimpleNamespace(problem_set_id=10, points=Decimal("2"), retired=False),
+        2: SimpleNamespace(problem_set_id=10, points=Decimal("3"), retired=True),
+    }
+    graded = [_row(7, 1, 1, "2.00"), _row(7, 2, 1, "3.00"), _row(8, 1, 1, "1.00")]
+    adjustments = Adjustments(overrides={(9, 2): Decimal("1.00")}, excused=frozenset())
+    assert set_points(items=items.values()) == {10: Decimal("2")}
+    assert set_scores(items=items, graded=graded, adjustments=adjustments) == {
+        (7, 10): Decimal("5.00"),
+        (8, 10): Decimal("1.00"),
+        (9, 10): Decimal("1.00"),
+    }
+    scored = scored_pairs(graded=graded, adjustments=adjustments)
+    assert own_points(
+        items=items, students=[7, 8, 9, 6], scored=scored, adjustments=adjustments
+    ) == {
+        (7, 10): Decimal("5"),  # answered the retired item: it counts, earned and possible
+        (8, 10): Decimal("2"),  # never opened it: out of the points possible
+        (9, 10): Decimal("5"),  # an override on it is a score too
+        (6, 10): Decimal("2"),
+    }

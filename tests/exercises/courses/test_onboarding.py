@@ -3,17 +3,22 @@ email in any case or their student id, and get their one-time link by email."""
 
 from __future__ import annotations
 
+import re
 import smtplib
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.urls import reverse
 
-from exercises.courses.models import Membership
+from exercises.courses.models import Invitation, Membership
 from exercises.courses.selectors import login_account, roster_signin_links
 from exercises.courses.services.accounts import membership_create
+from exercises.courses.services.invitations import MAX_TRIES
 from exercises.courses.services.roster import roster_import
+from exercises.courses.tasks import invitation_send_task
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,24 +91,46 @@ def test_failed_logins_by_student_id_count_against_the_account(client, course, s
     assert login_username(None, {"username": "nobody"}) == "nobody"
 
 
-def test_the_roster_page_sends_invitations_with_the_same_one_time_links(client, course):
+def _instructor(client, course):
     teacher = factories.user()
     membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
     client.force_login(teacher)
+    return teacher
+
+
+def test_the_roster_page_sends_invitations_with_the_same_one_time_links(
+    client, course, django_capture_on_commit_callbacks
+):
+    _instructor(client, course)
     people = client.get(reverse("courses:course-people", args=[course.pk])).content.decode()
     assert 'id="send-invitations"' in people
-    response = client.post(reverse("courses:course-invitations", args=[course.pk]), follow=True)
-    assert "2 invitations sent." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker (eager) sends them
+        response = client.post(reverse("courses:course-invitations", args=[course.pk]))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).content.decode()
+    assert "2 invitations are being sent: their status is shown below." in page
+    assert "Sent: 2 · being sent: 0 · not sent: 0" in page
     assert sorted(m.to[0] for m in mail.outbox) == ["ben@example.edu", "minji@example.edu"]
+    assert set(Invitation.objects.values_list("status", "tries")) == {("sent", 1)}
     minji = next(m for m in mail.outbox if m.to == ["minji@example.edu"])
     links = {lk.user.username: lk for lk in roster_signin_links(course=course)}
     link = links["minji@example.edu"]
-    assert f"/accounts/reset/{link.uidb64}/{link.token}/" in minji.body
+    # the same kind of one-time link as the CSV's, made by the worker when it sends, and valid
+    [path] = set(
+        re.findall(rf"http://testserver(/accounts/reset/{link.uidb64}/[\w-]+/)", minji.body)
+    )
+    opened = client.get(path)
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith("/set-password/")
     assert (
         "log in at http://testserver/accounts/login/ with your email: minji@example.edu"
         in minji.body
     )
     assert "2024001" in minji.body and "이메일로 로그인하세요" in minji.body
+    # sent ones are not sent again by a task run twice
+    for invitation in Invitation.objects.all():
+        invitation_send_task.delay(invitation.pk)
+    assert len(mail.outbox) == 2
     # a TA may not send them
     ta = factories.user()
     membership_create(course=course, user=ta, role=Membership.Role.TA)
@@ -112,18 +139,80 @@ def test_the_roster_page_sends_invitations_with_the_same_one_time_links(client, 
     assert len(mail.outbox) == 2
 
 
-def test_a_mail_server_that_refuses_is_a_message_not_a_500(client, course, monkeypatch):
-    teacher = factories.user()
-    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
-    client.force_login(teacher)
+def test_invitations_are_stored_in_the_request_and_sent_by_the_worker(client, course):
+    """Without the commit's callbacks (the worker) nothing is sent by the request itself; the
+    page says they are being sent, and a second click does not store them twice."""
+    _instructor(client, course)
+    url = reverse("courses:course-invitations", args=[course.pk])
+    with mock.patch("exercises.courses.views.invitations_enqueue") as enqueue:
+        response = client.post(url, follow=True)
+        client.post(url)
+    assert mail.outbox == []
+    page = response.content.decode()
+    assert "2 invitations are being sent" in page
+    assert "Sent: 0 · being sent: 2 · not sent: 0" in page
+    assert Invitation.objects.filter(status="pending").count() == 2
+    assert enqueue.call_count == 0  # on commit, which a test's transaction never reaches
+    client.cookies["django_language"] = "ko"
+    korean = client.get(
+        reverse("courses:course-people", args=[course.pk]), HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    assert "보내는 중: 2" in korean
+
+
+@pytest.fixture
+def worker_retries(monkeypatch):
+    """Eager tasks that retry as a worker does (one after the other, at once), instead of
+    raising Retry to the caller as CELERY_TASK_EAGER_PROPAGATES makes them."""
+    monkeypatch.setitem(invitation_send_task.app.conf, "task_eager_propagates", False)
+
+
+def test_a_mail_server_that_refuses_then_takes_them_is_retried(
+    client, course, monkeypatch, django_capture_on_commit_callbacks, worker_retries
+):
+    _instructor(client, course)
+    real = locmem.EmailBackend.send_messages
+    refused = []
+
+    def refuse_first(self, messages):
+        if not refused:
+            refused.append(messages[0].to[0])
+            raise smtplib.SMTPServerDisconnected("gone")
+        return real(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("courses:course-invitations", args=[course.pk]))
+    assert len(mail.outbox) == 2
+    tries = dict(Invitation.objects.values_list("email", "tries"))
+    assert tries[refused[0]] == 2  # the worker tried that one again
+    assert set(Invitation.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_mail_server_that_refuses_is_a_status_not_a_500(
+    client, course, monkeypatch, django_capture_on_commit_callbacks, worker_retries
+):
+    _instructor(client, course)
 
     def refuse(self, messages):
         raise smtplib.SMTPServerDisconnected("gone")
 
-    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
-    response = client.post(reverse("courses:course-invitations", args=[course.pk]), follow=True)
-    assert response.status_code == 200
-    assert "The mail server did not take the invitations (0 of 2 sent)" in response.content.decode()
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("courses:course-invitations", args=[course.pk]))
+    assert response.status_code == 302
+    page = client.get(reverse("courses:course-people", args=[course.pk])).content.decode()
+    assert "Sent: 0 · being sent: 0 · not sent: 2" in page
+    assert "The mail server did not take these after several tries" in page
+    assert set(Invitation.objects.values_list("status", "tries", "last_error")) == {
+        ("failed", MAX_TRIES, "gone")
+    }
+    # sending again replaces the failed ones
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("courses:course-invitations", args=[course.pk]))
+    assert set(Invitation.objects.values_list("status", flat=True)) == {"sent"}
+    assert len(mail.outbox) == 2
 
 
 def test_the_login_page_asks_for_email_or_student_id_in_both_languages(client):

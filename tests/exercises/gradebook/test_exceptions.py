@@ -9,17 +9,28 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from exercises.authoring.errors import Refused
-from exercises.authoring.models import ScoreOverride, ScoreOverrideEvent, StudentException
+from exercises.authoring.models import (
+    ScoreOverride,
+    ScoreOverrideEvent,
+    StudentException,
+    StudentSetException,
+)
+from exercises.authoring.terms import student_terms
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.gradebook.selectors import export_scores, gradebook_rows
-from exercises.gradebook.services import score_override_set, student_exception_set
+from exercises.gradebook.services import (
+    regrade_job_create,
+    score_override_set,
+    student_exception_set,
+)
 from exercises.practice.services import SubmissionRejected, refusal, submission_create
 from tests import factories
 
@@ -334,13 +345,71 @@ def test_exception_form_errors_are_shown_never_a_500(client, klass, form, messag
 def test_whole_set_extension_and_clear(client, klass):
     client.force_login(klass["ta"])
     urls = _urls(klass)
-    client.post(urls["exception"], {"action": "save", "max_attempts": "7", "whole_set": "on"})
-    assert sorted(StudentException.objects.values_list("item_id", "max_attempts")) == [
-        (klass["item"].pk, 7),
-        (klass["second"].pk, 7),
-    ]
+    client.post(urls["exception"], {"action": "save", "excused": "on"})  # the item's own
+    response = client.post(
+        urls["exception"], {"action": "save", "max_attempts": "7", "whole_set": "on"}
+    )
+    assert response.status_code == 302
+    # one exception for the set, which replaces the item's own
+    assert list(
+        StudentSetException.objects.values_list("problem_set_id", "student_id", "max_attempts")
+    ) == [(klass["set"].pk, klass["ann"].pk, 7)]
+    assert not StudentException.objects.exists()
+    later = factories.item(in_set=klass["set"])  # added after the extension
+    for item in (klass["item"], klass["second"], later):
+        assert student_terms(item=item, student_id=klass["ann"].pk).max_attempts == 7
+        assert student_terms(item=item, student_id=klass["ben"].pk).max_attempts != 7
+    body = client.get(urls["detail"]).content.decode()
+    assert 'data-state="set-exception"' in body and "attempts: 7" in body
     client.post(urls["exception"], {"action": "clear", "whole_set": "on"})
     assert not StudentException.objects.exists()
+    assert not StudentSetException.objects.exists()
+
+
+def test_a_whole_set_extension_covers_a_problem_added_later_through_the_submit(client, klass):
+    """Ann's whole-set extension moves her due date past the set's; a problem added to the set
+    afterwards, already past due for everyone else, takes her answer and refuses Ben's."""
+    past = timezone.now() - timedelta(hours=2)
+    klass["set"].due_at = past
+    klass["set"].save()
+    client.force_login(klass["ta"])
+    later_due = timezone.now() + timedelta(days=3)
+    response = client.post(
+        _urls(klass)["exception"],
+        {
+            "action": "save",
+            "due_at": timezone.localtime(later_due).strftime("%Y-%m-%dT%H:%M"),
+            "whole_set": "on",
+        },
+    )
+    assert response.status_code == 302
+    added = factories.item(in_set=klass["set"])  # due with the set: past
+    ann = factories.instance(for_item=added, for_student=klass["ann"])
+    ben = factories.instance(for_item=added, for_student=klass["ben"])
+    client.force_login(klass["ann"])
+    page = client.get(reverse("practice:problem-detail", args=[ann.pk])).content.decode()
+    assert 'id="submit-button" >' in page
+    assert _submit(ann, RIGHT).attempt == 1
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ben, RIGHT)
+    assert refused.value.reason == refusal("closed")
+
+
+def test_a_whole_set_excuse_covers_a_problem_added_later_in_the_totals(klass):
+    from exercises.gradebook.services import student_set_exception_set
+
+    student_set_exception_set(
+        problem_set=klass["set"], student=klass["ann"], excused=True, granted_by=klass["ta"]
+    )
+    added = factories.item(in_set=klass["set"])
+    row = next(r for r in gradebook_rows(course=klass["course"]).rows if r.student == klass["ann"])
+    assert all(cell.excused for cell in row.cells)
+    assert row.cells[-1].item == added
+    assert row.max_total == Decimal("0")
+    ann = factories.instance(for_item=added, for_student=klass["ann"])
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ann, RIGHT)
+    assert refused.value.reason == refusal("excused")
 
 
 def test_the_drill_down_shows_each_answer_typed_read_verdict_mistake_score_time(client, klass):
@@ -370,3 +439,80 @@ def test_the_submissions_csv_holds_every_submission_formula_safe(client, klass):
     assert row["student_name"] == "'=HYPERLINK(1)"
     assert (row["problem"], row["attempt"], row["answer"]) == ("1.2", "1", "3x^2")
     assert (row["verdict"], row["score"], row["points"]) == ("incorrect", "0.00", "3.00")
+
+
+# ------------------------------------------------------------- an excused problem
+
+
+def test_an_excused_student_sees_it_and_cannot_submit_through_the_page(client, klass):
+    open_item = klass["second"]  # due in a week
+    student_exception_set(
+        items=[open_item], student=klass["ann"], excused=True, granted_by=klass["ta"]
+    )
+    ann = factories.instance(for_item=open_item, for_student=klass["ann"])
+    client.force_login(klass["ann"])
+    page = client.get(reverse("practice:problem-detail", args=[ann.pk])).content.decode()
+    assert 'data-state="excused"' in page
+    assert 'id="submit-button" disabled' in page
+    assert 'data-can-submit="false"' in page
+    url = reverse("practice:submission-create", args=[ann.pk])
+    response = client.post(url, {"answer": RIGHT}, headers={"HX-Request": "true"})
+    assert response.status_code == 200  # the refusal is shown in the result region
+    body = response.content.decode()
+    assert "You are excused from this problem" in body
+    assert ann.submissions.count() == 0
+    with pytest.raises(SubmissionRejected) as refused:
+        _submit(ann, RIGHT)
+    assert refused.value.reason == refusal("excused")
+    assert "면제" in refused.value.reason.ko
+    # in Korean too
+    client.cookies["django_language"] = "ko"
+    response = client.post(
+        url, {"answer": RIGHT}, headers={"HX-Request": "true", "Accept-Language": "ko"}
+    )
+    assert response.status_code == 200 and "면제" in response.content.decode()
+    assert ann.submissions.count() == 0
+    # ben, not excused, answers the same problem
+    ben = factories.instance(for_item=open_item, for_student=klass["ben"])
+    assert _submit(ben, RIGHT).attempt == 1
+
+
+# ------------------------------------------------------------- dates in the course's zone
+
+
+@pytest.mark.parametrize(("zone", "abbreviations"), [("Asia/Seoul", {"KST"}), ("UTC", {"UTC"})])
+def test_staff_pages_show_dates_in_the_courses_zone_with_its_name(
+    client, klass, zone, abbreviations
+):
+    course = klass["course"]
+    course.time_zone = zone
+    course.save()
+    due = klass["set"].due_at
+    ann = factories.instance(for_item=klass["second"], for_student=klass["ann"])
+    submission = factories.graded(ann, RIGHT)
+    score_override_set(
+        item=klass["second"], student=klass["ann"], score=Decimal("1"), reason="r", by=klass["ta"]
+    )
+    with mock.patch("exercises.gradebook.services.regrade_job_run_task"):
+        job = regrade_job_create(item=klass["second"], requested_by=klass["ta"])
+    client.force_login(klass["instructor"])
+
+    def shown(value):
+        local = value.astimezone(ZoneInfo(zone))
+        assert local.tzname() in abbreviations
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+    urls = _urls(klass)
+    gradebook = client.get(reverse("gradebook:course-gradebook", args=[course.pk]))
+    assert shown(due) in gradebook.content.decode()
+    detail = client.get(urls["detail"]).content.decode()
+    assert shown(klass["item"].effective_due_at) in detail
+    local = submission.created_at.astimezone(ZoneInfo(zone))
+    assert f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}" in detail
+    event = ScoreOverrideEvent.objects.get()
+    assert shown(event.at) in detail
+    assert shown(event.at) in client.get(urls["log"]).content.decode()
+    regrade = client.get(reverse("gradebook:regrade-detail", args=[job.pk])).content.decode()
+    assert f"Asked for at {shown(job.created_at)}" in regrade
+    wrong = client.get(reverse("gradebook:item-wrong-answers", args=[klass["second"].pk]))
+    assert shown(job.created_at) in wrong.content.decode()

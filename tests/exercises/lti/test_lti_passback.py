@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -231,3 +232,40 @@ def test_a_student_not_from_the_lms_puts_nothing_in_the_outbox(klass):
     instance = factories.instance(for_item=klass["instances"][0].item, for_student=other)
     factories.graded(instance, RIGHT)
     assert not ScorePassback.objects.exists()
+
+
+def test_a_retired_problem_without_a_score_is_out_of_the_score_sent(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    """The student opened both problems; the second is retired before she answers it: it
+    counts for nothing (exercises.authoring.scoring.item_counts), so 2 of 2 is complete."""
+    second = klass["instances"][1].item
+    url = reverse("authoring:item-change", args=[second.pk])
+    assert klass["teacher"].post(url, {"action": "retire"}).status_code == 302
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 2.0)
+    assert latest["activityProgress"] == "Completed"
+
+
+def test_a_retired_problem_the_student_answered_keeps_counting(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    answer(klass, django_capture_on_commit_callbacks, RIGHT, index=1)
+    second = klass["instances"][1].item
+    url = reverse("authoring:item-change", args=[second.pk])
+    assert klass["teacher"].post(url, {"action": "retire"}).status_code == 302
+    answer(klass, django_capture_on_commit_callbacks, WRONG)
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 4.0)
+
+
+def test_the_lti_page_shows_when_a_score_was_sent_in_the_courses_zone(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    row = ScorePassback.objects.get()
+    local = timezone.localtime(row.sent_at, ZoneInfo(klass["course"].time_zone))
+    page = klass["teacher"].get(reverse("lti:course-lti", args=[klass["course"].pk]))
+    assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in page.content.decode()
+    assert local.tzname() == "KST"  # the course's zone, Asia/Seoul by default

@@ -1,0 +1,42 @@
+"""Thin Celery tasks of the courses room: send a stored invitation email, retried while the
+mail server refuses (exercises.courses.services.invitations)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from celery import shared_task
+from kombu.exceptions import OperationalError
+
+from exercises.courses.services.invitations import MAX_TRIES, InvitationNotSent, invitation_send
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(InvitationNotSent,),
+    max_retries=MAX_TRIES,  # the service marks it failed after MAX_TRIES sends, before this
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def invitation_send_task(invitation_id: int) -> str:
+    return invitation_send(invitation_id=invitation_id)
+
+
+def invitations_enqueue(invitation_ids: Iterable[int]) -> int:
+    """Hand stored invitations to the workers; how many were handed (the rest stay pending and
+    go with the next click, which sends the waiting ones again)."""
+    handed = 0
+    for invitation_id in invitation_ids:
+        try:
+            invitation_send_task.delay(invitation_id)
+        except (OperationalError, ConnectionError, OSError):
+            logger.warning("broker unavailable: invitation %s waits", invitation_id)
+            break
+        handed += 1
+    return handed
