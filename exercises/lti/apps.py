@@ -8,3 +8,7 @@ class LtiConfig(AppConfig):
     label = "lti"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "LTI"
+
+    def ready(self) -> None:
+        # The authoring room's signals, whose receivers live here (exercises/lti/receivers.py).
+        from exercises.lti import receivers  # noqa: F401

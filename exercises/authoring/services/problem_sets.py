@@ -12,8 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from exercises.authoring.errors import Refused
-from exercises.authoring.models import GradingPolicy, ProblemSet, ProblemSetItem, ProblemTemplate
+from exercises.authoring.models import (
+    GradingPolicy,
+    ProblemInstance,
+    ProblemSet,
+    ProblemSetItem,
+    ProblemTemplate,
+)
 from exercises.authoring.selectors import item_tolerance
+from exercises.authoring.signals import set_totals_changed
 from exercises.courses.models import Course
 
 
@@ -96,6 +103,7 @@ def problem_set_item_update(
     """Change an item's rules; `show_plots` or `show_hints` None keeps the item's choice."""
     _check_item_values(max_attempts, late_penalty)
     _check_dates(None, item.effective_due_at, late_until)
+    points_changed = item.points != points
     item.points, item.max_attempts = points, max_attempts
     item.late_until, item.late_penalty = late_until, late_penalty
     if show_plots is not None:
@@ -103,7 +111,19 @@ def problem_set_item_update(
     if show_hints is not None:
         item.show_hints = show_hints
     item.save()
+    if points_changed:
+        _totals_changed(item.problem_set_id)
     return item
+
+
+def _totals_changed(problem_set_id: int) -> None:
+    """Tell the rooms above (the LMS passback) once the change commits; a set no student has
+    opened a problem of has no score anywhere to change (a new or imported set: no message)."""
+    if not ProblemInstance.objects.filter(item__problem_set_id=problem_set_id).exists():
+        return
+    transaction.on_commit(
+        lambda: set_totals_changed.send(sender=ProblemSetItem, problem_set_id=problem_set_id)
+    )
 
 
 def _check_item_values(max_attempts: int, late_penalty: Decimal) -> None:
@@ -140,7 +160,9 @@ def problem_set_item_remove(*, item: ProblemSetItem) -> None:
                 "(students who opened it keep it and their work; nobody else sees it)."
             )
         )
+    problem_set_id = item.problem_set_id
     item.delete()
+    _totals_changed(problem_set_id)
 
 
 def problem_set_item_retire(*, item: ProblemSetItem, retired: bool = True) -> ProblemSetItem:
@@ -149,6 +171,7 @@ def problem_set_item_retire(*, item: ProblemSetItem, retired: bool = True) -> Pr
     if item.retired != retired:
         item.retired = retired
         item.save(update_fields=["retired"])
+        _totals_changed(item.problem_set_id)
     return item
 
 
@@ -237,6 +260,7 @@ def problem_set_item_create(
     item.save()
     if tolerance is not None:
         GradingPolicy.objects.create(item=item, tolerance=tolerance)
+    _totals_changed(problem_set.pk)
     return item
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from lti_tool.lti_core.constants import AgsScope
@@ -67,6 +68,23 @@ def passback_record(*, student_id: int, set_id: int, now: datetime | None = None
             )
             if row_id is not None:
                 changed.append(row_id)
+    return changed
+
+
+def passback_set_record(*, set_id: int) -> list[int]:
+    """The set's totals changed with no new answer (an item retired, added, removed, its
+    points changed): put the new score of every student the LMSs hold a score of on the set
+    in the outbox. Returns the rows whose score changed (one query when no LMS holds any)."""
+    students = (
+        ScorePassback.objects.filter(problem_set_id=set_id)
+        .order_by("student_id")
+        .values_list("student_id", flat=True)
+        .distinct()
+    )
+    changed: list[int] = []
+    with transaction.atomic():
+        for student_id in students:
+            changed += passback_record(student_id=student_id, set_id=set_id)
     return changed
 
 

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from exercises.authoring.services.problem_sets import problem_set_item_update
 from exercises.lti.models import LtiIdentity, ScorePassback
 from exercises.lti.selectors import passbacks_due
 from exercises.lti.services import passback as passback_service
@@ -258,6 +259,54 @@ def test_a_retired_problem_the_student_answered_keeps_counting(
     answer(klass, django_capture_on_commit_callbacks, WRONG)
     latest = lms.result_for("student-1")
     assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 4.0)
+
+
+def test_retiring_a_problem_sends_the_new_totals_at_once(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    """The LMS holds 2 of 4; the problem the student never answered is retired: 2 of 2 goes
+    out without waiting for her next answer, and bringing it back sends 2 of 4 again."""
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    assert lms.result_for("student-1")["scoreMaximum"] == 4.0
+    url = reverse("authoring:item-change", args=[klass["instances"][1].item.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert klass["teacher"].post(url, {"action": "retire"}).status_code == 302
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 2.0)
+    assert latest["activityProgress"] == "Completed"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert klass["teacher"].post(url, {"action": "restore"}).status_code == 302
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 4.0)
+    assert len(lms.received.scores) == 3
+
+
+def test_changing_a_problems_points_sends_the_new_totals(
+    lms, klass, django_capture_on_commit_callbacks
+):
+    answer(klass, django_capture_on_commit_callbacks, RIGHT)
+    item = klass["instances"][1].item
+    with django_capture_on_commit_callbacks(execute=True):
+        problem_set_item_update(
+            item=item,
+            points=Decimal("5"),
+            max_attempts=item.max_attempts,
+            late_until=item.late_until,
+            late_penalty=item.late_penalty,
+        )
+    latest = lms.result_for("student-1")
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (2.0, 7.0)
+
+
+def test_a_set_no_lms_holds_sends_nothing_when_an_item_is_retired(
+    klass, django_capture_on_commit_callbacks
+):
+    url = reverse("authoring:item-change", args=[klass["instances"][1].item.pk])
+    with mock.patch("exercises.lti.tasks.passback_send_task.delay") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert klass["teacher"].post(url, {"action": "retire"}).status_code == 302
+    send.assert_not_called()
+    assert not ScorePassback.objects.exists()
 
 
 def test_the_lti_page_shows_when_a_score_was_sent_in_the_courses_zone(
