@@ -34,10 +34,10 @@ from exercises.authoring.terms import (
 )
 from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of, prepare
-from grading.engine.types import Task
 from grading.engine.derivation import Solution, solution
 from grading.engine.hints import Hint, Worked, hint
 from grading.engine.plotting import PLOT_VERSION, PlotUnavailable, plot_data
+from grading.engine.types import Task
 from grading.models import Submission
 
 logger = logging.getLogger(__name__)
@@ -446,7 +446,8 @@ def practice_open(*, state: ProblemState) -> bool:
 def practice_plot(*, variant: PracticeVariant, answer: str) -> dict[str, Any] | None:
     """The plot data of a practice variant with the answer drawn; the key's derivative only
     once there is an answer (as the page shows the key then). None when it cannot be plotted."""
-    data = cached_plot_data(task=task_of(variant.params), answer=answer or None, reveal=bool(answer))
+    task = task_of(variant.params)
+    data = cached_plot_data(task=task, answer=answer or None, reveal=bool(answer))
     if data is None:
         return None
     data["attempt"] = None  # a practice answer, not an attempt

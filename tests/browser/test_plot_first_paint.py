@@ -12,14 +12,24 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import factories
 from tests.browser.flows import page_errors
-from tests.browser.test_plot_page import VIEWPORTS, _log_in, toy2_item  # noqa: F401 (a fixture)
+from tests.browser.test_plot_page import TOY2, VIEWPORTS, _log_in
 from tests.browser.test_student_flow import ROOT
 from tests.support.budget import WAIT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLOTLY = re.compile(r".*/vendor/plotly/.*")
+
+
+@pytest.fixture
+def toy2_item():
+    """Toy #2 (f_x, the y = 1 slice) for student1, one attempt."""
+    c = factories.course()
+    factories.student(in_course=c, username="student1")
+    tpl = factories.template(config=dict(TOY2))
+    return factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, max_attempts=1)
 
 
 def _points(d: str) -> list[tuple[float, float]]:
