@@ -77,7 +77,7 @@ window.__bench = {};
     return box.width > 0 && box.height > 0;
   }
   var section = document.getElementById("plots");
-  if (!section) return;
+  if (!section) { requestAnimationFrame(poll); return; }  // not parsed yet
   var slice = shown("#plot-slice svg .trace") || shown("#plot-slice .scatterlayer .trace");
   if (!window.__bench.slice && slice) window.__bench.slice = performance.now();
   var surface = shown("#plot-surface svg.plot-preview") || shown("#plot-surface canvas");
