@@ -154,3 +154,40 @@ def test_the_rotatable_surface_replaces_the_picture_on_first_touch(browser, live
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_gradient_page_draws_contour_lines_and_arrows_as_svg(browser, live_server):
+    """A gradient problem: the contour plot and, after an answer, its arrows, drawn by plots.js
+    as SVG; Plotly's full bundle is never asked for (only the 3-D one, for the surface)."""
+    c = factories.course()
+    factories.student(in_course=c, username="student1")
+    tpl = factories.template(family="gradient", config={})
+    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, max_attempts=2)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    errors = page_errors(page)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/vendor/plotly/" in r.url else None)
+    try:
+        _log_in(page, live_server, "en")
+        page.goto(f"{live_server.url}/items/{item.pk}/")
+        page.goto(page.url)
+        plots = page.locator("#plots")
+        expect(plots).to_have_attribute("data-plot-kind", "gradient")
+        expect(plots).to_have_attribute("data-plot-visible", "")
+        traces = page.locator("#plot-slice g.trace")
+        assert traces.count() >= 5  # contour levels
+        assert page.evaluate("window.partialCreditPlot")["kind"] == "gradient"
+        page.fill("#id_answer", "<1, 1>")  # a vector, wrong: drawn as arrows
+        page.click("#submit-button")
+        expect(page.locator("[data-status=incorrect]")).to_be_visible(timeout=20_000)
+        expect(plots).to_have_attribute("data-plot-attempt", "1")
+        arrows = page.locator("#plot-slice g.trace[data-name='your gradient vectors'] path")
+        expect(arrows.first).to_be_attached()
+        assert arrows.count() > 40  # a line and a head per grid point (7 x 7)
+        expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
+        assert asked and all("plotly-gl3d" in url for url in asked)
+        assert errors == []
+    finally:
+        context.close()
