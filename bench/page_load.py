@@ -3,23 +3,37 @@
 Starts the site exactly as `make run` does (`make -o .venv/.installed-from-lock run`: migrate,
 compile the messages, the demo data, then scripts/run_dev.py: runserver, a Celery worker and
 beat), or with `--stack production` as docker-compose's web container does (gunicorn, 3
-workers, production settings, after collectstatic), on a throwaway SQLite file and a free port,
-once for this tree and once for the code at `--before` (exported with `git archive` into a
-temporary folder that shares .venv and node_modules), both at the same time; then the demo
-student1 opens the demo's toy #2 problem (`7xy/e^(x^2+y^2)`, f_x, no answer yet) in Chromium
-(/usr/bin/chromium, the flags of the browser tests: no GPU, so WebGL is drawn by the CPU), the
-two sites taking turns run by run so that the machine's noise falls on both alike:
+workers, production settings, after collectstatic), on a throwaway SQLite file (or the
+PostgreSQL database of `--database-url`, shared by the sites: the demo data is made once) and a
+free port, once for this tree and once for the code at `--before` (exported with `git archive`
+into a temporary folder that shares .venv and node_modules), both at the same time; then the
+demo student1 opens the demo's toy #2 problem (`7xy/e^(x^2+y^2)`, f_x, no answer yet) in
+Chromium (/usr/bin/chromium, the flags of the browser tests: no GPU, so WebGL is drawn by the
+CPU), the sites taking turns run by run so that the machine's noise falls on all alike.
+
+The in-run baseline (`bare` rows): the same problem (toy #2's template, another item of the same
+set) with the item's plots turned off, on the same servers, in the same turns: what the page
+costs without any plot.
 
 - cold: a new browser context (empty HTTP cache, logged in by its cookie only);
 - warm: the same page opened again in that context (what the HTTP cache keeps).
 
-Times are from the navigation's start: to the slice (the 2-D plot) drawn, to all plots drawn
-(the 3-D surface's canvas and the slice's curve are in the page and the page has set its plot
-kind, plus the next animation frame), and to the first contentful paint. Bytes are what came
-over the network for the page until the plots were drawn (Chrome's encodedDataLength, headers
-included; what the cache served counts nothing).
+Times are from the navigation's start:
 
-    .venv/bin/python bench/page_load.py [--stack production] --runs 7 [--before 6028f39] [--write]
+- **plots visible**: every plot of the page is drawn and visible: the 2-D slice and the 3-D
+  surface (a still picture first, where the code draws one) are in the page with a non-empty
+  box, the page has set its plot kind (and data-plot-visible, where the code sets it), plus the
+  next animation frame (the paint). For code without a still picture, this is the moment the
+  WebGL surface is drawn.
+- **surface rotatable**: Plotly's WebGL surface is drawn (data-plot-drawn: its canvas in place).
+- slice drawn, first contentful paint, and the load event (for the bare page: what it waits
+  for).
+
+Bytes are what came over the network for the page until the plots were rotatable (Chrome's
+encodedDataLength, headers included; what the cache served counts nothing).
+
+    .venv/bin/python bench/page_load.py [--stack production] --runs 7 [--before cccd7ce] \
+        [--database-url postgres://...] [--write]
 
 --write puts the table into BENCHMARKS.md between the markers of its stack.
 """
@@ -56,14 +70,24 @@ PROBLEM_TITLE = "Toy #2: 7xy / e^(x²+y²)"
 PROBE = """
 window.__bench = {};
 (function poll() {
-  if (!window.__bench.slice && document.querySelector("#plot-slice .scatterlayer .trace")) {
-    window.__bench.slice = performance.now();
+  function shown(sel) {
+    var e = document.querySelector(sel);
+    if (!e) return false;
+    var box = e.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
   }
   var section = document.getElementById("plots");
-  var drawn = section && section.getAttribute("data-plot-kind") &&
-    document.querySelector("#plot-surface canvas") &&
-    document.querySelector("#plot-slice .scatterlayer .trace");
-  if (drawn) {
+  if (!section) { requestAnimationFrame(poll); return; }  // not parsed yet
+  var slice = shown("#plot-slice svg .trace") || shown("#plot-slice .scatterlayer .trace");
+  if (!window.__bench.slice && slice) window.__bench.slice = performance.now();
+  var surface = shown("#plot-surface svg.plot-preview") || shown("#plot-surface canvas");
+  var marked = section.hasAttribute("data-plot-visible") || section.hasAttribute("data-plot-drawn");
+  if (!window.__bench.visibleAsked && slice && surface && marked &&
+      section.getAttribute("data-plot-kind")) {
+    window.__bench.visibleAsked = true;
+    requestAnimationFrame(function () { window.__bench.visible = performance.now(); });
+  }
+  if (section.hasAttribute("data-plot-drawn") && shown("#plot-surface canvas")) {
     requestAnimationFrame(function () { window.__bench.drawn = performance.now(); });
     return;
   }
@@ -80,6 +104,7 @@ class Site:
     port: int
     proc: subprocess.Popen[bytes] | None = None
     url: str = ""
+    bare_url: str = ""  # the same problem, on an item whose plots are off
     state: str = ""  # the logged-in browser state (cookies)
     results: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     timeouts: dict[str, int] = field(default_factory=dict)
@@ -119,13 +144,30 @@ PRODUCTION_SETUP = [
 ]
 
 
-def start(site: Site, workdir: Path, stack: str) -> None:
+# The bare page: an item of toy #2's template in the same set with its plots off (made once).
+BARE_ITEM = """
+from exercises.authoring.models import ProblemSetItem
+toy = ProblemSetItem.objects.get(problem_set__title_en="Lecture 04 toy examples",
+                                 template__slug="toy-2-gaussian", show_plots=True)
+bare = ProblemSetItem.objects.filter(problem_set=toy.problem_set, template=toy.template,
+                                     show_plots=False).first()
+if bare is None:
+    bare = ProblemSetItem.objects.get(pk=toy.pk)
+    bare.pk = None
+    bare.show_plots = False
+    bare.position = toy.position + 1000
+    bare.save()
+print("BARE", bare.pk)
+"""
+
+
+def start(site: Site, workdir: Path, stack: str, database_url: str = "") -> None:
     """`make run` (or the production web server) in the site's tree, on its own database file
-    and port."""
+    (or `database_url`) and port; the bare item added to the demo data."""
     env = dict(os.environ)
     env.update(
         PORT=str(site.port),
-        DATABASE_URL=f"sqlite:///{workdir / (site.slug + '.sqlite3')}",
+        DATABASE_URL=database_url or f"sqlite:///{workdir / (site.slug + '.sqlite3')}",
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
         CELERY_QUEUE=f"page-load-{site.slug}",
         PYTHONUNBUFFERED="1",
@@ -142,9 +184,10 @@ def start(site: Site, workdir: Path, stack: str) -> None:
         )
         for step in PRODUCTION_SETUP:
             subprocess.run(step, cwd=site.tree, env=env, stdout=log, stderr=log, check=True)
+        site.bare_url = bare_item(site, env)
         command = [str(site.tree / ".venv/bin/gunicorn"), "config.wsgi", "--bind",
                    f"127.0.0.1:{site.port}", "--workers", "3"]  # fmt: skip
-    site.proc = subprocess.Popen(
+    site.proc = subprocess.Popen(  # noqa: S603 (our own commands)
         command,
         cwd=site.tree,
         env=env,
@@ -152,6 +195,16 @@ def start(site: Site, workdir: Path, stack: str) -> None:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def bare_item(site: Site, env: dict[str, str]) -> str:
+    """Adds the bare item (once per database); its URL, which opens the student's problem."""
+    out = subprocess.run(
+        [".venv/bin/python", "manage.py", "shell", "-c", BARE_ITEM],
+        cwd=site.tree, env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pk = next(line.split()[1] for line in out.splitlines() if line.startswith("BARE "))
+    return f"/items/{pk}/"
 
 
 def wait_up(site: Site, timeout: float = 240) -> None:
@@ -187,16 +240,20 @@ def log_in(browser, site: Site, workdir: Path) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button.primary")
     page.get_by_role("link", name=SET_TITLE).click()
-    page.get_by_role("link", name=PROBLEM_TITLE).click()
+    page.get_by_role("link", name=PROBLEM_TITLE).first.click()  # the bare item comes last
     page.wait_for_selector("#plots")
     site.url = page.url
+    if site.bare_url:
+        page.goto(site.base + site.bare_url)  # makes the variant, redirects to the problem
+        page.wait_for_selector("#answer-form")
+        site.bare_url = page.url
     state = workdir / f"{site.slug}-state.json"
     context.storage_state(path=str(state))
     site.state = str(state)
     context.close()
 
 
-def visit(context, url: str) -> dict[str, float] | None:
+def visit(context, url: str, bare: bool = False) -> dict[str, float] | None:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -214,56 +271,87 @@ def visit(context, url: str) -> dict[str, float] | None:
     page.add_init_script(PROBE)
     page.goto(url, timeout=120_000)
     try:
-        page.wait_for_function("() => window.__bench && window.__bench.drawn", timeout=120_000)
+        if bare:
+            page.wait_for_function(
+                "() => (performance.getEntriesByType('navigation')[0] || {}).loadEventEnd > 0",
+                timeout=120_000,
+            )
+        else:
+            page.wait_for_function("() => window.__bench && window.__bench.drawn", timeout=120_000)
     except PlaywrightTimeout:
         page.close()
         return None  # counted apart: not drawn within 2 minutes
-    drawn, slice_ = page.evaluate("[window.__bench.drawn, window.__bench.slice]")
-    fcp = page.evaluate(
-        "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: 0}).startTime"
+    if bare:
+        assert page.evaluate("document.getElementById('plots') === null"), "plots on the bare page"
+    drawn, visible, slice_ = page.evaluate(
+        "[window.__bench.drawn, window.__bench.visible, window.__bench.slice]"
+    )
+    fcp, loaded = page.evaluate(
+        "[(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: 0}).startTime,"
+        " performance.getEntriesByType('navigation')[0].loadEventEnd]"
     )
     page.close()
-    return {"drawn_ms": drawn, "slice_ms": slice_, "fcp_ms": fcp, **counted}
+    return {"drawn_ms": drawn, "visible_ms": visible, "slice_ms": slice_, "fcp_ms": fcp,
+            "load_ms": loaded, **counted}  # fmt: skip
 
 
-def measure(browser, site: Site) -> None:
-    context = browser.new_context(
-        viewport={"width": 1100, "height": 900}, locale="en-US", storage_state=site.state
-    )
-    try:
-        for mode in ("cold", "warm"):
-            result = visit(context, site.url)
-            if result is None:
-                site.timeouts[mode] = site.timeouts.get(mode, 0) + 1
-                print(f"{site.name} {mode}: plots not drawn within 2 minutes", flush=True)
-            else:
-                site.results.setdefault(mode, []).append(result)
-    finally:
-        context.close()
+def measure(browser, site: Site, bare: bool) -> None:
+    """A cold and a warm visit of the plots page (and of the bare page, in its own context)."""
+    pages = [("plots", site.url)] + ([("bare", site.bare_url)] if bare and site.bare_url else [])
+    for kind, url in pages:
+        context = browser.new_context(
+            viewport={"width": 1100, "height": 900}, locale="en-US", storage_state=site.state
+        )
+        try:
+            for mode in ("cold", "warm"):
+                result = visit(context, url, bare=kind == "bare")
+                row = f"{kind} {mode}"
+                if result is None:
+                    site.timeouts[row] = site.timeouts.get(row, 0) + 1
+                    print(f"{site.name} {row}: not drawn within 2 minutes", flush=True)
+                else:
+                    site.results.setdefault(row, []).append(result)
+        finally:
+            context.close()
+
+
+def _median(runs: list[dict[str, float]], key: str) -> str:
+    values = [r[key] for r in runs if r.get(key)]
+    return f"{statistics.median(values):.0f}" if values else "–"
+
+
+def _spread(runs: list[dict[str, float]], key: str) -> str:
+    values = [r[key] for r in runs if r.get(key)]
+    return f"{min(values):.0f}–{max(values):.0f}" if values else "–"
 
 
 def table(sites: list[Site]) -> str:
     lines = [
-        "| code | cache | runs | navigation to all plots drawn, median ms | min–max ms | "
-        "to the slice drawn, median ms | first contentful paint, median ms | "
+        "| page | code | cache | runs | plots visible, median ms | min–max ms | "
+        "surface rotatable, median ms | min–max ms | slice drawn, median ms | "
+        "first contentful paint, median ms | load event, median ms | "
         "bytes over the network, median | requests | from cache |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | --- " + "| ---: " * 11 + "|",
     ]
-    for site in sites:
-        for mode, runs in site.results.items():
-            drawn = [r["drawn_ms"] for r in runs]
-            late = site.timeouts.get(mode, 0)
-            count = f"{len(runs)} (+{late} not drawn in 2 min)" if late else str(len(runs))
-            lines.append(
-                f"| {site.name} | {mode} | {count} | "
-                f"{statistics.median(drawn):.0f} | "
-                f"{min(drawn):.0f}–{max(drawn):.0f} | "
-                f"{statistics.median(r['slice_ms'] for r in runs):.0f} | "
-                f"{statistics.median(r['fcp_ms'] for r in runs):.0f} | "
-                f"{statistics.median(r['bytes'] for r in runs) / 1024:,.0f} KiB | "
-                f"{statistics.median(r['requests'] for r in runs):.0f} | "
-                f"{statistics.median(r['from_cache'] for r in runs):.0f} |"
-            )
+    for kind in ("plots", "bare"):
+        for site in sites:
+            for row, runs in site.results.items():
+                if not row.startswith(kind):
+                    continue
+                mode = row.split()[1]
+                late = site.timeouts.get(row, 0)
+                count = f"{len(runs)} (+{late} not drawn in 2 min)" if late else str(len(runs))
+                lines.append(
+                    f"| {'toy #2 with plots' if kind == 'plots' else 'bare: plots off'} | "
+                    f"{site.name} | {mode} | {count} | "
+                    f"{_median(runs, 'visible_ms')} | {_spread(runs, 'visible_ms')} | "
+                    f"{_median(runs, 'drawn_ms')} | {_spread(runs, 'drawn_ms')} | "
+                    f"{_median(runs, 'slice_ms')} | {_median(runs, 'fcp_ms')} | "
+                    f"{_median(runs, 'load_ms')} | "
+                    f"{statistics.median(r['bytes'] for r in runs) / 1024:,.0f} KiB | "
+                    f"{statistics.median(r['requests'] for r in runs):.0f} | "
+                    f"{statistics.median(r['from_cache'] for r in runs):.0f} |"
+                )
     return "\n".join(lines)
 
 
@@ -294,7 +382,7 @@ def write(text: str, stack: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--before", default="6028f39", help="the code to compare with (a commit)")
+    ap.add_argument("--before", default="cccd7ce", help="the code to compare with (a commit)")
     ap.add_argument("--no-before", action="store_true", help="measure this tree only")
     ap.add_argument(
         "--stack",
@@ -303,6 +391,12 @@ def main() -> int:
         help="make run's dev server, or gunicorn with production settings and collected files",
     )
     ap.add_argument("--write", action="store_true", help="write the table into BENCHMARKS.md")
+    ap.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL database for all the sites (default: a SQLite file per site)",
+    )
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare page (plots off)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -320,7 +414,7 @@ def main() -> int:
     started = datetime.now(UTC)
     try:
         for site in sites:
-            start(site, workdir, args.stack)
+            start(site, workdir, args.stack, args.database_url)
         for site in sites:
             wait_up(site)
         with sync_playwright() as pw:
@@ -329,7 +423,7 @@ def main() -> int:
                 log_in(browser, site, workdir)
             for run in range(args.runs):
                 for site in sites:
-                    measure(browser, site)
+                    measure(browser, site, bare=not args.no_bare)
                 print(f"run {run + 1}/{args.runs} done", flush=True)
             browser.close()
     finally:
@@ -348,13 +442,26 @@ def main() -> int:
             f"### Problem page with plots in the browser, {args.stack} (`bench/page_load.py`)",
             "",
             f"Command: `.venv/bin/python bench/page_load.py --stack {args.stack} "
-            f"--runs {args.runs} --write` (run on {started:%Y-%m-%d %H:%M} UTC).",
+            f"--runs {args.runs} "
+            + ("--no-before " if args.no_before else f"--before {args.before} ")
+            + ("--no-bare " if args.no_bare else "")
+            + (f"--database-url {args.database_url} " if args.database_url else "")
+            + f"--write` (run on {started:%Y-%m-%d %H:%M} UTC).",
             "",
             f"Machine: {machine()}.",
             "",
-            f"Served by {served}; the code of this tree and of the branch point "
-            f"`{args.before}` side by side, taking turns. What is timed: see the docstring of "
-            "bench/page_load.py.",
+            f"Served by {served}; "
+            + (
+                "this tree only"
+                if args.no_before
+                else f"the code of this tree and of `{args.before}` side by side, taking turns"
+            )
+            + (
+                f", on the PostgreSQL database {args.database_url.rsplit('/', 1)[-1]}"
+                if args.database_url
+                else ", each on a SQLite file"
+            )
+            + ". What is timed: see the docstring of bench/page_load.py.",
             "",
             table(sites),
         ]

@@ -218,6 +218,8 @@ SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 12)
 PRACTICE_PAGES_PER_MINUTE = env_int("PRACTICE_PAGES_PER_MINUTE", 40)
 # Verdicts are cached by (task, normalized answer, engine version) for this long.
 VERDICT_CACHE_SECONDS = env_int("VERDICT_CACHE_SECONDS", 7 * 24 * 3600)
+# Plot data is cached by (task, answer drawn, key revealed, plotting version) for this long.
+PLOT_CACHE_SECONDS = env_int("PLOT_CACHE_SECONDS", 24 * 3600)
 
 # Login limits (django-axes, exercises/courses/login_limits.py): failed logins per (client
 # address, account) and per account from all addresses, counted in the cache, until

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -34,8 +37,11 @@ from exercises.courses.models import Membership
 from grading.engine import Key, Prepared, key_of, prepare
 from grading.engine.derivation import Solution, solution
 from grading.engine.hints import Hint, Worked, hint
-from grading.engine.plotting import PlotUnavailable, plot_data
+from grading.engine.plotting import PLOT_VERSION, PlotUnavailable, plot_data
+from grading.engine.types import Task
 from grading.models import Submission
+
+logger = logging.getLogger(__name__)
 
 
 def _released(prefix: str = "") -> Q:
@@ -348,29 +354,58 @@ def item_neighbours(
     return (items[at - 1] if at > 0 else None), (items[at + 1] if at + 1 < len(items) else None)
 
 
-def problem_plot(*, instance: ProblemInstance, now: datetime) -> dict[str, Any] | None:
+def problem_plot(
+    *, instance: ProblemInstance, now: datetime, state: ProblemState | None = None
+) -> dict[str, Any] | None:
     """What the problem page draws (grading.engine.plotting), or None when the item's plots
     are off or the task cannot be plotted. The latest graded answer is drawn against the
-    function; the key's derivative only once problem_state would show the key."""
+    function; the key's derivative only once problem_state would show the key. `state`: the
+    page's own problem_state when it has just read it (the page inlines this data)."""
     if not instance.item.show_plots:
         return None
-    state = problem_state(instance=instance, now=now)
+    if state is None:
+        state = problem_state(instance=instance, now=now)
     graded = [s for s in state.submissions if s.status == Submission.Status.GRADED]
     answer = graded[-1].answer if graded else None
-    try:
-        data = plot_data(task_of(instance.params), answer=answer, reveal=state.key is not None)
-    except PlotUnavailable:
+    data = cached_plot_data(
+        task=task_of(instance.params), answer=answer, reveal=state.key is not None
+    )
+    if data is None:
         return None
     data["attempt"] = graded[-1].attempt if graded else None
     return data
 
 
-def plot_bundle(params: Params) -> str:
-    """Which Plotly bundle the plots of a variant need (templates/practice/_plots.html):
-    "gl3d", the 3-D partial bundle (surface, scatter3d, scatter: 1.7 MB, what static/js/plots.js
-    draws for a partial derivative), or "full" (4.8 MB) for a gradient, whose contour plot only
-    the full bundle has."""
-    return "full" if params.get("gradient") else "gl3d"
+UNPLOTTABLE = "unplottable"  # cached too: a task that cannot be plotted is not tried again
+
+
+def cached_plot_data(*, task: Task, answer: str | None, reveal: bool) -> dict[str, Any] | None:
+    """plot_data(task, answer, reveal) through the cache, None when the task cannot be plotted.
+
+    The data is a pure function of what the key is made of: the engine's plotting version, the
+    task (function, variables, order, point: everything the variant's template version and
+    parameters decide), the answer drawn and whether the key is revealed. So students with the
+    same variant and answer share an entry, and a changed template makes a new key. `reveal` is
+    part of the key: an entry with the key's values is reached only by a request that may show
+    them. A cache outage only costs speed."""
+    blob = json.dumps([PLOT_VERSION, task.to_dict(), answer or "", reveal], sort_keys=True)
+    key = "plot:" + hashlib.sha256(blob.encode()).hexdigest()
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 (the cache is an optimisation)
+        cached = None
+        logger.warning("plot cache unavailable")
+    if cached is not None:
+        return None if cached == UNPLOTTABLE else dict(cached)
+    try:
+        data: dict[str, Any] | str = plot_data(task, answer=answer, reveal=reveal)
+    except PlotUnavailable:
+        data = UNPLOTTABLE
+    try:
+        cache.set(key, data, timeout=settings.PLOT_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("plot cache unavailable")
+    return None if data == UNPLOTTABLE else dict(data)  # type: ignore[arg-type]
 
 
 def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
@@ -428,9 +463,9 @@ def practice_open(*, state: ProblemState) -> bool:
 def practice_plot(*, variant: PracticeVariant, answer: str) -> dict[str, Any] | None:
     """The plot data of a practice variant with the answer drawn; the key's derivative only
     once there is an answer (as the page shows the key then). None when it cannot be plotted."""
-    try:
-        data = plot_data(task_of(variant.params), answer=answer or None, reveal=bool(answer))
-    except PlotUnavailable:
+    task = task_of(variant.params)
+    data = cached_plot_data(task=task, answer=answer or None, reveal=bool(answer))
+    if data is None:
         return None
     data["attempt"] = None  # a practice answer, not an attempt
     return data

@@ -3,6 +3,8 @@ get the partial."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -162,14 +165,33 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     params = instance.params
     previous, following = selectors.item_neighbours(user=request.user, item=instance.item)
+    result = _result_context(request, instance)
+    plot = selectors.problem_plot(instance=instance, now=timezone.now(), state=result["state"])
     context = {
-        **_result_context(request, instance),
+        **result,
         **_statement_context(params),
         "form": AnswerForm(),
         "previous_item": previous,
         "next_item": following,
+        "plot_json": _plot_json(plot),
     }
     return render(request, "practice/problem_detail.html", context)
+
+
+def _plot_json(data: dict[str, object] | None) -> str:
+    """The plot data inlined in the page (a JSON data block, not a script that runs), so that
+    the plots are drawn without a second request: the same data as plot.json, made with the
+    page's own problem state (so the key's values only when the page shows the key)."""
+    if data is None:
+        return ""
+    # allow_nan=False: the engine sends null for what it cut; a NaN would fail loudly here.
+    # <, > and & escaped as json_script does, so the text cannot close the element.
+    text = json.dumps(data, allow_nan=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+    block = '<script id="plot-data" type="application/json">{}</script>'
+    return format_html(block, mark_safe(text))  # noqa: S308 (JSON, escaped above)
+
+
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 def _statement_context(params: dict[str, object]) -> dict[str, object]:
@@ -179,7 +201,6 @@ def _statement_context(params: dict[str, object]) -> dict[str, object]:
         "asked_latex": asked_latex(params),
         "hint": answer_hint_of(params)[_lang()],
         "variables_hint": (variables_hint_of(params) or {}).get(_lang(), ""),
-        "plot_bundle": selectors.plot_bundle(params),
         "palette": _palette_context(params),
     }
 
@@ -229,6 +250,11 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
     plot_url = reverse("practice:practice-plot", args=[instance.pk, n])
     context = {
         "plot_url": f"{plot_url}?{urlencode({'answer': answer})}" if answer else plot_url,
+        "plot_json": _plot_json(
+            selectors.practice_plot(variant=variant, answer=answer)
+            if instance.item.show_plots
+            else None
+        ),
         **_statement_context(variant.params),
         "instance": instance,
         "variant": variant,

@@ -28,6 +28,9 @@ from grading.engine.sympy_bridge import make_symbols, to_sympy
 from grading.engine.tree import Node
 from grading.engine.types import Task
 
+# Bumped whenever plot_data's output changes for the same input: it is part of the plot cache's
+# key (exercises/practice/selectors.py), so no stale entry is served after a deploy.
+PLOT_VERSION = 2
 # Points per axis of the surface and per slice; the caller may ask for fewer, never more.
 SURFACE_MAX = 61
 SURFACE_DEFAULT = 41

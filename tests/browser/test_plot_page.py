@@ -24,7 +24,7 @@ VIEWPORTS = {"desktop": {"width": 1100, "height": 900}, "phone": {"width": 390, 
 
 @pytest.fixture
 def toy2_item():
-    assert (ROOT / "static" / "vendor" / "plotly" / "plotly.min.js").exists(), (
+    assert (ROOT / "static" / "vendor" / "plotly" / "plotly-gl3d.min.js").exists(), (
         "run `make install` first"
     )
     c = factories.course()
@@ -78,7 +78,7 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
         expect(page.locator("#plot-surface canvas").first).to_be_attached()
-        expect(page.locator("#plot-slice .main-svg").first).to_be_visible()
+        expect(page.locator("#plot-slice svg.plot-svg")).to_be_visible()
         data = page.evaluate("window.partialCreditPlot")
         assert data["fixed"] == {"y": 1.0} and data["point"] == {"x": 1.0, "y": 1.0}
         assert "answer" not in data and "key" not in data
@@ -98,9 +98,13 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         drawn_slope = (line["z"][-1] - line["z"][0]) / (line["t"][-1] - line["t"][0])
         assert drawn_slope == pytest.approx(7 / math.e**2, rel=1e-3)  # visibly not tangent
         names = page.evaluate(
-            "document.getElementById('plot-slice').data.map(function (t) { return t.name; })"
+            "document.getElementById('plot-slice').plotTraces.map(function (t) { return t.name; })"
         )
         assert ("your tangent line" if lang == "en" else "내 답의 접선") in names
+        drawn = page.locator("#plot-slice g.trace").evaluate_all(
+            "gs => gs.map(g => g.getAttribute('data-name'))"
+        )
+        assert drawn == names
         # the only attempt is used: the key, its line, the derivatives and the solution
         assert data["key"]["value"] == pytest.approx(-7 / math.e**2, rel=1e-5)
         expect(page.locator("#plot-derivatives")).to_be_visible()
@@ -144,7 +148,7 @@ def test_a_mixed_partial_draws_its_tangent_line_on_the_curve_of_f_x(
         data = page.evaluate("window.partialCreditPlot")
         assert data["kind"] == "mixed" and data["fixed"] == {"x": 1.0} and "key" not in data
         names = page.evaluate(
-            "document.getElementById('plot-slice').data.map(function (t) { return t.name; })"
+            "document.getElementById('plot-slice').plotTraces.map(function (t) { return t.name; })"
         )
         inner, yours = (
             ("f_x along the slice", "your tangent line")
@@ -152,7 +156,7 @@ def test_a_mixed_partial_draws_its_tangent_line_on_the_curve_of_f_x(
             else ("단면을 따라 본 f_x", "내 답의 접선")
         )
         assert inner in names and yours in names and len(names) == 3  # no key line
-        curve = page.evaluate("document.getElementById('plot-slice').data[0]")
+        curve = page.evaluate("document.getElementById('plot-slice').plotTraces[0]")
         assert curve["y"] == data["inner"]["z"]  # f_x's curve, not f's
         line = data["answer"]["line"]
         slope = (line["z"][-1] - line["z"][0]) / (line["t"][-1] - line["t"][0])
