@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from exercises.authoring.generators import Params, generate, task_of
+from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
 from exercises.authoring.selectors import template_at_version
 from grading.engine import prepare, variant_check
@@ -58,7 +59,11 @@ def usable_variant(*, template: ProblemTemplate, seeds: Iterable[int]) -> tuple[
             params = generate(
                 family=template.family, config=template.config, version=template.version, seed=seed
             )
-            if not variant_check(task_of(params), seed=seed):
+            # every part of a multi-part variant must pass (part 0 is the params themselves)
+            if not any(
+                variant_check(task_of(part_params(params, k)), seed=seed)
+                for k in range(part_count(params))
+            ):
                 return seed, params
         except (ValueError, KeyError, TypeError, ParseError) as exc:  # TemplateError too
             logger.warning("template %s seed %s: no variant: %s", template.pk, seed, exc)
@@ -82,6 +87,11 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
     # and what the result region shows from derivations: the worked solution, the hints
     worked = worked_of(task, str(params.get("fname", "f")), [m.code for m in made.mistakes])
     prepared = made.to_dict()
+    if part_count(params) > 1:
+        # each part's SymPy work too (grading.services.part_prepared_data reads it)
+        prepared["parts"] = [None] + [
+            prepare(task_of(part_params(params, k))).to_dict() for k in range(1, part_count(params))
+        ]
     try:
         with transaction.atomic():
             return ProblemInstance.objects.create(

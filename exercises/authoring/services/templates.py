@@ -11,6 +11,7 @@ from django.utils.translation import get_language, gettext_noop
 
 from exercises.authoring.generators import FAMILIES, generate, statement_of, task_of
 from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.generators.parts import parts_validate
 from exercises.authoring.generators.statements import asked_latex
 from exercises.authoring.models import ProblemTemplate, TemplateCheck, TemplateVersion
 from exercises.authoring.services.checks import CHECK_SEEDS
@@ -75,6 +76,8 @@ def _validate_config(family: str, config: dict[str, Any]) -> None:
         raise TemplateError(f"unknown problem family {family!r}")
     if family == "custom":
         validate(config)
+    if family == "parts":
+        parts_validate(config)
 
 
 def custom_template_create(
