@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from exercises.authoring.generators import generate, task_of
-from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.generators.custom import TemplateError
+from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemTemplate, TemplateCheck
 from exercises.authoring.services.degenerate import (
     degenerate_problems,
