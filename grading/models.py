@@ -77,6 +77,11 @@ class Submission(models.Model):
         return found if isinstance(found, dict) else None
 
     @property
+    def part_letter(self) -> str:
+        """The part as the page names it: (a), (b), ..."""
+        return "abcdefghij"[self.part] if self.part < 10 else str(self.part + 1)
+
+    @property
     def carried_shown(self) -> dict[str, object] | None:
         """What the page says of carried-forward credit: the earlier part's letter, its
         attempt, the derivative as read (LaTeX) and the share as a percentage."""

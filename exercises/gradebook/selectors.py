@@ -423,6 +423,7 @@ class ItemDetail:
     events: list[ScoreOverrideEvent]
     submissions: list[Submission]
     earned: Decimal | None  # the best graded score; None: nothing graded
+    parts: int = 1  # a multi-part problem's parts (its score: the sum of each part's best)
 
     @property
     def item(self) -> ProblemSetItem:
@@ -518,6 +519,7 @@ def student_detail(*, course: Course, student: Any) -> StudentDetail:
                     events=events.get(item.pk, []),
                     submissions=subs,
                     earned=max(graded) if graded else None,
+                    parts=counts.get(item.pk, 1),
                 )
             )
         sets.append(SetDetail(group=group, items=details))
