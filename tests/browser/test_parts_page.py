@@ -1,9 +1,12 @@
 """A three-part problem in a real browser (toy #2: f_x, f_x(1, 2), the slope of the slice y = 1 at
 x = -1): a wrong f_x, then values consistent with it, get the carried-forward credit shown on
-the page without a reload, in English and in Korean."""
+the page without a reload, in English and in Korean. UPDATE_SCREENSHOTS=1 writes the screenshots
+into docs/ (docs/parts-carried-en.png, docs/parts-carried-ko.png); otherwise they go to a
+temporary folder, so that taking them is tested too."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,7 +56,13 @@ def _carried_forward(page, live_server, item) -> None:
     assert page.evaluate("window.__noReload") == "still here"
 
 
-def test_a_wrong_derivative_carried_forward_in_english(page, live_server, three_parts):
+def _screenshot(page, name: str, tmp_path: Path) -> None:
+    target = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    page.screenshot(path=str(target / name), full_page=True)
+    assert (target / name).stat().st_size > 10_000
+
+
+def test_a_wrong_derivative_carried_forward_in_english(page, live_server, three_parts, tmp_path):
     errors = page_errors(page)
     log_in(page, live_server, "student1")
     _carried_forward(page, live_server, three_parts)
@@ -67,10 +76,11 @@ def test_a_wrong_derivative_carried_forward_in_english(page, live_server, three_
     expect(page.locator("#part-result-0 .attempts")).to_contain_text("Attempts used: 1, left: 2")
     scores = sorted((s.part, s.score) for s in Submission.objects.all())
     assert scores == [(0, Decimal("0.00")), (1, Decimal("0.50")), (2, Decimal("0.50"))]
+    _screenshot(page, "parts-carried-en.png", tmp_path)
     assert errors == []
 
 
-def test_a_wrong_derivative_carried_forward_in_korean(page, live_server, three_parts):
+def test_a_wrong_derivative_carried_forward_in_korean(page, live_server, three_parts, tmp_path):
     errors = page_errors(page)
     log_in(page, live_server, "student1")
     page.select_option("#language-select", "ko")
@@ -85,4 +95,5 @@ def test_a_wrong_derivative_carried_forward_in_korean(page, live_server, three_p
     expect(note).to_contain_text("배점 중 50%의 점수")
     expect(page.locator("#part-2")).to_contain_text("단면")
     assert page.evaluate("document.documentElement.lang") == "ko"
+    _screenshot(page, "parts-carried-ko.png", tmp_path)
     assert errors == []

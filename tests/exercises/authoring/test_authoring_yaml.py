@@ -521,3 +521,20 @@ def test_a_parts_check_reports_a_part_whose_variant_is_unusable():
     problems = seed_report(template=tpl, seed=1).problems
     assert [p["en"][:7] for p in problems] == ["part 2:"]
     assert problems[0]["ko"].startswith("소문항 2:")
+
+
+def test_the_template_page_previews_each_part_with_its_key(client):
+    course = _course_with_parts()
+    tpl = ProblemTemplate.objects.get(course=course, slug="toy-2-parts")
+    teacher = factories.user()
+    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
+    client.force_login(teacher)
+    page = client.get(reverse("authoring:template-preview", args=[tpl.pk]), {"seed": "3"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert text.count('<li data-part="') == 3
+    assert "the value \\(f_{x}(1, 2)\\)" in text and "-14*exp(-5)" in text
+    assert "-7*exp(-2)" in text  # (c), the slope of the slice
+    assert "carries forward (a) for 0.5 of its points" in text
+    edit = client.get(reverse("authoring:template-edit", args=[tpl.pk]))
+    assert edit.status_code == 200 and edit.content.decode().count('<li data-part="') == 3
