@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 
 from exercises.authoring.generators import task_of
-from exercises.authoring.generators.parts import template_part_count
+from exercises.authoring.generators.parts import part_params, template_part_count
 from exercises.authoring.models import (
     ProblemInstance,
     ProblemSet,
@@ -651,7 +651,7 @@ def common_wrong_answers(*, item: ProblemSetItem) -> WrongAnswers:
     total = wrong.count()
     rows = list(
         wrong.order_by("-id").values(
-            "answer", "verdict", "instance__params", "instance__student_id"
+            "answer", "verdict", "instance__params", "instance__student_id", "part"
         )[:WRONG_ANSWERS_EXAMINED]
     )
     groups: dict[tuple[str, str], WrongAnswerGroup] = {}
@@ -660,7 +660,8 @@ def common_wrong_answers(*, item: ProblemSetItem) -> WrongAnswers:
     mistake_messages: dict[str, dict[str, str]] = {}
     readings: dict[tuple[str, str], str] = {}
     for row in rows:
-        params = row["instance__params"]
+        # a multi-part problem: each part is a question of its own (a variant of its own here)
+        params = part_params(row["instance__params"], row["part"])
         variant = _variant_key(params)
         task = task_of(params)
         cache_key = (variant, row["answer"])

@@ -156,6 +156,7 @@ class ItemRow:
     closed: bool = False  # past its last date (the late window's end, if it has one)
     late: bool = False  # past due, still taking late answers
     terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
+    parts: int = 1  # a multi-part problem: attempts are per part, the score their sum
 
     @property
     def max_attempts(self) -> int:
@@ -246,6 +247,7 @@ def dashboard_rows(
             row.counted = found["n_counted"]
             row.solved = found["n_correct"] > 0
             row.score = found["best_score"] or Decimal("0")
+        row.parts = template_part_count(family=item.template.family, config=item.template.config)
         if found and item.pk in by_parts:  # a multi-part problem: its parts' sum
             best = by_parts[item.pk]
             row.solved, row.score, row.counted = best.solved, best.score, best.counted

@@ -127,3 +127,12 @@ def test_the_drill_down_page_shows_parts_and_carried_credit(client, late_parts):
     assert '<span class="part-letter">(b)</span> 1' in page
     assert "carried forward from (a): 50%" in page
     assert "3 parts: attempts and the best score are per part" in page
+
+
+def test_common_wrong_answers_keep_each_part_apart(late_parts):
+    from exercises.gradebook.selectors import common_wrong_answers
+
+    found = common_wrong_answers(item=late_parts.item)
+    # (a)'s wrong f_x, (b)'s carried value and (c)'s "1": three parts, three variants
+    assert found.variants == 3
+    assert sorted(g.answer for g in found.groups) == ["1", "14/e^5", WRONG_FX]

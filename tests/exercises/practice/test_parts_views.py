@@ -145,3 +145,20 @@ def test_plots_and_practice_are_not_offered_for_parts(client, inst):
     client.force_login(inst.student)
     assert client.get(reverse("practice:problem-plot", args=[inst.pk])).status_code == 404
     assert client.get(reverse("practice:practice", args=[inst.pk, 1])).status_code == 404
+
+
+def test_the_set_page_says_attempts_are_per_part_and_offers_no_practice(client, inst):
+    client.force_login(inst.student)
+    for _ in range(3):
+        _submit(client, inst, 0, WRONG_FX)
+    for part in (1, 2):
+        for _ in range(3):
+            _submit(client, inst, part, "1")
+    page = html.unescape(
+        client.get(
+            reverse("practice:problem-set-detail", args=[inst.item.problem_set_id])
+        ).content.decode()
+    )
+    assert "3 parts, 3 attempts each; answers given: 9" in page
+    assert "closed for credit" in page  # every part's attempts are used
+    assert reverse("practice:practice", args=[inst.pk, 1]) not in page
