@@ -538,3 +538,13 @@ def test_the_template_page_previews_each_part_with_its_key(client):
     assert "carries forward (a) for 0.5 of its points" in text
     edit = client.get(reverse("authoring:template-edit", args=[tpl.pk]))
     assert edit.status_code == 200 and edit.content.decode().count('<li data-part="') == 3
+
+
+def test_the_set_editor_marks_a_multi_part_item(client):
+    course = _course_with_parts()
+    teacher = factories.user()
+    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
+    client.force_login(teacher)
+    problem_set = ProblemSet.objects.get(course=course)
+    page = client.get(reverse("authoring:set-edit", args=[problem_set.pk])).content
+    assert 'data-parts="3">3 parts: the points are shared by weight' in page.decode()
