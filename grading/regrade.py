@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from exercises.jobs import jobs_resume_stuck
 from exercises.lti.services.passback import passback_record
+from grading.engine import grade
 from grading.models import ERROR_GAVE_UP, RegradeJob, Submission
 from grading.services import graded_outcome, grading_input
 
@@ -54,7 +55,7 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
         # The engine runs outside any transaction: it is pure and may take a while. A part of
         # a multi-part problem is graded as when it was submitted: against its part's key, and
         # carrying forward the student's earlier derivative (grading.services.graded_outcome).
-        outcome = graded_outcome(given=given, use_cache=False)
+        outcome = graded_outcome(given=given, use_cache=False, grader=grade)
         verdict, new_score = outcome.verdict, outcome.score
         with transaction.atomic():
             job = RegradeJob.objects.select_for_update().get(pk=job_id)

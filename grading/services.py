@@ -281,10 +281,13 @@ def part_score_of(
     return (earned * factor).quantize(Decimal("0.01")), earned
 
 
-def graded_outcome(*, given: GradingInput, use_cache: bool = True) -> GradedOutcome:
+def graded_outcome(
+    *, given: GradingInput, use_cache: bool = True, grader: Any = grade
+) -> GradedOutcome:
     """Grade what `given` holds: against the key of its part (the only part of a single-part
     problem, graded exactly as always), and for a wrong value of a part that carries forward,
-    against the key the student's own earlier derivative gives (carried_verdict)."""
+    against the key the student's own earlier derivative gives (carried_verdict). `grader`:
+    the engine's grade, for a caller that grades without the verdict cache (a regrade)."""
     multi = is_parts(given.params)
     params = part_params(given.params, given.part)
     task = task_under(params=params, tolerance=given.tolerance)
@@ -297,7 +300,7 @@ def graded_outcome(*, given: GradingInput, use_cache: bool = True) -> GradedOutc
             task=task, answer=given.answer, seed=given.seed, prepared=prepared
         )
     else:
-        verdict = grade(task, given.answer, seed=given.seed, prepared=prepared)
+        verdict = grader(task, given.answer, seed=given.seed, prepared=prepared)
         cache_use = "off"
     if not multi:
         score = score_of(

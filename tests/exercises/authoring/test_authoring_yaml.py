@@ -127,7 +127,7 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
         course_import_yaml(course=target, text=yaml.safe_dump(data, allow_unicode=True))
     assert exc.value.errors == [
         "templates[2].family: must be one of: 'custom', 'polynomial', 'gaussian', 'rational', "
-        "'chain', 'slope', 'loss', 'gradient', 'second' or 'fixed'",
+        "'chain', 'slope', 'loss', 'gradient', 'second', 'fixed' or 'parts'",
         "problem_sets[0].due_at: not a real date and time, e.g. 2026-03-02T23:59:00Z",
         "problem_sets[0].items[0].tolerance: must be at most 0.5",
         "problem_sets[0].items[1].max_attempts: must be at least 1",
@@ -140,7 +140,7 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
         course_import_yaml(course=target, text=yaml.safe_dump(data, allow_unicode=True))
     assert exc.value.errors == [
         "templates[2].family: must be one of: 'custom', 'polynomial', 'gaussian', 'rational', "
-        "'chain', 'slope', 'loss', 'gradient', 'second' or 'fixed'",
+        "'chain', 'slope', 'loss', 'gradient', 'second', 'fixed' or 'parts'",
         "templates[0].config: '{zz}' is not a parameter",
         "problem_sets[0].items[0].template: 'missing' is not a template of this file",
     ]

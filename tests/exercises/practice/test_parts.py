@@ -108,7 +108,7 @@ def test_part_points_share_the_items_points_exactly(points, weights, expected):
         ([{"wrt": ["x"]}, {"wrt": ["x"], "weight": 0}], "weight is a whole number"),
         ([{"wrt": ["x"]}, {"wrt": ["x"], "slope": True}], "a slope is f_x"),
         ([{"wrt": ["x"]}, {"wrt": ["x"], "code": "import os"}], "unknown keys code"),
-        ([{"wrt": ["x"]}, "f_y"], "part 2: a mapping"),
+        ([{"wrt": ["x"]}, "f_y"], "part 2: must be a mapping"),
     ],
 )
 def test_a_bad_parts_config_is_refused_with_the_part_and_why(parts, says):
