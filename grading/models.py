@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +24,9 @@ class Submission(models.Model):
     instance = models.ForeignKey(
         ProblemInstance, on_delete=models.CASCADE, related_name="submissions"
     )
+    # Which part of a multi-part problem this answers (exercises.authoring.generators.parts);
+    # 0 for every single-part problem. Attempts are numbered and counted per part.
+    part = models.PositiveSmallIntegerField(default=0)
     attempt = models.PositiveIntegerField()
     answer = models.TextField(max_length=2000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -31,6 +35,10 @@ class Submission(models.Model):
     equivalent = models.BooleanField(null=True)
     method = models.CharField(max_length=20, blank=True)
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # A part's score before any late penalty (what an export "without the late penalty"
+    # counts); set only for the parts of multi-part problems, whose share of the item's points
+    # and carried-forward credit the item's points alone cannot tell.
+    earned = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     error_detail = models.TextField(blank=True)
     requeue_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -43,7 +51,7 @@ class Submission(models.Model):
         ordering = ["instance_id", "attempt"]
         constraints = [
             models.UniqueConstraint(
-                fields=["instance", "attempt"], name="submission_unique_attempt"
+                fields=["instance", "part", "attempt"], name="submission_unique_part_attempt"
             )
         ]
         indexes = [models.Index(fields=["status", "queued_at"])]
@@ -60,6 +68,38 @@ class Submission(models.Model):
                 return "undecided"
             return "correct" if self.equivalent else "incorrect"
         return "error" if self.status == self.Status.ERROR else "pending"
+
+    @property
+    def carried(self) -> dict[str, object] | None:
+        """How a wrong value earned credit carried forward from the student's own earlier
+        derivative (grading.services), or None."""
+        found = (self.verdict or {}).get("carried")
+        return found if isinstance(found, dict) else None
+
+    @property
+    def part_letter(self) -> str:
+        """The part as the page names it: (a), (b), ..."""
+        return "abcdefghij"[self.part] if self.part < 10 else str(self.part + 1)
+
+    @property
+    def carried_shown(self) -> dict[str, object] | None:
+        """What the page says of carried-forward credit: the earlier part's letter, its
+        attempt, the derivative as read (LaTeX) and the share as a percentage."""
+        carried = self.carried
+        if carried is None:
+            return None
+        try:
+            letter = "abcdefghij"[int(str(carried.get("from_part")))]
+            percent = format((Decimal(str(carried.get("share"))) * 100).normalize(), "f")
+        except (ValueError, IndexError, ArithmeticError):
+            return None
+        return {
+            "letter": letter,
+            "attempt": carried.get("attempt"),
+            "latex": carried.get("answer_latex") or "",
+            "text": carried.get("answer") or "",
+            "percent": percent,
+        }
 
     @property
     def is_pending(self) -> bool:

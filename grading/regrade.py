@@ -19,7 +19,7 @@ from exercises.jobs import jobs_resume_stuck
 from exercises.lti.services.passback import passback_record
 from grading.engine import grade
 from grading.models import ERROR_GAVE_UP, RegradeJob, Submission
-from grading.services import instance_prepared, submission_score, submission_task
+from grading.services import graded_outcome, grading_input
 
 
 def _pending_ids(job: RegradeJob) -> list[int]:
@@ -49,14 +49,14 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
         submission = Submission.objects.select_related(
             "instance__item__grading_policy", "instance__student"
         ).get(pk=submission_id)
-        # The engine runs outside any transaction: it is pure and may take a while.
-        verdict = grade(
-            submission_task(submission=submission),
-            submission.answer,
-            seed=submission.instance.seed,
-            prepared=instance_prepared(instance=submission.instance),
-        )
-        new_score = submission_score(submission=submission, verdict=verdict)
+        given = grading_input(submission_id=submission_id)
+        if given is None:
+            continue  # deleted meanwhile
+        # The engine runs outside any transaction: it is pure and may take a while. A part of
+        # a multi-part problem is graded as when it was submitted: against its part's key, and
+        # carrying forward the student's earlier derivative (grading.services.graded_outcome).
+        outcome = graded_outcome(given=given, use_cache=False, grader=grade)
+        verdict, new_score = outcome.verdict, outcome.score
         with transaction.atomic():
             job = RegradeJob.objects.select_for_update().get(pk=job_id)
             if job.cursor >= submission_id or job.finished:
@@ -76,12 +76,15 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
                         "new_equivalent": verdict.equivalent,
                     },
                 ]
-            current.verdict = verdict.to_dict()
+            current.verdict = {k: v for k, v in outcome.verdict_data().items() if k != "cache"}
             current.equivalent = verdict.equivalent
             current.method = verdict.method
             current.score = new_score
+            current.earned = outcome.earned
             current.graded_at = timezone.now()
-            current.save(update_fields=["verdict", "equivalent", "method", "score", "graded_at"])
+            current.save(
+                update_fields=["verdict", "equivalent", "method", "score", "earned", "graded_at"]
+            )
             passback_record(  # the LMS's copy of the new score
                 student_id=submission.instance.student_id,
                 set_id=submission.instance.item.problem_set_id,

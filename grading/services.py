@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from exercises.authoring.generators import task_of
+from exercises.authoring.generators.parts import carry_of, is_parts, part_params, part_points
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.selectors import item_tolerance
 from exercises.lti.services.passback import passback_record
@@ -91,9 +92,11 @@ class GradingInput:
     tolerance: float | None
     student_id: int
     problem_set_id: int
+    part: int = 0
 
 
 _INPUT_COLUMNS = (
+    "part",
     "answer",
     "late",
     "instance_id",
@@ -132,9 +135,12 @@ def grading_input(*, submission_id: int) -> GradingInput | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (answer, late, instance_id, seed, params, prepared, points, penalty, tolerance, *who) = row
+    (part, answer, late, instance_id, seed, params, prepared, points, penalty, tolerance, *who) = (
+        row
+    )
     return GradingInput(
         submission_id=submission_id,
+        part=int(part),
         answer=answer,
         late=bool(late),
         instance_id=instance_id,
@@ -183,12 +189,7 @@ def submission_grade_record(*, submission_id: int) -> bool:
     # never to raise; should it all the same, this answer is marked "could not grade" (the
     # instructor sees it flagged, the attempt does not count) and the worker goes on.
     try:
-        verdict, cache_use = verdict_for(
-            task=task_under(params=given.params, tolerance=given.tolerance),
-            answer=given.answer,
-            seed=given.seed,
-            prepared=prepared_of(data=given.prepared, instance_id=given.instance_id),
-        )
+        outcome = graded_outcome(given=given)
     except Exception as exc:  # noqa: BLE001
         logger.exception("the engine failed on submission %s", submission_id)
         submission_mark_error(
@@ -200,12 +201,11 @@ def submission_grade_record(*, submission_id: int) -> bool:
     # score in the LTI outbox: one transaction, so a score is never recorded without its
     # passback nor the reverse.
     with transaction.atomic():
-        recorded = _verdict_record(
-            submission_id=submission_id, verdict=verdict, given=given, cache_use=cache_use
-        )
+        recorded = _verdict_record(submission_id=submission_id, outcome=outcome)
         if recorded:
             passback_record(student_id=given.student_id, set_id=given.problem_set_id)
     if recorded:  # else another worker finished first; its verdict stays
+        verdict = outcome.verdict
         logger.info(
             "graded submission %s: %s by %s in %.1f ms",
             submission_id,
@@ -230,31 +230,151 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def _verdict_record(
-    *, submission_id: int, verdict: Verdict, given: GradingInput, cache_use: str
-) -> int:
+def _verdict_record(*, submission_id: int, outcome: GradedOutcome) -> int:
     """Store the verdict unless one was stored meanwhile (1 when this one was)."""
     graded = Submission.Status.GRADED
+    verdict = outcome.verdict
     return (
         Submission.objects.filter(pk=submission_id)
         .exclude(status=graded)
         .update(
             # "cache": whether this verdict was reused from an identical (task, answer) graded
             # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-            verdict=_storable({**verdict.to_dict(), "cache": cache_use}),
+            verdict=_storable(outcome.verdict_data()),
             equivalent=verdict.equivalent,
             method=verdict.method,
-            score=score_of(
-                equivalent=verdict.equivalent,
-                late=given.late,
-                points=given.points,
-                late_penalty=given.late_penalty,
-            ),
+            score=outcome.score,
+            earned=outcome.earned,
             status=graded,
             graded_at=timezone.now(),
             error_detail="",
         )
     )
+
+
+@dataclass(frozen=True)
+class GradedOutcome:
+    """What grading one submission decided: the engine's verdict against the key, the score,
+    and for a part of a multi-part problem its score before any late penalty and the credit
+    carried forward from the student's own earlier derivative (None: none)."""
+
+    verdict: Verdict
+    cache_use: str
+    score: Decimal
+    earned: Decimal | None = None
+    carried: dict[str, Any] | None = None
+
+    def verdict_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {**self.verdict.to_dict(), "cache": self.cache_use}
+        if self.carried is not None:
+            data["carried"] = self.carried
+        return data
+
+
+def part_score_of(
+    *, credit: Decimal, late: bool, points: Decimal, late_penalty: Decimal
+) -> tuple[Decimal, Decimal]:
+    """A part's (score, score before the late penalty): `credit` (1 right, the carry share,
+    0) of the part's points, reduced by the late penalty when late."""
+    earned = (points * credit).quantize(Decimal("0.01"))
+    factor = Decimal("1") - late_penalty if late else Decimal("1")
+    return (earned * factor).quantize(Decimal("0.01")), earned
+
+
+def graded_outcome(
+    *, given: GradingInput, use_cache: bool = True, grader: Any = grade
+) -> GradedOutcome:
+    """Grade what `given` holds: against the key of its part (the only part of a single-part
+    problem, graded exactly as always), and for a wrong value of a part that carries forward,
+    against the key the student's own earlier derivative gives (carried_verdict). `grader`:
+    the engine's grade, for a caller that grades without the verdict cache (a regrade)."""
+    multi = is_parts(given.params)
+    params = part_params(given.params, given.part)
+    task = task_under(params=params, tolerance=given.tolerance)
+    prepared = prepared_of(
+        data=part_prepared_data(data=given.prepared, part=given.part),
+        instance_id=given.instance_id,
+    )
+    if use_cache:
+        verdict, cache_use = verdict_for(
+            task=task, answer=given.answer, seed=given.seed, prepared=prepared
+        )
+    else:
+        verdict = grader(task, given.answer, seed=given.seed, prepared=prepared)
+        cache_use = "off"
+    if not multi:
+        score = score_of(
+            equivalent=verdict.equivalent,
+            late=given.late,
+            points=given.points,
+            late_penalty=given.late_penalty,
+        )
+        return GradedOutcome(verdict=verdict, cache_use=cache_use, score=score)
+    credit = Decimal("1") if verdict.equivalent is True else Decimal("0")
+    carried = None
+    carry = carry_of(given.params, given.part)
+    if carry is not None and verdict.equivalent is False:
+        carried = carried_verdict(given=given, source=carry[0], share=carry[1], task=task)
+        if carried is not None:
+            credit = carry[1]
+    points = part_points(given.params, given.points)[given.part]
+    score, earned = part_score_of(
+        credit=credit, late=given.late, points=points, late_penalty=given.late_penalty
+    )
+    return GradedOutcome(
+        verdict=verdict, cache_use=cache_use, score=score, earned=earned, carried=carried
+    )
+
+
+def part_prepared_data(*, data: dict[str, Any] | None, part: int) -> dict[str, Any] | None:
+    """The prepared task of one part, as kept with the instance: part 0's is the instance's
+    own; the others' are listed under "parts" (authoring.services.instances)."""
+    if not data or part == 0:
+        return data
+    listed = data.get("parts")
+    if isinstance(listed, list) and part < len(listed) and isinstance(listed[part], dict):
+        return dict(listed[part])
+    return None
+
+
+def carried_verdict(
+    *, given: GradingInput, source: int, share: Decimal, task: Task
+) -> dict[str, Any] | None:
+    """Carry forward: the student's latest graded answer to part `source` before this one,
+    when it was wrong, is taken as the key of this value part (evaluated at the part's point
+    by the engine from its parsed text: never evaluated as code). When this answer is right
+    for it, what the page and the gradebook say of it; else None (no earlier wrong
+    derivative, one undefined at the point, or this value wrong for it too)."""
+    earlier = (
+        Submission.objects.filter(
+            instance_id=given.instance_id,
+            part=source,
+            status=Submission.Status.GRADED,
+            pk__lt=given.submission_id,
+        )
+        .order_by("-pk")
+        .values("attempt", "answer", "equivalent")
+        .first()
+    )
+    if earlier is None or earlier["equivalent"] is not False:
+        return None
+    source_task = task_of(part_params(given.params, source))
+    read = preview(earlier["answer"], source_task.variables, task=source_task)
+    if not read.ok or read.readings:
+        return None
+    own_key = replace(task, reference=read.normalized, function=None, wrt=(), gradient=False)
+    verdict = grade(own_key, given.answer, seed=given.seed)
+    if verdict.equivalent is not True:
+        return None
+    return {
+        "from_part": source,
+        "attempt": earlier["attempt"],
+        "answer": read.normalized,
+        "answer_latex": read.latex,
+        "share": str(share),
+        "method": verdict.method,
+        "key_latex": verdict.key_latex,
+    }
 
 
 def verdict_for(

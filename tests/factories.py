@@ -30,6 +30,20 @@ TOY2 = {
     "wrt": ["x"],
 }
 
+# the demo's multi-part toy #2: (a) f_x, (b) f_x(1, 2) and (c) the slope of the slice y = 1 at
+# x = -1, (b) and (c) carrying forward a wrong (a) for half their points
+TOY2_PARTS = {
+    "base": "fixed",
+    "function": "7x*y/e^(x^2+y^2)",
+    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
+    "notation": "subscript",
+    "parts": [
+        {"wrt": ["x"]},
+        {"wrt": ["x"], "at": {"x": "1", "y": "2"}, "carry_from": 0, "carry_share": "0.5"},
+        {"wrt": ["x"], "at": {"x": "-1", "y": "1"}, "slope": True, "carry_from": 0},
+    ],
+}
+
 
 def user(*, username: str | None = None) -> Any:
     return user_create(username=username or f"user{next(_counter)}", password=PASSWORD)
@@ -123,12 +137,23 @@ def toy_instance(**item_kwargs: Any) -> ProblemInstance:
     return instance(for_item=it, for_student=s)
 
 
-def graded(instance: ProblemInstance, answer: str, now: datetime | None = None) -> Submission:
+def graded(
+    instance: ProblemInstance, answer: str, now: datetime | None = None, part: int = 0
+) -> Submission:
     """An answer stored through submission_create and graded in this process (no broker)."""
     from unittest import mock
 
     from grading.services import submission_grade
 
     with mock.patch("grading.tasks.submission_grade_task.delay"):
-        sub = submission_create(instance=instance, answer=answer, now=now)
+        sub = submission_create(instance=instance, answer=answer, now=now, part=part)
     return submission_grade(submission_id=sub.pk)
+
+
+def parts_instance(**item_kwargs: Any) -> ProblemInstance:
+    """A student enrolled in a course with one three-part toy #2 item (TOY2_PARTS), opened."""
+    c = course()
+    s = student(in_course=c)
+    tpl = template(family="parts", config=dict(TOY2_PARTS))
+    it = item(in_set=problem_set(in_course=c), tpl=tpl, **item_kwargs)
+    return instance(for_item=it, for_student=s)

@@ -167,6 +167,11 @@ MATRIX: dict[str, list[Case]] = {
         *_cases("instance", OWNER, "post"),
         *_cases("instance", OWNER, "post", htmx=True),
     ],
+    # one part of a multi-part problem (the owner's; any other id, or a part it has not: 404)
+    "practice:part-submission-create": [
+        *_cases("part", OWNER, "post"),
+        *_cases("part", OWNER, "post", htmx=True),
+    ],
     "practice:submission-detail": [
         *_cases("submission", OWNER, "get"),
         *_cases("submission", OWNER, "get", htmx=True),
@@ -298,6 +303,10 @@ def _build_world() -> SimpleNamespace:
     draft_item = factories.item(in_set=draft_set)
     owner = factories.student(in_course=course)
     instance = factories.instance(for_item=item, for_student=owner)
+    # a multi-part problem, whose parts are answered at their own URL
+    parts_tpl = factories.template(family="parts", config=dict(factories.TOY2_PARTS))
+    parts_item = factories.item(in_set=problem_set, tpl=parts_tpl)
+    parts_instance = factories.instance(for_item=parts_item, for_student=owner)
     instructor = _staff(course, Membership.Role.INSTRUCTOR)
     w = SimpleNamespace(
         course=course,
@@ -309,6 +318,7 @@ def _build_world() -> SimpleNamespace:
             course=course, slug="toy", title_en="Toy", title_ko="토이", config=TOY
         ),
         instance=instance,
+        parts_instance=parts_instance,
         submission=factories.graded(instance, "3x^2 + y"),
         regrade=regrade_job_create(item=item, requested_by=instructor, reason="matrix"),
         users={
@@ -352,6 +362,7 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
         "draft-item": lambda: {"pk": w.draft_item.pk},
         "instance": lambda: {"pk": w.instance.pk},
         "practice": lambda: {"pk": w.instance.pk, "n": 1},
+        "part": lambda: {"pk": w.parts_instance.pk, "part": 1},
         "submission": lambda: {"pk": w.submission.pk},
         "submission-wait": lambda: {
             "pk": w.submission.pk,

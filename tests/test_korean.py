@@ -23,6 +23,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from exercises.authoring.generators import FAMILIES, generate, statement_of, variables_hint_of
+from exercises.authoring.generators.parts import part_params
+from exercises.authoring.generators.statements import intro_of, part_statement_of
 from exercises.authoring.models import TemplateCheck
 from exercises.authoring.services.checks import template_check_run
 from exercises.authoring.services.templates import custom_template_create
@@ -136,7 +138,8 @@ def test_the_korean_sentences_in_the_code_follow_the_rules():
 
 
 CONFIGS = [
-    *((family, {}) for family in FAMILIES if family not in ("fixed", "custom")),
+    *((family, {}) for family in FAMILIES if family not in ("fixed", "custom", "parts")),
+    ("parts", dict(factories.TOY2_PARTS)),
     ("slope", {"y0": 3}),
     ("gaussian", {"at_point": True}),
     ("loss", {"indexed": True}),
@@ -175,6 +178,17 @@ def test_statements_put_no_particle_after_a_formula(family, config):
         assert set(after) <= {"", "일", "에", "의"}, (seed, ko)
         hint = variables_hint_of(params)
         assert hint is None or korean_faults(hint["ko"]) == []
+
+
+def test_the_parts_statements_put_no_particle_after_a_formula():
+    params = generate(family="parts", config=dict(factories.TOY2_PARTS), version=1, seed=1)
+    texts = [intro_of(params, "ko")] + [
+        part_statement_of(part_params(params, k), "ko") for k in range(3)
+    ]
+    texts.append(part_statement_of({**part_params(params, 0), "gradient": True}, "ko"))
+    for ko in texts:
+        assert korean_faults(ko) == [], ko
+        assert set(re.findall(rf"\\\)([{HANGUL}]?)", ko)) <= {"", "일", "에", "의"}, ko
 
 
 def test_the_loss_statement_names_the_loss_and_asks_after_a_colon():

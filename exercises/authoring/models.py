@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from exercises.authoring.generators.parts import template_part_count
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE
 from exercises.courses.models import Course
 from exercises.jobs import ResumableJob
@@ -54,6 +55,11 @@ class ProblemTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} v{self.version}"
+
+    @property
+    def part_count(self) -> int:
+        """How many parts its problems ask (1 but for the multi-part "parts" family)."""
+        return template_part_count(family=self.family, config=self.config)
 
 
 class TemplateVersion(models.Model):

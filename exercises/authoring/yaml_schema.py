@@ -250,7 +250,31 @@ CONFIGS: dict[str, type[BaseModel]] = {
     "fixed": FixedConfig,
 }
 
-Family = Literal[tuple(CONFIGS)]  # type: ignore[valid-type]  # the families, from CONFIGS
+BaseFamily = Literal[tuple(CONFIGS)]  # type: ignore[valid-type]  # what a parts family builds on
+
+
+class PartEntry(_Strict):
+    """One part of a multi-part problem (exercises/authoring/generators/parts.py)."""
+
+    wrt: Wrt = []
+    gradient: StrictBool = False
+    at: Point | None = None
+    slope: StrictBool = False
+    weight: Annotated[StrictInt, Field(ge=1, le=100)] = 1
+    carry_from: Annotated[StrictInt, Field(ge=0, le=5)] | None = None
+    carry_share: Penalty | None = None
+
+
+class PartsConfig(_Strict):
+    """A parts config's own keys; the others are its base family's config (CONFIGS[base])."""
+
+    base: BaseFamily = "fixed"  # type: ignore[valid-type]
+    parts: Annotated[list[PartEntry], Field(min_length=2, max_length=6)]
+
+
+PARTS_KEYS = ("base", "parts")
+
+Family = Literal[(*CONFIGS, "parts")]  # type: ignore[valid-type]  # the families
 
 
 # --- The file ---------------------------------------------------------------------------------
@@ -393,6 +417,19 @@ def _entry(model: type[Model], raw: Any, loc: tuple[int | str, ...], errors: lis
         return None
 
 
+def _config_entry(entry: TemplateEntry, loc: tuple[int | str, ...], errors: list[str]) -> bool:
+    """Whether a template's config passes its family's model; a parts config's own keys pass
+    PartsConfig and the others its base family's model."""
+    if entry.family != "parts":
+        return _entry(CONFIGS[entry.family], entry.config, loc, errors) is not None
+    own = {k: v for k, v in entry.config.items() if k in PARTS_KEYS}
+    parts = _entry(PartsConfig, own, loc, errors)
+    if parts is None:
+        return False
+    rest = {k: v for k, v in entry.config.items() if k not in PARTS_KEYS}
+    return _entry(CONFIGS[parts.base], rest, loc, errors) is not None
+
+
 def parse(data: Any) -> CourseFile:
     """The file's entries checked against the schema; a template's config against its family's
     model. ImportFailed when the top level is wrong."""
@@ -407,9 +444,7 @@ def parse(data: Any) -> CourseFile:
     templates = []
     for i, raw in enumerate(top.templates):
         entry = _entry(TemplateEntry, raw, ("templates", i), errors)
-        if entry is not None and _entry(
-            CONFIGS[entry.family], entry.config, ("templates", i, "config"), errors
-        ):
+        if entry is not None and _config_entry(entry, ("templates", i, "config"), errors):
             templates.append((i, entry))
     sets = [
         (i, _entry(SetEntry, raw, ("problem_sets", i), errors))

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 
 from exercises.authoring.generators import task_of
+from exercises.authoring.generators.parts import part_params, template_part_count
 from exercises.authoring.models import (
     ProblemInstance,
     ProblemSet,
@@ -23,8 +24,10 @@ from exercises.authoring.models import (
     StudentSetException,
 )
 from exercises.authoring.scoring import (
+    PartsBest,
     item_counts,
     own_points,
+    parts_best,
     scaled_to_full,
     scored_pairs,
     set_points,
@@ -322,6 +325,9 @@ def gradebook_rows(
         )
         .values("student_id", "item_id", "best", "n_submissions", "n_correct")
     }
+    for key, best in course_parts_best(items=items).items():  # multi-part: the parts' sum
+        if key in found:
+            found[key] = {**found[key], "best": best.score, "n_correct": int(best.solved)}
     adjustments = score_adjustments(item_ids=[i.pk for i in items])
     extends = Q(due_at__isnull=False) | Q(late_until__isnull=False) | Q(max_attempts__isnull=False)
     item_ids = {i.pk for i in items}
@@ -390,6 +396,41 @@ def gradebook_rows(
     )
 
 
+def part_counts(*, items: list[ProblemSetItem]) -> dict[int, int]:
+    """The multi-part items among `items` and how many parts each has."""
+    return {
+        i.pk: n
+        for i in items
+        if (n := template_part_count(family=i.template.family, config=i.template.config)) > 1
+    }
+
+
+def course_parts_best(
+    *, items: list[ProblemSetItem], student: Any | None = None
+) -> dict[tuple[int, int], PartsBest]:
+    """(student id, item id) -> the score on a multi-part item, the sum of each part's best
+    (one query, none when no item has parts); a single-part item's is the best attempt."""
+    counts = part_counts(items=items)
+    if not counts:
+        return {}
+    found = Submission.objects.filter(instance__item_id__in=list(counts))
+    if student is not None:
+        found = found.filter(instance__student=student)
+    rows: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for row in (
+        found.order_by()
+        .values("instance__student_id", "instance__item_id", "part")
+        .annotate(
+            best=Max("score"),
+            n_correct=Count("id", filter=Q(equivalent=True)),
+            n_counted=Count("id", filter=~Q(status=Submission.Status.ERROR)),
+        )
+    ):
+        key = (row["instance__student_id"], row["instance__item_id"])
+        rows.setdefault(key, []).append(row)
+    return {key: parts_best(rows=listed, parts=counts[key[1]]) for key, listed in rows.items()}
+
+
 # ------------------------------------------------------------------ one student's answers
 
 
@@ -403,6 +444,7 @@ class ItemDetail:
     submissions: list[Submission]
     earned: Decimal | None  # the best graded score; None: nothing graded
     own_exception: StudentException | None = None  # the item's own (not the whole set's)
+    parts: int = 1  # a multi-part problem's parts (its score: the sum of each part's best)
 
     @property
     def item(self) -> ProblemSetItem:
@@ -482,10 +524,11 @@ def student_detail(*, course: Course, student: Any) -> StudentDetail:
     submissions: dict[int, list[Submission]] = {}
     for sub in (
         Submission.objects.filter(instance__item__in=items, instance__student=student)
-        .order_by("instance__item_id", "attempt")
+        .order_by("instance__item_id", "part", "attempt")
         .select_related("instance")
     ):
         submissions.setdefault(sub.instance.item_id, []).append(sub)
+    counts = part_counts(items=items)
     sets = []
     for group in groups:
         details = []
@@ -493,6 +536,12 @@ def student_detail(*, course: Course, student: Any) -> StudentDetail:
             item = column.item
             subs = submissions.get(item.pk, [])
             graded = [s.score for s in subs if s.score is not None]
+            if item.pk in counts and graded:  # multi-part: the sum of each part's best
+                best: dict[int, Decimal] = {}
+                for sub in subs:
+                    if sub.score is not None:
+                        best[sub.part] = max(best.get(sub.part, sub.score), sub.score)
+                graded = [sum(best.values(), Decimal("0"))]
             details.append(
                 ItemDetail(
                     column=column,
@@ -503,6 +552,7 @@ def student_detail(*, course: Course, student: Any) -> StudentDetail:
                     events=events.get(item.pk, []),
                     submissions=subs,
                     earned=max(graded) if graded else None,
+                    parts=counts.get(item.pk, 1),
                 )
             )
         sets.append(
@@ -640,7 +690,7 @@ def common_wrong_answers(*, item: ProblemSetItem) -> WrongAnswers:
     total = wrong.count()
     rows = list(
         wrong.order_by("-id").values(
-            "answer", "verdict", "instance__params", "instance__student_id"
+            "answer", "verdict", "instance__params", "instance__student_id", "part"
         )[:WRONG_ANSWERS_EXAMINED]
     )
     groups: dict[tuple[str, str], WrongAnswerGroup] = {}
@@ -649,7 +699,8 @@ def common_wrong_answers(*, item: ProblemSetItem) -> WrongAnswers:
     mistake_messages: dict[str, dict[str, str]] = {}
     readings: dict[tuple[str, str], str] = {}
     for row in rows:
-        params = row["instance__params"]
+        # a multi-part problem: each part is a question of its own (a variant of its own here)
+        params = part_params(row["instance__params"], row["part"])
         variant = _variant_key(params)
         task = task_of(params)
         cache_key = (variant, row["answer"])
@@ -802,7 +853,15 @@ def export_scores(
     graded = list(
         Submission.objects.filter(
             instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
-        ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+        ).values(
+            "instance__student_id",
+            "instance__item_id",
+            "part",
+            "attempt",
+            "score",
+            "earned",
+            "equivalent",
+        )
     )
     adjustments = score_adjustments(item_ids=list(items))
     given = set_scores(

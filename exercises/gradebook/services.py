@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_noop
 
 from exercises.authoring.errors import Refused
+from exercises.authoring.generators.parts import template_part_count
 from exercises.authoring.models import (
     GradingPolicy,
     ProblemSet,
@@ -264,9 +265,15 @@ def _check_reason(reason: str) -> str:
 
 def earned_score(*, item: ProblemSetItem, student: Any) -> Decimal | None:
     """The best graded score of the student's attempts on the item (None: nothing graded)."""
-    best = Submission.objects.filter(
+    graded = Submission.objects.filter(
         instance__item=item, instance__student=student, status=Submission.Status.GRADED
-    ).aggregate(best=Max("score"))["best"]
+    )
+    if template_part_count(family=item.template.family, config=item.template.config) > 1:
+        # a multi-part problem: the sum of each part's best
+        per_part = graded.order_by().values("part").annotate(best=Max("score"))
+        bests = [row["best"] for row in per_part if row["best"] is not None]
+        return sum((Decimal(b) for b in bests), Decimal("0.00")) if bests else None
+    best = graded.aggregate(best=Max("score"))["best"]
     return None if best is None else Decimal(best)
 
 

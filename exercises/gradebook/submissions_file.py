@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from exercises.authoring.generators.parts import template_part_count
 from exercises.courses.spreadsheet import neutralize
 
 HEADER = [
@@ -32,6 +33,10 @@ HEADER = [
     "late",
     "submitted_at",
     "graded_at",
+    # multi-part problems (exercises/authoring/generators/parts.py): the part answered, a to f
+    # (empty for a problem of one part), and "yes" when a value earned carried-forward credit
+    "part",
+    "carried_forward",
 ]
 
 
@@ -80,5 +85,11 @@ def submissions_csv(lines: Iterable[Any]) -> Iterator[str]:
                 "yes" if sub.late else "no",
                 _when(sub.created_at),
                 _when(sub.graded_at),
+                sub.part_letter if _has_parts(line.item) else "",
+                "yes" if sub.carried is not None else "",
             ]
         )
+
+
+def _has_parts(item: Any) -> bool:
+    return template_part_count(family=item.template.family, config=item.template.config) > 1

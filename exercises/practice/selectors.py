@@ -18,8 +18,15 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from exercises.authoring.generators import Params, task_of
+from exercises.authoring.generators.parts import (
+    carry_of,
+    part_count,
+    part_params,
+    part_points,
+    template_part_count,
+)
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
-from exercises.authoring.scoring import item_counts
+from exercises.authoring.scoring import PartsBest, item_counts, parts_best
 from exercises.authoring.selectors import template_at_version
 from exercises.authoring.services.instances import (
     MAX_VARIANT_TRIES,
@@ -156,6 +163,7 @@ class ItemRow:
     late: bool = False  # past due, still taking late answers
     terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
     scored: bool = False  # a graded attempt or an override
+    parts: int = 1  # a multi-part problem: attempts are per part, the score their sum
 
     @property
     def counts(self) -> bool:
@@ -239,6 +247,7 @@ def dashboard_rows(
     )
     by_item = {row["item_id"]: row for row in instances}
     items = list(items)
+    by_parts = _parts_best(user=user, items=items)
     terms = student_terms_by_item(items=items, student_id=user.pk)
     overrides = score_adjustments(item_ids=[i.pk for i in items], student_id=user.pk).overrides
     now = timezone.now()
@@ -253,11 +262,41 @@ def dashboard_rows(
             row.solved = found["n_correct"] > 0
             row.score = found["best_score"] or Decimal("0")
             row.scored = found["best_score"] is not None
+        row.parts = template_part_count(family=item.template.family, config=item.template.config)
+        if found and item.pk in by_parts:  # a multi-part problem: its parts' sum
+            best = by_parts[item.pk]
+            row.solved, row.score, row.counted = best.solved, best.score, best.counted
         override = overrides.get((user.pk, item.pk))
         if override is not None:
             row.score, row.scored = override, True
         rows[item.problem_set_id].items.append(row)
     return list(rows.values())
+
+
+def _parts_best(*, user: Any, items: list[ProblemSetItem]) -> dict[int, PartsBest]:
+    """The user's score on each multi-part item of `items` (one query, none when there are
+    none): per item, the sum of each part's best score."""
+    counts = {
+        i.pk: n
+        for i in items
+        if (n := template_part_count(family=i.template.family, config=i.template.config)) > 1
+    }
+    if not counts:
+        return {}
+    rows = (
+        Submission.objects.filter(instance__student=user, instance__item_id__in=list(counts))
+        .order_by()
+        .values("instance__item_id", "part")
+        .annotate(
+            best=Max("score"),
+            n_correct=Count("id", filter=Q(equivalent=True)),
+            n_counted=Count("id", filter=~Q(status=Submission.Status.ERROR)),
+        )
+    )
+    by_item: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_item.setdefault(row["instance__item_id"], []).append(row)
+    return {pk: parts_best(rows=by_item.get(pk, []), parts=n) for pk, n in counts.items()}
 
 
 @dataclass
@@ -312,6 +351,10 @@ def problem_state(
         submissions = list(instance.submissions.order_by("attempt"))
     if standing is None:
         standing = student_standing(item=item, student_id=instance.student_id)
+    if part_count(instance.params) > 1:
+        return _parts_summary(
+            instance=instance, now=now, submissions=submissions, standing=standing
+        )
     terms = standing.terms
     used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
     solved = any(s.equivalent is True for s in submissions)
@@ -336,6 +379,148 @@ def problem_state(
         key=_instance_key(instance) if reveal else None,
         terms=terms,
         overridden=standing.override is not None,
+    )
+
+
+@dataclass
+class PartState:
+    """One part of a multi-part problem, as its region of the page shows it: its own
+    attempts, verdicts, best score (of its share of the points) and key."""
+
+    index: int
+    params: Params
+    points: Decimal
+    submissions: list[Submission]
+    attempts_used: int
+    attempts_left: int
+    solved: bool
+    closed: bool
+    late: bool
+    pending: Submission | None
+    best_score: Decimal
+    key: Key | None
+    carry: tuple[int, Decimal] | None  # (earlier part, share) when it carries forward
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.submissions[-1] if self.submissions else None
+
+    @property
+    def can_submit(self) -> bool:
+        return not (self.closed or self.solved or self.attempts_left <= 0)
+
+    @property
+    def letter(self) -> str:
+        return "abcdefghij"[self.index]
+
+
+@dataclass
+class PartsState:
+    """A multi-part problem: its parts, and the item's score, the sum of the parts' best."""
+
+    instance: ProblemInstance
+    parts: list[PartState]
+    terms: Terms
+    closed: bool
+    late: bool
+    earned: Decimal
+    overridden: bool
+    best_score: Decimal  # the override when there is one, else earned
+
+    @property
+    def solved(self) -> bool:
+        return all(p.solved for p in self.parts)
+
+
+def part_key(instance: ProblemInstance, part: int) -> Key:
+    """One part's key: from the part's prepared task kept with the variant, or computed."""
+    data = instance.prepared or {}
+    if part:
+        listed = data.get("parts")
+        data = listed[part] if isinstance(listed, list) and part < len(listed) else None
+    params = part_params(instance.params, part)
+    return key_of(task_of(params), Prepared.load(data if isinstance(data, dict) else None))
+
+
+def problem_parts_state(
+    *,
+    instance: ProblemInstance,
+    now: datetime,
+    submissions: list[Submission] | None = None,
+    standing: Standing | None = None,
+) -> PartsState:
+    """problem_state for a multi-part problem: per part its attempts (counted per part, with
+    the student's terms for each), verdicts and key (shown once that part is solved, its
+    attempts are used up, or the problem is closed)."""
+    item = instance.item
+    if submissions is None:
+        submissions = list(instance.submissions.order_by("part", "attempt"))
+    if standing is None:
+        standing = student_standing(item=item, student_id=instance.student_id)
+    terms = standing.terms
+    closed = terms.closed(now)
+    params = instance.params
+    points = part_points(params, item.points)
+    parts = []
+    for k in range(part_count(params)):
+        mine = sorted((s for s in submissions if s.part == k), key=lambda s: s.attempt)
+        used = sum(1 for s in mine if s.status != Submission.Status.ERROR)
+        solved = any(s.equivalent is True for s in mine)
+        pending = next((s for s in mine if s.is_pending), None)
+        reveal = closed or (pending is None and (solved or used >= terms.max_attempts))
+        parts.append(
+            PartState(
+                index=k,
+                params=part_params(params, k),
+                points=points[k],
+                submissions=mine,
+                attempts_used=used,
+                attempts_left=max(0, terms.max_attempts - used),
+                solved=solved,
+                closed=closed,
+                late=terms.late(now),
+                pending=pending,
+                best_score=max((s.score or Decimal("0") for s in mine), default=Decimal("0")),
+                key=part_key(instance, k) if reveal else None,
+                carry=carry_of(params, k),
+            )
+        )
+    earned = sum((p.best_score for p in parts), Decimal("0"))
+    return PartsState(
+        instance=instance,
+        parts=parts,
+        terms=terms,
+        closed=closed,
+        late=terms.late(now),
+        earned=earned,
+        overridden=standing.override is not None,
+        best_score=earned if standing.override is None else standing.override,
+    )
+
+
+def _parts_summary(
+    *, instance: ProblemInstance, now: datetime, submissions: list[Submission], standing: Standing
+) -> ProblemState:
+    """problem_state of a multi-part problem as a whole: solved when every part is, open for
+    answers while a part that is not solved has attempts left, its score the parts' sum; no
+    single key (each part shows its own: problem_parts_state)."""
+    whole = problem_parts_state(
+        instance=instance, now=now, submissions=submissions, standing=standing
+    )
+    open_parts = [p for p in whole.parts if not p.solved]
+    return ProblemState(
+        instance=instance,
+        submissions=submissions,
+        attempts_used=sum(p.attempts_used for p in whole.parts),
+        attempts_left=sum(p.attempts_left for p in open_parts),
+        solved=whole.solved,
+        closed=whole.closed,
+        late=whole.late,
+        pending=next((p.pending for p in whole.parts if p.pending is not None), None),
+        best_score=whole.best_score,
+        key=None,
+        terms=whole.terms,
+        overridden=whole.overridden,
     )
 
 

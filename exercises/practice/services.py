@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from exercises.authoring.generators import task_of
+from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.terms import Standing, student_standing
 from exercises.practice.selectors import PracticeVariant
@@ -86,15 +87,15 @@ class Submitted:
 
 
 def submission_create(
-    *, instance: ProblemInstance, answer: str, now: datetime | None = None
+    *, instance: ProblemInstance, answer: str, now: datetime | None = None, part: int = 0
 ) -> Submission:
     """Store a gradable answer as the next attempt and queue it for grading on commit
     (submission_submit, for callers that want only the submission)."""
-    return submission_submit(instance=instance, answer=answer, now=now).submission
+    return submission_submit(instance=instance, answer=answer, now=now, part=part).submission
 
 
 def submission_submit(
-    *, instance: ProblemInstance, answer: str, now: datetime | None = None
+    *, instance: ProblemInstance, answer: str, now: datetime | None = None, part: int = 0
 ) -> Submitted:
     """Store a gradable answer as the next attempt and queue it for grading on commit.
 
@@ -102,10 +103,17 @@ def submission_submit(
     problem, no attempts left, already
     solved, empty or too long answer, an answer the parser rejects or reads more than one way,
     more than SUBMISSIONS_PER_MINUTE answers by the student in the last minute.
+
+    `part`: which part of a multi-part problem it answers (0 for any other problem; a part it
+    does not have is a ValueError, which views turn into 404). Attempts, "already solved" and
+    the attempt limit are per part: each part is a question of its own, with the item's
+    attempts (or the student's own) for each. `submissions` are the part's.
     """
     now = now or timezone.now()
+    if not 0 <= part < part_count(instance.params):
+        raise ValueError(f"no part {part}")
     answer = _answer_text(answer)
-    params = instance.params
+    params = part_params(instance.params, part)
     shown = preview(answer, tuple(params["variables"]), task=task_of(params), latex=False)
     if not shown.ok:
         ambiguous = shown.error is None and shown.readings
@@ -132,7 +140,7 @@ def submission_submit(
         # Lock this instance's row only (not its item or set, which the whole class shares), so
         # that two answers of one student to one problem are numbered one after the other.
         list(ProblemInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
-        previous = list(instance.submissions.order_by("attempt"))
+        previous = list(instance.submissions.filter(part=part).order_by("attempt"))
         if any(s.equivalent is True for s in previous):
             raise SubmissionRejected(refusal("solved"))
         # A submission whose grading failed for good does not cost the student an attempt.
@@ -141,6 +149,7 @@ def submission_submit(
             raise SubmissionRejected(refusal("no_attempts"))
         submission = Submission.objects.create(
             instance=instance,
+            part=part,
             attempt=len(previous) + 1,
             answer=answer,
             status=Submission.Status.QUEUED,

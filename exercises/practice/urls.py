@@ -14,6 +14,11 @@ urlpatterns = [
     path("problems/<int:pk>/plot.json", views.problem_plot, name="problem-plot"),
     path("problems/<int:pk>/preview/", views.problem_preview, name="problem-preview"),
     path("problems/<int:pk>/submit/", views.submission_create_view, name="submission-create"),
+    path(
+        "problems/<int:pk>/parts/<int:part>/submit/",
+        views.part_submission_create_view,
+        name="part-submission-create",
+    ),
     path("problems/<int:pk>/practice/<int:n>/", views.practice_detail, name="practice"),
     path(
         "problems/<int:pk>/practice/<int:n>/plot.json",

@@ -4,6 +4,7 @@ get the partial."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -25,7 +26,13 @@ from exercises.authoring.generators import (
     task_of,
     variables_hint_of,
 )
-from exercises.authoring.generators.statements import answer_label_of, asked_latex
+from exercises.authoring.generators.parts import part_count, part_params
+from exercises.authoring.generators.statements import (
+    answer_label_of,
+    asked_latex,
+    intro_of,
+    part_statement_of,
+)
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
 from exercises.authoring.terms import Standing
@@ -161,8 +168,15 @@ def _result_context(
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # the result region polling itself while grading
         instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+        if _is_parts(instance):  # a part's region polling itself
+            part = _part_or_404(instance, request.GET.get("part"))
+            return render(
+                request, "practice/_part_result.html", _part_context(request, instance, part)
+            )
         return render(request, "practice/_result.html", _result_context(request, instance))
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    if _is_parts(instance):
+        return _parts_page(request, instance)
     params = instance.params
     previous, following = selectors.item_neighbours(user=request.user, item=instance.item)
     result = _result_context(request, instance)
@@ -192,6 +206,96 @@ def _plot_json(data: dict[str, object] | None) -> str:
 
 
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _is_parts(instance: ProblemInstance) -> bool:
+    return part_count(instance.params) > 1
+
+
+def _part_or_404(instance: ProblemInstance, raw: object) -> int:
+    """The part a request names (a query or URL value), or 404 when the problem has no such."""
+    try:
+        part = int(str(raw))
+    except ValueError:
+        raise Http404 from None
+    if not 0 <= part < part_count(instance.params):
+        raise Http404
+    return part
+
+
+def _part_context(
+    request: HttpRequest,
+    instance: ProblemInstance,
+    part: int,
+    whole: selectors.PartsState | None = None,
+    rejected: SubmissionRejected | None = None,
+) -> dict[str, object]:
+    """One part's region of a multi-part problem: its verdict, score, attempts and key; while
+    its answer is graded, the region polls its own URL (the problem's, with the part)."""
+    if whole is None:
+        whole = selectors.problem_parts_state(instance=instance, now=timezone.now())
+    shown = whole.parts[part]
+    poll = _poll_count(request.GET.get("poll"))
+    poll_url = ""
+    if shown.pending is not None:
+        url = reverse("practice:problem-detail", args=[instance.pk])
+        poll_url = f"{url}?{urlencode({'part': part, 'poll': min(poll + 1, POLL_LAST)})}"
+    return {
+        "instance": instance,
+        "whole": whole,
+        "part": shown,
+        "pending": shown.pending is not None,
+        "poll_url": poll_url,
+        "poll_delay_ms": poll_delay_ms(poll),
+        "rejected": rejected,
+        "oob": bool(request.htmx),  # the page's total follows the part (an out-of-band swap)
+    }
+
+
+def _carry_text(state: selectors.PartState) -> str:
+    """The rule of a part that carries forward an earlier part's answer, said before answering."""
+    if state.carry is None:
+        return ""
+    source, share = state.carry
+    return gettext(
+        "Carried forward: if your answer to (%(letter)s) is wrong, a value right for your own "
+        "(%(letter)s) earns %(percent)s%% of this part's points."
+    ) % {"letter": "abcdefghij"[source], "percent": _percent(share)}
+
+
+def _percent(share: Decimal) -> str:
+    """A share as a percentage without needless digits: 0.5 -> 50, 0.125 -> 12.5."""
+    return format(Decimal(share * 100).normalize(), "f")
+
+
+def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse:
+    """The page of a multi-part problem: the function once, then each part with its own answer
+    box, preview and result region (no plots, worked solution or practice variants yet)."""
+    whole = selectors.problem_parts_state(instance=instance, now=timezone.now())
+    lang = _lang()
+    parts = []
+    for state in whole.parts:
+        params = state.params
+        parts.append(
+            {
+                **_part_context(request, instance, state.index, whole),
+                "statement": part_statement_of(params, lang),
+                "asked_latex": asked_latex(params),
+                "hint": answer_hint_of(params)[lang],
+                "carry_text": _carry_text(state),
+            }
+        )
+    previous, following = selectors.item_neighbours(user=request.user, item=instance.item)
+    context = {
+        "instance": instance,
+        "whole": whole,
+        "intro": intro_of(instance.params, lang),
+        "variables_hint": (variables_hint_of(instance.params) or {}).get(lang, ""),
+        "parts": parts,
+        "previous_item": previous,
+        "next_item": following,
+    }
+    return render(request, "practice/problem_parts.html", context)
 
 
 def _statement_context(params: dict[str, object]) -> dict[str, object]:
@@ -271,8 +375,10 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
 
 def _practice_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
     """The owner's instance, only once it is closed for credit (else 404, as for an id that is
-    not theirs)."""
+    not theirs). Not for a multi-part problem: its practice variants are not made yet."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    if _is_parts(instance):
+        raise Http404
     state = selectors.problem_state(instance=instance, now=timezone.now())
     if not selectors.practice_open(state=state):
         raise Http404
@@ -313,6 +419,8 @@ def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
 def problem_plot(request: HttpRequest, pk: int) -> JsonResponse:
     """The plot data of the student's own variant (404 when the item shows no plots)."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
+    if _is_parts(instance):  # its page draws no plots yet
+        raise Http404
     data = selectors.problem_plot(instance=instance, now=timezone.now())
     if data is None:
         raise Http404
@@ -328,9 +436,10 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "practice/_preview.html", {"rejected": form.refusal()})
     answer = form.cleaned_data["answer"]
+    part = _part_or_404(instance, request.GET.get("part", "0"))
     shown = None
     if answer:
-        params = instance.params
+        params = part_params(instance.params, part)
         shown = preview(answer, tuple(params["variables"]), task=task_of(params))
     return render(request, "practice/_preview.html", {"preview": shown, "answer": answer})
 
@@ -340,6 +449,8 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
 def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+    if _is_parts(instance):  # each part has its own (part_submission_create_view)
+        raise Http404
     form = AnswerForm(request.POST)
     rejected: SubmissionRejected | None = None
     submitted: Submitted | None = None
@@ -364,6 +475,31 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
+def part_submission_create_view(request: HttpRequest, pk: int, part: int) -> HttpResponse:
+    """An answer to one part of a multi-part problem; the htmx reply is that part's region."""
+    instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+    if not _is_parts(instance):
+        raise Http404
+    part = _part_or_404(instance, part)
+    form = AnswerForm(request.POST)
+    rejected: SubmissionRejected | None = None
+    if form.is_valid():
+        try:
+            submission_submit(instance=instance, answer=form.cleaned_data["answer"], part=part)
+        except SubmissionRejected as exc:
+            rejected = exc
+    else:
+        rejected = SubmissionRejected(form.refusal())
+    if not request.htmx:
+        return redirect("practice:problem-detail", pk=instance.pk)
+    context = _part_context(request, instance, part, rejected=rejected)
+    # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
+    return render(request, "practice/_part_result.html", context)
+
+
+@login_required
 @require_GET
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -371,6 +507,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     instance = get_object_or_404(
         selectors.student_instances(user=request.user), pk=submission.instance_id
     )
+    if _is_parts(instance):  # its parts are shown on the problem's page
+        return redirect("practice:problem-detail", pk=instance.pk)
     context = {
         **_result_context(request, instance, submission=submission),
         "submission": submission,

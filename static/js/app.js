@@ -24,14 +24,21 @@
   function syncSubmit() {
     var result = document.getElementById("result");
     var button = document.getElementById("submit-button");
-    if (!result || !button || !result.hasAttribute("data-can-submit")) return;
-    button.disabled = result.getAttribute("data-can-submit") !== "true";
+    if (result && button && result.hasAttribute("data-can-submit")) {
+      button.disabled = result.getAttribute("data-can-submit") !== "true";
+    }
+    // a multi-part problem: each part's region names its own button
+    document.querySelectorAll("[data-submit-button]").forEach(function (region) {
+      var own = document.getElementById(region.getAttribute("data-submit-button"));
+      if (own) own.disabled = region.getAttribute("data-can-submit") !== "true";
+    });
   }
   // After Submit the verdict is announced (a live region that the swaps never replace) and, on
   // a phone, scrolled into view with the keyboard put away: it would land below the fold.
   var announced = null;
+  var swapped = null;  // the region a swap just replaced (a part's, on a multi-part problem)
   function verdictText() {
-    var result = document.getElementById("result");
+    var result = (swapped && document.getElementById(swapped)) || document.getElementById("result");
     var status = result && result.querySelector("p.status:not(.grading), .rejected .error");
     return status ? status.textContent.replace(/\s+/g, " ").trim() : null;
   }
@@ -44,11 +51,14 @@
     if (window.matchMedia("(max-width: 700px)").matches) {
       var input = document.getElementById("id_answer");
       if (input && document.activeElement === input) input.blur();
-      document.getElementById("result").scrollIntoView({ block: "start", behavior: "smooth" });
+      var region = (swapped && document.getElementById(swapped)) || document.getElementById("result");
+      if (region) region.scrollIntoView({ block: "start", behavior: "smooth" });
     }
   }
   document.addEventListener("DOMContentLoaded", function () { announced = verdictText(); });
   document.addEventListener("htmx:afterSwap", function (event) {
+    var id = event.detail.target.id || "";
+    swapped = id.indexOf("part-result-") === 0 ? id : null;
     renderMath(event.detail.target.parentNode || document);
     syncSubmit();
     announceVerdict();
@@ -56,7 +66,8 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.reading");
     if (!button) return;
-    var input = document.getElementById("id_answer");
+    var part = button.closest(".part");  // a multi-part problem: that part's answer box
+    var input = part ? part.querySelector("input[name=answer]") : document.getElementById("id_answer");
     if (!input) return;
     input.value = button.getAttribute("data-reading");
     input.focus();

@@ -34,10 +34,10 @@ def test_seed_demo_twice_creates_everything_once():
         ProblemSet.objects.count(),
         ProblemSetItem.objects.count(),
     )
-    assert counts == again == (5, 1, 5, 14, 2, 14)
+    assert counts == again == (5, 1, 5, 15, 2, 15)  # toy-2-parts too
     assert "student1" in out.getvalue()
     assert "partial-credit-demo" in out.getvalue()
-    assert ProblemTemplate.objects.filter(version=1).count() == 14
+    assert ProblemTemplate.objects.filter(version=1).count() == 15
 
 
 def test_every_demo_item_opens_for_a_student():

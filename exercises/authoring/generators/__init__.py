@@ -11,6 +11,7 @@ import random
 from typing import Any
 
 from exercises.authoring.generators.families import FAMILIES, Params
+from exercises.authoring.generators.parts import parts
 from exercises.authoring.generators.statements import statement_of
 from exercises.authoring.tolerance import template_tolerance
 from grading.engine import Task
@@ -24,6 +25,8 @@ __all__ = [
     "task_of",
     "variables_hint_of",
 ]
+
+FAMILIES["parts"] = parts  # made of another family's function: registered after them
 
 
 def generate(*, family: str, config: dict[str, Any], version: int, seed: int) -> Params:

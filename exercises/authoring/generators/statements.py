@@ -119,3 +119,48 @@ def asked_latex(params: Params) -> str:
     at = params.get("at") or {}
     point = f"({', '.join(at[v] for v in params['variables'])})" if at else ""
     return derivative_latex(params) + point
+
+
+def intro_of(params: Params, lang: str) -> str:
+    """The function a multi-part problem asks about, as the sentence its parts follow."""
+    name = params.get("fname", "f")
+    definition = f"\\({name}({_signature(params)}) = {params['function_latex']}\\)"
+    if lang.startswith("ko"):
+        return f"{definition}일 때, 다음을 구하시오."
+    return f"Let {definition}. Find:"
+
+
+def part_statement_of(params: Params, lang: str) -> str:
+    """What one part of a multi-part problem asks, short (the function is said once above)."""
+    ko = lang.startswith("ko")
+    name = params.get("fname", "f")
+    if params.get("gradient"):
+        grad = f"\\(\\nabla {name}({_signature(params)})\\)"
+        at = params.get("at") or {}
+        if at:
+            point = ", ".join(at[v] for v in params["variables"])
+            grad = f"\\(\\nabla {name}({point})\\)"
+        if ko:
+            return f"기울기 벡터: {grad}"
+        return f"the gradient {grad}"
+    derivative = derivative_latex(params)
+    at = params.get("at") or {}
+    if params.get("slope"):
+        x0, y0 = at["x"], at["y"]
+        if ko:
+            return (
+                f"\\(y = {y0}\\)에서 자른 단면의 \\(x = {x0}\\)에서의 기울기, "
+                f"곧 다음 값: \\({derivative}({x0}, {y0})\\)"
+            )
+        return (
+            f"the slope of the slice \\(y = {y0}\\) at \\(x = {x0}\\), "
+            f"that is \\({derivative}({x0}, {y0})\\)"
+        )
+    if at:
+        point = ", ".join(at[v] for v in params["variables"])
+        if ko:
+            return f"다음 값: \\({derivative}({point})\\)"
+        return f"the value \\({derivative}({point})\\)"
+    if ko:
+        return f"편도함수: \\({derivative}\\)"
+    return f"\\({derivative}\\)"

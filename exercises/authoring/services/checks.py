@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import generate, task_of
 from exercises.authoring.generators.custom import TemplateError
+from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemTemplate, TemplateCheck
 from exercises.authoring.services.degenerate import (
     degenerate_problems,
@@ -109,6 +110,9 @@ def seed_report(*, template: ProblemTemplate, seed: int) -> SeedReport:
         )
     values = dict(params.get("values") or {})
     problems = [m.to_dict() for m in variant_check(task, seed=seed)]
+    for k in range(1, part_count(params)):  # a multi-part variant: every part must be usable
+        for m in variant_check(task_of(part_params(params, k)), seed=seed):
+            problems.append(_problem(f"part {k + 1}: {m.en}", f"소문항 {k + 1}: {m.ko}"))
     if problems:
         return SeedReport(problems, 0.0, values)
     key = key_of(task)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from exercises.authoring.generators import Params, generate, task_of
+from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
 from exercises.authoring.selectors import template_at_version
 from exercises.authoring.services.degenerate import degenerate_problems, generic_task
@@ -67,10 +68,12 @@ def usable_variant(*, template: ProblemTemplate, seeds: Iterable[int]) -> tuple[
             params = generate(
                 family=template.family, config=template.config, version=template.version, seed=seed
             )
-            task = task_of(params)
-            if variant_check(task, seed=seed):
+            # every part of a multi-part variant must pass (part 0 is the params themselves);
+            # the degenerate QA judges the function and the derivative part 0 asks
+            tasks = [task_of(part_params(params, k)) for k in range(part_count(params))]
+            if any(variant_check(task, seed=seed) for task in tasks):
                 continue
-            problems = degenerate_problems(task=task, key=key_of(task), generic=generic)
+            problems = degenerate_problems(task=tasks[0], key=key_of(tasks[0]), generic=generic)
             if not problems:
                 return seed, params
             logger.warning(
@@ -101,6 +104,11 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
     # and what the result region shows from derivations: the worked solution, the hints
     worked = worked_of(task, str(params.get("fname", "f")), [m.code for m in made.mistakes])
     prepared = made.to_dict()
+    if part_count(params) > 1:
+        # each part's SymPy work too (grading.services.part_prepared_data reads it)
+        prepared["parts"] = [None] + [
+            prepare(task_of(part_params(params, k))).to_dict() for k in range(1, part_count(params))
+        ]
     try:
         with transaction.atomic():
             return ProblemInstance.objects.create(

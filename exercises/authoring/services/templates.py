@@ -11,7 +11,8 @@ from django.utils.translation import get_language, gettext_noop
 
 from exercises.authoring.generators import FAMILIES, generate, statement_of, task_of
 from exercises.authoring.generators.custom import TemplateError, validate
-from exercises.authoring.generators.statements import asked_latex
+from exercises.authoring.generators.parts import part_count, part_params, parts_validate
+from exercises.authoring.generators.statements import asked_latex, intro_of, part_statement_of
 from exercises.authoring.models import ProblemTemplate, TemplateCheck, TemplateVersion
 from exercises.authoring.services.checks import CHECK_SEEDS
 from exercises.authoring.services.checks import PublishRefused as PublishRefused
@@ -68,6 +69,20 @@ class Variant:
     asked_latex: str
     key: Key | None
     error: str = ""
+    # a multi-part template's parts, each as the student's page asks it, with its key
+    parts: tuple[VariantPart, ...] = ()
+
+
+@dataclass(frozen=True)
+class VariantPart:
+    letter: str
+    statement_en: str
+    statement_ko: str
+    asked_latex: str
+    key: Key | None
+    weight: int
+    carry_from: str  # the letter of the part it carries forward ("": none)
+    carry_share: str
 
 
 def _validate_config(family: str, config: dict[str, Any]) -> None:
@@ -75,6 +90,8 @@ def _validate_config(family: str, config: dict[str, Any]) -> None:
         raise TemplateError(f"unknown problem family {family!r}")
     if family == "custom":
         validate(config)
+    if family == "parts":
+        parts_validate(config)
 
 
 def custom_template_create(
@@ -161,6 +178,17 @@ def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:
         error = ""
     except KeyUnavailable as exc:
         key, error = None, exc.msg.text(get_language() or "en")
+    if part_count(params) > 1:
+        return Variant(
+            seed=seed,
+            params=params,
+            statement_en=intro_of(params, "en"),
+            statement_ko=intro_of(params, "ko"),
+            asked_latex="",
+            key=None,
+            error=error,
+            parts=tuple(_variant_part(params, k) for k in range(part_count(params))),
+        )
     return Variant(
         seed=seed,
         params=params,
@@ -169,6 +197,26 @@ def template_variant(*, template: ProblemTemplate, seed: int) -> Variant:
         asked_latex=asked_latex(params),
         key=key,
         error=error,
+    )
+
+
+def _variant_part(params: dict[str, Any], k: int) -> VariantPart:
+    own = part_params(params, k)
+    try:
+        key: Key | None = key_of(task_of(own))
+    except KeyUnavailable:
+        key = None
+    spec = params["parts"][k]
+    source = spec.get("carry_from")
+    return VariantPart(
+        letter="abcdefghij"[k],
+        statement_en=part_statement_of(own, "en"),
+        statement_ko=part_statement_of(own, "ko"),
+        asked_latex=asked_latex(own),
+        key=key,
+        weight=int(spec.get("weight", 1)),
+        carry_from="" if source is None else "abcdefghij"[int(source)],
+        carry_share=str(spec.get("carry_share") or ""),
     )
 
 

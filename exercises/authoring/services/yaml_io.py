@@ -19,6 +19,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.generators.parts import parts_validate
 from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
 from exercises.authoring.selectors import item_tolerance
 from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_copy
@@ -174,9 +175,9 @@ def _template_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
         if entry.slug in seen:
             errors.append(problem(f"{at}.slug", _("another template of this file has this slug")))
         seen.add(entry.slug)
-        if entry.family == "custom":
+        if entry.family in ("custom", "parts"):
             try:
-                validate(entry.config)
+                (validate if entry.family == "custom" else parts_validate)(entry.config)
             except TemplateError as exc:
                 errors.append(problem(f"{at}.config", str(exc)))
         library = targets.library_of(entry)

@@ -81,6 +81,31 @@ TEMPLATES: list[dict[str, Any]] = [
         },
     },
     {
+        # a multi-part problem on toy #2: f_x, then its value and the slope of the slice
+        # y = 1, both graded carrying forward the student's own f_x
+        "slug": "toy-2-parts",
+        "family": "parts",
+        "title_en": "Toy #2 in three parts: f_x, its value, the slope of a slice",
+        "title_ko": "Toy #2 세 부분: f_x, 그 값, 단면의 기울기",
+        "config": {
+            "base": "fixed",
+            "function": "7x*y/e^(x^2+y^2)",
+            "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
+            "notation": "subscript",
+            "parts": [
+                {"wrt": ["x"]},
+                {"wrt": ["x"], "at": {"x": "1", "y": "2"}, "carry_from": 0, "carry_share": "0.5"},
+                {
+                    "wrt": ["x"],
+                    "at": {"x": "-1", "y": "1"},
+                    "slope": True,
+                    "carry_from": 0,
+                    "carry_share": "0.5",
+                },
+            ],
+        },
+    },
+    {
         "slug": "loss-w11",
         "family": "loss",
         "title_en": "Squared-error loss: ∂L/∂w₁₁",
@@ -122,6 +147,8 @@ TEMPLATES: list[dict[str, Any]] = [
     },
 ]
 
+POINTS = {"loss-w11": Decimal("2"), "loss": Decimal("2"), "toy-2-parts": Decimal("3")}
+
 SETS = [
     (
         "Lecture 04 toy examples",
@@ -133,6 +160,7 @@ SETS = [
             "toy-2-gaussian",
             "lecture-rational",
             "toy-2-slope",
+            "toy-2-parts",
             "loss-w11",
         ],
     ),
@@ -191,7 +219,7 @@ class Command(BaseCommand):
                     problem_set=problem_set,
                     template=templates[slug],
                     position=index,
-                    points=Decimal("2") if slug.startswith("loss") else Decimal("1"),
+                    points=POINTS.get(slug, Decimal("1")),
                     max_attempts=3,
                     late_until=due + timedelta(days=2),
                     late_penalty=Decimal("0.5"),

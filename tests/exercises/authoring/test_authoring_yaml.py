@@ -127,7 +127,7 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
         course_import_yaml(course=target, text=yaml.safe_dump(data, allow_unicode=True))
     assert exc.value.errors == [
         "templates[2].family: must be one of: 'custom', 'polynomial', 'gaussian', 'rational', "
-        "'chain', 'slope', 'loss', 'gradient', 'second' or 'fixed'",
+        "'chain', 'slope', 'loss', 'gradient', 'second', 'fixed' or 'parts'",
         "problem_sets[0].due_at: not a real date and time, e.g. 2026-03-02T23:59:00Z",
         "problem_sets[0].items[0].tolerance: must be at most 0.5",
         "problem_sets[0].items[1].max_attempts: must be at least 1",
@@ -140,7 +140,7 @@ def test_errors_are_reported_per_item_and_nothing_is_imported():
         course_import_yaml(course=target, text=yaml.safe_dump(data, allow_unicode=True))
     assert exc.value.errors == [
         "templates[2].family: must be one of: 'custom', 'polynomial', 'gaussian', 'rational', "
-        "'chain', 'slope', 'loss', 'gradient', 'second' or 'fixed'",
+        "'chain', 'slope', 'loss', 'gradient', 'second', 'fixed' or 'parts'",
         "templates[0].config: '{zz}' is not a parameter",
         "problem_sets[0].items[0].template: 'missing' is not a template of this file",
     ]
@@ -411,3 +411,140 @@ def test_an_item_flag_goes_through_export_import_and_duplicate_and_must_be_a_boo
     assert getattr(duplicate.items.order_by("position").first(), flag) is False
     page = _refused(yaml_upload, exported.replace(f"{flag}: false", f"{flag}: maybe"))
     assert f"items[0].{flag}: must be true or false" in page
+
+
+# ---------------------------------------------------------------- multi-part problems
+
+
+def _course_with_parts():
+    course = factories.course()
+    tpl = custom_template_create(
+        course=course,
+        slug="toy-2-parts",
+        title_en="Toy #2 in parts",
+        title_ko="Toy #2 소문항",
+        config=copy.deepcopy(factories.TOY2_PARTS),
+        family="parts",
+    )
+    TemplateCheck.objects.create(template=tpl, version=1, seeds_total=50, status="passed")
+    tpl = template_publish(template=tpl)
+    ps = problem_set_create(
+        course=course, title_en="W", title_ko="주", due_at=datetime(2026, 3, 9, tzinfo=UTC)
+    )
+    problem_set_item_add(problem_set=ps, template=tpl, points=Decimal("3"))
+    return course
+
+
+def test_a_multi_part_template_goes_through_export_and_import_unchanged(
+    django_capture_on_commit_callbacks,
+):
+    exported = course_export_yaml(course=_course_with_parts())
+    data = yaml.safe_load(exported)
+    (entry,) = data["templates"]
+    assert entry["family"] == "parts"
+    assert entry["config"] == factories.TOY2_PARTS
+    target = factories.course()
+    with django_capture_on_commit_callbacks(execute=False):  # its check is not run here
+        result = course_import_yaml(course=target, text=exported)
+    assert (result.templates_created, result.problem_sets_created) == (1, 1)
+    imported = ProblemTemplate.objects.get(course=target, slug="toy-2-parts")
+    assert (imported.family, imported.config, imported.published) == (
+        "parts",
+        factories.TOY2_PARTS,
+        False,  # published once its check passes, as any imported template
+    )
+    again = yaml.safe_load(course_export_yaml(course=target))
+    assert again["templates"][0] == {**entry, "published": False}
+    assert again["problem_sets"][0]["items"] == data["problem_sets"][0]["items"]
+
+
+def _parts_file(**config_changes) -> str:
+    config = {**copy.deepcopy(factories.TOY2_PARTS), **config_changes}
+    return yaml.safe_dump(
+        {
+            "format": "partial-credit/1",
+            "templates": [
+                {
+                    "slug": "p",
+                    "family": "parts",
+                    "title_en": "P",
+                    "title_ko": "P",
+                    "config": config,
+                }
+            ],
+        },
+        allow_unicode=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"base": "parts"}, "templates[0].config.base: must be one of"),
+        ({"parts": [{"wrt": ["x"]}]}, "templates[0].config.parts: at least 2 entries"),
+        (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "carry_share": 2}]},
+            "templates[0].config.parts[1].carry_share: must be at most 1",
+        ),
+        (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "eval": "1"}]},
+            "templates[0].config.parts[1].eval: unknown key",
+        ),
+        ({"at_point": True}, "templates[0].config.at_point: unknown key"),  # not a fixed key
+        (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "carry_from": 0}]},
+            "templates[0].config: part 2: carry_from names an earlier part",
+        ),
+    ],
+)
+def test_a_bad_parts_config_is_refused_with_its_path(changes, error):
+    course = factories.course()
+    with pytest.raises(ImportFailed) as failed:
+        course_import_yaml(course=course, text=_parts_file(**changes))
+    assert any(e.startswith(error) for e in failed.value.errors), failed.value.errors
+    assert not ProblemTemplate.objects.filter(course=course).exists()
+
+
+def test_a_parts_check_reports_a_part_whose_variant_is_unusable():
+    from exercises.authoring.services.checks import seed_report
+
+    config = copy.deepcopy(factories.TOY2_PARTS)
+    config["parts"][1]["at"] = {"x": "1", "y": "1"}  # f_x = f_y there: wrong variable passes
+    tpl = custom_template_create(
+        course=factories.course(),
+        slug="p",
+        title_en="P",
+        title_ko="P",
+        config=config,
+        family="parts",
+    )
+    problems = seed_report(template=tpl, seed=1).problems
+    assert [p["en"][:7] for p in problems] == ["part 2:"]
+    assert problems[0]["ko"].startswith("소문항 2:")
+
+
+def test_the_template_page_previews_each_part_with_its_key(client):
+    course = _course_with_parts()
+    tpl = ProblemTemplate.objects.get(course=course, slug="toy-2-parts")
+    teacher = factories.user()
+    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
+    client.force_login(teacher)
+    page = client.get(reverse("authoring:template-preview", args=[tpl.pk]), {"seed": "3"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert text.count('<li data-part="') == 3
+    assert "the value \\(f_{x}(1, 2)\\)" in text and "-14*exp(-5)" in text
+    assert "-7*exp(-2)" in text  # (c), the slope of the slice
+    assert "carries forward (a) for 0.5 of its points" in text
+    edit = client.get(reverse("authoring:template-edit", args=[tpl.pk]))
+    assert edit.status_code == 200 and edit.content.decode().count('<li data-part="') == 3
+
+
+def test_the_set_editor_marks_a_multi_part_item(client):
+    course = _course_with_parts()
+    teacher = factories.user()
+    membership_create(course=course, user=teacher, role=Membership.Role.INSTRUCTOR)
+    client.force_login(teacher)
+    problem_set = ProblemSet.objects.get(course=course)
+    page = client.get(reverse("authoring:set-edit", args=[problem_set.pk])).content
+    assert 'data-parts="3">3 parts: the points are shared by weight' in page.decode()

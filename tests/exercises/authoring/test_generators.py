@@ -10,8 +10,31 @@ from exercises.authoring.generators import FAMILIES, generate, statement_of, tas
 from exercises.authoring.generators.statements import derivative_latex
 from grading.engine import grade, key_of, variant_check
 
-# "fixed" and "custom" make nothing without a config; their own tests give them one.
-RANDOM_FAMILIES = sorted(set(FAMILIES) - {"fixed", "custom"})
+# "fixed", "custom" and "parts" make nothing without a config; their own tests give them one
+# (parts: tests/exercises/practice/test_parts.py, and below on a random base).
+RANDOM_FAMILIES = sorted(set(FAMILIES) - {"fixed", "custom", "parts"})
+RANDOM_PARTS = {
+    "base": "gaussian",
+    "parts": [
+        {"wrt": ["y"]},
+        {"wrt": ["y"], "at": {"x": "2", "y": "1"}, "carry_from": 0},
+        {"gradient": True},
+    ],
+}
+
+
+def test_parts_on_a_random_base_regenerate_identically_and_vary_by_seed():
+    first = generate(family="parts", config=RANDOM_PARTS, version=1, seed=42)
+    assert first == generate(family="parts", config=RANDOM_PARTS, version=1, seed=42)
+    assert json.loads(json.dumps(first)) == first
+    functions = {
+        generate(family="parts", config=RANDOM_PARTS, version=1, seed=s)["function"]
+        for s in range(30)
+    }
+    assert len(functions) > 1
+    # every part asks about the seed's own function
+    assert {p["params"]["function"] for p in first["parts"]} == {first["function"]}
+    assert first["parts"][2]["params"]["gradient"] is True
 
 
 @pytest.mark.parametrize("family", RANDOM_FAMILIES)

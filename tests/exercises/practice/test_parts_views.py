@@ -1,0 +1,164 @@
+"""The page of a multi-part problem: one answer box, preview and result region per part."""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from grading.models import Submission
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+WRONG_FX = "7y/e^(x^2+y^2)"
+
+
+@pytest.fixture
+def inst():
+    return factories.parts_instance(points=Decimal("3"))
+
+
+def _page(client, inst, lang="en"):
+    client.force_login(inst.student)
+    client.cookies["django_language"] = lang
+    response = client.get(reverse("practice:problem-detail", args=[inst.pk]))
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+_capture = None
+
+
+@pytest.fixture(autouse=True)
+def _on_commit(django_capture_on_commit_callbacks):
+    """Grading runs as the submit commits (eager Celery), as with a worker in production."""
+    global _capture
+    _capture = django_capture_on_commit_callbacks
+    yield
+    _capture = None
+
+
+def _submit(client, inst, part, text):
+    """Submit to a part, graded once the request commits, then the part's region as its poll
+    reads it (a test's transaction commits only as the capture ends)."""
+    url = reverse("practice:part-submission-create", args=[inst.pk, part])
+    with _capture(execute=True):
+        submitted = client.post(url, {"answer": text}, **HTMX)
+    if submitted.status_code != 200:
+        return submitted
+    region = reverse("practice:problem-detail", args=[inst.pk])
+    return client.get(region, {"part": part}, **HTMX)
+
+
+def test_the_page_shows_each_part_with_its_own_box_and_region(client, inst):
+    page = _page(client, inst)
+    for k in range(3):
+        assert f'id="id_answer_{k}"' in page
+        assert f'id="part-result-{k}"' in page
+        assert f'id="submit-part-{k}"' in page
+    assert "Let \\(f(x, y) = \\frac{7xy}{e^{x^2+y^2}}\\). Find:" in page
+    assert "the value \\(f_{x}(1, 2)\\)" in page
+    assert "the slope of the slice \\(y = 1\\) at \\(x = -1\\)" in page
+    assert "a value right for your own (a) earns 50% of this part's points" in page
+    assert 'id="id_answer"' not in page  # not the single-part page's box
+
+
+def test_the_page_in_korean(client, inst):
+    page = _page(client, inst, "ko")
+    assert "다음을 구하시오." in page
+    assert "다음 값: \\(f_{x}(1, 2)\\)" in page
+    assert "\\(y = 1\\)에서 자른 단면의 \\(x = -1\\)에서의 기울기" in page
+    assert "(a)의 답이 틀렸을 때" in page
+
+
+def test_a_wrong_derivative_and_a_value_consistent_with_it_show_carried_credit(client, inst):
+    client.force_login(inst.student)
+    first = _submit(client, inst, 0, WRONG_FX)
+    assert first.status_code == 200
+    body = html.unescape(first.content.decode())
+    assert 'id="part-result-0"' in body and 'data-status="incorrect"' in body
+    second = html.unescape(_submit(client, inst, 1, "14/e^5").content.decode())
+    assert 'data-status="carried"' in second
+    assert "score 0.50" in second
+    assert "right for your own answer to (a) (attempt 1)" in second
+    assert "for 50% of this part's points" in second
+    assert '<span id="parts-total-score" hx-swap-oob="true">0.50</span>' in second
+    assert _page(client, inst).count("Carried forward") >= 2  # the verdict and the history
+
+
+def test_korean_carried_credit(client, inst):
+    client.force_login(inst.student)
+    client.cookies["django_language"] = "ko"
+    _submit(client, inst, 0, WRONG_FX)
+    body = html.unescape(_submit(client, inst, 1, "14/e^5").content.decode())
+    assert 'data-status="carried"' in body
+    assert "이어서 채점" in body
+
+
+def test_the_part_preview_reads_the_part_asked(client, inst):
+    client.force_login(inst.student)
+    url = reverse("practice:problem-preview", args=[inst.pk])
+    as_value = client.get(url, {"answer": "x + 1", "part": "1"}).content.decode()
+    assert "preview-error" in as_value  # a value part wants a number
+    as_derivative = client.get(url, {"answer": "x + 1", "part": "0"}).content.decode()
+    assert "preview-ok" in as_derivative
+    for bad in ("3", "-1", "x", "9" * 40):
+        assert client.get(url, {"answer": "1", "part": bad}).status_code == 404
+
+
+def test_parts_refuse_other_students_a_missing_part_and_the_single_answer_url(client, inst):
+    other = factories.student(in_course=inst.item.problem_set.course)
+    client.force_login(other)
+    assert _submit(client, inst, 0, WRONG_FX).status_code == 404
+    client.force_login(inst.student)
+    assert _submit(client, inst, 3, WRONG_FX).status_code == 404
+    single = reverse("practice:submission-create", args=[inst.pk])
+    assert client.post(single, {"answer": WRONG_FX}, **HTMX).status_code == 404
+    assert not Submission.objects.exists()
+
+
+def test_a_single_part_problem_has_no_parts_url(client):
+    single = factories.toy_instance()
+    client.force_login(single.student)
+    url = reverse("practice:part-submission-create", args=[single.pk, 0])
+    assert client.post(url, {"answer": "3x^2 + y"}, **HTMX).status_code == 404
+
+
+def test_a_part_being_graded_polls_its_own_region(client, inst):
+    client.force_login(inst.student)
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        body = _submit(client, inst, 2, "7/e^2").content.decode()
+    assert 'data-status="grading"' in body
+    assert "?part=2&amp;poll=1" in body and 'hx-target="#part-result-2"' in body
+    polled = client.get(reverse("practice:problem-detail", args=[inst.pk]), {"part": "2"}, **HTMX)
+    assert polled.status_code == 200
+    assert 'id="part-result-2"' in polled.content.decode()
+    bad = client.get(reverse("practice:problem-detail", args=[inst.pk]), {"part": "7"}, **HTMX)
+    assert bad.status_code == 404
+
+
+def test_plots_and_practice_are_not_offered_for_parts(client, inst):
+    client.force_login(inst.student)
+    assert client.get(reverse("practice:problem-plot", args=[inst.pk])).status_code == 404
+    assert client.get(reverse("practice:practice", args=[inst.pk, 1])).status_code == 404
+
+
+def test_the_set_page_says_attempts_are_per_part_and_offers_no_practice(client, inst):
+    client.force_login(inst.student)
+    for _ in range(3):
+        _submit(client, inst, 0, WRONG_FX)
+    for part in (1, 2):
+        for _ in range(3):
+            _submit(client, inst, part, "1")
+    page = html.unescape(
+        client.get(
+            reverse("practice:problem-set-detail", args=[inst.item.problem_set_id])
+        ).content.decode()
+    )
+    assert "3 parts, 3 attempts each; answers given: 9" in page
+    assert "closed for credit" in page  # every part's attempts are used
+    assert reverse("practice:practice", args=[inst.pk, 1]) not in page
