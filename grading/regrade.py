@@ -19,7 +19,8 @@ from exercises.jobs import jobs_resume_stuck
 from exercises.lti.services.passback import passback_record
 from grading.engine import grade
 from grading.models import ERROR_GAVE_UP, RegradeJob, Submission
-from grading.services import instance_prepared, submission_score, submission_task
+from exercises.authoring.scoring import verdict_credit
+from grading.services import instance_prepared, submission_score, submission_task, verdict_data
 
 
 def _pending_ids(job: RegradeJob) -> list[int]:
@@ -56,6 +57,9 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
             seed=submission.instance.seed,
             prepared=instance_prepared(instance=submission.instance),
         )
+        credit = verdict_credit(
+            verdict=verdict, vector_credit=submission.instance.item.vector_credit
+        )
         new_score = submission_score(submission=submission, verdict=verdict)
         with transaction.atomic():
             job = RegradeJob.objects.select_for_update().get(pk=job_id)
@@ -76,7 +80,7 @@ def regrade_job_run(*, job_id: int) -> RegradeJob:
                         "new_equivalent": verdict.equivalent,
                     },
                 ]
-            current.verdict = verdict.to_dict()
+            current.verdict = verdict_data(verdict=verdict, credit=credit)
             current.equivalent = verdict.equivalent
             current.method = verdict.method
             current.score = new_score

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
+from exercises.authoring.scoring import verdict_credit
 from exercises.authoring.selectors import item_tolerance
 from exercises.lti.services.passback import passback_record
 from grading.engine import ENGINE_VERSION, Prepared, Task, Verdict, grade, preview
@@ -29,13 +30,21 @@ logger = logging.getLogger(__name__)
 
 
 def score_of(
-    *, equivalent: bool | None, late: bool, points: Decimal, late_penalty: Decimal
+    *,
+    equivalent: bool | None,
+    late: bool,
+    points: Decimal,
+    late_penalty: Decimal,
+    credit: Decimal | None = None,
 ) -> Decimal:
-    """Full points when right, reduced by the item's late penalty when late; else zero."""
-    if equivalent is not True:
+    """The points times the share earned (`credit`, 0 to 1: authoring.scoring.verdict_credit;
+    None: all when right, else none), reduced by the item's late penalty when late."""
+    if credit is None:
+        credit = Decimal("1") if equivalent is True else Decimal("0")
+    if not credit:
         return Decimal("0.00")
     factor = Decimal("1") - late_penalty if late else Decimal("1")
-    return (points * factor).quantize(Decimal("0.01"))
+    return (points * credit * factor).quantize(Decimal("0.01"))
 
 
 def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
@@ -45,7 +54,14 @@ def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
         late=submission.late,
         points=item.points,
         late_penalty=item.late_penalty,
+        credit=verdict_credit(verdict=verdict, vector_credit=item.vector_credit),
     )
+
+
+def verdict_data(*, verdict: Verdict, credit: Decimal) -> dict[str, Any]:
+    """The verdict as stored with a submission: the engine's, with the share it earned (read
+    back by authoring.scoring.row_credit: an export without the late penalty)."""
+    return {**verdict.to_dict(), "credit": str(credit)}
 
 
 def task_under(*, params: dict[str, Any], tolerance: float | None) -> Task:
@@ -91,6 +107,7 @@ class GradingInput:
     tolerance: float | None
     student_id: int
     problem_set_id: int
+    vector_credit: str = "per_component"
 
 
 _INPUT_COLUMNS = (
@@ -105,6 +122,7 @@ _INPUT_COLUMNS = (
     "instance__item__grading_policy__tolerance",
     "instance__student_id",
     "instance__item__problem_set_id",
+    "instance__item__vector_credit",
 )
 
 
@@ -146,6 +164,7 @@ def grading_input(*, submission_id: int) -> GradingInput | None:
         tolerance=None if tolerance is None else float(tolerance),
         student_id=who[0],
         problem_set_id=who[1],
+        vector_credit=who[2],
     )
 
 
@@ -235,13 +254,16 @@ def _verdict_record(
 ) -> int:
     """Store the verdict unless one was stored meanwhile (1 when this one was)."""
     graded = Submission.Status.GRADED
+    credit = verdict_credit(verdict=verdict, vector_credit=given.vector_credit)
     return (
         Submission.objects.filter(pk=submission_id)
         .exclude(status=graded)
         .update(
             # "cache": whether this verdict was reused from an identical (task, answer) graded
             # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-            verdict=_storable({**verdict.to_dict(), "cache": cache_use}),
+            verdict=_storable(
+                {**verdict_data(verdict=verdict, credit=credit), "cache": cache_use}
+            ),
             equivalent=verdict.equivalent,
             method=verdict.method,
             score=score_of(
@@ -249,6 +271,7 @@ def _verdict_record(
                 late=given.late,
                 points=given.points,
                 late_penalty=given.late_penalty,
+                credit=credit,
             ),
             status=graded,
             graded_at=timezone.now(),

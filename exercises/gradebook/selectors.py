@@ -757,7 +757,14 @@ def export_scores(
         )
     graded = Submission.objects.filter(
         instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
-    ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+    ).values(
+        "instance__student_id",
+        "instance__item_id",
+        "attempt",
+        "score",
+        "equivalent",
+        "verdict__credit",
+    )
     adjustments = score_adjustments(item_ids=list(items))
     excused = excused_points(items=items, adjustments=adjustments)
     scores: dict[tuple[str, str], Decimal | None] = {

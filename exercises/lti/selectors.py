@@ -59,7 +59,14 @@ def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
             instance__item_id__in=list(items),
             status=Submission.Status.GRADED,
             score__isnull=False,
-        ).values("instance__student_id", "instance__item_id", "attempt", "score", "equivalent")
+        ).values(
+            "instance__student_id",
+            "instance__item_id",
+            "attempt",
+            "score",
+            "equivalent",
+            "verdict__credit",
+        )
     )
     adjustments = score_adjustments(item_ids=list(items), student_id=student_id)
     scores = set_scores(items=items, graded=graded, adjustments=adjustments)
