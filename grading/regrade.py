@@ -15,11 +15,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from exercises.authoring.scoring import verdict_credit
 from exercises.jobs import jobs_resume_stuck
 from exercises.lti.services.passback import passback_record
 from grading.engine import grade
 from grading.models import ERROR_GAVE_UP, RegradeJob, Submission
-from exercises.authoring.scoring import verdict_credit
 from grading.services import instance_prepared, submission_score, submission_task, verdict_data
 
 

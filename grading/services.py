@@ -261,9 +261,7 @@ def _verdict_record(
         .update(
             # "cache": whether this verdict was reused from an identical (task, answer) graded
             # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-            verdict=_storable(
-                {**verdict_data(verdict=verdict, credit=credit), "cache": cache_use}
-            ),
+            verdict=_storable({**verdict_data(verdict=verdict, credit=credit), "cache": cache_use}),
             equivalent=verdict.equivalent,
             method=verdict.method,
             score=score_of(

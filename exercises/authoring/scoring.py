@@ -82,7 +82,8 @@ def set_scores(
 ) -> dict[tuple[int, int], Decimal]:
     """(student id, set id) -> the sum over the set's items of the best (or last) graded
     attempt. `graded` rows carry instance__student_id, instance__item_id, attempt, score,
-    equivalent and verdict__credit (the share earned: row_credit); a student with no graded attempt (nor override) in a set has no entry.
+    equivalent and verdict__credit (the share earned: row_credit); a student with no graded
+    attempt (nor override) in a set has no entry.
 
     `adjustments`: an override replaces what the attempts earned on its item (with or without
     the late penalty: it is the score the instructor gave); an excused item counts for nothing

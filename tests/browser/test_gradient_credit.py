@@ -40,9 +40,7 @@ TEXT = {
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_a_gradient_with_one_right_component_scores_half_and_shows_which(
-    page, live_server, lang
-):
+def test_a_gradient_with_one_right_component_scores_half_and_shows_which(page, live_server, lang):
     course = factories.course()
     factories.student(in_course=course, username="student1")
     problem_set = factories.problem_set(in_course=course)

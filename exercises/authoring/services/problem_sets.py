@@ -176,8 +176,9 @@ def _in_korean(message: str) -> str:
 @transaction.atomic
 def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = None) -> ProblemSet:
     """A copy of the set and its items with their rules (ItemValues: credit for a vector answer
-    too) and tolerances, not instances or submissions, in `course` or its own. The copy is hidden from students until the instructor releases
-    it: its dates are the original's, which are rarely right for the copy."""
+    too) and tolerances, not instances or submissions, in `course` or its own. The copy is
+    hidden from students until the instructor releases it: its dates are the original's, which
+    are rarely right for the copy."""
     course = course or problem_set.course
     items = list(
         problem_set.items.select_related("template", "grading_policy").order_by("position", "id")

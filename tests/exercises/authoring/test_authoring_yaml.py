@@ -442,9 +442,9 @@ def test_vector_credit_goes_through_export_import_and_duplicate_and_must_be_a_ch
     assert "vector_credit: all_or_nothing" not in without
     other = factories.course()
     course_import_yaml(course=other, text=without)
-    assert {it.vector_credit for it in ProblemSetItem.objects.filter(problem_set__course=other)} == {
-        "per_component"
-    }
+    assert {
+        it.vector_credit for it in ProblemSetItem.objects.filter(problem_set__course=other)
+    } == {"per_component"}
     # anything else is refused with the choices, and nothing is imported
     before = ProblemSetItem.objects.count()
     page = _refused(yaml_upload, exported.replace("all_or_nothing", "half"))
