@@ -116,3 +116,16 @@ def test_the_staff_drill_down_says_partly_correct(client):
     url = reverse("gradebook:course-gradebook-student", args=[course.pk, instance.student_id])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<span class="status partial">Partly correct</span>' in page
+
+
+def test_an_ungraded_practice_gradient_says_which_components_are_right(client):
+    instance = factories.gradient_instance(max_attempts=1)
+    factories.graded(instance, "<0, 0>")  # the only attempt: closed for credit, practice opens
+    client.force_login(instance.student)
+    url = reverse("practice:practice", args=[instance.pk, 1])
+    # the fixed template's variants are all toy #1's gradient
+    page = client.post(url, {"answer": "<3x^2 + y, x>"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert 'data-status="incorrect"' in body
+    assert "1 of 2 components right" in body
+    assert _components(body) == [("0", "right"), ("1", "wrong")]
