@@ -205,7 +205,15 @@ def grade(task: Task, answer: str, *, seed: int = 0, prepared: Prepared | None =
         return _grade(task, answer, seed, prepared)
 
 
-def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None) -> Verdict:
+def _grade(
+    task: Task,
+    answer: str,
+    seed: int,
+    prepared: Prepared | None = None,
+    per_component: bool = True,
+) -> Verdict:
+    """grade() under the lock; `per_component=False` leaves a vector's components undecided
+    (variant_check, which needs the whole verdict only: no second cost per candidate)."""
     start = time.perf_counter()
 
     def done(**kw: Any) -> Verdict:
@@ -234,7 +242,7 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
     if judged.answer is not None:
         mistake = diagnosis.diagnose(c, judged.answer, seed, judged.rtol, judged.floor, parts)
     components: tuple[ComponentVerdict, ...] = ()
-    if c.is_vector and parsed.is_vector:
+    if per_component and c.is_vector and parsed.is_vector:
         components = _component_verdicts(c, parts, judged, mistake, seed)
     return done(
         equivalent=judged.equivalent,
@@ -391,7 +399,8 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         except (Unsupported, RecursionError, ValueError, TypeError):
             continue
         text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
-        wrong = grade(task, text, seed=seed)
+        with _GRADE_LOCK:
+            wrong = _grade(task, text, seed, per_component=False)
         if wrong.equivalent is not False and wrong.error is None:
             code = "mistake-accepted" if wrong.equivalent else "mistake-undecided"
             found = message_each(
