@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.models import ProblemInstance
+from exercises.authoring.scoring import row_credit
 from exercises.jobs import ResumableJob
 
 
@@ -61,12 +63,15 @@ class Submission(models.Model):
 
     @property
     def outcome(self) -> str:
-        """What the student is told, in one word: correct, incorrect, undecided (the engine could
-        not decide), error (grading failed for good) or pending (queued or grading)."""
+        """What the student is told, in one word: correct, partial (some components of a
+        vector answer right, and credited), incorrect, undecided (the engine could not decide),
+        error (grading failed for good) or pending (queued or grading)."""
         if self.status == self.Status.GRADED:
-            if self.equivalent is None:
-                return "undecided"
-            return "correct" if self.equivalent else "incorrect"
+            if self.equivalent is True:
+                return "correct"
+            if self.credit:
+                return "partial"
+            return "undecided" if self.equivalent is None else "incorrect"
         return "error" if self.status == self.Status.ERROR else "pending"
 
     @property
@@ -100,6 +105,32 @@ class Submission(models.Model):
             "text": carried.get("answer") or "",
             "percent": percent,
         }
+
+    @property
+    def credit(self) -> Decimal:
+        """The share of the points the verdict earned (authoring.scoring.row_credit)."""
+        stored = self.verdict if isinstance(self.verdict, dict) else {}
+        return row_credit({"verdict__credit": stored.get("credit"), "equivalent": self.equivalent})
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        """How each component of a vector answer was decided, as stored with the verdict
+        (grading.engine.ComponentVerdict.to_dict); empty for a scalar answer or a verdict
+        stored before components were recorded."""
+        found = self.verdict.get("components") if isinstance(self.verdict, dict) else None
+        if not isinstance(found, list):
+            return []
+        return [c for c in found if isinstance(c, dict)]
+
+    @property
+    def components_right(self) -> int:
+        return sum(1 for c in self.components if c.get("equivalent") is True)
+
+    @property
+    def components_named(self) -> bool:
+        """Whether the answer's named mistake is one a component's line already says."""
+        whole = self.verdict.get("mistake") if isinstance(self.verdict, dict) else None
+        return whole is not None and any(c.get("mistake") == whole for c in self.components)
 
     @property
     def is_pending(self) -> bool:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from exercises.authoring.generators import task_of
 from exercises.authoring.generators.parts import carry_of, is_parts, part_params, part_points
 from exercises.authoring.models import ProblemInstance
+from exercises.authoring.scoring import verdict_credit
 from exercises.authoring.selectors import item_tolerance
 from exercises.lti.services.passback import passback_record
 from grading.engine import ENGINE_VERSION, Prepared, Task, Verdict, grade, preview
@@ -30,13 +31,21 @@ logger = logging.getLogger(__name__)
 
 
 def score_of(
-    *, equivalent: bool | None, late: bool, points: Decimal, late_penalty: Decimal
+    *,
+    equivalent: bool | None,
+    late: bool,
+    points: Decimal,
+    late_penalty: Decimal,
+    credit: Decimal | None = None,
 ) -> Decimal:
-    """Full points when right, reduced by the item's late penalty when late; else zero."""
-    if equivalent is not True:
+    """The points times the share earned (`credit`, 0 to 1: authoring.scoring.verdict_credit;
+    None: all when right, else none), reduced by the item's late penalty when late."""
+    if credit is None:
+        credit = Decimal("1") if equivalent is True else Decimal("0")
+    if not credit:
         return Decimal("0.00")
     factor = Decimal("1") - late_penalty if late else Decimal("1")
-    return (points * factor).quantize(Decimal("0.01"))
+    return (points * credit * factor).quantize(Decimal("0.01"))
 
 
 def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
@@ -46,6 +55,7 @@ def submission_score(*, submission: Submission, verdict: Verdict) -> Decimal:
         late=submission.late,
         points=item.points,
         late_penalty=item.late_penalty,
+        credit=verdict_credit(verdict=verdict, vector_credit=item.vector_credit),
     )
 
 
@@ -93,6 +103,7 @@ class GradingInput:
     student_id: int
     problem_set_id: int
     part: int = 0
+    vector_credit: str = "per_component"
 
 
 _INPUT_COLUMNS = (
@@ -108,6 +119,7 @@ _INPUT_COLUMNS = (
     "instance__item__grading_policy__tolerance",
     "instance__student_id",
     "instance__item__problem_set_id",
+    "instance__item__vector_credit",
 )
 
 
@@ -152,6 +164,7 @@ def grading_input(*, submission_id: int) -> GradingInput | None:
         tolerance=None if tolerance is None else float(tolerance),
         student_id=who[0],
         problem_set_id=who[1],
+        vector_credit=who[2],
     )
 
 
@@ -263,9 +276,14 @@ class GradedOutcome:
     score: Decimal
     earned: Decimal | None = None
     carried: dict[str, Any] | None = None
+    credit: Decimal | None = None  # the share earned (authoring.scoring.verdict_credit)
 
     def verdict_data(self) -> dict[str, Any]:
+        """The verdict as stored with the submission: the engine's, with the share it earned
+        (read back by authoring.scoring.row_credit: an export without the late penalty)."""
         data: dict[str, Any] = {**self.verdict.to_dict(), "cache": self.cache_use}
+        if self.credit is not None:
+            data["credit"] = str(self.credit)
         if self.carried is not None:
             data["carried"] = self.carried
         return data
@@ -302,27 +320,34 @@ def graded_outcome(
     else:
         verdict = grader(task, given.answer, seed=given.seed, prepared=prepared)
         cache_use = "off"
+    # the share earned: all when right; a vector answer's right components (per component)
+    credit = verdict_credit(verdict=verdict, vector_credit=given.vector_credit)
     if not multi:
         score = score_of(
             equivalent=verdict.equivalent,
             late=given.late,
             points=given.points,
             late_penalty=given.late_penalty,
+            credit=credit,
         )
-        return GradedOutcome(verdict=verdict, cache_use=cache_use, score=score)
-    credit = Decimal("1") if verdict.equivalent is True else Decimal("0")
+        return GradedOutcome(verdict=verdict, cache_use=cache_use, score=score, credit=credit)
     carried = None
     carry = carry_of(given.params, given.part)
     if carry is not None and verdict.equivalent is False:
         carried = carried_verdict(given=given, source=carry[0], share=carry[1], task=task)
         if carried is not None:
-            credit = carry[1]
+            credit = max(credit, carry[1])
     points = part_points(given.params, given.points)[given.part]
     score, earned = part_score_of(
         credit=credit, late=given.late, points=points, late_penalty=given.late_penalty
     )
     return GradedOutcome(
-        verdict=verdict, cache_use=cache_use, score=score, earned=earned, carried=carried
+        verdict=verdict,
+        cache_use=cache_use,
+        score=score,
+        earned=earned,
+        carried=carried,
+        credit=credit,
     )
 
 

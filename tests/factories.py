@@ -23,6 +23,8 @@ _counter = itertools.count(1)
 
 TOY1 = {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "wrt": ["x"]}
 # the lecture's toy #2: f_x of 7xy/e^(x^2+y^2)
+# the gradient of toy #1: <3x^2 + y, x - 1>
+TOY1_GRADIENT = {"function": "x^3 + x*y - y", "function_latex": "x^3 + xy - y", "gradient": True}
 TOY2 = {
     "variables": ["x", "y"],
     "function": "7x*y/e^(x^2+y^2)",
@@ -92,6 +94,7 @@ def item(
     due_at: datetime | None = None,
     late_until: datetime | None = None,
     late_penalty: Decimal = Decimal("0.5"),
+    vector_credit: str = "per_component",
 ) -> ProblemSetItem:
     return problem_set_item_create(
         problem_set=in_set,
@@ -101,6 +104,7 @@ def item(
         due_at=due_at,
         late_until=late_until,
         late_penalty=late_penalty,
+        vector_credit=vector_credit,
     )
 
 
@@ -126,6 +130,15 @@ def toy2_instance(**item_kwargs: Any) -> ProblemInstance:
     c = course()
     s = student(in_course=c)
     it = item(in_set=problem_set(in_course=c), tpl=template(config=dict(TOY2)), **item_kwargs)
+    return instance(for_item=it, for_student=s)
+
+
+def gradient_instance(**item_kwargs: Any) -> ProblemInstance:
+    """A student enrolled in a course with one item asking the gradient of toy #1, opened."""
+    c = course()
+    s = student(in_course=c)
+    tpl = template(config=dict(TOY1_GRADIENT))
+    it = item(in_set=problem_set(in_course=c), tpl=tpl, **item_kwargs)
     return instance(for_item=it, for_student=s)
 
 

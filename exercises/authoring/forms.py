@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.generators.custom import TemplateError, template_problems
-from exercises.authoring.models import ProblemSet, ProblemTemplate
+from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
 from exercises.courses.models import Course
 
@@ -325,6 +325,14 @@ class ItemForm(forms.Form):
     )
     show_plots = forms.BooleanField(label=_("Show plots"), required=False, initial=True)
     show_hints = forms.BooleanField(label=_("Show hints"), required=False, initial=True)
+    vector_credit = forms.ChoiceField(
+        label=_("Credit for a vector answer"),
+        choices=ProblemSetItem.VectorCredit.choices,
+        initial=ProblemSetItem.VectorCredit.PER_COMPONENT,
+        # left out of a form (an older page): the item keeps its choice
+        required=False,
+        help_text=_("A gradient with some components right: their share of the points, or 0."),
+    )
 
     def __init__(
         self, *args: Any, templates: Any = None, due_at: datetime | None = None, **kw: Any
@@ -349,10 +357,13 @@ class ItemForm(forms.Form):
     def rules(self) -> dict[str, Any]:
         """The item's rules as problem_set_item_add and problem_set_item_update take them
         (not the template or the points: each of the two has its own)."""
-        return {
+        rules = {
             key: self.cleaned_data[key]
             for key in ("max_attempts", "late_until", "late_penalty", "show_plots", "show_hints")
         }
+        if self.cleaned_data.get("vector_credit"):
+            rules["vector_credit"] = self.cleaned_data["vector_credit"]
+        return rules
 
 
 class DuplicateForm(forms.Form):

@@ -175,6 +175,17 @@ class ProblemSetItem(models.Model):
     # After a wrong answer, before the key, a hint names the rule to look at again
     # (grading.engine.hints); an instructor may turn it off.
     show_hints = models.BooleanField(default=True)
+
+    class VectorCredit(models.TextChoices):
+        """How a vector answer (a gradient) earns the points (authoring.scoring.verdict_credit):
+        the share of its components that are right, or only all of them."""
+
+        PER_COMPONENT = "per_component", _("Per component")
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+
+    vector_credit = models.CharField(
+        max_length=20, choices=VectorCredit.choices, default=VectorCredit.PER_COMPONENT
+    )
     # Retired: an opened problem the instructor took out of the set. Students who opened it keep
     # it and their history; nobody else sees it (an opened problem is never deleted).
     retired = models.BooleanField(default=False)

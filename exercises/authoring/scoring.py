@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Protocol
 
 from exercises.authoring.terms import Adjustments
+from grading.engine import Verdict
 
 ATTEMPT_RULES = ("best", "last")
 
@@ -40,14 +41,50 @@ def item_counts(*, retired: bool, excused: bool, scored: bool) -> bool:
     return scored or not retired
 
 
+# How a vector answer (a gradient) earns its points (ProblemSetItem.vector_credit).
+PER_COMPONENT = "per_component"
+ALL_OR_NOTHING = "all_or_nothing"
+VECTOR_CREDIT = (PER_COMPONENT, ALL_OR_NOTHING)
+
+_SHARE = Decimal("0.0001")
+
+
+def verdict_credit(*, verdict: Verdict, vector_credit: str = PER_COMPONENT) -> Decimal:
+    """The share of the points a verdict earns, from 0 to 1: all when right; for a vector
+    answer graded per component, the share of its components that are right (a gradient with
+    one of two right earns half); else nothing. An answer that is not right as a whole never
+    earns all (the engine makes every component right only when the whole is)."""
+    if verdict.equivalent is True:
+        return Decimal("1")
+    n = len(verdict.components)
+    if vector_credit != PER_COMPONENT or not n:
+        return Decimal("0")
+    right = min(verdict.components_right, n - 1)
+    return (Decimal(right) / Decimal(n)).quantize(_SHARE, rounding=ROUND_DOWN)
+
+
+def row_credit(row: Mapping[str, Any]) -> Decimal:
+    """The share a graded attempt earned, as recorded with its verdict (`credit`, queried as
+    verdict__credit); a verdict recorded before shares were: all when right, else none."""
+    recorded = row.get("verdict__credit")
+    if recorded is not None:
+        try:
+            share = Decimal(str(recorded))
+        except ArithmeticError:
+            share = None
+        if share is not None and share.is_finite() and 0 <= share <= 1:
+            return share
+    return Decimal("1") if row.get("equivalent") is True else Decimal("0")
+
+
 def attempt_score(*, item: ScoredItem, row: Mapping[str, Any], late_penalty: bool) -> Decimal:
     """What one graded attempt is worth: its score (late penalty applied), or without the
-    penalty the item's full points when it was right."""
+    penalty the item's points times the share the attempt earned (row_credit)."""
     if late_penalty:
         return Decimal(row["score"])
     if row.get("earned") is not None:  # a part of a multi-part problem: its own points
         return Decimal(row["earned"])
-    return item.points.quantize(Decimal("0.01")) if row["equivalent"] is True else Decimal("0.00")
+    return (item.points * row_credit(row)).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -121,10 +158,11 @@ def set_scores(
     adjustments: Adjustments | None = None,
 ) -> dict[tuple[int, int], Decimal]:
     """(student id, set id) -> the sum over the set's items of the best (or last) graded
-    attempt. `graded` rows carry instance__student_id, instance__item_id, attempt, score and
-    equivalent; a student with no graded attempt (nor override) in a set has no entry. Rows
-    may carry `part` and `earned` (multi-part problems): an item's score is then the sum over
-    its parts of each part's best (or last) attempt.
+    attempt. `graded` rows carry instance__student_id, instance__item_id, attempt, score,
+    equivalent and verdict__credit (the share earned: row_credit); a student with no graded
+    attempt (nor override) in a set has no entry. Rows may carry `part` and `earned`
+    (multi-part problems): an item's score is then the sum over its parts of each part's best
+    (or last) attempt.
 
     `adjustments`: an override replaces what the attempts earned on its item (with or without
     the late penalty: it is the score the instructor gave); an excused item counts for nothing

@@ -26,7 +26,7 @@ from exercises.authoring.forms import (
     YamlImportForm,
 )
 from exercises.authoring.generators.custom import TemplateError
-from exercises.authoring.models import ProblemSet
+from exercises.authoring.models import ProblemSet, ProblemSetItem
 from exercises.authoring.services.problem_sets import (
     ItemRefused,
     problem_set_create,
@@ -213,6 +213,7 @@ def _set_context(
         "form": ProblemSetForm(instance=problem_set, courses=courses, can_release=can_release),
         "item_form": ItemForm(templates=selectors.usable_templates(course=problem_set.course)),
         "duplicate_form": DuplicateForm(courses=courses, initial={"course": problem_set.course}),
+        "vector_credit_choices": ProblemSetItem.VectorCredit.choices,
         **extra,
     }
 

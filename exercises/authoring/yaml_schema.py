@@ -300,6 +300,8 @@ class ItemEntry(_Strict):
     tolerance: Tolerance | None = None
     show_plots: StrictBool = True
     show_hints: StrictBool = True
+    # a vector answer (a gradient): the share of its components that are right, or only all
+    vector_credit: Literal["per_component", "all_or_nothing"] = "per_component"
 
 
 class SetEntry(_Strict):

@@ -861,6 +861,7 @@ def export_scores(
             "score",
             "earned",
             "equivalent",
+            "verdict__credit",
         )
     )
     adjustments = score_adjustments(item_ids=list(items))

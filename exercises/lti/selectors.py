@@ -74,6 +74,7 @@ def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
             "score",
             "earned",
             "equivalent",
+            "verdict__credit",
         )
     )
     adjustments = score_adjustments(item_ids=list(items), student_id=student_id)

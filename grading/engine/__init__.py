@@ -2,6 +2,7 @@
 
     preview(text, variables, *, task=None) -> Preview     cheap: parse and show, never grades
     grade(task, answer, *, seed=0) -> Verdict             parse, compare with the key, diagnose
+                                                          (a vector: each component on its own too)
     key_of(task) -> Key                                   the key computed by SymPy (text, LaTeX);
                                                           KeyUnavailable (a ValueError) says why not
     variant_check(task, *, seed=0) -> list[Message]       problems that keep a variant from use
@@ -24,6 +25,7 @@ from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import Unsupported, from_sympy, make_symbols, to_sympy
 from grading.engine.types import (
     ENGINE_VERSION,
+    ComponentVerdict,
     Evidence,
     Message,
     ParseFailure,
@@ -37,6 +39,7 @@ from grading.engine.types import (
 
 __all__ = [
     "ENGINE_VERSION",
+    "ComponentVerdict",
     "Evidence",
     "Key",
     "KeyUnavailable",

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import sympy
 
 from grading.engine import diagnosis, equivalence, limits
-from grading.engine.compiled import KeyInvalid, KeyUnavailable, compile_task
+from grading.engine.compiled import (
+    Compiled,
+    ComponentKey,
+    KeyInvalid,
+    KeyUnavailable,
+    compile_task,
+)
 from grading.engine.messages import message, message_each
 from grading.engine.parsing import ParseError, parse
-from grading.engine.printing import parsed_latex, to_text
+from grading.engine.printing import latex_name, parsed_latex, to_latex, to_text
 from grading.engine.sympy_bridge import Unsupported, from_sympy
-from grading.engine.tree import Parsed, Var, tree_to_data, walk
+from grading.engine.tree import Node, Parsed, Var, tree_to_data, walk
 from grading.engine.types import (
     ENGINE_VERSION,
+    ComponentVerdict,
     Message,
     ParseFailure,
     Prepared,
@@ -198,7 +205,15 @@ def grade(task: Task, answer: str, *, seed: int = 0, prepared: Prepared | None =
         return _grade(task, answer, seed, prepared)
 
 
-def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None) -> Verdict:
+def _grade(
+    task: Task,
+    answer: str,
+    seed: int,
+    prepared: Prepared | None = None,
+    per_component: bool = True,
+) -> Verdict:
+    """grade() under the lock; `per_component=False` leaves a vector's components undecided
+    (variant_check, which needs the whole verdict only: no second cost per candidate)."""
     start = time.perf_counter()
 
     def done(**kw: Any) -> Verdict:
@@ -221,12 +236,14 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         warnings += (message("label-accepted", label=parsed.label_text),)
     answer_latex = parsed_latex(parsed)
     key_latex = c.latex
-    judged = equivalence.judge(c, parsed, seed)
+    parts = parsed.parts()
+    judged = equivalence.judge(c, parts, seed)
     mistake = None
     if judged.answer is not None:
-        mistake = diagnosis.diagnose(
-            c, judged.answer, seed, judged.rtol, judged.floor, written=parsed.parts()
-        )
+        mistake = diagnosis.diagnose(c, judged.answer, seed, judged.rtol, judged.floor, parts)
+    components: tuple[ComponentVerdict, ...] = ()
+    if per_component and c.is_vector and parsed.is_vector:
+        components = _component_verdicts(c, parts, judged, mistake, seed)
     return done(
         equivalent=judged.equivalent,
         method=judged.method,
@@ -236,7 +253,83 @@ def _grade(task: Task, answer: str, seed: int, prepared: Prepared | None = None)
         warnings=warnings,
         answer_latex=answer_latex,
         key_latex=key_latex,
+        components=components,
     )
+
+
+def _component_verdicts(
+    c: Compiled,
+    parts: list[Node],
+    whole: equivalence.Judgement,
+    whole_mistake: Message | None,
+    seed: int,
+) -> tuple[ComponentVerdict, ...]:
+    """How each component of a vector answer is decided, for credit per component.
+
+    A right vector is right in every component, as the whole was decided (one comparison, no
+    second cost for the answers most students give). Otherwise each component is judged on its
+    own against its part of the key (equivalence.judge with a ComponentKey) and a wrong one's
+    typical mistake is named in that component alone; when exactly one component is wrong, the
+    whole's named mistake is that component's. Should the components each agree where the whole
+    did not (domains that only meet at too few points), the component the whole named as
+    differing (else the first) keeps the whole's verdict: the parts never earn more than the
+    whole could."""
+    labels = _component_labels(c)
+    shown = [to_latex(p) for p in parts]
+    if whole.equivalent is True:
+        return tuple(
+            ComponentVerdict(
+                index=i,
+                equivalent=True,
+                method=whole.method,
+                evidence=replace(whole.evidence, component=i),
+                answer_latex=shown[i],
+                label=labels[i],
+            )
+            for i in range(len(parts))
+        )
+    judged = [equivalence.judge(ComponentKey(c, i), [p], seed) for i, p in enumerate(parts)]
+    wrong = [i for i, j in enumerate(judged) if j.equivalent is False]
+    out: list[ComponentVerdict] = []
+    for i, j in enumerate(judged):
+        named = None
+        if j.equivalent is False and j.answer is not None:
+            if len(wrong) == 1 and whole_mistake is not None:
+                named = whole_mistake
+            else:
+                named = diagnosis.diagnose_component(
+                    c, i, j.answer, seed, j.rtol, j.floor, [parts[i]]
+                )
+        out.append(
+            ComponentVerdict(
+                index=i,
+                equivalent=j.equivalent,
+                method=j.method,
+                evidence=replace(j.evidence, component=i),
+                reason=j.reason,
+                mistake=named,
+                answer_latex=shown[i],
+                label=labels[i],
+            )
+        )
+    if all(v.equivalent is True for v in out):
+        k = whole.evidence.component if whole.evidence.component is not None else 0
+        out[k] = replace(
+            out[k],
+            equivalent=whole.equivalent,
+            method=whole.method,
+            evidence=replace(whole.evidence, component=k),
+            reason=whole.reason,
+            mistake=whole_mistake,
+        )
+    return tuple(out)
+
+
+def _component_labels(c: Compiled) -> list[str]:
+    """LaTeX naming each component: ∂f/∂x for a gradient; nothing for a vector given as key."""
+    if c.task.gradient:
+        return [rf"\frac{{\partial f}}{{\partial {latex_name(v)}}}" for v in c.task.variables]
+    return [""] * len(c.key_nodes)
 
 
 # --------------------------------------------------------------------------- variants
@@ -261,6 +354,7 @@ def prepare(task: Task) -> Prepared:
                     parts=tuple(to_text(n) for n in nodes),
                     message=cand.message,
                     trees=tuple(tree_to_data(n) for n in nodes),
+                    component=cand.component,
                 )
             )
     return Prepared(
@@ -305,7 +399,8 @@ def variant_check(task: Task, *, seed: int = 0) -> list[Message]:
         except (Unsupported, RecursionError, ValueError, TypeError):
             continue
         text = "<" + ", ".join(texts) + ">" if c.is_vector else texts[0]
-        wrong = grade(task, text, seed=seed)
+        with _GRADE_LOCK:
+            wrong = _grade(task, text, seed, per_component=False)
         if wrong.equivalent is not False and wrong.error is None:
             code = "mistake-accepted" if wrong.equivalent else "mistake-undecided"
             found = message_each(

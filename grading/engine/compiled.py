@@ -174,6 +174,54 @@ class Compiled:
         return () if self.is_number else self.task.variables
 
 
+class ComponentKey(Compiled):
+    """One component of a compiled vector task, to judge that component of an answer on its
+    own (equivalence.judge): the key's trees, evaluators and SymPy forms of component `index`,
+    sharing the task, its symbols and its sampling hints (boundaries of every component: more
+    points near where the key changes, never fewer). Made from a Compiled, never compiled."""
+
+    def __init__(self, whole: Compiled, index: int) -> None:
+        # no super().__init__: nothing is compiled, every field is the whole's (or its part)
+        self.whole, self.index = whole, index
+        self.task = whole.task
+        self.symbols = whole.symbols
+        self.function = whole.function
+        self.point = whole.point
+        self.prepared_mistakes = None
+        self.typical_mistakes = None
+        self.prepared_candidates = None
+        self.key_nodes = [whole.key_nodes[index]]
+        self.key_fns = [whole.key_fns[index]]
+        self.key_floats = [whole.key_floats[index]]
+        self.key_exact = None if whole.key_exact is None else [whole.key_exact[index]]
+        self.hints = whole.hints
+        self._exprs = None
+        self._latex = None
+        self._expanded = None
+        self._zero_scale = None
+
+    @property
+    def key_expanded(self) -> list[Any]:
+        return [self.whole.key_expanded[self.index]]
+
+    @property
+    def key_exprs(self) -> list[Any]:
+        return [self.whole.key_exprs[self.index]]
+
+    @property
+    def latex(self) -> str:
+        return str(shown_latex(self.key_exprs[0]))
+
+    @property
+    def zero_scale(self) -> float:
+        # one scale for the whole vector, as the whole was compared with
+        return self.whole.zero_scale
+
+    @property
+    def is_vector(self) -> bool:
+        return False
+
+
 class Lazy(Sequence[Any]):
     """A list of compiled evaluators, made on first access (its length is known before)."""
 

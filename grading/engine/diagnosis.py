@@ -43,6 +43,7 @@ __all__ = [
     "Candidate",
     "candidates",
     "diagnose",
+    "diagnose_component",
     "mistakes_for_reference",
     "task_mistakes",
     "typical_mistakes",
@@ -58,6 +59,8 @@ class Candidate:
     code: str
     expr: tuple[Expr, ...]
     message: Message
+    # of a vector: the one component that differs from the key (None: several, or a scalar)
+    component: int | None = None
 
 
 # Most specific first: when two diagnoses give the same expression the earlier code is kept, and
@@ -994,7 +997,10 @@ def _finish(
         if any(_compare(exprs, values, o, ov, deadline) for o, ov in kept):
             continue
         kept.append((exprs, values))
-        out.append(Candidate(code=raw.code, expr=exprs, message=raw.message))
+        # the other components are the key's own expressions (the rows are made from `key`)
+        changed = [i for i, (e, k) in enumerate(zip(exprs, key, strict=True)) if e != k]
+        component = changed[0] if len(key) > 1 and len(changed) == 1 else None
+        out.append(Candidate(code=raw.code, expr=exprs, message=raw.message, component=component))
     return out
 
 
@@ -1233,7 +1239,7 @@ class _PreparedCandidates:
                 nodes = prepared_nodes(m.trees, m.parts, self._variables)
             except KeyInvalid:
                 continue
-            self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message))
+            self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message, m.component))
 
 
 @dataclass(frozen=True)
@@ -1241,6 +1247,7 @@ class _AstCandidate:
     code: str
     nodes: tuple[Node, ...]
     message: Message
+    component: int | None = None
 
 
 def _reference_mistakes(c: Compiled) -> list[_AstCandidate]:
@@ -1270,7 +1277,9 @@ def _reference_mistakes(c: Compiled) -> list[_AstCandidate]:
         for i in range(n):
             parts = tuple(neg(k) if j == i else k for j, k in enumerate(key))
             out.append(
-                _AstCandidate("sign-error", parts, mistake("sign-error", "component", i=str(i + 1)))
+                _AstCandidate(
+                    "sign-error", parts, mistake("sign-error", "component", i=str(i + 1)), i
+                )
             )
     out.append(
         _AstCandidate(
@@ -1341,6 +1350,41 @@ def _raw_quotient(written: Sequence[Node]) -> bool:
     return isinstance(den, BinOp) and den.op == "^" and integer_exponent(den.right) == 2
 
 
+def diagnose_component(
+    c: Compiled,
+    index: int,
+    answer: Evaluators,
+    seed: int,
+    rtol: float = 0.0,
+    floor: float = 0.0,
+    written: Sequence[Node] = (),
+) -> Message | None:
+    """Name the typical mistake made in one component of a vector answer: the task's mistakes
+    that change that component alone (said of it: "In ∂f/∂x: ..."), matched against the
+    answer's component (`answer`: its evaluators; `written`: that part as parsed)."""
+    try:
+        found = iter(_component_candidates(c, index))
+    except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
+        return None
+    return named_by_form(_match(c, found, answer, seed, rtol, floor), written)
+
+
+def _component_candidates(c: Compiled, index: int) -> Iterator[_AstCandidate]:
+    """The candidates that differ from the key in component `index` only, as that component."""
+    for cand in candidates(c):
+        if cand.component != index:
+            continue
+        if isinstance(cand, _AstCandidate):
+            node = cand.nodes[index]
+        else:
+            expr = cand.expr[index]
+            try:
+                node = from_sympy(expr.subs(c.point) if c.point else expr)
+            except _UNCOMPILABLE:
+                continue
+        yield _AstCandidate(cand.code, (node,), cand.message)
+
+
 def _diagnose(
     c: Compiled,
     answer: Evaluators,
@@ -1348,11 +1392,24 @@ def _diagnose(
     rtol: float,
     floor: float,
 ) -> Message | None:
-    matched: dict[str, Message] = {}
     try:
         found = iter(candidates(c))
     except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
         return None
+    return _match(c, found, answer, seed, rtol, floor)
+
+
+def _match(
+    c: Compiled,
+    found: Iterator[Any],
+    answer: Evaluators,
+    seed: int,
+    rtol: float,
+    floor: float,
+) -> Message | None:
+    """The first of the candidates `found` that the answer matches at the task's seeded points
+    (a value problem: the only one), by its message."""
+    matched: dict[str, Message] = {}
     answer_side = multiprecision.Memo(answer.fns)
     answer_quick = floats.Memo(answer.doubles)
     answer_exactly = exact.Memo(answer.exact) if answer.exact is not None else None

@@ -15,8 +15,9 @@ and equal to the key wherever the key is real and finite, up to isolated holes. 
    upgrades the method to symbolic; a nonzero rational function or a nonzero constant is a
    difference too small for the sampled scales (x + 10^-40/x) and decides "not equivalent".
 
-judge() runs these steps for a compiled task and a parsed answer; the caller (api.grade) names
-the typical mistake of a wrong answer with diagnosis.py.
+judge() runs these steps for a compiled task and a parsed answer (or for one component of a
+vector and that part of the answer); the caller (api.grade) names the typical mistake of a wrong
+answer with diagnosis.py.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from grading.engine.messages import message
 from grading.engine.numeric import comparison, probes, sampling
 from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import to_sympy
-from grading.engine.tree import BinOp, Call, Neg, Node, Num, Parsed, Var, integer_exponent, walk
+from grading.engine.tree import BinOp, Call, Neg, Node, Num, Var, integer_exponent, walk
 from grading.engine.types import Evidence, Message, Method
 
 # --------------------------------------------------------------------------- structural
@@ -134,10 +135,10 @@ class Judgement:
     floor: float = 0.0
 
 
-def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
-    """Compare a parsed answer (of the task's shape) with the compiled key: structurally, at
-    seeded sample points, then symbolically where that can decide."""
-    parts = parsed.parts()
+def judge(c: Compiled, parts: Sequence[Node], seed: int) -> Judgement:
+    """Compare a parsed answer's parts (of the task's shape) with the compiled key:
+    structurally, at seeded sample points, then symbolically where that can decide. One
+    component of a vector is judged on its own with a ComponentKey and that part."""
     if structurally_equal(c.key_nodes, parts):
         return Judgement(
             equivalent=True,
@@ -151,7 +152,7 @@ def judge(c: Compiled, parsed: Parsed, seed: int) -> Judgement:
     # for e^7, as 1097.0 is), with the task's relative tolerance; where the key is exactly 0,
     # relative to the size of the terms that cancelled there (Compiled.zero_scale).
     decimal_value = c.is_number and (
-        _has_decimal(parsed) or (_is_whole_number(parts) and not c.key_is_rational)
+        _has_decimal(parts) or (_is_whole_number(parts) and not c.key_is_rational)
     )
     if decimal_value:
         rtol, floor = c.task.tolerance, c.zero_scale
@@ -271,8 +272,8 @@ def _is_whole_number(parts: Sequence[Node]) -> bool:
     return True
 
 
-def _has_decimal(parsed: Parsed) -> bool:
-    return any(isinstance(n, Num) and n.is_decimal for p in parsed.parts() for n in walk(p))
+def _has_decimal(parts: Sequence[Node]) -> bool:
+    return any(isinstance(n, Num) and n.is_decimal for p in parts for n in walk(p))
 
 
 def _reason(outcome: comparison.Outcome, c: Compiled, rtol: float) -> Message:

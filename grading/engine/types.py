@@ -12,7 +12,7 @@ Method = Literal["structural", "symbolic", "numeric", "none"]
 
 # Part of every cached verdict's key and of every prepared task: bump it when a change can
 # alter verdicts, keys or the typical mistakes.
-ENGINE_VERSION = "2026.12.06a"
+ENGINE_VERSION = "2026.12.07a"
 
 
 @dataclass(frozen=True)
@@ -152,11 +152,60 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ComponentVerdict:
+    """How one component of a vector answer (a gradient's ∂f/∂x) was decided on its own.
+
+    `index` is 0-based; `label` is LaTeX naming what the component is (\\partial f/\\partial x)
+    for a gradient task, empty for a vector given as a key; `answer_latex` is the component as
+    read. `equivalent`, `method`, `evidence`, `reason` and `mistake` mean what they mean in a
+    Verdict, said of this component alone.
+    """
+
+    index: int
+    equivalent: bool | None
+    method: Method
+    evidence: Evidence = field(default_factory=Evidence)
+    reason: Message | None = None
+    mistake: Message | None = None
+    answer_latex: str = ""
+    label: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "equivalent": self.equivalent,
+            "method": self.method,
+            "evidence": self.evidence.to_dict(),
+            "reason": self.reason.to_dict() if self.reason else None,
+            "mistake": self.mistake.to_dict() if self.mistake else None,
+            "answer_latex": self.answer_latex,
+            "label": self.label,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ComponentVerdict:
+        return cls(
+            index=int(data["index"]),
+            equivalent=data.get("equivalent"),
+            method=data.get("method", "none"),
+            evidence=Evidence.from_dict(data.get("evidence") or {}),
+            reason=Message.from_dict(data["reason"]) if data.get("reason") else None,
+            mistake=Message.from_dict(data["mistake"]) if data.get("mistake") else None,
+            answer_latex=str(data.get("answer_latex", "")),
+            label=str(data.get("label", "")),
+        )
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The outcome of grading one answer against one key.
 
     `equivalent` is True, False, or None (undecided, or the answer could not be read);
     `method` says what decided it; `error` is set when the answer was rejected before grading.
+    `components`: for a vector answer of the task's shape (a gradient), how each component was
+    decided on its own (empty for a scalar answer, a refused one, and verdicts stored before
+    components were recorded). Every component is right when the whole is, and not every one
+    is when the whole is not.
     """
 
     equivalent: bool | None
@@ -169,6 +218,12 @@ class Verdict:
     reason: Message | None = None
     answer_latex: str = ""
     key_latex: str = ""
+    components: tuple[ComponentVerdict, ...] = ()
+
+    @property
+    def components_right(self) -> int:
+        """How many components were decided right (0 for a scalar answer)."""
+        return sum(1 for c in self.components if c.equivalent is True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +237,7 @@ class Verdict:
             "reason": self.reason.to_dict() if self.reason else None,
             "answer_latex": self.answer_latex,
             "key_latex": self.key_latex,
+            "components": [c.to_dict() for c in self.components],
         }
 
     def to_json(self) -> str:
@@ -200,6 +256,7 @@ class Verdict:
             reason=Message.from_dict(data["reason"]) if data.get("reason") else None,
             answer_latex=str(data.get("answer_latex", "")),
             key_latex=str(data.get("key_latex", "")),
+            components=tuple(ComponentVerdict.from_dict(c) for c in data.get("components") or ()),
         )
 
     @classmethod
@@ -266,6 +323,8 @@ class PreparedMistake:
     message: Message
     # the same expressions as trees (parsing.tree_to_data), rebuilt without parsing
     trees: tuple[Any, ...] = ()
+    # of a vector: the one component the mistake changes (None: several, or a scalar)
+    component: int | None = None
 
 
 @dataclass(frozen=True)
@@ -297,6 +356,7 @@ class Prepared:
                     "parts": list(m.parts),
                     "message": m.message.to_dict(),
                     "trees": list(m.trees),
+                    "component": m.component,
                 }
                 for m in self.mistakes
             ],
@@ -324,9 +384,15 @@ class Prepared:
                     parts=tuple(str(p) for p in m["parts"]),
                     message=Message.from_dict(m["message"]),
                     trees=tuple(m.get("trees") or ()),
+                    component=_index(m.get("component")),
                 )
                 for m in data.get("mistakes", ())
             ),
             engine=str(data.get("engine", "")),
             key_trees=tuple(data.get("key_trees") or ()),
         )
+
+
+def _index(value: Any) -> int | None:
+    """A stored component index: a non-negative int, else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -19,6 +19,7 @@ from exercises.authoring.models import (
     ProblemSetItem,
     ProblemTemplate,
 )
+from exercises.authoring.scoring import VECTOR_CREDIT
 from exercises.authoring.selectors import item_tolerance
 from exercises.authoring.signals import set_totals_changed
 from exercises.courses.models import Course
@@ -99,9 +100,12 @@ def problem_set_item_update(
     late_penalty: Decimal,
     show_plots: bool | None = None,
     show_hints: bool | None = None,
+    vector_credit: str | None = None,
 ) -> ProblemSetItem:
-    """Change an item's rules; `show_plots` or `show_hints` None keeps the item's choice."""
-    _check_item_values(max_attempts, late_penalty)
+    """Change an item's rules; `show_plots`, `show_hints` or `vector_credit` None keeps the
+    item's choice. A new `vector_credit` counts for answers graded from now on (a regrade
+    applies it to the earlier ones)."""
+    _check_item_values(max_attempts, late_penalty, vector_credit)
     _check_dates(None, item.effective_due_at, late_until)
     points_changed = item.points != points
     item.points, item.max_attempts = points, max_attempts
@@ -110,6 +114,8 @@ def problem_set_item_update(
         item.show_plots = show_plots
     if show_hints is not None:
         item.show_hints = show_hints
+    if vector_credit is not None:
+        item.vector_credit = vector_credit
     item.save()
     if points_changed:
         _totals_changed(item.problem_set_id)
@@ -126,11 +132,17 @@ def _totals_changed(problem_set_id: int) -> None:
     )
 
 
-def _check_item_values(max_attempts: int, late_penalty: Decimal) -> None:
+def _check_item_values(
+    max_attempts: int, late_penalty: Decimal, vector_credit: str | None = None
+) -> None:
     if max_attempts < 1:
         raise Refused(gettext_noop("Give at least one attempt."))
     if not Decimal("0") <= late_penalty <= Decimal("1"):
         raise Refused(gettext_noop("The late penalty is a fraction from 0 to 1."))
+    if vector_credit is not None and vector_credit not in VECTOR_CREDIT:
+        raise Refused(
+            gettext_noop("Credit for a vector answer is per component or all or nothing.")
+        )
 
 
 @transaction.atomic
@@ -186,9 +198,10 @@ def _in_korean(message: str) -> str:
 
 @transaction.atomic
 def problem_set_duplicate(*, problem_set: ProblemSet, course: Course | None = None) -> ProblemSet:
-    """A copy of the set and its items with their tolerances (not instances or submissions),
-    in `course` or its own. The copy is hidden from students until the instructor releases
-    it: its dates are the original's, which are rarely right for the copy."""
+    """A copy of the set and its items with their rules (ItemValues: credit for a vector answer
+    too) and tolerances, not instances or submissions, in `course` or its own. The copy is
+    hidden from students until the instructor releases it: its dates are the original's, which
+    are rarely right for the copy."""
     course = course or problem_set.course
     items = list(
         problem_set.items.select_related("template", "grading_policy").order_by("position", "id")
@@ -244,6 +257,7 @@ class ItemValues(TypedDict, total=False):
     late_penalty: Decimal
     show_plots: bool
     show_hints: bool
+    vector_credit: str
 
 
 def problem_set_item_create(
@@ -256,7 +270,7 @@ def problem_set_item_create(
 ) -> ProblemSetItem:
     """One item, with its own tolerance (a GradingPolicy) unless `tolerance` is None."""
     item = ProblemSetItem(problem_set=problem_set, template=template, position=position, **values)
-    _check_item_values(item.max_attempts, item.late_penalty)
+    _check_item_values(item.max_attempts, item.late_penalty, item.vector_credit)
     item.save()
     if tolerance is not None:
         GradingPolicy.objects.create(item=item, tolerance=tolerance)

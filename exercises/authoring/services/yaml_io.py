@@ -104,6 +104,7 @@ def course_export_data(*, course: Course) -> dict[str, Any]:
                         "late_penalty": str(it.late_penalty),
                         "show_plots": it.show_plots,
                         "show_hints": it.show_hints,
+                        "vector_credit": it.vector_credit,
                         # The instructor's override on the wrong-answers page; null: the
                         # template's config decides.
                         "tolerance": item_tolerance(item=it),

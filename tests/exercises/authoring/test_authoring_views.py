@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -422,3 +423,39 @@ def test_the_copy_suffixes_do_not_follow_the_ui_language(client, world):
     client.post(reverse("authoring:set-duplicate", args=[ps.pk]), {"course": ps.course_id})
     copy = ProblemSet.objects.exclude(pk=ps.pk).get()
     assert (copy.title_en, copy.title_ko) == (f"{ps.title_en} (copy)", f"{ps.title_ko} (사본)")
+
+
+def test_the_set_editor_chooses_credit_for_a_vector_answer_per_item(client, world):
+    client.force_login(world["instructor"])
+    ps, item = world["set"], world["item"]
+    editor = client.get(reverse("authoring:set-edit", args=[ps.pk])).content.decode()
+    assert f'<select form="item-{item.pk}" name="vector_credit"' in editor
+    assert '<option value="per_component" selected>Per component</option>' in editor
+    assert 'name="vector_credit"' in editor.split('id="add-item"')[1]  # the add form too
+    values = {"points": "1", "max_attempts": "3", "late_penalty": "0.5", "action": "update"}
+    change = reverse("authoring:item-change", args=[item.pk])
+
+    client.post(change, {**values, "vector_credit": "all_or_nothing"})
+    item.refresh_from_db()
+    assert item.vector_credit == "all_or_nothing"
+    # an older page without the field keeps the item's choice
+    client.post(change, values)
+    item.refresh_from_db()
+    assert item.vector_credit == "all_or_nothing"
+    # anything else is refused and changes nothing
+    page = client.post(change, {**values, "vector_credit": "half", "points": "5"}, follow=True)
+    assert "Check the item&#x27;s values." in page.content.decode()
+    item.refresh_from_db()
+    assert (item.vector_credit, item.points) == ("all_or_nothing", Decimal("1.00"))
+
+    client.post(
+        reverse("authoring:item-add", args=[ps.pk]),
+        {**values, "template": item.template_id, "vector_credit": "all_or_nothing"},
+    )
+    assert list(ps.items.order_by("position").values_list("vector_credit", flat=True)) == [
+        "all_or_nothing",
+        "all_or_nothing",
+    ]
+    client.cookies["django_language"] = "ko"
+    korean = client.get(reverse("authoring:set-edit", args=[ps.pk])).content.decode()
+    assert "성분별 부분 점수</option>" in korean and "모든 성분이 맞을 때만 점수" in korean

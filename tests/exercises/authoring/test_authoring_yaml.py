@@ -83,6 +83,7 @@ def test_export_import_export_is_identical(django_capture_on_commit_callbacks):
         "late_penalty": "0.500",
         "show_plots": True,
         "show_hints": True,
+        "vector_credit": "per_component",
         "tolerance": None,
     }
     assert data["problem_sets"][0]["items"][1]["tolerance"] == 0.02
@@ -548,3 +549,42 @@ def test_the_set_editor_marks_a_multi_part_item(client):
     problem_set = ProblemSet.objects.get(course=course)
     page = client.get(reverse("authoring:set-edit", args=[problem_set.pk])).content
     assert 'data-parts="3">3 parts: the points are shared by weight' in page.decode()
+
+
+def test_vector_credit_goes_through_export_import_and_duplicate_and_must_be_a_choice(
+    yaml_upload, django_capture_on_commit_callbacks
+):
+    from exercises.authoring.services.problem_sets import problem_set_duplicate
+
+    course, _ = _course_with_content()
+    first, second = course.problem_sets.first().items.order_by("position")[:2]
+    first.vector_credit = "all_or_nothing"
+    first.save()
+    exported = course_export_yaml(course=course)
+    assert "vector_credit: all_or_nothing\n" in exported
+    assert "vector_credit: per_component\n" in exported  # the second item: the default
+    target = factories.course()
+    with django_capture_on_commit_callbacks(execute=True):  # the checks, eager in tests
+        course_import_yaml(course=target, text=exported)
+    copied = list(target.problem_sets.first().items.order_by("position"))
+    assert [it.vector_credit for it in copied] == ["all_or_nothing", "per_component"]
+    assert course_export_yaml(course=target) == exported
+    duplicate = problem_set_duplicate(problem_set=course.problem_sets.first())
+    assert [it.vector_credit for it in duplicate.items.order_by("position")] == [
+        "all_or_nothing",
+        "per_component",
+    ]
+    # left out: per component
+    without = re.sub(r"\n *vector_credit: all_or_nothing\n", "\n", exported)
+    assert "vector_credit: all_or_nothing" not in without
+    other = factories.course()
+    course_import_yaml(course=other, text=without)
+    assert {
+        it.vector_credit for it in ProblemSetItem.objects.filter(problem_set__course=other)
+    } == {"per_component"}
+    # anything else is refused with the choices, and nothing is imported
+    before = ProblemSetItem.objects.count()
+    page = _refused(yaml_upload, exported.replace("all_or_nothing", "half"))
+    assert "items[0].vector_credit: must be one of: " in page
+    assert "per_component" in page and "all_or_nothing" in page
+    assert ProblemSetItem.objects.count() == before

@@ -82,6 +82,7 @@ def test_set_scores_takes_each_parts_last_attempt_not_the_items():
     class Item:
         problem_set_id = 7
         points = Decimal("3")
+        retired = False
 
     rows = [
         {"part": 0, "attempt": 1, "score": "1.00", "earned": "1.00", "equivalent": True},

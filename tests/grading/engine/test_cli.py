@@ -24,6 +24,7 @@ CHECK_KEYS = {
     "answer_latex",
     "key_latex",
     "mistake_code",
+    "components",
 }
 
 
@@ -169,6 +170,9 @@ def test_check_names_the_mistake_of_swapped_gradient_components() -> None:
     assert out["equivalent"] is False
     assert out["mistake_code"] == "gradient-swapped"
     assert out["mistake"]["code"] == "gradient-swapped"
+    # each component decided on its own: both wrong, each by the other variable
+    assert [c["equivalent"] for c in out["components"]] == [False, False]
+    assert [c["mistake"]["code"] for c in out["components"]] == ["wrong-variable"] * 2
 
 
 @pytest.mark.parametrize(
