@@ -1,7 +1,7 @@
 """The live server is drained before a test's database is flushed (tests/support/live_server.py):
 tests/support/race_case.py, run on its own on SQLite, leaves a request in the server when its
 first test ends. Without the drain that reproduces the flaky teardown ("database table is
-locked", then a UNIQUE error in the next test); with it both tests pass."""
+locked", then an error in the next test); with it both tests pass."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.support.budget import HANG_S
 
@@ -43,18 +41,19 @@ def run_case(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(
-    ("args", "outcome"),
-    [
-        ((), "2 passed"),
-        (("-p", "no:tests.support.live_server"), "1 passed, 2 errors"),
-    ],
-    ids=["drained", "not-drained"],
-)
-def test_a_request_in_flight_at_teardown(args, outcome):
-    result = run_case(*args)
+def test_with_the_drain_both_tests_pass():
+    result = run_case()
     summary = result.stdout.strip().splitlines()[-1]
-    assert outcome in summary, result.stdout[-3000:] + result.stderr[-2000:]
-    if args:
-        assert "database table is locked: auth_user" in result.stdout
-        assert "UNIQUE constraint failed: auth_user.username" in result.stdout
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert summary.startswith("2 passed"), summary
+    assert "database table is locked" not in result.stdout
+
+
+def test_without_the_drain_the_race_reproduces():
+    """The case is a real reproduction: without the drain the flush fails under the request
+    (and what follows errors, how depends on timing: a UNIQUE error on the rows left, or the
+    lock again while the request still holds its cursor)."""
+    result = run_case("-p", "no:tests.support.live_server")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "database table is locked: auth_user" in result.stdout
+    assert "couldn't be flushed" in result.stdout
