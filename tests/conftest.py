@@ -10,6 +10,9 @@ from urllib.parse import urlparse
 
 import pytest
 
+# The live server drained before each flush (tests/support/live_server.py).
+pytest_plugins = ["tests.support.live_server"]
+
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -55,7 +55,9 @@ def _waits_are_hang_detectors():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, live_server):
+    """A fresh context's page; closed before the live server drains (it depends on live_server),
+    so that no request of it reaches the server after its test."""
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
