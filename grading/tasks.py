@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
+from exercises.authoring.services.instances import instance_worked_record
 from exercises.jobs import jobs_send
 from exercises.lti.tasks import passback_after_grading, passback_sweep_task
 from grading.models import ERROR_TOO_LONG
@@ -60,6 +61,22 @@ def submission_grade_enqueue(submission_id: int) -> bool:
         logger.warning("broker unavailable: submission %s waits for the sweep", submission_id)
         return False
     return isinstance(result, EagerResult)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def instance_worked_task(instance_id: int) -> None:
+    """A new variant's worked solution and hints, derived off the student's request."""
+    instance_worked_record(instance_id=instance_id)
+
+
+def instance_worked_enqueue(instance_id: int) -> None:
+    """Have a worker derive a variant's worked solution and hints. With the broker down nothing
+    breaks: the result region derives what it shows when it is not kept (as for variants made
+    before it was), and the next open of the problem sends it again."""
+    try:
+        instance_worked_task.delay(instance_id)
+    except (OperationalError, ConnectionError, OSError):
+        logger.warning("broker unavailable: instance %s's worked solution waits", instance_id)
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

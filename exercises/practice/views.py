@@ -18,7 +18,11 @@ from django.views.decorators.vary import vary_on_headers
 from exercises.authoring.generators import answer_hint_of, statement_of, task_of, variables_hint_of
 from exercises.authoring.generators.statements import asked_latex
 from exercises.authoring.models import ProblemInstance
-from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
+from exercises.authoring.services.instances import (
+    ProblemUnavailable,
+    instance_get_or_create,
+    instance_worked_missing,
+)
 from exercises.authoring.terms import Standing
 from exercises.courses.selectors import courses_taught, may_create_courses
 from exercises.practice import selectors
@@ -33,6 +37,7 @@ from exercises.practice.services import (
 from grading.engine import key_of, preview
 from grading.engine.derivation import solution
 from grading.models import Submission
+from grading.tasks import instance_worked_enqueue
 
 
 def _lang() -> str:
@@ -73,6 +78,8 @@ def item_open(request: HttpRequest, pk: int) -> HttpResponse:
     except ProblemUnavailable:
         # Not published yet (its check runs) or no usable variant: a page that says so.
         return render(request, "practice/unavailable.html", {"item": item})
+    if instance_worked_missing(instance=instance):  # a new variant: derived by a worker
+        instance_worked_enqueue(instance.pk)
     return redirect("practice:problem-detail", pk=instance.pk)
 
 
