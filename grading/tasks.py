@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError
 
 from exercises.authoring.services.instances import instance_worked_record
 from exercises.jobs import jobs_send
-from exercises.lti.tasks import passback_after_grading, passback_sweep_task
+from exercises.lti.tasks import passback_enqueue, passback_sweep_task
 from grading.models import ERROR_TOO_LONG
 from grading.regrade import regrade_job_mark_failed, regrade_job_resume_stuck, regrade_job_run
 from grading.services import (
@@ -40,13 +40,15 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def submission_grade_task(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
+    changed: list[int] = []
     try:
-        recorded = submission_grade_record(submission_id=submission_id)
+        submission_grade_record(submission_id=submission_id, passbacks=changed)
     except SoftTimeLimitExceeded:
         submission_mark_error(submission_id=submission_id, detail="grading took too long")
         return
-    if recorded:  # the new score, if it changed one an LMS holds, goes back to it
-        passback_after_grading(submission_id)
+    # the new score, if it changed one an LMS holds, goes back to it (no query where no LMS is
+    # involved: the outbox rows the verdict changed came back from recording it)
+    passback_enqueue(changed)
 
 
 def submission_grade_enqueue(submission_id: int) -> bool:
