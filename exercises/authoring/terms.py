@@ -77,31 +77,52 @@ class Standing:
 
 
 _EXCEPTION_FIELDS = ("due_at", "late_until", "max_attempts", "excused")
+# The names under which standing_annotations puts the student's exception and override on a row.
+_ANNOTATED = tuple(f"standing_{name}" for name in (*_EXCEPTION_FIELDS, "override"))
 
 
-def student_standing(*, item: ProblemSetItem, student_id: int) -> Standing:
-    """The student's terms and override on the item, in one query (the submit and the
-    polled result region read it)."""
-    mine = {"item_id": OuterRef("pk"), "student_id": student_id}
+def standing_annotations(*, item_ref: str, student_id: Any) -> dict[str, Subquery]:
+    """Subqueries that put the student's exception and override on each row of a query whose
+    `item_ref` column is the item's id (standing_of reads them back): the terms come with that
+    row, in the same query."""
+    mine = {"item_id": OuterRef(item_ref), "student_id": student_id}
     exception = StudentException.objects.filter(**mine)
-    row = (
-        ProblemSetItem.objects.filter(pk=item.pk)
-        .annotate(
-            **{f"x_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
-            x_override=Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
-        )
-        .values(*[f"x_{name}" for name in _EXCEPTION_FIELDS], "x_override")
-        .first()
-    ) or {}
+    return {
+        **{f"standing_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
+        "standing_override": Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
+    }
+
+
+def _standing(item: ProblemSetItem, row: dict[str, Any]) -> Standing:
     found = None
-    if row.get("x_excused") is not None:  # a row exists (excused is never null in it)
-        found = StudentException(**{name: row[f"x_{name}"] for name in _EXCEPTION_FIELDS})
+    if row.get("standing_excused") is not None:  # a row exists (excused is never null in it)
+        found = StudentException(**{name: row[f"standing_{name}"] for name in _EXCEPTION_FIELDS})
         found.excused = bool(found.excused)
-    override = row.get("x_override")
+    override = row.get("standing_override")
     return Standing(
         terms=terms_of(item, found),
         override=None if override is None else Decimal(str(override)).quantize(Decimal("0.01")),
     )
+
+
+def standing_of(*, instance: Any) -> Standing | None:
+    """The standing a query with standing_annotations put on this instance (None when it was
+    read without them)."""
+    if not all(hasattr(instance, name) for name in _ANNOTATED):
+        return None
+    return _standing(instance.item, {name: getattr(instance, name) for name in _ANNOTATED})
+
+
+def student_standing(*, item: ProblemSetItem, student_id: int) -> Standing:
+    """The student's terms and override on the item, in one query (for an instance read with
+    standing_annotations, standing_of reads them with no query)."""
+    row = (
+        ProblemSetItem.objects.filter(pk=item.pk)
+        .annotate(**standing_annotations(item_ref="pk", student_id=student_id))
+        .values(*_ANNOTATED)
+        .first()
+    ) or {}
+    return _standing(item, row)
 
 
 def student_terms(*, item: ProblemSetItem, student_id: int) -> Terms:

@@ -26,6 +26,8 @@ from exercises.authoring.terms import (
     Standing,
     Terms,
     score_adjustments,
+    standing_annotations,
+    standing_of,
     student_standing,
     student_terms_by_item,
 )
@@ -93,6 +95,8 @@ def student_result_instances(*, user: Any) -> QuerySet[ProblemInstance]:
         # the prepared task (about 12 kB of JSON) is read only to reveal the key, and the worked
         # solution and hints only to show them
         .defer("prepared", "worked")
+        # and the student's own terms and override, in the same query (terms.standing_of)
+        .annotate(**standing_annotations(item_ref="item_id", student_id=user.pk))
     )
 
 
@@ -269,7 +273,17 @@ class ProblemState:
 def _instance_key(instance: ProblemInstance) -> Key:
     """The instance's key: from what the engine prepared when the variant was made, or
     computed again for variants made before that was kept."""
+    _load_kept(instance)
     return key_of(task_of(instance.params), Prepared.load(instance.prepared))
+
+
+def _load_kept(instance: ProblemInstance) -> None:
+    """Read what student_result_instances leaves out (the prepared task, the worked solution
+    and hints) in one query, once something on the region needs one of them: the key shown
+    goes with the worked solution, a hint needs the worked hints."""
+    deferred = instance.get_deferred_fields() & {"prepared", "worked"}
+    if deferred:
+        instance.refresh_from_db(fields=sorted(deferred))
 
 
 def problem_state(
@@ -283,12 +297,15 @@ def problem_state(
 
     `submissions`: the instance's submissions in attempt order when the caller has just read
     them (a submit does, under the instance's lock); otherwise they are read here. So with
-    `standing`, the student's terms and override (exercises.authoring.terms)."""
+    `standing`, the student's terms and override (exercises.authoring.terms), which an instance
+    read by student_result_instances carries already."""
     item = instance.item
     if submissions is None:
         submissions = list(instance.submissions.order_by("attempt"))
     if standing is None:
-        standing = student_standing(item=item, student_id=instance.student_id)
+        standing = standing_of(instance=instance) or student_standing(
+            item=item, student_id=instance.student_id
+        )
     terms = standing.terms
     used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
     solved = any(s.equivalent is True for s in submissions)
@@ -366,6 +383,7 @@ def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | Non
     mistake = (shown.verdict or {}).get("mistake")
     code = mistake.get("code") if isinstance(mistake, dict) else None
     code = code if isinstance(code, str) else None
+    _load_kept(state.instance)
     worked = Worked.load(state.instance.worked)
     if worked is not None:
         kept, found = worked.hint_for(code)
