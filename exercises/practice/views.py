@@ -153,12 +153,19 @@ def _result_context(
     }
 
 
+def _result_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
+    instance = selectors.student_result_instance(user=request.user, pk=pk)
+    if instance is None:
+        raise Http404
+    return instance
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # the result region polling itself while grading
-        instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+        instance = _result_instance_or_404(request, pk)
         return render(request, "practice/_result.html", _result_context(request, instance))
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     params = instance.params
@@ -297,7 +304,7 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
 def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+    instance = _result_instance_or_404(request, pk)
     form = AnswerForm(request.POST)
     rejected: SubmissionRejected | None = None
     submitted: Submitted | None = None
