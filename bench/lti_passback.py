@@ -222,7 +222,7 @@ def graded_at(student: Student, index: int) -> float | None:
 def sweep_seconds() -> float:
     from django.conf import settings
 
-    return float(settings.CELERY_BEAT_SCHEDULE["lti-passback-sweep"]["schedule"])
+    return float(settings.LTI_PASSBACK_SWEEP_SECONDS)
 
 
 def phase_latency(klass: Class, students: list[Student], timeout: float) -> dict[str, Any]:

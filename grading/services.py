@@ -174,11 +174,12 @@ def submission_grade(*, submission_id: int) -> Submission:
     return Submission.objects.get(pk=submission_id)
 
 
-def submission_grade_record(*, submission_id: int) -> bool:
+def submission_grade_record(*, submission_id: int, passbacks: list[int] | None = None) -> bool:
     """Grade once and record the verdict; False when nothing was recorded (already graded,
     no such submission, or the engine failed and the submission is marked "could not grade").
     A submission already graded keeps its verdict, so a redelivered or requeued task records
-    no second one.
+    no second one. `passbacks`, when given, receives the LTI outbox rows whose score the
+    verdict changed (to send once this returns; none where no LMS is involved).
 
     Three steps, each atomic on its own: claim the submission (a conditional UPDATE to
     "grading"), read what grading needs, and record the verdict with a conditional UPDATE that
@@ -216,7 +217,9 @@ def submission_grade_record(*, submission_id: int) -> bool:
     with transaction.atomic():
         recorded = _verdict_record(submission_id=submission_id, outcome=outcome)
         if recorded:
-            passback_record(student_id=given.student_id, set_id=given.problem_set_id)
+            changed = passback_record(student_id=given.student_id, set_id=given.problem_set_id)
+            if passbacks is not None:
+                passbacks.extend(changed)
     if recorded:  # else another worker finished first; its verdict stays
         verdict = outcome.verdict
         logger.info(

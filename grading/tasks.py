@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
+from exercises.authoring.services.instances import instance_worked_record
 from exercises.jobs import jobs_send
-from exercises.lti.tasks import passback_after_grading, passback_sweep_task
+from exercises.lti.tasks import passback_enqueue, passback_sweep_task
 from grading.models import ERROR_TOO_LONG
 from grading.regrade import regrade_job_mark_failed, regrade_job_resume_stuck, regrade_job_run
 from grading.services import (
@@ -39,13 +40,15 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def submission_grade_task(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
+    changed: list[int] = []
     try:
-        recorded = submission_grade_record(submission_id=submission_id)
+        submission_grade_record(submission_id=submission_id, passbacks=changed)
     except SoftTimeLimitExceeded:
         submission_mark_error(submission_id=submission_id, detail="grading took too long")
         return
-    if recorded:  # the new score, if it changed one an LMS holds, goes back to it
-        passback_after_grading(submission_id)
+    # the new score, if it changed one an LMS holds, goes back to it (no query where no LMS is
+    # involved: the outbox rows the verdict changed came back from recording it)
+    passback_enqueue(changed)
 
 
 def submission_grade_enqueue(submission_id: int) -> bool:
@@ -60,6 +63,22 @@ def submission_grade_enqueue(submission_id: int) -> bool:
         logger.warning("broker unavailable: submission %s waits for the sweep", submission_id)
         return False
     return isinstance(result, EagerResult)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def instance_worked_task(instance_id: int) -> None:
+    """A new variant's worked solution and hints, derived off the student's request."""
+    instance_worked_record(instance_id=instance_id)
+
+
+def instance_worked_enqueue(instance_id: int) -> None:
+    """Have a worker derive a variant's worked solution and hints. With the broker down nothing
+    breaks: the result region derives what it shows when it is not kept (as for variants made
+    before it was), and the next open of the problem sends it again."""
+    try:
+        instance_worked_task.delay(instance_id)
+    except (OperationalError, ConnectionError, OSError):
+        logger.warning("broker unavailable: instance %s's worked solution waits", instance_id)
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

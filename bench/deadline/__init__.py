@@ -5,7 +5,8 @@ bench.deadline.settings) and Celery workers on this machine, against PostgreSQL 
 it finds running or starts (and says which), in a dedicated database (`pc_bench`, dropped and
 migrated each run) and Redis db number. Students, problem instances and answers are made
 through the project's own services (`user_create`, `membership_create`,
-`instance_get_or_create`, which runs the engine's variant check). Every student logs in over
+`instance_get_or_create`, which runs the engine's variant check; then `instance_worked_record`,
+what a worker does after a first open). Every student logs in over
 HTTP before the burst (login form, CSRF token from the page, session cookie), opens the problem
 page and keeps its CSRF token; then each student POSTs one answer to the real submit endpoint
 as htmx does, all within `--burst-seconds`, from a bounded thread pool under a hard time limit,

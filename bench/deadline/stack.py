@@ -367,7 +367,10 @@ def _make_instances(job: tuple[int, list[int], str, list[str]]) -> list[dict[str
     from django.db import connection
 
     from exercises.authoring.models import ProblemSetItem
-    from exercises.authoring.services.instances import instance_get_or_create
+    from exercises.authoring.services.instances import (
+        instance_get_or_create,
+        instance_worked_record,
+    )
     from grading.engine import preview
 
     index, item_ids, kind, run_names = job
@@ -379,6 +382,9 @@ def _make_instances(job: tuple[int, list[int], str, list[str]]) -> list[dict[str
     for run_name, item_id in zip(run_names, item_ids, strict=True):
         item = ProblemSetItem.objects.select_related("template").get(pk=item_id)
         instance = instance_get_or_create(item=item, student=user)
+        # what a worker does after the student's first open (grading.tasks.instance_worked_task),
+        # long before a deadline: the worked solution and hints the verdicts show
+        instance_worked_record(instance_id=instance.pk)
         real_kind, answer, expect = plan_answers(instance.params, instance.seed, kind, rng)
         from exercises.authoring.generators import task_of
 

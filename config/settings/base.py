@@ -9,6 +9,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from config.beat import when_due
 from config.settings.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -256,6 +257,7 @@ CELERY_TIMEZONE = TIME_ZONE
 JOB_STUCK_AFTER_SECONDS = env_int("JOB_STUCK_AFTER_SECONDS", 30)
 JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 15)
 JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 5)
+LTI_PASSBACK_SWEEP_SECONDS = env_int("LTI_PASSBACK_SWEEP_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "grading.tasks.submission_requeue_stuck_task",
@@ -270,10 +272,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(JOB_SWEEP_SECONDS),
     },
     # Scores for the LMS that are due (never sent, or failed and waited their backoff): often,
-    # so that a retry is not held back by the sweep (one indexed query finding nothing, mostly).
+    # so that a retry is not held back by the sweep; but beat sends it only when a row is due
+    # (config/beat.py asks the outbox first), so with no LMS or nothing pending it costs the
+    # workers and the broker nothing.
     "lti-passback-sweep": {
         "task": "exercises.lti.tasks.passback_sweep_task",
-        "schedule": float(env_int("LTI_PASSBACK_SWEEP_SECONDS", 5)),
+        "schedule": when_due(
+            float(LTI_PASSBACK_SWEEP_SECONDS), check="exercises.lti.selectors.passbacks_any_due"
+        ),
     },
 }
 

@@ -105,26 +105,35 @@ def merged_exception(
     return StudentException(**values, excused=bool(item_exception.excused or set_exception.excused))
 
 
-def _exceptions_by_item(*, item_ids: list[int], student_id: Any) -> dict[int, dict[str, Any]]:
-    """Each item's exception fields (x_*: the item's, s_*: its set's) and override (x_override)
-    for one student, in one query."""
-    mine = {"item_id": OuterRef("pk"), "student_id": student_id}
+def _exception_subqueries(*, item_ref: str, set_ref: str, student_id: Any) -> dict[str, Subquery]:
+    """The student's exception fields on a row whose `item_ref` column is the item's id and
+    `set_ref` its set's (x_*: the item's own, s_*: the whole set's) and override (x_override)."""
+    mine = {"item_id": OuterRef(item_ref), "student_id": student_id}
     exception = StudentException.objects.filter(**mine)
     whole_set = StudentSetException.objects.filter(
-        problem_set_id=OuterRef("problem_set_id"), student_id=student_id
+        problem_set_id=OuterRef(set_ref), student_id=student_id
     )
+    return {
+        **{f"x_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
+        **{f"s_{name}": Subquery(whole_set.values(name)[:1]) for name in _EXCEPTION_FIELDS},
+        "x_override": Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
+    }
+
+
+_SUBQUERY_NAMES = (
+    *(f"{prefix}_{name}" for prefix in ("x", "s") for name in _EXCEPTION_FIELDS),
+    "x_override",
+)
+
+
+def _exceptions_by_item(*, item_ids: list[int], student_id: Any) -> dict[int, dict[str, Any]]:
+    """Each item's exception fields and override for one student, in one query."""
     rows = (
         ProblemSetItem.objects.filter(pk__in=item_ids)
         .annotate(
-            **{f"x_{name}": Subquery(exception.values(name)[:1]) for name in _EXCEPTION_FIELDS},
-            **{f"s_{name}": Subquery(whole_set.values(name)[:1]) for name in _EXCEPTION_FIELDS},
-            x_override=Subquery(ScoreOverride.objects.filter(**mine).values("score")[:1]),
+            **_exception_subqueries(item_ref="pk", set_ref="problem_set_id", student_id=student_id)
         )
-        .values(
-            "pk",
-            *[f"{p}_{name}" for p in ("x", "s") for name in _EXCEPTION_FIELDS],
-            "x_override",
-        )
+        .values("pk", *_SUBQUERY_NAMES)
     )
     return {row["pk"]: row for row in rows}
 
@@ -141,15 +150,41 @@ def _exception_of(row: dict[str, Any]) -> StudentException | None:
     return merged_exception(found[0], found[1])  # type: ignore[arg-type]
 
 
-def student_standing(*, item: ProblemSetItem, student_id: int) -> Standing:
-    """The student's terms and override on the item, in one query (the submit and the
-    polled result region read it)."""
-    row = _exceptions_by_item(item_ids=[item.pk], student_id=student_id).get(item.pk, {})
+def standing_annotations(*, item_ref: str, set_ref: str, student_id: Any) -> dict[str, Subquery]:
+    """Subqueries that put the student's exceptions (the item's and the whole set's) and
+    override on each row of a query whose `item_ref` column is the item's id and `set_ref`
+    its set's (standing_of reads them back): the terms come with that row, in the same query."""
+    found = _exception_subqueries(item_ref=item_ref, set_ref=set_ref, student_id=student_id)
+    return {f"standing_{name}": subquery for name, subquery in found.items()}
+
+
+# The names under which standing_annotations puts them on a row.
+_ANNOTATED = tuple(f"standing_{name}" for name in _SUBQUERY_NAMES)
+
+
+def _standing(item: ProblemSetItem, row: dict[str, Any]) -> Standing:
     override = row.get("x_override")
     return Standing(
         terms=terms_of(item, _exception_of(row)),
         override=None if override is None else Decimal(str(override)).quantize(Decimal("0.01")),
     )
+
+
+def standing_of(*, instance: Any) -> Standing | None:
+    """The standing a query with standing_annotations put on this instance (None when it was
+    read without them)."""
+    if not all(hasattr(instance, name) for name in _ANNOTATED):
+        return None
+    return _standing(
+        instance.item, {name: getattr(instance, f"standing_{name}") for name in _SUBQUERY_NAMES}
+    )
+
+
+def student_standing(*, item: ProblemSetItem, student_id: int) -> Standing:
+    """The student's terms and override on the item, in one query (for an instance read with
+    standing_annotations, standing_of reads them with no query)."""
+    row = _exceptions_by_item(item_ids=[item.pk], student_id=student_id).get(item.pk, {})
+    return _standing(item, row)
 
 
 def student_terms(*, item: ProblemSetItem, student_id: int) -> Terms:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
@@ -137,34 +137,25 @@ def course_passbacks(*, course: Course) -> list[PassbackRow]:
     return result
 
 
+def _due(now: datetime) -> QuerySet[ScorePassback]:
+    return ScorePassback.objects.filter(
+        status__in=[ScorePassback.Status.PENDING, ScorePassback.Status.FAILED],
+        version__gt=0,
+        next_attempt_at__lte=now,
+    ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
 def passbacks_due(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     """Outbox rows to send now: pending, or failed and waited their backoff; none that a
     sender holds."""
-    now = now or timezone.now()
-    return list(
-        ScorePassback.objects.filter(
-            status__in=[ScorePassback.Status.PENDING, ScorePassback.Status.FAILED],
-            version__gt=0,
-            next_attempt_at__lte=now,
-        )
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = _due(now or timezone.now()).order_by("next_attempt_at", "pk")
+    return list(due.values_list("pk", flat=True)[:limit])
 
 
-def passbacks_waiting(*, submission_id: int) -> list[int]:
-    """Unsent outbox rows of the submission's student and set (to send once it is graded):
-    one query, which finds none at once where no LMS is involved."""
-    submission = Submission.objects.filter(pk=submission_id)
-    return list(
-        ScorePassback.objects.filter(
-            student_id=Subquery(submission.values("instance__student_id")[:1]),
-            problem_set_id=Subquery(submission.values("instance__item__problem_set_id")[:1]),
-            status=ScorePassback.Status.PENDING,
-            version__gt=0,
-        ).values_list("pk", flat=True)
-    )
+def passbacks_any_due() -> bool:
+    """Whether the sweep would find a row to send now (beat asks before it sends the sweep:
+    config/beat.py); one indexed query."""
+    return _due(timezone.now()).exists()
 
 
 def identity_of(*, user: Any, issuer: str) -> LtiIdentity | None:

@@ -1,6 +1,6 @@
 """Thin Celery tasks of the lti room: send a score from the outbox, and beat's sweep.
 
-grading.tasks hands a graded submission's new scores here (passback_after_grading); with
+grading.tasks hands a graded submission's new scores here (passback_enqueue); with
 the broker down nothing is lost: the rows stay in the outbox and the sweep sends them."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
-from exercises.lti.selectors import passbacks_due, passbacks_waiting
+from exercises.lti.selectors import passbacks_due
 from exercises.lti.services.passback import passback_send
 
 logger = logging.getLogger(__name__)
@@ -30,11 +30,6 @@ def passback_enqueue(passback_ids: Iterable[int]) -> None:
         except (OperationalError, ConnectionError, OSError):
             logger.warning("broker unavailable: score %s waits for the sweep", passback_id)
             return
-
-
-def passback_after_grading(submission_id: int) -> None:
-    """Send the scores a newly graded submission changed (called once it is recorded)."""
-    passback_enqueue(passbacks_waiting(submission_id=submission_id))
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_noop
 from exercises.authoring.generators import task_of
 from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemInstance
-from exercises.authoring.terms import Standing, student_standing
+from exercises.authoring.terms import Standing, standing_of, student_standing
 from exercises.practice.selectors import PracticeVariant
 from grading.engine import Message, ParseFailure, Reading, Verdict, grade, preview
 from grading.models import Submission
@@ -129,8 +129,11 @@ def submission_submit(
         raise SubmissionRejected(refusal("rate_limited"))
 
     item = instance.item  # the caller's read (the view joins it); the lock is on the instance
-    # the student's own terms: an extension moves the dates or the attempts (one query)
-    standing = student_standing(item=item, student_id=instance.student_id)
+    # the student's own terms: an extension moves the dates or the attempts (read with the
+    # instance when the caller's query annotated them, else one query)
+    standing = standing_of(instance=instance) or student_standing(
+        item=item, student_id=instance.student_id
+    )
     terms = standing.terms
     if terms.excused:
         raise SubmissionRejected(refusal("excused"))

@@ -34,7 +34,11 @@ from exercises.authoring.generators.statements import (
     part_statement_of,
 )
 from exercises.authoring.models import ProblemInstance
-from exercises.authoring.services.instances import ProblemUnavailable, instance_get_or_create
+from exercises.authoring.services.instances import (
+    ProblemUnavailable,
+    instance_get_or_create,
+    instance_worked_missing,
+)
 from exercises.authoring.terms import Standing
 from exercises.courses.selectors import courses_taught, may_create_courses
 from exercises.practice import selectors
@@ -49,6 +53,7 @@ from exercises.practice.services import (
 from grading.engine import key_of, preview
 from grading.engine.derivation import solution
 from grading.models import Submission
+from grading.tasks import instance_worked_enqueue
 
 
 def _lang() -> str:
@@ -89,6 +94,8 @@ def item_open(request: HttpRequest, pk: int) -> HttpResponse:
     except ProblemUnavailable:
         # Not published yet (its check runs) or no usable variant: a page that says so.
         return render(request, "practice/unavailable.html", {"item": item})
+    if instance_worked_missing(instance=instance):  # a new variant: derived by a worker
+        instance_worked_enqueue(instance.pk)
     return redirect("practice:problem-detail", pk=instance.pk)
 
 
@@ -162,12 +169,19 @@ def _result_context(
     }
 
 
+def _result_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
+    instance = selectors.student_result_instance(user=request.user, pk=pk)
+    if instance is None:
+        raise Http404
+    return instance
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # the result region polling itself while grading
-        instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+        instance = _result_instance_or_404(request, pk)
         if _is_parts(instance):  # a part's region polling itself
             part = _part_or_404(instance, request.GET.get("part"))
             return render(
@@ -448,7 +462,7 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
 def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = get_object_or_404(selectors.student_result_instances(user=request.user), pk=pk)
+    instance = _result_instance_or_404(request, pk)
     if _is_parts(instance):  # each part has its own (part_submission_create_view)
         raise Http404
     form = AnswerForm(request.POST)

@@ -14,8 +14,8 @@ from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemInstance, ProblemSetItem, ProblemTemplate
 from exercises.authoring.selectors import template_at_version
 from exercises.authoring.services.degenerate import degenerate_problems, generic_task
-from grading.engine import KeyUnavailable, key_of, prepare, variant_check
-from grading.engine.hints import worked_of
+from grading.engine import KeyUnavailable, Prepared, key_of, prepare, variant_check
+from grading.engine.hints import Worked, worked_of
 from grading.engine.parsing import ParseError
 
 MAX_VARIANT_TRIES = 25
@@ -98,12 +98,11 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
         raise NotPublished(f"{item.template.slug} is not published")
     seed, params = _usable_variant(item, student.pk)
     # the key and the typical mistakes, computed now (variant_check just made them in this
-    # process) so that no grading worker has to differentiate with SymPy again
-    task = task_of(params)
-    made = prepare(task)
-    # and what the result region shows from derivations: the worked solution, the hints
-    worked = worked_of(task, str(params.get("fname", "f")), [m.code for m in made.mistakes])
-    prepared = made.to_dict()
+    # process) so that no grading worker has to differentiate with SymPy again. The worked
+    # solution and the hints (about 130 ms more of SymPy) are not derived here, in the
+    # student's request: a worker derives them once the variant is stored (instance_worked_record,
+    # sent by the view), long before they are shown at the earliest (after an answer is graded).
+    prepared = prepare(task_of(params)).to_dict()
     if part_count(params) > 1:
         # each part's SymPy work too (grading.services.part_prepared_data reads it)
         prepared["parts"] = [None] + [
@@ -119,11 +118,32 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
                 seed=seed,
                 params=params,
                 prepared=prepared,
-                worked=worked.to_dict(),
             )
     except IntegrityError:
         # Two tabs opened the item at once; the other request made it.
         return ProblemInstance.objects.get(item=item, student=student)
+
+
+def instance_worked_missing(*, instance: ProblemInstance) -> bool:
+    """Whether the instance's worked solution and hints are still to be derived (a new variant,
+    one made before they were kept, or by another engine version)."""
+    return Worked.load(instance.worked) is None
+
+
+def instance_worked_record(*, instance_id: int) -> bool:
+    """Derive and keep the instance's worked solution and the hints after its typical mistakes
+    (grading.engine.hints.worked_of), so that showing a verdict does no SymPy work; False when
+    they were kept already (or there is no such instance). Idempotent: the derivation depends
+    on the variant alone, so two workers that race write the same thing."""
+    instance = ProblemInstance.objects.filter(pk=instance_id).first()
+    if instance is None or not instance_worked_missing(instance=instance):
+        return False
+    params = instance.params
+    task = task_of(params)
+    made = Prepared.load(instance.prepared) or prepare(task)
+    worked = worked_of(task, str(params.get("fname", "f")), [m.code for m in made.mistakes])
+    ProblemInstance.objects.filter(pk=instance_id).update(worked=worked.to_dict())
+    return True
 
 
 def instance_regenerate(*, instance: ProblemInstance) -> Params:

@@ -19,7 +19,7 @@ from exercises.authoring.scoring import (
     set_points,
     set_scores,
 )
-from exercises.authoring.terms import Adjustments, student_standing, terms_of
+from exercises.authoring.terms import Adjustments, standing_of, student_standing, terms_of
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +85,36 @@ def test_standing_reads_the_exception_and_override_in_one_query(django_assert_nu
     assert standing.terms.max_attempts == 5 and standing.terms.excused
     other = student_standing(item=item, student_id=factories.user().pk)
     assert other.override is None and other.terms.max_attempts == 3
+
+
+def test_the_result_regions_instance_carries_the_same_standing_without_a_query(
+    django_assert_num_queries,
+):
+    """student_result_instances reads the terms and override with the instance (the submit
+    and the polled region); standing_of gives what student_standing would."""
+    from exercises.practice.selectors import student_result_instances
+
+    instance = factories.toy_instance(max_attempts=3)
+    item, student = instance.item, instance.student
+
+    def read():
+        found = student_result_instances(user=student).get(pk=instance.pk)
+        with django_assert_num_queries(0):
+            return standing_of(instance=found)
+
+    assert read() == student_standing(item=item, student_id=student.pk)
+    assert read().override is None and read().terms == terms_of(item)
+    due = NOW + timedelta(days=9)
+    StudentException.objects.create(item=item, student=student, due_at=due, max_attempts=5)
+    ScoreOverride.objects.create(item=item, student=student, score=Decimal("1.5"), reason="oral")
+    other = factories.user()
+    StudentException.objects.create(item=item, student=other, max_attempts=9, excused=True)
+    standing = read()
+    assert standing == student_standing(item=item, student_id=student.pk)
+    assert standing.override == Decimal("1.50")
+    assert (standing.terms.due_at, standing.terms.max_attempts) == (due, 5)
+    assert standing.terms.extended and not standing.terms.excused  # the other's is not read
+    assert standing_of(instance=instance) is None  # read without them: the caller asks
 
 
 ITEMS = {

@@ -171,6 +171,51 @@ def test_the_beat_sweep_sends_what_the_broker_did_not(
     assert passback_sweep_task() == []
 
 
+def _sweep_schedule():
+    from django.conf import settings
+
+    return settings.CELERY_BEAT_SCHEDULE["lti-passback-sweep"]["schedule"]
+
+
+def test_beat_sends_the_sweep_only_when_a_score_is_due(
+    lms, klass, django_capture_on_commit_callbacks, settings
+):
+    """Beat asks the outbox before it sends the sweep: nothing due (no LMS involved, or all
+    sent) sends nothing; a pending score, or a failed one past its backoff, is swept at the
+    sweep's interval as before."""
+    sweep = _sweep_schedule()
+    assert sweep.seconds == settings.LTI_PASSBACK_SWEEP_SECONDS
+    long_ago = timezone.now() - timedelta(hours=1)
+    assert sweep.is_due(long_ago) == (False, sweep.seconds)  # empty outbox: asked again later
+    with mock.patch("exercises.lti.tasks.passback_send_task.delay", side_effect=OSError):
+        answer(klass, django_capture_on_commit_callbacks, RIGHT)  # pending: the broker failed
+    assert sweep.is_due(long_ago).is_due is True
+    assert sweep.is_due(timezone.now()).is_due is False  # and not before its interval
+    assert passback_sweep_task() == [ScorePassback.objects.get().pk]  # sent
+    assert sweep.is_due(long_ago).is_due is False
+    lms.down = True
+    answer(klass, django_capture_on_commit_callbacks, WRONG, index=1)  # failed: backoff first
+    row = ScorePassback.objects.get()
+    assert row.status == "failed"
+    assert sweep.is_due(long_ago).is_due is False
+    ScorePassback.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert sweep.is_due(long_ago).is_due is True
+
+
+def test_beat_sends_the_sweep_when_it_cannot_ask(caplog):
+    """The question only saves the sweep's cost: when the database cannot answer, beat sends
+    the sweep as before."""
+    import pickle
+
+    sweep = _sweep_schedule()
+    long_ago = timezone.now() - timedelta(hours=1)
+    with mock.patch("exercises.lti.selectors._due", side_effect=RuntimeError("down")):
+        assert sweep.is_due(long_ago).is_due is True
+    assert "sending the sweep anyway" in caplog.text
+    kept = pickle.loads(pickle.dumps(sweep))  # beat keeps its schedule in a shelve
+    assert kept == sweep and kept.check == sweep.check and kept.seconds == sweep.seconds
+
+
 def test_a_score_recorded_while_sending_is_sent_after_it(
     lms, klass, django_capture_on_commit_callbacks
 ):

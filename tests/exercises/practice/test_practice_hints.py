@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from exercises.authoring.generators import task_of
 from exercises.authoring.models import ProblemInstance
+from exercises.authoring.services.instances import instance_worked_record
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from grading.engine import key_of
@@ -91,8 +92,12 @@ def test_the_instructor_turns_hints_or_plots_off_in_the_set_editor(client, flag,
 
 
 def test_a_verdict_shows_the_solution_and_hint_kept_with_the_variant_without_deriving(client):
-    # made with the variant (instance_get_or_create); showing them does no SymPy work
+    # derived by a worker once the variant is stored; showing them does no SymPy work
     instance = _toy2(max_attempts=2)
+    assert instance.worked == {}  # not in the student's request that made the variant
+    assert instance_worked_record(instance_id=instance.pk) is True
+    assert instance_worked_record(instance_id=instance.pk) is False  # kept: not again
+    instance.refresh_from_db()
     assert instance.worked["solution"] is not None
     factories.graded(instance, "7y/e^(x^2+y^2)")
     with (
@@ -104,6 +109,25 @@ def test_a_verdict_shows_the_solution_and_hint_kept_with_the_variant_without_der
         factories.graded(instance, "-7y(2x^2-1)/e^(x^2+y^2)")
         page = _page(client, instance)
         assert 'id="solution"' in page and 'data-rules="product"' in page
+
+
+def test_opening_a_new_problem_has_a_worker_derive_them(client):
+    """The item's first open makes the variant and sends its derivation to the workers (inline
+    here: Celery's eager mode), not done in the request itself; a later open sends nothing."""
+    instance = _toy2(max_attempts=2)
+    ProblemInstance.objects.filter(pk=instance.pk).delete()
+    client.force_login(instance.student)
+    with mock.patch("exercises.practice.views.instance_worked_enqueue") as sent:
+        opened = client.get(reverse("practice:item-open", args=[instance.item_id]))
+    made = ProblemInstance.objects.get(item=instance.item, student=instance.student)
+    assert opened.status_code == 302 and made.worked == {}
+    sent.assert_called_once_with(made.pk)
+    client.get(reverse("practice:item-open", args=[instance.item_id]))  # eager: derived now
+    made.refresh_from_db()
+    assert made.worked["solution"] is not None
+    with mock.patch("exercises.practice.views.instance_worked_enqueue") as sent:
+        client.get(reverse("practice:item-open", args=[instance.item_id]))
+    sent.assert_not_called()
 
 
 def test_a_variant_kept_without_them_still_shows_them(client):

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exercises.authoring.services.instances import instance_worked_record
 from exercises.practice import selectors
 from exercises.practice.services import submission_create
 from exercises.practice.views import poll_delay_ms
@@ -355,13 +356,13 @@ def test_graded_result_carries_no_poll(client, setup):
     assert "hx-trigger" not in body
 
 
-def test_result_poll_runs_four_queries(client, setup, django_assert_num_queries):
-    """Session, the instance with its item and set, its submissions, the student's own terms
-    and override (one query of subqueries): nothing more (the user comes from the cache;
-    production reads the session from the cache too)."""
+def test_result_poll_runs_three_queries(client, setup, django_assert_num_queries):
+    """Session, the instance with its item and set and the student's own terms and override
+    (subqueries of the same query), its submissions: nothing more (the user comes from the
+    cache; production reads the session from the cache too)."""
     login(client, setup["bob"])
     url = reverse("practice:problem-detail", args=[setup["bob_inst"].pk])
-    with django_assert_num_queries(4) as queries:
+    with django_assert_num_queries(3) as queries:
         response = client.get(url, {"poll": "3"}, **HTMX)
     assert 'data-status="grading"' in response.content.decode()
     # the full page's joins (course, template) are not needed to render the region
@@ -370,15 +371,36 @@ def test_result_poll_runs_four_queries(client, setup, django_assert_num_queries)
     assert "exercises_problemtemplate" not in sql
 
 
+def test_a_result_showing_the_key_reads_what_was_kept_in_one_query(
+    client, setup, django_assert_num_queries
+):
+    """Once solved, the region shows the key (from the prepared task) and the worked solution:
+    both read in one query, beside the three of a poll."""
+    instance = setup["alice_inst"]
+    instance_worked_record(instance_id=instance.pk)  # as a worker does after the first open
+    factories.graded(instance, "3x^2 + y")
+    login(client, setup["alice"])
+    url = reverse("practice:problem-detail", args=[instance.pk])
+    with (
+        mock.patch("exercises.practice.selectors.solution", side_effect=AssertionError),
+        django_assert_num_queries(4) as queries,
+    ):
+        body = client.get(url, {"poll": "5"}, **HTMX).content.decode()
+    assert 'data-status="correct"' in body and 'class="key"' in body
+    assert 'id="solution"' in body
+    kept = queries.captured_queries[-1]["sql"]
+    assert '"prepared"' in kept and '"worked"' in kept
+
+
 def test_submit_reads_the_history_once(client, setup, django_assert_num_queries):
-    """Session, the instance with its item and set, the rate count, the student's terms and
-    override (read once: the result region reuses them), then in one transaction
+    """Session, the instance with its item and set and the student's terms and override (in
+    the same query; the result region reuses them), the rate count, then in one transaction
     (a savepoint here, inside the test's transaction) the instance's lock, its submissions and
     the insert: the result region is rendered from those, not from a second read."""
     factories.graded(setup["alice_inst"], "3x^2")
     login(client, setup["alice"])
     url = reverse("practice:submission-create", args=[setup["alice_inst"].pk])
-    with django_assert_num_queries(9) as queries:
+    with django_assert_num_queries(8) as queries:
         response = client.post(url, {"answer": "3x^2 + y"}, **HTMX)
     selects = [
         q["sql"]
