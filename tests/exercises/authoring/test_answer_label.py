@@ -9,7 +9,7 @@ from exercises.authoring.generators import FAMILIES, generate, task_of
 from exercises.authoring.generators.statements import answer_label_of
 from grading.engine import key_of, preview
 
-RANDOM_FAMILIES = sorted(set(FAMILIES) - {"fixed", "custom"})
+RANDOM_FAMILIES = sorted(set(FAMILIES) - {"fixed", "custom", "parts"})  # parts: per part
 NOTATIONS = ("partial", "subscript", "prime")
 
 

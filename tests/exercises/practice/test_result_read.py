@@ -11,7 +11,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from exercises.authoring.models import ScoreOverride, StudentException
+from exercises.authoring.models import ScoreOverride, StudentException, StudentSetException
 from exercises.courses.models import Membership
 from exercises.practice import selectors
 from tests import factories
@@ -30,7 +30,7 @@ def _same(a, b):
     for x, y in ((a, b), (a.item, b.item), (a.item.problem_set, b.item.problem_set)):
         assert model_to_dict(x) == model_to_dict(y)
     names = [n for n in vars(a) if n.startswith("standing_")]
-    assert len(names) == 5
+    assert len(names) == 9  # the item's exception (4 fields), the whole set's (4), the override
     assert {n: getattr(a, n) for n in names} == {n: getattr(b, n) for n in names}
 
 
@@ -42,7 +42,13 @@ def test_it_reads_what_the_queryset_reads_with_the_students_standing(django_asse
     ScoreOverride.objects.create(item=item, student=student, score=Decimal("1.5"), reason="oral")
     a, b = _both(student, instance.pk)
     _same(a, b)
-    assert (b.standing_max_attempts, b.standing_excused) == (5, True)
+    assert (b.standing_x_max_attempts, b.standing_x_excused) == (5, True)
+    StudentSetException.objects.create(
+        problem_set=item.problem_set, student=student, max_attempts=7
+    )
+    a, b = _both(student, instance.pk)
+    _same(a, b)
+    assert (b.standing_s_max_attempts, b.standing_x_max_attempts) == (7, 5)
     with django_assert_num_queries(1):  # compiled already: one query, nothing else
         selectors.student_result_instance(user=student, pk=instance.pk)
 
