@@ -272,10 +272,10 @@ class StudentItemRecord(models.Model):
         ]
 
 
-class StudentException(StudentItemRecord):
-    """One student's own terms on one item (exercises.authoring.terms reads them): a later due
-    date, a late window, more (or fewer) attempts, or the problem excused (left out of their
-    totals). Empty fields keep the item's own value."""
+class ExceptionTerms(models.Model):
+    """A student's own terms, as an exception grants them (exercises.authoring.terms reads
+    them): a due date, a late window's end, attempts, excused. Empty fields keep the terms
+    they stand in for; granted_by is who gave them."""
 
     due_at = models.DateTimeField(null=True, blank=True)
     late_until = models.DateTimeField(null=True, blank=True)
@@ -285,11 +285,20 @@ class StudentException(StudentItemRecord):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
 
+    class Meta:
+        abstract = True
+
+
+class StudentException(StudentItemRecord, ExceptionTerms):
+    """One student's own terms on one item (exercises.authoring.terms reads them): a later due
+    date, a late window, more (or fewer) attempts, or the problem excused (left out of their
+    totals). Empty fields keep the item's own value."""
+
     def __str__(self) -> str:
         return f"exception of {self.student_id} on item {self.item_id}"
 
 
-class StudentSetException(models.Model):
+class StudentSetException(ExceptionTerms):
     """One student's own terms on every item of a set, the items added later included (an
     extension "for the whole set"): a due date, a late window, attempts, or the set excused.
     An item's own StudentException, where there is one, wins field by field
@@ -300,13 +309,6 @@ class StudentSetException(models.Model):
     )
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="set_exceptions"
-    )
-    due_at = models.DateTimeField(null=True, blank=True)
-    late_until = models.DateTimeField(null=True, blank=True)
-    max_attempts = models.PositiveIntegerField(null=True, blank=True)
-    excused = models.BooleanField(default=False)
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
 

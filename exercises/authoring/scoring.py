@@ -149,6 +149,20 @@ def own_points(
     return points
 
 
+# The columns of a graded Submission that set_scores, scored_pairs and row_credit read: the
+# caller's `.values(*GRADED_ROW_COLUMNS)` over the graded submissions it scores.
+GRADED_ROW_COLUMNS = (
+    "instance__student_id",
+    "instance__item_id",
+    "part",
+    "attempt",
+    "score",
+    "earned",
+    "equivalent",
+    "verdict__credit",
+)
+
+
 def set_scores(
     *,
     items: Mapping[int, ScoredItem],

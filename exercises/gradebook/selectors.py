@@ -24,6 +24,7 @@ from exercises.authoring.models import (
     StudentSetException,
 )
 from exercises.authoring.scoring import (
+    GRADED_ROW_COLUMNS,
     PartsBest,
     item_counts,
     own_points,
@@ -853,16 +854,7 @@ def export_scores(
     graded = list(
         Submission.objects.filter(
             instance__item_id__in=list(items), status=Submission.Status.GRADED, score__isnull=False
-        ).values(
-            "instance__student_id",
-            "instance__item_id",
-            "part",
-            "attempt",
-            "score",
-            "earned",
-            "equivalent",
-            "verdict__credit",
-        )
+        ).values(*GRADED_ROW_COLUMNS)
     )
     adjustments = score_adjustments(item_ids=list(items))
     given = set_scores(

@@ -126,6 +126,29 @@ def _passback_on_commit(*, student_id: int, set_ids: set[int]) -> None:
         transaction.on_commit(lambda: passback_enqueue(changed))
 
 
+def _granted_terms(
+    *,
+    due_at: datetime | None,
+    late_until: datetime | None,
+    max_attempts: int | None,
+    excused: bool,
+    granted_by: Any,
+) -> dict[str, Any]:
+    """The fields of a student's own terms (a StudentException or StudentSetException) as
+    granted; Refused when nothing is granted or the attempts are outside 1..MAX_ATTEMPTS."""
+    if due_at is None and late_until is None and max_attempts is None and not excused:
+        raise Refused(NOTHING_GRANTED)
+    if max_attempts is not None and not 1 <= max_attempts <= MAX_ATTEMPTS:
+        raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
+    return {
+        "due_at": due_at,
+        "late_until": late_until,
+        "max_attempts": max_attempts,
+        "excused": excused,
+        "granted_by": granted_by,
+    }
+
+
 @transaction.atomic
 def student_exception_set(
     *,
@@ -141,10 +164,13 @@ def student_exception_set(
     window's end, a number of attempts, the problem excused. Empty values keep the item's own.
     Refused (nothing changed) for anyone not a student of the course, a late window ending
     before the due date, attempts outside 1..MAX_ATTEMPTS, or nothing given."""
-    if due_at is None and late_until is None and max_attempts is None and not excused:
-        raise Refused(NOTHING_GRANTED)
-    if max_attempts is not None and not 1 <= max_attempts <= MAX_ATTEMPTS:
-        raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
+    terms = _granted_terms(
+        due_at=due_at,
+        late_until=late_until,
+        max_attempts=max_attempts,
+        excused=excused,
+        granted_by=granted_by,
+    )
     result = []
     changed_sets: set[int] = set()
     for item in items:
@@ -157,13 +183,7 @@ def student_exception_set(
         exception, _ = StudentException.objects.update_or_create(
             item=item,
             student=student,
-            defaults={
-                "due_at": due_at,
-                "late_until": late_until,
-                "max_attempts": max_attempts,
-                "excused": excused,
-                "granted_by": granted_by,
-            },
+            defaults=terms,
         )
         result.append(exception)
     _passback_on_commit(student_id=student.pk, set_ids=changed_sets)
@@ -207,10 +227,13 @@ def student_set_exception_set(
     that the whole set is on one set of terms. Refused (nothing changed) as
     student_exception_set is; a late window is checked against each present problem's due
     date and the set's."""
-    if due_at is None and late_until is None and max_attempts is None and not excused:
-        raise Refused(NOTHING_GRANTED)
-    if max_attempts is not None and not 1 <= max_attempts <= MAX_ATTEMPTS:
-        raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
+    terms = _granted_terms(
+        due_at=due_at,
+        late_until=late_until,
+        max_attempts=max_attempts,
+        excused=excused,
+        granted_by=granted_by,
+    )
     _check_enrolled(problem_set=problem_set, student=student)
     if late_until is not None:
         dues = [due_at] if due_at is not None else [problem_set.due_at]
@@ -225,13 +248,7 @@ def student_set_exception_set(
     exception, _ = StudentSetException.objects.update_or_create(
         problem_set=problem_set,
         student=student,
-        defaults={
-            "due_at": due_at,
-            "late_until": late_until,
-            "max_attempts": max_attempts,
-            "excused": excused,
-            "granted_by": granted_by,
-        },
+        defaults=terms,
     )
     if excused_before or excused:
         _passback_on_commit(student_id=student.pk, set_ids={problem_set.pk})

@@ -14,6 +14,7 @@ from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
 from exercises.authoring.models import ProblemSet, ProblemSetItem
 from exercises.authoring.scoring import (
+    GRADED_ROW_COLUMNS,
     item_counts,
     own_points,
     scored_pairs,
@@ -66,16 +67,7 @@ def student_set_score(*, student_id: int, problem_set_id: int) -> SetScore:
             instance__item_id__in=list(items),
             status=Submission.Status.GRADED,
             score__isnull=False,
-        ).values(
-            "instance__student_id",
-            "instance__item_id",
-            "part",
-            "attempt",
-            "score",
-            "earned",
-            "equivalent",
-            "verdict__credit",
-        )
+        ).values(*GRADED_ROW_COLUMNS)
     )
     adjustments = score_adjustments(item_ids=list(items), student_id=student_id)
     scores = set_scores(items=items, graded=graded, adjustments=adjustments)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -376,8 +377,10 @@ def _parts_best(*, user: Any, items: list[ProblemSetItem]) -> dict[int, PartsBes
 
 
 @dataclass
-class ProblemState:
-    instance: ProblemInstance
+class Attempts:
+    """A student's attempts at one answer (a problem, or one part of a multi-part problem):
+    their history, what they left, the verdicts and the key once it is shown."""
+
     submissions: list[Submission]
     attempts_used: int
     attempts_left: int
@@ -387,12 +390,41 @@ class ProblemState:
     pending: Submission | None
     best_score: Decimal
     key: Key | None
-    terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
-    overridden: bool = False  # best_score is a score set by hand
 
     @property
     def latest(self) -> Submission | None:
         return self.submissions[-1] if self.submissions else None
+
+
+def _attempts(
+    submissions: list[Submission], *, terms: Terms, now: datetime, key: Callable[[], Key]
+) -> dict[str, Any]:
+    """The fields of Attempts for `submissions` (in attempt order) under the student's terms:
+    the key (computed by `key`) once they are closed, solved or used up."""
+    used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
+    solved = any(s.equivalent is True for s in submissions)
+    closed = terms.closed(now)
+    pending = next((s for s in submissions if s.is_pending), None)
+    # With a late window the key waits until the window closes, or it could be copied late.
+    reveal = closed or (pending is None and (solved or used >= terms.max_attempts))
+    return {
+        "submissions": submissions,
+        "attempts_used": used,
+        "attempts_left": max(0, terms.max_attempts - used),
+        "solved": solved,
+        "closed": closed,
+        "late": terms.late(now),
+        "pending": pending,
+        "best_score": max((s.score or Decimal("0") for s in submissions), default=Decimal("0")),
+        "key": key() if reveal else None,
+    }
+
+
+@dataclass
+class ProblemState(Attempts):
+    instance: ProblemInstance
+    terms: Terms | None = None  # the student's own terms (exercises.authoring.terms)
+    overridden: bool = False  # best_score is a score set by hand
 
     @property
     def excused(self) -> bool:
@@ -445,54 +477,23 @@ def problem_state(
             instance=instance, now=now, submissions=submissions, standing=standing
         )
     terms = standing.terms
-    used = sum(1 for s in submissions if s.status != Submission.Status.ERROR)
-    solved = any(s.equivalent is True for s in submissions)
-    closed = terms.closed(now)
-    pending = next(
-        (s for s in submissions if s.is_pending),
-        None,
-    )
-    # With a late window the key waits until the window closes, or it could be copied late.
-    reveal = closed or (pending is None and (solved or used >= terms.max_attempts))
-    best = max((s.score or Decimal("0") for s in submissions), default=Decimal("0"))
+    attempts = _attempts(submissions, terms=terms, now=now, key=lambda: _instance_key(instance))
+    if standing.override is not None:
+        attempts["best_score"] = standing.override
     return ProblemState(
-        instance=instance,
-        submissions=submissions,
-        attempts_used=used,
-        attempts_left=max(0, terms.max_attempts - used),
-        solved=solved,
-        closed=closed,
-        late=terms.late(now),
-        pending=pending,
-        best_score=best if standing.override is None else standing.override,
-        key=_instance_key(instance) if reveal else None,
-        terms=terms,
-        overridden=standing.override is not None,
+        instance=instance, terms=terms, overridden=standing.override is not None, **attempts
     )
 
 
 @dataclass
-class PartState:
+class PartState(Attempts):
     """One part of a multi-part problem, as its region of the page shows it: its own
     attempts, verdicts, best score (of its share of the points) and key."""
 
     index: int
     params: Params
     points: Decimal
-    submissions: list[Submission]
-    attempts_used: int
-    attempts_left: int
-    solved: bool
-    closed: bool
-    late: bool
-    pending: Submission | None
-    best_score: Decimal
-    key: Key | None
     carry: tuple[int, Decimal] | None  # (earlier part, share) when it carries forward
-
-    @property
-    def latest(self) -> Submission | None:
-        return self.submissions[-1] if self.submissions else None
 
     @property
     def can_submit(self) -> bool:
@@ -553,25 +554,13 @@ def problem_parts_state(
     parts = []
     for k in range(part_count(params)):
         mine = sorted((s for s in submissions if s.part == k), key=lambda s: s.attempt)
-        used = sum(1 for s in mine if s.status != Submission.Status.ERROR)
-        solved = any(s.equivalent is True for s in mine)
-        pending = next((s for s in mine if s.is_pending), None)
-        reveal = closed or (pending is None and (solved or used >= terms.max_attempts))
         parts.append(
             PartState(
                 index=k,
                 params=part_params(params, k),
                 points=points[k],
-                submissions=mine,
-                attempts_used=used,
-                attempts_left=max(0, terms.max_attempts - used),
-                solved=solved,
-                closed=closed,
-                late=terms.late(now),
-                pending=pending,
-                best_score=max((s.score or Decimal("0") for s in mine), default=Decimal("0")),
-                key=part_key(instance, k) if reveal else None,
                 carry=carry_of(params, k),
+                **_attempts(mine, terms=terms, now=now, key=partial(part_key, instance, k)),
             )
         )
     earned = sum((p.best_score for p in parts), Decimal("0"))

@@ -297,8 +297,8 @@ def _component_verdicts(
             if len(wrong) == 1 and whole_mistake is not None:
                 named = whole_mistake
             else:
-                named = diagnosis.diagnose_component(
-                    c, i, j.answer, seed, j.rtol, j.floor, [parts[i]]
+                named = diagnosis.diagnose(
+                    c, j.answer, seed, j.rtol, j.floor, [parts[i]], component=i
                 )
         out.append(
             ComponentVerdict(

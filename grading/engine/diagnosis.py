@@ -43,7 +43,6 @@ __all__ = [
     "Candidate",
     "candidates",
     "diagnose",
-    "diagnose_component",
     "mistakes_for_reference",
     "task_mistakes",
     "typical_mistakes",
@@ -1319,10 +1318,19 @@ def diagnose(
     rtol: float = 0.0,
     floor: float = 0.0,
     written: Sequence[Node] = (),
+    component: int | None = None,
 ) -> Message | None:
     """Name the typical mistake the wrong answer matches, if any. `written`: the answer as
-    parsed, to name a slip by the form it was made in (a quotient rule's numerator)."""
-    return named_by_form(_diagnose(c, answer, seed, rtol, floor), written)
+    parsed, to name a slip by the form it was made in (a quotient rule's numerator).
+
+    `component`: the mistake made in that one component of a vector answer: the task's
+    mistakes that change that component alone (said of it: "In ∂f/∂x: ..."), matched against
+    the answer's component (`answer`: its evaluators; `written`: that part as parsed)."""
+    try:
+        found = iter(candidates(c) if component is None else _component_candidates(c, component))
+    except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
+        return None
+    return named_by_form(_match(c, found, answer, seed, rtol, floor), written)
 
 
 def named_by_form(named: Message | None, written: Sequence[Node]) -> Message | None:
@@ -1350,25 +1358,6 @@ def _raw_quotient(written: Sequence[Node]) -> bool:
     return isinstance(den, BinOp) and den.op == "^" and integer_exponent(den.right) == 2
 
 
-def diagnose_component(
-    c: Compiled,
-    index: int,
-    answer: Evaluators,
-    seed: int,
-    rtol: float = 0.0,
-    floor: float = 0.0,
-    written: Sequence[Node] = (),
-) -> Message | None:
-    """Name the typical mistake made in one component of a vector answer: the task's mistakes
-    that change that component alone (said of it: "In ∂f/∂x: ..."), matched against the
-    answer's component (`answer`: its evaluators; `written`: that part as parsed)."""
-    try:
-        found = iter(_component_candidates(c, index))
-    except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
-        return None
-    return named_by_form(_match(c, found, answer, seed, rtol, floor), written)
-
-
 def _component_candidates(c: Compiled, index: int) -> Iterator[_AstCandidate]:
     """The candidates that differ from the key in component `index` only, as that component."""
     for cand in candidates(c):
@@ -1383,20 +1372,6 @@ def _component_candidates(c: Compiled, index: int) -> Iterator[_AstCandidate]:
             except _UNCOMPILABLE:
                 continue
         yield _AstCandidate(cand.code, (node,), cand.message)
-
-
-def _diagnose(
-    c: Compiled,
-    answer: Evaluators,
-    seed: int,
-    rtol: float,
-    floor: float,
-) -> Message | None:
-    try:
-        found = iter(candidates(c))
-    except Exception:  # noqa: BLE001 - a diagnosis failure must never fail the grade
-        return None
-    return _match(c, found, answer, seed, rtol, floor)
 
 
 def _match(

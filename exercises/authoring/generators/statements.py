@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from string import Template
+
 from exercises.authoring.generators.families import Params, _tex
 
 
@@ -83,32 +85,7 @@ def statement_of(params: Params, lang: str) -> str:
             f"Let {definition}. Find the gradient {grad}, "
             f"with components in the order ({_signature(params)})."
         )
-    derivative = derivative_latex(params)
-    at = params.get("at") or {}
-    if params.get("slope"):
-        x0, y0 = at["x"], at["y"]
-        if ko:
-            return (
-                f"{definition}일 때, \\(y\\)의 값을 \\({y0}\\)에 고정하고 \\(x\\)에 대하여 "
-                f"미분하시오. \\(x = {x0}\\)에서의 기울기, 곧 다음 값을 구하시오: "
-                f"\\({derivative}({x0}, {y0})\\)."
-            )
-        return (
-            f"Let {definition}. Hold \\(y = {y0}\\) fixed and differentiate in \\(x\\): "
-            f"what is the slope at \\(x = {x0}\\), that is \\({derivative}({x0}, {y0})\\)?"
-        )
-    if at:
-        point = ", ".join(at[v] for v in params["variables"])
-        if ko:
-            return f"{definition}일 때, 다음 값을 구하시오: \\({derivative}({point})\\)."
-        return f"Let {definition}. Find the value of \\({derivative}({point})\\)."
-    if name == "L":
-        if ko:
-            return f"제곱 오차 손실 함수가 {definition}일 때, 다음을 구하시오: \\({derivative}\\)."
-        return f"For the squared-error loss {definition}, find \\({derivative}\\)."
-    if ko:
-        return f"{definition}일 때, 다음을 구하시오: \\({derivative}\\)."
-    return f"Let {definition}. Find \\({derivative}\\)."
+    return _derivative_task(params, ko, _STATEMENT_PHRASES, definition=definition)
 
 
 def asked_latex(params: Params) -> str:
@@ -143,24 +120,68 @@ def part_statement_of(params: Params, lang: str) -> str:
         if ko:
             return f"기울기 벡터: {grad}"
         return f"the gradient {grad}"
-    derivative = derivative_latex(params)
+    return _derivative_task(params, ko, _PART_PHRASES)
+
+
+# How a derivative task is phrased, by what it asks: "slope" (a slice's slope at a point), "at"
+# (the value at a point), "loss" (a squared-error loss's derivative, when the function is L) and
+# "plain" (the derivative itself); each as (English, Korean), string.Template text over
+# $derivative, $x0/$y0 (slope), $point (at) and what the caller adds (e.g. $definition).
+_Phrases = dict[str, tuple[str, str]]
+
+_STATEMENT_PHRASES: _Phrases = {
+    "slope": (
+        "Let ${definition}. Hold \\(y = ${y0}\\) fixed and differentiate in \\(x\\): "
+        "what is the slope at \\(x = ${x0}\\), that is \\(${derivative}(${x0}, ${y0})\\)?",
+        "${definition}일 때, \\(y\\)의 값을 \\(${y0}\\)에 고정하고 \\(x\\)에 대하여 "
+        "미분하시오. \\(x = ${x0}\\)에서의 기울기, 곧 다음 값을 구하시오: "
+        "\\(${derivative}(${x0}, ${y0})\\).",
+    ),
+    "at": (
+        "Let ${definition}. Find the value of \\(${derivative}(${point})\\).",
+        "${definition}일 때, 다음 값을 구하시오: \\(${derivative}(${point})\\).",
+    ),
+    "loss": (
+        "For the squared-error loss ${definition}, find \\(${derivative}\\).",
+        "제곱 오차 손실 함수가 ${definition}일 때, 다음을 구하시오: \\(${derivative}\\).",
+    ),
+    "plain": (
+        "Let ${definition}. Find \\(${derivative}\\).",
+        "${definition}일 때, 다음을 구하시오: \\(${derivative}\\).",
+    ),
+}
+
+_PART_PHRASES: _Phrases = {
+    "slope": (
+        "the slope of the slice \\(y = ${y0}\\) at \\(x = ${x0}\\), "
+        "that is \\(${derivative}(${x0}, ${y0})\\)",
+        "\\(y = ${y0}\\)에서 자른 단면의 \\(x = ${x0}\\)에서의 기울기, "
+        "곧 다음 값: \\(${derivative}(${x0}, ${y0})\\)",
+    ),
+    "at": (
+        "the value \\(${derivative}(${point})\\)",
+        "다음 값: \\(${derivative}(${point})\\)",
+    ),
+    "plain": (
+        "\\(${derivative}\\)",
+        "편도함수: \\(${derivative}\\)",
+    ),
+}
+
+
+def _derivative_task(params: Params, ko: bool, phrases: _Phrases, **extra: str) -> str:
+    """The derivative task of params (not a gradient) in the phrasing of its case."""
+    values = {"derivative": derivative_latex(params), **extra}
     at = params.get("at") or {}
     if params.get("slope"):
-        x0, y0 = at["x"], at["y"]
-        if ko:
-            return (
-                f"\\(y = {y0}\\)에서 자른 단면의 \\(x = {x0}\\)에서의 기울기, "
-                f"곧 다음 값: \\({derivative}({x0}, {y0})\\)"
-            )
-        return (
-            f"the slope of the slice \\(y = {y0}\\) at \\(x = {x0}\\), "
-            f"that is \\({derivative}({x0}, {y0})\\)"
-        )
-    if at:
-        point = ", ".join(at[v] for v in params["variables"])
-        if ko:
-            return f"다음 값: \\({derivative}({point})\\)"
-        return f"the value \\({derivative}({point})\\)"
-    if ko:
-        return f"편도함수: \\({derivative}\\)"
-    return f"\\({derivative}\\)"
+        kind = "slope"
+        values.update(x0=str(at["x"]), y0=str(at["y"]))
+    elif at:
+        kind = "at"
+        values["point"] = ", ".join(at[v] for v in params["variables"])
+    elif "loss" in phrases and params.get("fname", "f") == "L":
+        kind = "loss"
+    else:
+        kind = "plain"
+    english, korean = phrases[kind]
+    return Template(korean if ko else english).substitute(values)
