@@ -3,15 +3,12 @@ mail server refuses (exercises.courses.services.invitations)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
+from exercises.broker import send_each
 from exercises.courses.services.invitations import MAX_TRIES, InvitationNotSent, invitation_send
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -31,12 +28,4 @@ def invitation_send_task(invitation_id: int) -> str:
 def invitations_enqueue(invitation_ids: Iterable[int]) -> int:
     """Hand stored invitations to the workers; how many were handed (the rest stay pending and
     go with the next click, which sends the waiting ones again)."""
-    handed = 0
-    for invitation_id in invitation_ids:
-        try:
-            invitation_send_task.delay(invitation_id)
-        except (OperationalError, ConnectionError, OSError):
-            logger.warning("broker unavailable: invitation %s waits", invitation_id)
-            break
-        handed += 1
-    return handed
+    return send_each(invitation_send_task, invitation_ids, what="invitation")

@@ -5,16 +5,13 @@ the broker down nothing is lost: the rows stay in the outbox and the sweep sends
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
+from exercises.broker import send_each
 from exercises.lti.selectors import passbacks_due
 from exercises.lti.services.passback import passback_send
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, soft_time_limit=150, time_limit=180)
@@ -24,12 +21,7 @@ def passback_send_task(passback_id: int) -> str:
 
 def passback_enqueue(passback_ids: Iterable[int]) -> None:
     """Hand rows to the workers; with the broker down they wait for the sweep."""
-    for passback_id in passback_ids:
-        try:
-            passback_send_task.delay(passback_id)
-        except (OperationalError, ConnectionError, OSError):
-            logger.warning("broker unavailable: score %s waits for the sweep", passback_id)
-            return
+    send_each(passback_send_task, passback_ids, what="score")
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
