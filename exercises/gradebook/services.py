@@ -5,6 +5,7 @@ overrides."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -108,9 +109,9 @@ BAD_SCORE = gettext_noop("The score must be a number from 0 to the problem's %(p
 NO_OVERRIDE = gettext_noop("There is no override to remove.")
 
 
-def _check_student(*, item: ProblemSetItem, student: Any) -> None:
+def _check_student(*, course_id: int, student: Any) -> None:
     enrolled = Membership.objects.filter(
-        course_id=item.problem_set.course_id, user=student, role=Membership.Role.STUDENT
+        course_id=course_id, user=student, role=Membership.Role.STUDENT
     ).exists()
     if not enrolled:
         raise Refused(NOT_A_STUDENT)
@@ -126,27 +127,37 @@ def _passback_on_commit(*, student_id: int, set_ids: set[int]) -> None:
         transaction.on_commit(lambda: passback_enqueue(changed))
 
 
-def _granted_terms(
-    *,
-    due_at: datetime | None,
-    late_until: datetime | None,
-    max_attempts: int | None,
-    excused: bool,
-    granted_by: Any,
-) -> dict[str, Any]:
-    """The fields of a student's own terms (a StudentException or StudentSetException) as
-    granted; Refused when nothing is granted or the attempts are outside 1..MAX_ATTEMPTS."""
-    if due_at is None and late_until is None and max_attempts is None and not excused:
-        raise Refused(NOTHING_GRANTED)
-    if max_attempts is not None and not 1 <= max_attempts <= MAX_ATTEMPTS:
-        raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
-    return {
-        "due_at": due_at,
-        "late_until": late_until,
-        "max_attempts": max_attempts,
-        "excused": excused,
-        "granted_by": granted_by,
-    }
+@dataclass(frozen=True)
+class Grant:
+    """A student's own terms as staff grant them (a StudentException or a StudentSetException):
+    a due date, a late window's end, a number of attempts, the problem excused. Empty values
+    keep the terms they stand in for; granted_by is who gives them."""
+
+    granted_by: Any
+    due_at: datetime | None = None
+    late_until: datetime | None = None
+    max_attempts: int | None = None
+    excused: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        """The fields to store; Refused when nothing is granted or the attempts are outside
+        1..MAX_ATTEMPTS."""
+        if (
+            self.due_at is None
+            and self.late_until is None
+            and self.max_attempts is None
+            and not self.excused
+        ):
+            raise Refused(NOTHING_GRANTED)
+        if self.max_attempts is not None and not 1 <= self.max_attempts <= MAX_ATTEMPTS:
+            raise Refused(BAD_ATTEMPTS, max=MAX_ATTEMPTS)
+        return {
+            "due_at": self.due_at,
+            "late_until": self.late_until,
+            "max_attempts": self.max_attempts,
+            "excused": self.excused,
+            "granted_by": self.granted_by,
+        }
 
 
 @transaction.atomic
@@ -154,27 +165,18 @@ def student_exception_set(
     *,
     items: list[ProblemSetItem],
     student: Any,
-    due_at: datetime | None = None,
-    late_until: datetime | None = None,
-    max_attempts: int | None = None,
-    excused: bool = False,
-    granted_by: Any,
+    grant: Grant,
 ) -> list[StudentException]:
-    """Give a student their own terms on these items (a set's, or one): a due date, a late
-    window's end, a number of attempts, the problem excused. Empty values keep the item's own.
+    """Give a student their own terms (the grant) on these items (a set's, or one). Empty values
+    keep the item's own.
     Refused (nothing changed) for anyone not a student of the course, a late window ending
     before the due date, attempts outside 1..MAX_ATTEMPTS, or nothing given."""
-    terms = _granted_terms(
-        due_at=due_at,
-        late_until=late_until,
-        max_attempts=max_attempts,
-        excused=excused,
-        granted_by=granted_by,
-    )
+    terms = grant.fields()
+    due_at, late_until, excused = grant.due_at, grant.late_until, grant.excused
     result = []
     changed_sets: set[int] = set()
     for item in items:
-        _check_student(item=item, student=student)
+        _check_student(course_id=item.problem_set.course_id, student=student)
         if late_until is not None and late_until < (due_at or item.effective_due_at):
             raise Refused(LATE_BEFORE_DUE)
         before = StudentException.objects.filter(item=item, student=student).first()
@@ -194,7 +196,7 @@ def student_exception_set(
 def student_exception_clear(*, items: list[ProblemSetItem], student: Any) -> int:
     """The student back on the items' own terms; how many exceptions were removed."""
     for item in items:
-        _check_student(item=item, student=student)
+        _check_student(course_id=item.problem_set.course_id, student=student)
     found = StudentException.objects.filter(item__in=items, student=student)
     changed_sets = set(found.filter(excused=True).values_list("item__problem_set_id", flat=True))
     removed, _ = found.delete()
@@ -202,24 +204,12 @@ def student_exception_clear(*, items: list[ProblemSetItem], student: Any) -> int
     return removed
 
 
-def _check_enrolled(*, problem_set: ProblemSet, student: Any) -> None:
-    enrolled = Membership.objects.filter(
-        course_id=problem_set.course_id, user=student, role=Membership.Role.STUDENT
-    ).exists()
-    if not enrolled:
-        raise Refused(NOT_A_STUDENT)
-
-
 @transaction.atomic
 def student_set_exception_set(
     *,
     problem_set: ProblemSet,
     student: Any,
-    due_at: datetime | None = None,
-    late_until: datetime | None = None,
-    max_attempts: int | None = None,
-    excused: bool = False,
-    granted_by: Any,
+    grant: Grant,
 ) -> StudentSetException:
     """Give a student their own terms on every problem of a set, the problems added to it
     later included (a StudentSetException, read by exercises.authoring.terms). They replace
@@ -227,14 +217,9 @@ def student_set_exception_set(
     that the whole set is on one set of terms. Refused (nothing changed) as
     student_exception_set is; a late window is checked against each present problem's due
     date and the set's."""
-    terms = _granted_terms(
-        due_at=due_at,
-        late_until=late_until,
-        max_attempts=max_attempts,
-        excused=excused,
-        granted_by=granted_by,
-    )
-    _check_enrolled(problem_set=problem_set, student=student)
+    terms = grant.fields()
+    due_at, late_until, excused = grant.due_at, grant.late_until, grant.excused
+    _check_student(course_id=problem_set.course_id, student=student)
     if late_until is not None:
         dues = [due_at] if due_at is not None else [problem_set.due_at]
         if due_at is None:
@@ -259,7 +244,7 @@ def student_set_exception_set(
 def student_set_exception_clear(*, problem_set: ProblemSet, student: Any) -> int:
     """The student back on the set's own terms, on every problem (the whole set's exception
     and each problem's); how many exceptions were removed."""
-    _check_enrolled(problem_set=problem_set, student=student)
+    _check_student(course_id=problem_set.course_id, student=student)
     whole = StudentSetException.objects.filter(problem_set=problem_set, student=student)
     own = StudentException.objects.filter(item__problem_set=problem_set, student=student)
     excused = whole.filter(excused=True).exists() or own.filter(excused=True).exists()
@@ -303,7 +288,7 @@ def score_override_set(
     LMSs that hold the set's score get the new one. Refused (nothing changed) for anyone not a
     student of the course, a score outside 0..the item's points or with more than two
     decimals, no reason or one over MAX_REASON characters, or no override to remove."""
-    _check_student(item=item, student=student)
+    _check_student(course_id=item.problem_set.course_id, student=student)
     reason = _check_reason(reason)
     if score is not None:
         if not score.is_finite() or not 0 <= score <= item.points or score != round(score, 2):

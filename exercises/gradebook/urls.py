@@ -1,10 +1,18 @@
 """URLs of what staff read: gradebook, wrong answers, tolerance and regrades, LMS exports."""
 
-from django.urls import path
+from django.urls import include, path
 
 from exercises.gradebook import views
 
 app_name = "gradebook"
+
+# the staff forms about one student's problem, one view (views.gradebook_student_form)
+student_item_forms = [
+    path(
+        "exception/", views.gradebook_student_form, {"name": "exception"}, name="student-exception"
+    ),
+    path("override/", views.gradebook_student_form, {"name": "override"}, name="student-override"),
+]
 
 urlpatterns = [
     path("courses/<int:pk>/gradebook/", views.course_gradebook, name="course-gradebook"),
@@ -14,14 +22,8 @@ urlpatterns = [
         name="course-gradebook-student",
     ),
     path(
-        "courses/<int:pk>/gradebook/students/<int:student>/items/<int:item>/exception/",
-        views.gradebook_student_exception,
-        name="student-exception",
-    ),
-    path(
-        "courses/<int:pk>/gradebook/students/<int:student>/items/<int:item>/override/",
-        views.gradebook_student_override,
-        name="student-override",
+        "courses/<int:pk>/gradebook/students/<int:student>/items/<int:item>/",
+        include(student_item_forms),
     ),
     path(
         "courses/<int:pk>/gradebook/submissions.csv",

@@ -38,6 +38,7 @@ from exercises.gradebook.forms import (
     ToleranceForm,
 )
 from exercises.gradebook.services import (
+    Grant,
     item_tolerance_set,
     lms_links_record,
     regrade_job_create,
@@ -152,76 +153,64 @@ def _student_item(request: HttpRequest, pk: int, student: int, item: int):  # ty
     return course, _student_or_404(course, student), found
 
 
-def _student_post(request: HttpRequest, pk: int, student: int, item: int, name: str, act):  # type: ignore[no-untyped-def]
+def _exception_act(data, person, found, by) -> str:  # type: ignore[no-untyped-def]
+    """The exception form: the student's own terms on the problem, or on its whole set."""
+    grant = Grant(
+        granted_by=by,
+        due_at=data["due_at"],
+        late_until=data["late_until"],
+        max_attempts=data["max_attempts"],
+        excused=data["excused"],
+    )
+    if data["whole_set"]:
+        if data["action"] == "clear":
+            student_set_exception_clear(problem_set=found.problem_set, student=person)
+            return _("The student is back on the set's own terms, on every problem.")
+        student_set_exception_set(problem_set=found.problem_set, student=person, grant=grant)
+        return _(
+            "The student's terms are saved for every problem of the set, including "
+            "problems added to it later."
+        )
+    if data["action"] == "clear":
+        student_exception_clear(items=[found], student=person)
+        return _("The student is back on the problem's own terms.")
+    student_exception_set(items=[found], student=person, grant=grant)
+    return _("The student's terms are saved.")
+
+
+def _override_act(data, person, found, by) -> str:  # type: ignore[no-untyped-def]
+    """The override form: the student's score on the problem, with its reason, or none."""
+    score = None if data["action"] == "remove" else data["score"]
+    score_override_set(item=found, student=person, score=score, reason=data["reason"], by=by)
+    return _("The score is saved, with its reason, in the audit trail.")
+
+
+# the staff forms about one student's problem (the URL names which): form, what it does
+_STUDENT_FORMS = {
+    "exception": (ExceptionForm, _exception_act),
+    "override": (OverrideForm, _override_act),
+}
+
+
+@login_required
+@require_POST
+def gradebook_student_form(
+    request: HttpRequest, pk: int, student: int, item: int, name: str
+) -> HttpResponse:
     """A staff form about one student's problem: valid and done, back to the drill-down at the
-    problem with act's message; else the drill-down again (400) with the form's errors."""
+    problem with its message; else the drill-down again (400) with the form's errors."""
     course, person, found = _student_item(request, pk, student, item)
-    form_class = ExceptionForm if name == "exception" else OverrideForm
+    form_class, act = _STUDENT_FORMS[name]
     form = form_class(request.POST, auto_id=f"id_%s_{name[0]}{found.pk}")
     if form.is_valid():
         try:
-            messages.success(request, act(form.cleaned_data, person, found))
+            messages.success(request, act(form.cleaned_data, person, found, request.user))
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
             url = reverse("gradebook:course-gradebook-student", args=[course.pk, person.pk])
             return redirect(f"{url}#item-{found.pk}")
     return _student_page(request, course, person, failed=(found.pk, name, form), status=400)
-
-
-@login_required
-@require_POST
-def gradebook_student_exception(
-    request: HttpRequest, pk: int, student: int, item: int
-) -> HttpResponse:
-    def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
-        terms = {
-            "due_at": data["due_at"],
-            "late_until": data["late_until"],
-            "max_attempts": data["max_attempts"],
-            "excused": data["excused"],
-        }
-        if data["whole_set"]:
-            if data["action"] == "clear":
-                student_set_exception_clear(problem_set=found.problem_set, student=person)
-                return _("The student is back on the set's own terms, on every problem.")
-            student_set_exception_set(
-                problem_set=found.problem_set, student=person, granted_by=request.user, **terms
-            )
-            return _(
-                "The student's terms are saved for every problem of the set, including "
-                "problems added to it later."
-            )
-        if data["action"] == "clear":
-            student_exception_clear(items=[found], student=person)
-            return _("The student is back on the problem's own terms.")
-        student_exception_set(
-            items=[found],
-            student=person,
-            due_at=data["due_at"],
-            late_until=data["late_until"],
-            max_attempts=data["max_attempts"],
-            excused=data["excused"],
-            granted_by=request.user,
-        )
-        return _("The student's terms are saved.")
-
-    return _student_post(request, pk, student, item, "exception", act)
-
-
-@login_required
-@require_POST
-def gradebook_student_override(
-    request: HttpRequest, pk: int, student: int, item: int
-) -> HttpResponse:
-    def act(data, person, found) -> str:  # type: ignore[no-untyped-def]
-        score = None if data["action"] == "remove" else data["score"]
-        score_override_set(
-            item=found, student=person, score=score, reason=data["reason"], by=request.user
-        )
-        return _("The score is saved, with its reason, in the audit trail.")
-
-    return _student_post(request, pk, student, item, "override", act)
 
 
 @login_required

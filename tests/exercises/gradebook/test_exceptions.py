@@ -27,6 +27,7 @@ from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.gradebook.selectors import export_scores, gradebook_rows
 from exercises.gradebook.services import (
+    Grant,
     regrade_job_create,
     score_override_set,
     student_exception_set,
@@ -77,7 +78,9 @@ def _submit(instance, answer):
 def test_an_extension_lets_one_student_submit_after_the_due_date_another_cannot(klass):
     later = timezone.now() + timedelta(days=2)
     student_exception_set(
-        items=[klass["item"]], student=klass["ann"], due_at=later, granted_by=klass["ta"]
+        items=[klass["item"]],
+        student=klass["ann"],
+        grant=Grant(granted_by=klass["ta"], due_at=later),
     )
     ann = factories.instance(for_item=klass["item"], for_student=klass["ann"])
     ben = factories.instance(for_item=klass["item"], for_student=klass["ben"])
@@ -92,7 +95,7 @@ def test_an_extension_lets_one_student_submit_after_the_due_date_another_cannot(
 def test_more_attempts_for_one_student(klass):
     open_item = klass["second"]  # due in a week, 3 attempts
     student_exception_set(
-        items=[open_item], student=klass["ann"], max_attempts=4, granted_by=klass["ta"]
+        items=[open_item], student=klass["ann"], grant=Grant(granted_by=klass["ta"], max_attempts=4)
     )
     ann = factories.instance(for_item=open_item, for_student=klass["ann"])
     ben = factories.instance(for_item=open_item, for_student=klass["ben"])
@@ -112,12 +115,12 @@ def test_the_student_sees_their_terms_on_the_set_and_problem_pages(client, klass
     student_exception_set(
         items=[klass["item"]],
         student=klass["ann"],
-        due_at=later,
-        max_attempts=2,
-        granted_by=klass["ta"],
+        grant=Grant(granted_by=klass["ta"], due_at=later, max_attempts=2),
     )
     student_exception_set(
-        items=[klass["second"]], student=klass["ann"], excused=True, granted_by=klass["ta"]
+        items=[klass["second"]],
+        student=klass["ann"],
+        grant=Grant(granted_by=klass["ta"], excused=True),
     )
     client.force_login(klass["ann"])
     body = client.get(reverse("practice:problem-set-detail", args=[klass["set"].pk])).content
@@ -150,7 +153,9 @@ def test_exceptions_refuse_bad_values_and_change_nothing(klass, values, message)
     values = {k: now + timedelta(days=v) if k != "max_attempts" else v for k, v in values.items()}
     with pytest.raises(Refused) as refused:
         student_exception_set(
-            items=[klass["item"]], student=klass["ann"], granted_by=klass["ta"], **values
+            items=[klass["item"]],
+            student=klass["ann"],
+            grant=Grant(granted_by=klass["ta"], **values),
         )
     assert message in str(refused.value)
     assert not StudentException.objects.exists()
@@ -160,7 +165,9 @@ def test_no_exception_or_override_for_someone_not_a_student_of_the_course(klass)
     for person in (klass["outsider"], klass["ta"]):
         with pytest.raises(Refused, match="not a student of the course"):
             student_exception_set(
-                items=[klass["item"]], student=person, excused=True, granted_by=klass["ta"]
+                items=[klass["item"]],
+                student=person,
+                grant=Grant(granted_by=klass["ta"], excused=True),
             )
         with pytest.raises(Refused, match="not a student of the course"):
             score_override_set(
@@ -225,7 +232,9 @@ def test_excused_problems_leave_the_totals_and_scale_in_files(klass):
     ann = factories.instance(for_item=klass["second"], for_student=klass["ann"])
     factories.graded(ann, RIGHT)  # 3 of 3
     student_exception_set(
-        items=[klass["item"]], student=klass["ann"], excused=True, granted_by=klass["ta"]
+        items=[klass["item"]],
+        student=klass["ann"],
+        grant=Grant(granted_by=klass["ta"], excused=True),
     )
     row = next(r for r in gradebook_rows(course=klass["course"]).rows if r.student == klass["ann"])
     assert (row.total, row.max_total) == (Decimal("3.00"), Decimal("3"))
@@ -399,7 +408,9 @@ def test_a_whole_set_excuse_covers_a_problem_added_later_in_the_totals(klass):
     from exercises.gradebook.services import student_set_exception_set
 
     student_set_exception_set(
-        problem_set=klass["set"], student=klass["ann"], excused=True, granted_by=klass["ta"]
+        problem_set=klass["set"],
+        student=klass["ann"],
+        grant=Grant(granted_by=klass["ta"], excused=True),
     )
     added = factories.item(in_set=klass["set"])
     row = next(r for r in gradebook_rows(course=klass["course"]).rows if r.student == klass["ann"])
@@ -447,7 +458,7 @@ def test_the_submissions_csv_holds_every_submission_formula_safe(client, klass):
 def test_an_excused_student_sees_it_and_cannot_submit_through_the_page(client, klass):
     open_item = klass["second"]  # due in a week
     student_exception_set(
-        items=[open_item], student=klass["ann"], excused=True, granted_by=klass["ta"]
+        items=[open_item], student=klass["ann"], grant=Grant(granted_by=klass["ta"], excused=True)
     )
     ann = factories.instance(for_item=open_item, for_student=klass["ann"])
     client.force_login(klass["ann"])
