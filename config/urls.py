@@ -39,6 +39,6 @@ urlpatterns = [
     path("", include("exercises.practice.urls")),
     path("", include("exercises.courses.urls")),
     path("", include("exercises.gradebook.urls")),
-    path("", include("exercises.authoring.urls")),
-    path("", include("exercises.lti.urls")),
+    path("teach/", include("exercises.authoring.urls")),
+    path("lti/", include("exercises.lti.urls")),
 ]
