@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sympy
 from sympy import Add, Dummy, Integer, Mul, Symbol
@@ -51,12 +51,15 @@ __all__ = [
 Expr = Any  # SymPy ships no type information; annotations below say which objects are expressions.
 
 
+E = TypeVar("E")  # what a candidate's components are: SymPy expressions, or AST nodes
+
+
 @dataclass(frozen=True)
-class Candidate:
+class Candidate(Generic[E]):
     """A wrong answer a student plausibly gives, the name of the mistake, and what to tell them."""
 
     code: str
-    expr: tuple[Expr, ...]
+    expr: tuple[E, ...]
     message: Message
     # of a vector: the one component that differs from the key (None: several, or a scalar)
     component: int | None = None
@@ -961,7 +964,7 @@ def _finish(
     symbols: Iterable[Symbol],
     limit: int,
     allowance_s: float,
-) -> list[Candidate]:
+) -> list[Candidate[Expr]]:
     """Order by specificity, drop what equals the key, is zero or repeats, and cap the count.
 
     Values at fixed points (of `symbols`, every symbol the candidates can contain) decide
@@ -982,7 +985,7 @@ def _finish(
     key_values = _values(key, memos)
     ordered = sorted(enumerate(rows), key=lambda item: (_rank(item[1][0].code), item[0]))
     kept: list[tuple[tuple[Expr, ...], Values | None]] = []
-    out: list[Candidate] = []
+    out: list[Candidate[Expr]] = []
     for _, (raw, exprs) in ordered:
         if len(out) >= limit or (len(out) >= _MIN_CANDIDATES and time.perf_counter() > deadline):
             break
@@ -1015,7 +1018,7 @@ def typical_mistakes(
     gradient: bool = False,
     budget_s: float = 0.5,
     limit: int = _MAX_CANDIDATES,
-) -> list[Candidate]:
+) -> list[Candidate[Expr]]:
     """Typical wrong answers to a derivative task, most specific diagnosis first.
 
     `wrt` is the order of differentiation ((x, y) is f_xy = d/dy(d/dx f)); with `gradient=True`
@@ -1049,7 +1052,7 @@ def _scalar_mistakes(
     clock: _Clock,
     limit: int,
     budget_s: float,
-) -> list[Candidate]:
+) -> list[Candidate[Expr]]:
     if not wrt:
         return []
     key = _diff(f, *wrt)
@@ -1102,7 +1105,7 @@ def _gradient_mistakes(
     clock: _Clock,
     limit: int,
     budget_s: float,
-) -> list[Candidate]:
+) -> list[Candidate[Expr]]:
     key = tuple(_diff(f, u) for u in variables)
     n = len(key)
     rows: list[tuple[_Raw, tuple[Expr, ...]]] = []
@@ -1145,7 +1148,7 @@ def _gradient_mistakes(
     return _finish(rows, key, symbols, limit, _finish_allowance(budget_s))
 
 
-def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
+def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate[Expr]]:
     """Mistakes visible from the key alone: signs, a factor 2 missing or extra, swapped components.
 
     For a task given only as a key (no function to differentiate). Never raises.
@@ -1186,7 +1189,7 @@ def mistakes_for_reference(reference: tuple[Expr, ...]) -> list[Candidate]:
 # Naming the mistake a wrong answer makes
 
 
-def task_mistakes(c: Compiled) -> list[Candidate]:
+def task_mistakes(c: Compiled) -> list[Candidate[Expr]]:
     """The task's typical mistakes, generated once per compiled task and process (variant_check
     makes them when the variant is made; every wrong answer after that reuses them)."""
     if c.typical_mistakes is None:
@@ -1241,12 +1244,8 @@ class _PreparedCandidates:
             self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message, m.component))
 
 
-@dataclass(frozen=True)
-class _AstCandidate:
-    code: str
-    nodes: tuple[Node, ...]
-    message: Message
-    component: int | None = None
+class _AstCandidate(Candidate[Node]):
+    """A candidate built on the key's AST, not SymPy: its components are AST nodes."""
 
 
 def _reference_mistakes(c: Compiled) -> list[_AstCandidate]:
@@ -1364,7 +1363,7 @@ def _component_candidates(c: Compiled, index: int) -> Iterator[_AstCandidate]:
         if cand.component != index:
             continue
         if isinstance(cand, _AstCandidate):
-            node = cand.nodes[index]
+            node = cand.expr[index]
         else:
             expr = cand.expr[index]
             try:
@@ -1400,7 +1399,7 @@ def _match(
             break
         try:
             if isinstance(cand, _AstCandidate):
-                nodes = list(cand.nodes)
+                nodes = list(cand.expr)
             else:
                 exprs = list(cand.expr)
                 if c.point:
