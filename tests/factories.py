@@ -15,6 +15,7 @@ from exercises.authoring.services.problem_sets import problem_set_create, proble
 from exercises.authoring.services.templates import problem_template_upsert
 from exercises.courses.models import Course, Membership
 from exercises.courses.services.accounts import course_create, membership_create, user_create
+from exercises.management.commands.seed_demo import TOY2_PARTS  # the demo's, as it seeds it
 from exercises.practice.services import submission_create
 from grading.models import Submission
 
@@ -30,20 +31,6 @@ TOY2 = {
     "function": "7x*y/e^(x^2+y^2)",
     "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
     "wrt": ["x"],
-}
-
-# the demo's multi-part toy #2: (a) f_x, (b) f_x(1, 2) and (c) the slope of the slice y = 1 at
-# x = -1, (b) and (c) carrying forward a wrong (a) for half their points
-TOY2_PARTS = {
-    "base": "fixed",
-    "function": "7x*y/e^(x^2+y^2)",
-    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
-    "notation": "subscript",
-    "parts": [
-        {"wrt": ["x"]},
-        {"wrt": ["x"], "at": {"x": "1", "y": "2"}, "carry_from": 0, "carry_share": "0.5"},
-        {"wrt": ["x"], "at": {"x": "-1", "y": "1"}, "slope": True, "carry_from": 0},
-    ],
 }
 
 

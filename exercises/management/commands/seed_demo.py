@@ -30,6 +30,26 @@ USERS = [("instructor", Membership.Role.INSTRUCTOR), ("ta", Membership.Role.TA)]
 # demo password is printed and in the README.
 ADMIN_USERNAME = "admin"
 
+# toy #2 in three parts: (a) f_x, (b) f_x(1, 2) and (c) the slope of the slice y = 1 at x = -1,
+# (b) and (c) carrying forward a wrong (a) for half their points (the tests' TOY2_PARTS too)
+TOY2_PARTS: dict[str, Any] = {
+    "base": "fixed",
+    "function": "7x*y/e^(x^2+y^2)",
+    "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
+    "notation": "subscript",
+    "parts": [
+        {"wrt": ["x"]},
+        {"wrt": ["x"], "at": {"x": "1", "y": "2"}, "carry_from": 0, "carry_share": "0.5"},
+        {
+            "wrt": ["x"],
+            "at": {"x": "-1", "y": "1"},
+            "slope": True,
+            "carry_from": 0,
+            "carry_share": "0.5",
+        },
+    ],
+}
+
 TEMPLATES: list[dict[str, Any]] = [
     {
         "slug": "toy-1-polynomial",
@@ -87,23 +107,7 @@ TEMPLATES: list[dict[str, Any]] = [
         "family": "parts",
         "title_en": "Toy #2 in three parts: f_x, its value, the slope of a slice",
         "title_ko": "Toy #2 세 부분: f_x, 그 값, 단면의 기울기",
-        "config": {
-            "base": "fixed",
-            "function": "7x*y/e^(x^2+y^2)",
-            "function_latex": "\\frac{7xy}{e^{x^2+y^2}}",
-            "notation": "subscript",
-            "parts": [
-                {"wrt": ["x"]},
-                {"wrt": ["x"], "at": {"x": "1", "y": "2"}, "carry_from": 0, "carry_share": "0.5"},
-                {
-                    "wrt": ["x"],
-                    "at": {"x": "-1", "y": "1"},
-                    "slope": True,
-                    "carry_from": 0,
-                    "carry_share": "0.5",
-                },
-            ],
-        },
+        "config": TOY2_PARTS,
     },
     {
         "slug": "loss-w11",
