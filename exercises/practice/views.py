@@ -458,6 +458,21 @@ def problem_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "practice/_preview.html", {"preview": shown, "answer": answer})
 
 
+def _answer_submit(
+    request: HttpRequest, instance: ProblemInstance, part: int = 0
+) -> tuple[Submitted | None, SubmissionRejected | None]:
+    """The posted answer submitted to the problem (its `part`): what the submit read and wrote,
+    else why it was refused (by the form, or by the service)."""
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return None, SubmissionRejected(form.refusal())
+    answer = form.cleaned_data["answer"]
+    try:
+        return submission_submit(instance=instance, answer=answer, part=part), None
+    except SubmissionRejected as exc:
+        return None, exc
+
+
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")  # one URL serves the page or its htmx fragment
@@ -465,16 +480,7 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _result_instance_or_404(request, pk)
     if _is_parts(instance):  # each part has its own (part_submission_create_view)
         raise Http404
-    form = AnswerForm(request.POST)
-    rejected: SubmissionRejected | None = None
-    submitted: Submitted | None = None
-    if form.is_valid():
-        try:
-            submitted = submission_submit(instance=instance, answer=form.cleaned_data["answer"])
-        except SubmissionRejected as exc:
-            rejected = exc
-    else:
-        rejected = SubmissionRejected(form.refusal())
+    submitted, rejected = _answer_submit(request, instance)
     if not request.htmx:
         return redirect("practice:problem-detail", pk=instance.pk)
     # the result region shows what the submit read and wrote, not a second read of it
@@ -497,15 +503,7 @@ def part_submission_create_view(request: HttpRequest, pk: int, part: int) -> Htt
     if not _is_parts(instance):
         raise Http404
     part = _part_or_404(instance, part)
-    form = AnswerForm(request.POST)
-    rejected: SubmissionRejected | None = None
-    if form.is_valid():
-        try:
-            submission_submit(instance=instance, answer=form.cleaned_data["answer"], part=part)
-        except SubmissionRejected as exc:
-            rejected = exc
-    else:
-        rejected = SubmissionRejected(form.refusal())
+    _, rejected = _answer_submit(request, instance, part)
     if not request.htmx:
         return redirect("practice:problem-detail", pk=instance.pk)
     context = _part_context(request, instance, part, rejected=rejected)
