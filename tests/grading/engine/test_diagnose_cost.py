@@ -36,7 +36,7 @@ def _eager_diagnose(c: Any, parts: list[Any], seed: int) -> Any:
     answer_exactly = exact.Memo(answer_exact) if answer_exact is not None else None
     matched: dict[str, Any] = {}
     for cand in list(diagnosis.candidates(c))[: limits.DIAGNOSIS_MAX_CANDIDATES]:
-        nodes = list(cand.nodes)
+        nodes = list(cand.expr)
         if len(nodes) != len(answer_fns):
             continue
         try:
@@ -109,7 +109,7 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
     c = compile_task(task, prepared)
     candidates = list(diagnosis.candidates(c))
     last = candidates[-1]
-    answer = last.nodes[0]
+    answer = last.expr[0]
     made: list[Any] = []
 
     def counting(node: Any, memo: Any = None) -> Any:
@@ -122,7 +122,7 @@ def test_candidates_that_differ_at_once_get_no_mpmath_evaluators(
     verdict = grade(task, to_text(answer), seed=5, prepared=prepared)
     assert verdict.equivalent is False
     assert verdict.mistake is not None
-    candidate_nodes = {id(n) for cand in candidates for n in cand.nodes}
+    candidate_nodes = {id(n) for cand in candidates for n in cand.expr}
     compiled = [n for n in made if id(n) in candidate_nodes]
     # the candidates before the matching one are compared, but few of them reach mpmath
     assert 0 < len(compiled) < len(candidates) // 2
@@ -138,7 +138,7 @@ def test_a_candidate_whose_lazy_evaluators_cannot_be_made_is_skipped(
     assert before.mistake is not None
     code = before.mistake.code
     c = compile_task(task, prepared)
-    broken = {id(n) for cand in diagnosis.candidates(c) if cand.code == code for n in cand.nodes}
+    broken = {id(n) for cand in diagnosis.candidates(c) if cand.code == code for n in cand.expr}
     assert broken
 
     def failing(node: Any, memo: Any = None) -> Any:
@@ -174,8 +174,8 @@ def test_prepared_candidates_are_parsed_as_the_matching_reaches_them(
     assert 1 <= len(parsed) < len(prepared.mistakes)
     # all of them when iterated to the end, in order, each parsed once, the same every time
     c = compile_task(task, prepared)
-    once = [(m.code, [str(n) for n in m.nodes]) for m in diagnosis.candidates(c)]
-    again = [(m.code, [str(n) for n in m.nodes]) for m in diagnosis.candidates(c)]
+    once = [(m.code, [str(n) for n in m.expr]) for m in diagnosis.candidates(c)]
+    again = [(m.code, [str(n) for n in m.expr]) for m in diagnosis.candidates(c)]
     assert once == again
     assert len(parsed) == len(prepared.mistakes)
     assert [code for code, _ in once] == [m.code for m in prepared.mistakes]
