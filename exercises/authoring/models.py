@@ -254,16 +254,24 @@ class GradingPolicy(models.Model):
         return f"item {self.item_id}: tolerance {self.tolerance}"
 
 
-class StudentItemRecord(models.Model):
+class StudentRecord(models.Model):
+    """Something about one student, kept up to date (on an item, or on a whole set)."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)s_records"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class StudentItemRecord(StudentRecord):
     """Something about one student on one item, at most one per pair."""
 
     item = models.ForeignKey(
         ProblemSetItem, on_delete=models.CASCADE, related_name="%(class)s_records"
     )
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)s_records"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
@@ -298,7 +306,7 @@ class StudentException(StudentItemRecord, ExceptionTerms):
         return f"exception of {self.student_id} on item {self.item_id}"
 
 
-class StudentSetException(ExceptionTerms):
+class StudentSetException(StudentRecord, ExceptionTerms):
     """One student's own terms on every item of a set, the items added later included (an
     extension "for the whole set"): a due date, a late window, attempts, or the set excused.
     An item's own StudentException, where there is one, wins field by field
@@ -307,10 +315,6 @@ class StudentSetException(ExceptionTerms):
     problem_set = models.ForeignKey(
         ProblemSet, on_delete=models.CASCADE, related_name="student_exceptions"
     )
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="set_exceptions"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
