@@ -190,26 +190,41 @@ def student_result_instance(*, user: Any, pk: int) -> ProblemInstance | None:
 # The result region waits for a verdict through a URL of its own that carries this signed token
 # (practice.views.submission_wait): a poll then reads one status and touches no session, user or
 # instance. The token names the submission and the region to load once it is graded (the
-# problem's or the submission's), and expires: it says nothing but "still grading".
+# problem's, the submission's, or one part's of a multi-part problem), and expires: it says
+# nothing but "still grading".
 WAIT_SALT = "practice.submission-wait"
 WAIT_MAX_AGE_SECONDS = 3600
+WAIT_REGIONS = ("problem", "submission", "part")
 
 
-def wait_token(*, submission_id: int, region: str, region_id: int) -> str:
-    """The token of a wait URL: `region` is "problem" or "submission", `region_id` its pk."""
-    return signing.dumps([submission_id, region, region_id], salt=WAIT_SALT)
+@dataclass(frozen=True)
+class WaitRegion:
+    """The region a wait URL loads once its submission is graded: `kind` is one of
+    WAIT_REGIONS, `pk` the problem instance's or the submission's, `part` a part's index (only
+    for "part": that part's region of the problem's page)."""
+
+    kind: str
+    pk: int
+    part: int | None = None
 
 
-def wait_region(*, submission_id: int, token: str) -> tuple[str, int] | None:
+def wait_token(*, submission_id: int, region: WaitRegion) -> str:
+    """The token of a wait URL for `region`."""
+    return signing.dumps([submission_id, region.kind, region.pk, region.part], salt=WAIT_SALT)
+
+
+def wait_region(*, submission_id: int, token: str) -> WaitRegion | None:
     """The region a valid token of this submission names, or None (forged, another
     submission's, expired, malformed)."""
     try:
-        sid, region, region_id = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+        sid, kind, pk, part = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if sid != submission_id or region not in ("problem", "submission"):
+    if sid != submission_id or kind not in WAIT_REGIONS or type(pk) is not int:
         return None
-    return str(region), int(region_id)
+    if (kind == "part") != (type(part) is int and part >= 0):
+        return None
+    return WaitRegion(kind=str(kind), pk=pk, part=part)
 
 
 def submission_waiting(*, submission_id: int) -> bool:
@@ -671,34 +686,50 @@ def cached_plot_data(*, task: Task, answer: str | None, reveal: bool) -> dict[st
     return None if data == UNPLOTTABLE else dict(data)  # type: ignore[arg-type]
 
 
-def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
-    """The hint after the shown answer (grading.engine.hints): only when it was graded wrong,
-    before the key is shown, on an item whose hints are on."""
-    if shown is None or state.key is not None or not state.instance.item.show_hints:
+def part_worked(instance: ProblemInstance, part: int = 0) -> Worked | None:
+    """The worked solution and hints kept with the variant for one part (part 0: the problem
+    itself, or a multi-part problem's first part; the others' are kept beside it, see
+    authoring.services.instances.instance_worked_record), or None when not derived yet."""
+    _load_kept(instance)
+    data = instance.worked
+    if part:
+        listed = data.get("parts") if isinstance(data, dict) else None
+        data = listed[part] if isinstance(listed, list) and part < len(listed) else None
+    return Worked.load(data if isinstance(data, dict) else None)
+
+
+def problem_hint(
+    *, instance: ProblemInstance, state: Attempts, shown: Submission | None, part: int = 0
+) -> Hint | None:
+    """The hint after the shown answer (grading.engine.hints) to a problem or to one part of
+    it: only when it was graded wrong, before the key is shown, on an item whose hints are on."""
+    if shown is None or state.key is not None or not instance.item.show_hints:
         return None
     if shown.status != Submission.Status.GRADED or shown.equivalent is not False:
         return None
     mistake = (shown.verdict or {}).get("mistake")
     code = mistake.get("code") if isinstance(mistake, dict) else None
     code = code if isinstance(code, str) else None
-    _load_kept(state.instance)
-    worked = Worked.load(state.instance.worked)
+    worked = part_worked(instance, part)
     if worked is not None:
         kept, found = worked.hint_for(code)
         if kept:
             return found
-    return hint(task_of(state.instance.params), code)
+    return hint(task_of(part_params(instance.params, part)), code)
 
 
-def problem_solution(*, state: ProblemState) -> Solution | None:
-    """The worked solution, once the key is shown (None before, or when a step of it did not
-    check: then only the key is shown)."""
+def problem_solution(
+    *, instance: ProblemInstance, state: Attempts, part: int = 0
+) -> Solution | None:
+    """The worked solution of a problem or of one part of it, once its key is shown (None
+    before, or when a step of it did not check: then only the key is shown). A value part's
+    ends with the key's value at the point."""
     if state.key is None:
         return None
-    worked = Worked.load(state.instance.worked)  # made with the variant (variants since 0006)
+    worked = part_worked(instance, part)  # made with the variant (variants since 0006)
     if worked is not None:
         return worked.solution
-    params = state.instance.params
+    params = part_params(instance.params, part)
     return solution(task_of(params), str(params.get("fname", "f")))
 
 

@@ -125,10 +125,27 @@ def _poll_count(raw: str | None) -> int:
     return min(max(poll, 0), POLL_LAST)
 
 
-def _wait_url(submission_id: int, region: str, region_id: int, poll: int) -> str:
-    token = selectors.wait_token(submission_id=submission_id, region=region, region_id=region_id)
+def _wait_url(submission_id: int, region: selectors.WaitRegion, poll: int) -> str:
+    token = selectors.wait_token(submission_id=submission_id, region=region)
     url = reverse("practice:submission-wait", args=[submission_id, token])
     return f"{url}?{urlencode({'poll': poll})}"
+
+
+def _wait_context(
+    request: HttpRequest, waiting: Submission | None, region: selectors.WaitRegion
+) -> dict[str, object]:
+    """What a result region (a problem's, a submission's or a part's) needs to wait for its
+    answer's verdict: while `waiting` is graded, it polls the signed wait URL after a delay
+    backed off by the poll count (`poll`, carried by the URL), which loads `region` once done."""
+    poll = _poll_count(request.GET.get("poll"))
+    wait_url = (
+        _wait_url(waiting.pk, region, min(poll + 1, POLL_LAST)) if waiting is not None else ""
+    )
+    return {
+        "pending": waiting is not None,
+        "wait_url": wait_url,
+        "poll_delay_ms": poll_delay_ms(poll),
+    }
 
 
 def _result_context(
@@ -139,32 +156,24 @@ def _result_context(
     standing: Standing | None = None,
 ) -> dict[str, object]:
     """The result region: the problem's latest attempt, or on a submission's own page that
-    submission; while it is being graded, the region polls its own URL."""
+    submission; while it is being graded, the region polls its wait URL."""
     state = selectors.problem_state(
         instance=instance, now=timezone.now(), submissions=submissions, standing=standing
     )
-    poll = _poll_count(request.GET.get("poll"))
     waiting: Submission | None
     if submission is None:
         shown, waiting = state.latest, state.pending
-        region, region_id = "problem", instance.pk
+        region = selectors.WaitRegion(kind="problem", pk=instance.pk)
     else:
         shown, waiting = submission, (submission if submission.is_pending else None)
-        region, region_id = "submission", submission.pk
-    wait_url = (
-        _wait_url(waiting.pk, region, region_id, min(poll + 1, POLL_LAST))
-        if waiting is not None
-        else ""
-    )
+        region = selectors.WaitRegion(kind="submission", pk=submission.pk)
     return {
         "instance": instance,
         "state": state,
         "shown": shown,
-        "pending": waiting is not None,
-        "wait_url": wait_url,
-        "poll_delay_ms": poll_delay_ms(poll),
-        "solution": selectors.problem_solution(state=state),
-        "rule_hint": selectors.problem_hint(state=state, shown=shown),
+        **_wait_context(request, waiting, region),
+        "solution": selectors.problem_solution(instance=instance, state=state),
+        "rule_hint": selectors.problem_hint(instance=instance, state=state, shown=shown),
         "practice_open": selectors.practice_open(state=state),
     }
 
@@ -245,22 +254,21 @@ def _part_context(
     rejected: SubmissionRejected | None = None,
 ) -> dict[str, object]:
     """One part's region of a multi-part problem: its verdict, score, attempts and key; while
-    its answer is graded, the region polls its own URL (the problem's, with the part)."""
+    its answer is graded, the region polls its wait URL, as a problem's region does."""
     if whole is None:
         whole = selectors.problem_parts_state(instance=instance, now=timezone.now())
     shown = whole.parts[part]
-    poll = _poll_count(request.GET.get("poll"))
-    poll_url = ""
-    if shown.pending is not None:
-        url = reverse("practice:problem-detail", args=[instance.pk])
-        poll_url = f"{url}?{urlencode({'part': part, 'poll': min(poll + 1, POLL_LAST)})}"
+    region = selectors.WaitRegion(kind="part", pk=instance.pk, part=part)
     return {
         "instance": instance,
         "whole": whole,
         "part": shown,
-        "pending": shown.pending is not None,
-        "poll_url": poll_url,
-        "poll_delay_ms": poll_delay_ms(poll),
+        **_wait_context(request, shown.pending, region),
+        "solution": selectors.problem_solution(instance=instance, state=shown, part=part),
+        "rule_hint": selectors.problem_hint(
+            instance=instance, state=shown, shown=shown.latest, part=part
+        ),
+        "ids": f"-{part}",  # each part's hint, components and solution have their own ids
         "rejected": rejected,
         "oob": bool(request.htmx),  # the page's total follows the part (an out-of-band swap)
     }
@@ -538,9 +546,18 @@ _WAIT_AGAIN = (
     '<span class="poll" hx-get="{}" hx-trigger="load delay:{}ms" hx-swap="outerHTML"></span>'
 )
 _WAIT_DONE = (
-    '<span class="poll" hx-get="{}" hx-trigger="load" hx-target="#result" hx-swap="outerHTML">'
-    "</span>"
+    '<span class="poll" hx-get="{}" hx-trigger="load" hx-target="#{}" hx-swap="outerHTML"></span>'
 )
+
+
+def _region_url(region: selectors.WaitRegion) -> tuple[str, str]:
+    """The URL of a graded region and the id of the element it replaces."""
+    if region.kind == "submission":
+        return reverse("practice:submission-detail", args=[region.pk]), "result"
+    url = reverse("practice:problem-detail", args=[region.pk])
+    if region.kind == "part":
+        return f"{url}?{urlencode({'part': region.part})}", f"part-result-{region.part}"
+    return url, "result"
 
 
 @require_GET
@@ -550,13 +567,11 @@ def submission_wait(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     requests are mostly these. The signed token (selectors.wait_token, made when the region was
     rendered for its owner) stands for the login: no session, user or instance is read, only
     the submission's status; it tells nothing but whether that submission is still graded."""
-    found = selectors.wait_region(submission_id=pk, token=token)
-    if found is None:
+    region = selectors.wait_region(submission_id=pk, token=token)
+    if region is None:
         raise Http404
     if selectors.submission_waiting(submission_id=pk):
         poll = _poll_count(request.GET.get("poll"))
-        again = _wait_url(pk, found[0], found[1], min(poll + 1, POLL_LAST))
+        again = _wait_url(pk, region, min(poll + 1, POLL_LAST))
         return HttpResponse(format_html(_WAIT_AGAIN, again, poll_delay_ms(poll)))
-    region, region_id = found
-    name = "practice:problem-detail" if region == "problem" else "practice:submission-detail"
-    return HttpResponse(format_html(_WAIT_DONE, reverse(name, args=[region_id])))
+    return HttpResponse(format_html(_WAIT_DONE, *_region_url(region)))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from grading.models import Submission
@@ -128,17 +130,59 @@ def test_a_single_part_problem_has_no_parts_url(client):
     assert client.post(url, {"answer": "3x^2 + y"}, **HTMX).status_code == 404
 
 
-def test_a_part_being_graded_polls_its_own_region(client, inst):
+def _wait_url(body):
+    found = re.search(r'hx-get="(/submissions/[^"]+)"', body)
+    assert found is not None, body
+    return html.unescape(found.group(1))
+
+
+def test_a_part_being_graded_waits_through_the_signed_wait_url(client, inst):
+    """As a single-part result does: the part's region polls the wait URL (a status read, no
+    session), which loads that part's region once graded; never the problem's page itself."""
     client.force_login(inst.student)
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         body = _submit(client, inst, 2, "7/e^2").content.decode()
     assert 'data-status="grading"' in body
-    assert "?part=2&amp;poll=1" in body and 'hx-target="#part-result-2"' in body
-    polled = client.get(reverse("practice:problem-detail", args=[inst.pk]), {"part": "2"}, **HTMX)
+    wait = _wait_url(body)
+    assert wait.endswith("?poll=1")
+    assert "part=" not in body  # no poll of the problem's URL
+    sub = Submission.objects.get(part=2)
+    assert wait.startswith(f"/submissions/{sub.pk}/wait/")
+    again = Client().get(wait, **HTMX).content.decode()  # anonymous: the token is the login
+    assert "load delay:" in again and _wait_url(again).endswith("?poll=2")
+    from grading.services import submission_grade
+
+    submission_grade(submission_id=sub.pk)
+    done = html.unescape(Client().get(wait, **HTMX).content.decode())
+    region = reverse("practice:problem-detail", args=[inst.pk])
+    assert f'hx-get="{region}?part=2"' in done and 'hx-target="#part-result-2"' in done
+    polled = client.get(region, {"part": "2"}, **HTMX)
     assert polled.status_code == 200
     assert 'id="part-result-2"' in polled.content.decode()
-    bad = client.get(reverse("practice:problem-detail", args=[inst.pk]), {"part": "7"}, **HTMX)
+    assert 'data-status="grading"' not in polled.content.decode()
+    bad = client.get(region, {"part": "7"}, **HTMX)
     assert bad.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [["part", None], ["part", -1], ["part", "1"], ["problem", 1], ["part", True], ["nope", 1]],
+)
+def test_a_signed_wait_token_naming_no_part_rightly_is_not_found(client, inst, payload):
+    """A token this server signed but never makes (a part region without a valid part, a part
+    on a problem region, an unknown region) loads nothing."""
+    from django.core import signing
+
+    from exercises.practice.selectors import WAIT_SALT
+
+    client.force_login(inst.student)
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        _submit(client, inst, 0, WRONG_FX)
+    sub = Submission.objects.get()
+    kind, part = payload
+    token = signing.dumps([sub.pk, kind, inst.pk, part], salt=WAIT_SALT)
+    url = reverse("practice:submission-wait", args=[sub.pk, token])
+    assert Client().get(url, **HTMX).status_code == 404
 
 
 def test_plots_and_practice_are_not_offered_for_parts(client, inst):
