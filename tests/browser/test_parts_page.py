@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from playwright.sync_api import expect
 
+from exercises.authoring.models import ProblemInstance
 from grading.models import Submission
 from tests import factories
 from tests.browser.flows import log_in, page_errors
@@ -96,4 +98,140 @@ def test_a_wrong_derivative_carried_forward_in_korean(page, live_server, three_p
     expect(page.locator("#part-2")).to_contain_text("단면")
     assert page.evaluate("document.documentElement.lang") == "ko"
     _screenshot(page, "parts-carried-ko.png", tmp_path)
+    assert errors == []
+
+
+# ----------------------------------------------------------------- on a phone, as a single part
+
+PHONE_TEXT = {
+    "en": {
+        "hint": "Product rule: (gh)′ = g′h + gh′.",
+        "partial": "Partly correct — score 1.00",
+        "count": "1 of 2 components right",
+        "solution": "Worked solution",
+    },
+    "ko": {
+        "hint": "곱의 미분법",
+        "partial": "부분 정답 — 점수 1.00",
+        "count": "성분 2개 중 1개 맞음",
+        "solution": "풀이 과정",
+    },
+}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A 390 px touch phone's page (closed before the live server drains)."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-US", has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _open_on_phone(page, live_server, item, lang: str) -> None:
+    log_in(page, live_server, "student1")
+    if lang == "ko":
+        page.select_option("#language-select", "ko")
+        page.click(".lang-switch button")
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.goto(f"{live_server.url}/items/{item.pk}/")
+    expect(page.locator("#statement .katex").first).to_be_visible()
+
+
+def _fits(page) -> None:
+    """Nothing makes the phone's page wider than the screen."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_on_a_phone_a_wrong_part_waits_through_the_wait_url_then_shows_a_hint(
+    phone, live_server, three_parts, lang
+):
+    """The grading is held back (no worker), so the part's region polls: only its signed wait
+    URL, never the problem's page, until the test grades the answer; then the part's region is
+    loaded once, with the verdict and the hint for that part."""
+    from grading.services import submission_grade
+
+    errors = page_errors(phone)
+    _open_on_phone(phone, live_server, three_parts, lang)
+    asked: list[str] = []
+    phone.on("request", lambda r: asked.append(r.url))
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        _answer(phone, 0, WRONG_FX)
+        expect(phone.locator("#part-result-0 [data-status=grading]")).to_be_visible()
+        for _ in range(3):  # three polls while it is graded: each is answered "still grading"
+            with phone.expect_request(lambda r: "/wait/" in r.url):
+                pass  # waits, on leaving, for the next poll
+    instance_pk = ProblemInstance.objects.get().pk
+    regions = [u for u in asked if f"/problems/{instance_pk}/?" in u]
+    assert regions == []  # the region never polled the problem's page
+    submission = Submission.objects.get()
+    submission_grade(submission_id=submission.pk)
+    region = phone.locator("#part-result-0")
+    expect(region.locator("[data-status=incorrect]")).to_be_visible()
+    hint = phone.locator("#rule-hint-0")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text(PHONE_TEXT[lang]["hint"])
+    expect(phone.locator("#part-result-0 [data-status=grading]")).to_have_count(0)
+    regions = [u for u in asked if f"/problems/{instance_pk}/?" in u]
+    assert len(regions) == 1 and regions[0].endswith("?part=0")  # loaded once, when graded
+    assert sum("/wait/" in u for u in asked) >= 3  # the last may have found it graded
+    expect(phone.locator("#rule-hint-1")).to_have_count(0)  # the other parts are untouched
+    _fits(phone)
+    assert errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_on_a_phone_a_gradient_part_with_one_right_component_shows_which_and_half(
+    phone, live_server, lang
+):
+    c = factories.course()
+    factories.student(in_course=c, username="student1")
+    tpl = factories.template(family="parts", config=dict(factories.GRADIENT_PARTS))
+    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"))
+    errors = page_errors(phone)
+    _open_on_phone(phone, live_server, item, lang)
+    _answer(phone, 0, "<2xy, x^2>")  # f_y's 3y^2 left out
+    region = phone.locator("#part-result-0")
+    expect(region.locator("[data-status=partial]")).to_contain_text(PHONE_TEXT[lang]["partial"])
+    components = phone.locator("#components-0")
+    expect(components).to_contain_text(PHONE_TEXT[lang]["count"])
+    expect(components.locator("[data-component='0'][data-status=right]")).to_be_visible()
+    expect(components.locator("[data-component='1'][data-status=wrong]")).to_be_visible()
+    expect(components.locator(".katex").first).to_be_visible()
+    expect(region.locator(".part-score")).to_have_text("1.00")  # half of the part's 2 points
+    expect(phone.locator("#parts-total-score")).to_have_text("1.00")
+    _fits(phone)
+    assert errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_on_a_phone_each_part_shows_its_worked_solution_once_its_key_is_shown(
+    phone, live_server, lang
+):
+    """One attempt per part: once it is used the part shows its key and worked solution; the
+    carried-forward value part's solution ends with the key's value, not the student's."""
+    c = factories.course()
+    factories.student(in_course=c, username="student1")
+    tpl = factories.template(family="parts", config=dict(factories.TOY2_PARTS))
+    item = factories.item(
+        in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"), max_attempts=1
+    )
+    errors = page_errors(phone)
+    _open_on_phone(phone, live_server, item, lang)
+    _answer(phone, 0, WRONG_FX)
+    first = phone.locator("#solution-0")
+    expect(first).to_contain_text(PHONE_TEXT[lang]["solution"])
+    expect(first.locator(".katex").first).to_be_visible()
+    expect(phone.locator("#rule-hint-0")).to_have_count(0)  # the key is shown: no hint
+    expect(phone.locator("#solution-1")).to_have_count(0)  # (b) is not answered yet
+    _answer(phone, 1, "14/e^5")
+    expect(phone.locator("#part-result-1 [data-status=carried]")).to_be_visible()
+    value = phone.locator("#solution-1 [data-rules=point] .katex")
+    expect(value).to_be_visible()
+    # KaTeX's accessible text of the key's value, -14/e^5 (the student's was 14/e^5)
+    expect(value.locator(".katex-mathml annotation")).to_have_text("= -\\frac{14}{e^{5}}")
+    _fits(phone)
     assert errors == []

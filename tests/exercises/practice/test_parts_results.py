@@ -22,13 +22,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 WRONG_FX = "7y/e^(x^2+y^2)"  # a term of the product rule dropped
-GRADIENT_PARTS = {
-    "base": "fixed",
-    "function": "x^2*y + y^3",
-    "function_latex": "x^2 y + y^3",
-    "notation": "subscript",
-    "parts": [{"gradient": True, "weight": 2}, {"wrt": ["y"]}],
-}
 
 
 @pytest.fixture(autouse=True)
@@ -49,16 +42,8 @@ def _submit(client, inst, part, text, lang="en"):
     return html.unescape(client.get(region, {"part": part}, **HTMX).content.decode())
 
 
-def _gradient_instance():
-    c = factories.course()
-    s = factories.student(in_course=c)
-    tpl = factories.template(family="parts", config=dict(GRADIENT_PARTS))
-    it = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"))
-    return factories.instance(for_item=it, for_student=s)
-
-
 def test_a_gradient_part_with_one_right_component_says_which_and_earns_half(client):
-    inst = _gradient_instance()
+    inst = factories.parts_instance(config=factories.GRADIENT_PARTS, points=Decimal("3"))
     body = _submit(client, inst, 0, "<2xy, x^2>")  # f_y's 3y^2 left out
     assert 'data-status="partial"' in body
     assert "Partly correct — score 1.00" in body  # half of the part's 2 points
