@@ -633,25 +633,43 @@ def item_neighbours(
 
 
 def problem_plot(
-    *, instance: ProblemInstance, now: datetime, state: ProblemState | None = None
+    *,
+    instance: ProblemInstance,
+    now: datetime,
+    state: ProblemState | PartsState | None = None,
 ) -> dict[str, Any] | None:
     """What the problem page draws (grading.engine.plotting), or None when the item's plots
     are off or the task cannot be plotted. The latest graded answer is drawn against the
     function; the key's derivative only once problem_state would show the key. `state`: the
-    page's own problem_state when it has just read it (the page inlines this data)."""
+    page's own problem_state (or problem_parts_state) when it has just read it (the page
+    inlines this data). A multi-part problem's parts share one function: it is drawn once, for
+    its first part asking a derivative (no point), with that part's latest answer."""
     if not instance.item.show_plots:
         return None
-    if state is None:
-        state = problem_state(instance=instance, now=now)
-    graded = [s for s in state.submissions if s.status == Submission.Status.GRADED]
+    drawn: Attempts
+    params: Params
+    if part_count(instance.params) > 1:
+        if not isinstance(state, PartsState):
+            state = problem_parts_state(instance=instance, now=now)
+        part = plotted_part(state)
+        drawn, params = part, part.params
+    else:
+        if not isinstance(state, ProblemState):
+            state = problem_state(instance=instance, now=now)
+        drawn, params = state, instance.params
+    graded = [s for s in drawn.submissions if s.status == Submission.Status.GRADED]
     answer = graded[-1].answer if graded else None
-    data = cached_plot_data(
-        task=task_of(instance.params), answer=answer, reveal=state.key is not None
-    )
+    data = cached_plot_data(task=task_of(params), answer=answer, reveal=drawn.key is not None)
     if data is None:
         return None
     data["attempt"] = graded[-1].attempt if graded else None
     return data
+
+
+def plotted_part(whole: PartsState) -> PartState:
+    """The part whose derivative a multi-part problem's plots draw: the first asking one
+    without a point (its answer is a function, whose tangent the slice shows), else part 0."""
+    return next((p for p in whole.parts if not p.params.get("at")), whole.parts[0])
 
 
 UNPLOTTABLE = "unplottable"  # cached too: a task that cannot be plotted is not tried again

@@ -293,7 +293,8 @@ def _percent(share: Decimal) -> str:
 def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse:
     """The page of a multi-part problem: the function once, then each part with its own answer
     box, preview and result region (no plots, worked solution or practice variants yet)."""
-    whole = selectors.problem_parts_state(instance=instance, now=timezone.now())
+    now = timezone.now()
+    whole = selectors.problem_parts_state(instance=instance, now=now)
     lang = _lang()
     parts = []
     for state in whole.parts:
@@ -314,6 +315,7 @@ def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse
         "intro": intro_of(instance.params, lang),
         "variables_hint": (variables_hint_of(instance.params) or {}).get(lang, ""),
         "parts": parts,
+        "plot_json": _plot_json(selectors.problem_plot(instance=instance, now=now, state=whole)),
         "previous_item": previous,
         "next_item": following,
     }
@@ -441,8 +443,6 @@ def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
 def problem_plot(request: HttpRequest, pk: int) -> JsonResponse:
     """The plot data of the student's own variant (404 when the item shows no plots)."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
-    if _is_parts(instance):  # its page draws no plots yet
-        raise Http404
     data = selectors.problem_plot(instance=instance, now=timezone.now())
     if data is None:
         raise Http404

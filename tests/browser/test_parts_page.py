@@ -235,3 +235,37 @@ def test_on_a_phone_each_part_shows_its_worked_solution_once_its_key_is_shown(
     expect(value.locator(".katex-mathml annotation")).to_have_text("= -\\frac{14}{e^{5}}")
     _fits(phone)
     assert errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_on_a_phone_the_parts_share_one_plot_with_the_tangent_of_the_derivative_part(
+    phone, live_server, three_parts, lang
+):
+    """The function's plots once for the problem (the SVG slice and the still surface; Plotly is
+    refused, so what is seen is plots.js's own drawing); a wrong f_x in (a) draws its tangent
+    line through the point, redrawn without a reload; a value part's answer draws no line."""
+    from tests.browser.test_plot_first_paint import PLOTLY, _slice_geometry
+
+    errors = page_errors(phone)
+    phone.route(PLOTLY, lambda route: route.abort())
+    _open_on_phone(phone, live_server, three_parts, lang)
+    plots = phone.locator("#plots")
+    expect(plots).to_have_count(1)
+    plots.scroll_into_view_if_needed()
+    expect(plots).to_have_attribute("data-plot-visible", "")
+    expect(phone.locator("#plot-surface svg.plot-preview")).to_be_visible()
+    expect(phone.locator("#plot-slice svg.plot-svg")).to_be_visible()
+    curve, point, line = _slice_geometry(phone)
+    assert len(curve) > 100 and line == []
+    _answer(phone, 1, "1")  # a value: no tangent of its own
+    expect(phone.locator("#part-result-1 [data-status=incorrect]")).to_be_visible()
+    _answer(phone, 0, WRONG_FX)
+    expect(phone.locator("#part-result-0 [data-status=incorrect]")).to_be_visible()
+    expect(plots).to_have_attribute("data-plot-attempt", "1")
+    curve, point, line = _slice_geometry(phone)
+    assert len(line) == 25
+    assert line[len(line) // 2] == pytest.approx(point, abs=2)  # through the point
+    heading = "See the function" if lang == "en" else "함수 그래프"
+    expect(phone.locator("#plots-heading")).to_have_text(heading)
+    _fits(phone)
+    assert [e for e in errors if "plotly" not in e.lower()] == []

@@ -6,6 +6,8 @@ value at the point, also when the student's value was carried forward)."""
 from __future__ import annotations
 
 import html
+import json
+import math
 from decimal import Decimal
 
 import pytest
@@ -98,3 +100,46 @@ def test_a_multi_part_variant_kept_before_each_part_had_its_own_is_derived_again
     assert instance_worked_missing(instance=ProblemInstance.objects.get(pk=inst.pk))
     assert instance_worked_record(instance_id=inst.pk)
     assert len(ProblemInstance.objects.get(pk=inst.pk).worked["parts"]) == 3
+
+
+KEY_SLOPE = -7 / math.e**2  # f_x(1, 1) of toy #2, where the slice is drawn
+
+
+def test_the_parts_share_one_plot_of_the_function_with_the_derivative_parts_tangent(client):
+    """Drawn once for the problem, inline and from plot.json: the slice and the surface of f,
+    the latest answer to (a), f_x, as its tangent; the key's line only once (a)'s key is shown;
+    answers to the value parts draw nothing of their own."""
+    inst = factories.parts_instance(points=Decimal("3"), max_attempts=2)
+    client.force_login(inst.student)
+    page = client.get(reverse("practice:problem-detail", args=[inst.pk])).content.decode()
+    assert page.count('id="plots"') == 1 and page.count('id="plot-data"') == 1
+    data = _inline(page)
+    assert data["kind"] == "slope" and data["moving"] == "x" and "surface" in data
+    assert "answer" not in data and "key" not in data
+    factories.graded(inst, "1", part=1)  # a value part's answer: not a tangent
+    assert "answer" not in client.get(reverse("practice:problem-plot", args=[inst.pk])).json()
+    factories.graded(inst, WRONG_FX, part=0)
+    response = client.get(reverse("practice:problem-plot", args=[inst.pk]))
+    data = response.json()
+    assert data["answer"]["value"] == pytest.approx(7 / math.e**2, rel=1e-5)
+    assert data["attempt"] == 1 and "key" not in data
+    assert f"{KEY_SLOPE:.6g}" not in response.content.decode()
+    factories.graded(inst, WRONG_FX + " + 1", part=0)  # (a)'s attempts used: its key shown
+    page = client.get(reverse("practice:problem-detail", args=[inst.pk])).content.decode()
+    data = _inline(page)
+    assert data["key"]["value"] == pytest.approx(KEY_SLOPE, rel=1e-5) and data["attempt"] == 2
+
+
+def test_a_parts_problem_with_plots_off_draws_none(client):
+    inst = factories.parts_instance()
+    factories.item_update(inst.item, show_plots=False)
+    client.force_login(inst.student)
+    page = client.get(reverse("practice:problem-detail", args=[inst.pk])).content.decode()
+    assert 'id="plots"' not in page and 'id="plot-data"' not in page
+    assert client.get(reverse("practice:problem-plot", args=[inst.pk])).status_code == 404
+
+
+def _inline(page: str):
+    start = page.find('<script id="plot-data" type="application/json">')
+    assert start >= 0
+    return json.loads(page[start:].split(">", 1)[1].split("</script>", 1)[0])

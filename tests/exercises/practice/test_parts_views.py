@@ -185,9 +185,8 @@ def test_a_signed_wait_token_naming_no_part_rightly_is_not_found(client, inst, p
     assert Client().get(url, **HTMX).status_code == 404
 
 
-def test_plots_and_practice_are_not_offered_for_parts(client, inst):
+def test_practice_is_not_offered_for_parts(client, inst):
     client.force_login(inst.student)
-    assert client.get(reverse("practice:problem-plot", args=[inst.pk])).status_code == 404
     assert client.get(reverse("practice:practice", args=[inst.pk, 1])).status_code == 404
 
 
