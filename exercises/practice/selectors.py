@@ -536,6 +536,16 @@ class PartsState:
     def solved(self) -> bool:
         return all(p.solved for p in self.parts)
 
+    @property
+    def can_submit(self) -> bool:
+        """A part still takes an answer (the problem is not closed for credit)."""
+        excused = bool(self.terms and self.terms.excused)
+        return not excused and any(p.can_submit for p in self.parts)
+
+    @property
+    def pending(self) -> Submission | None:
+        return next((p.pending for p in self.parts if p.pending is not None), None)
+
 
 def part_key(instance: ProblemInstance, part: int) -> Key:
     """One part's key: from the part's prepared task kept with the variant, or computed."""
@@ -765,9 +775,18 @@ class PracticeVariant:
     seed: int
     params: Params
     prepared: Prepared
+    # a multi-part variant's parts, each practised as a problem of its own (nothing is stored,
+    # so no answer is carried forward)
+    parts: tuple[PracticeVariant, ...] = ()
+
+    def part(self, index: int) -> PracticeVariant | None:
+        """The variant practised for part `index` (0 for a single-part one), or None."""
+        if not self.parts:
+            return self if index == 0 else None
+        return self.parts[index] if 0 <= index < len(self.parts) else None
 
 
-def practice_open(*, state: ProblemState) -> bool:
+def practice_open(*, state: ProblemState | PartsState) -> bool:
     """Practice variants only once the problem is closed for credit (solved, attempts used, or
     past its last date) and nothing is being graded: never while an answer still counts."""
     return not state.can_submit and state.pending is None
@@ -819,4 +838,10 @@ def _practice_variant(
         seed, params = usable_variant(template=template, seeds=_practice_seeds(owner, n))
     except NoUsableVariant:
         return None
-    return PracticeVariant(n=n, seed=seed, params=params, prepared=prepare(task_of(params)))
+    parts = tuple(
+        PracticeVariant(n=n, seed=seed, params=p, prepared=prepare(task_of(p)))
+        for p in (part_params(params, k) for k in range(part_count(params)))
+        if part_count(params) > 1
+    )
+    prepared = parts[0].prepared if parts else prepare(task_of(params))
+    return PracticeVariant(n=n, seed=seed, params=params, prepared=prepared, parts=parts)

@@ -237,13 +237,17 @@ def _is_parts(instance: ProblemInstance) -> bool:
 
 def _part_or_404(instance: ProblemInstance, raw: object) -> int:
     """The part a request names (a query or URL value), or 404 when the problem has no such."""
+    return _index_or_404(raw, part_count(instance.params))
+
+
+def _index_or_404(raw: object, count: int) -> int:
     try:
-        part = int(str(raw))
-    except ValueError:
+        index = int(str(raw))
+    except ValueError:  # also an over-long string of digits (int's digit limit)
         raise Http404 from None
-    if not 0 <= part < part_count(instance.params):
+    if not 0 <= index < count:
         raise Http404
-    return part
+    return index
 
 
 def _part_context(
@@ -316,6 +320,7 @@ def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse
         "variables_hint": (variables_hint_of(instance.params) or {}).get(lang, ""),
         "parts": parts,
         "plot_json": _plot_json(selectors.problem_plot(instance=instance, now=now, state=whole)),
+        "practice_open": selectors.practice_open(state=whole),
         "previous_item": previous,
         "next_item": following,
     }
@@ -361,7 +366,8 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
     except SubmissionRejected as exc:
         context = {"instance": instance, "rejected": exc}
         return render(request, "practice/practice_busy.html", context, status=429)
-    variant = _practice_variant_or_404(instance, n)
+    whole = _practice_variant_or_404(instance, n)
+    part, variant = _practice_part_or_404(whole, request.GET.get("part", "0"))
     form = AnswerForm(request.POST or None)
     verdict, rejected = None, None
     if request.method == "POST":
@@ -375,9 +381,11 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
             rejected = exc
     task = task_of(variant.params)
     answer = form.cleaned_data.get("answer", "") if verdict is not None else ""
+    asked = {"part": part} if whole.parts else {}
     plot_url = reverse("practice:practice-plot", args=[instance.pk, n])
+    plot_query = {**asked, "answer": answer} if answer else asked
     context = {
-        "plot_url": f"{plot_url}?{urlencode({'answer': answer})}" if answer else plot_url,
+        "plot_url": f"{plot_url}?{urlencode(plot_query)}" if plot_query else plot_url,
         "plot_json": _plot_json(
             selectors.practice_plot(variant=variant, answer=answer)
             if instance.item.show_plots
@@ -393,16 +401,19 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
         "key": key_of(task) if verdict is not None else None,
         "solution": solution(task, str(variant.params.get("fname", "f"))) if verdict else None,
         "next_n": n + 1 if n < selectors.PRACTICE_MAX else None,
+        # a multi-part problem's variant: its parts, each practised on its own
+        "part": part,
+        "part_query": f"?{urlencode(asked)}" if asked else "",
+        "part_letters": "abcdefghij"[: len(whole.parts)],
+        "part_letter": "abcdefghij"[part],
     }
     return render(request, "practice/practice_detail.html", context)
 
 
 def _practice_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
     """The owner's instance, only once it is closed for credit (else 404, as for an id that is
-    not theirs). Not for a multi-part problem: its practice variants are not made yet."""
+    not theirs; a multi-part problem once every part is)."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
-    if _is_parts(instance):
-        raise Http404
     state = selectors.problem_state(instance=instance, now=timezone.now())
     if not selectors.practice_open(state=state):
         raise Http404
@@ -414,6 +425,18 @@ def _practice_variant_or_404(instance: ProblemInstance, n: int) -> selectors.Pra
     if variant is None:
         raise Http404
     return variant
+
+
+def _practice_part_or_404(
+    variant: selectors.PracticeVariant, raw: str
+) -> tuple[int, selectors.PracticeVariant]:
+    """The part a practice request names (`part`, 0 by default) and the variant practised for
+    it: a multi-part variant's part is practised as a problem of its own."""
+    index = _index_or_404(raw, len(variant.parts) or 1)
+    found = variant.part(index)
+    if found is None:
+        raise Http404
+    return index, found
 
 
 @login_required
@@ -428,7 +451,9 @@ def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
         practice_page_allow(user_id=request.user.pk)
     except SubmissionRejected as exc:
         return JsonResponse({"error": exc.reason.to_dict()}, status=429)
-    variant = _practice_variant_or_404(instance, n)
+    _, variant = _practice_part_or_404(
+        _practice_variant_or_404(instance, n), request.GET.get("part", "0")
+    )
     form = AnswerForm(request.GET)
     answer = form.cleaned_data["answer"] if form.is_valid() else ""
     data = selectors.practice_plot(variant=variant, answer=answer)

@@ -269,3 +269,42 @@ def test_on_a_phone_the_parts_share_one_plot_with_the_tangent_of_the_derivative_
     expect(phone.locator("#plots-heading")).to_have_text(heading)
     _fits(phone)
     assert [e for e in errors if "plotly" not in e.lower()] == []
+
+
+PRACTICE_TEXT = {
+    "en": {"another": "Try another variant", "title": "practice variant 1 · (b)", "ok": "Correct"},
+    "ko": {"another": "다른 변형 문제 풀기", "title": "연습 문제 1 · (b)", "ok": "정답"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_on_a_phone_a_closed_parts_problem_offers_practice_of_each_part(phone, live_server, lang):
+    """Every part's attempts used: the page offers practice variants, whose parts are practised
+    one at a time; a right answer to (b) is marked right, with the key and its worked solution."""
+    c = factories.course()
+    factories.student(in_course=c, username="student1")
+    tpl = factories.template(family="parts", config=dict(factories.TOY2_PARTS))
+    item = factories.item(
+        in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"), max_attempts=1
+    )
+    errors = page_errors(phone)
+    _open_on_phone(phone, live_server, item, lang)
+    for part in range(3):
+        _answer(phone, part, WRONG_FX if part == 0 else "1")
+        expect(phone.locator(f"#part-result-{part} [data-status=incorrect]")).to_be_visible()
+    phone.reload()
+    text = PRACTICE_TEXT[lang]
+    another = phone.locator("#another-variant")
+    expect(another).to_have_text(text["another"])
+    another.click()
+    phone.locator(".practice-parts a", has_text="(b)").click()
+    expect(phone.locator("h1")).to_contain_text(text["title"])
+    expect(phone.locator("#statement .katex").first).to_be_visible()
+    phone.fill("#id_answer", "-14/e^5")
+    phone.locator("#practice-form button[type=submit]").click()
+    expect(phone.locator("#result [data-status=correct]")).to_contain_text(text["ok"])
+    expect(phone.locator("#solution [data-rules=point] .katex")).to_be_visible()
+    expect(phone.locator("h1")).to_contain_text(text["title"])  # still part (b)
+    _fits(phone)
+    assert Submission.objects.count() == 3  # practice stores nothing
+    assert errors == []

@@ -185,12 +185,52 @@ def test_a_signed_wait_token_naming_no_part_rightly_is_not_found(client, inst, p
     assert Client().get(url, **HTMX).status_code == 404
 
 
-def test_practice_is_not_offered_for_parts(client, inst):
+def test_practice_of_a_parts_problem_waits_until_every_part_is_closed(client, inst):
     client.force_login(inst.student)
+    for part in (0, 1):
+        for _ in range(3):
+            factories.graded(inst, "1", part=part)
     assert client.get(reverse("practice:practice", args=[inst.pk, 1])).status_code == 404
+    assert 'id="another-variant"' not in _page(client, inst)  # (c) still takes answers
+    factories.graded(inst, "-7/e^2", part=2)  # (c) solved: every part closed for credit
+    assert 'id="another-variant"' in _page(client, inst)
 
 
-def test_the_set_page_says_attempts_are_per_part_and_offers_no_practice(client, inst):
+def test_each_part_of_a_practice_variant_is_practised_on_its_own(client):
+    inst = factories.parts_instance(max_attempts=1)
+    for part, answer in ((0, WRONG_FX), (1, "1"), (2, "1")):
+        factories.graded(inst, answer, part=part)
+    client.force_login(inst.student)
+    url = reverse("practice:practice", args=[inst.pk, 1])
+    first = html.unescape(client.get(url).content.decode())
+    assert "practice variant 1 · (a)" in first and "Find \\(f_{x}\\)." in first
+    assert '<a href="?part=1">(b)</a>' in first and '<a href="?part=2">(c)</a>' in first
+    assert "no answer is carried forward" in first
+    answered = html.unescape(client.post(f"{url}?part=1", {"answer": "-14/e^5"}).content.decode())
+    assert "practice variant 1 · (b)" in answered
+    assert f'action="{url}?part=1"' in answered
+    assert 'data-status="correct"' in answered and 'id="solution"' in answered
+    wrong = html.unescape(client.post(f"{url}?part=2", {"answer": "7/e^2"}).content.decode())
+    assert 'data-status="incorrect"' in wrong and "Answer key" in wrong
+    assert f'href="{reverse("practice:practice", args=[inst.pk, 2])}?part=2"' in wrong
+    plot = reverse("practice:practice-plot", args=[inst.pk, 1])
+    assert client.get(plot, {"part": "2", "answer": "x"}).status_code == 200
+    for bad in ("3", "-1", "b", "9" * 5000):
+        assert client.get(url, {"part": bad}).status_code == 404
+        assert client.get(plot, {"part": bad}).status_code == 404
+    assert Submission.objects.count() == 3  # practice stores nothing
+    client.cookies["django_language"] = "ko"
+    korean = html.unescape(client.get(url, {"part": "1"}).content.decode())
+    assert "연습 문제 1 · (b)" in korean and "다음 값을 구하시오" in korean
+    single = factories.toy_instance(max_attempts=1)
+    factories.graded(single, "x")
+    client.force_login(single.student)
+    single_url = reverse("practice:practice", args=[single.pk, 1])
+    assert client.get(single_url).status_code == 200
+    assert client.get(single_url, {"part": "1"}).status_code == 404
+
+
+def test_the_set_page_says_attempts_are_per_part_and_offers_practice_once_closed(client, inst):
     client.force_login(inst.student)
     for _ in range(3):
         _submit(client, inst, 0, WRONG_FX)
@@ -204,4 +244,4 @@ def test_the_set_page_says_attempts_are_per_part_and_offers_no_practice(client, 
     )
     assert "3 parts, 3 attempts each; answers given: 9" in page
     assert "closed for credit" in page  # every part's attempts are used
-    assert reverse("practice:practice", args=[inst.pk, 1]) not in page
+    assert reverse("practice:practice", args=[inst.pk, 1]) in page
