@@ -30,11 +30,16 @@ def three_parts():
     assert (ROOT / "static" / "vendor" / "htmx" / "htmx.min.js").exists(), (
         "run `make install` first"
     )
+    return _parts_item()
+
+
+def _parts_item(config=factories.TOY2_PARTS, max_attempts: int = 3):
+    """A multi-part item (3 points) in a course where student1 studies."""
     c = factories.course()
     factories.student(in_course=c, username="student1")
     ps = factories.problem_set(in_course=c)
-    tpl = factories.template(family="parts", config=dict(factories.TOY2_PARTS))
-    return factories.item(in_set=ps, tpl=tpl, points=Decimal("3"))
+    tpl = factories.template(family="parts", config=dict(config))
+    return factories.item(in_set=ps, tpl=tpl, points=Decimal("3"), max_attempts=max_attempts)
 
 
 def _answer(page, part: int, text: str) -> None:
@@ -187,10 +192,7 @@ def test_on_a_phone_a_wrong_part_waits_through_the_wait_url_then_shows_a_hint(
 def test_on_a_phone_a_gradient_part_with_one_right_component_shows_which_and_half(
     phone, live_server, lang
 ):
-    c = factories.course()
-    factories.student(in_course=c, username="student1")
-    tpl = factories.template(family="parts", config=dict(factories.GRADIENT_PARTS))
-    item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"))
+    item = _parts_item(config=factories.GRADIENT_PARTS)
     errors = page_errors(phone)
     _open_on_phone(phone, live_server, item, lang)
     _answer(phone, 0, "<2xy, x^2>")  # f_y's 3y^2 left out
@@ -213,12 +215,7 @@ def test_on_a_phone_each_part_shows_its_worked_solution_once_its_key_is_shown(
 ):
     """One attempt per part: once it is used the part shows its key and worked solution; the
     carried-forward value part's solution ends with the key's value, not the student's."""
-    c = factories.course()
-    factories.student(in_course=c, username="student1")
-    tpl = factories.template(family="parts", config=dict(factories.TOY2_PARTS))
-    item = factories.item(
-        in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"), max_attempts=1
-    )
+    item = _parts_item(max_attempts=1)
     errors = page_errors(phone)
     _open_on_phone(phone, live_server, item, lang)
     _answer(phone, 0, WRONG_FX)
@@ -281,12 +278,7 @@ PRACTICE_TEXT = {
 def test_on_a_phone_a_closed_parts_problem_offers_practice_of_each_part(phone, live_server, lang):
     """Every part's attempts used: the page offers practice variants, whose parts are practised
     one at a time; a right answer to (b) is marked right, with the key and its worked solution."""
-    c = factories.course()
-    factories.student(in_course=c, username="student1")
-    tpl = factories.template(family="parts", config=dict(factories.TOY2_PARTS))
-    item = factories.item(
-        in_set=factories.problem_set(in_course=c), tpl=tpl, points=Decimal("3"), max_attempts=1
-    )
+    item = _parts_item(max_attempts=1)
     errors = page_errors(phone)
     _open_on_phone(phone, live_server, item, lang)
     for part in range(3):
