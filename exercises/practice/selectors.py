@@ -217,7 +217,9 @@ def wait_region(*, submission_id: int, token: str) -> WaitRegion | None:
     """The region a valid token of this submission names, or None (forged, another
     submission's, expired, malformed)."""
     try:
-        sid, kind, pk, part = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+        found = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+        # a token made before parts had regions ([sid, kind, pk]) stays good until it expires
+        sid, kind, pk, part = [*found, None] if len(found) == 3 else found
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if sid != submission_id or kind not in WAIT_REGIONS or type(pk) is not int:

@@ -164,6 +164,20 @@ def test_a_part_being_graded_waits_through_the_signed_wait_url(client, inst):
     assert bad.status_code == 404
 
 
+def test_a_wait_token_made_before_part_regions_still_answers():
+    from django.core import signing
+
+    from exercises.practice.selectors import WAIT_SALT
+    from exercises.practice.services import submission_create
+
+    single = factories.toy_instance()
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        sub = submission_create(instance=single, answer="x")
+    token = signing.dumps([sub.pk, "problem", single.pk], salt=WAIT_SALT)  # the old payload
+    url = reverse("practice:submission-wait", args=[sub.pk, token])
+    assert "load delay:" in Client().get(url, **HTMX).content.decode()
+
+
 @pytest.mark.parametrize(
     "payload",
     [["part", None], ["part", -1], ["part", "1"], ["problem", 1], ["part", True], ["nope", 1]],
