@@ -33,6 +33,15 @@ TOY2 = {
     "wrt": ["x"],
 }
 
+# A two-part problem whose first part is a gradient (scored per component by default).
+GRADIENT_PARTS = {
+    "base": "fixed",
+    "function": "x^2*y + y^3",
+    "function_latex": "x^2 y + y^3",
+    "notation": "subscript",
+    "parts": [{"gradient": True, "weight": 2}, {"wrt": ["y"]}],
+}
+
 
 def user(*, username: str | None = None) -> Any:
     return user_create(username=username or f"user{next(_counter)}", password=PASSWORD)
@@ -150,10 +159,11 @@ def graded(
     return submission_grade(submission_id=sub.pk)
 
 
-def parts_instance(**item_kwargs: Any) -> ProblemInstance:
-    """A student enrolled in a course with one three-part toy #2 item (TOY2_PARTS), opened."""
+def parts_instance(*, config: dict[str, Any] | None = None, **item_kwargs: Any) -> ProblemInstance:
+    """A student enrolled in a course with one multi-part item (the three-part toy #2,
+    TOY2_PARTS, unless `config` says otherwise), opened."""
     c = course()
     s = student(in_course=c)
-    tpl = template(family="parts", config=dict(TOY2_PARTS))
+    tpl = template(family="parts", config=dict(config or TOY2_PARTS))
     it = item(in_set=problem_set(in_course=c), tpl=tpl, **item_kwargs)
     return instance(for_item=it, for_student=s)

@@ -55,7 +55,7 @@ from exercises.courses.services.accounts import membership_create, user_create
 from exercises.gradebook.services import regrade_job_create
 from exercises.lti.models import CourseLink, LtiIdentity, ScorePassback
 from exercises.lti.services.registrations import course_link_set, registration_create
-from exercises.practice.selectors import wait_token
+from exercises.practice.selectors import WaitRegion, wait_token
 from grading.models import RegradeJob, Submission
 from tests import factories
 from tests.exercises.authoring.test_authoring_services import TOY
@@ -367,7 +367,7 @@ def _kwargs(w: SimpleNamespace, target: str) -> dict[str, Any]:
         "submission-wait": lambda: {
             "pk": w.submission.pk,
             "token": wait_token(
-                submission_id=w.submission.pk, region="problem", region_id=w.instance.pk
+                submission_id=w.submission.pk, region=WaitRegion(kind="problem", pk=w.instance.pk)
             ),
         },
         "template": lambda: {"pk": w.template.pk},

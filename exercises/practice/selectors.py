@@ -190,26 +190,43 @@ def student_result_instance(*, user: Any, pk: int) -> ProblemInstance | None:
 # The result region waits for a verdict through a URL of its own that carries this signed token
 # (practice.views.submission_wait): a poll then reads one status and touches no session, user or
 # instance. The token names the submission and the region to load once it is graded (the
-# problem's or the submission's), and expires: it says nothing but "still grading".
+# problem's, the submission's, or one part's of a multi-part problem), and expires: it says
+# nothing but "still grading".
 WAIT_SALT = "practice.submission-wait"
 WAIT_MAX_AGE_SECONDS = 3600
+WAIT_REGIONS = ("problem", "submission", "part")
 
 
-def wait_token(*, submission_id: int, region: str, region_id: int) -> str:
-    """The token of a wait URL: `region` is "problem" or "submission", `region_id` its pk."""
-    return signing.dumps([submission_id, region, region_id], salt=WAIT_SALT)
+@dataclass(frozen=True)
+class WaitRegion:
+    """The region a wait URL loads once its submission is graded: `kind` is one of
+    WAIT_REGIONS, `pk` the problem instance's or the submission's, `part` a part's index (only
+    for "part": that part's region of the problem's page)."""
+
+    kind: str
+    pk: int
+    part: int | None = None
 
 
-def wait_region(*, submission_id: int, token: str) -> tuple[str, int] | None:
+def wait_token(*, submission_id: int, region: WaitRegion) -> str:
+    """The token of a wait URL for `region`."""
+    return signing.dumps([submission_id, region.kind, region.pk, region.part], salt=WAIT_SALT)
+
+
+def wait_region(*, submission_id: int, token: str) -> WaitRegion | None:
     """The region a valid token of this submission names, or None (forged, another
     submission's, expired, malformed)."""
     try:
-        sid, region, region_id = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+        found = signing.loads(token, salt=WAIT_SALT, max_age=WAIT_MAX_AGE_SECONDS)
+        # a token made before parts had regions ([sid, kind, pk]) stays good until it expires
+        sid, kind, pk, part = [*found, None] if len(found) == 3 else found
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if sid != submission_id or region not in ("problem", "submission"):
+    if sid != submission_id or kind not in WAIT_REGIONS or type(pk) is not int:
         return None
-    return str(region), int(region_id)
+    if (kind == "part") != (type(part) is int and part >= 0):
+        return None
+    return WaitRegion(kind=str(kind), pk=pk, part=part)
 
 
 def submission_waiting(*, submission_id: int) -> bool:
@@ -521,6 +538,16 @@ class PartsState:
     def solved(self) -> bool:
         return all(p.solved for p in self.parts)
 
+    @property
+    def can_submit(self) -> bool:
+        """A part still takes an answer (the problem is not closed for credit)."""
+        excused = bool(self.terms and self.terms.excused)
+        return not excused and any(p.can_submit for p in self.parts)
+
+    @property
+    def pending(self) -> Submission | None:
+        return next((p.pending for p in self.parts if p.pending is not None), None)
+
 
 def part_key(instance: ProblemInstance, part: int) -> Key:
     """One part's key: from the part's prepared task kept with the variant, or computed."""
@@ -618,25 +645,43 @@ def item_neighbours(
 
 
 def problem_plot(
-    *, instance: ProblemInstance, now: datetime, state: ProblemState | None = None
+    *,
+    instance: ProblemInstance,
+    now: datetime,
+    state: ProblemState | PartsState | None = None,
 ) -> dict[str, Any] | None:
     """What the problem page draws (grading.engine.plotting), or None when the item's plots
     are off or the task cannot be plotted. The latest graded answer is drawn against the
     function; the key's derivative only once problem_state would show the key. `state`: the
-    page's own problem_state when it has just read it (the page inlines this data)."""
+    page's own problem_state (or problem_parts_state) when it has just read it (the page
+    inlines this data). A multi-part problem's parts share one function: it is drawn once, for
+    its first part asking a derivative (no point), with that part's latest answer."""
     if not instance.item.show_plots:
         return None
-    if state is None:
-        state = problem_state(instance=instance, now=now)
-    graded = [s for s in state.submissions if s.status == Submission.Status.GRADED]
+    drawn: Attempts
+    params: Params
+    if part_count(instance.params) > 1:
+        if not isinstance(state, PartsState):
+            state = problem_parts_state(instance=instance, now=now)
+        part = plotted_part(state)
+        drawn, params = part, part.params
+    else:
+        if not isinstance(state, ProblemState):
+            state = problem_state(instance=instance, now=now)
+        drawn, params = state, instance.params
+    graded = [s for s in drawn.submissions if s.status == Submission.Status.GRADED]
     answer = graded[-1].answer if graded else None
-    data = cached_plot_data(
-        task=task_of(instance.params), answer=answer, reveal=state.key is not None
-    )
+    data = cached_plot_data(task=task_of(params), answer=answer, reveal=drawn.key is not None)
     if data is None:
         return None
     data["attempt"] = graded[-1].attempt if graded else None
     return data
+
+
+def plotted_part(whole: PartsState) -> PartState:
+    """The part whose derivative a multi-part problem's plots draw: the first asking one
+    without a point (its answer is a function, whose tangent the slice shows), else part 0."""
+    return next((p for p in whole.parts if not p.params.get("at")), whole.parts[0])
 
 
 UNPLOTTABLE = "unplottable"  # cached too: a task that cannot be plotted is not tried again
@@ -671,34 +716,50 @@ def cached_plot_data(*, task: Task, answer: str | None, reveal: bool) -> dict[st
     return None if data == UNPLOTTABLE else dict(data)  # type: ignore[arg-type]
 
 
-def problem_hint(*, state: ProblemState, shown: Submission | None) -> Hint | None:
-    """The hint after the shown answer (grading.engine.hints): only when it was graded wrong,
-    before the key is shown, on an item whose hints are on."""
-    if shown is None or state.key is not None or not state.instance.item.show_hints:
+def part_worked(instance: ProblemInstance, part: int = 0) -> Worked | None:
+    """The worked solution and hints kept with the variant for one part (part 0: the problem
+    itself, or a multi-part problem's first part; the others' are kept beside it, see
+    authoring.services.instances.instance_worked_record), or None when not derived yet."""
+    _load_kept(instance)
+    data = instance.worked
+    if part:
+        listed = data.get("parts") if isinstance(data, dict) else None
+        data = listed[part] if isinstance(listed, list) and part < len(listed) else None
+    return Worked.load(data if isinstance(data, dict) else None)
+
+
+def problem_hint(
+    *, instance: ProblemInstance, state: Attempts, shown: Submission | None, part: int = 0
+) -> Hint | None:
+    """The hint after the shown answer (grading.engine.hints) to a problem or to one part of
+    it: only when it was graded wrong, before the key is shown, on an item whose hints are on."""
+    if shown is None or state.key is not None or not instance.item.show_hints:
         return None
     if shown.status != Submission.Status.GRADED or shown.equivalent is not False:
         return None
     mistake = (shown.verdict or {}).get("mistake")
     code = mistake.get("code") if isinstance(mistake, dict) else None
     code = code if isinstance(code, str) else None
-    _load_kept(state.instance)
-    worked = Worked.load(state.instance.worked)
+    worked = part_worked(instance, part)
     if worked is not None:
         kept, found = worked.hint_for(code)
         if kept:
             return found
-    return hint(task_of(state.instance.params), code)
+    return hint(task_of(part_params(instance.params, part)), code)
 
 
-def problem_solution(*, state: ProblemState) -> Solution | None:
-    """The worked solution, once the key is shown (None before, or when a step of it did not
-    check: then only the key is shown)."""
+def problem_solution(
+    *, instance: ProblemInstance, state: Attempts, part: int = 0
+) -> Solution | None:
+    """The worked solution of a problem or of one part of it, once its key is shown (None
+    before, or when a step of it did not check: then only the key is shown). A value part's
+    ends with the key's value at the point."""
     if state.key is None:
         return None
-    worked = Worked.load(state.instance.worked)  # made with the variant (variants since 0006)
+    worked = part_worked(instance, part)  # made with the variant (variants since 0006)
     if worked is not None:
         return worked.solution
-    params = state.instance.params
+    params = part_params(instance.params, part)
     return solution(task_of(params), str(params.get("fname", "f")))
 
 
@@ -716,9 +777,18 @@ class PracticeVariant:
     seed: int
     params: Params
     prepared: Prepared
+    # a multi-part variant's parts, each practised as a problem of its own (nothing is stored,
+    # so no answer is carried forward)
+    parts: tuple[PracticeVariant, ...] = ()
+
+    def part(self, index: int) -> PracticeVariant | None:
+        """The variant practised for part `index` (0 for a single-part one), or None."""
+        if not self.parts:
+            return self if index == 0 else None
+        return self.parts[index] if 0 <= index < len(self.parts) else None
 
 
-def practice_open(*, state: ProblemState) -> bool:
+def practice_open(*, state: ProblemState | PartsState) -> bool:
     """Practice variants only once the problem is closed for credit (solved, attempts used, or
     past its last date) and nothing is being graded: never while an answer still counts."""
     return not state.can_submit and state.pending is None
@@ -770,4 +840,10 @@ def _practice_variant(
         seed, params = usable_variant(template=template, seeds=_practice_seeds(owner, n))
     except NoUsableVariant:
         return None
-    return PracticeVariant(n=n, seed=seed, params=params, prepared=prepare(task_of(params)))
+    parts = tuple(
+        PracticeVariant(n=n, seed=seed, params=p, prepared=prepare(task_of(p)))
+        for p in (part_params(params, k) for k in range(part_count(params)))
+        if part_count(params) > 1
+    )
+    prepared = parts[0].prepared if parts else prepare(task_of(params))
+    return PracticeVariant(n=n, seed=seed, params=params, prepared=prepared, parts=parts)

@@ -125,10 +125,27 @@ def _poll_count(raw: str | None) -> int:
     return min(max(poll, 0), POLL_LAST)
 
 
-def _wait_url(submission_id: int, region: str, region_id: int, poll: int) -> str:
-    token = selectors.wait_token(submission_id=submission_id, region=region, region_id=region_id)
+def _wait_url(submission_id: int, region: selectors.WaitRegion, poll: int) -> str:
+    token = selectors.wait_token(submission_id=submission_id, region=region)
     url = reverse("practice:submission-wait", args=[submission_id, token])
     return f"{url}?{urlencode({'poll': poll})}"
+
+
+def _wait_context(
+    request: HttpRequest, waiting: Submission | None, region: selectors.WaitRegion
+) -> dict[str, object]:
+    """What a result region (a problem's, a submission's or a part's) needs to wait for its
+    answer's verdict: while `waiting` is graded, it polls the signed wait URL after a delay
+    backed off by the poll count (`poll`, carried by the URL), which loads `region` once done."""
+    poll = _poll_count(request.GET.get("poll"))
+    wait_url = (
+        _wait_url(waiting.pk, region, min(poll + 1, POLL_LAST)) if waiting is not None else ""
+    )
+    return {
+        "pending": waiting is not None,
+        "wait_url": wait_url,
+        "poll_delay_ms": poll_delay_ms(poll),
+    }
 
 
 def _result_context(
@@ -139,32 +156,24 @@ def _result_context(
     standing: Standing | None = None,
 ) -> dict[str, object]:
     """The result region: the problem's latest attempt, or on a submission's own page that
-    submission; while it is being graded, the region polls its own URL."""
+    submission; while it is being graded, the region polls its wait URL."""
     state = selectors.problem_state(
         instance=instance, now=timezone.now(), submissions=submissions, standing=standing
     )
-    poll = _poll_count(request.GET.get("poll"))
     waiting: Submission | None
     if submission is None:
         shown, waiting = state.latest, state.pending
-        region, region_id = "problem", instance.pk
+        region = selectors.WaitRegion(kind="problem", pk=instance.pk)
     else:
         shown, waiting = submission, (submission if submission.is_pending else None)
-        region, region_id = "submission", submission.pk
-    wait_url = (
-        _wait_url(waiting.pk, region, region_id, min(poll + 1, POLL_LAST))
-        if waiting is not None
-        else ""
-    )
+        region = selectors.WaitRegion(kind="submission", pk=submission.pk)
     return {
         "instance": instance,
         "state": state,
         "shown": shown,
-        "pending": waiting is not None,
-        "wait_url": wait_url,
-        "poll_delay_ms": poll_delay_ms(poll),
-        "solution": selectors.problem_solution(state=state),
-        "rule_hint": selectors.problem_hint(state=state, shown=shown),
+        **_wait_context(request, waiting, region),
+        "solution": selectors.problem_solution(instance=instance, state=state),
+        "rule_hint": selectors.problem_hint(instance=instance, state=state, shown=shown),
         "practice_open": selectors.practice_open(state=state),
     }
 
@@ -228,13 +237,17 @@ def _is_parts(instance: ProblemInstance) -> bool:
 
 def _part_or_404(instance: ProblemInstance, raw: object) -> int:
     """The part a request names (a query or URL value), or 404 when the problem has no such."""
+    return _index_or_404(raw, part_count(instance.params))
+
+
+def _index_or_404(raw: object, count: int) -> int:
     try:
-        part = int(str(raw))
-    except ValueError:
+        index = int(str(raw))
+    except ValueError:  # also an over-long string of digits (int's digit limit)
         raise Http404 from None
-    if not 0 <= part < part_count(instance.params):
+    if not 0 <= index < count:
         raise Http404
-    return part
+    return index
 
 
 def _part_context(
@@ -245,22 +258,21 @@ def _part_context(
     rejected: SubmissionRejected | None = None,
 ) -> dict[str, object]:
     """One part's region of a multi-part problem: its verdict, score, attempts and key; while
-    its answer is graded, the region polls its own URL (the problem's, with the part)."""
+    its answer is graded, the region polls its wait URL, as a problem's region does."""
     if whole is None:
         whole = selectors.problem_parts_state(instance=instance, now=timezone.now())
     shown = whole.parts[part]
-    poll = _poll_count(request.GET.get("poll"))
-    poll_url = ""
-    if shown.pending is not None:
-        url = reverse("practice:problem-detail", args=[instance.pk])
-        poll_url = f"{url}?{urlencode({'part': part, 'poll': min(poll + 1, POLL_LAST)})}"
+    region = selectors.WaitRegion(kind="part", pk=instance.pk, part=part)
     return {
         "instance": instance,
         "whole": whole,
         "part": shown,
-        "pending": shown.pending is not None,
-        "poll_url": poll_url,
-        "poll_delay_ms": poll_delay_ms(poll),
+        **_wait_context(request, shown.pending, region),
+        "solution": selectors.problem_solution(instance=instance, state=shown, part=part),
+        "rule_hint": selectors.problem_hint(
+            instance=instance, state=shown, shown=shown.latest, part=part
+        ),
+        "ids": f"-{part}",  # each part's hint, components and solution have their own ids
         "rejected": rejected,
         "oob": bool(request.htmx),  # the page's total follows the part (an out-of-band swap)
     }
@@ -285,7 +297,8 @@ def _percent(share: Decimal) -> str:
 def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse:
     """The page of a multi-part problem: the function once, then each part with its own answer
     box, preview and result region (no plots, worked solution or practice variants yet)."""
-    whole = selectors.problem_parts_state(instance=instance, now=timezone.now())
+    now = timezone.now()
+    whole = selectors.problem_parts_state(instance=instance, now=now)
     lang = _lang()
     parts = []
     for state in whole.parts:
@@ -306,6 +319,8 @@ def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse
         "intro": intro_of(instance.params, lang),
         "variables_hint": (variables_hint_of(instance.params) or {}).get(lang, ""),
         "parts": parts,
+        "plot_json": _plot_json(selectors.problem_plot(instance=instance, now=now, state=whole)),
+        "practice_open": selectors.practice_open(state=whole),
         "previous_item": previous,
         "next_item": following,
     }
@@ -351,7 +366,8 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
     except SubmissionRejected as exc:
         context = {"instance": instance, "rejected": exc}
         return render(request, "practice/practice_busy.html", context, status=429)
-    variant = _practice_variant_or_404(instance, n)
+    whole = _practice_variant_or_404(instance, n)
+    part, variant = _practice_part_or_404(whole, request.GET.get("part", "0"))
     form = AnswerForm(request.POST or None)
     verdict, rejected = None, None
     if request.method == "POST":
@@ -365,9 +381,11 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
             rejected = exc
     task = task_of(variant.params)
     answer = form.cleaned_data.get("answer", "") if verdict is not None else ""
+    asked = {"part": part} if whole.parts else {}
     plot_url = reverse("practice:practice-plot", args=[instance.pk, n])
+    plot_query = {**asked, "answer": answer} if answer else asked
     context = {
-        "plot_url": f"{plot_url}?{urlencode({'answer': answer})}" if answer else plot_url,
+        "plot_url": f"{plot_url}?{urlencode(plot_query)}" if plot_query else plot_url,
         "plot_json": _plot_json(
             selectors.practice_plot(variant=variant, answer=answer)
             if instance.item.show_plots
@@ -383,16 +401,19 @@ def practice_detail(request: HttpRequest, pk: int, n: int) -> HttpResponse:
         "key": key_of(task) if verdict is not None else None,
         "solution": solution(task, str(variant.params.get("fname", "f"))) if verdict else None,
         "next_n": n + 1 if n < selectors.PRACTICE_MAX else None,
+        # a multi-part problem's variant: its parts, each practised on its own
+        "part": part,
+        "part_query": f"?{urlencode(asked)}" if asked else "",
+        "part_letters": "abcdefghij"[: len(whole.parts)],
+        "part_letter": "abcdefghij"[part],
     }
     return render(request, "practice/practice_detail.html", context)
 
 
 def _practice_instance_or_404(request: HttpRequest, pk: int) -> ProblemInstance:
     """The owner's instance, only once it is closed for credit (else 404, as for an id that is
-    not theirs). Not for a multi-part problem: its practice variants are not made yet."""
+    not theirs; a multi-part problem once every part is)."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
-    if _is_parts(instance):
-        raise Http404
     state = selectors.problem_state(instance=instance, now=timezone.now())
     if not selectors.practice_open(state=state):
         raise Http404
@@ -404,6 +425,18 @@ def _practice_variant_or_404(instance: ProblemInstance, n: int) -> selectors.Pra
     if variant is None:
         raise Http404
     return variant
+
+
+def _practice_part_or_404(
+    variant: selectors.PracticeVariant, raw: str
+) -> tuple[int, selectors.PracticeVariant]:
+    """The part a practice request names (`part`, 0 by default) and the variant practised for
+    it: a multi-part variant's part is practised as a problem of its own."""
+    index = _index_or_404(raw, len(variant.parts) or 1)
+    found = variant.part(index)
+    if found is None:
+        raise Http404
+    return index, found
 
 
 @login_required
@@ -418,7 +451,9 @@ def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
         practice_page_allow(user_id=request.user.pk)
     except SubmissionRejected as exc:
         return JsonResponse({"error": exc.reason.to_dict()}, status=429)
-    variant = _practice_variant_or_404(instance, n)
+    _, variant = _practice_part_or_404(
+        _practice_variant_or_404(instance, n), request.GET.get("part", "0")
+    )
     form = AnswerForm(request.GET)
     answer = form.cleaned_data["answer"] if form.is_valid() else ""
     data = selectors.practice_plot(variant=variant, answer=answer)
@@ -433,8 +468,6 @@ def practice_plot(request: HttpRequest, pk: int, n: int) -> JsonResponse:
 def problem_plot(request: HttpRequest, pk: int) -> JsonResponse:
     """The plot data of the student's own variant (404 when the item shows no plots)."""
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
-    if _is_parts(instance):  # its page draws no plots yet
-        raise Http404
     data = selectors.problem_plot(instance=instance, now=timezone.now())
     if data is None:
         raise Http404
@@ -536,9 +569,18 @@ _WAIT_AGAIN = (
     '<span class="poll" hx-get="{}" hx-trigger="load delay:{}ms" hx-swap="outerHTML"></span>'
 )
 _WAIT_DONE = (
-    '<span class="poll" hx-get="{}" hx-trigger="load" hx-target="#result" hx-swap="outerHTML">'
-    "</span>"
+    '<span class="poll" hx-get="{}" hx-trigger="load" hx-target="#{}" hx-swap="outerHTML"></span>'
 )
+
+
+def _region_url(region: selectors.WaitRegion) -> tuple[str, str]:
+    """The URL of a graded region and the id of the element it replaces."""
+    if region.kind == "submission":
+        return reverse("practice:submission-detail", args=[region.pk]), "result"
+    url = reverse("practice:problem-detail", args=[region.pk])
+    if region.kind == "part":
+        return f"{url}?{urlencode({'part': region.part})}", f"part-result-{region.part}"
+    return url, "result"
 
 
 @require_GET
@@ -548,13 +590,11 @@ def submission_wait(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     requests are mostly these. The signed token (selectors.wait_token, made when the region was
     rendered for its owner) stands for the login: no session, user or instance is read, only
     the submission's status; it tells nothing but whether that submission is still graded."""
-    found = selectors.wait_region(submission_id=pk, token=token)
-    if found is None:
+    region = selectors.wait_region(submission_id=pk, token=token)
+    if region is None:
         raise Http404
     if selectors.submission_waiting(submission_id=pk):
         poll = _poll_count(request.GET.get("poll"))
-        again = _wait_url(pk, found[0], found[1], min(poll + 1, POLL_LAST))
+        again = _wait_url(pk, region, min(poll + 1, POLL_LAST))
         return HttpResponse(format_html(_WAIT_AGAIN, again, poll_delay_ms(poll)))
-    region, region_id = found
-    name = "practice:problem-detail" if region == "problem" else "practice:submission-detail"
-    return HttpResponse(format_html(_WAIT_DONE, reverse(name, args=[region_id])))
+    return HttpResponse(format_html(_WAIT_DONE, *_region_url(region)))

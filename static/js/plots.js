@@ -557,11 +557,17 @@
       .then(function (data) { if (mine === latest) show(data); })
       .catch(function () { if (mine === latest) failed(); });
   }
-  // What the plots depend on in the result region: the answers graded and the key shown.
+  // What the plots depend on in the result region (on a multi-part problem, each part's): the
+  // answers graded and the keys shown.
   function resultVersion() {
-    var region = document.getElementById("result");
-    if (!region || region.querySelector("[data-status='grading']")) return null;
-    return region.querySelectorAll(".history tbody tr").length + (region.querySelector(".key") ? "k" : "");
+    var regions = document.querySelectorAll("#result, .part-result");
+    if (!regions.length) return null;
+    var version = "";
+    for (var i = 0; i < regions.length; i++) {
+      if (regions[i].querySelector("[data-status='grading']")) return null;
+      version += regions[i].querySelectorAll(".history tbody tr").length + (regions[i].querySelector(".key") ? "k" : "") + ";";
+    }
+    return version;
   }
   var drawnFor = null;
   function refresh() {

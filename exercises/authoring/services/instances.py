@@ -126,23 +126,43 @@ def instance_get_or_create(*, item: ProblemSetItem, student: Any) -> ProblemInst
 
 def instance_worked_missing(*, instance: ProblemInstance) -> bool:
     """Whether the instance's worked solution and hints are still to be derived (a new variant,
-    one made before they were kept, or by another engine version)."""
-    return Worked.load(instance.worked) is None
+    one made before they were kept, or by another engine version; a multi-part problem's kept
+    before each part had its own)."""
+    if Worked.load(instance.worked) is None:
+        return True
+    n = part_count(instance.params)
+    listed = instance.worked.get("parts") if n > 1 else [None]
+    return not (isinstance(listed, list) and len(listed) == n)
+
+
+def _worked_data(params: Params, prepared: dict[str, Any] | None) -> dict[str, Any]:
+    task = task_of(params)
+    made = Prepared.load(prepared) or prepare(task)
+    codes = [m.code for m in made.mistakes]
+    return worked_of(task, str(params.get("fname", "f")), codes).to_dict()
 
 
 def instance_worked_record(*, instance_id: int) -> bool:
     """Derive and keep the instance's worked solution and the hints after its typical mistakes
     (grading.engine.hints.worked_of), so that showing a verdict does no SymPy work; False when
     they were kept already (or there is no such instance). Idempotent: the derivation depends
-    on the variant alone, so two workers that race write the same thing."""
+    on the variant alone, so two workers that race write the same thing. A multi-part
+    problem's are part 0's, with each other part's in "parts" (as its prepared tasks are)."""
     instance = ProblemInstance.objects.filter(pk=instance_id).first()
     if instance is None or not instance_worked_missing(instance=instance):
         return False
     params = instance.params
-    task = task_of(params)
-    made = Prepared.load(instance.prepared) or prepare(task)
-    worked = worked_of(task, str(params.get("fname", "f")), [m.code for m in made.mistakes])
-    ProblemInstance.objects.filter(pk=instance_id).update(worked=worked.to_dict())
+    prepared = instance.prepared or {}
+    worked = _worked_data(params, prepared)
+    n = part_count(params)
+    if n > 1:
+        listed = prepared.get("parts")
+        kept = listed if isinstance(listed, list) and len(listed) == n else [None] * n
+        worked["parts"] = [None] + [
+            _worked_data(part_params(params, k), kept[k] if isinstance(kept[k], dict) else None)
+            for k in range(1, n)
+        ]
+    ProblemInstance.objects.filter(pk=instance_id).update(worked=worked)
     return True
 
 
