@@ -139,16 +139,16 @@ class PartForm(forms.Form):
         help_text=_("x for f_x, y for f_y, x, y for f_xy"),
     )
     at = forms.CharField(
-        label=_("Point"), max_length=120, required=False, help_text=_("x = 1, y = 2")
+        label=_("Point (at)"), max_length=120, required=False, help_text=_("x = 1, y = 2")
     )
     weight = forms.CharField(
-        label=_("Share of the points"),
+        label=_("Share of the points (weight)"),
         max_length=20,
         required=False,
         help_text=_("A whole number: the item's points are shared by these weights"),
     )
     carry_from = forms.ChoiceField(
-        label=_("Carry forward"),
+        label=_("Carry forward (carry_from)"),
         required=False,
         choices=[("", _("no")), *((str(n), f"({LETTERS[n - 1]})") for n in range(1, 1 + 6))],
         help_text=_(
@@ -157,7 +157,7 @@ class PartForm(forms.Form):
         ),
     )
     carry_share = forms.CharField(
-        label=_("Credit when carried forward"),
+        label=_("Credit when carried forward (carry_share)"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "0.5", "inputmode": "decimal"}),
@@ -245,15 +245,16 @@ def _same_parts_template(old: dict[str, Any], new: dict[str, Any]) -> bool:
         base, base_config = base_of(config)
         variables = [str(v) for v in config.get("variables") or ["x", "y"]]
         rest = {k: v for k, v in config.items() if k not in ("base", "parts")}
-        return base, CONFIGS[base].model_validate(rest).model_dump(), parts_config_check(
-            config, variables
+        return (
+            base,
+            CONFIGS[base].model_validate(rest).model_dump(),
+            parts_config_check(config, variables),
         )
 
     try:
         return bool(canonical(old) == canonical(new))
     except (TemplateError, ValueError, TypeError):  # a pydantic ValidationError is a ValueError
         return False
-
 
 
 def _text_box(label: str, *, rows: int, help_text: str = "") -> forms.CharField:
@@ -351,6 +352,8 @@ class CustomTemplateForm(forms.Form):
             self.data if self.is_bound else None,
             prefix="part",
             initial=[PartForm.initial_of(spec) for spec in specs],
+            # every row posted is a part: one left as it was shown is checked all the same
+            form_kwargs={"empty_permitted": False},
         )
 
     def field_groups(self) -> dict[str, list[Any]]:

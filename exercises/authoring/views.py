@@ -20,11 +20,11 @@ from exercises.authoring import selectors
 from exercises.authoring.forms import (
     EXAMPLES,
     CustomTemplateForm,
-    editor_edits,
     DuplicateForm,
     ItemForm,
     ProblemSetForm,
     YamlImportForm,
+    editor_edits,
 )
 from exercises.authoring.generators.custom import TemplateError
 from exercises.authoring.models import ProblemSet, ProblemSetItem

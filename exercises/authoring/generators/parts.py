@@ -197,9 +197,6 @@ def parts_config_check(config: dict[str, Any], variables: list[str]) -> list[dic
             part["at"] = point
         if slope:
             part["slope"] = True
-        same = next((m for m, p in enumerate(checked, 1) if _asked(p) == _asked(part)), None)
-        if same is not None:
-            raise _refused(SAME_AS, n, "wrt", m=same)
         source = spec.get("carry_from")
         if source is not None:
             earlier = checked[source] if isinstance(source, int) and 0 <= source < index else None
@@ -216,6 +213,9 @@ def parts_config_check(config: dict[str, Any], variables: list[str]) -> list[dic
             part["carry_share"] = _share(spec.get("carry_share", DEFAULT_CARRY_SHARE), n)
         elif "carry_share" in spec:
             raise _refused(SHARE_ALONE, n, "carry_share")
+        same = next((m for m, p in enumerate(checked, 1) if _asked(p) == _asked(part)), None)
+        if same is not None:
+            raise _refused(SAME_AS, n, "wrt", m=same)
         checked.append(part)
     return checked
 

@@ -493,8 +493,16 @@ def _parts_file(**config_changes) -> str:
         ),
         ({"at_point": True}, "templates[0].config.at_point: unknown key"),  # not a fixed key
         (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "weight": 2}]},
+            "templates[0].config.parts[1].wrt: part 2: asks the same as part 1",
+        ),
+        (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "at": {"x": "{a}", "y": "1"}}]},
+            "templates[0].config.parts[1].at: part 2: the point's x = {a} is not a number",
+        ),
+        (
             {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "carry_from": 0}]},
-            "templates[0].config: part 2: carry_from names an earlier part",
+            "templates[0].config.parts[1].carry_from: part 2: carry_from names an earlier part",
         ),
     ],
 )
