@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.generators.custom import TemplateError, template_problems
 from exercises.authoring.generators.parts import (
+    ASKED,
     MAX_PARTS,
     base_of,
     parts_config_check,
@@ -244,12 +245,10 @@ def _same_parts_template(old: dict[str, Any], new: dict[str, Any]) -> bool:
     def canonical(config: dict[str, Any]) -> Any:
         base, base_config = base_of(config)
         variables = [str(v) for v in config.get("variables") or ["x", "y"]]
-        rest = {k: v for k, v in config.items() if k not in ("base", "parts")}
-        return (
-            base,
-            CONFIGS[base].model_validate(rest).model_dump(),
-            parts_config_check(config, variables),
-        )
+        filled = CONFIGS[base].model_validate(base_config).model_dump()
+        for key in ASKED:  # what the base would ask: the parts ask instead
+            filled.pop(key, None)
+        return base, filled, parts_config_check(config, variables)
 
     try:
         return bool(canonical(old) == canonical(new))

@@ -39,7 +39,7 @@ MAX_WEIGHT = 100
 MAX_POINT_TEXT = 60
 DEFAULT_CARRY_SHARE = "0.5"
 # keys of a base family's params that say what is asked: a part sets its own
-_ASKED = ("wrt", "at", "gradient", "slope")
+ASKED = ("wrt", "at", "gradient", "slope")
 _PART_KEYS = frozenset({"wrt", "at", "gradient", "slope", "weight", "carry_from", "carry_share"})
 
 
@@ -251,7 +251,7 @@ def parts_validate(config: dict[str, Any]) -> None:
 def parts(rng: random.Random, config: dict[str, Any]) -> Params:
     base, base_config = base_of(config)
     made = FAMILIES[base](rng, base_config)
-    shared = {k: v for k, v in made.items() if k not in _ASKED}
+    shared = {k: v for k, v in made.items() if k not in ASKED}
     variables = [str(v) for v in shared["variables"]]
     listed: list[dict[str, Any]] = []
     for spec in parts_config_check(config, variables):

@@ -167,6 +167,28 @@ def test_a_template_made_in_the_editor_saves_unchanged_and_goes_through_yaml(cli
     assert ProblemTemplate.objects.get(course=other, slug="p").config == made
 
 
+def test_a_custom_base_written_in_yaml_with_its_own_task_saves_unchanged(client, teacher):
+    config = {
+        **_base_config(),
+        "task": "partial",
+        "wrt": ["y"],
+        "constraints": [],
+        "tolerance": 0.001,
+        "parts": [{"wrt": ["x"]}, {"wrt": ["x"], "at": {"x": "1", "y": "2"}, "carry_from": 0}],
+    }
+    course_import_yaml(course=teacher, text=_yaml(config))
+    tpl = ProblemTemplate.objects.get(course=teacher, slug="p")
+    url = reverse("authoring:template-edit", args=[tpl.pk])
+    data = _posted(_text(client.get(url)))
+    assert client.post(url, data).status_code == 302
+    tpl.refresh_from_db()
+    assert (tpl.config, tpl.version) == (config, 1)
+    data["part-1-carry_share"] = "0.25"
+    assert client.post(url, data).status_code == 302
+    tpl.refresh_from_db()
+    assert tpl.version == 2 and tpl.config["parts"][1]["carry_share"] == "0.25"
+
+
 def test_a_one_question_template_can_become_several_parts_and_a_copy_keeps_them(client, teacher):
     assert _create(client, teacher, THREE).status_code == 302
     tpl = ProblemTemplate.objects.get(course=teacher, slug="three-parts")
