@@ -347,8 +347,10 @@ class CustomTemplateForm(forms.Form):
         if template is not None:
             self.fields["slug"].disabled = True
         specs = (self.initial.get("parts") or NEW_PARTS)[: MAX_PARTS + 1]
+        # the rows are read only for a parts template (a one-question page may post none)
+        posted = self.is_bound and self.data.get("family") == "parts"
         self.parts = PartFormSet(
-            self.data if self.is_bound else None,
+            self.data if posted else None,
             prefix="part",
             initial=[PartForm.initial_of(spec) for spec in specs],
             # every row posted is a part: one left as it was shown is checked all the same

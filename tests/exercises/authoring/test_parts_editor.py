@@ -19,6 +19,7 @@ from exercises.authoring.services.yaml_io import ImportFailed, course_import_yam
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from tests import factories
+from tests.test_korean import assert_reads_korean
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +252,7 @@ REFUSED = [
         [P, P],
         (1, "wrt"),
         "part 2: asks the same as part 1",
-        "소문항 2: 소문항 1과",
+        "소문항 2: 소문항 1의 질문과",
         id="duplicate",
     ),
     pytest.param(
@@ -482,6 +483,11 @@ def test_a_forged_part_count_is_refused_not_a_500(client, teacher):
     missing = {**FORM, **{f"part-0-{k}": v for k, v in ROW.items()}}
     response = client.post(url, missing)  # no management form at all
     assert response.status_code == 200 and response.context["form"].errors
+    client.cookies["django_language"] = "ko"
+    for data in (missing, {**FORM, **rows(THREE, total=10**9)}):
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert_reads_korean(response.content.decode(), "forged parts")
     assert not ProblemTemplate.objects.filter(course=teacher).exists()
 
 
