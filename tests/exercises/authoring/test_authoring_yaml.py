@@ -419,14 +419,7 @@ def test_an_item_flag_goes_through_export_import_and_duplicate_and_must_be_a_boo
 
 def _course_with_parts():
     course = factories.course()
-    tpl = custom_template_create(
-        course=course,
-        slug="toy-2-parts",
-        title_en="Toy #2 in parts",
-        title_ko="Toy #2 소문항",
-        config=copy.deepcopy(factories.TOY2_PARTS),
-        family="parts",
-    )
+    tpl = factories.course_parts_template(course)
     TemplateCheck.objects.create(template=tpl, version=1, seeds_total=50, status="passed")
     tpl = template_publish(template=tpl)
     ps = problem_set_create(

@@ -126,14 +126,7 @@ def test_a_three_part_template_made_in_the_editor(
 
 
 def test_the_toy_parts_template_shows_its_parts_and_saves_unchanged(client, teacher):
-    tpl = custom_template_create(
-        course=teacher,
-        slug="toy-2-parts",
-        title_en="Toy #2 in parts",
-        title_ko="Toy #2 소문항",
-        config=copy.deepcopy(factories.TOY2_PARTS),
-        family="parts",
-    )
+    tpl = factories.course_parts_template(teacher)
     url = reverse("authoring:template-edit", args=[tpl.pk])
     page = _text(client.get(url))
     assert re.search(r'value="parts"[^>]*checked', page)
