@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils import timezone
 from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.authoring.services.instances import instance_get_or_create
 from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_create
-from exercises.authoring.services.templates import problem_template_upsert
+from exercises.authoring.services.templates import custom_template_create, problem_template_upsert
 from exercises.courses.models import Course, Membership
 from exercises.courses.services.accounts import course_create, membership_create, user_create
 from exercises.management.commands.seed_demo import TOY2_PARTS  # the demo's, as it seeds it
@@ -157,6 +158,18 @@ def graded(
     with mock.patch("grading.tasks.submission_grade_task.delay"):
         sub = submission_create(instance=instance, answer=answer, now=now, part=part)
     return submission_grade(submission_id=sub.pk)
+
+
+def course_parts_template(in_course: Course) -> ProblemTemplate:
+    """The demo's three-part toy #2 (TOY2_PARTS) as a course's own template, unpublished."""
+    return custom_template_create(
+        course=in_course,
+        slug="toy-2-parts",
+        title_en="Toy #2 in parts",
+        title_ko="Toy #2 소문항",
+        config=copy.deepcopy(TOY2_PARTS),
+        family="parts",
+    )
 
 
 def parts_instance(*, config: dict[str, Any] | None = None, **item_kwargs: Any) -> ProblemInstance:

@@ -12,8 +12,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.generators.custom import TemplateError, template_problems
+from exercises.authoring.generators.parts import (
+    ASKED,
+    MAX_PARTS,
+    base_of,
+    parts_config_check,
+    parts_validate,
+    refused_where,
+)
 from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
+from exercises.authoring.yaml_schema import CONFIGS
 from exercises.courses.models import Course
 
 PARAM_LINE = re.compile(
@@ -105,6 +114,147 @@ EXAMPLES: dict[str, dict[str, str]] = {
     },
 }
 
+LETTERS = "abcdefghij"
+
+# What a part can ask, as the editor offers it (the keys each sets: PartForm.spec)
+PART_KINDS = [
+    ("partial", _("A partial derivative (f_x, f_y, f_xy, …)")),
+    ("value", _("The value of a partial derivative at a point")),
+    ("slope", _("The slope of the slice through a point (f_x there)")),
+    ("gradient", _("The gradient")),
+    ("gradient_at", _("The gradient at a point")),
+]
+_WITH_POINT = ("value", "slope", "gradient_at")
+_WHOLE = re.compile(r"^\s*[-+]?\d{1,12}\s*$")
+
+
+class PartForm(forms.Form):
+    """One part of a multi-part template, as a row of the editor; its rules are those of the
+    parts family (generators.parts.parts_config_check), the same as a YAML import's."""
+
+    kind = forms.ChoiceField(label=_("Asks"), choices=PART_KINDS)
+    wrt = forms.CharField(
+        label=_("Differentiate by"),
+        max_length=40,
+        required=False,
+        help_text=_("x for f_x, y for f_y, x, y for f_xy"),
+    )
+    at = forms.CharField(
+        label=_("Point (at)"), max_length=120, required=False, help_text=_("x = 1, y = 2")
+    )
+    weight = forms.CharField(
+        label=_("Share of the points (weight)"),
+        max_length=20,
+        required=False,
+        help_text=_("A whole number: the item's points are shared by these weights"),
+    )
+    carry_from = forms.ChoiceField(
+        label=_("Carry forward (carry_from)"),
+        required=False,
+        choices=[("", _("no")), *((str(n), f"({LETTERS[n - 1]})") for n in range(1, 1 + 6))],
+        help_text=_(
+            "A value at a point may be graded with the student's own answer to an earlier "
+            "part asking the same derivative"
+        ),
+    )
+    carry_share = forms.CharField(
+        label=_("Credit when carried forward (carry_share)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "0.5", "inputmode": "decimal"}),
+        help_text=_("0 to 1 of this part's points (empty: 0.5)"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        kind = data["kind"]
+        spec: dict[str, Any] = {}
+        if kind.startswith("gradient"):
+            spec["gradient"] = True
+        elif kind == "slope":
+            spec["wrt"] = ["x"]
+        else:
+            spec["wrt"] = _names(data["wrt"])
+        if kind in _WITH_POINT:
+            try:
+                spec["at"] = _point(data["at"])
+            except forms.ValidationError as exc:
+                self.add_error("at", exc)
+                return data
+        if kind == "slope":
+            spec["slope"] = True
+        weight = data["weight"].strip()
+        if weight:  # the parts family says which numbers will do
+            spec["weight"] = int(weight) if _WHOLE.match(weight) else weight
+        if data["carry_from"]:
+            spec["carry_from"] = int(data["carry_from"]) - 1
+        if data["carry_share"].strip():
+            spec["carry_share"] = data["carry_share"].strip()
+        data["spec"] = spec
+        return data
+
+    @staticmethod
+    def initial_of(spec: dict[str, Any]) -> dict[str, Any]:
+        at = spec.get("at") or {}
+        if spec.get("gradient"):
+            kind = "gradient_at" if at else "gradient"
+        else:
+            kind = "slope" if spec.get("slope") else "value" if at else "partial"
+        source = spec.get("carry_from")
+        return {
+            "kind": kind,
+            "wrt": ", ".join(map(str, spec.get("wrt") or [])),
+            "at": ", ".join(f"{k} = {v}" for k, v in at.items()),
+            "weight": str(spec.get("weight", 1)),
+            "carry_from": "" if source is None else str(int(source) + 1),
+            "carry_share": str(spec.get("carry_share", "")),
+        }
+
+
+# At most one row more than a template may have, so that too many is the parts family's own
+# refusal; a forged count beyond that is Django's "at most" message.
+PartFormSet = forms.formset_factory(
+    PartForm, extra=0, max_num=MAX_PARTS, absolute_max=MAX_PARTS + 1
+)
+
+# A new template's parts: f_x, its value (carrying forward (a)), f_y
+NEW_PARTS = [
+    {"wrt": ["x"]},
+    {"wrt": ["x"], "at": {"x": "1", "y": "1"}, "carry_from": 0},
+    {"wrt": ["y"]},
+]
+# The editor's parts field for each key a parts refusal may name (parts.refused_where)
+_PART_FIELD = {"wrt": "wrt", "at": "at", "slope": "kind", "weight": "weight"}
+_PART_FIELD.update(carry_from="carry_from", carry_share="carry_share")
+
+
+def editor_edits(template: ProblemTemplate) -> bool:
+    """Whether the editor's form can show the template: a custom one, or a parts one whose
+    function is typed (a custom base) or given (a fixed base); other families come by YAML."""
+    if template.family == "parts":
+        return template.config.get("base", "fixed") in ("custom", "fixed")
+    return template.family == "custom"
+
+
+def _same_parts_template(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether two parts configs ask the same (their defaults filled in), so that a template
+    saved without a change keeps its config as it was."""
+
+    def canonical(config: dict[str, Any]) -> Any:
+        base, base_config = base_of(config)
+        variables = [str(v) for v in config.get("variables") or ["x", "y"]]
+        filled = CONFIGS[base].model_validate(base_config).model_dump()
+        for key in ASKED:  # what the base would ask: the parts ask instead
+            filled.pop(key, None)
+        return base, filled, parts_config_check(config, variables)
+
+    try:
+        return bool(canonical(old) == canonical(new))
+    except (TemplateError, ValueError, TypeError):  # a pydantic ValidationError is a ValueError
+        return False
+
 
 def _text_box(label: str, *, rows: int, help_text: str = "") -> forms.CharField:
     """An optional field typed in a box `rows` lines high."""
@@ -118,6 +268,16 @@ def _text_box(label: str, *, rows: int, help_text: str = "") -> forms.CharField:
 
 class CustomTemplateForm(forms.Form):
     slug = forms.SlugField(label=_("Short name (slug)"), max_length=80)
+    family = forms.ChoiceField(
+        label=_("Kind of problem"),
+        choices=[
+            ("custom", _("One question")),
+            ("parts", _("Several parts about one function, each graded on its own")),
+        ],
+        initial="custom",
+        widget=forms.RadioSelect,
+        required=False,  # left out (an older page): one question
+    )
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)
     title_ko = forms.CharField(label=_("Title (Korean)"), max_length=200)
     function = forms.CharField(
@@ -176,18 +336,40 @@ class CustomTemplateForm(forms.Form):
         initial=DEFAULT_TOLERANCE,
     )
 
+    # the fields of a one-question template (a parts template's parts ask instead)
+    SINGLE = ("task", "wrt", "at", "statement_en", "statement_ko")
+
     def __init__(self, *args: Any, template: ProblemTemplate | None = None, **kw: Any) -> None:
         if template is not None and "initial" not in kw:
             kw["initial"] = self.initial_of(template)
         super().__init__(*args, **kw)
+        self.template = template
         if template is not None:
             self.fields["slug"].disabled = True
+        specs = (self.initial.get("parts") or NEW_PARTS)[: MAX_PARTS + 1]
+        # the rows are read only for a parts template (a one-question page may post none)
+        posted = self.is_bound and self.data.get("family") == "parts"
+        self.parts = PartFormSet(
+            self.data if posted else None,
+            prefix="part",
+            initial=[PartForm.initial_of(spec) for spec in specs],
+            # every row posted is a part: one left as it was shown is checked all the same
+            form_kwargs={"empty_permitted": False},
+        )
+
+    def field_groups(self) -> dict[str, list[Any]]:
+        """The bound fields by where the page shows them: common, one question only."""
+        single = [self[name] for name in self.SINGLE]
+        common = [self[name] for name in self.fields if name not in self.SINGLE]
+        return {"common": common, "single": single}
 
     @staticmethod
     def initial_of(template: ProblemTemplate) -> dict[str, Any]:
         c = template.config
         return {
             "slug": template.slug,
+            "family": template.family,
+            "parts": c.get("parts") if template.family == "parts" else None,
             "title_en": template.title_en,
             "title_ko": template.title_ko,
             "function": c.get("function", ""),
@@ -208,34 +390,77 @@ class CustomTemplateForm(forms.Form):
         data = super().clean() or {}
         if self.errors:
             return data
+        data["family"] = data.get("family") or "custom"
+        single = data["family"] != "parts"
         try:
             config: dict[str, Any] = {
                 "function": data["function"].strip(),
                 "variables": _names(data["variables"]),
                 "parameters": _parameters(data["parameters"]),
                 "constraints": [c.strip() for c in data["constraints"].splitlines() if c.strip()],
-                "task": data["task"],
-                "wrt": [] if data["task"] == "gradient" else _names(data["wrt"]),
                 "notation": data["notation"],
                 "points": str(data["points"]),
                 "tolerance": data["tolerance"],
             }
-            if data["task"] == "value":
+            if single:
+                config["task"] = data["task"]
+                config["wrt"] = [] if data["task"] == "gradient" else _names(data["wrt"])
+            if single and data["task"] == "value":
                 config["at"] = _point(data["at"])
             for key in ("statement_en", "statement_ko"):
-                if data[key].strip():
+                if single and data[key].strip():
                     config[key] = data[key].strip()
         except TemplateError as exc:
             raise forms.ValidationError(str(exc)) from None
+        if not single:
+            data["config"] = self._parts_config(config)
+            return data
         problems = template_problems(config)
         if problems:  # all of them at once, each in the reader's language
             raise forms.ValidationError([str(problem) for problem in problems])
         data["config"] = config
         return data
 
+    def _parts_config(self, common: dict[str, Any]) -> dict[str, Any]:
+        """The parts config of the form: its function as a custom base (or the fixed base it
+        had, its function unchanged), its parts from the rows; each refusal on its row's field."""
+        if not self.parts.is_valid():
+            raise forms.ValidationError(
+                [*self.parts.non_form_errors(), _("Correct the parts marked below.")]
+            )
+        base = dict(common)
+        old = self.template.config if self.template and self.template.family == "parts" else {}
+        if (
+            old.get("base") == "fixed"
+            and old.get("function") == base["function"]
+            and not base["parameters"]
+            and not base["constraints"]
+        ):
+            kept = {k: old[k] for k in ("function_latex", "fname") if k in old}
+            base = {"base": "fixed", **kept, **base}
+            del base["parameters"], base["constraints"]
+        else:
+            base = {"base": "custom", **base}
+            problems = template_problems(base_of(base)[1])
+            if problems:
+                raise forms.ValidationError([str(problem) for problem in problems])
+        config = {**base, "parts": [row.cleaned_data["spec"] for row in self.parts.forms]}
+        try:
+            parts_validate(config)
+        except TemplateError as exc:
+            where = refused_where(exc)
+            field = _PART_FIELD.get(where[1]) if where else None
+            if where is None or field is None or where[0] >= len(self.parts.forms):
+                raise forms.ValidationError(str(exc)) from None
+            self.parts.forms[where[0]].add_error(field, str(exc))
+            raise forms.ValidationError(_("Correct the parts marked below.")) from None
+        if old and _same_parts_template(old, config):
+            return old  # saved unchanged: the config as it was, not as the form spells it
+        return config
+
     def template_values(self) -> dict[str, Any]:
         """The cleaned values as custom_template_create and custom_template_update take them."""
-        return {key: self.cleaned_data[key] for key in ("title_en", "title_ko", "config")}
+        return {key: self.cleaned_data[key] for key in ("title_en", "title_ko", "config", "family")}
 
 
 class ProblemSetForm(forms.ModelForm):

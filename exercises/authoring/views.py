@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,6 +24,7 @@ from exercises.authoring.forms import (
     ItemForm,
     ProblemSetForm,
     YamlImportForm,
+    editor_edits,
 )
 from exercises.authoring.generators.custom import TemplateError
 from exercises.authoring.models import ProblemSet, ProblemSetItem
@@ -92,7 +93,7 @@ def template_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(selectors.viewable_templates(user=request.user), pk=pk)
-    editable = template.family == "custom" and template.course_id is not None
+    editable = template.course_id is not None and editor_edits(template)
     form = CustomTemplateForm(request.POST or None, template=template) if editable else None
     if request.method == "POST":
         if form is None:
@@ -173,9 +174,9 @@ def template_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def template_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(
-        selectors.staff_templates(user=request.user), pk=pk, family="custom"
-    )
+    template = get_object_or_404(selectors.staff_templates(user=request.user), pk=pk)
+    if not editor_edits(template):
+        raise Http404
     assert template.course is not None  # staff_templates are course templates
     copy = template_copy(template=template, course=template.course)
     messages.success(request, _("This is a copy: change it, check it, publish it."))

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from exercises.authoring.generators.custom import TemplateError, validate
+from exercises.authoring.generators.custom import TemplateError, _number_text, validate
 from exercises.authoring.generators.families import FAMILIES, Params
 
 MIN_PARTS = 2
@@ -39,7 +39,7 @@ MAX_WEIGHT = 100
 MAX_POINT_TEXT = 60
 DEFAULT_CARRY_SHARE = "0.5"
 # keys of a base family's params that say what is asked: a part sets its own
-_ASKED = ("wrt", "at", "gradient", "slope")
+ASKED = ("wrt", "at", "gradient", "slope")
 _PART_KEYS = frozenset({"wrt", "at", "gradient", "slope", "weight", "carry_from", "carry_share"})
 
 
@@ -104,6 +104,7 @@ ASK_ONE_THING = gettext_noop(
 )
 BAD_POINT = gettext_noop("part %(n)s: at gives a value to each of %(variables)s")
 BAD_POINT_VALUE = gettext_noop("part %(n)s: a value of at is empty or longer than %(max)s")
+BAD_POINT_NUMBER = gettext_noop("part %(n)s: the point's %(name)s = %(text)s is not a number")
 BAD_SLOPE = gettext_noop("part %(n)s: a slope is f_x of f(x, y) at a point")
 BAD_WEIGHT = gettext_noop("part %(n)s: weight is a whole number from 1 to %(max)s")
 BAD_CARRY = gettext_noop(
@@ -112,17 +113,41 @@ BAD_CARRY = gettext_noop(
 )
 BAD_SHARE = gettext_noop("part %(n)s: carry_share must be a number from 0 to 1")
 SHARE_ALONE = gettext_noop("part %(n)s: carry_share without carry_from")
+SAME_AS = gettext_noop("part %(n)s: asks the same as part %(m)s")
 BAD_BASE = gettext_noop("base: a problem family other than parts (%(base)s is not)")
 
 
+def _refused(msgid: str, n: int, key: str, **params: object) -> TemplateError:
+    """A refusal of part `n` (1-based) that says which of its keys is wrong (`part` is its
+    index, `key` the key: the editor puts the message on that field, a YAML import on that
+    path)."""
+    error = TemplateError(msgid, n=n, **params)
+    error.part, error.key = n - 1, key  # type: ignore[attr-defined]
+    return error
+
+
+def refused_where(error: TemplateError) -> tuple[int, str] | None:
+    """(the part's index, its key) that a parts refusal is about; None for the whole list."""
+    part, key = getattr(error, "part", None), getattr(error, "key", None)
+    return None if part is None or key is None else (int(part), str(key))
+
+
 def _share(raw: Any, n: int) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
+        raise _refused(BAD_SHARE, n, "carry_share")
+    if len(str(raw)) > 40:
+        raise _refused(BAD_SHARE, n, "carry_share")
     try:
         share = Decimal(str(raw))
     except InvalidOperation:
-        raise TemplateError(BAD_SHARE, n=n) from None
+        raise _refused(BAD_SHARE, n, "carry_share") from None
     if not share.is_finite() or not Decimal("0") <= share <= Decimal("1"):
-        raise TemplateError(BAD_SHARE, n=n)
+        raise _refused(BAD_SHARE, n, "carry_share")
     return str(share.quantize(Decimal("0.001")).normalize())
+
+
+def _asked(part: dict[str, Any]) -> tuple[Any, ...]:
+    return (part["wrt"], part["gradient"], sorted((part.get("at") or {}).items()), "slope" in part)
 
 
 def parts_config_check(config: dict[str, Any], variables: list[str]) -> list[dict[str, Any]]:
@@ -135,30 +160,38 @@ def parts_config_check(config: dict[str, Any], variables: list[str]) -> list[dic
     for index, spec in enumerate(raw):
         n = index + 1
         if not isinstance(spec, dict):
-            raise TemplateError(NOT_A_MAPPING, n=n)
+            raise _refused(NOT_A_MAPPING, n, "")
         unknown = set(spec) - _PART_KEYS
         if unknown:
-            raise TemplateError(UNKNOWN_KEYS, n=n, keys=", ".join(sorted(map(str, unknown))))
+            keys = ", ".join(sorted(str(k)[:40] for k in unknown))[:200]
+            raise _refused(UNKNOWN_KEYS, n, "", keys=keys)
         gradient = spec.get("gradient") is True
         wrt = spec.get("wrt", [])
         if not isinstance(wrt, list) or not all(isinstance(v, str) for v in wrt):
-            raise TemplateError(NOT_A_LIST_OF_VARIABLES, n=n)
+            raise _refused(NOT_A_LIST_OF_VARIABLES, n, "wrt")
         if gradient == bool(wrt) or len(wrt) > 3 or any(v not in variables for v in wrt):
-            raise TemplateError(ASK_ONE_THING, n=n, variables=listed)
+            raise _refused(ASK_ONE_THING, n, "wrt", variables=listed)
         at = spec.get("at")
         point: dict[str, str] | None = None
         if at is not None:
             if not isinstance(at, dict) or sorted(map(str, at)) != sorted(variables):
-                raise TemplateError(BAD_POINT, n=n, variables=listed)
+                raise _refused(BAD_POINT, n, "at", variables=listed)
+            if any(not isinstance(v, str | int) or isinstance(v, bool) for v in at.values()):
+                raise _refused(BAD_POINT_VALUE, n, "at", max=MAX_POINT_TEXT)
             point = {str(k): str(v) for k, v in at.items()}
             if any(not v.strip() or len(v) > MAX_POINT_TEXT for v in point.values()):
-                raise TemplateError(BAD_POINT_VALUE, n=n, max=MAX_POINT_TEXT)
+                raise _refused(BAD_POINT_VALUE, n, "at", max=MAX_POINT_TEXT)
+            for name, value in point.items():
+                try:
+                    _number_text(value)
+                except TemplateError:
+                    raise _refused(BAD_POINT_NUMBER, n, "at", name=name, text=value) from None
         slope = spec.get("slope") is True
         if slope and (point is None or wrt != ["x"] or sorted(variables) != ["x", "y"]):
-            raise TemplateError(BAD_SLOPE, n=n)
+            raise _refused(BAD_SLOPE, n, "slope")
         weight = spec.get("weight", 1)
         if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= MAX_WEIGHT:
-            raise TemplateError(BAD_WEIGHT, n=n, max=MAX_WEIGHT)
+            raise _refused(BAD_WEIGHT, n, "weight", max=MAX_WEIGHT)
         part: dict[str, Any] = {"wrt": list(wrt), "gradient": gradient, "weight": weight}
         if point is not None:
             part["at"] = point
@@ -175,23 +208,40 @@ def parts_config_check(config: dict[str, Any], variables: list[str]) -> list[dic
                 or earlier["gradient"] != gradient
                 or earlier["wrt"] != part["wrt"]
             ):
-                raise TemplateError(BAD_CARRY, n=n)
+                raise _refused(BAD_CARRY, n, "carry_from")
             part["carry_from"] = source
             part["carry_share"] = _share(spec.get("carry_share", DEFAULT_CARRY_SHARE), n)
         elif "carry_share" in spec:
-            raise TemplateError(SHARE_ALONE, n=n)
+            raise _refused(SHARE_ALONE, n, "carry_share")
+        same = next((m for m, p in enumerate(checked, 1) if _asked(p) == _asked(part)), None)
+        if same is not None:
+            raise _refused(SAME_AS, n, "wrt", m=same)
         checked.append(part)
     return checked
+
+
+def base_of(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The base family and its config: every key but base and parts. A custom base asks what
+    its parts ask, so its own task is a partial by the first variable unless it says one."""
+    base = str(config.get("base", "fixed"))
+    if base == "parts" or base not in FAMILIES:
+        raise TemplateError(BAD_BASE, base=base[:40])
+    base_config = {k: v for k, v in config.items() if k not in ("base", "parts")}
+    if base == "custom" and "task" not in base_config and "wrt" not in base_config:
+        variables = base_config.get("variables") or ["x", "y"]
+        first = variables[0] if isinstance(variables, list) else "x"
+        base_config.update(task="partial", wrt=[first])
+    if base == "fixed":
+        base_config.setdefault("wrt", ["x"])
+    return base, base_config
 
 
 def parts_validate(config: dict[str, Any]) -> None:
     """TemplateError when a parts config cannot make variants (the base family and the
     parts; a custom base's own config too), before any variant is made."""
-    base = str(config.get("base", "fixed"))
-    if base == "parts" or base not in FAMILIES:
-        raise TemplateError(BAD_BASE, base=base[:40])
+    base, base_config = base_of(config)
     if base == "custom":
-        validate({k: v for k, v in config.items() if k not in ("base", "parts")})
+        validate(base_config)
     variables = config.get("variables") or ["x", "y"]
     if not isinstance(variables, list):
         raise TemplateError(NOT_A_LIST_OF_VARIABLES, n=0)
@@ -199,14 +249,9 @@ def parts_validate(config: dict[str, Any]) -> None:
 
 
 def parts(rng: random.Random, config: dict[str, Any]) -> Params:
-    base = str(config.get("base", "fixed"))
-    if base == "parts" or base not in FAMILIES:
-        raise TemplateError(BAD_BASE, base=base[:40])
-    base_config = {k: v for k, v in config.items() if k not in ("base", "parts")}
-    if base == "fixed":
-        base_config.setdefault("wrt", ["x"])
+    base, base_config = base_of(config)
     made = FAMILIES[base](rng, base_config)
-    shared = {k: v for k, v in made.items() if k not in _ASKED}
+    shared = {k: v for k, v in made.items() if k not in ASKED}
     variables = [str(v) for v in shared["variables"]]
     listed: list[dict[str, Any]] = []
     for spec in parts_config_check(config, variables):

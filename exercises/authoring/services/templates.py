@@ -144,8 +144,8 @@ def custom_template_update(
 
 
 def template_copy(*, template: ProblemTemplate, course: Course) -> ProblemTemplate:
-    """An unpublished copy of a custom template in `course`, under a free slug."""
-    if template.family != "custom":
+    """An unpublished copy of a course's template in `course`, under a free slug."""
+    if template.family not in ("custom", "parts"):
         raise ValueError("only custom templates are copied; ready templates are used as they are")
     base = f"{template.slug}-copy"[:74]
     taken = set(

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from exercises.authoring.generators.custom import TemplateError, validate
-from exercises.authoring.generators.parts import parts_validate
+from exercises.authoring.generators.parts import parts_validate, refused_where
 from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate, TemplateCheck
 from exercises.authoring.selectors import item_tolerance
 from exercises.authoring.services.problem_sets import problem_set_create, problem_set_item_copy
@@ -180,7 +180,7 @@ def _template_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
             try:
                 (validate if entry.family == "custom" else parts_validate)(entry.config)
             except TemplateError as exc:
-                errors.append(problem(f"{at}.config", str(exc)))
+                errors.append(problem(_config_path(f"{at}.config", exc), str(exc)))
         library = targets.library_of(entry)
         if library is not None and (library.family, library.config) != (
             entry.family,
@@ -200,6 +200,15 @@ def _template_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
                 )
             )
     return errors
+
+
+def _config_path(path: str, error: TemplateError) -> str:
+    """Where in a config its refusal points: a part's key when it is about one part."""
+    where = refused_where(error)
+    if where is None:
+        return path
+    part, key = where
+    return f"{path}.parts[{part}]" + (f".{key}" if key else "")
 
 
 def _set_problems(course_file: CourseFile, targets: _Targets) -> list[str]:

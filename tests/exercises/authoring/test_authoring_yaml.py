@@ -419,14 +419,7 @@ def test_an_item_flag_goes_through_export_import_and_duplicate_and_must_be_a_boo
 
 def _course_with_parts():
     course = factories.course()
-    tpl = custom_template_create(
-        course=course,
-        slug="toy-2-parts",
-        title_en="Toy #2 in parts",
-        title_ko="Toy #2 소문항",
-        config=copy.deepcopy(factories.TOY2_PARTS),
-        family="parts",
-    )
+    tpl = factories.course_parts_template(course)
     TemplateCheck.objects.create(template=tpl, version=1, seeds_total=50, status="passed")
     tpl = template_publish(template=tpl)
     ps = problem_set_create(
@@ -493,8 +486,16 @@ def _parts_file(**config_changes) -> str:
         ),
         ({"at_point": True}, "templates[0].config.at_point: unknown key"),  # not a fixed key
         (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "weight": 2}]},
+            "templates[0].config.parts[1].wrt: part 2: asks the same as part 1",
+        ),
+        (
+            {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "at": {"x": "{a}", "y": "1"}}]},
+            "templates[0].config.parts[1].at: part 2: the point's x = {a} is not a number",
+        ),
+        (
             {"parts": [{"wrt": ["x"]}, {"wrt": ["x"], "carry_from": 0}]},
-            "templates[0].config: part 2: carry_from names an earlier part",
+            "templates[0].config.parts[1].carry_from: part 2: carry_from names an earlier part",
         ),
     ],
 )
