@@ -43,7 +43,7 @@ def main() -> int:
     ap.add_argument("--students", type=int, default=80)
     ap.add_argument(
         "--profile",
-        choices=["web", "poll", "wait", "verdict", "worker"],
+        choices=["web", "poll", "wait", "verdict", "graded-wait", "worker"],
         action="append",
         default=[],
     )
@@ -158,6 +158,7 @@ def main() -> int:
         if found is None:  # nothing pending (a malformed answer was refused)
             return float("nan")
         url = html.unescape(found.group(1))
+        wait_urls[p.student] = url
         t0 = time.process_time()
         resp = client.get(url, headers={"HX-Request": "true"}, secure=True)
         spent = time.process_time() - t0
@@ -165,6 +166,7 @@ def main() -> int:
             raise RuntimeError(f"wait {url}: HTTP {resp.status_code}")
         return spent
 
+    wait_urls: dict[str, str] = {}
     waits = [c for c in measured("wait", wait, cold) if c == c]  # noqa: PLR0124 (nan)
     ids = list(
         Submission.objects.filter(instance_id__in=[p.instance_id for p in order])
@@ -183,6 +185,22 @@ def main() -> int:
     worker = measured("worker", grade_one, ids[len(warm) :])
     worker_services = accounting.services_used(s0, accounting.services_snapshot())
     verdict_polls = measured("verdict", poll, cold)
+
+    def wait_graded(p: stack.Planned) -> float:
+        """The wait URL once its submission is graded, and the region it makes the browser
+        load when it does not answer the region itself (what a graded submission's polls cost
+        in all, after the last wait that said "still grading")."""
+        client.cookies = cookies[p.student]
+        t0 = time.process_time()
+        resp = client.get(wait_urls[p.student], headers={"HX-Request": "true"}, secure=True)
+        if resp.status_code != 200:
+            raise RuntimeError(f"wait {wait_urls[p.student]}: HTTP {resp.status_code}")
+        body = resp.content.decode()
+        if 'hx-target="#result"' in body and "<section" not in body:
+            poll(p)  # the element that loads the region: the browser asks for it at once
+        return time.process_time() - t0
+
+    graded_waits = measured("graded-wait", wait_graded, [p for p in cold if p.student in wait_urls])
     kind_of = {p.instance_id: p.kind for p in order}
     rows = Submission.objects.filter(pk__in=ids[len(warm) :]).order_by("id")
     by_kind: dict[str, list[tuple[float, float]]] = {}
@@ -200,6 +218,7 @@ def main() -> int:
         ("poll while grading", polled, 0.0),
         ("wait URL while grading", waits, 0.0),
         ("poll showing the verdict", verdict_polls, 0.0),
+        ("wait URL once graded, with the region it loads", graded_waits, 0.0),
     ):
         ms = [c * 1000 for c in costs]
         print(

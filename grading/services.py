@@ -187,13 +187,7 @@ def submission_grade_record(*, submission_id: int, passbacks: list[int] | None =
     submission again after a requeue), in one transaction with the LTI outbox's new score
     (exercises.lti.services.passback). No row lock is held while the engine runs.
     """
-    graded = Submission.Status.GRADED
-    claimed = (
-        Submission.objects.filter(pk=submission_id)
-        .exclude(status=graded)
-        .update(status=Submission.Status.GRADING, started_at=timezone.now())
-    )
-    if not claimed:
+    if not _claim(submission_id=submission_id, now=timezone.now()):
         return False  # already graded (or gone)
     given = grading_input(submission_id=submission_id)
     if given is None:
@@ -230,6 +224,33 @@ def submission_grade_record(*, submission_id: int, passbacks: list[int] | None =
             verdict.elapsed_ms,
         )
     return bool(recorded)
+
+
+@functools.cache
+def _claim_sql(vendor: str) -> str:
+    """The claim's conditional UPDATE, written once per database kind: the ORM's compile of
+    this one-table UPDATE took about 0.4 ms of a worker's CPU per grade, against 0.03 ms for
+    a round trip (status is never NULL, so NOT (status = graded) is the ORM's exclude)."""
+    qn = connection.ops.quote_name
+    table, status, started = qn(Submission._meta.db_table), qn("status"), qn("started_at")
+    # the model's own table and columns, quoted; every value is a parameter
+    return f"UPDATE {table} SET {status} = %s, {started} = %s WHERE {qn('id')} = %s AND NOT ({status} = %s)"  # noqa: E501, S608
+
+
+def _claim(*, submission_id: int, now: datetime) -> bool:
+    """Mark the submission "grading" (started now) unless it is graded: True when it was."""
+    started = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(connection.vendor),
+            [
+                Submission.Status.GRADING.value,
+                started,
+                submission_id,
+                Submission.Status.GRADED.value,
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 def _storable(value: Any) -> Any:

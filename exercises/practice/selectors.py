@@ -125,8 +125,26 @@ def student_result_instances(
 # database connection, with these stand-ins for its three values, then run with the real ones:
 # building and compiling it (its membership and terms subqueries) took about 3 ms of CPU per
 # submit and per poll that shows a verdict, against under 1 ms to run it and make the instance.
+#
+# What this relies on, and why each is safe (tests/exercises/practice/test_result_read.py
+# checks each):
+# - threads: Django's connections are per thread (and per async context), and the compiled
+#   read is kept on the connection wrapper, so no two threads share one;
+# - the database's kind: kept per connection, so the SQL is the one its backend writes;
+# - reconnects: the wrapper outlives its database connection (CONN_MAX_AGE, a dropped
+#   connection), and the SQL and the columns' converters do not depend on the session;
+# - the parameters' order: each parameter is mapped back by its stand-in's value (all three
+#   differ from each other and from anything the query holds), never by position, and a
+#   parameter that is no stand-in refuses the compiled read;
+# - the subqueries (membership, the student's terms and override): their parameters are the
+#   same stand-ins, mapped the same way;
+# - the ORM's internals it reads (the compiler's select, klass_info, annotation_col_map,
+#   results_iter, get_related_populators): if a Django upgrade changes them, the read falls
+#   back to the queryset itself (the same result at the ORM's full cost) and logs it once per
+#   connection, instead of failing the request.
 _ANY_USER, _ANY_PK = -7_340_001, -7_340_002
 _ANY_NOW = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
+_INTERNALS_CHANGED = (AttributeError, TypeError, KeyError, IndexError, ValueError, ImportError)
 
 
 @dataclass(frozen=True)
@@ -136,51 +154,84 @@ class _Compiled:
     compiler: Any  # the ORM's compiler that made sql: its columns, converters, related objects
 
 
-def _compiled_result_read(connection: Any) -> _Compiled:
+class _Unsupported(Exception):
+    """The compiled read cannot be made or used here: read with the queryset instead."""
+
+
+def _compiled_result_read(connection: Any) -> _Compiled | None:
+    """The compiled read kept on this connection, made on first use; None when it cannot be
+    made with this Django (then the queryset reads, and this is not tried again)."""
     compiled = getattr(connection, "_pc_result_read", None)
     if compiled is None:
-        from django.contrib.auth import get_user_model
-
-        stand_in = get_user_model()(pk=_ANY_USER)
-        query = student_result_instances(user=stand_in, now=_ANY_NOW).filter(pk=_ANY_PK).query
-        compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        stand_ins = {_ANY_USER, _ANY_PK, connection.ops.adapt_datetimefield_value(_ANY_NOW)}
-        if not params or not all(p in stand_ins for p in params):
-            raise AssertionError(f"unexpected parameters {params!r} in {sql}")
-        compiled = _Compiled(str(sql), tuple(params), compiler)
+        try:
+            compiled = _compile_result_read(connection)
+        except (_Unsupported, *_INTERNALS_CHANGED):
+            logger.warning("the compiled result read is unavailable: the queryset reads")
+            compiled = False
         connection._pc_result_read = compiled  # noqa: SLF001 (one per connection wrapper)
-    return compiled
+    return compiled or None
+
+
+def _compile_result_read(connection: Any) -> _Compiled:
+    from django.contrib.auth import get_user_model
+
+    stand_in = get_user_model()(pk=_ANY_USER)
+    query = student_result_instances(user=stand_in, now=_ANY_NOW).filter(pk=_ANY_PK).query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    stand_ins = {_ANY_USER, _ANY_PK, connection.ops.adapt_datetimefield_value(_ANY_NOW)}
+    if len(stand_ins) != 3 or not params or not all(p in stand_ins for p in params):
+        raise _Unsupported(f"unexpected parameters {params!r} in {sql}")
+    # what the read below takes from the compiler, checked now rather than on a request
+    fields = compiler.klass_info["select_fields"]
+    if not fields or fields != list(range(fields[0], fields[-1] + 1)):
+        raise _Unsupported("the instance's columns are not one run")
+    if not callable(getattr(compiler, "results_iter", None)):
+        raise _Unsupported("no results_iter")
+    dict(compiler.annotation_col_map)
+    return _Compiled(str(sql), tuple(params), compiler)
 
 
 def student_result_instance(*, user: Any, pk: int) -> ProblemInstance | None:
     """The user's instance `pk` as student_result_instances reads it (the item and its set
     with it, the student's standing annotated), or None: the same SQL, compiled once."""
     from django.db import connections
-    from django.db.models.query import get_related_populators
 
     connection = connections[ProblemInstance.objects.db]
     compiled = _compiled_result_read(connection)
+    if compiled is None:
+        return student_result_instances(user=user).filter(pk=pk).first()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     real = {
         _ANY_USER: user.pk,
         _ANY_PK: pk,
-        connection.ops.adapt_datetimefield_value(_ANY_NOW): (
-            connection.ops.adapt_datetimefield_value(timezone.now())
-        ),
+        connection.ops.adapt_datetimefield_value(_ANY_NOW): now,
     }
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, [real[p] for p in compiled.params])
         rows = cursor.fetchall()
     if not rows:
         return None
-    compiler = compiled.compiler
+    try:
+        return _instance_of(rows, compiled.compiler, connection.alias)
+    except _INTERNALS_CHANGED:
+        logger.warning("the compiled result read failed: the queryset reads")
+        connection._pc_result_read = False  # noqa: SLF001 (one per connection wrapper)
+        return student_result_instances(user=user).filter(pk=pk).first()
+
+
+def _instance_of(rows: list[tuple[Any, ...]], compiler: Any, alias: str) -> ProblemInstance:
+    """The instance, its item and set, and its annotations from the compiled read's row, as
+    the queryset's iterator makes them (django.db.models.query.ModelIterable)."""
+    from django.db.models.query import get_related_populators
+
     select, klass_info = compiler.select, compiler.klass_info
     row = next(iter(compiler.results_iter([rows])))
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
     names = [f[0].target.attname for f in select[start:end]]
-    instance = ProblemInstance.from_db(connection.alias, names, row[start:end])
-    for populator in get_related_populators(klass_info, select, connection.alias):
+    instance = ProblemInstance.from_db(alias, names, row[start:end])
+    for populator in get_related_populators(klass_info, select, alias):
         populator.populate(row, instance)
     for name, position in compiler.annotation_col_map.items():
         setattr(instance, name, row[position])

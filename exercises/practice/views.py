@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from exercises.authoring.generators import (
     Params,
@@ -563,8 +564,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "practice/submission_detail.html", context)
 
 
-# What the wait URL answers: while grading, itself again after the next delay; once graded, an
-# element that loads the whole region (its own URL, which checks who asks) in the region's place.
+# What the wait URL answers: while grading, itself again after the next delay; once graded, the
+# problem's whole region for its owner (in the region's place), or else an element that loads
+# the region (its own URL, which checks who asks) in the region's place.
 _WAIT_AGAIN = (
     '<span class="poll" hx-get="{}" hx-trigger="load delay:{}ms" hx-swap="outerHTML"></span>'
 )
@@ -589,7 +591,11 @@ def submission_wait(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """The result region's poll while its submission is graded: nearly free, since a deadline's
     requests are mostly these. The signed token (selectors.wait_token, made when the region was
     rendered for its owner) stands for the login: no session, user or instance is read, only
-    the submission's status; it tells nothing but whether that submission is still graded."""
+    the submission's status; it tells nothing but whether that submission is still graded.
+    Once it is graded, the problem's region is answered at once to its owner (the login and
+    the instance read exactly as the region's own URL checks them), which spares the browser a
+    second request; anyone else, and a part's region, gets the element that loads the region's
+    URL."""
     region = selectors.wait_region(submission_id=pk, token=token)
     if region is None:
         raise Http404
@@ -597,4 +603,9 @@ def submission_wait(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         poll = _poll_count(request.GET.get("poll"))
         again = _wait_url(pk, region, min(poll + 1, POLL_LAST))
         return HttpResponse(format_html(_WAIT_AGAIN, again, poll_delay_ms(poll)))
+    if region.kind == "problem" and request.user.is_authenticated:
+        instance = selectors.student_result_instance(user=request.user, pk=region.pk)
+        if instance is not None and not _is_parts(instance):
+            response = render(request, "practice/_result.html", _result_context(request, instance))
+            return reswap(retarget(response, "#result"), "outerHTML")
     return HttpResponse(format_html(_WAIT_DONE, *_region_url(region)))

@@ -195,3 +195,28 @@ def test_submit_is_disabled_once_the_last_attempt_is_used(page, live_server, stu
         "No attempts left: no more answers are taken."
     )
     assert page.evaluate("window.__noReload") == "still here"
+
+
+def test_a_verdict_recorded_while_the_page_waits_replaces_the_region_in_place(
+    page, live_server, student_problem
+):
+    """Grading off the request, as in production: the region waits through its wait URL, whose
+    answer once graded is the whole region (HX-Retarget): it takes the region's place, once."""
+    from unittest import mock
+
+    from grading.services import submission_grade
+
+    log_in(page, live_server)
+    open_problem(page, live_server, student_problem)
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        page.fill("#id_answer", "3x^2 + y")
+        expect(page.locator("#preview .katex")).to_be_visible()
+        page.click("#submit-button")
+        expect(page.locator("[data-status=grading]")).to_be_visible()
+    expect(page.locator("#result .poll")).to_have_count(1)
+    submission_grade(submission_id=Submission.objects.get().pk)
+    expect(page.locator("[data-status=correct]")).to_be_visible()
+    expect(page.locator("section#result")).to_have_count(1)
+    expect(page.locator("#result #result")).to_have_count(0)
+    expect(page.locator("#result .poll")).to_have_count(0)
+    expect(page.locator("table.history tbody tr")).to_have_count(1)

@@ -210,3 +210,28 @@ def test_grading_a_submission_outside_any_lms_costs_a_fixed_handful_of_queries(
         submission_grade_task(sub.pk)
     sub.refresh_from_db()
     assert sub.status == "graded"
+
+
+@pytest.mark.parametrize("status", ["queued", "grading", "error", "graded"])
+def test_the_claim_takes_every_submission_but_a_graded_one_as_the_orm_would(status):
+    """The claim's UPDATE (its SQL written once per database kind) marks the submission
+    "grading", started now, unless it is graded: the rows the ORM's exclude would take."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grading.services import _claim
+
+    sub = _queued("3x^2 + y")
+    other = _queued("3x^2")
+    Submission.objects.filter(pk=sub.pk).update(status=status, started_at=None)
+    now = timezone.now() - timedelta(seconds=3)
+    assert _claim(submission_id=sub.pk, now=now) is (status != "graded")
+    sub.refresh_from_db()
+    if status == "graded":
+        assert (sub.status, sub.started_at) == ("graded", None)
+    else:
+        assert (sub.status, sub.started_at) == ("grading", now)
+    other.refresh_from_db()
+    assert (other.status, other.started_at) == ("queued", None)  # only the one asked for
+    assert _claim(submission_id=sub.pk + other.pk + 1_000, now=now) is False  # no such one

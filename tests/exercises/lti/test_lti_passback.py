@@ -363,3 +363,23 @@ def test_the_lti_page_shows_when_a_score_was_sent_in_the_courses_zone(
     page = klass["teacher"].get(reverse("lti:course-lti", args=[klass["course"].pk]))
     assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in page.content.decode()
     assert local.tzname() == "KST"  # the course's zone, Asia/Seoul by default
+
+
+def test_the_outbox_finds_the_linked_courses_with_the_sql_compiled_once(klass):
+    """passback_record's read of where a set is linked (its SQL made once per database kind)
+    finds exactly what the queryset finds: the linked set's LMS course, nothing for a set
+    linked nowhere."""
+    from exercises.lti.models import ResourceLinkSet
+
+    def orm(set_id):
+        return set(
+            ResourceLinkSet.objects.filter(problem_set_id=set_id).values_list(
+                "resource_link__context_id",
+                "resource_link__context__deployment__registration__issuer",
+            )
+        )
+
+    linked, unlinked = klass["set"].pk, factories.problem_set(in_course=klass["course"]).pk
+    found = passback_service._targets(set_id=linked)
+    assert found == orm(linked) and len(found) == 1
+    assert passback_service._targets(set_id=unlinked) == orm(unlinked) == set()

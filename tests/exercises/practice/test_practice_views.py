@@ -460,6 +460,54 @@ def test_a_pending_submissions_page_waits_then_loads_its_own_url(client, setup):
     assert 'hx-trigger="load"' in done
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_once_graded_the_owners_wait_url_answers_the_graded_region_itself(client, setup, lang):
+    """One request instead of two: the region, exactly as its own URL shows it (in the
+    student's language), put in the region's place."""
+    from grading.services import submission_grade
+
+    login(client, setup["bob"])
+    client.cookies["django_language"] = lang
+    url = reverse("practice:problem-detail", args=[setup["bob_inst"].pk])
+    wait = _wait_url(client.get(url, **HTMX).content.decode())
+    submission_grade(submission_id=setup["bob_sub"].pk)
+    answered = client.get(wait, **HTMX)
+    assert answered.status_code == 200
+    assert answered["HX-Retarget"] == "#result" and answered["HX-Reswap"] == "outerHTML"
+    assert "Cookie" in answered["Vary"] and "no-store" in answered["Cache-Control"]
+    body = answered.content.decode()
+    assert body == client.get(url, **HTMX).content.decode()
+    assert '<section id="result"' in body
+    assert "data-status=" in body and "hx-get" not in body  # the verdict; no more polling
+    assert ("사용한 기회" in body) == (lang == "ko")
+
+
+def test_once_graded_anyone_but_the_owner_gets_only_the_element_that_loads_the_region(setup):
+    """The token alone shows nothing of the verdict: an anonymous client, another student and
+    the owner once out of the course get the element that loads the region's own URL (which
+    then asks them to log in, or is not found), as before."""
+    from grading.services import submission_grade
+
+    bob = Client()
+    bob.force_login(setup["bob"])
+    url = reverse("practice:problem-detail", args=[setup["bob_inst"].pk])
+    wait = _wait_url(bob.get(url, **HTMX).content.decode())
+    submission_grade(submission_id=setup["bob_sub"].pk)
+    alice = Client()
+    alice.force_login(setup["alice"])
+    done = f'<span class="poll" hx-get="{url}" hx-trigger="load" hx-target="#result"'
+    for other in (Client(), alice):
+        answered = other.get(wait, **HTMX)
+        assert answered.status_code == 200
+        assert answered.content.decode().startswith(done)
+        assert "HX-Retarget" not in answered
+    from exercises.courses.models import Membership
+
+    Membership.objects.filter(user=setup["bob"]).delete()
+    assert bob.get(wait, **HTMX).content.decode().startswith(done)
+    assert bob.get(url, **HTMX).status_code == 404
+
+
 def _wait_url(body):
     found = re.search(r'hx-get="(/submissions/[^"]+)"', body)
     assert found is not None, body
