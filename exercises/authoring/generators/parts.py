@@ -242,10 +242,22 @@ def parts_validate(config: dict[str, Any]) -> None:
     base, base_config = base_of(config)
     if base == "custom":
         validate(base_config)
-    variables = config.get("variables") or ["x", "y"]
-    if not isinstance(variables, list):
-        raise TemplateError(NOT_A_LIST_OF_VARIABLES, n=0)
-    parts_config_check(config, [str(v) for v in variables])
+    parts_config_check(config, _base_variables(base, base_config))
+
+
+def _base_variables(base: str, base_config: dict[str, Any]) -> list[str]:
+    """The variables the parts may ask about: a custom or fixed base's own list (x, y unless it
+    says), a library family's from one of its variants (the loss family's are w1, w2, b, ...)."""
+    if base in ("custom", "fixed"):
+        variables = base_config.get("variables") or ["x", "y"]
+        if not isinstance(variables, list):
+            raise TemplateError(NOT_A_LIST_OF_VARIABLES, n=0)
+        return [str(v) for v in variables]
+    try:
+        made = FAMILIES[base](random.Random(0), base_config)
+    except (TypeError, ValueError, KeyError, IndexError):
+        raise TemplateError(BAD_BASE, base=base[:40]) from None
+    return [str(v) for v in made["variables"]]
 
 
 def parts(rng: random.Random, config: dict[str, Any]) -> Params:

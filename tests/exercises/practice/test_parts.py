@@ -17,6 +17,7 @@ from exercises.authoring.generators.parts import (
     part_params,
     part_points,
     parts_config_check,
+    parts_validate,
 )
 from exercises.practice.selectors import dashboard_rows, problem_parts_state, problem_state
 from exercises.practice.services import SubmissionRejected, submission_create
@@ -122,6 +123,16 @@ def test_a_parts_family_cannot_nest_itself():
         generate(
             family="parts", config={**factories.TOY2_PARTS, "base": "parts"}, version=1, seed=1
         )
+
+
+def test_a_library_base_is_checked_against_its_own_variables():
+    """The loss family's variables are w1, w2, b, ...: its parts ask about those, not x, y."""
+    config = {"base": "loss", "parts": [{"wrt": ["w1"]}, {"wrt": ["b"]}]}
+    parts_validate(config)
+    params = generate(family="parts", config=config, version=1, seed=3)
+    assert [p["params"]["wrt"] for p in params["parts"]] == [["w1"], ["b"]]
+    with pytest.raises(TemplateError, match="1 to 3 of w1, w2, h1, h2, b, y"):
+        parts_validate({"base": "loss", "parts": [{"wrt": ["x"]}, {"wrt": ["b"]}]})
 
 
 # ---------------------------------------------------------------- answers and credit
