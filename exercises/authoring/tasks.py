@@ -1,4 +1,5 @@
-"""Thin Celery tasks of the exercises app: ids in, time limits; the work is in services."""
+"""Thin Celery tasks of the authoring room (the 50-seed check): ids in, time limits; the work is
+in services."""
 
 from __future__ import annotations
 

@@ -297,7 +297,8 @@ def _percent(share: Decimal) -> str:
 
 def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse:
     """The page of a multi-part problem: the function once, then each part with its own answer
-    box, preview and result region (no plots, worked solution or practice variants yet)."""
+    box, preview and result region; the function's plots once, each part's hint and worked
+    solution, and practice variants part by part once every part is closed."""
     now = timezone.now()
     whole = selectors.problem_parts_state(instance=instance, now=now)
     lang = _lang()

@@ -103,8 +103,8 @@ def custom_template_create(
     config: dict[str, Any],
     family: str = "custom",
 ) -> ProblemTemplate:
-    """A new, unpublished template of the course: custom (the editor), or a code family (a YAML
-    import). Raises TemplateError for a bad config; published only after a passing check."""
+    """A new, unpublished template of the course: custom or parts (the editor), or a code family
+    (a YAML import). Raises TemplateError for a bad config; published only after a passing check."""
     _validate_config(family, config)
     content = {"family": family, "config": config, "title_en": title_en, "title_ko": title_ko}
     return ProblemTemplate.objects.create(course=course, slug=slug, published=False, **content)
@@ -119,9 +119,9 @@ def custom_template_update(
     config: dict[str, Any],
     family: str | None = None,
 ) -> ProblemTemplate:
-    """Edit a course's template (the editor's custom ones; any family from a YAML import,
-    `family` None: unchanged); a changed family or config is a new version, unpublished until
-    checked."""
+    """Edit a course's template (the editor's custom and parts ones; any family from a YAML
+    import, `family` None: unchanged); a changed family or config is a new version, unpublished
+    until checked."""
     if template.course_id is None or (family is None and template.family != "custom"):
         raise ValueError("only a course's templates can be edited, and in the editor custom ones")
     family = template.family if family is None else family
