@@ -33,9 +33,12 @@ run: install
 	$(PY) manage.py seed_demo --admin
 	$(PY) scripts/run_dev.py
 
+# --dist worksteal: each worker starts with a contiguous share of the suite (a module's tests, and
+# its module-scoped browser and live server, stay mostly on one worker) and an idle worker takes
+# tests from a busy one's queue, so a slow test near the end does not leave the other core idle.
 test: install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

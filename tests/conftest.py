@@ -42,6 +42,40 @@ def redis_available(url: str) -> bool:
         return False
 
 
+# What a test reaches the database through: pytest-django's marker, or a fixture that needs it
+# (admin_user, client-with-login helpers and the like depend on `db`, so they appear here too).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether a test can reach the database. pytest-django blocks the database for any other
+    test (it fails on the first query), so a test without either cannot depend on the backend."""
+    return item.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        getattr(item, "fixturenames", ())
+    )
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="deselect the tests that cannot reach the database (CI's second pass, on SQLite: "
+        "a test that never touches the database has the same outcome on either backend, and "
+        "the first pass ran it).",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
+
+
 def pytest_configure(config):
     # whitenoise warns that STATIC_ROOT is missing before collectstatic: irrelevant in tests.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
