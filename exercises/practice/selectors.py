@@ -280,11 +280,29 @@ def wait_region(*, submission_id: int, token: str) -> WaitRegion | None:
     return WaitRegion(kind=str(kind), pk=pk, part=part)
 
 
+@lru_cache(maxsize=4)
+def _waiting_sql(vendor: str) -> str:
+    """The wait URL's status read, written once per database kind: the ORM's compile of this
+    one-row EXISTS took about 0.3 ms of CPU on every poll, against a few hundredths for the SQL."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    table, status = qn(Submission._meta.db_table), qn("status")
+    # the model's own table and columns, quoted; every value is a parameter
+    return f"SELECT 1 FROM {table} WHERE {qn('id')} = %s AND {status} IN (%s, %s) LIMIT 1"  # noqa: S608
+
+
 def submission_waiting(*, submission_id: int) -> bool:
     """Whether the submission is still queued or being graded (one indexed read)."""
-    return Submission.objects.filter(
-        pk=submission_id, status__in=[Submission.Status.QUEUED, Submission.Status.GRADING]
-    ).exists()
+    from django.db import connections
+
+    connection = connections[Submission.objects.db]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _waiting_sql(connection.vendor),
+            [submission_id, Submission.Status.QUEUED.value, Submission.Status.GRADING.value],
+        )
+        return cursor.fetchone() is not None
 
 
 def student_submissions(*, user: Any) -> QuerySet[Submission]:
@@ -515,9 +533,34 @@ def _load_kept(instance: ProblemInstance) -> None:
     """Read what student_result_instances leaves out (the prepared task, the worked solution
     and hints) in one query, once something on the region needs one of them: the key shown
     goes with the worked solution, a hint needs the worked hints."""
-    deferred = instance.get_deferred_fields() & {"prepared", "worked"}
-    if deferred:
-        instance.refresh_from_db(fields=sorted(deferred))
+    deferred = sorted(instance.get_deferred_fields() & {"prepared", "worked"})
+    if not deferred:
+        return
+    from django.db import connections
+
+    connection = connections[instance._state.db or ProblemInstance.objects.db]
+    fields = [ProblemInstance._meta.get_field(name) for name in deferred]
+    with connection.cursor() as cursor:
+        cursor.execute(_kept_sql(connection.vendor, tuple(deferred)), [instance.pk])
+        row = cursor.fetchone()
+    if row is None:  # gone since it was read: as refresh_from_db, which raises DoesNotExist
+        raise ProblemInstance.DoesNotExist
+    # each value as the ORM reads it (JSONField.from_db_value), without its per-call compile
+    for f, value in zip(fields, row, strict=True):
+        setattr(instance, f.attname, f.from_db_value(value, None, connection))
+
+
+@lru_cache(maxsize=8)
+def _kept_sql(vendor: str, names: tuple[str, ...]) -> str:
+    """_load_kept's read, written once per database kind and columns: refresh_from_db compiled
+    a query on each region that shows a key or a hint (about 0.5 ms of CPU)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    table = qn(ProblemInstance._meta.db_table)
+    columns = ", ".join(qn(ProblemInstance._meta.get_field(n).column) for n in names)
+    # the model's own table and columns, quoted; the id is a parameter
+    return f"SELECT {columns} FROM {table} WHERE {qn('id')} = %s"  # noqa: S608
 
 
 def problem_state(
