@@ -16,7 +16,7 @@ from exercises.authoring.generators import task_of
 from exercises.authoring.generators.parts import part_count, part_params
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.terms import Standing, standing_of, student_standing
-from exercises.practice.selectors import PracticeVariant
+from exercises.practice.selectors import PracticeVariant, instance_history
 from grading.engine import Message, ParseFailure, Reading, Verdict, grade, preview
 from grading.models import Submission
 from grading.tasks import submission_grade_enqueue
@@ -143,7 +143,7 @@ def submission_submit(
         # Lock this instance's row only (not its item or set, which the whole class shares), so
         # that two answers of one student to one problem are numbered one after the other.
         list(ProblemInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
-        previous = list(instance.submissions.filter(part=part).order_by("attempt"))
+        previous = instance_history(instance, order=("attempt",), part=part)
         if any(s.equivalent is True for s in previous):
             raise SubmissionRejected(refusal("solved"))
         # A submission whose grading failed for good does not cost the student an attempt.

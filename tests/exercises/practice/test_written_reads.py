@@ -3,6 +3,8 @@ selectors._load_kept): they must answer what the ORM's own query answers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
@@ -54,3 +56,49 @@ def test_a_kept_read_of_an_instance_gone_fails_as_refresh_from_db_does():
     ProblemInstance.objects.filter(pk=instance.pk).delete()
     with pytest.raises(ProblemInstance.DoesNotExist):
         selectors._load_kept(read)  # noqa: SLF001
+
+
+def _row(s: Submission) -> dict[str, object]:
+    return {f.attname: getattr(s, f.attname) for f in Submission._meta.concrete_fields}
+
+
+def test_the_history_reads_what_the_orm_reads(django_assert_num_queries):
+    instance = factories.toy_instance()
+    other = factories.toy_instance()  # another student's: never in this history
+    now = timezone.now()
+    made = [
+        (0, 2, {"mistake": {"code": "chain"}, "n": [1.5, None]}, Decimal("0.25"), False),
+        (0, 1, None, None, None),
+        (1, 1, {"k": "v"}, Decimal("1.00"), True),
+        (1, 2, {}, Decimal("0"), False),
+    ]
+    for part, attempt, verdict, score, equivalent in made:
+        Submission.objects.create(
+            instance=instance,
+            part=part,
+            attempt=attempt,
+            answer=f"{part}-{attempt}",
+            queued_at=now,
+            verdict=verdict,
+            score=score,
+            equivalent=equivalent,
+            status=Submission.Status.GRADED if score is not None else Submission.Status.QUEUED,
+        )
+    Submission.objects.create(instance=other, attempt=1, answer="x", queued_at=now)
+    cases = [
+        (("attempt",), None),
+        (("part", "attempt"), None),
+        (("attempt",), 0),
+        (("attempt",), 1),
+    ]
+    for order, part in cases:
+        orm = instance.submissions.order_by(*order)
+        orm = orm if part is None else orm.filter(part=part)
+        expected = [_row(s) for s in orm]
+        with django_assert_num_queries(1):
+            found = selectors.instance_history(instance, order=order, part=part)
+            assert all(s.instance is instance for s in found)  # no query for it
+        assert [_row(s) for s in found] == expected
+        assert all(type(s.score) is type(e["score"]) for s, e in zip(found, expected, strict=True))
+        assert all(not s._state.adding and s._state.db == "default" for s in found)  # noqa: SLF001
+    assert selectors.instance_history(other, order=("attempt",), part=1) == []
