@@ -102,3 +102,43 @@ def test_the_history_reads_what_the_orm_reads(django_assert_num_queries):
         assert all(type(s.score) is type(e["score"]) for s, e in zip(found, expected, strict=True))
         assert all(not s._state.adding and s._state.db == "default" for s in found)  # noqa: SLF001
     assert selectors.instance_history(other, order=("attempt",), part=1) == []
+
+
+def test_the_rate_count_counts_what_the_orm_counts(django_assert_num_queries):
+    from datetime import timedelta
+
+    from exercises.practice import services
+
+    instance = factories.toy_instance()
+    second = factories.instance(
+        for_item=factories.item(in_set=instance.item.problem_set), for_student=instance.student
+    )
+    other = factories.toy_instance()  # another student's answers never count
+    now = timezone.now()
+    for i, (inst, ago) in enumerate([(instance, 5), (second, 30), (instance, 59), (other, 1)]):
+        made = Submission.objects.create(instance=inst, attempt=i + 1, answer="x", queued_at=now)
+        Submission.objects.filter(pk=made.pk).update(created_at=now - timedelta(seconds=ago))
+    for since in (
+        now - timedelta(minutes=1),
+        now - timedelta(seconds=30),
+        now,
+        now - timedelta(hours=1),
+    ):
+        expected = Submission.objects.filter(
+            instance__student_id=instance.student_id, created_at__gte=since
+        ).count()
+        with django_assert_num_queries(1):
+            assert services._recent_count(student_id=instance.student_id, since=since) == expected  # noqa: SLF001
+    assert (
+        services._recent_count(student_id=instance.student_id, since=now - timedelta(minutes=1))
+        == 3
+    )  # noqa: SLF001, E501
+
+
+def test_the_submit_lock_is_the_orms_select_for_update():
+    from django.db import connection
+
+    from exercises.practice import services
+
+    lock = services._submit_sql(connection.vendor)[1]  # noqa: SLF001
+    assert lock.endswith(" FOR UPDATE") is connection.features.has_select_for_update
