@@ -267,26 +267,53 @@ def _storable(value: Any) -> Any:
     return value
 
 
+_VERDICT_COLUMNS = (
+    "verdict",
+    "equivalent",
+    "method",
+    "score",
+    "earned",
+    "status",
+    "graded_at",
+    "error_detail",
+)
+
+
+@functools.cache
+def _verdict_sql(vendor: str) -> str:
+    """The verdict's conditional UPDATE, written once per database kind (as _claim_sql): the
+    ORM compiled it on every grade, inside the verdict's transaction."""
+    qn = connection.ops.quote_name
+    table, status = qn(Submission._meta.db_table), qn("status")
+    sets = ", ".join(f"{qn(Submission._meta.get_field(n).column)} = %s" for n in _VERDICT_COLUMNS)
+    # the model's own table and columns, quoted; every value is a parameter
+    return f"UPDATE {table} SET {sets} WHERE {qn('id')} = %s AND NOT ({status} = %s)"  # noqa: S608
+
+
 def _verdict_record(*, submission_id: int, outcome: GradedOutcome) -> int:
     """Store the verdict unless one was stored meanwhile (1 when this one was)."""
     graded = Submission.Status.GRADED
     verdict = outcome.verdict
-    return (
-        Submission.objects.filter(pk=submission_id)
-        .exclude(status=graded)
-        .update(
-            # "cache": whether this verdict was reused from an identical (task, answer) graded
-            # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
-            verdict=_storable(outcome.verdict_data()),
-            equivalent=verdict.equivalent,
-            method=verdict.method,
-            score=outcome.score,
-            earned=outcome.earned,
-            status=graded,
-            graded_at=timezone.now(),
-            error_detail="",
-        )
-    )
+    values = {
+        # "cache": whether this verdict was reused from an identical (task, answer) graded
+        # before ("hit"), graded now and kept ("miss"), or graded without the cache ("off")
+        "verdict": _storable(outcome.verdict_data()),
+        "equivalent": verdict.equivalent,
+        "method": verdict.method,
+        "score": outcome.score,
+        "earned": outcome.earned,
+        "status": graded.value,
+        "graded_at": timezone.now(),
+        "error_detail": "",
+    }
+    # each value as the ORM's UPDATE prepares it (Field.get_db_prep_save)
+    params = [
+        Submission._meta.get_field(n).get_db_prep_save(values[n], connection)
+        for n in _VERDICT_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_verdict_sql(connection.vendor), [*params, submission_id, graded.value])
+        return cursor.rowcount
 
 
 @dataclass(frozen=True)

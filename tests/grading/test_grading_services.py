@@ -235,3 +235,44 @@ def test_the_claim_takes_every_submission_but_a_graded_one_as_the_orm_would(stat
     other.refresh_from_db()
     assert (other.status, other.started_at) == ("queued", None)  # only the one asked for
     assert _claim(submission_id=sub.pk + other.pk + 1_000, now=now) is False  # no such one
+
+
+@pytest.mark.parametrize("earned", [None, Decimal("1.50")])
+def test_the_verdict_update_stores_what_the_orms_update_stores(earned):
+    """The verdict's UPDATE (its SQL written once per database kind) writes each column as the
+    ORM's update() would, to the one submission asked for, and never over a graded one."""
+    from grading.engine import Verdict
+    from grading.services import GradedOutcome, _verdict_record
+
+    by_sql, by_orm, other = _queued("3x^2 + y"), _queued("3x^2 + y"), _queued("3x^2")
+    verdict = Verdict(equivalent=False, method="numeric", elapsed_ms=1.25)
+    outcome = GradedOutcome(
+        verdict=verdict,
+        cache_use="miss",
+        score=Decimal("0.75"),
+        earned=earned,
+        carried={"part": 0, "n": [1.5, None]},
+        credit=Decimal("0.5"),
+    )
+    assert _verdict_record(submission_id=by_sql.pk, outcome=outcome) == 1
+    Submission.objects.filter(pk=by_orm.pk).update(
+        verdict=outcome.verdict_data(),
+        equivalent=False,
+        method="numeric",
+        score=outcome.score,
+        earned=earned,
+        status="graded",
+        graded_at=Submission.objects.get(pk=by_sql.pk).graded_at,
+        error_detail="",
+    )
+    stored = {s.pk: s for s in Submission.objects.filter(pk__in=[by_sql.pk, by_orm.pk])}
+    columns = ["verdict", "equivalent", "method", "score", "earned", "status", "graded_at"]
+    a, b = stored[by_sql.pk], stored[by_orm.pk]
+    assert {c: getattr(a, c) for c in columns} == {c: getattr(b, c) for c in columns}
+    assert a.verdict["carried"] == {"part": 0, "n": [1.5, None]} and a.verdict["cache"] == "miss"
+    other.refresh_from_db()
+    assert (other.status, other.verdict) == ("queued", None)
+    again = GradedOutcome(verdict=verdict, cache_use="hit", score=Decimal("2.00"))
+    assert _verdict_record(submission_id=by_sql.pk, outcome=again) == 0  # graded already
+    a.refresh_from_db()
+    assert (a.score, a.verdict["cache"]) == (Decimal("0.75"), "miss")
