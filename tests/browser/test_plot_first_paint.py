@@ -6,6 +6,7 @@ bundle comes (or on first touch). UPDATE_SCREENSHOTS=1 writes the still picture 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -30,6 +31,26 @@ def toy2_item():
     factories.student(in_course=c, username="student1")
     tpl = factories.template(config=dict(TOY2))
     return factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, max_attempts=1)
+
+
+@contextlib.contextmanager
+def _problem_page(browser, live_server, item, *, lang="en", viewport, **context_options):
+    """A logged-in student1's page of `item` in a context of its own: (page, the page's script
+    errors, the Plotly files it asked for); the problem is opened through its item, then
+    reloaded as a returning student would."""
+    context = browser.new_context(viewport=viewport, **context_options)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    errors = page_errors(page)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/vendor/plotly/" in r.url else None)
+    try:
+        _log_in(page, live_server, lang)
+        page.goto(f"{live_server.url}/items/{item.pk}/")
+        page.goto(page.url)
+        yield page, errors, asked
+    finally:
+        context.close()
 
 
 def _points(d: str) -> list[tuple[float, float]]:
@@ -131,16 +152,8 @@ def test_the_svg_slice_and_the_still_surface_need_no_plotly(
 def test_the_rotatable_surface_replaces_the_picture_on_first_touch(browser, live_server, toy2_item):
     """The section far below the fold (a short window): Plotly is not asked for until the
     picture is touched; then the WebGL surface is drawn and the picture goes."""
-    context = browser.new_context(viewport={"width": 1100, "height": 300})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    errors = page_errors(page)
-    asked: list[str] = []
-    page.on("request", lambda r: asked.append(r.url) if "/vendor/plotly/" in r.url else None)
-    try:
-        _log_in(page, live_server, "en")
-        page.goto(f"{live_server.url}/items/{toy2_item.pk}/")
-        page.goto(page.url)
+    short = {"width": 1100, "height": 300}
+    with _problem_page(browser, live_server, toy2_item, viewport=short) as (page, errors, asked):
         plots = page.locator("#plots")
         expect(plots).to_have_attribute("data-plot-visible", "")
         page.wait_for_timeout(300)
@@ -152,8 +165,6 @@ def test_the_rotatable_surface_replaces_the_picture_on_first_touch(browser, live
         expect(page.locator("#plot-surface.js-plotly-plot canvas").first).to_be_attached()
         expect(page.locator("#plot-surface svg.plot-preview")).to_have_count(0)
         assert errors == []
-    finally:
-        context.close()
 
 
 def test_a_gradient_page_draws_contour_lines_and_arrows_as_svg(browser, live_server):
@@ -163,16 +174,8 @@ def test_a_gradient_page_draws_contour_lines_and_arrows_as_svg(browser, live_ser
     factories.student(in_course=c, username="student1")
     tpl = factories.template(family="gradient", config={})
     item = factories.item(in_set=factories.problem_set(in_course=c), tpl=tpl, max_attempts=2)
-    context = browser.new_context(viewport=VIEWPORTS["desktop"])
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    errors = page_errors(page)
-    asked: list[str] = []
-    page.on("request", lambda r: asked.append(r.url) if "/vendor/plotly/" in r.url else None)
-    try:
-        _log_in(page, live_server, "en")
-        page.goto(f"{live_server.url}/items/{item.pk}/")
-        page.goto(page.url)
+    desktop = VIEWPORTS["desktop"]
+    with _problem_page(browser, live_server, item, viewport=desktop) as (page, errors, asked):
         plots = page.locator("#plots")
         expect(plots).to_have_attribute("data-plot-kind", "gradient")
         expect(plots).to_have_attribute("data-plot-visible", "")
@@ -189,5 +192,3 @@ def test_a_gradient_page_draws_contour_lines_and_arrows_as_svg(browser, live_ser
         expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         assert asked and all("plotly-gl3d" in url for url in asked)
         assert errors == []
-    finally:
-        context.close()
