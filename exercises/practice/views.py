@@ -299,6 +299,8 @@ def _parts_page(request: HttpRequest, instance: ProblemInstance) -> HttpResponse
     """The page of a multi-part problem: the function once, then each part with its own answer
     box, preview and result region; the function's plots once, each part's hint and worked
     solution, and practice variants part by part once every part is closed."""
+    if instance_worked_missing(instance=instance):  # e.g. kept before each part had its own
+        instance_worked_enqueue(instance.pk)  # as item_open does; meanwhile derived as shown
     now = timezone.now()
     whole = selectors.problem_parts_state(instance=instance, now=now)
     lang = _lang()

@@ -9,6 +9,7 @@ import html
 import json
 import math
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -100,6 +101,26 @@ def test_a_multi_part_variant_kept_before_each_part_had_its_own_is_derived_again
     assert instance_worked_missing(instance=ProblemInstance.objects.get(pk=inst.pk))
     assert instance_worked_record(instance_id=inst.pk)
     assert len(ProblemInstance.objects.get(pk=inst.pk).worked["parts"]) == 3
+
+
+def test_the_parts_page_has_a_worker_derive_what_a_variant_kept_before_lacks(client):
+    """A multi-part variant kept before each part had its own worked solution, opened at its
+    page (not through its item): the page sends the derivation to the workers, as the item's
+    first open does, so later views do not derive it themselves; a kept one sends nothing."""
+    inst = factories.parts_instance()
+    assert instance_worked_record(instance_id=inst.pk)
+    kept = ProblemInstance.objects.get(pk=inst.pk).worked
+    client.force_login(inst.student)
+    url = reverse("practice:problem-detail", args=[inst.pk])
+    with mock.patch("exercises.practice.views.instance_worked_enqueue") as sent:
+        assert client.get(url).status_code == 200
+    sent.assert_not_called()
+    ProblemInstance.objects.filter(pk=inst.pk).update(
+        worked={k: v for k, v in kept.items() if k != "parts"}
+    )
+    with mock.patch("exercises.practice.views.instance_worked_enqueue") as sent:
+        assert client.get(url).status_code == 200
+    sent.assert_called_once_with(inst.pk)
 
 
 KEY_SLOPE = -7 / math.e**2  # f_x(1, 1) of toy #2, where the slice is drawn
