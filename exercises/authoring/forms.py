@@ -151,7 +151,10 @@ class PartForm(forms.Form):
     carry_from = forms.ChoiceField(
         label=_("Carry forward (carry_from)"),
         required=False,
-        choices=[("", _("no")), *((str(n), f"({LETTERS[n - 1]})") for n in range(1, 1 + 6))],
+        choices=[
+            ("", _("no")),
+            *((str(n), f"({LETTERS[n - 1]})") for n in range(1, MAX_PARTS + 1)),
+        ],
         help_text=_(
             "A value at a point may be graded with the student's own answer to an earlier "
             "part asking the same derivative"

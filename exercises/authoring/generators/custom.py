@@ -352,7 +352,7 @@ def sample_values(rng: random.Random, config: dict[str, Any]) -> dict[str, int]:
     )
 
 
-def _number_text(text: str) -> str:
+def number_text(text: str) -> str:
     try:
         parsed = parse(text, ())
         value = sympy.nsimplify(to_sympy(parsed.node, {}))
@@ -391,7 +391,7 @@ def custom(rng: random.Random, config: dict[str, Any]) -> Params:
         params["gradient"] = True
     if task == "value":
         at = config["at"]
-        params["at"] = {v: _number_text(fill(str(at[v]), values)) for v in variables}
+        params["at"] = {v: number_text(fill(str(at[v]), values)) for v in variables}
     statement = {}
     for lang in ("en", "ko"):
         text = str(config.get(f"statement_{lang}", "")).strip()

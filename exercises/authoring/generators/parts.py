@@ -30,7 +30,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from exercises.authoring.generators.custom import TemplateError, _number_text, validate
+from exercises.authoring.generators.custom import TemplateError, number_text, validate
 from exercises.authoring.generators.families import FAMILIES, Params
 
 MIN_PARTS = 2
@@ -181,11 +181,6 @@ def parts_config_check(config: dict[str, Any], variables: list[str]) -> list[dic
             point = {str(k): str(v) for k, v in at.items()}
             if any(not v.strip() or len(v) > MAX_POINT_TEXT for v in point.values()):
                 raise _refused(BAD_POINT_VALUE, n, "at", max=MAX_POINT_TEXT)
-            for name, value in point.items():
-                try:
-                    _number_text(value)
-                except TemplateError:
-                    raise _refused(BAD_POINT_NUMBER, n, "at", name=name, text=value) from None
         slope = spec.get("slope") is True
         if slope and (point is None or wrt != ["x"] or sorted(variables) != ["x", "y"]):
             raise _refused(BAD_SLOPE, n, "slope")
@@ -242,7 +237,13 @@ def parts_validate(config: dict[str, Any]) -> None:
     base, base_config = base_of(config)
     if base == "custom":
         validate(base_config)
-    parts_config_check(config, _base_variables(base, base_config))
+    for n, part in enumerate(parts_config_check(config, _base_variables(base, base_config)), 1):
+        # each point reads as a number: checked once here (save, import), not per variant
+        for name, value in (part.get("at") or {}).items():
+            try:
+                number_text(value)
+            except TemplateError:
+                raise _refused(BAD_POINT_NUMBER, n, "at", name=name, text=value) from None
 
 
 def _base_variables(base: str, base_config: dict[str, Any]) -> list[str]:
