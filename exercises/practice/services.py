@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -196,6 +197,8 @@ def _recent_count(*, student_id: int, since: datetime) -> int:
 
 def _lock(*, instance_id: int) -> None:
     """Lock the instance's row until the transaction ends (inside transaction.atomic)."""
+    if connection.get_autocommit():  # as select_for_update refuses: it would lock nothing
+        raise TransactionManagementError("the submit's lock is taken inside transaction.atomic")
     with connection.cursor() as cursor:
         cursor.execute(_submit_sql(connection.vendor)[1], [instance_id])
         cursor.fetchall()

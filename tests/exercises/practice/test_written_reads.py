@@ -142,3 +142,18 @@ def test_the_submit_lock_is_the_orms_select_for_update():
 
     lock = services._submit_sql(connection.vendor)[1]  # noqa: SLF001
     assert lock.endswith(" FOR UPDATE") is connection.features.has_select_for_update
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request outside atomic would be
+def test_the_submit_lock_outside_a_transaction_is_refused_as_the_orms_would_be():
+    """select_for_update() outside atomic raises; the written lock must too, not lock nothing."""
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    from exercises.practice import services
+
+    inst = factories.toy_instance()
+    with pytest.raises(TransactionManagementError):
+        services._lock(instance_id=inst.pk)  # noqa: SLF001
+    with transaction.atomic():
+        services._lock(instance_id=inst.pk)  # noqa: SLF001
