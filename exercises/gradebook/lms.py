@@ -129,6 +129,25 @@ class ExportColumn:
 
 
 @dataclass(frozen=True)
+class Sheet:
+    """What a writer writes: a row per student, a column per set, and a score per (student
+    key, column key); None or missing is an empty cell."""
+
+    students: Sequence[ExportStudent]
+    columns: Sequence[ExportColumn]
+    scores: Scores
+
+    def score_cells(self, student: ExportStudent) -> list[str]:
+        """The student's score in each column, as written."""
+        return [format_score(self.scores.get((student.key, c.key))) for c in self.columns]
+
+    def total(self, student: ExportStudent) -> str:
+        values = [self.scores.get((student.key, c.key)) for c in self.columns]
+        present = [Decimal(v) for v in values if v is not None]
+        return format_score(sum(present, Decimal(0))) if present else ""
+
+
+@dataclass(frozen=True)
 class FilledExport:
     """An LMS gradebook export with our scores filled in, ready to upload back."""
 
@@ -195,16 +214,6 @@ def _lines(
 def join_lines(lines: Iterable[str]) -> str:
     """The whole file, for tests and small downloads; views stream the lines instead."""
     return "".join(lines)
-
-
-def _score(scores: Scores, student: ExportStudent, column: ExportColumn) -> str:
-    return format_score(scores.get((student.key, column.key)))
-
-
-def _total(scores: Scores, student: ExportStudent, columns: Sequence[ExportColumn]) -> str:
-    values = [scores.get((student.key, c.key)) for c in columns]
-    present = [Decimal(v) for v in values if v is not None]
-    return format_score(sum(present, Decimal(0))) if present else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,9 +284,9 @@ def brightspace_header(column: ExportColumn, *, max_points: bool = False) -> str
 
 
 def _write(
+    sheet: Sheet,
     header: Sequence[str],
     cells: Callable[[ExportStudent], Sequence[str]],
-    students: Iterable[ExportStudent],
     *,
     bom: bool,
     quoting: _Quoting = csv.QUOTE_MINIMAL,
@@ -289,28 +298,24 @@ def _write(
     def generate() -> Iterator[Sequence[str]]:
         yield header
         yield from extra
-        for s in students:
+        for s in sheet.students:
             yield cells(s)
 
     return _lines(generate(), bom=bom, quoting=quoting)
 
 
 def canvas_csv(
-    students: Iterable[ExportStudent],
-    columns: Sequence[ExportColumn],
-    scores: Scores,
-    *,
-    points_possible_row: bool = True,
-    bom: bool = False,
+    sheet: Sheet, *, points_possible_row: bool = True, bom: bool = False
 ) -> Iterator[str]:
     """Canvas Gradebook > Import. Students are matched by ID (Canvas user id), then SIS User ID,
     then SIS Login ID, then name; assignments by the id in "Title (id)", else by title."""
     points = [CANVAS_POINTS_POSSIBLE, "", "", "", ""] + [
-        format_score(c.points_possible) for c in columns
+        format_score(c.points_possible) for c in sheet.columns
     ]
     return _write(
+        sheet,
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-        + [canvas_header(c) for c in columns],
+        + [canvas_header(c) for c in sheet.columns],
         lambda s: (
             [
                 neutralize(s.name),
@@ -319,22 +324,14 @@ def canvas_csv(
                 canvas_login_id(s),
                 neutralize(s.section),
             ]
-            + [_score(scores, s, c) for c in columns]
+            + sheet.score_cells(s)
         ),
-        students,
         bom=bom,
         extra=[points] if points_possible_row else [],
     )
 
 
-def moodle_csv(
-    students: Iterable[ExportStudent],
-    columns: Sequence[ExportColumn],
-    scores: Scores,
-    *,
-    key: str = "email",
-    bom: bool = False,
-) -> Iterator[str]:
+def moodle_csv(sheet: Sheet, *, key: str = "email", bom: bool = False) -> Iterator[str]:
     """Moodle Grades > Import > CSV file. The identifier column comes first, so it is the form's
     default "Map from"; choose the matching "Map to" (useremail, username or useridnumber).
     Grade columns are headed "Title (Real)", the form Moodle's own export writes, which its
@@ -342,46 +339,32 @@ def moodle_csv(
     if key not in MOODLE_KEYS:
         raise ValueError(f"Moodle key is one of {sorted(MOODLE_KEYS)}, not {key!r}")
     return _write(
-        [MOODLE_KEYS[key]] + [moodle_header(c) for c in columns],
-        lambda s: [_moodle_key(s, key)] + [_score(scores, s, c) for c in columns],
-        students,
+        sheet,
+        [MOODLE_KEYS[key]] + [moodle_header(c) for c in sheet.columns],
+        lambda s: [_moodle_key(s, key)] + sheet.score_cells(s),
         bom=bom,
     )
 
 
-def blackboard_csv(
-    students: Iterable[ExportStudent],
-    columns: Sequence[ExportColumn],
-    scores: Scores,
-    *,
-    bom: bool = False,
-) -> Iterator[str]:
+def blackboard_csv(sheet: Sheet, *, bom: bool = False) -> Iterator[str]:
     """Blackboard Learn Grade Center > Work Offline > Upload, comma-delimited .csv: every value is
     quoted (Blackboard requires it for comma files); students by Username, columns by |id."""
 
     def cells(s: ExportStudent) -> list[str]:
         last, first = (s.last_name, s.first_name) if s.last_name or s.first_name else (s.name, "")
-        return [neutralize(last), neutralize(first), blackboard_username(s)] + [
-            _score(scores, s, c) for c in columns
-        ]
+        return [neutralize(last), neutralize(first), blackboard_username(s)] + sheet.score_cells(s)
 
     return _write(
-        ["Last Name", "First Name", "Username"] + [blackboard_header(c) for c in columns],
+        sheet,
+        ["Last Name", "First Name", "Username"] + [blackboard_header(c) for c in sheet.columns],
         cells,
-        students,
         bom=bom,
         quoting=csv.QUOTE_ALL,
     )
 
 
 def brightspace_csv(
-    students: Iterable[ExportStudent],
-    columns: Sequence[ExportColumn],
-    scores: Scores,
-    *,
-    key: str = "both",
-    max_points: bool = False,
-    bom: bool = False,
+    sheet: Sheet, *, key: str = "both", max_points: bool = False, bom: bool = False
 ) -> Iterator[str]:
     """Brightspace Grades > Enter Grades > Import. Ids carry Brightspace's own "#" prefix (it is
     not part of the data; it keeps Excel from eating leading zeros) and every row ends with the
@@ -398,42 +381,35 @@ def brightspace_csv(
             "Username": brightspace_username(s),
         }
         ids = ["#" + values[h] if values[h] else "" for h in id_headers]
-        return ids + [_score(scores, s, c) for c in columns] + ["#"]
+        return ids + sheet.score_cells(s) + ["#"]
 
     return _write(
+        sheet,
         id_headers
-        + [brightspace_header(c, max_points=max_points) for c in columns]
+        + [brightspace_header(c, max_points=max_points) for c in sheet.columns]
         + [BRIGHTSPACE_EOL],
         cells,
-        students,
         bom=bom,
     )
 
 
-def plain_csv(
-    students: Iterable[ExportStudent],
-    columns: Sequence[ExportColumn],
-    scores: Scores,
-    *,
-    choices: str = "",
-    bom: bool = True,
-) -> Iterator[str]:
+def plain_csv(sheet: Sheet, *, choices: str = "", bom: bool = True) -> Iterator[str]:
     """Our own sheet for people: name, email, one column per set, total. With a BOM by default
     so that Excel reads UTF-8 (Korean names) correctly. The only format with room for a note
     on the export's choices (late penalty, best or last attempt): an "Export choices" column."""
     note = [neutralize(choices)] if choices else []
     return _write(
+        sheet,
         ["Student", "Email"]
-        + [neutralize(c.title) for c in columns]
+        + [neutralize(c.title) for c in sheet.columns]
         + ["Total"]
         + (["Export choices"] if choices else []),
         lambda s: (
             [neutralize(s.name), neutralize(s.email)]
-            + [_score(scores, s, c) for c in columns]
-            + [_total(scores, s, columns)]
+            + sheet.score_cells(s)
+            + [sheet.total(s)]
             + note
         ),
-        students,
         bom=bom,
     )
 
@@ -1400,9 +1376,9 @@ def plan_files(
     }.get(plan.lms, {})
     writer = WRITERS[plan.lms]
     if not plan.per_set:
-        return [("", writer(plan.students, plan.columns, plan.scores, **options))]  # type: ignore[operator]
+        return [("", writer(Sheet(plan.students, plan.columns, plan.scores), **options))]  # type: ignore[operator]
     return [
-        (f"set{c.key}", writer(students, [c], plan.scores, **options))  # type: ignore[operator]
+        (f"set{c.key}", writer(Sheet(students, [c], plan.scores), **options))  # type: ignore[operator]
         for c, students in plan.set_files()
     ]
 

@@ -36,7 +36,7 @@ from exercises.authoring.scoring import (
 )
 from exercises.authoring.terms import Terms, merged_exception, score_adjustments, terms_of
 from exercises.courses.models import Course, Membership
-from exercises.gradebook.lms import ExportColumn, ExportStudent
+from exercises.gradebook.lms import ExportColumn, ExportStudent, Sheet
 from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
 from grading.engine import Task, grade, preview
 from grading.models import Submission
@@ -774,20 +774,13 @@ def common_wrong_answers(*, item: ProblemSetItem) -> WrongAnswers:
     )
 
 
-@dataclass
-class ExportData:
-    students: list[ExportStudent]
-    columns: list[ExportColumn]
-    scores: dict[tuple[str, str], Decimal | None]
-
-
 def export_scores(
     *,
     course: Course,
     problem_set: ProblemSet | None = None,
     attempt: str = "best",
     late_penalty: bool = True,
-) -> ExportData:
+) -> Sheet:
     """One column per problem set (or just the one), a score per student and set: the sum over
     its items of the best (or last) graded attempt, with or without the late penalty; None
     when the student has no graded attempt in the set. With the LMS ids and points
@@ -879,4 +872,4 @@ def export_scores(
         )
         for (student_id, set_id), score in given.items()
     }
-    return ExportData(students=students, columns=columns, scores=scores)
+    return Sheet(students=students, columns=columns, scores=scores)

@@ -292,7 +292,7 @@ def _export_form(request: HttpRequest, course) -> ExportForm:  # type: ignore[no
     return ExportForm(data, sets=sets, initial={"attempt": "best", "late_penalty": "yes"})
 
 
-def _export_data(course, form: ExportForm) -> tuple[ProblemSet | None, sel.ExportData]:  # type: ignore[no-untyped-def]
+def _export_data(course, form: ExportForm) -> tuple[ProblemSet | None, lms.Sheet]:  # type: ignore[no-untyped-def]
     set_id = form.cleaned_data["problem_set"]
     problem_set = ProblemSet.objects.get(course=course, pk=set_id) if set_id else None
     data = sel.export_scores(
@@ -335,7 +335,7 @@ def _file_name(course, problem_set, form: ExportForm, suffix: str = "") -> str: 
     )
 
 
-def _plan(form: ExportForm, data: sel.ExportData) -> lms.ExportPlan:
+def _plan(form: ExportForm, data: lms.Sheet) -> lms.ExportPlan:
     return lms.plan_export(
         form.cleaned_data["lms"],
         data.students,
@@ -393,9 +393,7 @@ def course_grades_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         files = [
             (
                 "",
-                lms.plain_csv(
-                    data.students, data.columns, data.scores, choices=_choices_text(form)
-                ),
+                lms.plain_csv(data, choices=_choices_text(form)),
             )
         ]
     else:

@@ -19,6 +19,7 @@ from exercises.gradebook.lms import (
     WRITERS,
     ExportColumn,
     ExportStudent,
+    Sheet,
     blackboard_csv,
     brightspace_csv,
     canvas_csv,
@@ -92,6 +93,7 @@ WEEK2 = ExportColumn(key="p2", title="Week 2: Chain rule", points_possible=D("12
 STUDENTS = [MINJI, JUN]
 COLUMNS = [WEEK1, WEEK2]
 SCORES = {("s1", "p1"): D("7.50"), ("s1", "p2"): D("12.5"), ("s2", "p1"): D(0), ("s2", "p2"): None}
+SHEET = Sheet(STUDENTS, COLUMNS, SCORES)
 
 
 def rows_of(text: str, delimiter: str = ",") -> list[list[str]]:
@@ -256,19 +258,19 @@ def test_neutralize(value, expected):
     ],
 )
 def test_writer_exact_file(writer, options, expected):
-    assert join_lines(writer(STUDENTS, COLUMNS, SCORES, **options)) == expected
+    assert join_lines(writer(SHEET, **options)) == expected
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
 def test_writers_stream_one_line_at_a_time(name):
-    lines = WRITERS[name](STUDENTS, COLUMNS, SCORES)
+    lines = WRITERS[name](SHEET)
     assert isinstance(lines, types.GeneratorType)
     chunks = list(lines)
     assert all(chunk.endswith("\r\n") and chunk.count("\r\n") == 1 for chunk in chunks)
 
 
 def test_plain_total_is_blank_without_any_score():
-    text = join_lines(plain_csv([JUN], [WEEK2], {}, bom=False))
+    text = join_lines(plain_csv(Sheet([JUN], [WEEK2], {}), bom=False))
     assert rows_of(text) == [
         ["Student", "Email", "Week 2: Chain rule", "Total"],
         ["Jun Lee", "Jun.Lee@example.edu", "", ""],
@@ -280,7 +282,7 @@ def test_plain_total_is_blank_without_any_score():
 )
 def test_writers_reject_unknown_keys(writer, options):
     with pytest.raises(ValueError):  # at the call, before a streamed response has started
-        writer(STUDENTS, COLUMNS, SCORES, **options)
+        writer(SHEET, **options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,7 +290,7 @@ def test_writers_reject_unknown_keys(writer, options):
 
 
 def test_canvas_facts():
-    rows = rows_of(join_lines(canvas_csv(STUDENTS, COLUMNS, SCORES)))
+    rows = rows_of(join_lines(canvas_csv(SHEET)))
     header, points = rows[0], rows[1]
     # CANVAS_IMPORTER row_has_student_headers?: row[0] includes "Student", row[1] includes "ID".
     assert "Student" in header[0] and "ID" in header[1]
@@ -307,7 +309,7 @@ def test_canvas_facts():
 
 
 def test_moodle_facts():
-    text = join_lines(moodle_csv(STUDENTS, COLUMNS, SCORES))
+    text = join_lines(moodle_csv(SHEET))
     rows = rows_of(text)
     # MOODLE_CSVLIB load_csv_content: a row with another column count fails ("csvweirdcolumns").
     assert {len(r) for r in rows} == {3}
@@ -321,12 +323,12 @@ def test_moodle_facts():
 
 def test_moodle_uses_the_moodle_item_name_when_known():
     quiz = ExportColumn(key="p1", title="Week 1", lms_ids={MOODLE: "Quiz: Week 1 (Real)"})
-    text = join_lines(moodle_csv(STUDENTS, [quiz], SCORES))
+    text = join_lines(moodle_csv(Sheet(STUDENTS, [quiz], SCORES)))
     assert rows_of(text)[0] == ["Email address", "Quiz: Week 1 (Real)"]
 
 
 def test_blackboard_facts():
-    text = join_lines(blackboard_csv(STUDENTS, COLUMNS, SCORES))
+    text = join_lines(blackboard_csv(SHEET))
     # BLACKBOARD_HELP: "Data in each column of comma-delimited files (file extension of .csv)
     # must be contained within a quote character".
     for line in text.split("\r\n")[:-1]:
@@ -341,7 +343,7 @@ def test_blackboard_facts():
 
 
 def test_brightspace_facts():
-    rows = rows_of(join_lines(brightspace_csv(STUDENTS, COLUMNS, SCORES)))
+    rows = rows_of(join_lines(brightspace_csv(SHEET)))
     # BRIGHTSPACE_COLUMN_ORDER: OrgDefinedId is column A and Username column B.
     assert rows[0][:2] == ["OrgDefinedId", "Username"]
     # BRIGHTSPACE_IMPORT: numeric items are "<item name> Points Grade".
@@ -396,7 +398,7 @@ EVIL_COLUMN = ExportColumn(key="p9", title="=1+1", points_possible=D(5))
     ids=["canvas", "moodle", "blackboard", "brightspace", "plain"],
 )
 def test_formula_injection_neutralized_but_ids_and_numbers_kept(writer, expected_row):
-    rows = rows_of(join_lines(writer([EVIL], [EVIL_COLUMN], {("s9", "p9"): D(-2)})))
+    rows = rows_of(join_lines(writer(Sheet([EVIL], [EVIL_COLUMN], {("s9", "p9"): D(-2)}))))
     assert rows[-1] == expected_row
     assert all(h == "Export choices" or not h.startswith(("=", "+", "@")) for h in rows[0])
 
@@ -429,11 +431,11 @@ CANVAS_CSV_WITH_I18N = "https://github.com/instructure/canvas-lms/blob/master/li
     ],
 )
 def test_utf8_korean_names_and_bom(name, bom, korean_row):
-    data = join_lines(WRITERS[name](STUDENTS, COLUMNS, SCORES)).encode("utf-8")
+    data = join_lines(WRITERS[name](SHEET)).encode("utf-8")
     assert data.startswith(b"\xef\xbb\xbf") is bom
     text = data.decode("utf-8-sig")
     assert rows_of(text)[-2] == korean_row
-    with_bom = join_lines(WRITERS[name](STUDENTS, COLUMNS, SCORES, bom=True))
+    with_bom = join_lines(WRITERS[name](SHEET, bom=True))
     assert with_bom.startswith("\ufeff") and with_bom.count("\ufeff") == 1
     assert with_bom.lstrip("\ufeff") == text
 
