@@ -23,6 +23,7 @@ from exercises.authoring.generators.parts import (
 from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
 from exercises.authoring.yaml_schema import CONFIGS
+from exercises.courses.forms import LocalDateTimeInput
 from exercises.courses.models import Course
 
 PARAM_LINE = re.compile(
@@ -128,24 +129,34 @@ _WITH_POINT = ("value", "slope", "gradient_at")
 _WHOLE = re.compile(r"^\s*[-+]?\d{1,12}\s*$")
 
 
+# The optional typed fields that a one-question template and a part's row share, with their
+# caps: what a part asks is typed the same way in either.
+def _wrt_field(*, help_text: str, **kw: Any) -> forms.CharField:
+    """The variables to differentiate by ("x, y"), as _names reads them."""
+    return forms.CharField(
+        label=_("Differentiate by"), max_length=40, required=False, help_text=help_text, **kw
+    )
+
+
+def _point_field(label: str, *, help_text: str) -> forms.CharField:
+    """A point ("x = 1, y = 2"), as _point reads it."""
+    return forms.CharField(label=label, max_length=120, required=False, help_text=help_text)
+
+
+def _number_text(label: str, *, help_text: str, **kw: Any) -> forms.CharField:
+    """A number typed as text, checked where it is used (the parts family's rules)."""
+    return forms.CharField(label=label, max_length=20, required=False, help_text=help_text, **kw)
+
+
 class PartForm(forms.Form):
     """One part of a multi-part template, as a row of the editor; its rules are those of the
     parts family (generators.parts.parts_config_check), the same as a YAML import's."""
 
     kind = forms.ChoiceField(label=_("Asks"), choices=PART_KINDS)
-    wrt = forms.CharField(
-        label=_("Differentiate by"),
-        max_length=40,
-        required=False,
-        help_text=_("x for f_x, y for f_y, x, y for f_xy"),
-    )
-    at = forms.CharField(
-        label=_("Point (at)"), max_length=120, required=False, help_text=_("x = 1, y = 2")
-    )
-    weight = forms.CharField(
-        label=_("Share of the points (weight)"),
-        max_length=20,
-        required=False,
+    wrt = _wrt_field(help_text=_("x for f_x, y for f_y, x, y for f_xy"))
+    at = _point_field(_("Point (at)"), help_text=_("x = 1, y = 2"))
+    weight = _number_text(
+        _("Share of the points (weight)"),
         help_text=_("A whole number: the item's points are shared by these weights"),
     )
     carry_from = forms.ChoiceField(
@@ -160,10 +171,8 @@ class PartForm(forms.Form):
             "part asking the same derivative"
         ),
     )
-    carry_share = forms.CharField(
-        label=_("Credit when carried forward (carry_share)"),
-        max_length=20,
-        required=False,
+    carry_share = _number_text(
+        _("Credit when carried forward (carry_share)"),
         widget=forms.TextInput(attrs={"placeholder": "0.5", "inputmode": "decimal"}),
         help_text=_("0 to 1 of this part's points (empty: 0.5)"),
     )
@@ -301,19 +310,10 @@ class CustomTemplateForm(forms.Form):
             ("gradient", _("The gradient")),
         ],
     )
-    wrt = forms.CharField(
-        label=_("Differentiate by"),
-        max_length=40,
-        required=False,
-        initial="x",
-        help_text=_("x for the first partial; x, y for the mixed partial f_xy"),
+    wrt = _wrt_field(
+        initial="x", help_text=_("x for the first partial; x, y for the mixed partial f_xy")
     )
-    at = forms.CharField(
-        label=_("Point"),
-        max_length=120,
-        required=False,
-        help_text=_("For a value: x = 1, y = {a}"),
-    )
+    at = _point_field(_("Point"), help_text=_("For a value: x = 1, y = {a}"))
     notation = forms.ChoiceField(
         label=_("Notation"),
         choices=[
@@ -469,7 +469,7 @@ class CustomTemplateForm(forms.Form):
 class ProblemSetForm(forms.ModelForm):
     class Meta:
         model = ProblemSet
-        fields = ["course", "title_en", "title_ko", "position", "opens_at", "due_at", "hidden"]
+        # every field is labelled here, in the order the form shows them
         labels = {
             "course": _("Course"),
             "title_en": _("Title (English)"),
@@ -479,20 +479,14 @@ class ProblemSetForm(forms.ModelForm):
             "due_at": _("Due at"),
             "hidden": _("Hidden from students (a draft)"),
         }
+        fields = list(labels)
         help_texts = {
             "position": _(
                 "Orders sets due at the same time on the students' list (smaller first)."
             ),
             "hidden": _("A new set stays hidden until you clear this box (release it)."),
         }
-        widgets = {
-            "opens_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
-            "due_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
-        }
+        widgets = {"opens_at": LocalDateTimeInput(), "due_at": LocalDateTimeInput()}
 
     def __init__(self, *args: Any, courses: Any, can_release: bool = True, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -541,7 +535,7 @@ class ItemForm(forms.Form):
     late_until = forms.DateTimeField(
         label=_("Late until"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=LocalDateTimeInput(),
     )
     late_penalty = forms.DecimalField(
         label=_("Late penalty (0 to 1)"),

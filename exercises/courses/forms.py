@@ -12,6 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from exercises.courses.models import Course
 
 
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's own date and time picker (its value "2026-03-01T09:00", in the course's
+    zone), for every form of the rooms that asks for a moment."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class RosterUploadForm(forms.Form):
     roster = forms.FileField(label=_("Roster CSV (name, email, student id)"))
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.models import ProblemSet
 from exercises.authoring.tolerance import MAX_TOLERANCE
+from exercises.courses.forms import LocalDateTimeInput
 
 LMS_CHOICES = [
     ("canvas", "Canvas"),
@@ -99,7 +100,7 @@ def _when(label: Any) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=LocalDateTimeInput(),
     )
 
 
