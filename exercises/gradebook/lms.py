@@ -592,17 +592,11 @@ MOODLE_UNKNOWN_USER = gettext_noop(
 )
 
 
-def plan_export(
-    lms: str,
-    students: Sequence[ExportStudent],
-    columns: Sequence[ExportColumn],
-    scores: Scores,
-    *,
-    key: str = "",
-) -> ExportPlan:
+def plan_export(lms: str, sheet: Sheet, *, key: str = "") -> ExportPlan:
     """Apply the importer's rules to a gradebook: convert scores to the LMS item's scale when a
     file from the LMS told us its points; leave out (and name) columns the LMS would misread and
     students it could not match or who have no score at all."""
+    students, columns, scores = sheet.students, sheet.columns, sheet.scores
     if lms not in LMS_NAMES:
         raise ValueError(f"lms is one of {LMS_NAMES}, not {lms!r}")
     key = key or {MOODLE: "email", BRIGHTSPACE: "both"}.get(lms, "")

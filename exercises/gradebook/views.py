@@ -336,13 +336,7 @@ def _file_name(course, problem_set, form: ExportForm, suffix: str = "") -> str: 
 
 
 def _plan(form: ExportForm, data: lms.Sheet) -> lms.ExportPlan:
-    return lms.plan_export(
-        form.cleaned_data["lms"],
-        data.students,
-        data.columns,
-        data.scores,
-        key=_key(form),
-    )
+    return lms.plan_export(form.cleaned_data["lms"], data, key=_key(form))
 
 
 def _key(form: ExportForm) -> str:

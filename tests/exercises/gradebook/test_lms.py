@@ -448,7 +448,7 @@ def test_plan_leaves_out_and_names_what_each_importer_would_misread():
     nobody = ExportStudent(key="s5", name="No Ids")
     titled = ExportColumn(key="p5", title="Quiz (3)", points_possible=D(5))
     everyone = {("s5", "p1"): D(1), ("s5", "p5"): D(1), **SCORES}
-    canvas = plan_export(CANVAS, [nobody, *STUDENTS], [WEEK1, titled], everyone)
+    canvas = plan_export(CANVAS, Sheet([nobody, *STUDENTS], [WEEK1, titled], everyone))
     assert [s.key for s in canvas.students] == ["s1", "s2"]
     assert [c.key for c in canvas.columns] == ["p1"]
     assert canvas.left_out == [
@@ -457,21 +457,21 @@ def test_plan_leaves_out_and_names_what_each_importer_would_misread():
         "No Ids: no Canvas ID, SIS User ID or SIS Login ID; left out (Canvas would look for the "
         "student by name)",
     ]
-    moodle = plan_export(MOODLE, [nobody, MINJI], [WEEK1], everyone, key="username")
+    moodle = plan_export(MOODLE, Sheet([nobody, MINJI], [WEEK1], everyone), key="username")
     assert moodle.left_out == [
         "No Ids: no Username; left out (Moodle would put the grades on the student of the row "
         "above)"
     ]
-    blackboard = plan_export(BLACKBOARD, [nobody, MINJI], [WEEK1, WEEK2], everyone)
+    blackboard = plan_export(BLACKBOARD, Sheet([nobody, MINJI], [WEEK1, WEEK2], everyone))
     assert [c.key for c in blackboard.columns] == ["p1"]
     assert blackboard.left_out[1] == (
         "No Ids: no username; left out (Blackboard cannot match the row)"
     )
-    brightspace = plan_export(BRIGHTSPACE, [nobody, MINJI], [WEEK1], everyone)
+    brightspace = plan_export(BRIGHTSPACE, Sheet([nobody, MINJI], [WEEK1], everyone))
     assert brightspace.left_out == [
         "No Ids: no OrgDefinedId or Username; left out (Brightspace cannot match the row)"
     ]
-    assert plan_export(CANVAS, STUDENTS, COLUMNS, SCORES).left_out == []
+    assert plan_export(CANVAS, SHEET).left_out == []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from exercises.gradebook.lms import (
     MOODLE,
     ExportColumn,
     ExportStudent,
+    Sheet,
     join_lines,
     plan_export,
     plan_files,
@@ -105,7 +106,7 @@ def _state(items: dict[str, str], item_of: dict[str, str], username_of=None) -> 
 
 def _check(lms: str, state: LmsState, read, item_of: dict[str, str], key: str = "") -> list[str]:
     before = dict(state.grades)
-    plan = plan_export(lms, STUDENTS, COLUMNS, SCORES, key=key)
+    plan = plan_export(lms, Sheet(STUDENTS, COLUMNS, SCORES), key=key)
     for _, lines in plan_files(plan, key=key):
         state.grades = read(join_lines(lines), state)
     after = state.grades

@@ -18,7 +18,13 @@ from django.utils import timezone, translation
 from exercises.courses.models import Membership
 from exercises.courses.services.accounts import membership_create
 from exercises.courses.services.roster import roster_import
-from exercises.gradebook.lms import ExportColumn, ExportStudent, fill_lms_export, plan_export
+from exercises.gradebook.lms import (
+    ExportColumn,
+    ExportStudent,
+    Sheet,
+    fill_lms_export,
+    plan_export,
+)
 from exercises.gradebook.selectors import export_scores
 from exercises.gradebook.views import note_text
 from tests import factories
@@ -331,8 +337,12 @@ def test_lms_warnings_read_in_korean_with_their_values_kept():
     ana = ExportStudent(key="s4", name="Ana", username="ana", email="=cmd")
     quiz = ExportColumn(key="p5", title="Quiz (3)")
     week1 = ExportColumn(key="p1", title="Week 1")
-    moodle = plan_export("moodle", [nobody, ana], [quiz], {("s5", "p5"): 1}, key="idnumber")
-    english = [*moodle.left_out, *moodle.notes, *plan_export("canvas", [], [quiz], {}).left_out]
+    moodle = plan_export("moodle", Sheet([nobody, ana], [quiz], {("s5", "p5"): 1}), key="idnumber")
+    english = [
+        *moodle.left_out,
+        *moodle.notes,
+        *plan_export("canvas", Sheet([], [quiz], {})).left_out,
+    ]
     assert english == [
         "No Ids: no ID number; left out (Moodle would put the grades on the student of the row "
         "above)",
