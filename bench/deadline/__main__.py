@@ -173,6 +173,7 @@ def run_phase(
         f"{name}: stored {st['stored']}, graded {st['graded']}, lost {len(st['lost'])}; "
         f"p50/p95/p99/max {fmt(pct(st['lat'], 50))}/{fmt(pct(st['lat'], 95))}/"
         f"{fmt(pct(st['lat'], 99))}/{fmt(max(st['lat'], default=float('nan')))} s; "
+        f"client p50/p99 {fmt(pct(st['lat_client'], 50))}/{fmt(pct(st['lat_client'], 99))} s; "
         f"web {1000 * cpu['web'] / max(1, st['sent']):.1f} ms/submission, workers "
         f"{1000 * cpu['workers'] / max(1, st['graded']):.1f} ms/graded"
     )

@@ -159,6 +159,7 @@ def floor_stats(res: Result) -> dict[str, Any]:
         else:
             by_user[s.planned.student] -= 1
     return {
+        "lat_client": floor_client_latency(res),
         "sent": len(res.sends),
         "sent_window": max(s.sent for s in res.sends) - min(s.sent for s in res.sends),
         "stored": len(res.rows),
@@ -167,6 +168,36 @@ def floor_stats(res: Result) -> dict[str, Any]:
         "lat": [(r["done_at"] - r["created_at"]).total_seconds() for r in done],
         "resp": [s.answered - s.sent for s in res.sends if s.status == 200 and not s.error],
     }
+
+
+def floor_client_latency(res: Result) -> list[float]:
+    """The floor's submit-to-done from the client's send, as ours is computed (`done_at` minus
+    the moment the client sent the POST): each student's answered POSTs, in the order sent,
+    against their done rows, in the order stored (a student posts once a run; the order pairs
+    them if not)."""
+    sent: dict[str, list[float]] = {}
+    for s in res.sends:
+        if s.status == 200 and not s.error:
+            sent.setdefault(s.planned.student, []).append(s.sent)
+    done: dict[str, list[Any]] = {}
+    for r in res.rows:
+        if r["done"]:
+            done.setdefault(r["user__username"], []).append(r)
+    out = []
+    for student, moments in sent.items():
+        rows = sorted(done.get(student, []), key=lambda r: r["created_at"])
+        out.extend(
+            r["done_at"].timestamp() - at for at, r in zip(sorted(moments), rows, strict=False)
+        )
+    return out
+
+
+def latency_bar(students: int, seconds: float) -> float | None:
+    """The issue's client p99 bar for this burst (s): 500 in 5 s within 1 s, 1,000 in 5 s
+    within 2 s; None for a smaller or slower burst (not judged)."""
+    if seconds > 5.0 or students < 500:
+        return None
+    return 2.0 if students >= 1000 else 1.0
 
 
 def request_cpu(log_prefix: Path, t0: float, t1: float) -> dict[str, list[float]]:
@@ -190,7 +221,7 @@ def ratio(ours: float, floor: float) -> str:
     return f"{ours / floor:.1f}x" if floor > 0 else "–"
 
 
-def floor_section(results: list[Result], floor: Result) -> list[str]:
+def floor_section(results: list[Result], floor: Result, seconds: float) -> list[str]:
     """Our costs per submission as ratios to the floor's, measured in the same run."""
 
     def per(r: Result) -> dict[str, float]:
@@ -251,6 +282,7 @@ def floor_section(results: list[Result], floor: Result) -> list[str]:
         f"`{results[-1].name}`: **{verdict}** ({ratio(tuned['both'], f['both'])})."
     )
     L.append("")
+    L.extend(floor_latency(results, floor, seconds))
     L.append(
         "Per request (gunicorn's CPU from before the request is parsed to after the response "
         "is written, bench/deadline/gunicorn_conf.py): mean / median ms, and how many."
@@ -269,6 +301,40 @@ def floor_section(results: list[Result], floor: Result) -> list[str]:
 
         L.append(
             f"| {r.name} | {mm(posts)} | {mm(polls)} | {len(polls) / max(1, r.stats['sent']):.1f} |"
+        )
+    L.append("")
+    return L
+
+
+def floor_latency(results: list[Result], floor: Result, seconds: float) -> list[str]:
+    """The floor's own latency beside ours, both from the client's send, so that a run says
+    whether the bare stack meets the latency bar on this machine before ours is judged."""
+    f = floor.stats
+    L = [
+        "Latency from the client's send (the floor: `done_at` of its row, its task done; ours: "
+        "`graded_at` of the submission), and the server-side part (stored to done or graded), "
+        "p50 / p99 in seconds:",
+        "",
+    ]
+    L.extend(table_head("run", "sent", "done", "client p50 / p99 s", "server p50 / p99 s"))
+    for r in [floor, *results]:
+        st = r.stats
+        L.append(
+            f"| {r.name} | {st['sent']} | {st['graded']} | "
+            f"{fmt(pct(st['lat_client'], 50))} / {fmt(pct(st['lat_client'], 99))} | "
+            f"{fmt(pct(st['lat'], 50))} / {fmt(pct(st['lat'], 99))} |"
+        )
+    L.append("")
+    bar = latency_bar(f["sent"], seconds)
+    floor_p99, ours_p99 = pct(f["lat_client"], 99), pct(results[-1].stats["lat_client"], 99)
+    if bar is None:
+        L.append("Latency bar: not judged (a burst smaller than 500 in 5 s).")
+    else:
+        L.append(
+            f"Latency bar (client p99 ≤ {bar:.0f} s for {f['sent']} in {seconds:.0f} s): the floor "
+            f"**{'meets' if floor_p99 <= bar else 'does NOT meet'}** it on this machine "
+            f"({fmt(floor_p99)} s); `{results[-1].name}` "
+            f"**{'meets' if ours_p99 <= bar else 'does NOT meet'}** it ({fmt(ours_p99)} s)."
         )
     L.append("")
     return L
@@ -428,7 +494,7 @@ def report(
     )
     L.append("")
     if floor is not None:
-        L.extend(floor_section(results, floor))
+        L.extend(floor_section(results, floor, args.burst_seconds))
     L.extend(
         table_head(
             "configuration",
