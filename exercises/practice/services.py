@@ -116,7 +116,10 @@ def submission_submit(
         raise ValueError(f"no part {part}")
     answer = _answer_text(answer)
     params = part_params(instance.params, part)
-    shown = preview(answer, tuple(params["variables"]), task=task_of(params), latex=False)
+    # whether it is gradable, not how it reads: no LaTeX, no normalized text
+    shown = preview(
+        answer, tuple(params["variables"]), task=task_of(params), latex=False, normalize=False
+    )
     if not shown.ok:
         ambiguous = shown.error is None and shown.readings
         reason = refusal("ambiguous") if ambiguous else _parse_reason(shown.error)

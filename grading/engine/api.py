@@ -143,11 +143,14 @@ def preview(
     *,
     task: Task | None = None,
     latex: bool = True,
+    normalize: bool = True,
 ) -> Preview:
     """Parse and show: LaTeX of what was read, warnings, or the positioned error. Never grades.
 
     latex=False leaves `latex` empty: for callers that only need to know whether the answer
-    is gradable, or its normalized text (storing a submission, the verdict cache's key)."""
+    is gradable, or its normalized text (the verdict cache's key). normalize=False leaves
+    `normalized` empty too: for callers that only ask whether it is gradable (storing a
+    submission), since printing the tree back is a fifth of a preview's work."""
     try:
         parsed = parse_answer(text, tuple(variables))
     except ParseError as exc:
@@ -156,8 +159,8 @@ def preview(
         failure = _shape_failure(parsed, task, text)
         if failure is not None:
             return Preview(ok=False, error=failure, latex=parsed_latex(parsed) if latex else "")
-    normalized = ", ".join(to_text(p) for p in parsed.parts())
-    if parsed.is_vector:
+    normalized = ", ".join(to_text(p) for p in parsed.parts()) if normalize else ""
+    if parsed.is_vector and normalize:
         normalized = "<" + normalized + ">"
     return Preview(
         ok=True,

@@ -155,6 +155,23 @@ def test_preview_without_latex_agrees_but_for_the_latex(text):
     )
 
 
+@pytest.mark.parametrize(
+    "text", ["0.33x + 2y", "3x^2 + y", "<2x, 3y>", "2x + * y", "1/2x", "x y z", "f_x = 2x"]
+)
+def test_preview_without_its_text_agrees_but_for_the_latex_and_the_text(text):
+    """What storing a submission asks (is it gradable?) is answered the same without printing."""
+    full = preview(text, XY, task=TOY1)
+    bare = preview(text, XY, task=TOY1, latex=False, normalize=False)
+    assert (bare.latex, bare.normalized) == ("", "")
+    assert (bare.ok, bare.warnings, bare.error, bare.readings) == (
+        full.ok,
+        full.warnings,
+        full.error,
+        full.readings,
+    )
+    assert full.normalized or not full.ok
+
+
 def test_preview_offers_readings_for_contested_input():
     p = preview("1/2x", XY)
     assert not p.ok
