@@ -56,6 +56,14 @@ def parse_answer(text: str, variables: tuple[str, ...]) -> Parsed:
     return parse(text, variables)
 
 
+@lru_cache(maxsize=256)
+def answer_texts(text: str, variables: tuple[str, ...]) -> tuple[str, ...]:
+    """The plain text of each part of a parsed answer (raises ParseError), remembered as the
+    parse is: preview's normalized text (the verdict cache's key) and grade's structural
+    check read the same texts, so a worker that previews then grades prints the answer once."""
+    return tuple(to_text(p) for p in parse_answer(text, variables).parts())
+
+
 def key_of(task: Task, prepared: Prepared | None = None) -> Key:
     """The key for a task, computed by SymPy (or read from a prepared task of this engine
     version). Raises ValueError when it cannot be computed."""
@@ -159,7 +167,7 @@ def preview(
         failure = _shape_failure(parsed, task, text)
         if failure is not None:
             return Preview(ok=False, error=failure, latex=parsed_latex(parsed) if latex else "")
-    normalized = ", ".join(to_text(p) for p in parsed.parts()) if normalize else ""
+    normalized = ", ".join(answer_texts(text, tuple(variables))) if normalize else ""
     if parsed.is_vector and normalize:
         normalized = "<" + normalized + ">"
     return Preview(
@@ -237,16 +245,19 @@ def _grade(
     warnings = _warnings(parsed, task)
     if parsed.label_text:
         warnings += (message("label-accepted", label=parsed.label_text),)
-    answer_latex = parsed_latex(parsed)
-    key_latex = c.latex
     parts = parsed.parts()
-    judged = equivalence.judge(c, parts, seed)
+    # each part's LaTeX, printed once: the whole answer's and, for a vector, each component's
+    shown = [to_latex(p) for p in parts]
+    answer_latex = _vector_latex(shown) if parsed.is_vector else shown[0]
+    key_latex = c.latex
+    texts = answer_texts(answer, task.variables)
+    judged = equivalence.judge(c, parts, seed, texts)
     mistake = None
     if judged.answer is not None:
         mistake = diagnosis.diagnose(c, judged.answer, seed, judged.rtol, judged.floor, parts)
     components: tuple[ComponentVerdict, ...] = ()
     if per_component and c.is_vector and parsed.is_vector:
-        components = _component_verdicts(c, parts, judged, mistake, seed)
+        components = _component_verdicts(c, parts, texts, shown, judged, mistake, seed)
     return done(
         equivalent=judged.equivalent,
         method=judged.method,
@@ -263,6 +274,8 @@ def _grade(
 def _component_verdicts(
     c: Compiled,
     parts: list[Node],
+    texts: tuple[str, ...],
+    shown: list[str],
     whole: equivalence.Judgement,
     whole_mistake: Message | None,
     seed: int,
@@ -278,7 +291,6 @@ def _component_verdicts(
     differing (else the first) keeps the whole's verdict: the parts never earn more than the
     whole could."""
     labels = _component_labels(c)
-    shown = [to_latex(p) for p in parts]
     if whole.equivalent is True:
         return tuple(
             ComponentVerdict(
@@ -291,7 +303,10 @@ def _component_verdicts(
             )
             for i in range(len(parts))
         )
-    judged = [equivalence.judge(ComponentKey(c, i), [p], seed) for i, p in enumerate(parts)]
+    judged = [
+        equivalence.judge(ComponentKey(c, i), [p], seed, texts[i : i + 1])
+        for i, p in enumerate(parts)
+    ]
     wrong = [i for i, j in enumerate(judged) if j.equivalent is False]
     out: list[ComponentVerdict] = []
     for i, j in enumerate(judged):
@@ -326,6 +341,11 @@ def _component_verdicts(
             mistake=whole_mistake,
         )
     return tuple(out)
+
+
+def _vector_latex(shown: list[str]) -> str:
+    """A vector's LaTeX from its components' (as printing.parsed_latex writes it)."""
+    return r"\left\langle " + ", ".join(shown) + r"\right\rangle"
 
 
 def _component_labels(c: Compiled) -> list[str]:

@@ -15,6 +15,7 @@ from grading.engine.messages import message, message_each
 from grading.engine.numeric import exact, floats, multiprecision, sampling
 from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
 from grading.engine.parsing import ParseError, parse
+from grading.engine.printing import to_text
 from grading.engine.sympy_bridge import (
     Unsupported,
     from_sympy,
@@ -64,6 +65,7 @@ class Compiled:
         self.typical_mistakes: list[Any] | None = None
         self.prepared_candidates: Any = None
         self.key_nodes: list[Node] = []
+        self._texts: list[str] | None = None
         if prepared is not None and (prepared.engine != ENGINE_VERSION or task.function is None):
             prepared = None
         if prepared is not None:
@@ -121,6 +123,14 @@ class Compiled:
         if task.at:
             if not _defined_at_point(self.key_fns):
                 raise KeyInvalid(message("key-undefined-at-point")) from None
+
+    @property
+    def key_texts(self) -> list[str]:
+        """The key's plain text per component (printing.to_text), for the structural check:
+        printed once per compiled task, not once per grade."""
+        if self._texts is None:
+            self._texts = [to_text(n) for n in self.key_nodes]
+        return self._texts
 
     @property
     def key_expanded(self) -> list[Any]:
@@ -199,6 +209,11 @@ class ComponentKey(Compiled):
         self._latex = None
         self._expanded = None
         self._zero_scale = None
+        self._texts = None
+
+    @property
+    def key_texts(self) -> list[str]:
+        return [self.whole.key_texts[self.index]]
 
     @property
     def key_expanded(self) -> list[Any]:

@@ -135,11 +135,19 @@ class Judgement:
     floor: float = 0.0
 
 
-def judge(c: Compiled, parts: Sequence[Node], seed: int) -> Judgement:
+def judge(
+    c: Compiled, parts: Sequence[Node], seed: int, texts: Sequence[str] | None = None
+) -> Judgement:
     """Compare a parsed answer's parts (of the task's shape) with the compiled key:
     structurally, at seeded sample points, then symbolically where that can decide. One
-    component of a vector is judged on its own with a ComponentKey and that part."""
-    if structurally_equal(c.key_nodes, parts):
+    component of a vector is judged on its own with a ComponentKey and that part. `texts`:
+    the parts' plain text (printing.to_text) when the caller has it already."""
+    if texts is None:
+        texts = [to_text(p) for p in parts]
+    # structurally_equal, with the key's texts printed once per compiled task
+    if len(c.key_texts) == len(texts) and all(
+        k == a for k, a in zip(c.key_texts, texts, strict=True)
+    ):
         return Judgement(
             equivalent=True,
             method="structural",

@@ -42,16 +42,17 @@ def _constant(node: tree.Node, memo: dict[Any, Any]) -> bool:
     key = ("constant", id(node))
     known = memo.get(key)
     if known is None:
-        if isinstance(node, (tree.Num, tree.Const)):
+        kind = type(node)  # the node classes have no subclasses
+        if kind is tree.BinOp:
+            known = _constant(node.left, memo) and _constant(node.right, memo)  # type: ignore[attr-defined]
+        elif kind is tree.Num or kind is tree.Const:
             known = True
-        elif isinstance(node, tree.Group):
-            known = _constant(node.inner, memo)
-        elif isinstance(node, tree.Neg):
-            known = _constant(node.operand, memo)
-        elif isinstance(node, tree.Call):
-            known = _constant(node.arg, memo)
-        elif isinstance(node, tree.BinOp):
-            known = _constant(node.left, memo) and _constant(node.right, memo)
+        elif kind is tree.Group:
+            known = _constant(node.inner, memo)  # type: ignore[attr-defined]
+        elif kind is tree.Neg:
+            known = _constant(node.operand, memo)  # type: ignore[attr-defined]
+        elif kind is tree.Call:
+            known = _constant(node.arg, memo)  # type: ignore[attr-defined]
         else:
             known = False
         memo[key] = known
@@ -65,7 +66,8 @@ def compile_tree(node: tree.Node, ar: Arithmetic, memo: dict[Any, Any]) -> Calla
     constant subtree (tan(pi/2), e^2) is evaluated once per precision, not at every point.
     `memo`: one dict per tree (sizes, degrees and constness by node id)."""
     f = _compile_tree(node, ar, memo)
-    if isinstance(node, (tree.Num, tree.Const, tree.Var)) or not _constant(node, memo):
+    kind = type(node)
+    if kind is tree.Num or kind is tree.Const or kind is tree.Var or not _constant(node, memo):
         return f
     seen: dict[int, Any] = {}
     setting = ar.setting
@@ -96,17 +98,17 @@ def _compile_tree(node: tree.Node, ar: Arithmetic, memo: dict[Any, Any]) -> Call
         ex = exact.compile_exact(node, memo)
         from_fraction = ar.from_fraction
         return lambda pt: from_fraction(ex(exact.exact_point(source(pt))))
-    if isinstance(node, tree.BinOp) and node.op in "+-":
+    if type(node) is tree.BinOp and node.op in "+-":
         node = exact.regroup(node, memo)
-    if isinstance(node, tree.Num):
+    if type(node) is tree.Num:
         return ar.num(node.value)
-    if isinstance(node, tree.Var):
+    if type(node) is tree.Var:
         return ar.var(node.name)
-    if isinstance(node, tree.Const):
+    if type(node) is tree.Const:
         return ar.const(node.name)
-    if isinstance(node, tree.Group):
+    if type(node) is tree.Group:
         return compile_tree(node.inner, ar, memo)
-    if isinstance(node, tree.Neg):
+    if type(node) is tree.Neg:
         f = compile_tree(node.operand, ar, memo)
 
         def neg(pt: Any) -> Any:
@@ -115,11 +117,11 @@ def _compile_tree(node: tree.Node, ar: Arithmetic, memo: dict[Any, Any]) -> Call
 
         return neg
     unary = ar.unary
-    if isinstance(node, tree.Call):
+    if type(node) is tree.Call:
         g = compile_tree(node.arg, ar, memo)
         name = node.fn
         return lambda pt: unary(name, g(pt))
-    if isinstance(node, tree.Vec):
+    if type(node) is tree.Vec:
         raise TypeError("vectors are compiled per component")
     assert isinstance(node, tree.BinOp)
     a = compile_tree(node.left, ar, memo)

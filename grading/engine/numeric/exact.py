@@ -39,15 +39,19 @@ def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, 
     if key in memo:
         return memo[key]
     out: tuple[int, int] | None = None
-    if isinstance(node, Num):
+    # the node classes have no subclasses: their exact types are compared (cheaper than a
+    # chain of isinstance tests, and this runs for every node of every compiled tree)
+    kind = type(node)
+    if kind is Num:
         out = (0, 0)
-    elif isinstance(node, Var):
+    elif kind is Var:
         out = (1, 0)
-    elif isinstance(node, Group):
-        out = _degrees(node.inner, memo)
-    elif isinstance(node, Neg):
-        out = _degrees(node.operand, memo)
-    elif isinstance(node, BinOp):
+    elif kind is Group:
+        out = _degrees(node.inner, memo)  # type: ignore[attr-defined]
+    elif kind is Neg:
+        out = _degrees(node.operand, memo)  # type: ignore[attr-defined]
+    elif kind is BinOp:
+        assert isinstance(node, BinOp)
         a = _degrees(node.left, memo)
         if node.op == "^":
             n = integer_exponent(node.right)
@@ -151,16 +155,19 @@ def _compile_simple(
     """Numbers, variables, groups and negations, compiled alike by both exact arithmetics:
     `number` makes the arithmetic's number, `compile_` compiles a subtree, `negated` turns a
     function into its negative. None for any other node."""
-    if isinstance(node, Num):
-        value = number(node.value)
+    kind = type(node)
+    if kind is BinOp:
+        return None
+    if kind is Num:
+        value = number(node.value)  # type: ignore[attr-defined]
         return lambda pt: value
-    if isinstance(node, Var):
-        name = node.name
+    if kind is Var:
+        name = node.name  # type: ignore[attr-defined]
         return lambda pt: pt[name]
-    if isinstance(node, Group):
-        return compile_(node.inner)
-    if isinstance(node, Neg):
-        return negated(compile_(node.operand))
+    if kind is Group:
+        return compile_(node.inner)  # type: ignore[attr-defined]
+    if kind is Neg:
+        return negated(compile_(node.operand))  # type: ignore[attr-defined]
     return None
 
 
@@ -362,12 +369,13 @@ def _size(node: Node, memo: Sizes) -> int:
     key = ~id(node)  # negative: apart from the degrees' keys in the same memo
     n = memo.get(key)
     if n is None:
-        if isinstance(node, BinOp):
-            n = 1 + _size(node.left, memo) + _size(node.right, memo)
-        elif isinstance(node, Group):
-            n = 1 + _size(node.inner, memo)
-        elif isinstance(node, Neg):
-            n = 1 + _size(node.operand, memo)
+        kind = type(node)
+        if kind is BinOp:
+            n = 1 + _size(node.left, memo) + _size(node.right, memo)  # type: ignore[attr-defined]
+        elif kind is Group:
+            n = 1 + _size(node.inner, memo)  # type: ignore[attr-defined]
+        elif kind is Neg:
+            n = 1 + _size(node.operand, memo)  # type: ignore[attr-defined]
         else:
             n = 1
         memo[key] = n
@@ -377,7 +385,10 @@ def _size(node: Node, memo: Sizes) -> int:
 def worth_exact(node: Node, memo: Sizes) -> bool:
     """A rational subtree big enough that evaluating it exactly beats rounding each step.
     `memo`: one dict per compiled tree (keyed by node ids)."""
-    if not isinstance(node, (BinOp, Neg, Group)) or _size(node, memo) < SUBTREE_MIN_NODES:
+    kind = type(node)
+    if kind is not BinOp and kind is not Neg and kind is not Group:
+        return False
+    if _size(node, memo) < SUBTREE_MIN_NODES:
         return False
     d = degree(node, memo)
     return d is not None and 0 < d <= DEGREE_LIMIT
