@@ -37,16 +37,6 @@ from grading.engine.sympy_bridge import to_sympy
 from grading.engine.tree import BinOp, Call, Neg, Node, Num, Var, integer_exponent, walk
 from grading.engine.types import Evidence, Message, Method
 
-# --------------------------------------------------------------------------- structural
-
-
-def structurally_equal(key: Sequence[Node], answer: Sequence[Node]) -> bool:
-    """The same expression up to spacing, brackets and implicit multiplication."""
-    return len(key) == len(answer) and all(
-        to_text(k) == to_text(a) for k, a in zip(key, answer, strict=True)
-    )
-
-
 # --------------------------------------------------------------------------- symbolic
 
 
@@ -144,7 +134,8 @@ def judge(
     the parts' plain text (printing.to_text) when the caller has it already."""
     if texts is None:
         texts = [to_text(p) for p in parts]
-    # structurally_equal, with the key's texts printed once per compiled task
+    # structural: the same expression up to spacing, brackets and implicit multiplication
+    # (the key's texts are printed once per compiled task)
     if len(c.key_texts) == len(texts) and all(
         k == a for k, a in zip(c.key_texts, texts, strict=True)
     ):
