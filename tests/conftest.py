@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 # The live server drained before each flush (tests/support/live_server.py).
-pytest_plugins = ["tests.support.live_server"]
+pytest_plugins = ["tests.support.live_server", "tests.support.fast_flush"]
 
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
