@@ -31,6 +31,18 @@ DEGREE_LIMIT = 256
 T = TypeVar("T")
 
 
+def _unwrapped(node: Node) -> Node | None:
+    """What brackets or a sign change wrap (neither changes a degree or whether the node is a
+    polynomial), or None for any other node. Exact types are compared: the node classes have no
+    subclasses, and this runs for every node of every compiled tree."""
+    kind = type(node)
+    if kind is Group:
+        return node.inner  # type: ignore[attr-defined,no-any-return]
+    if kind is Neg:
+        return node.operand  # type: ignore[attr-defined,no-any-return]
+    return None
+
+
 def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, int] | None:
     """Upper bounds of the degrees of numerator and denominator, or None when the node is not
     a rational function with rational coefficients. `memo` is keyed by id(node) and must not
@@ -42,14 +54,13 @@ def _degrees(node: Node, memo: dict[int, tuple[int, int] | None]) -> tuple[int, 
     # the node classes have no subclasses: their exact types are compared (cheaper than a
     # chain of isinstance tests, and this runs for every node of every compiled tree)
     kind = type(node)
-    if kind is Num:
+    inner = _unwrapped(node)
+    if inner is not None:
+        out = _degrees(inner, memo)
+    elif kind is Num:
         out = (0, 0)
     elif kind is Var:
         out = (1, 0)
-    elif kind is Group:
-        out = _degrees(node.inner, memo)  # type: ignore[attr-defined]
-    elif kind is Neg:
-        out = _degrees(node.operand, memo)  # type: ignore[attr-defined]
     elif kind is BinOp:
         assert isinstance(node, BinOp)
         a = _degrees(node.left, memo)
@@ -90,15 +101,14 @@ def _is_polynomial(node: Node, memo: dict[Any, Any]) -> bool:
     if known is not None:
         return bool(known)
     kind = type(node)
-    if kind is Var:
+    inner = _unwrapped(node)
+    if inner is not None:
+        out = _is_polynomial(inner, memo)
+    elif kind is Var:
         out = True
     elif kind is Num:
         d = node.value.denominator  # type: ignore[attr-defined]
         out = not d & (d - 1)  # a coefficient that is not dyadic (1/3) is not
-    elif kind is Group:
-        out = _is_polynomial(node.inner, memo)  # type: ignore[attr-defined]
-    elif kind is Neg:
-        out = _is_polynomial(node.operand, memo)  # type: ignore[attr-defined]
     elif kind is BinOp:
         assert isinstance(node, BinOp)
         if node.op == "/":
