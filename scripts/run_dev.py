@@ -42,6 +42,15 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
+def port_open(host: str, port: int) -> bool:
+    """Whether something accepts connections at host:port (the dev server, once it listens)."""
+    try:
+        with socket.create_connection((host, port), 0.5):
+            return True
+    except OSError:
+        return False
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -76,7 +85,13 @@ def main() -> int:
             "",
         ]
     )
-    return supervise(commands(RUN / "celerybeat-schedule"), env=env, banner=banner)
+    print("Starting the server, the grading worker and the scheduler...", flush=True)
+    return supervise(
+        commands(RUN / "celerybeat-schedule"),
+        env=env,
+        banner=banner,
+        ready=lambda: port_open(HOST, int(PORT)),
+    )
 
 
 def commands(schedule: Path) -> dict[str, list[str]]:
@@ -136,13 +151,16 @@ def supervise(
     banner: str = "",
     lock_path: Path | None = None,
     grace: float = 10.0,
+    ready: Callable[[], bool] | None = None,
 ) -> int:
     """Start `children` in one process group of their own and watch them; when one exits, or
     this process is interrupted (Ctrl-C, SIGTERM, SIGHUP), stop the whole group: SIGTERM, then
     SIGKILL after `grace` seconds, grandchildren (the worker's pool, runserver's) included.
 
     The child named "beat" runs only under the beat lock (`lock_path`); while another scheduler
-    holds it nothing is started and the exit status is 2."""
+    holds it nothing is started and the exit status is 2. `banner` is printed once `ready()`
+    says so (the server accepts connections: a URL printed earlier would be refused if opened at
+    once), or at once without `ready`."""
     lock_path = lock_path or RUN / "celerybeat.lock"
     try:
         lock = beat_lock(lock_path) if "beat" in children else None
@@ -172,9 +190,11 @@ def supervise(
         if lock is not None:  # who holds the lock, for the message of a refused second start
             os.ftruncate(lock, 0)
             os.pwrite(lock, str(group).encode(), 0)
-        if banner:
-            print(banner, flush=True)
+        shown = not banner
         while all(proc.poll() is None for proc in procs.values()):
+            if not shown and (ready is None or ready()):
+                print(banner, flush=True)
+                shown = True
             time.sleep(0.2)
         exited = [name for name, proc in procs.items() if proc.poll() is not None]
         print(f"{', '.join(exited)} stopped: stopping the others.", file=sys.stderr, flush=True)

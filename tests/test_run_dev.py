@@ -204,3 +204,43 @@ def test_no_second_beat_while_one_runs_even_an_orphaned_one(stacks):
     third.wait_started()  # the lock died with its holder
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(timeout=HANG_S) == 0
+
+
+# A stand-in server: listens on the port it is given after a moment (as runserver does once
+# its checks are done), or never; then exits after a moment, which ends the supervisor.
+SERVER = """
+import socket, sys, time
+port, listens = int(sys.argv[1]), sys.argv[2] == "1"
+time.sleep(0.5)
+if listens:
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.listen()
+time.sleep(1.0)
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("listens", [True, False], ids=["server-listens", "server-never-listens"])
+def test_the_url_is_printed_once_the_server_accepts_connections(listens, tmp_path, capsys):
+    run_dev = _load_run_dev()
+    port = _free_port()
+    child = [sys.executable, "-c", SERVER, str(port), "1" if listens else "0"]
+    status = run_dev.supervise(
+        {"server": child},
+        env=dict(os.environ),
+        banner="Partial Credit is running at the URL",
+        lock_path=tmp_path / "lock",
+        grace=5,
+        ready=lambda: run_dev.port_open("127.0.0.1", port),
+    )
+    out = capsys.readouterr().out
+    assert status == 1  # the stand-in exited: the supervisor stopped the group
+    assert ("Partial Credit is running at the URL" in out) is listens
