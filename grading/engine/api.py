@@ -22,7 +22,7 @@ from grading.engine.compiled import (
 )
 from grading.engine.messages import message, message_each
 from grading.engine.parsing import ParseError, parse
-from grading.engine.printing import latex_name, parsed_latex, to_latex, to_text
+from grading.engine.printing import latex_name, parsed_latex, to_latex, to_text, vector_latex
 from grading.engine.sympy_bridge import Unsupported, from_sympy
 from grading.engine.tree import Node, Parsed, Var, tree_to_data, walk
 from grading.engine.types import (
@@ -248,7 +248,7 @@ def _grade(
     parts = parsed.parts()
     # each part's LaTeX, printed once: the whole answer's and, for a vector, each component's
     shown = [to_latex(p) for p in parts]
-    answer_latex = _vector_latex(shown) if parsed.is_vector else shown[0]
+    answer_latex = vector_latex(shown) if parsed.is_vector else shown[0]
     key_latex = c.latex
     texts = answer_texts(answer, task.variables)
     judged = equivalence.judge(c, parts, seed, texts)
@@ -341,11 +341,6 @@ def _component_verdicts(
             mistake=whole_mistake,
         )
     return tuple(out)
-
-
-def _vector_latex(shown: list[str]) -> str:
-    """A vector's LaTeX from its components' (as printing.parsed_latex writes it)."""
-    return r"\left\langle " + ", ".join(shown) + r"\right\rangle"
 
 
 def _component_labels(c: Compiled) -> list[str]:

@@ -15,7 +15,7 @@ from grading.engine.messages import message, message_each
 from grading.engine.numeric import exact, floats, multiprecision, sampling
 from grading.engine.numeric.bounds import Clamped, NeedPrecision, Undefined, Unusable
 from grading.engine.parsing import ParseError, parse
-from grading.engine.printing import to_text
+from grading.engine.printing import to_text, vector_latex
 from grading.engine.sympy_bridge import (
     Unsupported,
     from_sympy,
@@ -151,7 +151,7 @@ class Compiled:
             self.key_expanded  # noqa: B018 - made with the key, as the variant is made
             latexes = [shown_latex(e) for e in self.key_exprs]
             if self.is_vector:
-                self._latex = r"\left\langle " + ", ".join(latexes) + r"\right\rangle"
+                self._latex = vector_latex(latexes)
             else:
                 self._latex = latexes[0]
         return self._latex
@@ -209,10 +209,10 @@ class ComponentKey(Compiled):
         self._latex = None
         self._expanded = None
         self._zero_scale = None
-        self._texts = None
 
     @property
     def key_texts(self) -> list[str]:
+        """This component's text, from the whole key's (printed once for all components)."""
         return [self.whole.key_texts[self.index]]
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -104,9 +104,7 @@ _LATEX: dict[type, Callable[[Any], str]] = {
     tree.Const: lambda n: "e" if n.name == "e" else r"\pi",
     tree.Group: lambda n: rf"\left({to_latex(n.inner)}\right)",
     tree.Neg: _latex_neg,
-    tree.Vec: lambda n: (
-        r"\left\langle " + ", ".join(to_latex(i) for i in n.items) + r"\right\rangle"
-    ),
+    tree.Vec: lambda n: vector_latex(to_latex(i) for i in n.items),
     tree.Call: _latex_call,
 }
 
@@ -115,13 +113,14 @@ def _strip_group(node: tree.Node) -> str:
     return to_latex(node.inner) if type(node) is tree.Group else to_latex(node)
 
 
+def vector_latex(components: Iterable[str]) -> str:
+    """A vector's LaTeX from its components' LaTeX: ⟨a, b⟩."""
+    return r"\left\langle " + ", ".join(components) + r"\right\rangle"
+
+
 def parsed_latex(parsed: tree.Parsed) -> str:
     if parsed.components is not None:
-        return (
-            r"\left\langle "
-            + ", ".join(to_latex(c) for c in parsed.components)
-            + (r"\right\rangle")
-        )
+        return vector_latex(to_latex(c) for c in parsed.components)
     return to_latex(parsed.node)
 
 
