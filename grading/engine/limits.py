@@ -50,9 +50,17 @@ class BudgetExceeded(BaseException):
     """Raised inside a `time_budget` block when its time is up."""
 
 
+# After the first alarm the timer fires again every this many seconds until the block ends: an
+# exception raised while Python runs a finalizer or a garbage-collector callback is printed and
+# dropped ("Exception ignored in ..."), so one alarm that lands there would leave the block
+# running unbounded; the next one interrupts it.
+BUDGET_REPEAT_S = 0.01
+
+
 @contextmanager
 def time_budget(seconds: float) -> Iterator[bool]:
-    """Interrupt the block after `seconds` of wall time.
+    """Interrupt the block after `seconds` of wall time (and again every BUDGET_REPEAT_S after,
+    should an interrupt be swallowed by a finalizer, until the block ends).
 
     A hard interrupt needs SIGALRM, which only the main thread may set; elsewhere the block runs
     unguarded and the context yields False, so callers run only bounded work there.
@@ -66,13 +74,19 @@ def time_budget(seconds: float) -> Iterator[bool]:
         yield False
         return
 
+    active = [True]
+
     def _raise(signum: int, frame: object) -> None:
-        raise BudgetExceeded
+        if active[0]:
+            raise BudgetExceeded
 
     previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-4))
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-4), BUDGET_REPEAT_S)
     try:
         yield True
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        try:
+            active[0] = False  # an alarm still due from here on does nothing
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
