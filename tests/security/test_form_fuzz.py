@@ -5,7 +5,9 @@ The forms are not listed by hand: each page below is fetched as a user who may s
 <form> in it is read (method, action, fields and their current values, file inputs), and each
 field in turn gets each hostile value while the others keep theirs. A new form on these pages is
 fuzzed without anyone remembering to add it. Work is bounded: a fixed list of values, and forms
-that start background work (a template check) are sent once.
+that start background work (a template check) are sent once. Markup inside <template> is inert (a
+browser submits none of it): the parts editor's empty row there (part-__prefix__-*, names the
+server never reads) is not a field; the rows made from it (part-0-*, ...) are, and are fuzzed.
 """
 
 from __future__ import annotations
@@ -96,9 +98,15 @@ class _Forms(HTMLParser):
         self.forms: list[Form] = []
         self._select: str | None = None
         self._textarea: str | None = None
+        self._templates = 0  # depth inside <template>: inert markup, not fields of the form
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if tag == "template":
+            self._templates += 1
+            return
+        if self._templates:
+            return
         if tag == "form":
             method = "post" if "hx-post" in a else (a.get("method") or "get").lower()
             action = a.get("action") or a.get("hx-post") or a.get("hx-get") or ""
@@ -135,7 +143,9 @@ class _Forms(HTMLParser):
             self.forms[-1].fields[self._textarea] += data
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
+        if tag == "template":
+            self._templates = max(0, self._templates - 1)
+        elif tag == "textarea":
             self._textarea = None
         elif tag == "select":
             self._select = None
