@@ -23,7 +23,7 @@ from exercises.authoring.generators.parts import carry_of, is_parts, part_params
 from exercises.authoring.models import ProblemInstance
 from exercises.authoring.scoring import verdict_credit
 from exercises.authoring.selectors import item_tolerance
-from exercises.lti.services.passback import passback_record
+from exercises.lti.services.passback import passback_record, unlinked_sql
 from grading.engine import ENGINE_VERSION, Prepared, Task, Verdict, grade, preview
 from grading.models import Submission
 
@@ -205,15 +205,7 @@ def submission_grade_record(*, submission_id: int, passbacks: list[int] | None =
         )
         return False
 
-    # The verdict and, when the submission's set is linked from an LMS, the student's new
-    # score in the LTI outbox: one transaction, so a score is never recorded without its
-    # passback nor the reverse.
-    with transaction.atomic():
-        recorded = _verdict_record(submission_id=submission_id, outcome=outcome)
-        if recorded:
-            changed = passback_record(student_id=given.student_id, set_id=given.problem_set_id)
-            if passbacks is not None:
-                passbacks.extend(changed)
+    recorded = _verdict_store(given=given, outcome=outcome, passbacks=passbacks)
     if recorded:  # else another worker finished first; its verdict stays
         verdict = outcome.verdict
         logger.info(
@@ -223,6 +215,31 @@ def submission_grade_record(*, submission_id: int, passbacks: list[int] | None =
             verdict.method,
             verdict.elapsed_ms,
         )
+    return bool(recorded)
+
+
+def _verdict_store(
+    *, given: GradingInput, outcome: GradedOutcome, passbacks: list[int] | None
+) -> bool:
+    """Record the verdict unless one was recorded meanwhile; True when this one was.
+
+    The verdict and, when the submission's set is linked from an LMS, the student's new score
+    in the LTI outbox: one transaction, so a score is never recorded without its passback nor
+    the reverse. Where no LMS links the set (most sets), the verdict is stored by one
+    statement that checks so itself (exercises.lti.services.passback.unlinked_sql): atomic on
+    its own, it spares the transaction's BEGIN and COMMIT and the outbox's query, three of a
+    grade's six round trips. When it stores nothing (a link, or a verdict already there), the
+    transaction decides as before."""
+    if _verdict_record(
+        submission_id=given.submission_id, outcome=outcome, unlinked_set=given.problem_set_id
+    ):
+        return True
+    with transaction.atomic():
+        recorded = _verdict_record(submission_id=given.submission_id, outcome=outcome)
+        if recorded:
+            changed = passback_record(student_id=given.student_id, set_id=given.problem_set_id)
+            if passbacks is not None:
+                passbacks.extend(changed)
     return bool(recorded)
 
 
@@ -290,8 +307,17 @@ def _verdict_sql(vendor: str) -> str:
     return f"UPDATE {table} SET {sets} WHERE {qn('id')} = %s AND NOT ({status} = %s)"  # noqa: S608
 
 
-def _verdict_record(*, submission_id: int, outcome: GradedOutcome) -> int:
-    """Store the verdict unless one was stored meanwhile (1 when this one was)."""
+@functools.cache
+def _verdict_unlinked_sql(vendor: str) -> str:
+    """The verdict's UPDATE, storing only where no LMS links the submission's set."""
+    return f"{_verdict_sql(vendor)} AND {unlinked_sql(vendor)}"
+
+
+def _verdict_record(
+    *, submission_id: int, outcome: GradedOutcome, unlinked_set: int | None = None
+) -> int:
+    """Store the verdict unless one was stored meanwhile (1 when this one was); with
+    `unlinked_set`, only if no LMS links that set (the submission's)."""
     graded = Submission.Status.GRADED
     verdict = outcome.verdict
     values = {
@@ -311,8 +337,14 @@ def _verdict_record(*, submission_id: int, outcome: GradedOutcome) -> int:
         Submission._meta.get_field(n).get_db_prep_save(values[n], connection)
         for n in _VERDICT_COLUMNS
     ]
+    params += [submission_id, graded.value]
+    if unlinked_set is None:
+        sql = _verdict_sql(connection.vendor)
+    else:
+        sql = _verdict_unlinked_sql(connection.vendor)
+        params.append(unlinked_set)
     with connection.cursor() as cursor:
-        cursor.execute(_verdict_sql(connection.vendor), [*params, submission_id, graded.value])
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 

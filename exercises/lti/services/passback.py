@@ -92,6 +92,20 @@ def _targets_sql(vendor: str) -> str:
     return str(sql)
 
 
+@functools.cache
+def unlinked_sql(vendor: str) -> str:
+    """A condition for a statement's WHERE, true when no LMS link opens the set whose id is
+    its one parameter: then passback_record has nothing to record, and a verdict may be
+    stored by one statement on its own (grading.services). It asks for a link row at all,
+    whatever it joins: wider than _targets, so that no verdict the outbox should see is
+    stored this way."""
+    qn = connection.ops.quote_name
+    table = qn(ResourceLinkSet._meta.db_table)
+    column = qn(ResourceLinkSet._meta.get_field("problem_set").column)
+    # the model's own table and column, quoted; the id is a parameter
+    return f"NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = %s)"  # noqa: S608
+
+
 def _targets(*, set_id: int) -> set[tuple[int, str]]:
     """(LMS course id, issuer) of every LMS course where the set is linked."""
     with connection.cursor() as cursor:

@@ -383,3 +383,30 @@ def test_the_outbox_finds_the_linked_courses_with_the_sql_compiled_once(klass):
     found = passback_service._targets(set_id=linked)
     assert found == orm(linked) and len(found) == 1
     assert passback_service._targets(set_id=unlinked) == orm(unlinked) == set()
+
+
+def test_the_verdicts_one_statement_stores_only_where_no_lms_links_the_set(klass):
+    """grading.services stores a verdict by one UPDATE when no LMS links the set (no outbox
+    row to write); for a linked set that UPDATE stores nothing, and the verdict goes through
+    the transaction that writes the outbox (the student's score reaches the outbox)."""
+    from grading.engine import Verdict
+    from grading.services import GradedOutcome, _verdict_record, submission_grade_record
+
+    with mock.patch("grading.tasks.submission_grade_task.delay"):
+        url = reverse("practice:submission-create", args=[klass["instances"][0].pk])
+        klass["client"].post(url, {"answer": RIGHT})
+    submission = Submission.objects.get()
+    outcome = GradedOutcome(
+        verdict=Verdict(equivalent=True, method="numeric"), cache_use="off", score=Decimal("2")
+    )
+    linked, unlinked = klass["set"].pk, factories.problem_set(in_course=klass["course"]).pk
+    assert _verdict_record(submission_id=submission.pk, outcome=outcome, unlinked_set=linked) == 0
+    submission.refresh_from_db()
+    assert submission.status != Submission.Status.GRADED
+    assert submission_grade_record(submission_id=submission.pk) is True
+    assert ScorePassback.objects.get().score_given == Decimal("2.00")
+
+    again = Submission.objects.filter(pk=submission.pk)
+    again.update(status=Submission.Status.GRADING)
+    assert _verdict_record(submission_id=submission.pk, outcome=outcome, unlinked_set=unlinked)
+    assert again.get().status == Submission.Status.GRADED
