@@ -49,12 +49,7 @@ def main() -> int:
     )
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
-    ap.add_argument("--db", default="pc_cost")
-    ap.add_argument("--pg-port", type=int, default=5432)
-    ap.add_argument("--redis-port", type=int, default=6379)
-    ap.add_argument("--redis-db", type=int, default=12)
-    ap.add_argument("--conn-max-age", type=int, default=60)
-    ap.add_argument("--warmup", type=int, default=4)
+    stack.add_stack_arguments(ap, db="pc_cost")
     ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before measuring")
     args = ap.parse_args()
 

@@ -218,6 +218,17 @@ def ensure_redis(stack: Stack, port: int) -> str:
     return f"Redis: was not running; started redis-server --daemonize yes on port {port}"
 
 
+def add_stack_arguments(ap: argparse.ArgumentParser, *, db: str) -> None:
+    """The options django_env, recreate_database and setup_data read, for a bench that runs on
+    this stack in its own process (bench/submit_cost.py, bench/worker_cost.py)."""
+    ap.add_argument("--db", default=db)
+    ap.add_argument("--pg-port", type=int, default=5432)
+    ap.add_argument("--redis-port", type=int, default=6379)
+    ap.add_argument("--redis-db", type=int, default=12)
+    ap.add_argument("--conn-max-age", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=4)
+
+
 def django_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
     """Settings for the bench's processes: its own database and Redis db number. The broker and
     the cache are named too, so that a CELERY_BROKER_URL or CACHE_URL in the caller's
