@@ -108,25 +108,7 @@ def main() -> int:
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("wb") as log:
         worker = subprocess.Popen(  # noqa: S603
-            [
-                str(stack.VENV_BIN / "celery"),
-                "-A",
-                args.app,
-                "worker",
-                "-P",
-                "prefork",
-                "-c",
-                str(args.concurrency),
-                "-Q",
-                "grading",
-                "-n",
-                f"worker-cost-{os.getpid()}@%h",
-                "-l",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            stack.celery_worker_argv(f"worker-cost-{os.getpid()}", args.concurrency, args.app),
             cwd=ROOT,
             env=wenv,
             stdout=log,

@@ -507,6 +507,30 @@ def service_versions(args: argparse.Namespace) -> str:
     return f"PostgreSQL {pg}, Redis {r.info()['redis_version']}"
 
 
+def celery_worker_argv(name: str, concurrency: int, app: str = "config.celery_app") -> list[str]:
+    """A grading worker's command line: prefork, on the grading queue, as docker-compose.yml
+    runs it (no gossip, mingle or heartbeat)."""
+    return [
+        str(VENV_BIN / "celery"),
+        "-A",
+        app,
+        "worker",
+        "-P",
+        "prefork",
+        "-c",
+        str(concurrency),
+        "-Q",
+        "grading",
+        "-n",
+        f"{name}@%h",
+        "-l",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+
+
 def start_workers(
     stack: Stack,
     env: dict[str, str],
@@ -517,30 +541,7 @@ def start_workers(
 ) -> None:
     for n in range(nodes):
         name = f"worker-{tag}-{n}"
-        stack.spawn(
-            name,
-            [
-                str(VENV_BIN / "celery"),
-                "-A",
-                "config.celery_app",
-                "worker",
-                "-P",
-                "prefork",
-                "-c",
-                str(concurrency),
-                "-Q",
-                "grading",
-                "-n",
-                f"{name}@%h",
-                "-l",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",  # as docker-compose.yml runs them
-            ],
-            env,
-            pyspy,
-        )
+        stack.spawn(name, celery_worker_argv(name, concurrency), env, pyspy)
     for n in range(nodes):
         name = f"worker-{tag}-{n}"
         wait_for(
