@@ -136,9 +136,7 @@ def judge(
         texts = [to_text(p) for p in parts]
     # structural: the same expression up to spacing, brackets and implicit multiplication
     # (the key's texts are printed once per compiled task)
-    if len(c.key_texts) == len(texts) and all(
-        k == a for k, a in zip(c.key_texts, texts, strict=True)
-    ):
+    if list(texts) == c.key_texts:
         return Judgement(
             equivalent=True,
             method="structural",

@@ -85,8 +85,10 @@ def time_budget(seconds: float) -> Iterator[bool]:
     try:
         yield True
     finally:
+        # an alarm still due from here on does nothing; should one land before that, the
+        # timer and the handler are still put back (the inner finally)
         try:
-            active[0] = False  # an alarm still due from here on does nothing
+            active[0] = False
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
