@@ -91,11 +91,11 @@ def run_phase(
     concurrency: int,
     wenv: dict[str, str],
 ) -> Result:
-    """One burst against a fresh set of workers: `floor` posts to the floor (bench.deadline.floor),
-    the others submit answers."""
+    """One burst against a fresh set of workers: `floor-*` posts to the floor
+    (bench.deadline.floor), the others submit answers."""
     import redis
 
-    floor = name == "floor"
+    floor = name.startswith("floor")
     send = floor_send(browsers) if floor else submit_answer
     redis.Redis(host=HOST, port=args.redis_port, db=args.redis_db).flushdb()
     start_workers(
@@ -322,14 +322,40 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
         ],
         env,
     )
-    floor = run_phase(
-        args, stack, env, browsers, floor_planned, "floor", args.workers, args.concurrency, {}
-    )
+    # The floor's burst runs before ours and again after: this machine's speed moves within
+    # minutes (the floor's cost has moved by a third between two runs an hour apart), and ours
+    # is compared with the mean of the two, so that a drift during the run does not decide it.
+    floors = [
+        run_phase(
+            args,
+            stack,
+            env,
+            browsers,
+            floor_planned,
+            "floor-before",
+            args.workers,
+            args.concurrency,
+            {},
+        )
+    ]
     results = []
     for run in runs:
         mine = [p for p in planned if p.run == run]
         nodes, concurrency = (1, 1) if run == "baseline" else (args.workers, args.concurrency)
         results.append(run_phase(args, stack, env, browsers, mine, run, nodes, concurrency, {}))
+    floors.append(
+        run_phase(
+            args,
+            stack,
+            env,
+            browsers,
+            floor_planned,
+            "floor-after",
+            args.workers,
+            args.concurrency,
+            {},
+        )
+    )
 
     profile = None
     if not args.no_profile:
@@ -354,7 +380,9 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
         if args.py_spy
         else []
     )
-    section = report(args, results, env_info, timings, profile, gtimes, command, floor, pyspy_files)
+    section = report(
+        args, results, env_info, timings, profile, gtimes, command, floors, pyspy_files
+    )
     print()
     print(section)
     if args.write:
