@@ -66,6 +66,7 @@ from bench.deadline.stack import (
     recreate_database,
     run_in_stack,
     service_versions,
+    settle_database,
     setup_data,
     start_workers,
     stop_workers,
@@ -98,6 +99,7 @@ def run_phase(
     floor = name.startswith("floor")
     send = floor_send(browsers) if floor else submit_answer
     redis.Redis(host=HOST, port=args.redis_port, db=args.redis_db).flushdb()
+    settle_database(args)
     start_workers(
         stack, {**env, **wenv}, nodes, concurrency, name, args.py_spy if name == "tuned" else None
     )

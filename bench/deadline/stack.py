@@ -261,6 +261,20 @@ def recreate_database(args: argparse.Namespace) -> None:
         conn.execute(f'CREATE DATABASE "{args.db}"')
 
 
+def settle_database(args: argparse.Namespace) -> None:
+    """Before a burst: VACUUM (ANALYZE) the bench's database and CHECKPOINT, so that
+    PostgreSQL's own after-work of what came before (autovacuum of the set-up's thousands of
+    rows, the checkpoint of their WAL) does not land inside the burst's window. Each burst,
+    the floor's and ours, starts from the same settled database."""
+    import psycopg
+
+    with psycopg.connect(
+        f"postgresql://postgres@{HOST}:{args.pg_port}/{args.db}", autocommit=True
+    ) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
+
+
 def manage(env: dict[str, str], *argv: str) -> None:
     subprocess.run(  # noqa: S603
         [str(VENV_BIN / "python"), "manage.py", *argv],
