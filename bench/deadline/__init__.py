@@ -15,11 +15,14 @@ runs behind, so production's HTTPS settings stay on.
 
 First the same students post, at the same moments, to the floor (bench/deadline/floor/: a
 logged-in POST that stores one row and queues one task that reads and writes it, on the tuned
-worker configuration): the report gives our CPU per submission (web, worker, PostgreSQL,
-Redis) as ratios to it. The client re-fetches the result region as htmx does until it shows
-the verdict (--no-poll: not). Then the same burst runs twice on the same gunicorn, each on
-fresh instances (a second item per student): first against the baseline (one Celery worker
-process, concurrency 1), then the tuned configuration. Submit-to-verdict is read from the
+worker configuration), and again after our bursts: the report gives our CPU per submission
+(web, worker, PostgreSQL, Redis) as ratios to the mean of the two floors, and how far the floor
+moved between them (this kind of machine's speed drifts within minutes). Each burst starts
+after a VACUUM (ANALYZE) and a CHECKPOINT of the bench's database. The client re-fetches the
+result region as htmx does until it shows the verdict (--no-poll: not). Between the floors the
+same burst runs twice on the same gunicorn, each on fresh instances (a second item per
+student): first against the baseline (one Celery worker process, concurrency 1), then the
+tuned configuration. Submit-to-verdict is read from the
 app's own timestamps (created_at, started_at, graded_at of Submission), and also from the
 client's send time.
 
