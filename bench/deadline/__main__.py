@@ -324,41 +324,23 @@ def _main(args: argparse.Namespace, stack: Stack, run_dir: Path, command: str) -
         ],
         env,
     )
+
     # The floor's burst runs before ours and again after: this machine's speed moves within
     # minutes (three runs within an hour read the floor at 10.0 to 12.5 ms; its bursts before
     # and after ours have differed by up to 20 %), and ours is compared with the mean of the
     # two, so that a drift during the run does not decide the ratio.
-    floors = [
-        run_phase(
-            args,
-            stack,
-            env,
-            browsers,
-            floor_planned,
-            "floor-before",
-            args.workers,
-            args.concurrency,
-            {},
+    def floor_burst(name: str) -> Result:
+        return run_phase(
+            args, stack, env, browsers, floor_planned, name, args.workers, args.concurrency, {}
         )
-    ]
+
+    floors = [floor_burst("floor-before")]
     results = []
     for run in runs:
         mine = [p for p in planned if p.run == run]
         nodes, concurrency = (1, 1) if run == "baseline" else (args.workers, args.concurrency)
         results.append(run_phase(args, stack, env, browsers, mine, run, nodes, concurrency, {}))
-    floors.append(
-        run_phase(
-            args,
-            stack,
-            env,
-            browsers,
-            floor_planned,
-            "floor-after",
-            args.workers,
-            args.concurrency,
-            {},
-        )
-    )
+    floors.append(floor_burst("floor-after"))
 
     profile = None
     if not args.no_profile:
