@@ -11,6 +11,7 @@ import re
 import statistics
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -478,7 +479,7 @@ def report(
     profile: tuple[str, dict[str, float]] | None,
     gtimes: dict[str, list[float]],
     command: str,
-    floors: list[Result] = (),  # type: ignore[assignment]
+    floors: Sequence[Result] = (),
     pyspy_files: list[tuple[str, Path, str]] = (),  # type: ignore[assignment]
 ) -> str:
     L: list[str] = [MARK_START, "## Deadline burst (`bench/deadline.py`)", ""]
