@@ -7,9 +7,13 @@
 // gradient's contour lines and arrows), the derivatives along the slice, and a still picture of
 // the 3-D surface (the same grid projected as Plotly's camera sees it, shaded, with the slice
 // plane, the slice curve and the point). When all of them are in the page the section gets
-// data-plot-visible. Then, once the section is near the viewport (or at once when the
-// picture is touched or focused), Plotly's 3-D bundle is added and the rotatable WebGL surface
-// replaces the picture; then the section gets data-plot-drawn. bench/page_load.py times both.
+// data-plot-visible. Once the section is near the viewport, Plotly's 3-D bundle is fetched
+// (a prefetch: downloaded, not run). Only when the student reaches for the surface (the
+// picture touched, clicked, pointed at or focused) is the bundle run and the rotatable WebGL
+// surface drawn over the picture; then the section gets data-plot-drawn. Running the bundle
+// is one long task (0.3-2 s of the page's only thread: more on a phone, 2 s with software GL),
+// and it came while the student typed the first answer, holding its preview back by as much.
+// bench/page_load.py times both.
 (function () {
   "use strict";
   var section = document.getElementById("plots");
@@ -497,10 +501,16 @@
       return Promise.resolve(window.Plotly.react(surfaceDiv, sur.traces, sur.layout, CONFIG)).then(function () {
         var picture = surfaceDiv.querySelector(".plot-preview");
         if (picture) picture.remove();
+        if (status.getAttribute("data-showing") === "rotating") {
+          status.removeAttribute("data-showing");
+          status.textContent = "";
+          status.hidden = true;
+        }
         if (round === drawRound) section.setAttribute("data-plot-drawn", "");
       });
     }).catch(function () {
       // the picture stays: still the surface, not rotatable
+      status.removeAttribute("data-showing");
       status.hidden = false;
       status.textContent = t("still");
     });
@@ -509,9 +519,20 @@
   var status = document.getElementById("plot-status");
   function failed() { status.hidden = false; status.textContent = t("failed"); }
 
-  // Plotly: one <script> added once, when the section is near the viewport or the picture is
-  // touched, clicked or focused (whichever comes first).
+  // Plotly: fetched ahead when the section comes near the viewport (a prefetch, which runs
+  // nothing), then one <script> added once, when the picture is touched, clicked, pointed at or
+  // focused (whichever comes first): the student asks for the rotatable surface, and waits for
+  // it only while the bundle runs.
   var plotly = null, addPlotly = null;
+  function prefetchPlotly() {
+    if (window.Plotly || document.getElementById("plotly-prefetch")) return;
+    var link = document.createElement("link");
+    link.id = "plotly-prefetch";
+    link.rel = "prefetch";
+    link.as = "script";
+    link.href = section.getAttribute("data-plotly");
+    document.head.appendChild(link);
+  }
   function plotlyLoaded() {
     if (!plotly) {
       plotly = new Promise(function (resolve, reject) {
@@ -520,6 +541,9 @@
           if (added) return;
           added = true;
           if (window.Plotly) { resolve(); return; }
+          status.hidden = false;
+          status.textContent = t("rotating");
+          status.setAttribute("data-showing", "rotating");
           var script = document.createElement("script");
           script.src = section.getAttribute("data-plotly");
           script.async = true;
@@ -527,9 +551,9 @@
           script.onerror = reject;
           document.head.appendChild(script);
         };
-        if (!("IntersectionObserver" in window)) { addPlotly(); return; }
+        if (!("IntersectionObserver" in window)) { prefetchPlotly(); return; }
         var seen = new IntersectionObserver(function (entries) {
-          if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); addPlotly(); }
+          if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); prefetchPlotly(); }
         }, { rootMargin: "400px 0px" });
         seen.observe(section);
       });
@@ -544,6 +568,7 @@
   function show(data) {
     window.partialCreditPlot = data;  // what the page received (read by the browser tests)
     draw(data);
+    if (status.getAttribute("data-showing") === "rotating") return;  // the surface is coming
     status.textContent = "";
     status.hidden = true;
   }

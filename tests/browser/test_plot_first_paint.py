@@ -1,8 +1,9 @@
 """The plots as the page first paints them, without Plotly: the 2-D slice drawn as SVG by
 static/js/plots.js from the page's inline data (the y = 1 slice of toy #2 with the point on it,
 and after a wrong f_x a tangent line that visibly misses the curve), and the surface as a still
-SVG picture with the slice plane and curve, replaced by Plotly's rotatable surface when its
-bundle comes (or on first touch). UPDATE_SCREENSHOTS=1 writes the still picture into docs/."""
+SVG picture with the slice plane and curve, replaced by Plotly's rotatable surface when the
+student reaches for it (touch, click, pointer or focus): the bundle is only fetched before.
+UPDATE_SCREENSHOTS=1 writes the still picture into docs/."""
 
 from __future__ import annotations
 
@@ -119,8 +120,15 @@ def test_the_svg_slice_and_the_still_surface_need_no_plotly(
         assert len(curve) > 100 and line == []
         assert _curve_y(curve, point[0]) == pytest.approx(point[1], abs=2)
         assert "y = 1" in page.locator("#plot-description").text_content()
-        # Plotly was asked for (the section is in view) and refused: the picture stays, said so
-        expect(page.locator("#plot-status")).to_be_visible()
+        # nothing runs Plotly until the student reaches for the surface; then its bundle is
+        # asked for, refused here: the picture stays, and the page says so
+        assert page.evaluate("typeof window.Plotly") == "undefined"
+        page.locator("#plot-surface").dispatch_event("pointerdown")
+        expect(page.locator("#plot-status")).to_have_text(
+            "The rotatable surface could not be loaded: the surface is shown as a still picture."
+            if lang == "en"
+            else "돌려 볼 수 있는 곡면을 불러오지 못해 곡면을 정지 그림으로 보여 줍니다."
+        )
         assert plotly_asked
         target = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
         suffix = "" if device == "desktop" else "-phone"
@@ -189,6 +197,34 @@ def test_a_gradient_page_draws_contour_lines_and_arrows_as_svg(browser, live_ser
         arrows = page.locator("#plot-slice g.trace[data-name='your gradient vectors'] path")
         expect(arrows.first).to_be_attached()
         assert arrows.count() > 40  # a line and a head per grid point (7 x 7)
+        page.locator("#plot-surface").dispatch_event("pointerdown")
         expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
+        assert asked and all("plotly-gl3d" in url for url in asked)
+        assert errors == []
+
+
+def test_in_view_the_bundle_is_fetched_but_runs_only_when_the_student_reaches_for_it(
+    browser, live_server, toy2_item
+):
+    """The section in view on a desktop: Plotly's bundle is fetched ahead (a prefetch) but not
+    run while the student types the first answer (running it is one long task that held the
+    preview back by 2 s here); pointing at the picture runs it, and the rotatable surface
+    replaces the picture, with a word on the status line meanwhile."""
+    desktop = VIEWPORTS["desktop"]
+    with _problem_page(browser, live_server, toy2_item, viewport=desktop) as (page, errors, asked):
+        plots = page.locator("#plots")
+        expect(plots).to_have_attribute("data-plot-visible", "")
+        expect(page.locator("link#plotly-prefetch[rel=prefetch]")).to_be_attached()
+        page.fill("#id_answer", "3x^2 + y")
+        expect(page.locator("#preview .katex")).to_be_visible()
+        assert page.evaluate("typeof window.Plotly") == "undefined"
+        assert plots.get_attribute("data-plot-drawn") is None
+        assert page.locator("head script[src*='/vendor/plotly/']").count() == 0
+        page.locator("#plot-surface").hover()
+        expect(page.locator("head script[src*='/vendor/plotly/']")).to_have_count(1)
+        expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
+        expect(page.locator("#plot-surface.js-plotly-plot canvas").first).to_be_attached()
+        expect(page.locator("#plot-surface svg.plot-preview")).to_have_count(0)
+        expect(page.locator("#plot-status")).to_be_hidden()
         assert asked and all("plotly-gl3d" in url for url in asked)
         assert errors == []

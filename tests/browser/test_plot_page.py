@@ -74,7 +74,8 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         _log_in(page, live_server, lang)
         page.goto(f"{live_server.url}/items/{toy2_item.pk}/")
         page.goto(page.url)  # the problem page itself (a redirect's target is not routed)
-        # Plotly comes after the page's load event (plots.js adds it): wait for the drawing
+        # the student reaches for the surface: plots.js runs Plotly's bundle then, not before
+        page.locator("#plot-surface").dispatch_event("pointerdown")
         expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
         expect(page.locator("#plot-surface canvas").first).to_be_attached()
@@ -144,7 +145,8 @@ def test_a_mixed_partial_draws_its_tangent_line_on_the_curve_of_f_x(
         page.locator("#plots").scroll_into_view_if_needed()
         plots = page.locator("#plots")
         expect(plots).to_have_attribute("data-plot-attempt", "1")
-        expect(plots).to_have_attribute("data-plot-drawn", "")
+        page.locator("#plot-surface").dispatch_event("pointerdown")
+        expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         data = page.evaluate("window.partialCreditPlot")
         assert data["kind"] == "mixed" and data["fixed"] == {"x": 1.0} and "key" not in data
         names = page.evaluate(

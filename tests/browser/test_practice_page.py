@@ -49,7 +49,8 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
         submissions = Submission.objects.count()
         page.click("#another-variant")
         expect(page.locator("#ungraded")).to_be_visible()
-        # Plotly comes after the page's load event (plots.js adds it): wait for the drawing
+        # the student reaches for the surface: plots.js runs Plotly's bundle then, not before
+        page.locator("#plot-surface").dispatch_event("pointerdown")
         expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
         instance = item.instances.get()
