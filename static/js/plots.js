@@ -9,8 +9,8 @@
 // plane, the slice curve and the point). When all of them are in the page the section gets
 // data-plot-visible. Once the section is near the viewport, Plotly's 3-D bundle is fetched
 // (a prefetch: downloaded, not run). Only when the student reaches for the surface (the
-// picture touched, clicked, pointed at or focused) is the bundle run and the rotatable WebGL
-// surface drawn over the picture; then the section gets data-plot-drawn. Running the bundle
+// picture touched or clicked, or the pointer resting on it) is the bundle run and the
+// rotatable WebGL surface drawn over the picture; then the section gets data-plot-drawn. Running the bundle
 // is one long task (0.3-2 s of the page's only thread: more on a phone, 2 s with software GL),
 // and it came while the student typed the first answer, holding its preview back by as much.
 // bench/page_load.py times both.
@@ -517,13 +517,19 @@
   }
 
   var status = document.getElementById("plot-status");
-  function failed() { status.hidden = false; status.textContent = t("failed"); }
+  function failed() {
+    status.removeAttribute("data-showing");
+    status.hidden = false;
+    status.textContent = t("failed");
+  }
 
   // Plotly: fetched ahead when the section comes near the viewport (a prefetch, which runs
-  // nothing), then one <script> added once, when the picture is touched, clicked, pointed at or
-  // focused (whichever comes first): the student asks for the rotatable surface, and waits for
-  // it only while the bundle runs.
-  var plotly = null, addPlotly = null;
+  // nothing), then one <script> added once, when the student reaches for the picture: a touch
+  // or a click on it (pointerdown), or the pointer resting on it for HOVER_MS (a pointer only
+  // passing over it runs nothing). The student waits for the surface only while the bundle runs.
+  // A reach that comes before the first drawing has asked for Plotly is kept (`wanted`).
+  var HOVER_MS = 250;
+  var plotly = null, addPlotly = null, wanted = false;
   function prefetchPlotly() {
     if (window.Plotly || document.getElementById("plotly-prefetch")) return;
     var link = document.createElement("link");
@@ -551,6 +557,7 @@
           script.onerror = reject;
           document.head.appendChild(script);
         };
+        if (wanted) { addPlotly(); return; }
         if (!("IntersectionObserver" in window)) { prefetchPlotly(); return; }
         var seen = new IntersectionObserver(function (entries) {
           if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); prefetchPlotly(); }
@@ -560,9 +567,17 @@
     }
     return plotly;
   }
-  ["pointerdown", "focusin", "mouseenter"].forEach(function (kind) {
-    surfaceDiv.addEventListener(kind, function () { if (addPlotly) addPlotly(); }, { passive: true });
-  });
+  function reach() {
+    wanted = true;
+    if (addPlotly) addPlotly();
+  }
+  var resting = null;
+  surfaceDiv.addEventListener("pointerdown", reach, { passive: true });
+  surfaceDiv.addEventListener("mouseenter", function () {
+    window.clearTimeout(resting);
+    resting = window.setTimeout(reach, HOVER_MS);
+  }, { passive: true });
+  surfaceDiv.addEventListener("mouseleave", function () { window.clearTimeout(resting); }, { passive: true });
 
   var latest = 0;  // only the last request's data is drawn
   function show(data) {

@@ -122,8 +122,9 @@ def test_the_svg_slice_and_the_still_surface_need_no_plotly(
         assert "y = 1" in page.locator("#plot-description").text_content()
         # nothing runs Plotly until the student reaches for the surface; then its bundle is
         # asked for, refused here: the picture stays, and the page says so
-        assert page.evaluate("typeof window.Plotly") == "undefined"
+        assert page.locator("head script[src*='/vendor/plotly/']").count() == 0
         page.locator("#plot-surface").dispatch_event("pointerdown")
+        expect(page.locator("head script[src*='/vendor/plotly/']")).to_have_count(1)
         expect(page.locator("#plot-status")).to_have_text(
             "The rotatable surface could not be loaded: the surface is shown as a still picture."
             if lang == "en"
@@ -158,15 +159,16 @@ def test_the_svg_slice_and_the_still_surface_need_no_plotly(
 
 
 def test_the_rotatable_surface_replaces_the_picture_on_first_touch(browser, live_server, toy2_item):
-    """The section far below the fold (a short window): Plotly is not asked for until the
-    picture is touched; then the WebGL surface is drawn and the picture goes."""
+    """A short window, the section below the fold: Plotly is not run until the picture is
+    touched; then the WebGL surface is drawn and the picture goes."""
     short = {"width": 1100, "height": 300}
     with _problem_page(browser, live_server, toy2_item, viewport=short) as (page, errors, asked):
         plots = page.locator("#plots")
         expect(plots).to_have_attribute("data-plot-visible", "")
         page.wait_for_timeout(300)
-        if not asked:  # the section is out of reach of the viewport: nothing was loaded yet
-            assert plots.get_attribute("data-plot-drawn") is None
+        # whether or not the bundle was prefetched, nothing runs it before the touch
+        assert page.locator("head script[src*='/vendor/plotly/']").count() == 0
+        assert plots.get_attribute("data-plot-drawn") is None
         page.locator("#plot-surface").dispatch_event("pointerdown")
         expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         assert asked and asked[0].endswith(".js")
@@ -220,8 +222,22 @@ def test_in_view_the_bundle_is_fetched_but_runs_only_when_the_student_reaches_fo
         assert page.evaluate("typeof window.Plotly") == "undefined"
         assert plots.get_attribute("data-plot-drawn") is None
         assert page.locator("head script[src*='/vendor/plotly/']").count() == 0
-        page.locator("#plot-surface").hover()
+        # the bundle's script held until the status line has been read
+        held, released = [], []
+
+        def hold(route):
+            if released:
+                route.continue_()
+            else:
+                held.append(route)
+
+        page.route(PLOTLY, hold)
+        page.locator("#plot-surface").hover()  # the pointer rests on the picture
         expect(page.locator("head script[src*='/vendor/plotly/']")).to_have_count(1)
+        expect(page.locator("#plot-status")).to_have_text("Loading the rotatable surface…")
+        released.append(True)
+        for route in held:
+            route.continue_()
         expect(plots).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot canvas").first).to_be_attached()
         expect(page.locator("#plot-surface svg.plot-preview")).to_have_count(0)

@@ -74,7 +74,8 @@ def test_toy_2_surface_slice_and_a_tangent_line_that_misses(
         _log_in(page, live_server, lang)
         page.goto(f"{live_server.url}/items/{toy2_item.pk}/")
         page.goto(page.url)  # the problem page itself (a redirect's target is not routed)
-        # the student reaches for the surface: plots.js runs Plotly's bundle then, not before
+        # the student sees the plots, then reaches for the surface: Plotly's bundle runs then
+        expect(page.locator("#plots")).to_have_attribute("data-plot-visible", "")
         page.locator("#plot-surface").dispatch_event("pointerdown")
         expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()

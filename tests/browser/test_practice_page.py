@@ -49,7 +49,8 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
         submissions = Submission.objects.count()
         page.click("#another-variant")
         expect(page.locator("#ungraded")).to_be_visible()
-        # the student reaches for the surface: plots.js runs Plotly's bundle then, not before
+        # the student sees the plots, then reaches for the surface: Plotly's bundle runs then
+        expect(page.locator("#plots")).to_have_attribute("data-plot-visible", "")
         page.locator("#plot-surface").dispatch_event("pointerdown")
         expect(page.locator("#plots")).to_have_attribute("data-plot-drawn", "", timeout=30_000)
         expect(page.locator("#plot-surface.js-plotly-plot")).to_be_attached()
@@ -59,7 +60,7 @@ def test_a_hint_then_practice_with_another_variant(browser, live_server):
         page.click("#practice-form button[type=submit]")
         expect(page.locator("[data-status=correct]")).to_be_visible()
         expect(page.locator("#solution .katex").first).to_be_visible()
-        # the plots are drawn when they come near the viewport (below the solution here)
+        # the plots (below the solution here), drawn again for the practice answer
         page.locator("#plots").scroll_into_view_if_needed()
         expect(page.locator("#plots")).to_have_attribute("data-plot-attempt", "")
         page.click("#another-variant")

@@ -3,7 +3,7 @@ done with that test's requests.
 
 pytest-django's live server is one thread for the session; a test that uses it is a
 TransactionTestCase whose teardown flushes the database. A page can still have a request in the
-server when its test ends (plots.js fetches a problem's plot.json after the page's load event).
+server when its test ends (plots.js fetches a problem's plot.json after each graded answer).
 On an in-memory SQLite the server shares the test's connection, so the flush then meets the
 request's open cursor: "database table is locked", the flush fails, and the next test trips over
 the rows it left (a UNIQUE error). The gate below counts the requests in the server; at teardown
