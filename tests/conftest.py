@@ -10,8 +10,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-# The live server drained before each flush (tests/support/live_server.py).
-pytest_plugins = ["tests.support.live_server", "tests.support.fast_flush"]
+# The live server drained before each flush (tests/support/live_server.py); PostgreSQL's flush
+# by DELETE (fast_flush.py); templates rendered without the test instrumentation unless a test
+# asks for `rendered_context` (template_signals.py).
+pytest_plugins = [
+    "tests.support.live_server",
+    "tests.support.fast_flush",
+    "tests.support.template_signals",
+]
 
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -445,7 +445,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("parts", "where", "english", "korean"), REFUSED)
 def test_a_refused_part_is_said_on_its_field_in_both_languages(
-    client, teacher, parts, where, english, korean
+    client, teacher, parts, where, english, korean, rendered_context
 ):
     for lang, words in (("en", english), ("ko", korean)):
         response = _create(client, teacher, parts, lang=lang)
@@ -465,7 +465,7 @@ def test_a_refused_part_is_said_on_its_field_in_both_languages(
             assert "part " not in said  # the parts family's words, translated
 
 
-def test_a_forged_part_count_is_refused_not_a_500(client, teacher):
+def test_a_forged_part_count_is_refused_not_a_500(client, teacher, rendered_context):
     url = reverse("authoring:template-create", args=[teacher.pk])
     for total in ("1000000000", "-1", "abc", ""):
         data = {**FORM, **rows(THREE, total=0)}

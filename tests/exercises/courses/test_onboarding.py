@@ -58,7 +58,9 @@ def test_the_set_password_page_names_the_login_and_the_done_page_says_what_to_ty
 @pytest.mark.parametrize(
     "typed", ["minji@example.edu", "Minji@Example.EDU", "2024001", " 2024001 "]
 )
-def test_a_roster_student_logs_in_with_email_in_any_case_or_student_id(client, course, typed):
+def test_a_roster_student_logs_in_with_email_in_any_case_or_student_id(
+    client, course, typed, rendered_context
+):
     minji = get_user_model().objects.get(username="minji@example.edu")
     _set_password(client, minji)
     client.logout()
