@@ -10,10 +10,10 @@
 // data-plot-visible. Once the section is near the viewport, Plotly's 3-D bundle is fetched
 // (a prefetch: downloaded, not run). Only when the student reaches for the surface (the
 // picture touched or clicked, or the pointer resting on it) is the bundle run and the
-// rotatable WebGL surface drawn over the picture; then the section gets data-plot-drawn. Running the bundle
-// is one long task (0.3-2 s of the page's only thread: more on a phone, 2 s with software GL),
-// and it came while the student typed the first answer, holding its preview back by as much.
-// bench/page_load.py times both.
+// rotatable WebGL surface drawn over the picture; then the section gets data-plot-drawn.
+// Running the bundle is one long task (0.3-2 s of the page's only thread: more on a phone,
+// 2 s with software GL); run on sight, it came while the student typed the first answer,
+// holding its preview back by as much. bench/page_load.py times both.
 (function () {
   "use strict";
   var section = document.getElementById("plots");
@@ -501,27 +501,25 @@
       return Promise.resolve(window.Plotly.react(surfaceDiv, sur.traces, sur.layout, CONFIG)).then(function () {
         var picture = surfaceDiv.querySelector(".plot-preview");
         if (picture) picture.remove();
-        if (status.getAttribute("data-showing") === "rotating") {
-          status.removeAttribute("data-showing");
-          status.textContent = "";
-          status.hidden = true;
-        }
+        if (status.getAttribute("data-showing") === "rotating") say(null);
         if (round === drawRound) section.setAttribute("data-plot-drawn", "");
       });
     }).catch(function () {
       // the picture stays: still the surface, not rotatable
-      status.removeAttribute("data-showing");
-      status.hidden = false;
-      status.textContent = t("still");
+      say("still");
     });
   }
 
+  // The status line under the plots: the message `name` (one of the data-t-* texts, marked in
+  // data-showing), or nothing (hidden).
   var status = document.getElementById("plot-status");
-  function failed() {
-    status.removeAttribute("data-showing");
-    status.hidden = false;
-    status.textContent = t("failed");
+  function say(name) {
+    status.hidden = !name;
+    status.textContent = name ? t(name) : "";
+    if (name) status.setAttribute("data-showing", name);
+    else status.removeAttribute("data-showing");
   }
+  function failed() { say("failed"); }
 
   // Plotly: fetched ahead when the section comes near the viewport (a prefetch, which runs
   // nothing), then one <script> added once, when the student reaches for the picture: a touch
@@ -547,9 +545,7 @@
           if (added) return;
           added = true;
           if (window.Plotly) { resolve(); return; }
-          status.hidden = false;
-          status.textContent = t("rotating");
-          status.setAttribute("data-showing", "rotating");
+          say("rotating");
           var script = document.createElement("script");
           script.src = section.getAttribute("data-plotly");
           script.async = true;
@@ -583,9 +579,7 @@
   function show(data) {
     window.partialCreditPlot = data;  // what the page received (read by the browser tests)
     draw(data);
-    if (status.getAttribute("data-showing") === "rotating") return;  // the surface is coming
-    status.textContent = "";
-    status.hidden = true;
+    if (status.getAttribute("data-showing") !== "rotating") say(null);  // else the surface is coming
   }
   function load() {
     var mine = ++latest;
