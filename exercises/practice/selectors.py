@@ -859,15 +859,27 @@ def cached_plot_data(*, task: Task, answer: str | None, reveal: bool) -> dict[st
         logger.warning("plot cache unavailable")
     if cached is not None:
         return None if cached == UNPLOTTABLE else dict(cached)
-    try:
-        data: dict[str, Any] | str = plot_data(task, answer=answer, reveal=reveal)
-    except PlotUnavailable:
-        data = UNPLOTTABLE
+    data = _plot_data_or_unplottable(task, answer, reveal)
     try:
         cache.set(key, data, timeout=settings.PLOT_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("plot cache unavailable")
     return None if data == UNPLOTTABLE else dict(data)  # type: ignore[arg-type]
+
+
+def _plot_data_or_unplottable(task: Task, answer: str | None, reveal: bool) -> dict[str, Any] | str:
+    """plot_data, or UNPLOTTABLE. The plots are drawn on every load of the problem page, with
+    the student's latest answer: a failure the engine did not foresee in drawing that answer
+    must not make the page fail from then on (1/0 once did), so it is logged and the plots are
+    drawn without the answer; one in drawing the key leaves the page without plots."""
+    for drawn in (answer, None) if answer else (None,):
+        try:
+            return plot_data(task, answer=drawn, reveal=reveal)
+        except PlotUnavailable:
+            return UNPLOTTABLE
+        except Exception:  # noqa: BLE001 (the backstop: the page is worth more than its plots)
+            logger.exception("plot data failed: %s, answer %r", task.to_dict(), drawn)
+    return UNPLOTTABLE
 
 
 def part_worked(instance: ProblemInstance, part: int = 0) -> Worked | None:

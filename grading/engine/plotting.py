@@ -74,9 +74,13 @@ def _lambdified(node: Node, variables: tuple[str, ...], wrt: tuple[str, ...]) ->
     expr = to_sympy(node, symbols)
     if wrt:
         expr = sympy.diff(expr, *[symbols[v] for v in wrt])
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        # 1/0, ln(0), 0/0 as SymPy builds them: undefined at every point (and NumPy's printer
+        # has no name for zoo: lambdify raises KeyError)
+        raise PlotUnavailable("undefined")
     try:
         return sympy.lambdify([symbols[v] for v in variables], expr, modules="numpy")  # type: ignore[no-any-return]
-    except (TypeError, ValueError, NameError, SyntaxError):
+    except (TypeError, ValueError, NameError, SyntaxError, KeyError):
         raise PlotUnavailable("not numeric") from None
 
 

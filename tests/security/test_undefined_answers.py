@@ -48,3 +48,20 @@ def test_an_undefined_answer_submitted_on_the_page_is_graded_wrong_and_stored(
 def test_the_backstop_stores_a_non_finite_number_as_null():
     value = {"a": float("inf"), "b": [float("nan"), 1.5], "c": "Infinity"}
     assert _storable(value) == {"a": None, "b": [None, 1.5], "c": "Infinity"}
+
+
+@pytest.mark.parametrize("answer", UNDEFINED)
+def test_after_an_undefined_answer_the_problem_page_and_its_plots_still_load(client, answer):
+    """The problem page draws the latest answer on the plots, on every load: 1/0 once made it
+    answer 500 from then on (the plots' NumPy printer has no name for SymPy's zoo), so the
+    student could not see the problem again nor use the attempts left."""
+    instance = factories.toy_instance(max_attempts=3)
+    client.force_login(instance.student)
+    factories.graded(instance, answer)
+    page = client.get(reverse("practice:problem-detail", args=[instance.pk]))
+    assert page.status_code == 200
+    assert 'id="plots"' in page.content.decode()  # the key's plots are still drawn
+    plot = client.get(reverse("practice:problem-plot", args=[instance.pk]))
+    assert plot.status_code == 200
+    data = json.loads(plot.content)
+    assert "answer" not in data and data["surface"]  # nothing of the answer, the rest as it was

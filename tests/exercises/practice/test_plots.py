@@ -181,3 +181,31 @@ def test_plot_data_is_computed_once_per_task_and_answer_and_survives_a_cache_out
     monkeypatch.setattr(selectors.cache, "set", down)
     response = _plot(client, instance)
     assert response.status_code == 200 and response.json()["answer"]["value"] is not None
+
+
+def test_a_failure_in_drawing_the_answer_leaves_the_page_and_the_key_plots(
+    client, monkeypatch, caplog
+):
+    """The backstop (practice.selectors): should drawing a stored answer fail in a way the
+    engine did not foresee, the problem page and plot.json still answer, with the plots drawn
+    without the answer, and the failure is logged. 1/0 once made every load a 500."""
+    from exercises.practice import selectors
+
+    real = selectors.plot_data
+
+    def failing_on_answers(task, *, answer=None, reveal=False):
+        if answer:
+            raise RuntimeError("an unforeseen failure")
+        return real(task, answer=answer, reveal=reveal)
+
+    monkeypatch.setattr(selectors, "plot_data", failing_on_answers)
+    instance = _toy2(max_attempts=2)
+    factories.graded(instance, "7y/e^(x^2+y^2)")
+    client.force_login(instance.student)
+    page = client.get(reverse("practice:problem-detail", args=[instance.pk]))
+    assert page.status_code == 200
+    inline = _inline(page.content.decode())
+    assert inline["surface"] and "answer" not in inline
+    response = _plot(client, instance)
+    assert response.status_code == 200 and response.json() == inline
+    assert "plot data failed" in caplog.text and "an unforeseen failure" in caplog.text

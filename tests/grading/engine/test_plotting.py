@@ -181,3 +181,34 @@ def test_more_than_two_variables_give_the_slice_only():
     data = plot_data(task, answer="2h1(w1*h1+b)")
     assert "surface" not in data and data["moving"] == "w1"
     assert data["answer"]["value"] == pytest.approx(4.0)
+
+
+# Answers undefined everywhere (SymPy makes zoo or nan of them as it builds them), beside one
+# undefined only on part of the plane (sqrt(-1) is i: no real value anywhere).
+UNDEFINED = ["1/0", "x/0", "ln(0)", "0/0", "1/(x-x)", "tan(pi/2)", "x + log(0)", "0^(-1)"]
+KINDS = [
+    TOY2_X,  # slope
+    Task(variables=XY, function="x^3y + y^2", wrt=("x", "x")),  # curvature
+    Task(variables=XY, function="7xy/e^(x^2+y^2)", wrt=("x", "y")),  # mixed
+    Task(variables=XY, function="7xy/e^(x^2+y^2)", wrt=("x",), at=(("x", "1"), ("y", "2"))),
+]
+
+
+@pytest.mark.parametrize("answer", UNDEFINED)
+@pytest.mark.parametrize("task", KINDS, ids=["slope", "curvature", "mixed", "value"])
+def test_an_answer_undefined_everywhere_draws_no_line_and_the_rest_stays(task, answer):
+    """A stored answer such as 1/0 (graded wrong, issue #12) is drawn on every later load of
+    the problem page: it must leave the key's plots as they are and draw nothing of its own,
+    not fail (SymPy's zoo has no NumPy name: lambdify raised KeyError, a 500 for good)."""
+    data = plot_data(task, answer=answer, reveal=True)
+    _strict_json(data)
+    assert "answer" not in data and data["key"]["value"] is not None
+    assert data == plot_data(task, answer="7y(", reveal=True)  # as an unreadable answer
+
+
+@pytest.mark.parametrize("answer", ["<1/0, y>", "<ln(0), x/0>"])
+def test_a_gradient_with_an_undefined_component_draws_no_arrows(answer):
+    task = Task(variables=XY, function="x^2 + y^2", gradient=True)
+    data = plot_data(task, answer=answer, reveal=True)
+    _strict_json(data)
+    assert "answer" not in data and data["key"]["u"]
