@@ -105,7 +105,7 @@ NOTHING_GRANTED = gettext_noop(
 NO_REASON = gettext_noop("Give a reason for the override.")
 REASON_TOO_LONG = gettext_noop("The reason is longer than %(max)s characters.")
 REASON_CONTROL = gettext_noop("The reason contains a character that cannot be typed.")
-BAD_SCORE = gettext_noop("The score must be a number from 0 to the problem's %(points)s points.")
+BAD_SCORE = gettext_noop("The score must be a number from 0 to %(points)s, the problem's points.")
 NO_OVERRIDE = gettext_noop("There is no override to remove.")
 
 

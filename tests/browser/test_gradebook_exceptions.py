@@ -130,7 +130,7 @@ def test_ta_extends_overrides_and_the_students_see_it(browser, page, live_server
     target.locator("input[name=score]").fill("7")
     target.locator("textarea[name=reason]").fill("too much")
     target.get_by_role("button", name="Save the score").click()
-    expect(page.locator(".errorlist")).to_contain_text("from 0 to the problem's 3 points")
+    expect(page.locator(".errorlist")).to_contain_text("from 0 to 3, the problem's points")
 
     # the override in the gradebook (Ann's set 2 total: 2.00 + 1.50)
     page.goto(f"{live_server.url}/courses/{course.pk}/gradebook/")

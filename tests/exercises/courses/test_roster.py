@@ -334,3 +334,11 @@ def test_admin_records_a_student_id_but_cannot_change_who_made_the_account(clien
     assert response.status_code == 302
     profile.refresh_from_db()
     assert (profile.student_id, profile.created_by_course) == ("2024777", c)
+
+
+def test_the_row_errors_column_is_named_for_what_is_wrong_in_korean(client, people):
+    client.force_login(people["instructor"])
+    url = reverse("courses:course-roster-import", args=[people["course"].pk])
+    bad = SimpleUploadedFile("r.csv", b"name,email,student id\nAnn,,1\n", "text/csv")
+    body = client.post(url, {"roster": bad}, headers={"Accept-Language": "ko"}).content.decode()
+    assert '<th scope="col">줄</th><th scope="col">오류</th>' in body

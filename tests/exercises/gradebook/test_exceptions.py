@@ -179,10 +179,10 @@ def test_no_exception_or_override_for_someone_not_a_student_of_the_course(klass)
 @pytest.mark.parametrize(
     ("score", "reason", "message"),
     [
-        (Decimal("2.01"), "ok", "from 0 to the problem's 2 points."),
-        (Decimal("-1"), "ok", "from 0 to the problem's 2 points."),
-        (Decimal("1.005"), "ok", "from 0 to the problem's 2 points."),
-        (Decimal("NaN"), "ok", "from 0 to the problem's 2 points."),
+        (Decimal("2.01"), "ok", "from 0 to 2, the problem's points."),
+        (Decimal("-1"), "ok", "from 0 to 2, the problem's points."),
+        (Decimal("1.005"), "ok", "from 0 to 2, the problem's points."),
+        (Decimal("NaN"), "ok", "from 0 to 2, the problem's points."),
         (Decimal("1"), "   ", "Give a reason"),
         (Decimal("1"), "x" * 501, "longer than 500"),
         (Decimal("1"), "bad\x00reason", "cannot be typed"),
@@ -311,7 +311,7 @@ def test_hostile_ids_are_not_found(client, klass):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"action": "save", "score": "9", "reason": "r"}, "from 0 to the problem&#x27;s 2 points."),
+        ({"action": "save", "score": "9", "reason": "r"}, "from 0 to 2, the problem&#x27;s"),
         ({"action": "save", "score": "-1", "reason": "r"}, "greater than or equal to 0"),
         ({"action": "save", "score": "1e400", "reason": "r"}, "Ensure that there are no more"),
         ({"action": "save", "score": "abc", "reason": "r"}, "Enter a number"),
@@ -527,3 +527,28 @@ def test_staff_pages_show_dates_in_the_courses_zone_with_its_name(
     assert f"Asked for at {shown(job.created_at)}" in regrade
     wrong = client.get(reverse("gradebook:item-wrong-answers", args=[klass["second"].pk]))
     assert shown(job.created_at) in wrong.content.decode()
+
+
+def test_the_override_log_names_its_problem_column_problem_in_korean(client, klass):
+    """ "Problem" is a column of two tables: the problem a score was set on (문제) and, on the
+    roster page, what is wrong with a line (오류): one msgid translated one way had the
+    override log head its problems' column "error"."""
+    score_override_set(
+        item=klass["item"], student=klass["ann"], score=Decimal("1"), reason="r", by=klass["ta"]
+    )
+    client.force_login(klass["instructor"])
+    body = client.get(_urls(klass)["log"], headers={"Accept-Language": "ko"}).content.decode()
+    assert '<th scope="col">문제</th>' in body
+    assert '<th scope="col">오류</th>' not in body
+
+
+def test_a_score_above_a_one_point_problem_is_refused_in_words_that_fit_one(klass):
+    """Not "the problem's 1 points": the number stands alone (points may be 1.5 as well)."""
+    one = factories.item(in_set=klass["set"], points=Decimal("1"))
+    with pytest.raises(Refused) as refused:
+        score_override_set(
+            item=one, student=klass["ann"], score=Decimal("5"), reason="r", by=klass["ta"]
+        )
+    words = "The score must be a number from 0 to 1, the problem's points."
+    assert refused.value.text("en") == words
+    assert refused.value.text("ko") == "점수는 0부터 이 문제의 배점 1점까지의 수여야 합니다."
