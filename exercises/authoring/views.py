@@ -149,7 +149,13 @@ def template_check(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "authoring/_check.html",
-        {"template": template, "check": check, "failure_rows": rows, "compact": compact},
+        {
+            "template": template,
+            "check": check,
+            "failure_rows": rows,
+            "compact": compact,
+            "started": request.method == "POST",
+        },
     )
 
 

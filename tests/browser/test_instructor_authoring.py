@@ -34,10 +34,15 @@ def test_instructor_authors_checks_publishes_and_assigns(page, live_server):
     expect(page.locator("#variant .key .katex")).to_be_visible()
     expect(page.locator("#variant .statement[lang=en]")).to_contain_text("Let")
 
+    page.click("#publish-button")  # too soon: the check has not run
+    refused = page.locator(".messages .error")
+    expect(refused).to_have_text("Run the check and let it pass before publishing.")
+    expect(page.locator("[data-status=draft]")).to_be_visible()
     page.click("#check-button")
     passed = page.locator("[data-status=check-passed]")
     expect(passed).to_be_visible(timeout=60_000)
     expect(passed).to_contain_text("All 50 seeds pass.")
+    expect(refused).to_have_count(0)  # what it said is past once the check runs
     page.click("#publish-button")
     expect(page.locator("[data-status=published]")).to_be_visible()
     assert ProblemTemplate.objects.get(slug="toy-1", course=course).published is True
