@@ -216,7 +216,8 @@ def _set_context(
         "set": problem_set,
         "course": problem_set.course,
         "items": selectors.set_items(problem_set=problem_set),
-        "may_change": selectors.may_change_set(user=request.user, problem_set=problem_set),
+        # a TA on a set students have started: shown, its controls disabled (_set_refused)
+        "read_only": not selectors.may_change_set(user=request.user, problem_set=problem_set),
         "form": ProblemSetForm(instance=problem_set, courses=courses, can_release=can_release),
         "item_form": ItemForm(templates=selectors.usable_templates(course=problem_set.course)),
         "duplicate_form": DuplicateForm(courses=courses, initial={"course": problem_set.course}),

@@ -6,6 +6,7 @@ started, sets hidden until released, retiring an opened problem, and dates in th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -164,3 +165,50 @@ def test_a_student_sees_due_dates_with_the_course_zone(client):
     due = problem_set.due_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Seoul"))
     page = client.get(reverse("practice:dashboard")).content.decode()
     assert f"{due:%Y-%m-%d %H:%M} KST" in page
+
+
+class _Controls(HTMLParser):
+    """The page's form controls, each with whether a disabled fieldset holds it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth: list[bool] = []  # the open fieldsets: disabled or not
+        self.controls: list[tuple[str, str, bool]] = []  # (tag, name or id, disabled)
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "fieldset":
+            self.depth.append("disabled" in found)
+        elif tag in ("input", "select", "textarea", "button") and found.get("type") != "hidden":
+            label = found.get("name") or found.get("id") or found.get("value") or ""
+            self.controls.append((tag, label, any(self.depth) or "disabled" in found))
+
+    def handle_endtag(self, tag):
+        if tag == "fieldset":
+            self.depth.pop()
+
+
+def test_a_ta_reads_a_started_set_with_its_controls_disabled(client):
+    """The set's fields, each problem's row (save, move, remove) and the add form answer a TA
+    403 once students have started the set: the page shows them disabled, not live."""
+    course = factories.course()
+    problem_set = factories.problem_set(in_course=course)
+    item = factories.item(in_set=problem_set)
+    factories.instance(for_item=item, for_student=factories.student(in_course=course))
+    url = reverse("authoring:set-edit", kwargs={"pk": problem_set.pk})
+
+    client.force_login(_staff(course, "ta"))
+    page = client.get(url).content.decode()
+    assert 'data-status="ta-read-only"' in page and 'id="add-item"' not in page
+    main = page.split('<main id="main"', 1)[1].split('id="dup-heading"', 1)[0]
+    parsed = _Controls()
+    parsed.feed(main)
+    assert len(parsed.controls) > 10  # the set's fields and the row's inputs and buttons
+    assert [c for c in parsed.controls if not c[2]] == []
+
+    client.force_login(_staff(course, "instructor"))
+    page = client.get(url).content.decode()
+    assert 'data-status="ta-read-only"' not in page and 'id="add-item"' in page
+    parsed = _Controls()
+    parsed.feed(page.split('<main id="main"', 1)[1])
+    assert not any(c[2] for c in parsed.controls if c[1] != "hidden")  # "hidden": a TA's only
