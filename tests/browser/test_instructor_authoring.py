@@ -62,6 +62,10 @@ def test_instructor_authors_checks_publishes_and_assigns(page, live_server):
     page.click("#add-item-button")
     expect(page.locator("table.items tbody tr[data-item]")).to_have_count(1)
     expect(page.locator("table.items")).to_contain_text("Toy #1 with parameters")
+    # on a 1280 px screen every column of the problems' table shows, none behind a scroll
+    page.set_viewport_size({"width": 1280, "height": 900})
+    box = page.locator("table.items").locator("xpath=..")
+    assert box.evaluate("e => e.scrollWidth <= e.clientWidth"), "the table scrolls sideways"
 
     ps = ProblemSet.objects.get(title_en="Week 1")
     assert ps.course == course
