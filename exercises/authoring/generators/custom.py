@@ -83,6 +83,12 @@ def _relation(text: str, names: list[str]) -> tuple[Any, str, Any]:
     symbols = {n: sympy.Symbol(n) for n in names}
     sides = []
     for side in (left_text, right_text):
+        if not side.strip():  # the parser's own word for it is a student's ("Type an answer")
+            raise TemplateError(
+                gettext_noop("constraint '%(text)s': a side of %(op)s is empty"),
+                text=text,
+                op=operators[0],
+            )
         try:
             parsed = parse(side.strip(), tuple(names))
         except ParseError as exc:

@@ -89,6 +89,8 @@ def test_same_seed_same_variant_and_other_seed_may_differ():
         ({"function": "{a} x^3 + {z} y"}, "'{z}' is not a parameter"),
         ({"constraints": ["a + c"]}, "write exactly one of"),
         ({"constraints": ["a < c < b"]}, "write exactly one of"),
+        ({"constraints": ["a !="]}, "constraint 'a !=': a side of != is empty"),
+        ({"constraints": ["  <= c"]}, "a side of <= is empty"),
         ({"constraints": ["__import__('os') > 1"]}, "constraint"),
         ({"parameters": [{"name": "x", "min": 1, "max": 2}]}, "cannot be a parameter name"),
         ({"parameters": [{"name": "a", "min": 3, "max": 1}]}, "need min <= max"),
