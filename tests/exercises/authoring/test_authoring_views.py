@@ -459,3 +459,21 @@ def test_the_set_editor_chooses_credit_for_a_vector_answer_per_item(client, worl
     client.cookies["django_language"] = "ko"
     korean = client.get(reverse("authoring:set-edit", args=[ps.pk])).content.decode()
     assert "성분별 부분 점수</option>" in korean and "모든 성분이 맞을 때만 점수" in korean
+
+
+def test_a_course_without_templates_of_its_own_points_to_the_ready_ones(client):
+    """Not "No templates yet." above a closed list of the ready templates a set can use."""
+    course = factories.course()
+    client.force_login(_staff(course))
+    url = reverse("authoring:course-authoring", args=[course.pk])
+    for n in range(2):  # the library (seed_demo loads it on a site)
+        ProblemTemplate.objects.create(
+            slug=f"ready-{n}", family="custom", config=TOY, title_en="R", title_ko="R"
+        )
+    ready = ProblemTemplate.objects.filter(course__isnull=True).count()
+    page = client.get(url).content.decode()
+    assert "No templates yet." not in page
+    assert "This course has no templates of its own yet" in page
+    assert f"{ready} ready templates (read-only)" in page
+    page = client.get(url, headers={"Accept-Language": "ko"}).content.decode()
+    assert "직접 만든 문제 틀이 없습니다" in page and f"기본 제공 문제 틀 {ready}개" in page
