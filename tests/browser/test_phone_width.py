@@ -152,3 +152,31 @@ def test_after_submit_on_a_phone_the_verdict_is_in_view_and_announced(browser, l
         assert page.evaluate("document.activeElement.id") != "id_answer"
     finally:
         context.close()
+
+
+def test_on_a_korean_phone_the_login_hint_and_the_history_keep_their_lines(browser, live_server):
+    """The login's hint stands on its own line, under its box, with the password's label on the
+    next (they ran together); in the attempt history a long answer does not squeeze 결과 and
+    오답 into one syllable a line."""
+    context = browser.new_context(viewport=PHONE, locale="ko-KR", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    hint = page.locator("#login-hint").bounding_box()
+    label = page.locator("label[for=id_password]").bounding_box()
+    box = page.locator("#id_username").bounding_box()
+    assert hint["y"] >= box["y"] + box["height"] and label["y"] >= hint["y"] + hint["height"]
+    instance = factories.toy_instance(max_attempts=5)
+    factories.graded(instance, "3x^2 + y + 1 + x - x + y - y + 2x^2 - 2x^2 + 17x^3 - 17x^3")
+    page.fill("#id_username", instance.student.username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.goto(f"{live_server.url}/problems/{instance.pk}/")
+    head = page.locator("table.history th").nth(2)
+    expect(head).to_have_text("결과")
+    outcome = page.locator("table.history tbody td").nth(2)
+    expect(outcome).to_have_text("오답")
+    # the height of the words themselves (a cell is as tall as its row): one line
+    words = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+    for cell in (head, outcome):
+        assert cell.evaluate(words) == 1, cell.inner_text()
+    context.close()
