@@ -175,8 +175,11 @@ def test_on_a_korean_phone_the_login_hint_and_the_history_keep_their_lines(brows
     expect(head).to_have_text("결과")
     outcome = page.locator("table.history tbody td").nth(2)
     expect(outcome).to_have_text("오답")
-    # the height of the words themselves (a cell is as tall as its row): one line
-    words = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+    # the lines of the words themselves (a cell is as tall as its row): one
+    words = (
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return r.getClientRects().length; }"
+    )
     for cell in (head, outcome):
         assert cell.evaluate(words) == 1, cell.inner_text()
     context.close()
