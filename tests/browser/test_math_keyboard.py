@@ -245,3 +245,27 @@ def test_without_javascript_the_plain_box_is_the_page(browser, live_server):
         assert Submission.objects.get().answer == "2x/(x^2+y^2)"
     finally:
         context.close()
+
+
+def test_on_a_phone_a_long_variable_name_shows_whole_on_its_key(browser, live_server):
+    """The loss's w_11 and w_21 were both cut to "w_…" in one seventh of a phone's width, two
+    keys alike: a name longer than three characters takes two columns."""
+    course = factories.course()
+    factories.student(in_course=course, username="student1")
+    tpl = factories.template(family="loss", config={"indexed": True, "wrt": ["w_11"]})
+    item = factories.item(in_set=factories.problem_set(in_course=course), tpl=tpl)
+    context, page = _phone(browser, "en")
+    try:
+        _log_in(page, live_server, "en")
+        page.goto(f"{live_server.url}/items/{item.pk}/")
+        keys = page.locator("#math-palette .mkey.var")
+        expect(keys.first).to_be_visible()
+        names = keys.evaluate_all("ks => ks.map(k => k.dataset.insert)")
+        assert "w_11" in names and "w_21" in names, names
+        cut = keys.evaluate_all(
+            "ks => ks.filter(k => k.scrollWidth > k.clientWidth).map(k => k.dataset.insert)"
+        )
+        assert cut == [], cut
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
