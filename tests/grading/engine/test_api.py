@@ -140,6 +140,31 @@ def test_preview_shows_latex_and_warnings():
 
 
 @pytest.mark.parametrize(
+    ("text", "code", "part"),
+    [
+        ("1/0", "undefined-division", "1/0"),
+        ("3x^2 + y/(0)", "undefined-division", "y/(0)"),
+        ("x/-0.0", "undefined-division", "x/-0.0"),
+        ("(0)^(-2) + x", "undefined-division", "(0)^(-2)"),
+        ("ln(0) + x", "undefined-log", "ln(0)"),
+        ("3x^2 + log(0)", "undefined-log", "log(0)"),
+    ],
+)
+def test_preview_says_when_a_part_has_no_value_anywhere(text, code, part):
+    """Such an answer is read and graded wrong (issue #12); the preview says why first."""
+    p = preview(text, XY)
+    assert p.ok and [w.code for w in p.warnings] == [code]
+    assert p.warnings[0].en.startswith(f"{part} ") and "graded wrong" in p.warnings[0].en
+    assert p.warnings[0].ko.startswith(f"{part}은(는) ") and "오답으로 채점" in p.warnings[0].ko
+    assert grade(Task(variables=XY, reference="3x^2 + y"), text).equivalent is False
+
+
+@pytest.mark.parametrize("text", ["0/x", "x^0", "0^2", "2^(-1)", "ln(10) + 0", "x*0 + 1/2"])
+def test_no_such_warning_where_a_zero_is_harmless(text):
+    assert preview(text, XY).warnings == ()
+
+
+@pytest.mark.parametrize(
     "text", ["0.33x + 2y", "3x^2 + y", "<2x, 3y>", "2x + * y", "1/2x", "x y z"]
 )
 def test_preview_without_latex_agrees_but_for_the_latex(text):
