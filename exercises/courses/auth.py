@@ -49,8 +49,17 @@ def _remember(user: Any) -> None:
 
 
 # The dotted path of the backend a session is signed in with when no password was checked (an
-# LTI launch, a set-password link): it reads the user back on each request.
+# LTI launch): it reads the user back on each request. Enabled where the user cache is shared
+# (CACHED_USER_BACKENDS: production, tests); see session_backend for the others.
 USER_BACKEND = "exercises.courses.auth.CachedModelBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def session_backend() -> str:
+    """The backend to sign a user in with when no password was checked: one the settings enable,
+    since Django reads a session signed in with any other as anonymous (the development settings
+    of `make run` have no cached backend)."""
+    return USER_BACKEND if USER_BACKEND in settings.AUTHENTICATION_BACKENDS else MODEL_BACKEND
 
 
 class CachedModelBackend(ModelBackend):

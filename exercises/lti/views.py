@@ -37,7 +37,7 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
 from exercises.authoring.models import ProblemSet
-from exercises.courses.auth import USER_BACKEND
+from exercises.courses.auth import session_backend
 from exercises.courses.models import Course, Membership
 from exercises.courses.selectors import course_role, courses_taught
 from exercises.lti import selectors as sel
@@ -189,7 +189,7 @@ class LaunchView(View):
         except LaunchRefused as exc:
             return refuse(request, str(exc.message))
         # The backend that reads the user back (axes, first in the list, only counts failures).
-        login(request, result.user, backend=USER_BACKEND)
+        login(request, result.user, backend=session_backend())
         request.session[LAUNCH_SESSION_KEY] = launch.get_launch_id()
         return _next_step(request, result)
 

@@ -187,3 +187,16 @@ def test_course_link_set_moves_a_link(lms, registration):
     link = course_link_set(context=CourseLink.objects.get().context, course=other)
     assert link.course == other and CourseLink.objects.count() == 1
     assert ResourceLinkSet.objects.count() == 1
+
+
+def test_a_launch_keeps_its_sign_in_with_the_development_settings_backends(lms, registration):
+    """`make run` (config.settings.local) has the base settings' backends, without the cached
+    one the launch signed in with: Django then read the session as anonymous, and an instructor
+    never got past "Your LMS launch has expired"."""
+    from config.settings import base
+
+    with override_settings(AUTHENTICATION_BACKENDS=base.AUTHENTICATION_BACKENDS):
+        course, problem_set = linked_course(lms)  # the instructor's launch, then its pages
+        client = Client()
+        response = lms.launch(client, sub="student-8", roles=LEARNER, name="Lee")
+        assert client.get(response.headers["Location"]).status_code == 200
