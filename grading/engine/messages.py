@@ -219,11 +219,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "undefined-division": (
         "{text} divides by 0, so it has no value: as it is, this answer is graded wrong.",
-        "{text}은(는) 0으로 나누는 식이라 값이 없습니다. 이대로 제출하면 오답으로 채점됩니다.",
+        "{text} 부분은 0으로 나누는 식이라 값이 없습니다. 이대로 제출하면 오답으로 채점됩니다.",
     ),
     "undefined-log": (
         "{text} is the logarithm of 0, which has no value: as it is, this answer is graded wrong.",
-        "{text}은(는) 0의 로그라서 값이 없습니다. 이대로 제출하면 오답으로 채점됩니다.",
+        "{text} 부분은 0의 로그라서 값이 없습니다. 이대로 제출하면 오답으로 채점됩니다.",
     ),
     "label-accepted": (
         "Read the label {label} and graded the expression after it.",

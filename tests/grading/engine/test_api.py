@@ -155,7 +155,7 @@ def test_preview_says_when_a_part_has_no_value_anywhere(text, code, part):
     p = preview(text, XY)
     assert p.ok and [w.code for w in p.warnings] == [code]
     assert p.warnings[0].en.startswith(f"{part} ") and "graded wrong" in p.warnings[0].en
-    assert p.warnings[0].ko.startswith(f"{part}은(는) ") and "오답으로 채점" in p.warnings[0].ko
+    assert p.warnings[0].ko.startswith(f"{part} 부분은 ") and "오답으로 채점" in p.warnings[0].ko
     assert grade(Task(variables=XY, reference="3x^2 + y"), text).equivalent is False
 
 
