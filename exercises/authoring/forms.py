@@ -23,7 +23,7 @@ from exercises.authoring.generators.parts import (
 from exercises.authoring.models import ProblemSet, ProblemSetItem, ProblemTemplate
 from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, template_tolerance
 from exercises.authoring.yaml_schema import CONFIGS
-from exercises.courses.forms import LocalDateTimeInput
+from exercises.courses.forms import MomentField
 from exercises.courses.models import Course
 
 PARAM_LINE = re.compile(
@@ -486,7 +486,7 @@ class ProblemSetForm(forms.ModelForm):
             ),
             "hidden": _("A new set stays hidden until you clear this box (release it)."),
         }
-        widgets = {"opens_at": LocalDateTimeInput(), "due_at": LocalDateTimeInput()}
+        field_classes = {"opens_at": MomentField, "due_at": MomentField}
 
     def __init__(self, *args: Any, courses: Any, can_release: bool = True, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -532,11 +532,7 @@ class ItemForm(forms.Form):
         help_text=_("Empty: the template's points"),
     )
     max_attempts = forms.IntegerField(label=_("Attempts"), min_value=1, max_value=100, initial=3)
-    late_until = forms.DateTimeField(
-        label=_("Late until"),
-        required=False,
-        widget=LocalDateTimeInput(),
-    )
+    late_until = MomentField(label=_("Late until"), required=False)
     late_penalty = forms.DecimalField(
         label=_("Late penalty (0 to 1)"),
         min_value=Decimal("0"),

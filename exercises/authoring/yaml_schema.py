@@ -14,6 +14,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -43,6 +44,7 @@ from exercises.authoring.generators.custom import (
     TASKS,
 )
 from exercises.authoring.tolerance import MAX_TOLERANCE
+from exercises.courses import moments
 
 FORMAT = "partial-credit/1"
 MAX_YAML_BYTES = 512 * 1024
@@ -127,6 +129,12 @@ def _plain(text: str, allowed: str = "") -> str:
     return text
 
 
+def _in_range(moment: datetime) -> datetime:
+    if not moments.in_range(moment):  # near datetime's ends: no UTC time to store (a 500)
+        raise PydanticCustomError("moment_out_of_range", "out of range")
+    return moment
+
+
 def _multiline(text: str) -> str:
     return _plain(text, allowed="\n\t")
 
@@ -165,7 +173,7 @@ Penalty = Annotated[
 Tolerance = Annotated[
     float, BeforeValidator(_no_bool), Field(ge=0, le=MAX_TOLERANCE, allow_inf_nan=False)
 ]
-When = Annotated[AwareDatetime, BeforeValidator(_text_date)]
+When = Annotated[AwareDatetime, BeforeValidator(_text_date), AfterValidator(_in_range)]
 Wrt = Annotated[list[Name], Field(max_length=3)]
 Variables = Annotated[list[Name], Field(min_length=1, max_length=6)]
 Point = Annotated[dict[Name, Expression | Integer], Field(max_length=6)]
@@ -389,6 +397,7 @@ MESSAGES = {
     "timezone_aware": gettext_noop("give a time zone, e.g. 2026-03-02T23:59:00Z or +09:00"),
     "datetime_parsing": REAL_DATE,
     "datetime_from_date_parsing": REAL_DATE,
+    "moment_out_of_range": moments.OUT_OF_RANGE,
 }
 
 

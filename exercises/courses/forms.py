@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from exercises.courses import moments
 from exercises.courses.models import Course
 
 
@@ -20,6 +21,21 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class MomentField(forms.DateTimeField):
+    """A moment typed in the course's zone with the browser's picker, within the site's range
+    (courses.moments): a year near Python's ends has no UTC time to store."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", LocalDateTimeInput())
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        moment = super().clean(value)
+        if moment is not None and not moments.in_range(moment):
+            raise forms.ValidationError(_(moments.OUT_OF_RANGE), code="out_of_range")
+        return moment
 
 
 class RosterUploadForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exercises.authoring.models import ProblemSet
 from exercises.authoring.tolerance import MAX_TOLERANCE
-from exercises.courses.forms import LocalDateTimeInput
+from exercises.courses.forms import MomentField
 
 LMS_CHOICES = [
     ("canvas", "Canvas"),
@@ -97,11 +97,7 @@ class FillForm(forms.Form):
 
 
 def _when(label: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=False,
-        widget=LocalDateTimeInput(),
-    )
+    return MomentField(label=label, required=False)
 
 
 class ExceptionForm(forms.Form):
