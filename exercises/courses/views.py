@@ -86,7 +86,10 @@ def course_roster_import(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
     if "text" in request.POST:
         confirm = RosterConfirmForm(request.POST)
-        if not confirm.is_valid():
+        if not confirm.is_valid():  # not the text the check showed (a NUL, over the size)
+            messages.error(
+                request, _("Nothing was imported: check the roster again, then import it.")
+            )
             return redirect("courses:course-people", pk=course.pk)
         try:
             check = roster_import(course=course, text=confirm.cleaned_data["text"])

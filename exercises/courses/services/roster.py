@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,18 @@ MAX_ROSTER_BYTES = 1_000_000
 MAX_ROSTER_ROWS = 3000
 NAME_MAX = 150
 STUDENT_ID_MAX = 40
+# The email becomes the account's login (Django's username: 150 characters at most; its email
+# field takes 254): a longer one passed the check and failed on PostgreSQL at the import.
+EMAIL_MAX = 150
+# Control characters (NUL, ESC) and the bidirectional overrides (U+202A-E, U+2066-9), which
+# would make a name show as another text in the roster, the gradebook and the sign-in links.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _untypable(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text)
+
+
 # No 0/O, 1/I/L: a code read aloud in class or copied from a projector is typed right.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
@@ -203,10 +216,26 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                     f"이름이 {NAME_MAX}자보다 깁니다.",
                 )
             )
+        elif _untypable(name):
+            problems.append(
+                _m(
+                    "control_name",
+                    "The name contains a character that cannot be typed (a control character).",
+                    "이름에 입력할 수 없는 문자(제어 문자)가 있습니다.",
+                )
+            )
         if not email:
             problems.append(_m("no_email", "The email is missing.", "이메일이 없습니다."))
         elif email.startswith(FORMULA_TRIGGERS):
             problems.append(_formula("formula_email", "email", "이메일", email))
+        elif len(email) > EMAIL_MAX:
+            problems.append(
+                _m(
+                    "long_email",
+                    f"The email is longer than {EMAIL_MAX} characters.",
+                    f"이메일이 {EMAIL_MAX}자보다 깁니다.",
+                )
+            )
         else:
             try:
                 validate_email(email)
@@ -231,7 +260,11 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
         if student_id:
             if student_id.startswith(FORMULA_TRIGGERS):
                 problems.append(_formula("formula_id", "student id", "학번", student_id))
-            elif len(student_id) > STUDENT_ID_MAX or any(ch.isspace() for ch in student_id):
+            elif (
+                len(student_id) > STUDENT_ID_MAX
+                or any(ch.isspace() for ch in student_id)
+                or _untypable(student_id)
+            ):
                 problems.append(
                     _m(
                         "bad_id",

@@ -342,3 +342,31 @@ def test_the_row_errors_column_is_named_for_what_is_wrong_in_korean(client, peop
     bad = SimpleUploadedFile("r.csv", b"name,email,student id\nAnn,,1\n", "text/csv")
     body = client.post(url, {"roster": bad}, headers={"Accept-Language": "ko"}).content.decode()
     assert '<th scope="col">줄</th><th scope="col">오류</th>' in body
+
+
+@pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        ("A\x00B,nul@example.edu,4004", "The name contains a character that cannot be typed"),
+        ("\x1b[31mRed,esc@example.edu,4005", "The name contains a character that cannot be"),
+        ("Ann\u202eeno,bidi@example.edu,4006", "The name contains a character that cannot be"),
+        (f"Ann,{'a' * 140}@example.edu,4007", "The email is longer than 150 characters."),
+        ("Ann,ok@example.edu,40\x0008", "has spaces or is too long"),
+    ],
+)
+def test_a_row_that_would_not_import_as_shown_is_an_error_of_the_check(people, row, says):
+    """NUL, escape codes and bidirectional overrides in a name (shown as another text in the
+    people list and the sign-in links, or refused at the import after a clean preview), and
+    an email longer than a login (which passed the check and failed on PostgreSQL)."""
+    check = roster_check(course=people["course"], text=f"name,email,student id\n{row}\n")
+    assert [e.line for e in check.errors] == [2]
+    assert says in check.errors[0].message.en
+    with pytest.raises(RosterInvalid):
+        roster_import(course=people["course"], text=f"name,email,student id\n{row}\n")
+
+
+def test_a_confirm_that_is_not_the_checked_text_says_nothing_was_imported(client, people):
+    client.force_login(people["instructor"])
+    url = reverse("courses:course-roster-import", args=[people["course"].pk])
+    page = client.post(url, {"text": "name,email\nA\x00B,a@example.edu\n"}, follow=True)
+    assert "Nothing was imported: check the roster again, then import it." in page.content.decode()
