@@ -50,8 +50,13 @@ class JoinForm(forms.Form):
     code = forms.CharField(label=_("Join code"), max_length=40)
 
 
+# In the tz database but not a place: "localtime" is the server's own zone (whatever it is set
+# to), "Factory" a placeholder shown as "-00".
+NOT_ZONES = frozenset({"localtime", "Factory"})
+
+
 def _time_zones() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in sorted(zoneinfo.available_timezones() - NOT_ZONES)]
 
 
 class CourseForm(forms.ModelForm):
@@ -79,6 +84,17 @@ class CourseForm(forms.ModelForm):
         error_messages = {
             "code": {"unique": _("Another course already has this code.")},
         }
+
+    def clean_code(self) -> str:
+        """Unique ignoring case too: the code names the course's files (calc.yaml, CALC.yaml
+        are one file on a disk that ignores case)."""
+        code = str(self.cleaned_data["code"])
+        others = Course.objects.filter(code__iexact=code)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("Another course already has this code."), code="unique")
+        return code
 
     def values(self) -> dict[str, Any]:
         return {field: self.cleaned_data[field] for field in self.Meta.fields}

@@ -225,7 +225,7 @@ def course_join_view(request: HttpRequest) -> HttpResponse:
                 request, _("You are enrolled in %(course)s.") % {"course": membership.course.code}
             )
             return redirect("practice:dashboard")
-    status = 400 if error else 200
+    status = 400 if error or form.errors else 200
     return render(
         request, "courses/course_join.html", {"form": form, "error": error}, status=status
     )

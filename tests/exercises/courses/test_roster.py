@@ -370,3 +370,29 @@ def test_a_confirm_that_is_not_the_checked_text_says_nothing_was_imported(client
     url = reverse("courses:course-roster-import", args=[people["course"].pk])
     page = client.post(url, {"text": "name,email\nA\x00B,a@example.edu\n"}, follow=True)
     assert "Nothing was imported: check the roster again, then import it." in page.content.decode()
+
+
+@pytest.mark.parametrize(("typed", "says"), [("   ", "This field is required."),
+                                            ("x" * 41, "at most 40 characters")])  # fmt: skip
+def test_a_join_code_the_form_refuses_says_why(client, people, typed, says):
+    """Spaces only (the browser's required check lets them through) or an over-long code: the
+    page answered 200 with no word; its box even pointed at an error element it lacked."""
+    client.force_login(people["student"])
+    response = client.post(reverse("courses:course-join"), {"code": typed})
+    body = response.content.decode()
+    assert response.status_code == 400 and says in body
+    assert 'id="id_code_error"' in body
+
+
+def test_course_codes_are_unique_ignoring_case_and_zones_are_places(client):
+    """CALC next to calc named the same files on a disk that ignores case; "localtime" (the
+    server's zone) and "Factory" (a placeholder) were offered as zones."""
+    from exercises.courses.forms import CourseForm
+
+    factories.course(code="calc-partials")
+    data = {"title_en": "C", "title_ko": "C", "time_zone": "Asia/Seoul"}
+    form = CourseForm({**data, "code": "CALC-Partials"})
+    assert not form.is_valid() and form.errors["code"] == ["Another course already has this code."]
+    zones = [value for value, _ in CourseForm().fields["time_zone"].choices]
+    assert "Asia/Seoul" in zones and "localtime" not in zones and "Factory" not in zones
+    assert not CourseForm({**data, "code": "new-one", "time_zone": "localtime"}).is_valid()
