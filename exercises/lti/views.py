@@ -69,10 +69,13 @@ LAUNCH_SESSION_KEY = "lti_launch_id"
 
 
 def refuse(request: HttpRequest, message: str, detail: str = "") -> HttpResponse:
-    """The page of a launch we do not serve: what happened and what to do, 403."""
-    return render(
-        request, "lti/refused.html", {"message": message, "detail": detail[:300]}, status=403
-    )
+    """The page of a launch we do not serve: what happened and what to do, 403. The technical
+    detail (the library's error: the platform's URLs, what failed in fetching them) goes to the
+    log, and on the page only to a superuser, who can act on it: anyone may post a launch."""
+    if detail:
+        logger.warning("LTI launch refused: %s (%s)", message, detail[:300])
+    shown = detail[:300] if getattr(request.user, "is_superuser", False) else ""
+    return render(request, "lti/refused.html", {"message": message, "detail": shown}, status=403)
 
 
 def jwks(request: HttpRequest) -> JsonResponse:
@@ -105,7 +108,7 @@ class LoginInitView(OIDCLoginInitView):
     """OIDC third-party login initiation, with the launch always sent to our launch URL."""
 
     def get_oidc_response(self, request: Any, registration_uuid: Any, params: Any) -> Any:
-        if not params.get("target_link_uri") or not params.get("iss"):
+        if not all(params.get(name) for name in ("iss", "login_hint", "target_link_uri")):
             return refuse(request, _("The LMS did not send a complete login request."))
         oidc_login = DjangoOIDCLogin(
             request, ToolConfig(registration_uuid), launch_data_storage=DjangoCacheDataStorage()

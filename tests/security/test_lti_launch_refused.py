@@ -106,3 +106,25 @@ def test_a_login_from_an_unregistered_platform_is_refused(client, registration, 
     response = client.get("/lti/login/", {**params, "lti1p3_new_window": "1"})
     assert response.status_code == 403
     assert client.get("/lti/login/", {}).status_code == 403
+
+
+def test_the_technical_detail_of_a_refusal_goes_to_the_log_not_to_anyone(lms, registration, caplog):
+    """A forged launch is anyone's to post: its refusal page named the platform's URLs and
+    the library's errors to them. It is logged, and shown on the page to a superuser only."""
+    stranger = refused(lms, tamper={"key": new_key()}).content.decode()
+    assert "Technical detail" not in stranger
+    assert "LTI launch refused" in caplog.text
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", "r@example.edu", "pw"))
+    shown = refused(lms, admin, tamper={"key": new_key()}).content.decode()
+    assert "Technical detail (for your site administrator):" in shown
+
+
+def test_a_login_request_without_its_login_hint_is_called_incomplete(lms, registration):
+    """Not "This LMS is not registered here": the platform is, its request lacks a part."""
+    response = Client().post(
+        f"/lti/login/{registration.uuid}/",
+        {"iss": registration.issuer, "target_link_uri": "https://tool.example/lti/launch/"},
+    )
+    assert response.status_code == 403
+    assert "did not send a complete login request" in response.content.decode()
