@@ -391,11 +391,19 @@ def course_yaml_import(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Imported: %(created)s templates created, %(updated)s updated, %(sets)s sets.")
+                # one plural per count: a message can only choose its form by one number
+                _("Imported: %(created)s, %(updated)s, %(sets)s.")
                 % {
-                    "created": result.templates_created,
-                    "updated": result.templates_updated,
-                    "sets": result.problem_sets_created,
+                    "created": ngettext(
+                        "%(n)s template created",
+                        "%(n)s templates created",
+                        result.templates_created,
+                    )
+                    % {"n": result.templates_created},
+                    "updated": ngettext("%(n)s updated", "%(n)s updated", result.templates_updated)
+                    % {"n": result.templates_updated},
+                    "sets": ngettext("%(n)s set", "%(n)s sets", result.problem_sets_created)
+                    % {"n": result.problem_sets_created},
                 },
             )
             if result.checks_started:

@@ -242,6 +242,9 @@ def test_export_download_and_import_upload_views(client, django_capture_on_commi
         done = client.post(reverse("authoring:course-import", args=[target.pk]), {"file": good})
     assert done["Location"] == reverse("authoring:course-authoring", args=[target.pk])
     assert ProblemSetItem.objects.filter(problem_set__course=target).count() == 2
+    said = client.get(done["Location"]).content.decode()
+    created = ProblemTemplate.objects.filter(course=target).count()
+    assert f"Imported: {created} templates created, 0 updated, 1 set." in said  # not "1 sets"
 
 
 def test_reimport_updates_titles_but_not_the_config_of_a_template_in_a_set():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -75,6 +77,7 @@ def test_page_shows_groups_with_a_fixed_number_of_queries(client, answered):
         body = client.get(url).content.decode()
     assert '<strong class="share">75%</strong>' in body
     assert "<code>3x^2</code>" in body
+    assert re.search(r"<p>1 variant; \d+ engine comparisons?\.</p>", body)  # not "1 variants"
     c = answered["course"]
     for n in range(4):
         inst = factories.instance(
