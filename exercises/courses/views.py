@@ -205,6 +205,14 @@ def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
             len(ids),
         )
         messages.success(request, text % {"n": len(ids)})
+    elif sel.roster_signin_links(course=course):
+        messages.info(
+            request,
+            _(
+                "Every student of the roster without a password was sent an invitation in "
+                "the last hour: none was sent again."
+            ),
+        )
     else:
         messages.info(request, _("Every student of the roster has set a password already."))
     return redirect(f"{reverse('courses:course-people', args=[course.pk])}#invitations")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from exercises.courses.selectors import SigninLink, roster_signin_links
 logger = logging.getLogger(__name__)
 
 MAX_INVITATIONS = 2000  # a roster's size; one click never sends more
+# A student sent an invitation this recently is not sent another (a second click, a double
+# tap): after it, a reminder to those who still have no password is the instructor's to send.
+RESEND_AFTER = timedelta(hours=1)
 
 
 MAX_TRIES = 5  # sends of one invitation before it is marked "not sent"
@@ -57,10 +61,19 @@ def _body(course: Course, link: SigninLink, url: str, login_url: str) -> str:
 
 def roster_invitations_queue(*, course: Course, site_url: str, requested_by: Any) -> list[int]:
     """Store an invitation for each student `roster_signin_links` lists with an email (those
-    the course's roster made who have not set a password), at most MAX_INVITATIONS; the ids to
-    send: these, and any of theirs still waiting from an earlier click (none twice)."""
+    the course's roster made who have not set a password) and was not sent one in the last
+    RESEND_AFTER, at most MAX_INVITATIONS; the ids to send: these, and any of theirs still
+    waiting from an earlier click (none twice)."""
     links = [link for link in roster_signin_links(course=course) if link.user.email]
-    links = links[:MAX_INVITATIONS]
+    recent = set(
+        Invitation.objects.filter(
+            course=course,
+            status=Invitation.Status.SENT,
+            sent_at__gte=timezone.now() - RESEND_AFTER,
+            student__in=[link.user for link in links],
+        ).values_list("student_id", flat=True)
+    )
+    links = [link for link in links if link.user.pk not in recent][:MAX_INVITATIONS]
     with transaction.atomic():
         waiting = dict(
             Invitation.objects.filter(

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.urls import reverse
+from django.utils import timezone
 
 from exercises.courses.models import Invitation, Membership
 from exercises.courses.selectors import login_account, roster_signin_links
@@ -223,3 +224,28 @@ def test_the_login_page_asks_for_email_or_student_id_in_both_languages(client):
     client.cookies["django_language"] = "ko"
     korean = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "이메일 또는 학번" in korean and "아이디" not in korean
+
+
+def test_a_second_click_within_the_hour_sends_no_second_email(
+    client, course, django_capture_on_commit_callbacks
+):
+    """Each click sent every student without a password another email (two clicks, two each);
+    within RESEND_AFTER of a sent one, a click says so and sends none, and after it a reminder
+    goes out as before."""
+    from datetime import timedelta
+
+    from exercises.courses.services.invitations import RESEND_AFTER
+
+    _instructor(client, course)
+    url = reverse("courses:course-invitations", args=[course.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    assert len(mail.outbox) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(url, follow=True).content.decode()
+    assert len(mail.outbox) == 2
+    assert "was sent an invitation in the last hour: none was sent again." in again
+    Invitation.objects.update(sent_at=timezone.now() - RESEND_AFTER - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    assert len(mail.outbox) == 4  # a reminder, an hour on
