@@ -41,6 +41,7 @@ from exercises.authoring.services.problem_sets import (
 )
 from exercises.authoring.services.templates import (
     PublishRefused,
+    UnpublishRefused,
     custom_template_create,
     custom_template_update,
     template_check_start,
@@ -56,6 +57,7 @@ from exercises.authoring.services.yaml_io import (
     course_import_yaml,
 )
 from exercises.courses.selectors import course_zone_activate, courses_taught
+from exercises.courses.templatetags.pc import localized
 
 
 @login_required
@@ -165,8 +167,20 @@ def template_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     templates = selectors.staff_templates(user=request.user, instructor_only=True)
     template = get_object_or_404(templates, pk=pk)
     if request.POST.get("action") == "unpublish":
-        template_unpublish(template=template)
-        messages.success(request, _("Unpublished."))
+        try:
+            template_unpublish(template=template)
+        except UnpublishRefused as exc:
+            titles = ", ".join(localized(s, "title") for s in exc.sets)
+            messages.error(
+                request,
+                _(
+                    "Students can open this template's problems in %(sets)s: retire the "
+                    "problem there first (its row in the set), then unpublish."
+                )
+                % {"sets": titles},
+            )
+        else:
+            messages.success(request, _("Unpublished."))
     else:
         try:
             template_publish(template=template)

@@ -13,7 +13,12 @@ from exercises.authoring.generators import FAMILIES, generate, statement_of, tas
 from exercises.authoring.generators.custom import TemplateError, validate
 from exercises.authoring.generators.parts import part_count, part_params, parts_validate
 from exercises.authoring.generators.statements import asked_latex, intro_of, part_statement_of
-from exercises.authoring.models import ProblemTemplate, TemplateCheck, TemplateVersion
+from exercises.authoring.models import (
+    ProblemSet,
+    ProblemTemplate,
+    TemplateCheck,
+    TemplateVersion,
+)
 from exercises.authoring.services.checks import CHECK_SEEDS
 from exercises.authoring.services.checks import PublishRefused as PublishRefused
 from exercises.authoring.services.checks import template_publish as template_publish
@@ -235,7 +240,26 @@ def template_check_start(
     return check
 
 
+class UnpublishRefused(Exception):
+    """Students can open the template's problems: `sets` are the released sets that hold it."""
+
+    def __init__(self, sets: list[Any]) -> None:
+        super().__init__(", ".join(str(s) for s in sets))
+        self.sets = sets
+
+
 def template_unpublish(*, template: ProblemTemplate) -> ProblemTemplate:
+    """Take a template back to a draft, unless a released set holds it as a problem (not
+    retired): its students who had not opened it would find it unavailable while it still
+    counted in their totals. Such a problem is retired in its set first. Raises
+    UnpublishRefused."""
+    released = list(
+        ProblemSet.objects.filter(
+            items__template=template, items__retired=False, hidden=False
+        ).distinct()
+    )
+    if released:
+        raise UnpublishRefused(released)
     template.published = False
     template.save(update_fields=["published", "updated_at"])
     return template

@@ -477,3 +477,27 @@ def test_a_course_without_templates_of_its_own_points_to_the_ready_ones(client):
     assert f"{ready} ready templates (read-only)" in page
     page = client.get(url, headers={"Accept-Language": "ko"}).content.decode()
     assert "직접 만든 문제 틀이 없습니다" in page and f"기본 제공 문제 틀 {ready}개" in page
+
+
+def test_a_template_students_can_open_is_not_unpublished_under_them(client, world):
+    """Unpublished under a released set, its problem was "not available yet" to a student who
+    had not opened it, and still counted in their total: the instructor retires it first."""
+    template, item = world["template"], world["item"]
+    item.template = template
+    item.save(update_fields=["template"])
+    ProblemTemplate.objects.filter(pk=template.pk).update(published=True)
+    client.force_login(world["instructor"])
+    url = reverse("authoring:template-publish", args=[template.pk])
+    page = client.post(url, {"action": "unpublish"}, follow=True).content.decode()
+    assert f"Students can open this template&#x27;s problems in {world['set'].title_en}" in page
+    template.refresh_from_db()
+    assert template.published is True
+    korean = client.post(
+        url, {"action": "unpublish"}, follow=True, headers={"Accept-Language": "ko"}
+    ).content.decode()
+    assert "먼저" in korean and world["set"].title_ko in korean
+    item.retired = True
+    item.save(update_fields=["retired"])
+    client.post(url, {"action": "unpublish"})
+    template.refresh_from_db()
+    assert template.published is False
