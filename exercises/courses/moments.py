@@ -10,15 +10,16 @@ any zone's offset (±14 h) far inside Python's range."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.utils.translation import gettext_noop
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
+FIRST_YEAR, LAST_YEAR = 2000, 2199
 OUT_OF_RANGE = gettext_noop("Give a date from the year 2000 to 2199.")
 
 
 def in_range(moment: datetime) -> bool:
-    """Whether an aware moment is within the site's range."""
-    return EARLIEST <= moment < LATEST
+    """Whether a moment is within the site's range: its year as written in its own zone (the
+    course's for a form, the file's offset for YAML), so that 2000-01-01 00:00 in Seoul is in.
+    Any offset (at most 14 h) keeps its UTC time inside Python's range."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR

@@ -205,7 +205,7 @@ def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
             len(ids),
         )
         messages.success(request, text % {"n": len(ids)})
-    elif sel.roster_signin_links(course=course):
+    elif any(link.user.email for link in sel.roster_signin_links(course=course)):
         messages.info(
             request,
             _(

@@ -73,7 +73,7 @@ def refuse(request: HttpRequest, message: str, detail: str = "") -> HttpResponse
     detail (the library's error: the platform's URLs, what failed in fetching them) goes to the
     log, and on the page only to a superuser, who can act on it: anyone may post a launch."""
     if detail:
-        logger.warning("LTI launch refused: %s (%s)", message, detail[:300])
+        logger.info("LTI launch refused: %s (%r)", message, detail[:300])
     shown = detail[:300] if getattr(request.user, "is_superuser", False) else ""
     return render(request, "lti/refused.html", {"message": message, "detail": shown}, status=403)
 
@@ -178,8 +178,7 @@ class LaunchView(View):
                 request,
                 _("This launch was already used. Open the link in your LMS again."),
             )
-        except LtiException as exc:
-            logger.info("LTI launch refused: %s", exc)
+        except LtiException as exc:  # logged by refuse(), with its detail
             return refuse(
                 request,
                 _(

@@ -218,12 +218,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "소수는 적힌 값 그대로 계산합니다 ({text} ≠ {fraction}).",
     ),
     "undefined-division": (
-        "{text} divides by 0, so it has no value: as it is, this answer is graded wrong.",
-        "{text} 부분은 0으로 나누는 식이라 값이 없습니다. 이대로 제출하면 오답으로 채점됩니다.",
+        "{text} divides by 0, so it has no value: graded as it is, it is wrong.",
+        "{text}에서 0으로 나누므로 값이 없습니다. 이대로 채점하면 틀린 답이 됩니다.",
     ),
     "undefined-log": (
-        "{text} is the logarithm of 0, which has no value: as it is, this answer is graded wrong.",
-        "{text} 부분은 0의 로그라서 값이 없습니다. 이대로 제출하면 오답으로 채점됩니다.",
+        "{text} is the logarithm of 0, which has no value: graded as it is, it is wrong.",
+        "{text}에서 0의 로그를 구하므로 값이 없습니다. 이대로 채점하면 틀린 답이 됩니다.",
     ),
     "label-accepted": (
         "Read the label {label} and graded the expression after it.",

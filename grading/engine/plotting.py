@@ -30,7 +30,7 @@ from grading.engine.types import Task
 
 # Bumped whenever plot_data's output changes for the same input: it is part of the plot cache's
 # key (exercises/practice/selectors.py), so no stale entry is served after a deploy.
-PLOT_VERSION = 2
+PLOT_VERSION = 3  # 3: an answer undefined everywhere (1/0, 0/0, ln(0)) draws nothing
 # Points per axis of the surface and per slice; the caller may ask for fewer, never more.
 SURFACE_MAX = 61
 SURFACE_DEFAULT = 41

@@ -29,6 +29,11 @@ class ItemRefused(Refused):
     """The item cannot be added or removed (unpublished template, instances exist, ...)."""
 
 
+UNPUBLISHED_IN_RELEASE = gettext_noop(
+    "%(slugs)s is not published: publish it, or remove its problem, before you release the set"
+)
+
+
 BELONGS_ELSEWHERE = gettext_noop("%(slug)s belongs to another course")
 
 
@@ -60,6 +65,16 @@ def problem_set_update(
         raise ItemRefused(
             gettext_noop("students have opened this set; duplicate it instead of moving it")
         )
+    if hidden is False and problem_set.hidden:
+        # released with a problem whose template is a draft: students would find it "not
+        # available" while it counts in their totals (templates.template_unpublish's rule)
+        drafts = sorted(
+            problem_set.items.filter(retired=False, template__published=False)
+            .values_list("template__slug", flat=True)
+            .distinct()
+        )
+        if drafts:
+            raise ItemRefused(UNPUBLISHED_IN_RELEASE, slugs=", ".join(drafts))
     problem_set.course = course
     problem_set.title_en, problem_set.title_ko = title_en, title_ko
     problem_set.due_at, problem_set.opens_at, problem_set.position = due_at, opens_at, position

@@ -260,11 +260,16 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
         if student_id:
             if student_id.startswith(FORMULA_TRIGGERS):
                 problems.append(_formula("formula_id", "student id", "학번", student_id))
-            elif (
-                len(student_id) > STUDENT_ID_MAX
-                or any(ch.isspace() for ch in student_id)
-                or _untypable(student_id)
-            ):
+            elif _untypable(student_id):  # not echoed: it may reverse the rest of the cell
+                problems.append(
+                    _m(
+                        "control_id",
+                        "The student id contains a character that cannot be typed "
+                        "(a control character).",
+                        "학번에 입력할 수 없는 문자(제어 문자)가 있습니다.",
+                    )
+                )
+            elif len(student_id) > STUDENT_ID_MAX or any(ch.isspace() for ch in student_id):
                 problems.append(
                     _m(
                         "bad_id",

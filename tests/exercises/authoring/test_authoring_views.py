@@ -501,3 +501,35 @@ def test_a_template_students_can_open_is_not_unpublished_under_them(client, worl
     client.post(url, {"action": "unpublish"})
     template.refresh_from_db()
     assert template.published is False
+
+
+def test_a_set_is_not_released_with_a_problem_whose_template_is_a_draft(client, world):
+    """The other way round (a review of the rule above): unpublished while its set was hidden,
+    then the set released: refused until the template is published or its problem removed."""
+    from exercises.authoring.services.problem_sets import ItemRefused, problem_set_update
+
+    template, item, problem_set = world["template"], world["item"], world["set"]
+    item.template = template
+    item.save(update_fields=["template"])
+    ProblemSet.objects.filter(pk=problem_set.pk).update(hidden=True)
+    problem_set.refresh_from_db()
+    ProblemTemplate.objects.filter(pk=template.pk).update(published=False)
+    values = {
+        "course": problem_set.course,
+        "title_en": "W",
+        "title_ko": "W",
+        "due_at": problem_set.due_at,
+    }
+    with pytest.raises(ItemRefused) as refused:
+        problem_set_update(problem_set=problem_set, hidden=False, **values)
+    assert str(refused.value) == (
+        f"{template.slug} is not published: publish it, or remove its problem, "
+        "before you release the set"
+    )
+    problem_set.refresh_from_db()
+    assert problem_set.hidden is True
+    problem_set_update(problem_set=problem_set, hidden=True, **values)  # a hidden set saves
+    ProblemTemplate.objects.filter(pk=template.pk).update(published=True)
+    problem_set_update(problem_set=problem_set, hidden=False, **values)
+    problem_set.refresh_from_db()
+    assert problem_set.hidden is False

@@ -71,7 +71,7 @@ def test_an_item_late_window_and_a_students_extension_at_an_edge_are_refused(cli
          "late_penalty": "0.5"},
         follow=True,
     )  # fmt: skip
-    assert response.status_code < 500
+    assert response.status_code < 500 and REFUSAL in response.content.decode()
     item.refresh_from_db()
     assert item.late_until is None
     url = reverse("gradebook:student-exception", args=[course.pk, student.pk, item.pk])
@@ -105,3 +105,19 @@ def test_the_refusal_is_in_korean_too(client):
         headers={"Accept-Language": "ko"},
     )  # fmt: skip
     assert "2000년부터 2199년 사이의 날짜를 입력하세요." in response.content.decode()
+
+
+def test_the_range_is_of_the_year_as_written_in_the_courses_zone(client):
+    """2000-01-01 00:00 in Seoul is 1999 in UTC, and within "from the year 2000"."""
+    course = _zoned_course("Asia/Seoul")
+    _instructor(course, client)
+    data = {"course": course.pk, "title_en": "W", "title_ko": "W", "position": 0}
+    url = reverse("authoring:set-create", kwargs={"pk": course.pk})
+    assert client.post(url, {**data, "due_at": "2000-01-01T00:00"}).status_code == 302
+    late = _zoned_course("America/New_York")
+    _instructor(late, client)
+    url = reverse("authoring:set-create", kwargs={"pk": late.pk})
+    assert (
+        client.post(url, {**data, "course": late.pk, "due_at": "2199-12-31T23:59"}).status_code
+        == 302
+    )

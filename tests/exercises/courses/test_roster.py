@@ -351,7 +351,8 @@ def test_the_row_errors_column_is_named_for_what_is_wrong_in_korean(client, peop
         ("\x1b[31mRed,esc@example.edu,4005", "The name contains a character that cannot be"),
         ("Ann\u202eeno,bidi@example.edu,4006", "The name contains a character that cannot be"),
         (f"Ann,{'a' * 140}@example.edu,4007", "The email is longer than 150 characters."),
-        ("Ann,ok@example.edu,40\x0008", "has spaces or is too long"),
+        ("Ann,ok@example.edu,40\x0008", "The student id contains a character that cannot be"),
+        ("Ann,ok2@example.edu,40\u202e80", "The student id contains a character that cannot be"),
     ],
 )
 def test_a_row_that_would_not_import_as_shown_is_an_error_of_the_check(people, row, says):

@@ -171,7 +171,7 @@ def test_preview_warns_of_a_division_by_zero_in_both_languages(client, setup):
     assert '<p class="warning">y/0 divides by 0, so it has no value' in body
     client.cookies["django_language"] = "ko"
     body = client.get(url, {"answer": "3x^2 + y/0"}, **HTMX).content.decode()
-    assert '<p class="warning">y/0 부분은 0으로 나누는 식이라 값이 없습니다.' in body
+    assert '<p class="warning">y/0에서 0으로 나누므로 값이 없습니다.' in body
 
 
 def test_preview_shows_positioned_error(client, setup):

@@ -154,8 +154,11 @@ def test_preview_says_when_a_part_has_no_value_anywhere(text, code, part):
     """Such an answer is read and graded wrong (issue #12); the preview says why first."""
     p = preview(text, XY)
     assert p.ok and [w.code for w in p.warnings] == [code]
-    assert p.warnings[0].en.startswith(f"{part} ") and "graded wrong" in p.warnings[0].en
-    assert p.warnings[0].ko.startswith(f"{part} 부분은 ") and "오답으로 채점" in p.warnings[0].ko
+    assert (
+        p.warnings[0].en.startswith(f"{part} ")
+        and "graded as it is, it is wrong" in p.warnings[0].en
+    )
+    assert p.warnings[0].ko.startswith(f"{part}에서 ") and "틀린 답" in p.warnings[0].ko
     assert grade(Task(variables=XY, reference="3x^2 + y"), text).equivalent is False
 
 
