@@ -17,6 +17,7 @@ import yaml
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from exercises.authoring.generators.custom import TemplateError, validate
 from exercises.authoring.generators.parts import parts_validate, refused_where
@@ -40,6 +41,8 @@ from exercises.authoring.yaml_schema import (
     problem,
 )
 from exercises.courses.models import Course
+from grading.engine import ParseError
+from grading.engine import parse as parse_expression
 
 __all__ = [
     "MAX_YAML_BYTES",
@@ -168,6 +171,17 @@ class _Targets:
         return own is not None and own.published and not self.changes(entry)
 
 
+def _fixed_function_problem(config: dict[str, Any]) -> TemplateError | None:
+    """Why a `fixed` template's function does not read with its variables, or None. (The
+    50-seed check would fail it too, but only after the import had made the template.)"""
+    variables = tuple(str(v) for v in config.get("variables", ["x", "y"]))
+    try:
+        parse_expression(str(config.get("function", "")), variables)
+    except ParseError as exc:
+        return TemplateError(gettext_noop("the function does not read: %(why)s"), why=exc.msg)
+    return None
+
+
 def _template_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
     errors: list[str] = []
     seen: set[str] = set()
@@ -181,6 +195,10 @@ def _template_problems(course_file: CourseFile, targets: _Targets) -> list[str]:
                 (validate if entry.family == "custom" else parts_validate)(entry.config)
             except TemplateError as exc:
                 errors.append(problem(_config_path(f"{at}.config", exc), str(exc)))
+        elif entry.family == "fixed":  # its function as the engine reads it, as custom's is
+            why = _fixed_function_problem(entry.config)
+            if why is not None:
+                errors.append(problem(f"{at}.config.function", str(why)))
         library = targets.library_of(entry)
         if library is not None and (library.family, library.config) != (
             entry.family,

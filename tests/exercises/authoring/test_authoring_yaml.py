@@ -592,3 +592,19 @@ def test_vector_credit_goes_through_export_import_and_duplicate_and_must_be_a_ch
     assert "items[0].vector_credit: must be one of: " in page
     assert "per_component" in page and "all_or_nothing" in page
     assert ProblemSetItem.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "function", ["__import__('os').system('id')", "3x^^2 + y", "x + z", "lambda: 1"]
+)
+def test_a_fixed_template_whose_function_does_not_read_is_refused_at_import(function):
+    """It was made as a draft and failed its 50-seed check afterwards (nothing ran: the engine
+    reads it); now the import names it, as it does a custom template's function."""
+    course = factories.course()
+    data = _file(template={"config": {**factories.TOY1, "function": function}})
+    with pytest.raises(ImportFailed) as failed:
+        course_import_yaml(course=course, text=yaml.safe_dump(data, allow_unicode=True))
+    [error] = [e for e in failed.value.errors if e.startswith("templates[0].config.function")]
+    assert "the function does not read:" in error
+    assert not ProblemTemplate.objects.filter(course=course).exists()
+    assert course_import_yaml(course=course, text=yaml.safe_dump(_file(), allow_unicode=True))
