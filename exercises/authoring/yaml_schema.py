@@ -113,9 +113,23 @@ def load(text: str) -> Any:
         )
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as exc:
+        # where, in the reader's language; what, in PyYAML's own words (it has no others)
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or str(exc)
+        if mark is None:
+            raise ImportFailed([_("not YAML: %(error)s") % {"error": what}]) from None
+        where = {"line": mark.line + 1, "column": mark.column + 1, "error": what}
+        raise ImportFailed(
+            [_("not YAML at line %(line)s, column %(column)s: %(error)s") % where]
+        ) from None
     except yaml.YAMLError as exc:
         raise ImportFailed([_("not YAML: %(error)s") % {"error": exc}]) from None
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int abc`
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python's cap on a number's digits
+            raise ImportFailed([_("a number has more than 4,300 digits")]) from None
+        raise ImportFailed([_("not YAML: %(error)s") % {"error": exc}]) from None
+    except (TypeError, OverflowError) as exc:  # e.g. `!!int abc`
         raise ImportFailed([_("not YAML: %(error)s") % {"error": exc}]) from None
 
 

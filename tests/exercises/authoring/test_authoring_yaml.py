@@ -608,3 +608,20 @@ def test_a_fixed_template_whose_function_does_not_read_is_refused_at_import(func
     assert "the function does not read:" in error
     assert not ProblemTemplate.objects.filter(course=course).exists()
     assert course_import_yaml(course=course, text=yaml.safe_dump(_file(), allow_unicode=True))
+
+
+def test_a_yaml_error_says_where_in_the_readers_language():
+    """PyYAML's words are English (it has no others), but where they apply is said in both
+    languages; a 5,000-digit number no longer shows Python's own advice about its limit."""
+    from django.utils import translation
+
+    course = factories.course()
+    with pytest.raises(ImportFailed) as failed:
+        course_import_yaml(course=course, text="format: partial-credit/1\ntemplates: [1, 2\n")
+    assert failed.value.errors[0].startswith("not YAML at line 3, column 1: expected ','")
+    with translation.override("ko"), pytest.raises(ImportFailed) as failed:
+        course_import_yaml(course=course, text="format: partial-credit/1\ntemplates: [1, 2\n")
+    assert failed.value.errors[0].startswith("3번째 줄 1번째 글자에서 YAML로 읽을 수 없습니다")
+    with pytest.raises(ImportFailed) as failed:
+        course_import_yaml(course=course, text="format: partial-credit/1\nx: " + "9" * 5000)
+    assert failed.value.errors == ["a number has more than 4,300 digits"]
