@@ -163,6 +163,14 @@ class _Targets:
         own = self.own.get(entry.slug)
         return own is not None and (own.family, own.config) != (entry.family, entry.config)
 
+    def differs(self, entry: TemplateEntry) -> bool:
+        """Whether the course's template of this slug is changed by the entry at all (its
+        content or its titles): an unchanged one is not counted as updated."""
+        own = self.own.get(entry.slug)
+        return own is not None and (
+            self.changes(entry) or (own.title_en, own.title_ko) != (entry.title_en, entry.title_ko)
+        )
+
     def ends_published(self, entry: TemplateEntry) -> bool:
         """Published after the import (or once its check passes, for `published: true`)."""
         if self.library_of(entry) is not None or entry.published:
@@ -311,10 +319,11 @@ def course_import_yaml(*, course: Course, text: str) -> ImportResult:
     with transaction.atomic():
         by_slug: dict[str, ProblemTemplate] = {}
         for _i, entry in course_file.templates:
+            differs = targets.differs(entry)  # read before the write changes it
             template = _write_template(entry, course, targets)
             if template.course_id == course.pk:
                 created += entry.slug not in targets.own
-                updated += entry.slug in targets.own
+                updated += differs
                 checks += _check_or_publish(template, entry.published)
             by_slug[entry.slug] = template
         for _i, ps in course_file.problem_sets:
