@@ -332,6 +332,7 @@ def registrations(request: HttpRequest) -> HttpResponse:
         request,
         "lti/registrations.html",
         {"registrations": sel.registrations(), "form": form, "tool": _tool_urls(request, None)},
+        status=400 if form.errors else 200,
     )
 
 

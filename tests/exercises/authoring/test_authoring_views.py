@@ -533,3 +533,14 @@ def test_a_set_is_not_released_with_a_problem_whose_template_is_a_draft(client, 
     problem_set_update(problem_set=problem_set, hidden=False, **values)
     problem_set.refresh_from_db()
     assert problem_set.hidden is False
+
+
+def test_an_action_the_set_page_has_no_button_for_is_said_there(client, world):
+    """It answered a blank 400 page."""
+    client.force_login(world["instructor"])
+    item = world["item"]
+    page = client.post(
+        reverse("authoring:item-change", args=[item.pk]), {"action": "bring_back"}, follow=True
+    )
+    assert page.status_code == 200
+    assert "That is not an action on a problem of the set." in page.content.decode()

@@ -55,6 +55,8 @@ def test_only_a_superuser_registers_platforms(client, lms):
     assert client.get(reverse("lti:registrations")).status_code == 404
     admin = get_user_model().objects.create_superuser("root", password="pw-123456789")
     client.force_login(admin)
+    refused = client.post(reverse("lti:registrations"), {"name": "Canvas"})
+    assert refused.status_code == 400 and 'class="errorlist' in refused.content.decode()
     response = client.post(
         reverse("lti:registrations"),
         {
