@@ -1393,40 +1393,19 @@ def _check_scientific(norm: str, tokens: list[Token], names: Names) -> None:
     raise _at(message("scientific-notation", text=typed, reading=science), start, end, readings)
 
 
-def _zero(node: Node) -> bool:
-    """The number 0 as written: 0, (0), -0, 0.0."""
-    while True:
-        if type(node) is Group:
-            node = node.inner
-        elif type(node) is Neg:
-            node = node.operand
-        else:
-            return type(node) is Num and node.value == 0
-
-
-def _negative_number(node: Node) -> bool:
-    """A negative number as written: -1, (-2), -(3)."""
-    while type(node) is Group:
-        node = node.inner
-    if type(node) is not Neg:
-        return False
-    inner = node.operand
-    while type(inner) is Group:
-        inner = inner.inner
-    return type(inner) is Num and inner.value > 0
-
-
 def _undefined_warnings(node: Node, norm: str) -> list[Message]:
     """A part written to have no value anywhere (1/0, x/(0), 0^(-1), ln(0)): such an answer is
     read and graded (wrong: it is defined nowhere, the key somewhere), and the preview says
     why before it costs an attempt."""
     for n in walk(node):
         if type(n) is BinOp:
-            if (n.op == "/" and _zero(n.right)) or (
-                n.op == "^" and _zero(n.left) and _negative_number(n.right)
-            ):
+            if n.op == "/" and const_value(n.right) == 0:
                 return [message("undefined-division", text=norm[n.nstart : n.nend].strip())]
-        elif type(n) is Call and n.fn == "log" and _zero(n.arg):
+            if n.op == "^" and const_value(n.left) == 0:
+                power = const_value(n.right)
+                if power is not None and power < 0:
+                    return [message("undefined-division", text=norm[n.nstart : n.nend].strip())]
+        elif type(n) is Call and n.fn == "log" and const_value(n.arg) == 0:
             return [message("undefined-log", text=norm[n.nstart : n.nend].strip())]
     return []
 

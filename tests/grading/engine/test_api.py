@@ -146,6 +146,8 @@ def test_preview_shows_latex_and_warnings():
         ("3x^2 + y/(0)", "undefined-division", "y/(0)"),
         ("x/-0.0", "undefined-division", "x/-0.0"),
         ("(0)^(-2) + x", "undefined-division", "(0)^(-2)"),
+        ("x + 0^(-1/2)", "undefined-division", "0^(-1/2)"),
+        ("y/(0*3)", "undefined-division", "y/(0*3)"),
         ("ln(0) + x", "undefined-log", "ln(0)"),
         ("3x^2 + log(0)", "undefined-log", "log(0)"),
     ],
