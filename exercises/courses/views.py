@@ -195,7 +195,8 @@ def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
     course's roster who have not set a password."""
     course = get_object_or_404(sel.courses_taught(user=request.user, instructor_only=True), pk=pk)
     site_url = request.build_absolute_uri("/").rstrip("/")
-    ids = roster_invitations_queue(course=course, site_url=site_url, requested_by=request.user)
+    queued = roster_invitations_queue(course=course, site_url=site_url, requested_by=request.user)
+    ids = queued.ids
     if ids:
         # sent by a worker once they are stored: the page never waits for the mail server
         transaction.on_commit(lambda: invitations_enqueue(ids))
@@ -205,7 +206,7 @@ def course_invitations(request: HttpRequest, pk: int) -> HttpResponse:
             len(ids),
         )
         messages.success(request, text % {"n": len(ids)})
-    elif any(link.user.email for link in sel.roster_signin_links(course=course)):
+    elif queued.held:
         messages.info(
             request,
             _(

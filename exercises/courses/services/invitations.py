@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -59,7 +60,16 @@ def _body(course: Course, link: SigninLink, url: str, login_url: str) -> str:
     )
 
 
-def roster_invitations_queue(*, course: Course, site_url: str, requested_by: Any) -> list[int]:
+@dataclass(frozen=True)
+class Queued:
+    """What a click on "Send invitations" queued: the invitations' ids to send, and how many
+    students were left out because they were sent one in the last RESEND_AFTER."""
+
+    ids: list[int]
+    held: int
+
+
+def roster_invitations_queue(*, course: Course, site_url: str, requested_by: Any) -> Queued:
     """Store an invitation for each student `roster_signin_links` lists with an email (those
     the course's roster made who have not set a password) and was not sent one in the last
     RESEND_AFTER, at most MAX_INVITATIONS; the ids to send: these, and any of theirs still
@@ -99,7 +109,7 @@ def roster_invitations_queue(*, course: Course, site_url: str, requested_by: Any
             for link in links
             if link.user.pk not in waiting
         )
-    return sorted([*waiting.values(), *(i.pk for i in made)])
+    return Queued(ids=sorted([*waiting.values(), *(i.pk for i in made)]), held=len(recent))
 
 
 def _still_needed(invitation: Invitation) -> SigninLink | None:
