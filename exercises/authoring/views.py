@@ -350,7 +350,6 @@ def item_change(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:  # not a button of the set's page: say so there
             messages.error(request, _("That is not an action on a problem of the set."))
-            return redirect("authoring:set-edit", pk=item.problem_set_id)
     except (ItemRefused, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("authoring:set-edit", pk=item.problem_set_id)
