@@ -10,7 +10,6 @@ range, real dates with a time zone, bounded lists. Each problem is reported with
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from exercises.authoring.generators.custom import (
 )
 from exercises.authoring.tolerance import MAX_TOLERANCE
 from exercises.courses import moments
+from exercises.courses.text import untypable
 
 FORMAT = "partial-credit/1"
 MAX_YAML_BYTES = 512 * 1024
@@ -137,9 +137,8 @@ def load(text: str) -> Any:
 
 
 def _plain(text: str, allowed: str = "") -> str:
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cs") and char not in allowed:
-            raise PydanticCustomError("control_character", "control character")
+    if untypable(text, allowed):
+        raise PydanticCustomError("control_character", "control character")
     return text
 
 

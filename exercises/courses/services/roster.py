@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from exercises.courses.models import Course, Membership, StudentProfile
 from exercises.courses.selectors import accounts_roster_protected
 from exercises.courses.services.accounts import membership_create
 from exercises.courses.spreadsheet import FORMULA_TRIGGERS
+from exercises.courses.text import untypable
 from grading.engine import Message
 
 MAX_ROSTER_BYTES = 1_000_000
@@ -30,13 +30,6 @@ STUDENT_ID_MAX = 40
 # The email becomes the account's login (Django's username: 150 characters at most; its email
 # field takes 254): a longer one passed the check and failed on PostgreSQL at the import.
 EMAIL_MAX = 150
-# Control characters (NUL, ESC) and the bidirectional overrides (U+202A-E, U+2066-9), which
-# would make a name show as another text in the roster, the gradebook and the sign-in links.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _untypable(text: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text)
 
 
 # No 0/O, 1/I/L: a code read aloud in class or copied from a projector is typed right.
@@ -216,7 +209,7 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                     f"이름이 {NAME_MAX}자보다 깁니다.",
                 )
             )
-        elif _untypable(name):
+        elif untypable(name):
             problems.append(
                 _m(
                     "control_name",
@@ -260,7 +253,7 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
         if student_id:
             if student_id.startswith(FORMULA_TRIGGERS):
                 problems.append(_formula("formula_id", "student id", "학번", student_id))
-            elif _untypable(student_id):  # not echoed: it may reverse the rest of the cell
+            elif untypable(student_id):  # not echoed: it may reverse the rest of the cell
                 problems.append(
                     _m(
                         "control_id",

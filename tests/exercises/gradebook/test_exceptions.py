@@ -186,6 +186,7 @@ def test_no_exception_or_override_for_someone_not_a_student_of_the_course(klass)
         (Decimal("1"), "   ", "Give a reason"),
         (Decimal("1"), "x" * 501, "longer than 500"),
         (Decimal("1"), "bad\x00reason", "cannot be typed"),
+        (Decimal("1"), "looks \u202eright", "cannot be typed"),  # a bidirectional override
         (None, "nothing to remove", "no override to remove"),
     ],
 )
