@@ -62,7 +62,7 @@ clean:
 # from the sources stays as an obsolete "#~" entry. Then compile, and fail while any entry is
 # fuzzy or untranslated. English is the source language and needs no catalogue.
 KO_PO := locale/ko/LC_MESSAGES/django.po
-MAKEMESSAGES_ARGS := --no-location --no-wrap --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
+MAKEMESSAGES_ARGS := --extension=html,txt,py,jinja --no-location --no-wrap --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --ignore=grading/engine
 
 messages: $(PY_STAMP)
 	$(PY) manage.py makemessages -l ko $(MAKEMESSAGES_ARGS)

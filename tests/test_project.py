@@ -164,8 +164,8 @@ def _makemessages_args() -> list[str]:
 
 def test_catalogue_covers_every_marked_string(tmp_path):
     """Every message marked in Python (gettext, gettext_noop, ngettext...) or in a template
-    (translate, blocktranslate) is in the Korean catalogue: a string added without
-    `make messages` would show in English to Korean users.
+    (translate, blocktranslate; _() in a .jinja one) is in the Korean catalogue: a string
+    added without `make messages` would show in English to Korean users.
 
     makemessages itself extracts them, with the Makefile's arguments, from a copy of the
     project (it writes its catalogue next to the sources; the copy has no locale/ of its own
@@ -195,12 +195,15 @@ def test_catalogue_covers_every_marked_string(tmp_path):
     assert KO_PO.read_bytes() == before
     marked = _messages(copy / "locale" / "ko" / "LC_MESSAGES" / "django.po")
     assert len(marked) > 300
-    # settings, gettext_noop, a template, a blocktranslate plural:
+    # settings, gettext_noop, a template, a blocktranslate plural, a Jinja template's _() and
+    # its _()|format() (exercises/courses/jinja.py; only there):
     kinds = (
         "Korean",
         "%(first)s or %(then)s",
         "Skip to content",
         "%(n)s student is ready to import.",
+        "Your attempts",
+        "%(right)s of %(n)s components right",
     )
     for msgid in kinds:
         assert any(key[1] == msgid for key in marked), msgid

@@ -89,6 +89,19 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
+    # First, so that a `.jinja` name never reaches Django's loaders (which would read it as
+    # DTL); it finds nothing else (exercises/courses/jinja.py: the result regions, rendered on
+    # every submission, are Jinja2 for speed; every other template is DTL, below).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "exercises.courses.jinja.environment",
+            "context_processors": ["exercises.courses.jinja.translations"],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

@@ -195,9 +195,9 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if _is_parts(instance):  # a part's region polling itself
             part = _part_or_404(instance, request.GET.get("part"))
             return render(
-                request, "practice/_part_result.html", _part_context(request, instance, part)
+                request, "practice/_part_result.jinja", _part_context(request, instance, part)
             )
-        return render(request, "practice/_result.html", _result_context(request, instance))
+        return render(request, "practice/_result.jinja", _result_context(request, instance))
     instance = get_object_or_404(selectors.student_instances(user=request.user), pk=pk)
     if _is_parts(instance):
         return _parts_page(request, instance)
@@ -528,7 +528,7 @@ def submission_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         "rejected": rejected,
     }
     # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
-    return render(request, "practice/_result.html", context)
+    return render(request, "practice/_result.jinja", context)
 
 
 @login_required
@@ -545,7 +545,7 @@ def part_submission_create_view(request: HttpRequest, pk: int, part: int) -> Htt
         return redirect("practice:problem-detail", pk=instance.pk)
     context = _part_context(request, instance, part, rejected=rejected)
     # 200 even when rejected: htmx swaps only successful responses, and nothing failed here.
-    return render(request, "practice/_part_result.html", context)
+    return render(request, "practice/_part_result.jinja", context)
 
 
 @login_required
@@ -563,7 +563,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "submission": submission,
     }
     if request.htmx:
-        return render(request, "practice/_result.html", context)
+        return render(request, "practice/_result.jinja", context)
     return render(request, "practice/submission_detail.html", context)
 
 
@@ -609,6 +609,6 @@ def submission_wait(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     if region.kind == "problem" and request.user.is_authenticated:
         instance = selectors.student_result_instance(user=request.user, pk=region.pk)
         if instance is not None and not _is_parts(instance):
-            response = render(request, "practice/_result.html", _result_context(request, instance))
+            response = render(request, "practice/_result.jinja", _result_context(request, instance))
             return reswap(retarget(response, "#result"), "outerHTML")
     return HttpResponse(format_html(_WAIT_DONE, *_region_url(region)))

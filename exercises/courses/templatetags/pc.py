@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from exercises.courses.selectors import course_zone, is_instructor
@@ -70,3 +71,15 @@ def in_zone_seconds(value: Any, course: Any) -> str:
         return ""
     local = value.astimezone(course_zone(course))
     return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context: Any, template_name: str, **values: Any) -> str:
+    """A `.jinja` template (exercises/courses/jinja.py) in a DTL page: rendered with the page's
+    context and `values`, as `{% include ... with ... %}` would."""
+    from django.template import engines
+
+    names = context.flatten()
+    names.update(values)
+    found = engines["jinja2"].get_template(template_name)
+    return mark_safe(found.render(names, request=context.get("request")))  # noqa: S308 (escaped)
