@@ -25,6 +25,7 @@ from exercises.authoring.tolerance import DEFAULT_TOLERANCE, MAX_TOLERANCE, temp
 from exercises.authoring.yaml_schema import CONFIGS
 from exercises.courses.forms import MomentField
 from exercises.courses.models import Course
+from exercises.courses.text import reject_untypable, reject_untypable_lines
 
 PARAM_LINE = re.compile(
     r"^\s*([A-Za-z][A-Za-z0-9]*)\s*:\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?:except\s+(.+))?$"
@@ -269,12 +270,13 @@ def _same_parts_template(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def _text_box(label: str, *, rows: int, help_text: str = "") -> forms.CharField:
-    """An optional field typed in a box `rows` lines high."""
+    """An optional field typed in a box `rows` lines high (no character nobody types)."""
     return forms.CharField(
         label=label,
         widget=forms.Textarea(attrs={"rows": rows}),
         required=False,
         help_text=help_text,
+        validators=[reject_untypable_lines],
     )
 
 
@@ -290,8 +292,12 @@ class CustomTemplateForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,  # left out (an older page): one question
     )
-    title_en = forms.CharField(label=_("Title (English)"), max_length=200)
-    title_ko = forms.CharField(label=_("Title (Korean)"), max_length=200)
+    title_en = forms.CharField(
+        label=_("Title (English)"), max_length=200, validators=[reject_untypable]
+    )
+    title_ko = forms.CharField(
+        label=_("Title (Korean)"), max_length=200, validators=[reject_untypable]
+    )
     function = forms.CharField(
         label=_("Function"), max_length=300, help_text=_("e.g. {a} x^3 + {b} x y - {c} y")
     )
@@ -495,6 +501,8 @@ class ProblemSetForm(forms.ModelForm):
         self.fields["course"].label_from_instance = _course_label  # type: ignore[attr-defined]
         if not can_release:  # a TA: the set stays as it is (new: hidden); README "Roles"
             self.fields["hidden"].disabled = True
+        for name in ("title_en", "title_ko"):  # shown to students, as an imported title is
+            self.fields[name].validators.append(reject_untypable)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exercises.courses import moments
 from exercises.courses.models import Course
+from exercises.courses.text import reject_untypable
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -84,6 +85,11 @@ class CourseForm(forms.ModelForm):
         error_messages = {
             "code": {"unique": _("Another course already has this code.")},
         }
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        for name in ("title_en", "title_ko"):  # shown to every student of the course
+            self.fields[name].validators.append(reject_untypable)
 
     def clean_code(self) -> str:
         """Unique ignoring case too: the code names the course's files (calc.yaml, CALC.yaml

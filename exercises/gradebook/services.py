@@ -26,7 +26,7 @@ from exercises.authoring.models import (
 )
 from exercises.authoring.tolerance import MAX_TOLERANCE, template_tolerance
 from exercises.courses.models import Course, Membership
-from exercises.courses.text import untypable
+from exercises.courses.text import LINE_BREAKS, untypable
 from exercises.gradebook.lms import FilledExport
 from exercises.gradebook.models import LmsColumnLink, LmsStudentLink
 from exercises.lti.services.passback import passback_record
@@ -260,7 +260,7 @@ def _check_reason(reason: str) -> str:
         raise Refused(NO_REASON)
     if len(reason) > MAX_REASON:
         raise Refused(REASON_TOO_LONG, max=MAX_REASON)
-    if untypable(reason, allowed="\n\t"):
+    if untypable(reason, allowed=LINE_BREAKS):  # a text box sends CR LF
         raise Refused(REASON_CONTROL)
     return reason
 

@@ -40,3 +40,40 @@ def test_a_yaml_title_with_a_bidirectional_override_is_refused():
         e.startswith("problem_sets[0].title_en: contains a control character")
         for e in refused.value.errors
     ), refused.value.errors
+
+
+EDITED_TITLE = "Week 1 \u202eevah"  # shows as "Week 1 have"
+
+
+@pytest.mark.django_db
+def test_a_title_typed_in_an_editor_is_refused_as_an_imported_one():
+    """The course, set and template editors take titles shown to every student: the import
+    refused U+202E in them, the editors stored it."""
+    from django.core.exceptions import ValidationError
+
+    from exercises.authoring.forms import CustomTemplateForm, ProblemSetForm
+    from exercises.courses.forms import CourseForm
+    from exercises.courses.models import Course
+
+    forms = [
+        CourseForm(),
+        ProblemSetForm(courses=Course.objects.all()),
+        CustomTemplateForm(),
+    ]
+    for form in forms:
+        for name in ("title_en", "title_ko"):
+            with pytest.raises(ValidationError, match="cannot be typed"):
+                form.fields[name].clean(EDITED_TITLE)
+            assert form.fields[name].clean("Week 1 — 편미분") == "Week 1 — 편미분"
+
+
+@pytest.mark.django_db
+def test_a_statement_keeps_its_line_breaks_as_a_browser_sends_them():
+    from django.core.exceptions import ValidationError
+
+    from exercises.authoring.forms import CustomTemplateForm
+
+    field = CustomTemplateForm().fields["statement_en"]
+    assert field.clean("Find f_x.\r\nThen f_y.\tDone") == "Find f_x.\r\nThen f_y.\tDone"
+    with pytest.raises(ValidationError, match="cannot be typed"):
+        field.clean("Find f_x.\x1b[2J")

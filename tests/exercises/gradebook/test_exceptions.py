@@ -199,6 +199,16 @@ def test_overrides_refuse_bad_values_and_change_nothing(klass, score, reason, me
     assert not ScoreOverride.objects.exists() and not ScoreOverrideEvent.objects.exists()
 
 
+def test_a_reason_of_several_lines_is_taken_as_a_browser_sends_it(klass):
+    """A text box's line breaks arrive as CR LF: a reason of two lines was refused as holding
+    "a character that cannot be typed" (CR is a control character)."""
+    reason = "Oral exam on 12-03\r\nsee the notes"
+    kept = score_override_set(
+        item=klass["item"], student=klass["ann"], score=Decimal("1"), reason=reason, by=klass["ta"]
+    )
+    assert kept.reason == reason
+
+
 def test_an_override_is_kept_in_the_audit_trail_and_read_everywhere(klass):
     open_item = klass["second"]
     ann = factories.instance(for_item=open_item, for_student=klass["ann"])
