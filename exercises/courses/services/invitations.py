@@ -73,18 +73,23 @@ def roster_invitations_queue(*, course: Course, site_url: str, requested_by: Any
     """Store an invitation for each student `roster_signin_links` lists with an email (those
     the course's roster made who have not set a password) and was not sent one in the last
     RESEND_AFTER, at most MAX_INVITATIONS; the ids to send: these, and any of theirs still
-    waiting from an earlier click (none twice)."""
-    links = [link for link in roster_signin_links(course=course) if link.user.email]
-    recent = set(
-        Invitation.objects.filter(
-            course=course,
-            status=Invitation.Status.SENT,
-            sent_at__gte=timezone.now() - RESEND_AFTER,
-            student__in=[link.user for link in links],
-        ).values_list("student_id", flat=True)
-    )
-    links = [link for link in links if link.user.pk not in recent][:MAX_INVITATIONS]
+    waiting from an earlier click (none twice).
+
+    Two clicks at once (a double click, two instructors) are taken one after the other: the
+    course's row is locked first, so the second reads the first's invitations as waiting (on
+    SQLite, the write transaction does that by itself)."""
     with transaction.atomic():
+        list(Course.objects.select_for_update().filter(pk=course.pk).values_list("pk"))
+        links = [link for link in roster_signin_links(course=course) if link.user.email]
+        recent = set(
+            Invitation.objects.filter(
+                course=course,
+                status=Invitation.Status.SENT,
+                sent_at__gte=timezone.now() - RESEND_AFTER,
+                student__in=[link.user for link in links],
+            ).values_list("student_id", flat=True)
+        )
+        links = [link for link in links if link.user.pk not in recent][:MAX_INVITATIONS]
         waiting = dict(
             Invitation.objects.filter(
                 course=course,
