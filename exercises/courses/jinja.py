@@ -28,7 +28,7 @@ from django.http import HttpRequest
 from django.template import defaultfilters
 from django.urls import reverse
 from django.utils import timezone, translation
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader, TemplateNotFound
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, TemplateNotFound, Undefined
 from markupsafe import Markup
 
 from exercises.courses.templatetags.pc import tr
@@ -48,7 +48,16 @@ class JinjaOnlyLoader(FileSystemLoader):
 
 def _date(value: Any, arg: str | None = None) -> str:
     """DTL's `date` filter, in the active time zone as DTL's is (expects_localtime)."""
+    if isinstance(value, Undefined):
+        return ""
     return defaultfilters.date(timezone.template_localtime(value), arg)
+
+
+def _floatformat(value: Any, arg: Any = -1) -> str:
+    """DTL's `floatformat`; a missing value shows nothing, as in DTL (not an error)."""
+    if isinstance(value, Undefined):
+        return ""
+    return defaultfilters.floatformat(value, arg)
 
 
 def _url(name: str, *args: Any) -> str:
@@ -91,7 +100,7 @@ def environment(**options: Any) -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.filters.update(
         tr=tr,
-        floatformat=defaultfilters.floatformat,
+        floatformat=_floatformat,
         date=_date,
         default_if_none=defaultfilters.default_if_none,
     )

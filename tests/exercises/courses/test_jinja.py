@@ -35,3 +35,16 @@ def test_translations_follow_the_request_language(rf):
         assert template.render({}, request) == "Your attempts"
     with translation.override("ko"):
         assert template.render({}, request) == "나의 제출 기록"
+
+
+def test_what_is_missing_shows_empty_as_in_dtl():
+    """A value a region lacks (an older stored verdict, a context without it) renders empty or
+    undecided, as the DTL templates did, not as an error page."""
+    jinja = engines["jinja2"]
+    shown = jinja.from_string("[{{ gone|floatformat(2) }}][{{ gone|date('c') }}]").render({})
+    assert shown == "[][]"
+    components = jinja.get_template("practice/_components.jinja").render(
+        {"components": [{"label": ""}], "right": 0}
+    )
+    assert 'data-status="undecided"' in components and "Component :" in components
+    assert "not decided" in components
