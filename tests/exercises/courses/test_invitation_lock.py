@@ -14,7 +14,7 @@ from exercises.courses.services.invitations import roster_invitations_queue
 from exercises.courses.services.roster import roster_import
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROSTER = "name,email\nAnn Lee,ann@example.edu\nBen Kim,ben@example.edu\n"
 
