@@ -213,8 +213,9 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
             problems.append(
                 _m(
                     "control_name",
-                    "The name contains a character that cannot be typed (a control character).",
-                    "이름에 입력할 수 없는 문자(제어 문자)가 있습니다.",
+                    "The name contains a character that cannot be typed (a control character "
+                    "or a direction override).",
+                    "이름에 입력할 수 없는 문자(제어 문자나 방향 전환 문자)가 있습니다.",
                 )
             )
         if not email:
@@ -258,8 +259,8 @@ def roster_check(*, course: Course, text: str) -> RosterCheck:
                     _m(
                         "control_id",
                         "The student id contains a character that cannot be typed "
-                        "(a control character).",
-                        "학번에 입력할 수 없는 문자(제어 문자)가 있습니다.",
+                        "(a control character or a direction override).",
+                        "학번에 입력할 수 없는 문자(제어 문자나 방향 전환 문자)가 있습니다.",
                     )
                 )
             elif len(student_id) > STUDENT_ID_MAX or any(ch.isspace() for ch in student_id):

@@ -362,6 +362,9 @@ def test_a_row_that_would_not_import_as_shown_is_an_error_of_the_check(people, r
     check = roster_check(course=people["course"], text=f"name,email,student id\n{row}\n")
     assert [e.line for e in check.errors] == [2]
     assert says in check.errors[0].message.en
+    if "\u202e" in row:  # named as what it is, not as a control character
+        assert "or a direction override" in check.errors[0].message.en
+        assert "방향 전환 문자" in check.errors[0].message.ko
     with pytest.raises(RosterInvalid):
         roster_import(course=people["course"], text=f"name,email,student id\n{row}\n")
 
