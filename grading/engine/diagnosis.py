@@ -19,6 +19,7 @@ reports the first that matches. The sentences themselves are in messages.py.
 from __future__ import annotations
 
 import cmath
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -1220,12 +1221,15 @@ def candidates(c: Compiled) -> Iterable[Any]:
 
 class _PreparedCandidates:
     """A prepared task's mistakes, parsed when first reached (those that cannot be parsed are
-    left out) and kept for the next wrong answer."""
+    left out) and kept for the next wrong answer. A compiled task is shared by the threads of a
+    process (a web process grading practice answers): one parses at a time, so that every
+    iteration meets the mistakes in the task's order (the first match names the mistake)."""
 
     def __init__(self, mistakes: tuple[PreparedMistake, ...], variables: tuple[str, ...]) -> None:
         self._pending = iter(mistakes)
         self._variables = variables
         self._parsed: list[_AstCandidate] = []
+        self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[_AstCandidate]:
         i = 0
@@ -1234,14 +1238,22 @@ class _PreparedCandidates:
                 yield self._parsed[i]
                 i += 1
                 continue
-            m = next(self._pending, None)
-            if m is None:
-                return
+            with self._lock:
+                if i < len(self._parsed):  # another thread parsed it meanwhile
+                    continue
+                if not self._parse_next():
+                    return
+
+    def _parse_next(self) -> bool:
+        """Parse the next usable mistake onto the list; False when none is left."""
+        for m in self._pending:
             try:
                 nodes = prepared_nodes(m.trees, m.parts, self._variables)
             except KeyInvalid:
                 continue
             self._parsed.append(_AstCandidate(m.code, tuple(nodes), m.message, m.component))
+            return True
+        return False
 
 
 class _AstCandidate(Candidate[Node]):

@@ -180,3 +180,42 @@ def test_prepared_candidates_are_parsed_as_the_matching_reaches_them(
     assert len(parsed) == len(prepared.mistakes)
     assert [code for code, _ in once] == [m.code for m in prepared.mistakes]
     assert len(once) <= len(plain) + len(prepared.mistakes)
+
+
+def test_threads_sharing_a_compiled_task_meet_its_mistakes_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A web process's threads share a compiled task (practice answers are graded there): one
+    that parses a mistake while another iterates must not let it see them out of order, since
+    the first match names the mistake."""
+    import threading
+    import time
+
+    task = Task(variables=("x", "y"), function="x^2 y^3 + sin(x y)", wrt=("x",))
+    prepared = prepare(task)
+    forget_compiled()
+    c = compile_task(task, prepared)
+    real = diagnosis.prepared_nodes
+    first_parse = threading.Event()
+
+    def slow_first(*args: Any) -> Any:
+        if not first_parse.is_set():
+            first_parse.set()
+            time.sleep(0.2)  # the other thread starts meanwhile
+        return real(*args)
+
+    monkeypatch.setattr(diagnosis, "prepared_nodes", slow_first)
+    seen: dict[str, list[str]] = {}
+
+    def iterate(name: str) -> None:
+        seen[name] = [m.code for m in diagnosis.candidates(c)]
+
+    a = threading.Thread(target=iterate, args=("a",))
+    a.start()
+    assert first_parse.wait(5)
+    b = threading.Thread(target=iterate, args=("b",))
+    b.start()
+    a.join(10)
+    b.join(10)
+    expected = [m.code for m in prepared.mistakes]
+    assert seen == {"a": expected, "b": expected}
