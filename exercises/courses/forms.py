@@ -95,12 +95,23 @@ class CourseForm(forms.ModelForm):
         """Unique ignoring case too: the code names the course's files (calc.yaml, CALC.yaml
         are one file on a disk that ignores case)."""
         code = str(self.cleaned_data["code"])
+        if self._code_taken(code):
+            raise forms.ValidationError(_("Another course already has this code."), code="unique")
+        return code
+
+    def _code_taken(self, code: str) -> bool:
         others = Course.objects.filter(code__iexact=code)
         if self.instance.pk is not None:
             others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise forms.ValidationError(_("Another course already has this code."), code="unique")
-        return code
+        return others.exists()
+
+    def code_taken_meanwhile(self) -> bool:
+        """After the database refused the save (an IntegrityError): whether another request
+        took the code since clean_code looked; if so, it is said on the field."""
+        if not self._code_taken(str(self.cleaned_data["code"])):
+            return False
+        self.add_error("code", forms.ValidationError(_("Another course already has this code.")))
+        return True
 
     def values(self) -> dict[str, Any]:
         return {field: self.cleaned_data[field] for field in self.Meta.fields}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +20,16 @@ class Course(models.Model):
     class Meta:
         db_table = "exercises_course"  # made by an earlier app; kept so that no data moves
         ordering = ["code"]
+        constraints = [
+            # the code names the course's files (calc.yaml and CALC.yaml are one file on a disk
+            # that ignores case): unique ignoring case, in the database too, so that two
+            # requests at once cannot both pass the form's check (CourseForm.clean_code)
+            models.UniqueConstraint(
+                Lower("code"),
+                name="course_code_unique_ignoring_case",
+                violation_error_message=_("Another course already has this code."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -9,7 +9,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -248,9 +248,16 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = CourseForm(request.POST or None, initial={"time_zone": "Asia/Seoul"})
     if request.method == "POST" and form.is_valid():
-        course = course_create(**form.values(), instructor=request.user)
-        messages.success(request, _("Course created. Add templates and problem sets, then people."))
-        return redirect("authoring:course-authoring", pk=course.pk)
+        try:
+            course = course_create(**form.values(), instructor=request.user)
+        except IntegrityError:
+            if not form.code_taken_meanwhile():
+                raise  # not the code's clash
+        else:
+            messages.success(
+                request, _("Course created. Add templates and problem sets, then people.")
+            )
+            return redirect("authoring:course-authoring", pk=course.pk)
     status = 400 if form.errors else 200
     return render(
         request, "courses/course_form.html", {"form": form, "course": None}, status=status
@@ -265,9 +272,14 @@ def course_settings(request: HttpRequest, pk: int) -> HttpResponse:
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
         fresh = type(course).objects.get(pk=course.pk)  # the form wrote onto `course`
-        course_update(course=fresh, **form.values())
-        messages.success(request, _("Saved."))
-        return redirect("courses:course-settings", pk=course.pk)
+        try:
+            course_update(course=fresh, **form.values())
+        except IntegrityError:
+            if not form.code_taken_meanwhile():
+                raise  # not the code's clash
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("courses:course-settings", pk=course.pk)
     status = 400 if form.errors else 200
     course.refresh_from_db()
     return render(

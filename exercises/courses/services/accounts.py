@@ -54,7 +54,8 @@ def course_update(
     """Change a course's code, titles and time zone (its dates are shown in that zone)."""
     course.code, course.title_en, course.title_ko = code, title_en, title_ko
     course.time_zone = time_zone
-    course.save(update_fields=["code", "title_en", "title_ko", "time_zone"])
+    with transaction.atomic():  # a code taken meanwhile fails alone, not the caller's work
+        course.save(update_fields=["code", "title_en", "title_ko", "time_zone"])
     return course
 
 

@@ -81,6 +81,57 @@ def test_course_settings_change_title_code_and_zone_for_instructors_only(client)
     assert (course.code, course.time_zone) == ("calc-2026", "Europe/Berlin")
 
 
+@pytest.mark.parametrize("page", ["create", "settings"])
+@pytest.mark.parametrize("meanwhile", ["before the form's own check", "before the save"])
+def test_a_code_taken_by_another_request_meanwhile_is_refused_on_the_form(
+    client, monkeypatch, page, meanwhile
+):
+    """Two requests at once: each found the code free, then both saved. The second is refused
+    with the reason on the page (by the form's constraint check, or by the database at the save),
+    not a 500 and not a second course with the code."""
+    from exercises.courses import views
+    from exercises.courses.forms import CourseForm
+
+    course = factories.course()
+    client.force_login(_staff(course, "instructor"))
+
+    def other_request(real):
+        def run(*args, **kwargs):
+            value = real(*args, **kwargs)
+            factories.course(code="CALC-2026")  # the other request's course, saved meanwhile
+            return value
+
+        return run
+
+    if meanwhile == "before the form's own check":
+        monkeypatch.setattr(CourseForm, "clean_code", other_request(CourseForm.clean_code))
+    else:
+        name = "course_create" if page == "create" else "course_update"
+        real = getattr(views, name)
+
+        def save_after_the_other(*args, **kwargs):
+            factories.course(code="CALC-2026")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(views, name, save_after_the_other)
+    if page == "create":
+        url = reverse("courses:course-create")
+    else:
+        url = reverse("courses:course-settings", kwargs={"pk": course.pk})
+    response = client.post(url, COURSE)
+    assert response.status_code == 400
+    assert "Another course already has this code." in response.content.decode()
+    assert Course.objects.filter(code__iexact="calc-2026").count() == 1
+
+
+def test_a_course_code_differing_only_in_case_is_refused_by_the_database():
+    from django.db import IntegrityError, transaction
+
+    factories.course(code="calc")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Course.objects.create(code="CALC", title_en="C", title_ko="C")
+
+
 def test_a_new_set_is_hidden_and_a_ta_cannot_release_it(client):
     course = factories.course()
     ta = _staff(course, "ta")
@@ -212,3 +263,23 @@ def test_a_ta_reads_a_started_set_with_its_controls_disabled(client):
     parsed = _Controls()
     parsed.feed(page.split('<main id="main"', 1)[1])
     assert not any(c[2] for c in parsed.controls if c[1] != "hidden")  # "hidden": a TA's only
+
+
+def test_the_migration_names_codes_that_differ_only_in_case_before_it_adds_the_constraint():
+    """Codes saved before the constraint (two requests at once) stop the migration with the
+    codes to change, instead of the database's failed index."""
+    import importlib
+    from types import SimpleNamespace
+    from unittest import mock
+
+    migration = importlib.import_module(
+        "exercises.courses.migrations.0007_course_code_unique_ignoring_case"
+    )
+    model = mock.Mock()
+    model.objects.using.return_value.values_list.return_value = ["calc", "Stats", "CALC", "x"]
+    apps = SimpleNamespace(get_model=lambda *_: model)
+    editor = SimpleNamespace(connection=SimpleNamespace(alias="default"))
+    with pytest.raises(RuntimeError, match="CALC, calc. Change one of each"):
+        migration.refuse_codes_equal_ignoring_case(apps, editor)
+    model.objects.using.return_value.values_list.return_value = ["calc", "stats"]
+    migration.refuse_codes_equal_ignoring_case(apps, editor)  # nothing to say: it goes on
