@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from exercises.courses.models import Course, Membership, StudentProfile
 
@@ -15,8 +16,17 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    """Who is in a course, and in which role, is changed here (a site admin may make themselves
+    its instructor). Its code, titles and zone are changed on its settings page, which checks
+    them (the code unique ignoring case, titles without hidden characters), and courses are made
+    on the site, by the same form."""
+
     list_display = ["code", "title_en", "title_ko"]
+    readonly_fields = ["code", "title_en", "title_ko", "time_zone", "join_code", "created_at"]
     inlines = [MembershipInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(StudentProfile)

@@ -73,3 +73,64 @@ def test_the_admins_own_login_form_checks_no_password(client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=")
     assert "_auth_user_id" not in client.session
+
+
+def _site_admin():
+    return user_create(
+        username="site-admin", password="x-pass-123", is_staff=True, is_superuser=True
+    )
+
+
+def test_the_admin_shows_templates_sets_and_variants_but_changes_none(client):
+    """They are changed on the course's pages, which check what is saved (a set due before it
+    opens, a template's text and 50-seed check, a problem students have opened): the admin
+    saved around all of it."""
+    instance = factories.toy_instance()
+    item = instance.item
+    problem_set, template = item.problem_set, item.template
+    client.force_login(_site_admin())
+    for name, obj in [
+        ("authoring_problemset", problem_set),
+        ("authoring_problemtemplate", template),
+        ("authoring_probleminstance", instance),
+    ]:
+        page = reverse(f"admin:{name}_change", args=[obj.pk])
+        response = client.get(page)
+        assert response.status_code == 200, name  # shown
+        assert 'name="_save"' not in response.content.decode(), name  # with nothing to save
+        assert client.post(page, {"title_en": "changed"}).status_code == 403, name
+        assert client.get(reverse(f"admin:{name}_add")).status_code == 403, name
+        assert client.get(reverse(f"admin:{name}_delete", args=[obj.pk])).status_code == 403
+    opens_after_due = {"due_at_0": "2030-01-01", "due_at_1": "00:00", "opens_at_0": "2031-01-01"}
+    client.post(
+        reverse("admin:authoring_problemset_change", args=[problem_set.pk]), opens_after_due
+    )
+    problem_set.refresh_from_db()
+    assert problem_set.opens_at is None or problem_set.opens_at <= problem_set.due_at
+
+
+def test_the_admin_changes_who_is_in_a_course_not_its_code_or_titles(client):
+    """A site admin may make themselves a course's instructor here (then use its pages); its
+    code and titles are the settings page's, which checks them."""
+    course = factories.course(code="calc")
+    admin_user = _site_admin()
+    client.force_login(admin_user)
+    page = reverse("admin:courses_course_change", args=[course.pk])
+    assert client.get(reverse("admin:courses_course_add")).status_code == 403
+    form = {
+        "code": "CALC\u202e",
+        "title_en": "Hidden\u202etext",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-user": str(admin_user.pk),
+        "memberships-0-role": Membership.Role.INSTRUCTOR,
+        "memberships-0-course": str(course.pk),
+    }
+    response = client.post(page, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    course.refresh_from_db()
+    assert (course.code, course.title_en) == ("calc", course.title_en.replace("\u202e", ""))
+    assert "\u202e" not in course.title_en
+    assert course.memberships.get(user=admin_user).role == Membership.Role.INSTRUCTOR
