@@ -10,6 +10,7 @@ range, real dates with a time zone, bounded lists. Each problem is reported with
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -105,6 +106,49 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_constructor(TIMESTAMP, lambda loader, node: loader.construct_scalar(node))
 
 
+# PyYAML's problems as it words them (its scanner's and parser's, which a file typed by hand
+# meets), so that a Korean reader gets them in Korean: the English msgid is PyYAML's own text,
+# with what it found (quoted, as PyYAML quotes it) as %(found)s. Anything else keeps PyYAML's
+# words.
+_YAML_PROBLEM_MSGIDS = [
+    gettext_noop("mapping values are not allowed here"),
+    gettext_noop("sequence entries are not allowed here"),
+    gettext_noop("mapping keys are not allowed here"),
+    gettext_noop("could not find expected ':'"),
+    gettext_noop("found unexpected end of stream"),
+    gettext_noop("found unexpected document separator"),
+    gettext_noop("expected a single document in the stream"),
+    gettext_noop("invalid indentation or unclosed '[' or '{'"),
+    gettext_noop("found character %(found)s that cannot start any token"),
+    gettext_noop("expected <block end>, but found %(found)s"),
+    gettext_noop("expected ',' or ']', but got %(found)s"),
+    gettext_noop("expected ',' or '}', but got %(found)s"),
+    gettext_noop("expected the node content, but found %(found)s"),
+    gettext_noop("expected ' ', but found %(found)s"),
+    gettext_noop("expected a comment or a line break, but found %(found)s"),
+    gettext_noop("found unknown escape character %(found)s"),
+]
+_YAML_PROBLEMS = [
+    (re.compile(re.escape(msgid).replace(re.escape("%(found)s"), "(?P<found>.+)")), msgid)
+    for msgid in _YAML_PROBLEM_MSGIDS
+]
+
+
+def _yaml_problem(what: str) -> str:
+    """PyYAML's problem in the reader's language, where it is one of those above."""
+    for pattern, msgid in _YAML_PROBLEMS:
+        found = pattern.fullmatch(what)
+        if found is None:
+            continue
+        if "found" not in pattern.groupindex:
+            return _(msgid)
+        what_found = found["found"]
+        if what_found == "'<stream end>'":  # PyYAML's name for the end of the text
+            what_found = _("the end of the file")
+        return _(msgid) % {"found": what_found}
+    return what
+
+
 def load(text: str) -> Any:
     """The file's data; ImportFailed when it is too large, not YAML, or uses what is refused."""
     if len(text.encode()) > MAX_YAML_BYTES:
@@ -114,9 +158,9 @@ def load(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
-        # where, in the reader's language; what, in PyYAML's own words (it has no others)
+        # where, in the reader's language; what, in it too where _YAML_PROBLEMS has it
         mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or str(exc)
+        what = _yaml_problem(exc.problem or exc.context or str(exc))
         if mark is None:
             raise ImportFailed([_("not YAML: %(error)s") % {"error": what}]) from None
         where = {"line": mark.line + 1, "column": mark.column + 1, "error": what}

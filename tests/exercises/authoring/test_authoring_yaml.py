@@ -612,17 +612,29 @@ def test_a_fixed_template_whose_function_does_not_read_is_refused_at_import(func
 
 
 def test_a_yaml_error_says_where_in_the_readers_language():
-    """PyYAML's words are English (it has no others), but where they apply is said in both
-    languages; a 5,000-digit number no longer shows Python's own advice about its limit."""
+    """Where, and what for the problems a file typed by hand meets, in the reader's language
+    (PyYAML words them in English only; a Korean sentence held them in English); a 5,000-digit
+    number no longer shows Python's own advice about its limit."""
     from django.utils import translation
 
     course = factories.course()
     with pytest.raises(ImportFailed) as failed:
         course_import_yaml(course=course, text="format: partial-credit/1\ntemplates: [1, 2\n")
-    assert failed.value.errors[0].startswith("not YAML at line 3, column 1: expected ','")
-    with translation.override("ko"), pytest.raises(ImportFailed) as failed:
-        course_import_yaml(course=course, text="format: partial-credit/1\ntemplates: [1, 2\n")
-    assert failed.value.errors[0].startswith("3번째 줄 1번째 글자에서 YAML로 읽을 수 없습니다")
+    assert failed.value.errors == [
+        "not YAML at line 3, column 1: expected ',' or ']', but got the end of the file"
+    ]
+    with translation.override("ko"):
+        for text, says in [
+            ("format: partial-credit/1\ntemplates: [1, 2\n", "3번째 줄 1번째 글자에서 YAML로 "
+             "읽을 수 없습니다 (‘,’ 또는 ‘]’가 있어야 하는 곳에 다른 내용이 있습니다: 파일의 끝)"),
+            ("format: a: b\n", "여기에는 매핑 값(‘키: 값’의 ‘:’)을 쓸 수 없습니다"),
+            ("format: x\n\t- y\n", "여기에 올 수 없는 문자가 있습니다: '\\t'"),
+            ("- a\nb: c\n", "블록이 끝나야 하는 곳에 다른 내용이 있습니다"),
+        ]:  # fmt: skip
+            with pytest.raises(ImportFailed) as failed:
+                course_import_yaml(course=course, text=text)
+            assert says in failed.value.errors[0], failed.value.errors
+            assert "allowed" not in failed.value.errors[0] and "found" not in failed.value.errors[0]
     with pytest.raises(ImportFailed) as failed:
         course_import_yaml(course=course, text="format: partial-credit/1\nx: " + "9" * 5000)
     assert failed.value.errors == ["a number has more than 4,300 digits"]
