@@ -143,6 +143,47 @@ def test_every_production_container_names_its_database():
 
 
 @pytest.mark.parametrize(
+    ("allowed_hosts", "host"),
+    [
+        ("practice.example.org", "practice.example.org"),  # the README's production setting
+        ("a.example.org, b.example.org", "a.example.org"),
+        (".example.org", "example.org"),  # Django's "any subdomain": the domain answers too
+        ("*", "localhost"),
+        ("", "localhost"),
+    ],
+)
+def test_the_web_health_check_asks_as_an_allowed_host(allowed_hosts, host):
+    """It asked as localhost, which Django refuses (400, a DisallowedHost traceback every 10 s)
+    once ALLOWED_HOSTS names the public host only: the container never became healthy. The
+    check's own shell, run with curl swapped for echo, must name an allowed host."""
+    import shutil
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    kind, script = compose["services"]["web"]["healthcheck"]["test"]
+    assert kind == "CMD-SHELL"
+    script = script.replace("$$", "$")  # compose's escape for a literal $
+    assert "curl -fsS -H" in script
+    script = script.replace("curl -fsS -H", "echo", 1)
+    shell = shutil.which("sh") or "/bin/sh"
+    environment = {"PATH": os.environ.get("PATH", ""), "ALLOWED_HOSTS": allowed_hosts}
+    result = subprocess.run(
+        [shell, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split()[:2] == ["Host:", host], result.stdout
+
+
+def test_the_image_leaves_out_the_env_file_and_local_databases():
+    """compose reads SECRET_KEY from .env beside it (README): `COPY . .` put that file, key
+    and all, into the image."""
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    for name in (".env", ".env.*", "db.sqlite3*", ".venv"):
+        assert name in ignored, name
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+@pytest.mark.parametrize(
     "extra", [{}, {"LTI_IFRAME": "true", "LTI_FRAME_ANCESTORS": "https://lms.example.edu"}]
 )
 def test_check_deploy_is_clean(extra):
