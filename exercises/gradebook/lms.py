@@ -676,10 +676,26 @@ def plan_export(lms: str, sheet: Sheet, *, key: str = "") -> ExportPlan:
             )
         else:
             kept_students.append(s)
+    # a set scored only by students left out above: its file (one per set) would be a header
+    # without rows, which the importers refuse or read as nothing
+    filled_columns: list[ExportColumn] = []
+    for c in kept_columns:
+        if kept_students and all(new_scores.get((s.key, c.key)) is None for s in kept_students):
+            left_out.append(
+                Note(
+                    gettext_noop(
+                        "%(title)s: none of the students in the file has a score in it; left "
+                        "out, so the LMS keeps what it has"
+                    ),
+                    title=repr(c.title),
+                )
+            )
+        else:
+            filled_columns.append(c)
     return ExportPlan(
         lms=lms,
         students=kept_students,
-        columns=kept_columns,
+        columns=filled_columns,
         scores=new_scores,
         left_out=left_out,
         notes=notes,

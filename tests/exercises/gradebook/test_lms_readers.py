@@ -179,3 +179,28 @@ def test_a_naive_file_would_have_failed_these_readers():
     text = "Email address,Week 1 (Real),Review (2) (Real)\r\n3@example.edu,,\r\n,6,5\r\n"
     grades = moodle_import(text, state)
     assert grades[("703", "11")] == D(6)  # Dee's 6 on Cho
+
+
+@pytest.mark.parametrize("lms", [CANVAS, MOODLE, BLACKBOARD, BRIGHTSPACE])
+def test_a_set_scored_only_by_students_left_out_gets_no_header_only_file(lms):
+    """Dee (no ids: left out) is the only one with a score in Week 3: the zip held a file of
+    that set with a header and no rows, which the importers refuse or read as nothing."""
+    week3 = ExportColumn(
+        key="w3",
+        title="Week 3",
+        points_possible=D(10),
+        lms_ids={CANVAS: "903", BLACKBOARD: "664619", BRIGHTSPACE: "Week 3"},
+    )
+    scores = {**SCORES, ("4", "w3"): D("9")}
+    plan = plan_export(lms, Sheet(STUDENTS, [*COLUMNS, week3], scores))
+    dee_kept = "4" in {s.key for s in plan.students}  # Moodle (by email) leaves Dee out
+    assert dee_kept is (lms != MOODLE)
+    assert [c.key for c in plan.columns] == (["w1", "rv", "w3"] if dee_kept else ["w1", "rv"])
+    said = (
+        "'Week 3': none of the students in the file has a score in it; left out, so the LMS "
+        "keeps what it has"
+    )
+    assert (said in [str(n) for n in plan.left_out]) is not dee_kept
+    for _, lines in plan_files(plan):
+        rows = join_lines(lines).strip().splitlines()
+        assert len(rows) > 1 + (1 if lms == CANVAS else 0), rows  # beyond its header rows
