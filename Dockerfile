@@ -12,8 +12,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 app
 WORKDIR /app
-COPY requirements.lock pyproject.toml ./
-RUN pip install --no-cache-dir -r requirements.lock
+# the site's own packages only (no test or lint tools): the same pins as requirements.lock
+COPY requirements-production.lock pyproject.toml ./
+RUN pip install --no-cache-dir -r requirements-production.lock
 COPY . .
 COPY --from=assets /app/static/vendor static/vendor
 # Building loads the settings, which need some SECRET_KEY: config.settings.build takes this

@@ -397,3 +397,35 @@ def test_lti_iframe_needs_the_lms_origins_over_https(ancestors):
     result = _run(IMPORT_PRODUCTION, **FRAME_ENV, LTI_IFRAME="true", **extra)
     assert result.returncode != 0
     assert "LTI_IFRAME=true needs LTI_FRAME_ANCESTORS" in result.stderr
+
+
+def _pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            package, version = line.split("==")
+            pins[package.strip().lower()] = version.strip()
+    return pins
+
+
+def test_the_image_installs_the_sites_packages_at_the_pins_of_the_development_lock():
+    """The image took requirements.lock whole: pytest, playwright, mypy and ruff in a
+    production image (about 1 GB). Its lock holds the project's dependencies only, at the same
+    versions as the lock the suite runs on."""
+    import tomllib
+
+    production, development = _pins("requirements-production.lock"), _pins("requirements.lock")
+    assert production, "no pins read"
+    for package, version in production.items():
+        assert development.get(package) == version, package
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for requirement in project["project"]["dependencies"]:
+        name = re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower()
+        assert name in production, name
+    for requirement in project["dependency-groups"]["dev"]:
+        name = re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower()
+        assert name not in production, name
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "pip install --no-cache-dir -r requirements-production.lock" in dockerfile
+    instructions = [line for line in dockerfile.splitlines() if not line.startswith("#")]
+    assert not any("requirements.lock" in line for line in instructions)
