@@ -1,10 +1,13 @@
-"""Admin: templates, sets with their items, students' variants, to look at.
+"""Admin: templates, sets with their items, students' variants, to look at (and delete).
 
-Templates and sets are changed on the course's pages (Templates and sets), which check what
+A course's templates and sets are changed on its pages (Templates and sets), which check what
 is saved: a template's 50-seed check and text, a set's dates, its publishing, removing a
-problem students have opened. The admin would save around all of that, so it shows them and
-changes nothing; a site admin who must change one adds themselves to the course as an
-instructor (the course's page here) and uses those pages."""
+problem students have opened. The admin would save around all of that, so it adds and changes
+none of them; a site admin who must change one adds themselves to the course as an instructor
+(the course's page here) and uses those pages. Library templates (in no course, shipped with
+the code and checked by its tests) have no such page: here a site admin may publish or
+unpublish one, nothing else. Deleting stays open: deleting a course or an account deletes its
+sets and variants, and Django asks for the right to delete each of them."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from exercises.authoring.models import ProblemInstance, ProblemSet, ProblemSetIt
 
 
 class ViewOnly:
-    """A model admin (or inline) that shows and never adds, changes or deletes."""
+    """A model admin (or inline) that shows, and deletes, but never adds or changes."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -25,14 +28,21 @@ class ViewOnly:
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ProblemTemplate)
-class ProblemTemplateAdmin(ViewOnly, admin.ModelAdmin):
-    list_display = ["slug", "family", "version", "title_en"]
-    readonly_fields = ["version"]
+class ProblemTemplateAdmin(admin.ModelAdmin):
+    list_display = ["slug", "family", "version", "title_en", "course", "published"]
+    list_filter = ["published", ("course", admin.EmptyFieldListFilter)]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # the list (obj None) links every template; a course's own opens as a view
+        return obj is None or obj.course_id is None
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in ProblemTemplate._meta.fields if f.name != "published"]
 
 
 class ProblemSetItemInline(ViewOnly, admin.TabularInline):

@@ -87,11 +87,12 @@ def test_the_admin_shows_templates_sets_and_variants_but_changes_none(client):
     saved around all of it."""
     instance = factories.toy_instance()
     item = instance.item
-    problem_set, template = item.problem_set, item.template
+    problem_set = item.problem_set
+    own = factories.course_parts_template(in_course=item.problem_set.course)
     client.force_login(_site_admin())
     for name, obj in [
         ("authoring_problemset", problem_set),
-        ("authoring_problemtemplate", template),
+        ("authoring_problemtemplate", own),
         ("authoring_probleminstance", instance),
     ]:
         page = reverse(f"admin:{name}_change", args=[obj.pk])
@@ -100,13 +101,48 @@ def test_the_admin_shows_templates_sets_and_variants_but_changes_none(client):
         assert 'name="_save"' not in response.content.decode(), name  # with nothing to save
         assert client.post(page, {"title_en": "changed"}).status_code == 403, name
         assert client.get(reverse(f"admin:{name}_add")).status_code == 403, name
-        assert client.get(reverse(f"admin:{name}_delete", args=[obj.pk])).status_code == 403
-    opens_after_due = {"due_at_0": "2030-01-01", "due_at_1": "00:00", "opens_at_0": "2031-01-01"}
-    client.post(
-        reverse("admin:authoring_problemset_change", args=[problem_set.pk]), opens_after_due
+    own.refresh_from_db()
+    assert own.title_en != "changed"
+
+
+def test_the_admin_publishes_or_unpublishes_a_library_template_and_changes_nothing_else(client):
+    """A library template (in no course) has no page of the site's: the admin is where a site
+    admin takes a broken one out of use."""
+    template = factories.toy_instance().item.template
+    assert template.course_id is None and template.published
+    title = template.title_en
+    client.force_login(_site_admin())
+    page = reverse("admin:authoring_problemtemplate_change", args=[template.pk])
+    body = client.get(page).content.decode()
+    assert 'name="published"' in body and 'name="title_en"' not in body
+    response = client.post(page, {"title_en": "changed", "slug": "changed"})  # box unticked
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert (template.published, template.title_en) == (False, title)
+    assert template.slug != "changed"
+
+
+def test_deleting_a_course_or_a_student_with_work_is_still_the_admins(client):
+    """Their sets and variants go with them, and Django asks for the right to delete each: the
+    view-only admins above must not take that away."""
+    instance = factories.toy_instance()
+    factories.graded(instance, "x")
+    course, student = instance.item.problem_set.course, instance.student
+    client.force_login(_site_admin())
+    for url in [
+        reverse("admin:courses_course_delete", args=[course.pk]),
+        reverse("admin:auth_user_delete", args=[student.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Are you sure" in response.content.decode(), url
+    assert (
+        client.post(
+            reverse("admin:auth_user_delete", args=[student.pk]), {"post": "yes"}
+        ).status_code
+        == 302
     )
-    problem_set.refresh_from_db()
-    assert problem_set.opens_at is None or problem_set.opens_at <= problem_set.due_at
+    assert not type(student).objects.filter(pk=student.pk).exists()
 
 
 def test_the_admin_changes_who_is_in_a_course_not_its_code_or_titles(client):
@@ -130,7 +166,7 @@ def test_the_admin_changes_who_is_in_a_course_not_its_code_or_titles(client):
     }
     response = client.post(page, form)
     assert response.status_code == 302, response.content.decode()[:2000]
+    title = course.title_en
     course.refresh_from_db()
-    assert (course.code, course.title_en) == ("calc", course.title_en.replace("\u202e", ""))
-    assert "\u202e" not in course.title_en
+    assert (course.code, course.title_en) == ("calc", title)
     assert course.memberships.get(user=admin_user).role == Membership.Role.INSTRUCTOR
