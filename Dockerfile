@@ -12,9 +12,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 app
 WORKDIR /app
-# the site's own packages only (no test or lint tools): the same pins as requirements.lock
+# the site's own packages only (no test or lint tools): the same pins as requirements.lock.
+# --no-deps: nothing the lock does not pin is installed; pip check fails the build when the
+# lock lacks a package that one it pins needs (a lock made from an older requirements.lock).
 COPY requirements-production.lock pyproject.toml ./
-RUN pip install --no-cache-dir -r requirements-production.lock
+RUN pip install --no-cache-dir --no-deps -r requirements-production.lock && pip check
 COPY . .
 COPY --from=assets /app/static/vendor static/vendor
 # Building loads the settings, which need some SECRET_KEY: config.settings.build takes this
