@@ -606,6 +606,7 @@ def plan_export(lms: str, sheet: Sheet, *, key: str = "") -> ExportPlan:
         notes.append(Note(MOODLE_UNKNOWN_USER))
     new_scores: dict[tuple[str, str], Decimal | int | None] = dict(scores)
     kept_columns: list[ExportColumn] = []
+    scale_notes: dict[str, Note] = {}  # said of the columns the file keeps, below
     for c in columns:
         reason = _column_refused(lms, c, students, scores)
         if reason is None and all(scores.get((s.key, c.key)) is None for s in students):
@@ -623,7 +624,7 @@ def plan_export(lms: str, sheet: Sheet, *, key: str = "") -> ExportPlan:
             left_out.append(_zero_points_note(c, theirs or 0))
             continue
         if factor is not None and theirs is not None:
-            notes.append(_scale_note(c, theirs, factor))
+            scale_notes[c.key] = _scale_note(c, theirs, factor)
             for s in students:
                 value = scores.get((s.key, c.key))
                 if value is not None:
@@ -692,6 +693,7 @@ def plan_export(lms: str, sheet: Sheet, *, key: str = "") -> ExportPlan:
             )
         else:
             filled_columns.append(c)
+    notes.extend(scale_notes[c.key] for c in filled_columns if c.key in scale_notes)
     return ExportPlan(
         lms=lms,
         students=kept_students,

@@ -189,7 +189,8 @@ def test_a_set_scored_only_by_students_left_out_gets_no_header_only_file(lms):
         key="w3",
         title="Week 3",
         points_possible=D(10),
-        lms_ids={CANVAS: "903", BLACKBOARD: "664619", BRIGHTSPACE: "Week 3"},
+        lms_ids={CANVAS: "903", BLACKBOARD: "664619", BRIGHTSPACE: "Week 3", MOODLE: "W3 (Real)"},
+        lms_points={lms: D(20)},  # the LMS's item is out of 20: a scale note, if it is kept
     )
     scores = {**SCORES, ("4", "w3"): D("9")}
     plan = plan_export(lms, Sheet(STUDENTS, [*COLUMNS, week3], scores))
@@ -201,6 +202,9 @@ def test_a_set_scored_only_by_students_left_out_gets_no_header_only_file(lms):
         "keeps what it has"
     )
     assert (said in [str(n) for n in plan.left_out]) is not dee_kept
+    # the scale is said of a set the file holds, not of one it leaves out
+    scaled = [str(n) for n in plan.notes if str(n).startswith("'Week 3': out of 20")]
+    assert len(scaled) == (1 if dee_kept else 0), plan.notes
     for _, lines in plan_files(plan):
         rows = join_lines(lines).strip().splitlines()
         assert len(rows) > 1 + (1 if lms == CANVAS else 0), rows  # beyond its header rows
