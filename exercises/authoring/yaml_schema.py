@@ -108,30 +108,45 @@ _Loader.add_constructor(TIMESTAMP, lambda loader, node: loader.construct_scalar(
 
 # PyYAML's problems as it words them (its scanner's and parser's, which a file typed by hand
 # meets), so that a Korean reader gets them in Korean: the English msgid is PyYAML's own text,
-# with what it found (quoted, as PyYAML quotes it) as %(found)s. Anything else keeps PyYAML's
-# words.
-_YAML_PROBLEM_MSGIDS = [
-    gettext_noop("mapping values are not allowed here"),
-    gettext_noop("sequence entries are not allowed here"),
-    gettext_noop("mapping keys are not allowed here"),
-    gettext_noop("could not find expected ':'"),
-    gettext_noop("found unexpected end of stream"),
-    gettext_noop("found unexpected document separator"),
-    gettext_noop("expected a single document in the stream"),
-    gettext_noop("invalid indentation or unclosed '[' or '{'"),
-    gettext_noop("found character %(found)s that cannot start any token"),
-    gettext_noop("expected <block end>, but found %(found)s"),
-    gettext_noop("expected ',' or ']', but got %(found)s"),
-    gettext_noop("expected ',' or '}', but got %(found)s"),
-    gettext_noop("expected the node content, but found %(found)s"),
-    gettext_noop("expected ' ', but found %(found)s"),
-    gettext_noop("expected a comment or a line break, but found %(found)s"),
-    gettext_noop("found unknown escape character %(found)s"),
+# with what it found (quoted, as PyYAML quotes it) as %(found)s, except where PyYAML's words
+# make no sentence alone. Anything else keeps PyYAML's words.
+_YAML_PROBLEM_TEXTS = [
+    (text, text)
+    for text in [
+        gettext_noop("mapping values are not allowed here"),
+        gettext_noop("sequence entries are not allowed here"),
+        gettext_noop("mapping keys are not allowed here"),
+        gettext_noop("could not find expected ':'"),
+        gettext_noop("found unexpected end of stream"),
+        gettext_noop("found unexpected document separator"),
+        gettext_noop("found character %(found)s that cannot start any token"),
+        gettext_noop("expected <block end>, but found %(found)s"),
+        gettext_noop("expected ',' or ']', but got %(found)s"),
+        gettext_noop("expected ',' or '}', but got %(found)s"),
+        gettext_noop("expected the node content, but found %(found)s"),
+        gettext_noop("expected ' ', but found %(found)s"),
+        gettext_noop("expected a comment or a line break, but found %(found)s"),
+        gettext_noop("found unknown escape character %(found)s"),
+    ]
+] + [
+    # the problem of "expected a single document in the stream" (a second `---`)
+    ("but found another document", gettext_noop("the file holds more than one document")),
 ]
 _YAML_PROBLEMS = [
-    (re.compile(re.escape(msgid).replace(re.escape("%(found)s"), "(?P<found>.+)")), msgid)
-    for msgid in _YAML_PROBLEM_MSGIDS
+    (re.compile(re.escape(text).replace(re.escape("%(found)s"), "(?P<found>.+)")), msgid)
+    for text, msgid in _YAML_PROBLEM_TEXTS
 ]
+# What PyYAML names by its tokens' ids (quoted, as in its messages), said in words.
+_YAML_TOKENS = {
+    "'<stream end>'": gettext_noop("the end of the file"),
+    "'<scalar>'": gettext_noop("a value"),
+    "'?'": gettext_noop("a key"),
+    "'<block mapping start>'": gettext_noop("a key"),
+    "'-'": gettext_noop("a list item"),
+    "'<block sequence start>'": gettext_noop("a list item"),
+    "'<block end>'": gettext_noop("the end of a block"),
+    "'<document start>'": gettext_noop("a new document (---)"),
+}
 
 
 def _yaml_problem(what: str) -> str:
@@ -142,10 +157,8 @@ def _yaml_problem(what: str) -> str:
             continue
         if "found" not in pattern.groupindex:
             return _(msgid)
-        what_found = found["found"]
-        if what_found == "'<stream end>'":  # PyYAML's name for the end of the text
-            what_found = _("the end of the file")
-        return _(msgid) % {"found": what_found}
+        token = _YAML_TOKENS.get(found["found"])
+        return _(msgid) % {"found": found["found"] if token is None else _(token)}
     return what
 
 

@@ -623,18 +623,28 @@ def test_a_yaml_error_says_where_in_the_readers_language():
     assert failed.value.errors == [
         "not YAML at line 3, column 1: expected ',' or ']', but got the end of the file"
     ]
+    with pytest.raises(ImportFailed) as failed:  # PyYAML's '?', a token's name, in words
+        course_import_yaml(course=course, text="- a\nb: c\n")
+    assert failed.value.errors == [
+        "not YAML at line 2, column 1: expected <block end>, but found a key"
+    ]
     with translation.override("ko"):
         for text, says in [
             ("format: partial-credit/1\ntemplates: [1, 2\n", "3번째 줄 1번째 글자에서 YAML로 "
-             "읽을 수 없습니다 (‘,’ 또는 ‘]’가 있어야 하는 곳에 다른 내용이 있습니다: 파일의 끝)"),
-            ("format: a: b\n", "여기에는 매핑 값(‘키: 값’의 ‘:’)을 쓸 수 없습니다"),
+             "읽을 수 없습니다 (',' 또는 ']'가 있어야 하는 곳에 다른 내용이 있습니다: 파일의 끝)"),
+            ("format: a: b\n", "여기에는 '키: 값'의 ':'를 쓸 수 없습니다"),
             ("format: x\n\t- y\n", "여기에 올 수 없는 문자가 있습니다: '\\t'"),
-            ("- a\nb: c\n", "블록이 끝나야 하는 곳에 다른 내용이 있습니다"),
+            ("- a\nb: c\n", "끝나야 하는 곳에 다른 내용이 있습니다: 키. 들여쓰기를 확인하세요"),
+            ("format: 'x' y\n", "다른 내용이 있습니다: 값."),  # PyYAML's '<scalar>'
+            ("format: x\n---\nb: 2\n", "파일에 문서가 둘 이상 있습니다"),
         ]:  # fmt: skip
             with pytest.raises(ImportFailed) as failed:
                 course_import_yaml(course=course, text=text)
-            assert says in failed.value.errors[0], failed.value.errors
-            assert "allowed" not in failed.value.errors[0] and "found" not in failed.value.errors[0]
+            error = failed.value.errors[0]
+            assert says in error, failed.value.errors
+            # no English word of PyYAML's, none of its token names, no brackets in brackets
+            assert not re.search(r"[a-z]{3,}|<[a-z ]+>", error), error
+            assert error.count("(") == 1, error
     with pytest.raises(ImportFailed) as failed:
         course_import_yaml(course=course, text="format: partial-credit/1\nx: " + "9" * 5000)
     assert failed.value.errors == ["a number has more than 4,300 digits"]
