@@ -6,8 +6,10 @@ from django.db import migrations, models
 
 def refuse_codes_equal_ignoring_case(apps, schema_editor):
     """Courses made before the constraint may have codes that differ only in case (two requests
-    at once passed the form's check): say which, rather than fail on the index. They are renamed
-    by hand (an instructor's course settings, or the admin), since the code names their files."""
+    at once passed the form's check, or the admin, which checked the exact code only): say
+    which, and how to rename one, rather than fail on the index. They are renamed by hand, since
+    the code names the course's files. The site of this version does not start until the
+    migration has run, so the way given is the shell."""
     Course = apps.get_model("courses", "Course")
     seen: dict[str, list[str]] = {}
     for code in Course.objects.using(schema_editor.connection.alias).values_list("code", flat=True):
@@ -17,7 +19,10 @@ def refuse_codes_equal_ignoring_case(apps, schema_editor):
         listed = "; ".join(", ".join(sorted(codes)) for codes in clashes)
         raise RuntimeError(
             "Course codes must differ in more than case before this migration: "
-            f"{listed}. Change one of each (course settings or the admin), then migrate again."
+            f"{listed}. Change one of each, e.g. python manage.py shell -c \"from "
+            "exercises.courses.models import Course; "
+            "Course.objects.filter(code='OLD').update(code='NEW')\" (in compose: docker compose "
+            "run --rm web python manage.py shell -c ...), then migrate again."
         )
 
 

@@ -283,3 +283,29 @@ def test_the_migration_names_codes_that_differ_only_in_case_before_it_adds_the_c
         migration.refuse_codes_equal_ignoring_case(apps, editor)
     model.objects.using.return_value.values_list.return_value = ["calc", "stats"]
     migration.refuse_codes_equal_ignoring_case(apps, editor)  # nothing to say: it goes on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stops_on_clashing_codes_and_runs_once_they_are_renamed():
+    """The real migration, on a database whose courses were saved before it: it stops with
+    the codes (not the index's error) and runs once one of them is renamed as it says."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("courses", "0006_invitation")]
+    migration = [("courses", "0007_course_code_unique_ignoring_case")]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        old_course = old.get_model("courses", "Course")
+        old_course.objects.create(code="calc", title_en="A", title_ko="A")
+        old_course.objects.create(code="CALC", title_en="B", title_ko="B")
+        with pytest.raises(RuntimeError, match=r"CALC, calc\. Change one of each"):
+            MigrationExecutor(connection).migrate(migration)
+        old_course.objects.filter(code="CALC").update(code="calc-2")  # as the message says
+        MigrationExecutor(connection).migrate(migration)
+        assert sorted(Course.objects.values_list("code", flat=True)) == ["calc", "calc-2"]
+    finally:
+        MigrationExecutor(connection).migrate(latest)
