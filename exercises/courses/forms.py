@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from exercises.courses import moments
-from exercises.courses.models import Course
+from exercises.courses.models import CODE_TAKEN, Course
 from exercises.courses.text import reject_untypable
 
 
@@ -83,7 +83,7 @@ class CourseForm(forms.ModelForm):
             ),
         }
         error_messages = {
-            "code": {"unique": _("Another course already has this code.")},
+            "code": {"unique": CODE_TAKEN},
         }
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -96,7 +96,7 @@ class CourseForm(forms.ModelForm):
         are one file on a disk that ignores case)."""
         code = str(self.cleaned_data["code"])
         if self._code_taken(code):
-            raise forms.ValidationError(_("Another course already has this code."), code="unique")
+            raise forms.ValidationError(CODE_TAKEN, code="unique")
         return code
 
     def _code_taken(self, code: str) -> bool:
@@ -110,7 +110,7 @@ class CourseForm(forms.ModelForm):
         took the code since clean_code looked; if so, it is said on the field."""
         if not self._code_taken(str(self.cleaned_data["code"])):
             return False
-        self.add_error("code", forms.ValidationError(_("Another course already has this code.")))
+        self.add_error("code", forms.ValidationError(CODE_TAKEN, code="unique"))
         return True
 
     def values(self) -> dict[str, Any]:

@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+# Said wherever a course's code is refused as another's (in any case): the form, the database.
+CODE_TAKEN = _("Another course already has this code.")
+
 
 class Course(models.Model):
     code = models.SlugField(max_length=40, unique=True)
@@ -27,7 +30,7 @@ class Course(models.Model):
             models.UniqueConstraint(
                 Lower("code"),
                 name="course_code_unique_ignoring_case",
-                violation_error_message=_("Another course already has this code."),
+                violation_error_message=CODE_TAKEN,
             ),
         ]
 

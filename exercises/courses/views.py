@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from exercises.courses import selectors as sel
 from exercises.courses.forms import CourseForm, JoinForm, RosterConfirmForm, RosterUploadForm
-from exercises.courses.models import Membership
+from exercises.courses.models import Course, Membership
 from exercises.courses.services.accounts import course_create, course_update
 from exercises.courses.services.invitations import (
     invitation_counts,
@@ -240,6 +241,17 @@ def course_join_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _saved(form: CourseForm, save: Callable[[], Course]) -> Course | None:
+    """save()'s course; None when the database refused it because another request took the
+    form's code since the form checked it (then said on the form's code field)."""
+    try:
+        return save()
+    except IntegrityError:
+        if not form.code_taken_meanwhile():
+            raise  # not the code's clash
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_create_view(request: HttpRequest) -> HttpResponse:
@@ -248,12 +260,8 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = CourseForm(request.POST or None, initial={"time_zone": "Asia/Seoul"})
     if request.method == "POST" and form.is_valid():
-        try:
-            course = course_create(**form.values(), instructor=request.user)
-        except IntegrityError:
-            if not form.code_taken_meanwhile():
-                raise  # not the code's clash
-        else:
+        course = _saved(form, lambda: course_create(**form.values(), instructor=request.user))
+        if course is not None:
             messages.success(
                 request, _("Course created. Add templates and problem sets, then people.")
             )
@@ -272,12 +280,7 @@ def course_settings(request: HttpRequest, pk: int) -> HttpResponse:
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
         fresh = type(course).objects.get(pk=course.pk)  # the form wrote onto `course`
-        try:
-            course_update(course=fresh, **form.values())
-        except IntegrityError:
-            if not form.code_taken_meanwhile():
-                raise  # not the code's clash
-        else:
+        if _saved(form, lambda: course_update(course=fresh, **form.values())) is not None:
             messages.success(request, _("Saved."))
             return redirect("courses:course-settings", pk=course.pk)
     status = 400 if form.errors else 200
