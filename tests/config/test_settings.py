@@ -243,6 +243,28 @@ def test_database_url_selects_postgres(monkeypatch):
     assert result.stdout.strip() == "django.db.backends.postgresql pc", result.stderr
 
 
+_DB_OPTIONS = (
+    "from config.settings import base; o = base.DATABASES['default'].get('OPTIONS', {}); "
+    "print(sorted(o.items()))"
+)
+
+
+def test_postgres_binds_on_the_server_and_prepares_repeated_queries():
+    """BENCHMARKS.md: planned once a connection, the submission path's queries cost PostgreSQL
+    about a third of the CPU; the DATABASE_URL's own options are kept."""
+    result = _run(_DB_OPTIONS, DATABASE_URL="postgres://u@db:5432/pc?sslmode=require")
+    assert result.stdout.strip() == (
+        "[('prepare_threshold', 5), ('server_side_binding', True), ('sslmode', 'require')]"
+    ), result.stderr
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    result = _run(
+        _DB_OPTIONS, DATABASE_URL="postgres://u@db:5432/pc", DATABASE_PREPARED_STATEMENTS="false"
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+
+
 def test_no_module_outside_settings_reads_the_environment():
     offenders = []
     for path in list((ROOT / "exercises").rglob("*.py")) + list((ROOT / "grading").glob("*.py")):
