@@ -12,9 +12,12 @@ minute:
   is not included.
 
 It prints CPU ms per submission for each half and, with `--profile`, cProfile's top entries.
+With `--pg-statements`, what PostgreSQL spent on each phase's statements (pg_stat_statements,
+planning included: the server must load it, see `--help`).
 
     .venv/bin/python bench/submit_cost.py --students 80
     .venv/bin/python bench/submit_cost.py --students 80 --profile web
+    .venv/bin/python bench/submit_cost.py --students 60 --pg-statements
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,12 +55,25 @@ def main() -> int:
     ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     stack.add_stack_arguments(ap, db="pc_cost")
     ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before measuring")
+    ap.add_argument(
+        "--pg-statements",
+        action="store_true",
+        help=(
+            "per phase, PostgreSQL's statements a submission and their run and planning time "
+            "(pg_stat_statements; reset before each phase, so not beside other users of the "
+            "server). Needs it loaded, as a superuser: ALTER SYSTEM SET "
+            "shared_preload_libraries = 'pg_stat_statements'; restart PostgreSQL; then ALTER "
+            "SYSTEM SET pg_stat_statements.track_planning = on; SELECT pg_reload_conf(). "
+            "ALTER SYSTEM RESET both and restart to undo."
+        ),
+    )
     args = ap.parse_args()
 
     denv = stack.django_env(args, "cost-" + secrets.token_urlsafe(64))
     os.environ.update(denv)
     stack.recreate_database(args)
     stack.manage({**os.environ}, "migrate", "--no-input")
+    statements = _PgStatements(args) if args.pg_statements else None
 
     import django
 
@@ -110,6 +127,8 @@ def main() -> int:
 
     def measured(name: str, fn, items):  # type: ignore[no-untyped-def]
         prof = cProfile.Profile(time.process_time) if name in args.profile else None
+        if statements:
+            statements.reset()
         costs = []
         for it in items:
             if prof:
@@ -117,6 +136,8 @@ def main() -> int:
             costs.append(fn(it))
             if prof:
                 prof.disable()
+        if statements:
+            statements.report(name, len(items))
         if prof:
             out = io.StringIO()
             stats = pstats.Stats(prof, stream=out).sort_stats(args.sort)
@@ -222,6 +243,53 @@ def main() -> int:
             f"PostgreSQL + Redis {1000 * extra / len(ms):.1f} ms"
         )
     return 0
+
+
+class _PgStatements:
+    """pg_stat_statements of the bench's database, read over a connection of its own."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.url = f"postgresql://postgres@{stack.HOST}:{args.pg_port}/{args.db}"
+        self.db = args.db
+        try:
+            self._run("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            self._run("SELECT count(*) FROM pg_stat_statements")
+        except Exception as exc:  # noqa: BLE001 (said plainly, then stop)
+            why = f"pg_stat_statements is not loaded ({exc}); see --help"
+            raise SystemExit(f"--pg-statements: {why}") from None
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def reset(self) -> None:
+        self._run("SELECT pg_stat_statements_reset()")
+
+    def report(self, name: str, n: int) -> None:
+        rows = self._run(
+            "SELECT calls, total_exec_time, total_plan_time,"
+            " left(regexp_replace(query, '\\s+', ' ', 'g'), 110)"
+            " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname = %s AND query NOT LIKE '%%pg_stat_statements%%'"
+            " ORDER BY total_exec_time + total_plan_time DESC",
+            (self.db,),
+        )
+        n = max(1, n)
+        calls = sum(r[0] for r in rows) / n
+        spent = sum(r[1] + r[2] for r in rows) / n
+        planned = sum(r[2] for r in rows) / n
+        print(
+            f"PostgreSQL, {name}: n={n}, {calls:.1f} statements an item, "
+            f"{spent:.2f} ms an item run and planned, of which planning {planned:.2f} ms"
+        )
+        for c, run, plan, query in rows[:6]:
+            print(
+                f"  {c / n:4.2f} an item, {(run + plan) / n:6.3f} ms "
+                f"(planning {plan / n:.3f}): {query}"
+            )
 
 
 if __name__ == "__main__":
