@@ -138,13 +138,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 # PostgreSQL: prepared statements. Django's default binds the values into the SQL text on the
 # client, so PostgreSQL parses and plans every query afresh; the result region's read of the
-# instance (three tables and nine small subqueries for the student's terms) took about 1 ms of
-# planning against 0.1 ms to run, twice a submission. Bound on the server, a query a
-# connection has run `prepare_threshold` times is prepared (psycopg), and PostgreSQL plans it
-# once for the connection: its CPU a submission fell from about 4.7 to 1.7 ms (BENCHMARKS.md).
-# Django leaves both off because a pooler in transaction mode (pgbouncer before 1.21, or
-# without max_prepared_statements) loses a connection's prepared statements between
-# transactions: DATABASE_PREPARED_STATEMENTS=false turns them off behind such a pooler.
+# instance (three tables and nine small subqueries for the student's terms) took 1.1-1.4 ms, of
+# which 0.9-1.1 ms planning, on the submit and again on the poll that shows the verdict. Bound
+# on the server, a query a connection has run more than `prepare_threshold` times is prepared
+# (psycopg) and PostgreSQL keeps one plan for it: its time a submission fell from 5.5 to 1.75 ms
+# (BENCHMARKS.md). Only on connections that outlive a request or a task (CONN_MAX_AGE > 0, as
+# in compose); a rollback drops a connection's prepared statements (psycopg), which are made
+# again as they repeat. Django leaves server-side binding off for the ORM's sake (none of its
+# known failures is in this code: all values here are compared to typed columns) and
+# prepare_threshold off for poolers in transaction mode, which lose a connection's prepared
+# statements unless they track them (pgbouncer 1.22 or later, with max_prepared_statements):
+# DATABASE_PREPARED_STATEMENTS=false turns both off. A migration that changes the type of a
+# column a prepared query reads fails that query until the process reconnects: restart web and
+# workers after it (compose starts them after `migrate`).
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):

@@ -23,7 +23,14 @@ def _run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "DATABASE_URL",
+            "DATABASE_PREPARED_STATEMENTS",
+        }
     }
     environment.update(extra)
     return subprocess.run(
@@ -255,6 +262,14 @@ def test_postgres_binds_on_the_server_and_prepares_repeated_queries():
     result = _run(_DB_OPTIONS, DATABASE_URL="postgres://u@db:5432/pc?sslmode=require")
     assert result.stdout.strip() == (
         "[('prepare_threshold', 5), ('server_side_binding', True), ('sslmode', 'require')]"
+    ), result.stderr
+
+
+def test_the_database_urls_own_options_win():
+    url = "postgres://u@db:5432/pc?prepare_threshold=0&server_side_binding=false"
+    result = _run(_DB_OPTIONS, DATABASE_URL=url)
+    assert result.stdout.strip() == (
+        "[('prepare_threshold', 0), ('server_side_binding', False)]"
     ), result.stderr
 
 
