@@ -127,10 +127,13 @@ def main() -> int:
     def submit(p: stack.Planned) -> float:
         return htmx("post", p, f"/problems/{p.instance_id}/submit/", {"answer": p.answer})
 
+    services: dict[str, float] = {}  # PostgreSQL and Redis CPU s of each phase's items
+
     def measured(name: str, fn, items):  # type: ignore[no-untyped-def]
         prof = cProfile.Profile(time.process_time) if name in args.profile else None
         if statements:
             statements.reset()
+        s0 = accounting.services_snapshot()  # after the reset, before the report: not counted
         costs = []
         for it in items:
             if prof:
@@ -138,6 +141,7 @@ def main() -> int:
             costs.append(fn(it))
             if prof:
                 prof.disable()
+        services[name] = accounting.services_used(s0, accounting.services_snapshot())
         if statements:
             statements.report(name, len(items))
         if prof:
@@ -156,9 +160,7 @@ def main() -> int:
     cold = [p for p in order if not p.warm]
     for p in warm:
         submit(p)
-    s0 = accounting.services_snapshot()
     web = measured("web", submit, cold)
-    web_services = accounting.services_used(s0, accounting.services_snapshot())
 
     def poll(p: stack.Planned) -> float:
         """The result region's poll, as htmx sends it (pending before grading, then the verdict)."""
@@ -199,9 +201,7 @@ def main() -> int:
         submission_grade_record(submission_id=sid)
         return time.process_time() - t0
 
-    s0 = accounting.services_snapshot()
     worker = measured("worker", grade_one, ids[len(warm) :])
-    worker_services = accounting.services_used(s0, accounting.services_snapshot())
     verdict_polls = measured("verdict", poll, cold)
 
     def wait_graded(p: stack.Planned) -> float:
@@ -231,8 +231,8 @@ def main() -> int:
             f"engine {statistics.fmean(e for _, e in pairs):.1f} ms"
         )
     for name, costs, extra in (
-        ("web (per submit)", web, web_services),
-        ("worker (per stored)", worker, worker_services),
+        ("web (per submit)", web, services["web"]),
+        ("worker (per stored)", worker, services["worker"]),
         ("poll while grading", polled, 0.0),
         ("wait URL while grading", waits, 0.0),
         ("poll showing the verdict", verdict_polls, 0.0),
